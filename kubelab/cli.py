@@ -1,0 +1,59 @@
+"""The `kubelab` command: one Typer app; command groups live in their own modules.
+
+Errors are turned into one readable paragraph here, at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from kubelab._errors import KubelabError
+
+app = typer.Typer(
+    name="kubelab",
+    help="A hands-on Kubernetes course: bring up the lab cluster, open the notebooks, check your work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    """Import command modules for their side effect of adding commands to `app`."""
+    import importlib
+
+    for name in ("kubelab._cmd_cluster", "kubelab._cmd_grading", "kubelab._cmd_labs"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a module not written yet
+            if exc.name != name:
+                raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except KubelabError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except SystemExit as exc:  # typer.Exit inside commands
+        return int(exc.code or 0)
+    except Exception as exc:  # click usage errors come as click exceptions
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
