@@ -1,0 +1,142 @@
+"""Container limits as real kernel limits (cgroup v1), or as measurements where we cannot.
+
+DESIGN.md: as root on these machines the v1 memory and cpu controllers are mounted at
+/sys/fs/cgroup/memory and /sys/fs/cgroup/cpu, so a memory limit is a real kernel limit
+(the kernel OOM-kills the process and counts it in memory.oom_control) and a CPU limit a real
+CFS quota. Without write access (no root, macOS) the kubelet falls back to polling RSS and
+killing the process itself when it passes the limit, and says so in `kubelab status`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CFS_PERIOD_US = 100_000
+
+
+def available(root: Path = CGROUP_ROOT) -> bool:
+    """True when this process can create cgroups under both v1 controllers."""
+    for controller in ("memory", "cpu"):
+        base = root / controller
+        if not (base / "cgroup.procs").exists() or not os.access(base, os.W_OK):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Cgroup:
+    """One container's cgroup pair (memory + cpu), named kubesim/<id>."""
+
+    memory: Path
+    cpu: Path
+
+    @classmethod
+    def create(cls, name: str, root: Path = CGROUP_ROOT) -> Cgroup:
+        group = cls(memory=root / "memory" / "kubesim" / name, cpu=root / "cpu" / "kubesim" / name)
+        group.memory.mkdir(parents=True, exist_ok=True)
+        group.cpu.mkdir(parents=True, exist_ok=True)
+        return group
+
+    def limit(self, *, memory_bytes: int | None, cpu_millis: int | None) -> None:
+        if memory_bytes:
+            # swap must not hide an overrun: limit memory+swap to the same value where possible
+            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            memsw = self.memory / "memory.memsw.limit_in_bytes"
+            if memsw.exists():
+                try:
+                    memsw.write_text(str(memory_bytes))
+                except OSError:
+                    pass
+        if cpu_millis:
+            quota = max(1000, cpu_millis * CFS_PERIOD_US // 1000)
+            (self.cpu / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+            (self.cpu / "cpu.cfs_quota_us").write_text(str(quota))
+
+    def attach(self, pid: int) -> None:
+        (self.memory / "cgroup.procs").write_text(str(pid))
+        (self.cpu / "cgroup.procs").write_text(str(pid))
+
+    def oom_kills(self) -> int:
+        """How many times the kernel OOM-killed a process in this cgroup."""
+        try:
+            text = (self.memory / "memory.oom_control").read_text()
+        except OSError:
+            return 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def memory_usage(self) -> int | None:
+        """Working set as the kubelet reports it: usage minus inactive file cache."""
+        try:
+            usage = int((self.memory / "memory.usage_in_bytes").read_text())
+            stat = (self.memory / "memory.stat").read_text()
+        except OSError:
+            return None
+        inactive = 0
+        for line in stat.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "total_inactive_file":
+                inactive = int(value)
+        return max(0, usage - inactive)
+
+    def remove(self) -> None:
+        for path in (self.memory, self.cpu):
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+
+
+def process_rss(pid: int) -> int | None:
+    """Resident set size of a process and its children, from /proc (the fallback meter)."""
+    total = 0
+    found = False
+    for candidate in _process_tree(pid):
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    found = True
+        except OSError:
+            continue
+    return total if found else None
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU seconds of a process tree, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    found = False
+    for candidate in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        found = True
+    return total if found else None
+
+
+def _process_tree(pid: int) -> list[int]:
+    """pid and its descendants (by scanning /proc once)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, []))
+    return out

@@ -1,0 +1,114 @@
+"""The image catalog: which images "exist", and how each runs as local processes.
+
+The catalog is data (kubesim/images.yaml). Names are normalized the way a container runtime
+does (`busybox` -> `docker.io/library/busybox:latest`), so `kubectl set image` to a tag with a
+typo fails to pull exactly as on kind, with the same reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_REGISTRY = "docker.io"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str  # docker.io/kubelab/inference
+    tag: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+def normalize(image: str) -> ImageRef:
+    """Parse an image reference like the runtime: default registry, library/, tag latest."""
+    name, tag = image, "latest"
+    if "@" in name:
+        name = name.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    first = name.split("/", 1)[0]
+    if "/" not in name or not ("." in first or ":" in first or first == "localhost"):
+        if "/" not in name:
+            name = f"library/{name}"
+        name = f"{DEFAULT_REGISTRY}/{name}"
+    return ImageRef(repository=name, tag=tag)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A pulled image: what the kubelet needs to start a container from it."""
+
+    ref: ImageRef
+    entrypoint: list[str]
+    cmd: list[str]
+    working_dir: str
+    env: dict[str, str]
+    files: dict[str, Path] = field(default_factory=dict)
+    python: bool = False
+
+    @property
+    def image_id(self) -> str:
+        """A stable content-like digest, shaped like a registry's (`repo@sha256:...`)."""
+        digest = hashlib.sha256(self.ref.name.encode()).hexdigest()
+        return f"{self.ref.repository}@sha256:{digest}"
+
+    def command(self, command: list[str] | None, args: list[str] | None) -> list[str]:
+        """Kubernetes' rule: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD."""
+        argv = (list(command) if command else self.entrypoint) + (
+            list(args) if args else ([] if command else self.cmd)
+        )
+        if argv and argv[0] in ("python3", "python"):
+            argv = [sys.executable, *argv[1:]]
+        return argv
+
+
+class PullError(Exception):
+    """The image does not exist in the catalog; the message is the runtime's."""
+
+
+@cache
+def _catalog() -> dict[str, dict[str, Any]]:
+    text = (Path(__file__).resolve().parent.parent / "images.yaml").read_text()
+    return {entry["repository"]: entry for entry in yaml.safe_load(text)}
+
+
+def _resource_dir(spec: str) -> Path:
+    package, _, sub = spec.partition("/")
+    spec_ = importlib.util.find_spec(package)
+    if spec_ is None or not spec_.submodule_search_locations:
+        raise PullError(f"image content {spec!r} is not installed (package {package!r} missing)")
+    return Path(next(iter(spec_.submodule_search_locations))) / sub
+
+
+def pull(image: str) -> Image:
+    """Resolve an image reference, or raise PullError worded as containerd words it."""
+    ref = normalize(image)
+    entry = _catalog().get(ref.repository)
+    if entry is None or ref.tag not in entry["tags"]:
+        raise PullError(
+            f'failed to pull and unpack image "{ref.name}": failed to resolve reference '
+            f'"{ref.name}": {ref.name}: not found'
+        )
+    env = {k: str(v).replace("{tag}", ref.tag) for k, v in (entry.get("env") or {}).items()}
+    files = {k: _resource_dir(v) for k, v in (entry.get("files") or {}).items()}
+    return Image(
+        ref=ref,
+        entrypoint=list(entry.get("entrypoint") or []),
+        cmd=list(entry.get("cmd") or []),
+        working_dir=entry.get("workingDir", "/"),
+        env=env,
+        files=files,
+        python=bool(entry.get("python")),
+    )

@@ -1,0 +1,177 @@
+"""What the kubelet knows about a pod's containers, and the status it derives from that.
+
+Pure functions: the kubelet loop records what processes did into `ContainerRecord`s; these
+functions turn records into the `status` Kubernetes shows (container states, phase, the pod
+conditions), following the kubelet's own rules (pkg/kubelet/kubelet_pods.go `getPhase`,
+status/generate.go for conditions). Back-off follows the kubelet's: 10 s doubling to 5 min,
+reset after a container has run for 10 minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
+BACKOFF_RESET_AFTER = 600.0
+
+
+@dataclass
+class ContainerRecord:
+    """The kubelet's memory of one container: its current and last state, counters, back-off."""
+
+    name: str
+    image: str
+    image_id: str = ""
+    container_id: str = ""
+    restart_count: int = 0
+    state: dict[str, Any] = field(
+        default_factory=lambda: {"waiting": {"reason": "ContainerCreating"}}
+    )
+    last_state: dict[str, Any] = field(default_factory=dict)
+    ready: bool = False
+    started: bool = False
+    backoff: float = 0.0  # the delay the next restart waits; 0 until the first exit
+    ever_ran: bool = False
+
+    def status(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "state": self.state,
+            "lastState": self.last_state,
+            "ready": self.ready,
+            "restartCount": self.restart_count,
+            "image": self.image,
+            "imageID": self.image_id,
+            "started": self.started,
+        }
+        if self.container_id:
+            out["containerID"] = self.container_id
+        return out
+
+
+def restart_delay(backoff: float, ran_for: float) -> tuple[float, float]:
+    """(delay before this restart, back-off to remember) after a container exits.
+
+    As on a node: the first exit restarts at once, then 10 s, 20 s, 40 s ... capped at 5 min;
+    a run of 10 minutes or more forgets the back-off.
+    """
+    if ran_for >= BACKOFF_RESET_AFTER:
+        backoff = 0.0
+    following = BACKOFF_INITIAL if backoff == 0.0 else min(backoff * 2, BACKOFF_MAX)
+    return backoff, following
+
+
+def should_restart(restart_policy: str, exit_code: int) -> bool:
+    if restart_policy == "Always":
+        return True
+    if restart_policy == "OnFailure":
+        return exit_code != 0
+    return False
+
+
+def crashloop_message(backoff: float, container: str, pod: dict[str, Any]) -> str:
+    meta = pod["metadata"]
+    return (
+        f"back-off {_duration(backoff)} restarting failed container={container} "
+        f"pod={meta['name']}_{meta['namespace']}({meta['uid']})"
+    )
+
+
+def _duration(seconds: float) -> str:
+    """Go's time.Duration String() for whole seconds: 10s, 1m20s, 5m0s."""
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    return f"{total // 60}m{total % 60}s"
+
+
+def phase(pod: dict[str, Any], records: list[ContainerRecord]) -> str:
+    """The kubelet's getPhase for regular containers."""
+    policy = pod["spec"].get("restartPolicy", "Always")
+    waiting = running = stopped = succeeded = 0
+    for rec in records:
+        if "running" in rec.state:
+            running += 1
+        elif "terminated" in rec.state:
+            stopped += 1
+            succeeded += rec.state["terminated"].get("exitCode") == 0
+        elif rec.last_state.get("terminated"):
+            stopped += 1
+        else:
+            waiting += 1
+    if waiting:
+        return "Pending"
+    if running:
+        return "Running"
+    if stopped:
+        if policy == "Always":
+            return "Running"
+        if policy == "OnFailure":
+            return "Succeeded" if succeeded == stopped else "Running"
+        return "Succeeded" if succeeded == stopped else "Failed"
+    return "Pending"
+
+
+def conditions(
+    pod: dict[str, Any],
+    records: list[ContainerRecord],
+    *,
+    now: str,
+    sandbox_ready: bool,
+) -> list[dict[str, Any]]:
+    """PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled.
+
+    lastTransitionTime only moves when a condition's status changes, as on a real node.
+    """
+    old = {c["type"]: c for c in pod.get("status", {}).get("conditions", [])}
+    unready = [r.name for r in records if not r.ready]
+    finished = phase(pod, records) in ("Succeeded", "Failed")
+    reason = "PodCompleted" if finished else "ContainersNotReady"
+    containers_ready = not unready
+
+    def cond(kind: str, ok: bool, why: str = "", message: str = "") -> dict[str, Any]:
+        status = "True" if ok else "False"
+        previous = old.get(kind)
+        out: dict[str, Any] = {"type": kind, "status": status, "lastProbeTime": None}
+        keep = previous is not None and previous.get("status") == status
+        out["lastTransitionTime"] = previous["lastTransitionTime"] if keep else now
+        if not ok and why:
+            out["reason"] = why
+            out["message"] = message
+        elif finished and why == "PodCompleted":
+            out["reason"] = why
+        return out
+
+    message = f"containers with unready status: [{' '.join(unready)}]"
+    result = [
+        cond("PodReadyToStartContainers", sandbox_ready),
+        cond("Initialized", True),
+        cond("Ready", containers_ready and not finished, reason, message),
+        cond("ContainersReady", containers_ready and not finished, reason, message),
+        old.get("PodScheduled") or cond("PodScheduled", True),
+    ]
+    if finished:
+        for item in result[2:4]:
+            item["reason"] = "PodCompleted"
+            item.pop("message", None)
+    return result
+
+
+def qos_class(pod: dict[str, Any]) -> str:
+    """Guaranteed, Burstable or BestEffort, as the API server computes it."""
+    containers = pod["spec"].get("containers", [])
+    any_set = False
+    guaranteed = True
+    for container in containers:
+        res = container.get("resources") or {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        if req or lim:
+            any_set = True
+        for name in ("cpu", "memory"):
+            if name not in lim or (name in req and str(req[name]) != str(lim[name])):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"

@@ -1,0 +1,130 @@
+"""httpGet, tcpSocket and exec probes, run as the kubelet runs them, with its messages.
+
+A probe targets the pod IP (10.244.X.Y); on this host that address lives at its loopback twin
+127.244.X.Y (see _netshim). Messages are the kubelet's, because learners read them in
+`kubectl describe pod` events: "Readiness probe failed: HTTP probe failed with statuscode: 503".
+Success for httpGet is a status in [200, 400), as in the kubelet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from kubesim.kubelet._netshim.sitecustomize import _loopback_twin  # one mapping, one place
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    message: str = ""
+
+
+def _port(value: Any, ports: dict[str, int]) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return ports.get(str(value))
+
+
+async def http_get(
+    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float
+) -> ProbeResult:
+    port = _port(spec.get("port"), ports)
+    path = spec.get("path") or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    host = spec.get("host") or pod_ip
+    scheme = (spec.get("scheme") or "HTTP").lower()
+    url = f"{scheme}://{host}:{port}{path}"
+    if port is None:
+        return ProbeResult(False, f"unable to find port {spec.get('port')!r} in container ports")
+    try:
+        status = await asyncio.wait_for(
+            _http_status(_loopback_twin(host), port, path, spec), timeout
+        )
+    except TimeoutError:
+        return ProbeResult(
+            False,
+            f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+        )
+    except ConnectionRefusedError:
+        return ProbeResult(
+            False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
+        )
+    except (OSError, ValueError) as exc:
+        return ProbeResult(False, f'Get "{url}": {exc}')
+    if 200 <= status < 400:
+        return ProbeResult(True)
+    return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")
+
+
+async def _http_status(address: str, port: int, path: str, spec: dict[str, Any]) -> int:
+    reader, writer = await asyncio.open_connection(address, port)
+    try:
+        headers = {
+            "Host": f"{address}:{port}",
+            "User-Agent": "kube-probe/1.37",
+            "Accept": "*/*",
+            "Connection": "close",
+        }
+        for header in spec.get("httpHeaders") or []:
+            headers[header["name"]] = header["value"]
+        request = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write((request + "\r\n").encode())
+        await writer.drain()
+        status_line = await reader.readline()
+        parts = status_line.decode("latin-1").split()
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise ValueError("malformed HTTP response")
+        return int(parts[1])
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def tcp_socket(
+    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float
+) -> ProbeResult:
+    port = _port(spec.get("port"), ports)
+    host = spec.get("host") or pod_ip
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(_loopback_twin(host), port), timeout
+        )
+    except TimeoutError:
+        return ProbeResult(False, f"dial tcp {host}:{port}: i/o timeout")
+    except ConnectionRefusedError:
+        return ProbeResult(False, f"dial tcp {host}:{port}: connect: connection refused")
+    except OSError as exc:
+        return ProbeResult(False, f"dial tcp {host}:{port}: {exc.strerror or exc}")
+    writer.close()
+    return ProbeResult(True)
+
+
+async def exec_command(
+    command: list[str], cwd: str, env: dict[str, str], timeout: float
+) -> ProbeResult:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=cwd,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    except OSError as exc:
+        return ProbeResult(False, f"exec: {exc.strerror or exc}")
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        return ProbeResult(False, f"command {command!r} timed out")
+    if proc.returncode == 0:
+        return ProbeResult(True)
+    return ProbeResult(False, output.decode("utf-8", "replace"))

@@ -1,0 +1,268 @@
+"""One container = one process group on this host: start it, log it, limit it, stop it.
+
+The kubelet decides *what* should run; this module only makes it so and reports what the
+process really did (STYLE.md: "the kubelet reports what the processes did; never script a
+status nothing produced"). Logs go to files in the CRI log format the real kubelet uses
+(`<RFC3339Nano> stdout F <line>`), one file per restart, so `kubectl logs --previous` reads
+the previous instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kubesim.kubelet import _cgroups
+from kubesim.kubelet._images import Image
+
+NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
+RSS_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int | None = None
+    cpu_millis: int | None = None
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a container process ended, in the terms of a containerStatus terminated state."""
+
+    exit_code: int
+    reason: str  # Completed | Error | OOMKilled
+    started_at: datetime
+    finished_at: datetime
+    signal: int | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu_seconds: float
+    memory_bytes: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cri_line(stream: str, line: bytes, at: datetime | None = None) -> bytes:
+    stamp = (at or _now()).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+    return f"{stamp} {stream} F ".encode() + line.rstrip(b"\n") + b"\n"
+
+
+@dataclass
+class Running:
+    """A started container process. `wait()` resolves once, when it exits."""
+
+    pid: int
+    started_at: datetime
+    log_path: Path
+    _proc: asyncio.subprocess.Process
+    _cgroup: _cgroups.Cgroup | None
+    _limits: Limits
+    _pumps: list[asyncio.Task[None]] = field(default_factory=list)
+    _watch: asyncio.Task[None] | None = None
+    _oom_killed_by_us: bool = False
+    _exit: Exit | None = None
+
+    async def wait(self) -> Exit:
+        if self._exit is not None:
+            return self._exit
+        returncode = await self._proc.wait()
+        for pump in self._pumps:
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        if self._watch is not None:
+            self._watch.cancel()
+        oom = self._oom_killed_by_us or (self._cgroup is not None and self._cgroup.oom_kills() > 0)
+        sig = -returncode if returncode < 0 else None
+        code = 128 + sig if sig else returncode
+        reason = "OOMKilled" if oom else ("Completed" if code == 0 else "Error")
+        self._exit = Exit(code, reason, self.started_at, _now(), sig)
+        # reap anything the process left in its group (a shell's children)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        return self._exit
+
+    def alive(self) -> bool:
+        return self._proc.returncode is None
+
+    async def stop(
+        self, grace_seconds: float, *, sleep: Callable[[float], object] | None = None
+    ) -> Exit:
+        """SIGTERM, wait up to the grace period, then SIGKILL: the kubelet's kill sequence."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.shield(self.wait()), timeout=max(0.0, grace_seconds))
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
+        return await self.wait()
+
+    def usage(self) -> Usage | None:
+        if not self.alive():
+            return None
+        memory = self._cgroup.memory_usage() if self._cgroup is not None else None
+        if memory is None:
+            memory = _cgroups.process_rss(self.pid) or 0
+        cpu = _cgroups.process_cpu_seconds(self.pid) or 0.0
+        return Usage(cpu_seconds=cpu, memory_bytes=memory)
+
+    async def _enforce_memory(self) -> None:
+        """Fallback when cgroups are not writable: kill the process past its memory limit."""
+        limit = self._limits.memory_bytes
+        assert limit
+        while self.alive():
+            rss = _cgroups.process_rss(self.pid) or 0
+            if rss > limit:
+                self._oom_killed_by_us = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
+                return
+            await asyncio.sleep(RSS_POLL_SECONDS)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The pod's network view handed to the netshim."""
+
+    pod_ip: str
+    hosts_file: Path
+    search: tuple[str, ...]
+
+
+class Runtime:
+    """Starts containers under `root/pods/<pod uid>/<container>/`."""
+
+    def __init__(self, root: Path, *, cgroups: bool | None = None) -> None:
+        self.root = root
+        self.cgroups = _cgroups.available() if cgroups is None else cgroups
+
+    def sandbox(self, pod_uid: str, container: str) -> Path:
+        return self.root / "pods" / pod_uid / container
+
+    def log_path(self, pod_uid: str, container: str, restart_count: int) -> Path:
+        return self.sandbox(pod_uid, container) / "logs" / f"{restart_count}.log"
+
+    def _prepare(self, pod_uid: str, container: str, image: Image) -> Path:
+        box = self.sandbox(pod_uid, container)
+        (box / "logs").mkdir(parents=True, exist_ok=True)
+        for name, source in image.files.items():
+            link = box / name
+            if not link.exists():
+                link.symlink_to(source, target_is_directory=True)
+        return box
+
+    async def start(
+        self,
+        *,
+        pod_uid: str,
+        container: str,
+        restart_count: int,
+        image: Image,
+        command: list[str] | None,
+        args: list[str] | None,
+        env: dict[str, str],
+        limits: Limits,
+        network: Network | None,
+    ) -> Running:
+        box = self._prepare(pod_uid, container, image)
+        argv = image.command(command, args)
+        if not argv:
+            raise OSError("no command specified")
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(box),
+            "HOSTNAME": env.get("HOSTNAME", ""),
+            **image.env,
+            **env,
+        }
+        if image.python and network is not None:
+            full_env.update(
+                PYTHONPATH=str(NETSHIM_DIR),
+                KUBESIM_POD_IP=network.pod_ip,
+                KUBESIM_HOSTS=str(network.hosts_file),
+                KUBESIM_SEARCH=" ".join(network.search),
+            )
+        cgroup = None
+        if self.cgroups and (limits.memory_bytes or limits.cpu_millis):
+            cgroup = _cgroups.Cgroup.create(f"{pod_uid}-{container}-{restart_count}")
+            cgroup.limit(memory_bytes=limits.memory_bytes, cpu_millis=limits.cpu_millis)
+
+        def _in_child() -> None:
+            if cgroup is not None:
+                cgroup.attach(os.getpid())
+
+        log_path = self.log_path(pod_uid, container, restart_count)
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=str(box),
+            env=full_env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_in_child if cgroup is not None else None,
+        )
+        running = Running(
+            pid=proc.pid,
+            started_at=_now(),
+            log_path=log_path,
+            _proc=proc,
+            _cgroup=cgroup,
+            _limits=limits,
+        )
+        handle = log_path.open("ab", buffering=0)
+        running._pumps = [
+            asyncio.create_task(_pump(proc.stdout, "stdout", handle)),
+            asyncio.create_task(_pump(proc.stderr, "stderr", handle)),
+        ]
+        if cgroup is None and limits.memory_bytes:
+            running._watch = asyncio.create_task(running._enforce_memory())
+        return running
+
+
+async def _pump(stream: asyncio.StreamReader | None, name: str, handle) -> None:  # type: ignore[no-untyped-def]
+    if stream is None:
+        return
+    while True:
+        line = await stream.readline()
+        if not line:
+            break
+        handle.write(cri_line(name, line))
+
+
+def read_log(
+    path: Path,
+    *,
+    tail_lines: int | None = None,
+    timestamps: bool = False,
+    since: datetime | None = None,
+) -> list[str]:
+    """Lines of a CRI log file as `kubectl logs` prints them."""
+    try:
+        raw = path.read_bytes().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return []
+    out: list[str] = []
+    for entry in raw:
+        stamp, _, rest = entry.partition(" ")
+        _stream, _, rest = rest.partition(" ")
+        _tag, _, text = rest.partition(" ")
+        if since is not None and stamp[:26] < since.strftime("%Y-%m-%dT%H:%M:%S.%f"):
+            continue
+        out.append(f"{stamp} {text}" if timestamps else text)
+    if tail_lines is not None and tail_lines >= 0:
+        out = out[-tail_lines:] if tail_lines else []
+    return out

@@ -1,0 +1,123 @@
+"""Pod status derived from container records follows the kubelet's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubesim.kubelet._podstate import (
+    ContainerRecord,
+    conditions,
+    crashloop_message,
+    phase,
+    qos_class,
+    restart_delay,
+    should_restart,
+)
+
+POD = {"metadata": {"name": "web-1", "namespace": "lab", "uid": "u-1"}, "spec": {"containers": []}}
+
+
+def _pod(policy: str = "Always") -> dict:
+    return {**POD, "spec": {"restartPolicy": policy, "containers": []}}
+
+
+def _rec(state: dict, last: dict | None = None, ready: bool = False) -> ContainerRecord:
+    return ContainerRecord(name="c", image="i", state=state, last_state=last or {}, ready=ready)
+
+
+RUNNING = {"running": {"startedAt": "t"}}
+WAITING = {"waiting": {"reason": "ContainerCreating"}}
+CRASHLOOP = {"waiting": {"reason": "CrashLoopBackOff"}}
+TERM = {"terminated": {"exitCode": 1, "reason": "Error"}}
+DONE = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+
+
+@pytest.mark.parametrize(
+    "policy, states, want",
+    [
+        pytest.param("Always", [(WAITING, None)], "Pending", id="creating-is-pending"),
+        pytest.param("Always", [(RUNNING, None)], "Running", id="running"),
+        pytest.param("Always", [(CRASHLOOP, TERM)], "Running", id="crashloop-is-still-running"),
+        pytest.param("Never", [(TERM, None)], "Failed", id="never-failed"),
+        pytest.param("Never", [(DONE, None)], "Succeeded", id="never-succeeded"),
+        pytest.param("OnFailure", [(DONE, None)], "Succeeded", id="onfailure-succeeded"),
+        pytest.param("Always", [(RUNNING, None), (WAITING, None)], "Pending", id="one-waiting"),
+    ],
+)
+def test_phase_follows_get_phase(policy, states, want):
+    assert (
+        phase(_pod(policy), [_rec(s, {"terminated": last} if last else None) for s, last in states])
+        == want
+    )
+
+
+def test_restart_back_off_doubles_to_five_minutes_then_resets():
+    delays, backoff = [], 0.0
+    for _ in range(8):
+        delay, backoff = restart_delay(backoff, ran_for=1)
+        delays.append(delay)
+    assert delays == [0, 10, 20, 40, 80, 160, 300, 300]
+    assert restart_delay(300, ran_for=601) == (0, 10)
+
+
+@pytest.mark.parametrize(
+    "policy, code, want",
+    [
+        ("Always", 0, True),
+        ("Always", 1, True),
+        ("OnFailure", 0, False),
+        ("OnFailure", 2, True),
+        ("Never", 1, False),
+    ],
+)
+def test_restart_policy(policy, code, want):
+    assert should_restart(policy, code) is want
+
+
+def test_crashloop_message_names_container_and_pod():
+    assert crashloop_message(20, "model-server", POD) == (
+        "back-off 20s restarting failed container=model-server pod=web-1_lab(u-1)"
+    )
+    assert crashloop_message(300, "c", POD).startswith("back-off 5m0s ")
+
+
+def test_unready_container_makes_ready_false_with_the_kubelet_message():
+    conds = {
+        c["type"]: c for c in conditions(_pod(), [_rec(RUNNING)], now="T1", sandbox_ready=True)
+    }
+    assert conds["Ready"]["status"] == "False"
+    assert conds["Ready"]["reason"] == "ContainersNotReady"
+    assert conds["Ready"]["message"] == "containers with unready status: [c]"
+    assert conds["PodReadyToStartContainers"]["status"] == "True"
+
+
+def test_transition_time_moves_only_when_status_changes():
+    pod = _pod()
+    pod["status"] = {"conditions": conditions(pod, [_rec(RUNNING)], now="T1", sandbox_ready=True)}
+    same = {c["type"]: c for c in conditions(pod, [_rec(RUNNING)], now="T2", sandbox_ready=True)}
+    assert same["Ready"]["lastTransitionTime"] == "T1"
+    flipped = {
+        c["type"]: c
+        for c in conditions(pod, [_rec(RUNNING, ready=True)], now="T3", sandbox_ready=True)
+    }
+    assert flipped["Ready"]["lastTransitionTime"] == "T3" and flipped["Ready"]["status"] == "True"
+
+
+@pytest.mark.parametrize(
+    "resources, want",
+    [
+        ({}, "BestEffort"),
+        (
+            {
+                "requests": {"cpu": "100m", "memory": "64Mi"},
+                "limits": {"cpu": "100m", "memory": "64Mi"},
+            },
+            "Guaranteed",
+        ),
+        ({"limits": {"cpu": "1", "memory": "1Gi"}}, "Guaranteed"),
+        ({"requests": {"cpu": "100m"}, "limits": {"cpu": "500m", "memory": "256Mi"}}, "Burstable"),
+    ],
+)
+def test_qos_class(resources, want):
+    pod = {"spec": {"containers": [{"name": "c", "resources": resources}]}}
+    assert qos_class(pod) == want

@@ -1,0 +1,181 @@
+"""The process runtime reports what real processes did: exit codes, logs, OOM kills, stops."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from kubesim.kubelet._images import Image, ImageRef, PullError, normalize, pull
+from kubesim.kubelet._probes import http_get, tcp_socket
+from kubesim.kubelet._process import Limits, Network, Runtime, read_log
+
+SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
+PYTHON = Image(ImageRef("docker.io/test/python", "1"), [], ["python3"], "/", {}, python=True)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return Runtime(tmp_path)
+
+
+async def _run(runtime: Runtime, image: Image, args: list[str], **kw):
+    running = await runtime.start(
+        pod_uid="uid-1",
+        container="c",
+        restart_count=kw.pop("restart", 0),
+        image=image,
+        command=None,
+        args=args,
+        env=kw.pop("env", {}),
+        limits=kw.pop("limits", Limits()),
+        network=kw.pop("network", None),
+    )
+    return running
+
+
+@pytest.mark.parametrize(
+    "script, code, reason",
+    [
+        pytest.param("exit 0", 0, "Completed", id="success"),
+        pytest.param("exit 3", 3, "Error", id="failure"),
+        pytest.param("kill -9 $$", 137, "Error", id="sigkill-is-137"),
+    ],
+)
+async def test_exit_codes_and_reasons_come_from_the_process(runtime, script, code, reason):
+    running = await _run(runtime, SHELL, ["/bin/sh", "-c", script])
+    done = await running.wait()
+    assert (done.exit_code, done.reason) == (code, reason)
+
+
+async def test_logs_are_kept_per_restart_in_cri_format(runtime):
+    first = await _run(runtime, SHELL, ["/bin/sh", "-c", "echo one; echo err >&2"])
+    await first.wait()
+    second = await _run(runtime, SHELL, ["/bin/sh", "-c", "echo two"], restart=1)
+    await second.wait()
+    raw = first.log_path.read_text().splitlines()
+    assert raw[0].endswith(" stdout F one") and "Z stdout F" in raw[0]
+    assert sorted(read_log(first.log_path)) == ["err", "one"]
+    assert read_log(second.log_path) == ["two"]
+    assert read_log(second.log_path, tail_lines=0) == []
+    assert read_log(second.log_path, timestamps=True)[0].split(" ", 1)[1] == "two"
+
+
+async def test_stop_sends_sigterm_then_sigkill_after_grace(runtime):
+    trapping = await _run(
+        runtime,
+        SHELL,
+        ["/bin/sh", "-c", "trap 'echo term; exit 0' TERM; echo up; while :; do sleep 0.05; done"],
+    )
+    await _wait_for_log(trapping.log_path, "up")
+    done = await trapping.stop(5)
+    assert done.exit_code == 0
+    stubborn = await _run(
+        runtime,
+        SHELL,
+        ["/bin/sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.05; done"],
+        restart=1,
+    )
+    await _wait_for_log(stubborn.log_path, "up")
+    done = await stubborn.stop(0.3)
+    assert done.exit_code == 137
+
+
+async def test_memory_limit_kills_with_oomkilled(runtime):
+    hog = "b = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nimport time; time.sleep(30)"
+    running = await _run(
+        runtime, PYTHON, ["python3", "-c", hog], limits=Limits(memory_bytes=64 * 1024 * 1024)
+    )
+    done = await running.wait()
+    assert (done.exit_code, done.reason) == (137, "OOMKilled")
+
+
+async def test_memory_fallback_without_cgroups_also_kills(tmp_path):
+    runtime = Runtime(tmp_path, cgroups=False)
+    hog = "b = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nimport time; time.sleep(30)"
+    running = await _run(
+        runtime, PYTHON, ["python3", "-c", hog], limits=Limits(memory_bytes=64 * 1024 * 1024)
+    )
+    done = await running.wait()
+    assert (done.exit_code, done.reason) == (137, "OOMKilled")
+
+
+async def test_python_containers_get_their_pod_ip_and_cluster_dns(runtime, tmp_path):
+    hosts = tmp_path / "hosts"
+    hosts.write_text("10.96.7.8 web.lab.svc.cluster.local\n")
+    server = (
+        "import http.server, socket\n"
+        "print(socket.gethostbyname('web'), flush=True)\n"
+        "http.server.HTTPServer(('0.0.0.0', 18080), http.server.SimpleHTTPRequestHandler).serve_forever()\n"
+    )
+    net = Network(
+        pod_ip="10.244.1.77",
+        hosts_file=hosts,
+        search=("lab.svc.cluster.local", "svc.cluster.local"),
+    )
+    running = await _run(runtime, PYTHON, ["python3", "-c", server], network=net)
+    try:
+        await _wait_for_log(running.log_path, "10.96.7.8")
+        for _ in range(50):
+            result = await http_get({"port": 18080, "path": "/"}, "10.244.1.77", {}, timeout=1)
+            if result.ok:
+                break
+            import asyncio
+
+            await asyncio.sleep(0.05)
+        assert result.ok
+        refused = await tcp_socket({"port": 18081}, "10.244.1.77", {}, timeout=1)
+        assert refused.message == "dial tcp 10.244.1.77:18081: connect: connection refused"
+        wrong = await http_get({"port": 18081, "path": "/ready"}, "10.244.1.77", {}, timeout=1)
+        assert (
+            wrong.message
+            == 'Get "http://10.244.1.77:18081/ready": dial tcp 10.244.1.77:18081: connect: connection refused'
+        )
+    finally:
+        await running.stop(1)
+
+
+async def _wait_for_log(path: Path, text: str, seconds: float = 5.0) -> None:
+    import asyncio
+
+    for _ in range(int(seconds / 0.05)):
+        if path.exists() and text in path.read_text():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+@pytest.mark.parametrize(
+    "image, repository, tag",
+    [
+        pytest.param("busybox", "docker.io/library/busybox", "latest", id="bare"),
+        pytest.param(
+            "kubelab/inference:2.4.0", "docker.io/kubelab/inference", "2.4.0", id="user-repo"
+        ),
+        pytest.param("registry.k8s.io/pause:3.10", "registry.k8s.io/pause", "3.10", id="registry"),
+        pytest.param("localhost:5000/app", "localhost:5000/app", "latest", id="local-registry"),
+    ],
+)
+def test_image_names_normalize_like_the_runtime(image, repository, tag):
+    ref = normalize(image)
+    assert (ref.repository, ref.tag) == (repository, tag)
+
+
+def test_unknown_tag_fails_to_pull_with_the_runtime_message():
+    with pytest.raises(PullError) as err:
+        pull("kubelab/inference:2.4.1")
+    assert str(err.value).endswith("docker.io/kubelab/inference:2.4.1: not found")
+
+
+def test_command_and_args_follow_the_kubernetes_rule():
+    image = Image(ImageRef("r/x", "1"), ["/entry"], ["default-cmd"], "/", {})
+    assert image.command(None, None) == ["/entry", "default-cmd"]
+    assert image.command(None, ["a"]) == ["/entry", "a"]
+    assert image.command(["/bin/other"], None) == ["/bin/other"]
+    assert image.command(["/bin/other"], ["a"]) == ["/bin/other", "a"]
+    assert pull("kubelab/inference:2.5.0").command(None, None) == [
+        sys.executable,
+        "-m",
+        "inference",
+    ]
