@@ -9,6 +9,7 @@ killing the process itself when it passes the limit, and says so in `kubelab sta
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,10 +47,8 @@ class Cgroup:
             (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
             memsw = self.memory / "memory.memsw.limit_in_bytes"
             if memsw.exists():
-                try:
+                with contextlib.suppress(OSError):
                     memsw.write_text(str(memory_bytes))
-                except OSError:
-                    pass
         if cpu_millis:
             quota = max(1000, cpu_millis * CFS_PERIOD_US // 1000)
             (self.cpu / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
@@ -87,10 +86,8 @@ class Cgroup:
 
     def remove(self) -> None:
         for path in (self.memory, self.cpu):
-            try:
+            with contextlib.suppress(OSError):
                 path.rmdir()
-            except OSError:
-                pass
 
 
 def process_rss(pid: int) -> int | None:
