@@ -13,7 +13,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from kubesim.kubelet._netshim.sitecustomize import _loopback_twin  # one mapping, one place
+from kubesim.network._proxy import loopback_twin as _loopback_twin
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ _HOSTS_FILE = os.environ.get("KUBESIM_HOSTS", "")
 _SEARCH = os.environ.get("KUBESIM_SEARCH", "").split()
 
 
+# Kept standalone (a twin of kubesim.network.loopback_twin): sitecustomize runs before any
+# package can be imported, in a process that must not pay for importing kubesim.
 def _loopback_twin(address: str) -> str:
     parts = address.split(".")
     if len(parts) == 4 and parts[0] == "10" and parts[1] in ("244", "96"):

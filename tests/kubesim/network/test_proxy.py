@@ -1,0 +1,74 @@
+"""Service traffic goes through the kube-proxy stand-in to ready endpoints only."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from kubesim.network import Endpoint, ServiceProxy, dns_records, write_hosts_file
+from kubesim.network._dns import search_path
+
+
+async def _echo_server(host: str, port: int, tag: bytes) -> asyncio.Server:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = await reader.read(100)
+        writer.write(tag + data)
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, host=host, port=port)
+
+
+async def _ask(host: str, port: int) -> bytes:
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(b"ping")
+    await writer.drain()
+    data = await reader.read(100)
+    writer.close()
+    return data
+
+
+async def test_connections_reach_a_ready_endpoint_through_the_cluster_ip_twin():
+    a = await _echo_server("127.244.9.1", 18091, b"a:")
+    b = await _echo_server("127.244.9.2", 18091, b"b:")
+    proxy = ServiceProxy()
+    try:
+        await proxy.sync(
+            {("10.96.9.9", 18080): [Endpoint("10.244.9.1", 18091), Endpoint("10.244.9.2", 18091)]}
+        )
+        answers = {await _ask("127.96.9.9", 18080) for _ in range(20)}
+        assert answers == {b"a:ping", b"b:ping"}
+        await proxy.sync({("10.96.9.9", 18080): [Endpoint("10.244.9.2", 18091)]})
+        assert {await _ask("127.96.9.9", 18080) for _ in range(5)} == {b"b:ping"}
+        await proxy.sync({("10.96.9.9", 18080): []})
+        try:  # no ready endpoint: the connection is closed at once, like kube-proxy's REJECT
+            assert await _ask("127.96.9.9", 18080) == b""
+        except ConnectionResetError:
+            pass
+        await proxy.sync({})
+        try:
+            await _ask("127.96.9.9", 18080)
+            raise AssertionError("listener should be gone")
+        except ConnectionRefusedError:
+            pass
+    finally:
+        await proxy.close()
+        a.close()
+        b.close()
+
+
+def test_dns_records_and_search_path_match_cluster_dns(tmp_path: Path):
+    services = [
+        {
+            "metadata": {"name": "inference-service", "namespace": "lab"},
+            "spec": {"clusterIP": "10.96.0.20"},
+        },
+        {"metadata": {"name": "headless", "namespace": "lab"}, "spec": {"clusterIP": "None"}},
+    ]
+    records = dns_records(services)
+    assert records == [("10.96.0.20", ["inference-service.lab.svc.cluster.local"])]
+    write_hosts_file(tmp_path / "hosts", records)
+    assert (
+        tmp_path / "hosts"
+    ).read_text() == "10.96.0.20 inference-service.lab.svc.cluster.local\n"
+    assert search_path("lab")[0] == "lab.svc.cluster.local"
