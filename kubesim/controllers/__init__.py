@@ -1,0 +1,58 @@
+"""kubesim's controllers as pure decisions: plain dicts in, intended changes out.
+
+Each ``reconcile_*`` / ``schedule`` function reads stored-shape objects and ``now`` and
+returns actions (``_actions``); an asyncio loop elsewhere applies them through the API.
+"""
+
+from ._actions import (
+    Action,
+    Bind,
+    Create,
+    Decision,
+    Delete,
+    Emit,
+    Event,
+    Scale,
+    Update,
+    UpdateStatus,
+    object_ref,
+)
+from ._deployment import reconcile_deployment
+from ._endpoints import endpoints_for, endpointslices_for
+from ._hash import template_hash
+from ._hpa import HpaHistory, reconcile_hpa
+from ._nodes import NodeHealth, node_health, pods_to_evict
+from ._pdb import eviction_cause, eviction_decision, pdb_status
+from ._replicaset import pods_to_delete, reconcile_replicaset
+from ._scheduler import FailedScheduling, schedule, schedule_actions
+
+__all__ = [
+    "Action",
+    "Bind",
+    "Create",
+    "Decision",
+    "Delete",
+    "Emit",
+    "FailedScheduling",
+    "HpaHistory",
+    "NodeHealth",
+    "node_health",
+    "pods_to_evict",
+    "eviction_cause",
+    "eviction_decision",
+    "pdb_status",
+    "endpoints_for",
+    "endpointslices_for",
+    "reconcile_hpa",
+    "schedule",
+    "schedule_actions",
+    "Event",
+    "Scale",
+    "Update",
+    "UpdateStatus",
+    "object_ref",
+    "pods_to_delete",
+    "reconcile_deployment",
+    "reconcile_replicaset",
+    "template_hash",
+]

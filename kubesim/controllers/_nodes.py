@@ -1,0 +1,111 @@
+"""Node lifecycle: a node whose lease stops being renewed goes Unknown and gets tainted,
+and pods that do not tolerate a NoExecute taint are deleted (taint eviction).
+
+DefaultTolerationSeconds admission gives every pod 300 s tolerations for not-ready and
+unreachable; they arrive here as ordinary tolerations with tolerationSeconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ._actions import Decision, Emit, Event, delete_of, object_ref
+from ._common import Obj, fmt_time, meta, name, parse_time, pod_active
+from ._scheduler import tolerates
+
+UNREACHABLE = "node.kubernetes.io/unreachable"
+NOT_READY = "node.kubernetes.io/not-ready"
+STOPPED = "Kubelet stopped posting node status."
+
+
+@dataclass(frozen=True)
+class NodeHealth:
+    conditions: list[Obj] = field(default_factory=list)  # full replacement when non-empty
+    add_taints: list[Obj] = field(default_factory=list)
+    remove_taints: list[Obj] = field(default_factory=list)
+
+
+def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 40.0) -> NodeHealth:
+    conds = [dict(c) for c in (node.get("status") or {}).get("conditions") or []]
+    renew = parse_time(((lease or {}).get("spec") or {}).get("renewTime"))
+    ready = next((c for c in conds if c["type"] == "Ready"), None)
+    beat = parse_time((ready or {}).get("lastHeartbeatTime"))
+    last = max([t for t in (renew, beat) if t is not None], default=None)
+    taints = (node.get("spec") or {}).get("taints") or []
+    have = {(t["key"], t["effect"]) for t in taints}
+    if last is None or last + timedelta(seconds=grace) < now:
+        changed = []
+        for c in conds:
+            if (
+                c["type"] in ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
+                and c.get("status") != "Unknown"
+            ):
+                c.update(
+                    status="Unknown",
+                    reason="NodeStatusUnknown",
+                    message=STOPPED,
+                    lastTransitionTime=fmt_time(now),
+                )
+                changed.append(c)
+        want = [
+            {"key": UNREACHABLE, "effect": "NoSchedule"},
+            {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": fmt_time(now)},
+        ]
+        add = [t for t in want if (t["key"], t["effect"]) not in have]
+        remove = [t for t in taints if t["key"] == NOT_READY]
+        return NodeHealth(conds if changed else [], add, remove)
+    status = (ready or {}).get("status")
+    if status == "True":
+        return NodeHealth([], [], [t for t in taints if t["key"] in (UNREACHABLE, NOT_READY)])
+    want = [
+        {"key": NOT_READY, "effect": "NoSchedule"},
+        {"key": NOT_READY, "effect": "NoExecute", "timeAdded": fmt_time(now)},
+    ]
+    return NodeHealth(
+        [],
+        [t for t in want if (t["key"], t["effect"]) not in have],
+        [t for t in taints if t["key"] == UNREACHABLE],
+    )
+
+
+def pods_to_evict(node: Obj, pods: list[Obj], *, now: datetime) -> Decision:
+    """Delete pods on ``node`` that do not tolerate its NoExecute taints (or whose
+    tolerationSeconds ran out), with the TaintManagerEviction event; requeue for the next."""
+    taints = [
+        t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") == "NoExecute"
+    ]
+    actions: list = []
+    waits: list[float] = []
+    if not taints:
+        return Decision([])
+    for pod in pods:
+        if (pod.get("spec") or {}).get("nodeName") != name(node) or not pod_active(pod):
+            continue
+        tolerations = (pod.get("spec") or {}).get("tolerations") or []
+        due: datetime | None = None
+        evict_now = False
+        for taint in taints:
+            matching = [t for t in tolerations if tolerates(t, taint)]
+            if not matching:
+                evict_now = True
+                break
+            limits = [
+                t["tolerationSeconds"] for t in matching if t.get("tolerationSeconds") is not None
+            ]
+            if len(limits) == len(matching):  # every match is time-bound: the shortest wins
+                added = parse_time(taint.get("timeAdded")) or now
+                at = added + timedelta(seconds=max(0, min(limits)))
+                due = at if due is None else min(due, at)
+        if evict_now or (due is not None and due <= now):
+            ns = meta(pod).get("namespace")
+            event = Event(
+                object_ref(pod),
+                "Normal",
+                "TaintManagerEviction",
+                f"Marking for deletion Pod {ns}/{name(pod)}",
+            )
+            actions += [delete_of(pod), Emit(event)]
+        elif due is not None:
+            waits.append((due - now).total_seconds())
+    return Decision(actions, min(waits) if waits else None)

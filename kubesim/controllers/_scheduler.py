@@ -1,0 +1,361 @@
+"""The scheduler's decision for one pod: filter nodes, score the rest, bind or explain.
+
+Filters run per node in the default profile's order and stop at the first that rejects
+(NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, InterPodAffinity).
+A failure reads like kube-scheduler's FitError: "0/N nodes are available: " and a
+histogram "<count> <reason>" sorted as strings, then the preemption (PostFilter) summary.
+
+Not modelled: preemption itself (pods with a lower priority are never evicted; every node
+that preemption could help reports "No preemption victims found for incoming pod"),
+topology spread constraints, host ports, volumes.  Scoring is simplified: fewest pods of
+the same owner on the node, then the least requested share, then the name (the real
+scheduler breaks ties at random).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ._actions import Bind, Decision, Emit, Event, UpdateStatus, object_ref
+from ._common import (
+    Obj,
+    controller_ref,
+    deepcopy,
+    fmt_time,
+    labels,
+    meta,
+    milli,
+    name,
+    pod_active,
+    selector_matches,
+    value,
+)
+
+UNRESOLVABLE = "UnschedulableAndUnresolvable"
+UNSCHEDULABLE = "Unschedulable"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+
+
+@dataclass(frozen=True)
+class FailedScheduling:
+    """No node fits: the FitError message, as the event and the PodScheduled condition say."""
+
+    pod: Obj
+    message: str
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    code: str
+    reasons: tuple[str, ...]
+
+
+# --- requests ---------------------------------------------------------------------------
+
+
+def pod_requests(pod: Obj) -> dict[str, int]:
+    """Effective requests: cpu in millicores, others in units.  Regular containers (and
+    sidecar init containers) add up; a plain init container counts by the max rule."""
+    spec = pod.get("spec") or {}
+    total: dict[str, int] = {}
+    sidecars: dict[str, int] = {}
+    init_max: dict[str, int] = {}
+    for c in spec.get("containers") or []:
+        _add(total, _container_requests(c))
+    for c in spec.get("initContainers") or []:
+        req = _container_requests(c)
+        if c.get("restartPolicy") == "Always":
+            _add(sidecars, req)
+            _add(total, req)
+        else:
+            # an init container runs alongside the sidecars started before it
+            for k, v in req.items():
+                init_max[k] = max(init_max.get(k, 0), v + sidecars.get(k, 0))
+    for k, v in init_max.items():
+        total[k] = max(total.get(k, 0), v)
+    for k, v in (spec.get("overhead") or {}).items():
+        total[k] = total.get(k, 0) + (milli(v) if k == "cpu" else value(v))
+    return total
+
+
+def _container_requests(c: Obj) -> dict[str, int]:
+    req = (c.get("resources") or {}).get("requests") or {}
+    return {k: (milli(v) if k == "cpu" else value(v)) for k, v in req.items()}
+
+
+def _add(into: dict[str, int], more: dict[str, int]) -> None:
+    for k, v in more.items():
+        into[k] = into.get(k, 0) + v
+
+
+def _allocatable(node: Obj) -> dict[str, int]:
+    alloc = (node.get("status") or {}).get("allocatable") or {}
+    return {k: (milli(v) if k == "cpu" else value(v)) for k, v in alloc.items()}
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def _node_unschedulable(pod: Obj, node: Obj) -> _Verdict | None:
+    if not (node.get("spec") or {}).get("unschedulable"):
+        return None
+    taint = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+    if any(tolerates(t, taint) for t in (pod.get("spec") or {}).get("tolerations") or []):
+        return None
+    return _Verdict(UNRESOLVABLE, ("node(s) were unschedulable",))
+
+
+def tolerates(toleration: Obj, taint: Obj) -> bool:
+    """Toleration.ToleratesTaint: effect, key and (for Equal) value must match."""
+    effect = toleration.get("effect") or ""
+    if effect and effect != taint.get("effect"):
+        return False
+    key = toleration.get("key") or ""
+    if key and key != taint.get("key"):
+        return False
+    op = toleration.get("operator") or "Equal"
+    if op == "Exists":
+        return True
+    if op == "Equal":
+        return (toleration.get("value") or "") == (taint.get("value") or "")
+    return False
+
+
+def untolerated_taint(pod: Obj, node: Obj, effects: tuple[str, ...]) -> Obj | None:
+    tolerations = (pod.get("spec") or {}).get("tolerations") or []
+    for taint in (node.get("spec") or {}).get("taints") or []:
+        if taint.get("effect") not in effects:
+            continue
+        if not any(tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
+
+
+def _taint_toleration(pod: Obj, node: Obj) -> _Verdict | None:
+    taint = untolerated_taint(pod, node, ("NoSchedule", "NoExecute"))
+    if taint is None:
+        return None
+    reason = f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
+    return _Verdict(UNRESOLVABLE, (reason,))
+
+
+def _node_affinity(pod: Obj, node: Obj) -> _Verdict | None:
+    spec = pod.get("spec") or {}
+    node_labels = labels(node)
+    fail = _Verdict(UNRESOLVABLE, ("node(s) didn't match Pod's node affinity/selector",))
+    for k, v in (spec.get("nodeSelector") or {}).items():
+        if node_labels.get(k) != v:
+            return fail
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    terms = required.get("nodeSelectorTerms")
+    if terms is not None and not any(_term_matches(t, node) for t in terms):
+        return fail
+    return None
+
+
+def _term_matches(term: Obj, node: Obj) -> bool:
+    exprs = term.get("matchExpressions") or []
+    fields = term.get("matchFields") or []
+    if not exprs and not fields:
+        return False  # an empty term matches no objects
+    node_labels = labels(node)
+    if not all(_node_expr(e, node_labels) for e in exprs):
+        return False
+    return all(_node_expr(e, {"metadata.name": name(node)}) for e in fields)
+
+
+def _node_expr(expr: Obj, lbls: dict[str, str]) -> bool:
+    key, op, vals = expr["key"], expr["operator"], expr.get("values") or []
+    have = lbls.get(key)
+    if op == "In":
+        return have is not None and have in vals
+    if op == "NotIn":
+        return have is None or have not in vals
+    if op == "Exists":
+        return have is not None
+    if op == "DoesNotExist":
+        return have is None
+    if op in ("Gt", "Lt"):
+        try:
+            a, b = int(have or ""), int(vals[0])
+        except (ValueError, IndexError):
+            return False
+        return a > b if op == "Gt" else a < b
+    return False
+
+
+def _resources_fit(pod: Obj, node: Obj, on_node: list[Obj]) -> _Verdict | None:
+    alloc = _allocatable(node)
+    reasons: list[str] = []
+    if len(on_node) + 1 > alloc.get("pods", 110):
+        reasons.append("Too many pods")
+    want = pod_requests(pod)
+    used: dict[str, int] = {}
+    for other in on_node:
+        _add(used, pod_requests(other))
+    for res in [
+        "cpu",
+        "memory",
+        "ephemeral-storage",
+        *sorted(set(want) - {"cpu", "memory", "ephemeral-storage"}),
+    ]:
+        need = want.get(res, 0)
+        if need > 0 and need > alloc.get(res, 0) - used.get(res, 0):
+            reasons.append(f"Insufficient {res}")
+    return _Verdict(UNSCHEDULABLE, tuple(reasons)) if reasons else None
+
+
+def _affinity_terms(pod: Obj, kind: str) -> list[Obj]:
+    aff = ((pod.get("spec") or {}).get("affinity") or {}).get(kind) or {}
+    return aff.get("requiredDuringSchedulingIgnoredDuringExecution") or []
+
+
+def _term_selects(term: Obj, owner: Obj, other: Obj) -> bool:
+    namespaces = term.get("namespaces") or []
+    if not namespaces and term.get("namespaceSelector") is None:
+        namespaces = [meta(owner).get("namespace")]
+    if term.get("namespaceSelector") is None and meta(other).get("namespace") not in namespaces:
+        return False
+    return selector_matches(term.get("labelSelector"), labels(other))
+
+
+def _inter_pod_affinity(
+    pod: Obj, node: Obj, nodes_by_name: dict[str, Obj], placed: list[Obj]
+) -> _Verdict | None:
+    def same_domain(other: Obj, key: str) -> bool:
+        other_node = nodes_by_name.get((other.get("spec") or {}).get("nodeName") or "")
+        if other_node is None or key not in labels(node):
+            return False
+        return labels(other_node).get(key) == labels(node)[key]
+
+    for term in _affinity_terms(pod, "podAffinity"):
+        key = term.get("topologyKey", "")
+        matching = [o for o in placed if _term_selects(term, pod, o)]
+        if any(same_domain(o, key) for o in matching):
+            continue
+        # The first pod of a group that selects itself may go anywhere with the key.
+        if not matching and _term_selects(term, pod, pod) and key in labels(node):
+            continue
+        return _Verdict(UNRESOLVABLE, ("node(s) didn't match pod affinity rules",))
+    for term in _affinity_terms(pod, "podAntiAffinity"):
+        key = term.get("topologyKey", "")
+        if any(_term_selects(term, pod, o) and same_domain(o, key) for o in placed):
+            return _Verdict(UNSCHEDULABLE, ("node(s) didn't match pod anti-affinity rules",))
+    for other in placed:
+        for term in _affinity_terms(other, "podAntiAffinity"):
+            key = term.get("topologyKey", "")
+            if _term_selects(term, other, pod) and same_domain(other, key):
+                return _Verdict(
+                    UNSCHEDULABLE, ("node(s) didn't satisfy existing pods anti-affinity rules",)
+                )
+    return None
+
+
+# --- the decision -----------------------------------------------------------------------
+
+
+def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | FailedScheduling:
+    """Pick a node for ``pod`` or explain, word for word, why none fits.
+
+    ``pods_on_nodes`` are all pods already bound (``spec.nodeName`` set); finished pods
+    (Succeeded/Failed) are ignored, as their resources are free again.
+    """
+    placed = [p for p in pods_on_nodes if (p.get("spec") or {}).get("nodeName") and pod_active(p)]
+    by_node: dict[str, list[Obj]] = {}
+    for p in placed:
+        by_node.setdefault(p["spec"]["nodeName"], []).append(p)
+    nodes_by_name = {name(n): n for n in nodes}
+    verdicts: dict[str, _Verdict] = {}
+    feasible: list[Obj] = []
+    for node in nodes:
+        on_node = by_node.get(name(node), [])
+        verdict = (
+            _node_unschedulable(pod, node)
+            or _taint_toleration(pod, node)
+            or _node_affinity(pod, node)
+            or _resources_fit(pod, node, on_node)
+            or _inter_pod_affinity(pod, node, nodes_by_name, placed)
+        )
+        if verdict is None:
+            feasible.append(node)
+        else:
+            verdicts[name(node)] = verdict
+    if feasible:
+        best = min(feasible, key=lambda n: _score(pod, n, by_node.get(name(n), [])))
+        return Bind(pod, name(best))
+    return FailedScheduling(pod, fit_error_message(len(nodes), list(verdicts.values())))
+
+
+def _score(pod: Obj, node: Obj, on_node: list[Obj]) -> tuple[Any, ...]:
+    cref = controller_ref(pod)
+    if cref is not None:
+        siblings = sum(
+            1 for p in on_node if (controller_ref(p) or {}).get("uid") == cref.get("uid")
+        )
+    else:
+        siblings = sum(1 for p in on_node if labels(p) == labels(pod) and labels(pod))
+    alloc = _allocatable(node)
+    used: dict[str, int] = {}
+    for p in [*on_node, pod]:
+        _add(used, pod_requests(p))
+    shares = [used.get(r, 0) / alloc[r] for r in ("cpu", "memory") if alloc.get(r)]
+    load = sum(shares) / len(shares) if shares else 0.0
+    return (siblings, round(load, 6), name(node))
+
+
+def _histogram(reasons: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for r in reasons:
+        counts[r] = counts.get(r, 0) + 1
+    return ", ".join(sorted(f"{n} {r}" for r, n in counts.items()))
+
+
+def fit_error_message(num_nodes: int, verdicts: list[_Verdict]) -> str:
+    """FitError.Error(): filter histogram, then the preemption PostFilter summary."""
+    msg = f"0/{num_nodes} nodes are available:"
+    if num_nodes == 0:
+        return "no nodes available to schedule pods"
+    filt = _histogram([r for v in verdicts for r in v.reasons])
+    if filt:
+        msg += f" {filt}."
+    post = _histogram([NOT_HELPFUL if v.code == UNRESOLVABLE else NO_VICTIMS for v in verdicts])
+    msg += f" preemption: 0/{num_nodes} nodes are available: {post}."
+    return msg
+
+
+def schedule_actions(
+    pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj], *, now: datetime
+) -> Decision:
+    """``schedule`` as actions: Bind + ``Scheduled`` event, or the PodScheduled=False
+    condition + ``FailedScheduling`` warning (requeued like the scheduler's backoff)."""
+    result = schedule(pod, nodes, pods_on_nodes)
+    ns = meta(pod).get("namespace")
+    if isinstance(result, Bind):
+        msg = f"Successfully assigned {ns}/{name(pod)} to {result.node_name}"
+        return Decision([result, Emit(Event(object_ref(pod), "Normal", "Scheduled", msg))])
+    updated = deepcopy(pod)
+    st = updated.setdefault("status", {})
+    st.setdefault("phase", "Pending")
+    cond = {
+        "type": "PodScheduled",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": fmt_time(now),
+        "reason": "Unschedulable",
+        "message": result.message,
+    }
+    conds = [c for c in st.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    old = next((c for c in st.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
+    if old and old.get("status") == "False":
+        cond["lastTransitionTime"] = old.get("lastTransitionTime")
+    st["conditions"] = [*conds, cond]
+    actions: list[Any] = []
+    if updated != pod:
+        actions.append(UpdateStatus(updated))
+    actions.append(Emit(Event(object_ref(pod), "Warning", "FailedScheduling", result.message)))
+    return Decision(actions, requeue_after=10.0)

@@ -1,0 +1,215 @@
+"""HPA decisions: the documented formula, tolerance, unknown metrics, stabilization."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kubesim.controllers import Emit, HpaHistory, Scale, UpdateStatus, reconcile_hpa
+from kubesim.controllers._common import fmt_time
+
+from .world import T0
+
+START = T0 - timedelta(hours=1)
+
+
+def hpa(min_r=1, max_r=10, target=50, behavior=None):
+    h = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "inference", "namespace": "lab", "uid": "hpa-uid"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "inference"},
+            "minReplicas": min_r,
+            "maxReplicas": max_r,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": target},
+                    },
+                }
+            ],
+        },
+    }
+    if behavior is not None:
+        h["spec"]["behavior"] = behavior
+    return h
+
+
+def target(replicas):
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "inference", "namespace": "lab"},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "inference"}}},
+    }
+
+
+def pod(i, request="200m"):
+    resources = {"requests": {"cpu": request}} if request else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"inference-{i}", "namespace": "lab", "labels": {"app": "inference"}},
+        "spec": {"containers": [{"name": "model-server", "resources": resources}]},
+        "status": {
+            "phase": "Running",
+            "startTime": fmt_time(START),
+            "conditions": [
+                {"type": "Ready", "status": "True", "lastTransitionTime": fmt_time(START)}
+            ],
+        },
+    }
+
+
+def usage(cpu):
+    return {
+        "timestamp": fmt_time(T0),
+        "window": "15s",
+        "containers": [{"name": "model-server", "usage": {"cpu": cpu}}],
+    }
+
+
+def run(h, replicas, cpus, history=None, request="200m"):
+    history = history or HpaHistory()
+    pods = [pod(i, request) for i in range(replicas)]
+    metrics = {f"inference-{i}": usage(c) for i, c in enumerate(cpus)}
+    return reconcile_hpa(h, target(replicas), pods, metrics, history, now=T0)
+
+
+def conditions(decision):
+    st = next(a for a in decision.actions if isinstance(a, UpdateStatus)).obj["status"]
+    return {c["type"]: (c["status"], c["reason"], c["message"]) for c in st["conditions"]}, st
+
+
+@pytest.mark.parametrize(
+    "replicas, cpus, want",
+    [
+        pytest.param(1, ["200m"], 2, id="docs-200m-vs-100m-doubles"),
+        pytest.param(3, ["160m"] * 3, 5, id="ceil-of-ratio-times-ready"),
+        pytest.param(2, ["105m", "105m"], 2, id="within-tolerance-no-change"),
+        pytest.param(4, ["50m"] * 4, 2, id="half-the-target-halves-without-history"),
+    ],
+)
+def test_desired_replicas_follow_the_documented_formula(replicas, cpus, want):
+    decision, _ = run(hpa(target=50), replicas, cpus)
+    scales = [a for a in decision.actions if isinstance(a, Scale)]
+    assert (scales[0].replicas if scales else replicas) == want
+    assert bool(scales) == (want != replicas)
+
+
+def test_scale_up_reports_status_metrics_and_event():
+    decision, history = run(hpa(target=50), 2, ["200m", "200m"])
+    assert (
+        Scale(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": "inference",
+                "namespace": "lab",
+            },
+            4,
+        )
+        in decision.actions
+    )
+    conds, st = conditions(decision)
+    assert st["currentMetrics"] == [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "current": {"averageUtilization": 100, "averageValue": "200m"},
+            },
+        }
+    ]
+    assert (st["currentReplicas"], st["desiredReplicas"], st["lastScaleTime"]) == (
+        2,
+        4,
+        fmt_time(T0),
+    )
+    assert conds["AbleToScale"] == (
+        "True",
+        "SucceededRescale",
+        "the HPA controller was able to update the target scale to 4",
+    )
+    assert conds["ScalingActive"][1] == "ValidMetricFound"
+    events = [a.event.message for a in decision.actions if isinstance(a, Emit)]
+    assert events == [
+        "New size: 4; reason: cpu resource utilization (percentage of request) above target"
+    ]
+    assert history.recommendations == ((T0, 4),)
+
+
+def test_missing_cpu_request_makes_the_metric_unknown():
+    decision, _ = run(hpa(), 1, ["100m"], request=None)
+    conds, st = conditions(decision)
+    assert conds["ScalingActive"] == (
+        "False",
+        "FailedGetResourceMetric",
+        "the HPA was unable to compute the replica count: failed to get cpu utilization: "
+        "missing request for cpu in container model-server of Pod inference-0",
+    )
+    assert st["currentMetrics"] == [{"type": ""}]  # kubectl prints <unknown>
+    assert not any(isinstance(a, Scale) for a in decision.actions)
+    reasons = [a.event.reason for a in decision.actions if isinstance(a, Emit)]
+    assert reasons == ["FailedGetResourceMetric", "FailedComputeMetricsReplicas"]
+
+
+def test_scale_down_is_stabilized_by_recent_higher_recommendations():
+    history = HpaHistory(recommendations=((T0 - timedelta(seconds=60), 4),))
+    decision, _ = run(hpa(target=50, behavior={}), 4, ["10m"] * 4, history)
+    conds, st = conditions(decision)
+    assert conds["AbleToScale"] == (
+        "True",
+        "ScaleDownStabilized",
+        "recent recommendations were higher than current one, applying the highest recent recommendation",
+    )
+    assert st["desiredReplicas"] == 4 and not any(isinstance(a, Scale) for a in decision.actions)
+
+
+def test_scale_down_proceeds_once_the_window_has_passed():
+    history = HpaHistory(recommendations=((T0 - timedelta(seconds=301), 4),))
+    decision, _ = run(hpa(target=50, behavior={}), 4, ["10m"] * 4, history)
+    assert [a.replicas for a in decision.actions if isinstance(a, Scale)] == [1]
+
+
+@pytest.mark.parametrize(
+    "cpus, want, reason",
+    [
+        pytest.param(["1000m"] * 2, 6, "ScaleUpLimit", id="default-policy-4-pods-or-100-percent"),
+        pytest.param(["2000m"] * 2, 6, "ScaleUpLimit", id="rate-limited-not-max"),
+    ],
+)
+def test_scale_up_rate_follows_default_policies(cpus, want, reason):
+    decision, _ = run(hpa(target=50, max_r=20, behavior={}), 2, cpus)
+    conds, _ = conditions(decision)
+    assert [a.replicas for a in decision.actions if isinstance(a, Scale)] == [want]
+    assert conds["ScalingLimited"][:2] == ("True", reason)
+
+
+def test_max_replicas_clamps_with_too_many_replicas():
+    decision, _ = run(hpa(target=50, max_r=3, behavior={}), 2, ["400m", "400m"])
+    conds, _ = conditions(decision)
+    assert [a.replicas for a in decision.actions if isinstance(a, Scale)] == [3]
+    assert conds["ScalingLimited"] == (
+        "True",
+        "TooManyReplicas",
+        "the desired replica count is more than the maximum replica count",
+    )
+
+
+def test_missing_metrics_count_as_full_use_on_scale_down():
+    pods = [pod(0), pod(1)]
+    decision, _ = reconcile_hpa(
+        hpa(target=50, behavior={"scaleDown": {"stabilizationWindowSeconds": 0}}),
+        target(2),
+        pods,
+        {"inference-0": usage("10m")},
+        HpaHistory(),
+        now=T0,
+    )
+    # ratio 0.1 -> pod 1 counted at 100% of request: (10+200)/400 / 0.5 = 1.05 -> within tolerance
+    assert not any(isinstance(a, Scale) for a in decision.actions)

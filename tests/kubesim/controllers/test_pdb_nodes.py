@@ -1,0 +1,141 @@
+"""PDB status, eviction refusal, node lifecycle and taint eviction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kubesim.controllers import (
+    Delete,
+    Emit,
+    eviction_decision,
+    node_health,
+    pdb_status,
+    pods_to_evict,
+)
+from kubesim.controllers._common import fmt_time
+
+from .world import T0
+
+
+def pod(name, ready=True, node="kubelab-worker", tolerations=None):
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": "lab",
+            "uid": f"uid-{name}",
+            "labels": {"app": "inference"},
+        },
+        "spec": {"nodeName": node, "tolerations": tolerations or []},
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        },
+    }
+
+
+def pdb(**spec):
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "inference-pdb", "namespace": "lab", "generation": 1},
+        "spec": {"selector": {"matchLabels": {"app": "inference"}}, **spec},
+    }
+
+
+@pytest.mark.parametrize(
+    "spec, ready, want",
+    [
+        pytest.param({"minAvailable": 2}, 3, (3, 2, 1, "SufficientPods"), id="min-available-int"),
+        pytest.param({"minAvailable": 2}, 2, (2, 2, 0, "InsufficientPods"), id="at-the-limit"),
+        pytest.param({"maxUnavailable": 1}, 3, (3, 2, 1, "SufficientPods"), id="max-unavailable"),
+        pytest.param(
+            {"minAvailable": "50%"}, 3, (3, 2, 1, "SufficientPods"), id="percent-rounds-up"
+        ),
+    ],
+)
+def test_pdb_status_counts_healthy_pods(spec, ready, want):
+    pods = [pod(f"p{i}", ready=i < ready) for i in range(3)]
+    st = pdb_status(pdb(**spec), pods, now=T0)
+    cond = st["conditions"][0]
+    assert (
+        st["currentHealthy"],
+        st["desiredHealthy"],
+        st["disruptionsAllowed"],
+        cond["reason"],
+    ) == want
+    assert st["expectedPods"] == 3
+
+
+def test_eviction_refused_when_no_disruptions_allowed():
+    budget = pdb(minAvailable=2)
+    budget["status"] = pdb_status(budget, [pod("a"), pod("b")], now=T0)
+    assert (
+        eviction_decision(pod("a"), [budget], [])
+        == "Cannot evict pod as it would violate the pod's disruption budget."
+    )
+    budget["status"]["disruptionsAllowed"] = 1
+    assert eviction_decision(pod("a"), [budget], []) is None
+
+
+def node(renew, taints=()):
+    return (
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "kubelab-worker"},
+            "spec": {"taints": list(taints)},
+            "status": {
+                "conditions": [
+                    {"type": "Ready", "status": "True", "lastHeartbeatTime": fmt_time(renew)}
+                ]
+            },
+        },
+        {"spec": {"renewTime": fmt_time(renew)}},
+    )
+
+
+def test_silent_node_goes_unknown_and_gets_unreachable_taints():
+    n, lease = node(T0 - timedelta(seconds=41))
+    health = node_health(n, lease, now=T0)
+    ready = health.conditions[0]
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "Unknown",
+        "NodeStatusUnknown",
+        "Kubelet stopped posting node status.",
+    )
+    assert [(t["key"], t["effect"]) for t in health.add_taints] == [
+        ("node.kubernetes.io/unreachable", "NoSchedule"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+    ]
+    assert node_health(*node(T0 - timedelta(seconds=10)), now=T0).add_taints == []
+
+
+def test_taint_eviction_waits_for_toleration_seconds():
+    taint = {
+        "key": "node.kubernetes.io/unreachable",
+        "effect": "NoExecute",
+        "timeAdded": fmt_time(T0),
+    }
+    n, _ = node(T0, [taint])
+    default = [
+        {
+            "key": "node.kubernetes.io/unreachable",
+            "operator": "Exists",
+            "effect": "NoExecute",
+            "tolerationSeconds": 300,
+        }
+    ]
+    waiting = pods_to_evict(n, [pod("x", tolerations=default)], now=T0 + timedelta(seconds=100))
+    assert waiting.actions == [] and waiting.requeue_after == 200
+    due = pods_to_evict(n, [pod("x", tolerations=default)], now=T0 + timedelta(seconds=300))
+    assert isinstance(due.actions[0], Delete) and due.actions[0].name == "x"
+    assert isinstance(due.actions[1], Emit)
+    assert (due.actions[1].event.reason, due.actions[1].event.message) == (
+        "TaintManagerEviction",
+        "Marking for deletion Pod lab/x",
+    )
+    assert len(pods_to_evict(n, [pod("y")], now=T0).actions) == 2  # no toleration: at once

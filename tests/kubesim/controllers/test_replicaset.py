@@ -1,0 +1,156 @@
+"""ReplicaSet decisions: pod creation from the template, deletion ranking, status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kubesim.controllers import Create, Delete, UpdateStatus, pods_to_delete, reconcile_replicaset
+from kubesim.controllers._common import fmt_time
+
+from .world import T0
+
+RS = {
+    "apiVersion": "apps/v1",
+    "kind": "ReplicaSet",
+    "metadata": {
+        "name": "inference-7d9c8b6f5",
+        "namespace": "lab",
+        "uid": "rs-uid",
+        "generation": 2,
+    },
+    "spec": {
+        "replicas": 2,
+        "minReadySeconds": 10,
+        "selector": {"matchLabels": {"app": "inference", "pod-template-hash": "7d9c8b6f5"}},
+        "template": {
+            "metadata": {"labels": {"app": "inference", "pod-template-hash": "7d9c8b6f5"}},
+            "spec": {"containers": [{"name": "model-server", "image": "inference:1"}]},
+        },
+    },
+}
+
+
+def pod(
+    name, *, node="w1", phase="Running", ready_since=None, owned=True, restarts=0, created=None
+):
+    p = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": "lab",
+            "uid": f"uid-{name}",
+            "labels": {"app": "inference", "pod-template-hash": "7d9c8b6f5"},
+            "creationTimestamp": fmt_time(created or T0 - timedelta(hours=1)),
+        },
+        "spec": {"nodeName": node} if node else {},
+        "status": {
+            "phase": phase,
+            "containerStatuses": [{"name": "model-server", "restartCount": restarts}],
+        },
+    }
+    if owned:
+        p["metadata"]["ownerReferences"] = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": RS["metadata"]["name"],
+                "uid": "rs-uid",
+                "controller": True,
+            }
+        ]
+    if ready_since is not None:
+        p["status"]["conditions"] = [
+            {"type": "Ready", "status": "True", "lastTransitionTime": fmt_time(ready_since)}
+        ]
+    return p
+
+
+def test_missing_pods_are_created_from_the_template_with_generate_name_and_owner():
+    decision = reconcile_replicaset(RS, [], now=T0)
+    creates = [a for a in decision.actions if isinstance(a, Create)]
+    assert len(creates) == 2
+    md = creates[0].obj["metadata"]
+    assert md["generateName"] == "inference-7d9c8b6f5-"
+    assert md["labels"]["pod-template-hash"] == "7d9c8b6f5"
+    assert md["ownerReferences"][0]["uid"] == "rs-uid" and md["ownerReferences"][0]["controller"]
+    event = creates[0].events[0]
+    assert (event.reason, event.message.format(name="inference-7d9c8b6f5-x2kq9")) == (
+        "SuccessfulCreate",
+        "Created pod: inference-7d9c8b6f5-x2kq9",
+    )
+
+
+def test_orphan_matching_pod_is_adopted_and_counted():
+    decision = reconcile_replicaset(
+        RS, [pod("a", ready_since=T0 - timedelta(minutes=5), owned=False)], now=T0
+    )
+    kinds = [type(a).__name__ for a in decision.actions]
+    assert kinds.count("Update") == 1 and kinds.count("Create") == 1
+
+
+@pytest.mark.parametrize(
+    "victim, survivor",
+    [
+        pytest.param(
+            pod("x", node=None, phase="Pending"), pod("y", ready_since=T0), id="unscheduled-first"
+        ),
+        pytest.param(
+            pod("x", phase="Pending"), pod("y", phase="Running"), id="pending-before-running"
+        ),
+        pytest.param(pod("x"), pod("y", ready_since=T0), id="not-ready-before-ready"),
+        pytest.param(
+            pod("x", ready_since=T0 - timedelta(seconds=5)),
+            pod("y", ready_since=T0 - timedelta(hours=5)),
+            id="recently-ready-first",
+        ),
+        pytest.param(pod("x", restarts=5), pod("y", restarts=0), id="more-restarts-first"),
+        pytest.param(
+            pod("x", created=T0 - timedelta(seconds=3)),
+            pod("y", created=T0 - timedelta(days=3)),
+            id="newer-first",
+        ),
+    ],
+)
+def test_surplus_pods_are_deleted_in_the_real_ranking(victim, survivor):
+    assert pods_to_delete([survivor, victim], [survivor, victim], 1, now=T0) == [victim]
+
+
+def test_scale_down_deletes_surplus_with_successful_delete_event():
+    pods = [
+        pod("a", ready_since=T0 - timedelta(hours=1)),
+        pod("b", ready_since=T0 - timedelta(hours=1)),
+        pod("c"),
+    ]
+    decision = reconcile_replicaset(RS, pods, now=T0)
+    deletes = [a for a in decision.actions if isinstance(a, Delete)]
+    assert [d.name for d in deletes] == ["c"]
+    assert deletes[0].events[0].message == "Deleted pod: c"
+
+
+def test_status_counts_available_only_after_min_ready_seconds_and_requeues():
+    pods = [
+        pod("a", ready_since=T0 - timedelta(seconds=60)),
+        pod("b", ready_since=T0 - timedelta(seconds=4)),
+    ]
+    decision = reconcile_replicaset(RS, pods, now=T0)
+    status = next(a for a in decision.actions if isinstance(a, UpdateStatus)).obj["status"]
+    assert status == {
+        "replicas": 2,
+        "fullyLabeledReplicas": 2,
+        "readyReplicas": 2,
+        "availableReplicas": 1,
+        "observedGeneration": 2,
+    }
+    assert decision.requeue_after == 7.0  # 6 s left of minReadySeconds, plus a second
+
+
+def test_terminating_pods_do_not_count_and_are_replaced():
+    gone = pod("a", ready_since=T0 - timedelta(hours=1))
+    gone["metadata"]["deletionTimestamp"] = fmt_time(T0)
+    decision = reconcile_replicaset(
+        RS, [gone, pod("b", ready_since=T0 - timedelta(hours=1))], now=T0
+    )
+    assert sum(isinstance(a, Create) for a in decision.actions) == 1
