@@ -1,0 +1,636 @@
+"""One node's kubelet: runs the pods bound to its node as processes and reports what they do.
+
+Per pod, a `PodWorker` task walks the lifecycle a real kubelet walks: sandbox (pod IP),
+image pull (catalog or ErrImagePull/ImagePullBackOff), environment (or
+CreateContainerConfigError), start, probes, exit, restart with back-off, and graceful
+termination when the pod is deleted. Every status it writes comes from a process's real
+behaviour (`_process`), never from a script. Events carry the kubelet's reasons and
+messages, with `involvedObject.fieldPath` `spec.containers{name}` as the kubelet sets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kubesim._status import ApiError, Conflict, NotFound
+from kubesim.cluster._recorder import EventRecorder
+from kubesim.kubelet import _env, _podstate, _probes
+from kubesim.kubelet._images import Image, PullError, pull
+from kubesim.kubelet._podstate import ContainerRecord
+from kubesim.kubelet._process import Limits, Network, Running, Runtime
+from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+
+if TYPE_CHECKING:
+    from kubesim._api import Api
+
+log = logging.getLogger("kubesim.kubelet")
+Obj = dict[str, Any]
+PULL_BACKOFF_INITIAL = 10.0
+PULL_BACKOFF_MAX = 300.0
+
+
+@dataclass(frozen=True)
+class NodeNetwork:
+    """A node's pod CIDR (10.244.N.0/24), its address, and the cluster DNS hosts file."""
+
+    index: int
+    host_ip: str
+    hosts_file: Path
+
+
+class Kubelet:
+    def __init__(self, api: Api, *, node: str, runtime: Runtime, network: NodeNetwork) -> None:
+        self.api = api
+        self.node = node
+        self.runtime = runtime
+        self.network = network
+        self.recorder = EventRecorder(api, component="kubelet", host=node)
+        self.workers: dict[str, PodWorker] = {}
+        self._pods_res = api.resource("", "v1", "pods")
+        self._ips: dict[str, str] = {}  # pod uid -> IP
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if not self.running:
+            self._task = asyncio.create_task(self._run(), name=f"kubelet-{self.node}")
+
+    async def stop(self) -> None:
+        """The node goes dark: its processes die with it and nothing more is reported."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+        workers, self.workers = list(self.workers.values()), {}
+        await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
+
+    async def _run(self) -> None:
+        from kubesim.cluster._informer import Informer
+
+        informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
+        informer.on_change(self._on_pod)
+        try:
+            await informer.run()
+        finally:
+            workers, self.workers = list(self.workers.values()), {}
+            await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
+
+    def _on_pod(self, kind: str, pod: Obj, previous: Obj | None) -> None:
+        uid = pod["metadata"]["uid"]
+        if kind == "DELETED":
+            worker = self.workers.pop(uid, None)
+            if worker is not None:
+                asyncio.create_task(worker.kill())
+            self._ips.pop(uid, None)
+            return
+        worker = self.workers.get(uid)
+        if worker is None:
+            phase = (pod.get("status") or {}).get("phase")
+            if phase in ("Succeeded", "Failed") and not pod["metadata"].get("deletionTimestamp"):
+                return  # finished before a restart of kubesim: nothing to run
+            worker = PodWorker(self, pod)
+            self.workers[uid] = worker
+            worker.start()
+        worker.update(pod)
+
+    # -- pod IPs ---------------------------------------------------------------------------
+
+    def allocate_ip(self, pod: Obj) -> str:
+        uid = pod["metadata"]["uid"]
+        existing = (pod.get("status") or {}).get("podIP")
+        if existing:
+            self._ips[uid] = existing
+            return existing
+        if uid in self._ips:
+            return self._ips[uid]
+        taken = set(self._ips.values())
+        for host in range(2, 255):
+            ip = f"10.244.{self.network.index}.{host}"
+            if ip not in taken:
+                self._ips[uid] = ip
+                return ip
+        raise RuntimeError(f"pod CIDR of {self.node} is full")
+
+    # -- reads for the API hooks -----------------------------------------------------------
+
+    def worker_for(self, uid: str) -> PodWorker | None:
+        return self.workers.get(uid)
+
+
+class PodWorker:
+    """Runs one pod. `update` hands it the newest object; it reacts to deletion."""
+
+    def __init__(self, kubelet: Kubelet, pod: Obj) -> None:
+        self.kubelet = kubelet
+        self.api = kubelet.api
+        self.pod = copy.deepcopy(pod)
+        self.uid = pod["metadata"]["uid"]
+        spec = pod["spec"]
+        self.records = {
+            c["name"]: ContainerRecord(name=c["name"], image=c.get("image", ""))
+            for c in spec.get("containers", [])
+        }
+        self._adopt_previous_status(pod)
+        self.running: dict[str, Running] = {}
+        self.pod_ip = ""
+        self.terminating = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._container_tasks: list[asyncio.Task[None]] = []
+        self._status_lock = asyncio.Lock()
+        self._finished = False
+
+    def _adopt_previous_status(self, pod: Obj) -> None:
+        """After a kubesim restart, keep restart counts: the processes are gone (the node
+        rebooted), so every container starts again as a restart."""
+        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+            rec = self.records.get(status.get("name"))
+            if rec is None:
+                continue
+            rec.restart_count = int(status.get("restartCount") or 0)
+            if "running" in (status.get("state") or {}):
+                rec.restart_count += 1
+                rec.last_state = {
+                    "terminated": {
+                        "exitCode": 255,
+                        "reason": "Unknown",
+                        "startedAt": status["state"]["running"].get("startedAt"),
+                    }
+                }
+            elif status.get("lastState"):
+                rec.last_state = status["lastState"]
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"pod-{self.pod['metadata']['name']}")
+
+    def update(self, pod: Obj) -> None:
+        self.pod = copy.deepcopy(pod)
+        if pod["metadata"].get("deletionTimestamp"):
+            self.terminating.set()
+        self._changed.set()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.pod["metadata"]["name"]
+
+    @property
+    def namespace(self) -> str:
+        return self.pod["metadata"]["namespace"]
+
+    def _event(self, type_: str, reason: str, message: str, container: str = "") -> None:
+        path = f"spec.containers{{{container}}}" if container else ""
+        self.kubelet.recorder.record(self.pod, type_, reason, message, field_path=path)
+
+    async def _sleep(self, cluster_seconds: float) -> bool:
+        """Sleep in cluster time; True if the pod started terminating meanwhile."""
+        wall = self.api.clock.wall_seconds(cluster_seconds)
+        try:
+            await asyncio.wait_for(self.terminating.wait(), timeout=max(wall, 0.0))
+            return True
+        except TimeoutError:
+            return False
+
+    # -- the pod ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            self.pod_ip = self.kubelet.allocate_ip(self.pod)
+            await self.publish(start=True)
+            containers = self.pod["spec"].get("containers", [])
+            self._container_tasks = [
+                asyncio.create_task(self._container_loop(spec)) for spec in containers
+            ]
+            waiter = asyncio.gather(*self._container_tasks, return_exceptions=True)
+            terminating = asyncio.create_task(self.terminating.wait())
+            await asyncio.wait({waiter, terminating}, return_when=asyncio.FIRST_COMPLETED)
+            if self.terminating.is_set():
+                await self._terminate()
+            else:
+                terminating.cancel()
+                await self.publish()
+                await self.terminating.wait()  # finished pod: wait for deletion
+                await self._terminate()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a kubelet bug must not take the node down
+            log.exception("pod worker for %s/%s failed", self.namespace, self.name)
+
+    async def _terminate(self) -> None:
+        grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
+        for name, running in list(self.running.items()):
+            if running.alive():
+                self._event("Normal", "Killing", f"Stopping container {name}", name)
+        stops = [r.stop(self.api.clock.wall_seconds(float(grace))) for r in self.running.values()]
+        await asyncio.gather(*stops, return_exceptions=True)
+        for task in self._container_tasks:
+            task.cancel()
+        await asyncio.gather(*self._container_tasks, return_exceptions=True)
+        with contextlib.suppress(ApiError):
+            from kubesim._api import DeleteOptions
+
+            self.api.delete(
+                self.kubelet._pods_res,
+                self.namespace,
+                self.name,
+                options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
+            )
+        self._finished = True
+
+    async def kill(self) -> None:
+        """The node died or the object is gone: stop processes at once."""
+        if self._task is not None:
+            self._task.cancel()
+        for task in self._container_tasks:
+            task.cancel()
+        await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
+
+    # -- one container ---------------------------------------------------------------------
+
+    async def _container_loop(self, spec: Obj) -> None:
+        name = spec["name"]
+        rec = self.records[name]
+        policy = self.pod["spec"].get("restartPolicy", "Always")
+        pull_backoff = 0.0
+        while not self.terminating.is_set():
+            image = await self._pull(spec, rec)
+            if image is None:
+                pull_backoff = (
+                    PULL_BACKOFF_INITIAL
+                    if not pull_backoff
+                    else min(pull_backoff * 2, PULL_BACKOFF_MAX)
+                )
+                rec.state = {
+                    "waiting": {
+                        "reason": "ImagePullBackOff",
+                        "message": f'Back-off pulling image "{spec.get("image")}"',
+                    }
+                }
+                self._event(
+                    "Normal", "BackOff", f'Back-off pulling image "{spec.get("image")}"', name
+                )
+                self._event("Warning", "Failed", "Error: ImagePullBackOff", name)
+                await self.publish()
+                if await self._sleep(pull_backoff):
+                    return
+                continue
+            pull_backoff = 0.0
+            try:
+                env = self._environment(spec)
+            except _env.ConfigError as exc:
+                rec.state = {
+                    "waiting": {"reason": "CreateContainerConfigError", "message": str(exc)}
+                }
+                self._event("Warning", "Failed", f"Error: {exc}", name)
+                await self.publish()
+                if await self._sleep(PULL_BACKOFF_INITIAL):
+                    return
+                continue
+            exit_info = await self._run_once(spec, rec, image, env)
+            if exit_info is None or self.terminating.is_set():
+                return
+            if not _podstate.should_restart(policy, exit_info.exit_code):
+                await self.publish()
+                return
+            ran_for = (
+                exit_info.finished_at - exit_info.started_at
+            ).total_seconds() * self.api.clock.scale
+            delay, rec.backoff = _podstate.restart_delay(rec.backoff, ran_for)
+            rec.last_state = {"terminated": rec.state["terminated"]}
+            if delay > 0:
+                rec.state = {
+                    "waiting": {
+                        "reason": "CrashLoopBackOff",
+                        "message": _podstate.crashloop_message(delay, name, self.pod),
+                    }
+                }
+                meta = self.pod["metadata"]
+                self._event(
+                    "Warning",
+                    "BackOff",
+                    f"Back-off restarting failed container {name} in pod {meta['name']}_{meta['namespace']}({meta['uid']})",
+                    name,
+                )
+                await self.publish()
+                if await self._sleep(delay):
+                    return
+            rec.restart_count += 1
+
+    async def _pull(self, spec: Obj, rec: ContainerRecord) -> Image | None:
+        name, ref = spec["name"], spec.get("image", "")
+        policy = spec.get("imagePullPolicy", "IfNotPresent")
+        try:
+            image = pull(ref)
+        except PullError as exc:
+            if policy == "Never":
+                message = f'Container image "{ref}" is not present with pull policy of Never'
+                rec.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
+                self._event("Warning", "ErrImageNeverPull", message, name)
+                await self.publish()
+                return None
+            self._event("Normal", "Pulling", f'Pulling image "{ref}"', name)
+            self._event("Warning", "Failed", f'Failed to pull image "{ref}": {exc}', name)
+            self._event("Warning", "Failed", "Error: ErrImagePull", name)
+            rec.state = {"waiting": {"reason": "ErrImagePull", "message": str(exc)}}
+            await self.publish()
+            if await self._sleep(1.0):
+                return None
+            return None
+        if policy == "Always":
+            self._event("Normal", "Pulling", f'Pulling image "{ref}"', name)
+            self._event(
+                "Normal",
+                "Pulled",
+                f'Successfully pulled image "{ref}" in 312ms (312ms including waiting). Image size: 52428800 bytes.',
+                name,
+            )
+        else:
+            self._event(
+                "Normal",
+                "Pulled",
+                f'Container image "{ref}" already present on machine and can be accessed by the pod',
+                name,
+            )
+        rec.image_id = image.image_id
+        rec.image = ref
+        return image
+
+    def _environment(self, spec: Obj) -> dict[str, str]:
+        api = self.api
+        ns = self.namespace
+        services = api.list(api.resource("", "v1", "services"), ns).objects()
+        master = [
+            s
+            for s in api.list(api.resource("", "v1", "services"), "default").objects()
+            if s["metadata"]["name"] == "kubernetes"
+        ]
+        cms = {
+            o["metadata"]["name"]: o
+            for o in api.list(api.resource("", "v1", "configmaps"), ns).objects()
+        }
+        secs = {
+            o["metadata"]["name"]: o
+            for o in api.list(api.resource("", "v1", "secrets"), ns).objects()
+        }
+        pod = copy.deepcopy(self.pod)
+        pod.setdefault("status", {})["podIP"] = self.pod_ip
+        pod["status"]["hostIP"] = self.kubelet.network.host_ip
+        env = _env.container_env(pod, spec, _env.Sources(services, master, cms, secs))
+        env.setdefault("HOSTNAME", self.name)
+        return env
+
+    async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
+        name = spec["name"]
+        limits = (spec.get("resources") or {}).get("limits") or {}
+        from kubesim.network._dns import search_path
+
+        try:
+            running = await self.kubelet.runtime.start(
+                pod_uid=self.uid,
+                container=name,
+                restart_count=rec.restart_count,
+                image=image,
+                command=spec.get("command"),
+                args=spec.get("args"),
+                env=env,
+                limits=Limits(
+                    memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
+                    cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
+                ),
+                network=Network(
+                    self.pod_ip, self.kubelet.network.hosts_file, search_path(self.namespace)
+                ),
+            )
+        except OSError as exc:
+            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
+            rec.state = {
+                "terminated": {"exitCode": 128, "reason": "StartError", "message": message}
+            }
+            self._event("Warning", "Failed", f"Error: {message}", name)
+            await self.publish()
+            from kubesim.kubelet._process import Exit
+
+            now = self.api.clock.now()
+            return Exit(128, "StartError", now, now)
+        self.running[name] = running
+        rec.container_id = (
+            "containerd://"
+            + hashlib.sha256(
+                f"{self.uid}/{name}/{rec.restart_count}/{secrets.token_hex(4)}".encode()
+            ).hexdigest()
+        )
+        started_at = self.api.clock.rfc3339()
+        rec.state = {"running": {"startedAt": started_at}}
+        rec.ever_ran = True
+        rec.started = not spec.get("startupProbe")
+        rec.ready = not spec.get("readinessProbe") and not spec.get("startupProbe")
+        self._event("Normal", "Created", "Container created", name)
+        self._event("Normal", "Started", "Container started", name)
+        await self.publish()
+        probes = asyncio.create_task(self._probes(spec, rec, running))
+        exit_info = await running.wait()
+        probes.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await probes
+        rec.ready = False
+        rec.started = False
+        rec.state = {
+            "terminated": {
+                "exitCode": exit_info.exit_code,
+                "reason": exit_info.reason,
+                "startedAt": started_at,
+                "finishedAt": self.api.clock.rfc3339(),
+                "containerID": rec.container_id,
+            }
+        }
+        if exit_info.signal:
+            rec.state["terminated"]["signal"] = exit_info.signal
+        await self.publish()
+        return exit_info
+
+    # -- probes ----------------------------------------------------------------------------
+
+    async def _probes(self, spec: Obj, rec: ContainerRecord, running: Running) -> None:
+        name = spec["name"]
+        startup = spec.get("startupProbe")
+        if startup:
+            ok = await self._probe_until(startup, spec, running, "Startup", want_success=True)
+            if not ok:
+                self._event(
+                    "Normal",
+                    "Killing",
+                    f"Container {name} failed startup probe, will be restarted",
+                    name,
+                )
+                await running.stop(self.api.clock.wall_seconds(self._grace(startup)))
+                return
+            rec.started = True
+            if not spec.get("readinessProbe"):
+                rec.ready = True
+            await self.publish()
+        loops = []
+        if spec.get("readinessProbe"):
+            loops.append(self._readiness(spec, rec, running))
+        if spec.get("livenessProbe"):
+            loops.append(self._liveness(spec, running))
+        if loops:
+            await asyncio.gather(*loops)
+
+    def _grace(self, probe: Obj) -> float:
+        value = probe.get("terminationGracePeriodSeconds")
+        if value is None:
+            value = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
+        return float(value)
+
+    async def _probe_once(self, probe: Obj, spec: Obj, running: Running) -> _probes.ProbeResult:
+        timeout = self.api.clock.wall_seconds(float(probe.get("timeoutSeconds", 1)))
+        ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
+        if "httpGet" in probe:
+            return await _probes.http_get(probe["httpGet"], self.pod_ip, ports, timeout)
+        if "tcpSocket" in probe:
+            return await _probes.tcp_socket(probe["tcpSocket"], self.pod_ip, ports, timeout)
+        if "exec" in probe:
+            box = self.kubelet.runtime.sandbox(self.uid, spec["name"])
+            return await _probes.exec_command(
+                list(probe["exec"].get("command") or []),
+                str(box),
+                {"PATH": "/usr/bin:/bin"},
+                timeout,
+            )
+        return _probes.ProbeResult(True)
+
+    async def _probe_until(
+        self, probe: Obj, spec: Obj, running: Running, kind: str, *, want_success: bool
+    ) -> bool:
+        """Startup probe: True once it succeeds, False after failureThreshold failures."""
+        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        failures = 0
+        while running.alive():
+            result = await self._probe_once(probe, spec, running)
+            if result.ok:
+                return True
+            failures += 1
+            self._event(
+                "Warning", "Unhealthy", f"{kind} probe failed: {result.message}", spec["name"]
+            )
+            if failures >= int(probe.get("failureThreshold", 3)):
+                return False
+            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+        return False
+
+    async def _readiness(self, spec: Obj, rec: ContainerRecord, running: Running) -> None:
+        probe = spec["readinessProbe"]
+        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        successes = failures = 0
+        while running.alive():
+            result = await self._probe_once(probe, spec, running)
+            if result.ok:
+                successes, failures = successes + 1, 0
+                if not rec.ready and successes >= int(probe.get("successThreshold", 1)):
+                    rec.ready = True
+                    await self.publish()
+            else:
+                successes, failures = 0, failures + 1
+                if running.alive():
+                    self._event(
+                        "Warning",
+                        "Unhealthy",
+                        f"Readiness probe failed: {result.message}",
+                        spec["name"],
+                    )
+                if rec.ready and failures >= int(probe.get("failureThreshold", 3)):
+                    rec.ready = False
+                    await self.publish()
+            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+
+    async def _liveness(self, spec: Obj, running: Running) -> None:
+        probe = spec["livenessProbe"]
+        name = spec["name"]
+        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        failures = 0
+        while running.alive():
+            result = await self._probe_once(probe, spec, running)
+            if result.ok:
+                failures = 0
+            else:
+                failures += 1
+                self._event(
+                    "Warning", "Unhealthy", f"Liveness probe failed: {result.message}", name
+                )
+                if failures >= int(probe.get("failureThreshold", 3)):
+                    self._event(
+                        "Normal",
+                        "Killing",
+                        f"Container {name} failed liveness probe, will be restarted",
+                        name,
+                    )
+                    await running.stop(self.api.clock.wall_seconds(self._grace(probe)))
+                    return
+            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+
+    # -- status ----------------------------------------------------------------------------
+
+    async def publish(self, *, start: bool = False) -> None:
+        """Write the pod's status from the records (retrying on conflicts, like the kubelet's
+        status manager)."""
+        async with self._status_lock:
+            for _ in range(5):
+                try:
+                    current = self.api.get(self.kubelet._pods_res, self.namespace, self.name)
+                except NotFound:
+                    return
+                if current["metadata"]["uid"] != self.uid:
+                    return
+                updated = copy.deepcopy(current)
+                updated["status"] = self._status(current)
+                if updated["status"] == current.get("status"):
+                    return
+                try:
+                    self.api.update(
+                        self.kubelet._pods_res,
+                        self.namespace,
+                        self.name,
+                        updated,
+                        subresource="status",
+                    )
+                    return
+                except Conflict:
+                    await asyncio.sleep(0)
+                except ApiError:
+                    return
+
+    def _status(self, current: Obj) -> Obj:
+        old = current.get("status") or {}
+        records = list(self.records.values())
+        now = self.api.clock.rfc3339()
+        status: Obj = {
+            "phase": _podstate.phase(current, records),
+            "conditions": _podstate.conditions(
+                current, records, now=now, sandbox_ready=bool(self.pod_ip)
+            ),
+            "hostIP": self.kubelet.network.host_ip,
+            "hostIPs": [{"ip": self.kubelet.network.host_ip}],
+            "podIP": self.pod_ip,
+            "podIPs": [{"ip": self.pod_ip}],
+            "startTime": old.get("startTime") or now,
+            "containerStatuses": [r.status() for r in records],
+            "qosClass": old.get("qosClass") or _podstate.qos_class(current),
+        }
+        return status

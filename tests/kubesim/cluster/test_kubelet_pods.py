@@ -1,0 +1,208 @@
+"""The process kubelet, in-process: real inference processes behind real pod statuses.
+
+Pods are bound by hand (spec.nodeName) so these tests need no scheduler; the clock runs
+fast so back-off and probe periods pass quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubesim._api import Api
+from kubesim._bootstrap import bootstrap
+from kubesim._clock import Clock
+from kubesim._hooks import LogRequest
+from kubesim._store import Store
+from kubesim.cluster import Cluster, install
+
+SCALE = 10.0
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster]]:
+    store = Store(tmp_path / "state.db")
+    api = Api(store, clock=Clock(scale=SCALE))
+    bootstrap(api)
+    cl = install(api)
+    task = asyncio.create_task(cl.run())
+    await asyncio.sleep(0.1)
+    try:
+        yield api, cl
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        store.close()
+
+
+def _pod(
+    name: str,
+    *,
+    env: list[dict] | None = None,
+    image: str = "kubelab/inference:2.4.0",
+    **container: Any,
+) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "inference"}},
+        "spec": {
+            "nodeName": "kubelab-worker",
+            "containers": [
+                {
+                    "name": "model-server",
+                    "image": image,
+                    "ports": [{"containerPort": 8080}],
+                    "env": env
+                    if env is not None
+                    else [
+                        {"name": "MODEL_PATH", "value": "models/iris-logreg.json"},
+                        {"name": "STARTUP_SECONDS", "value": "0.2"},
+                    ],
+                    **container,
+                }
+            ],
+        },
+    }
+
+
+async def _until(api: Api, name: str, test: Callable[[dict], bool], seconds: float = 20.0) -> dict:
+    pods = api.resource("", "v1", "pods")
+    pod: dict = {}
+    for _ in range(int(seconds / 0.1)):
+        pod = api.get(pods, "default", name)
+        if test(pod):
+            return pod
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"pod {name} never got there; status: {pod.get('status')}")
+
+
+def _state(pod: dict) -> dict:
+    return (pod.get("status", {}).get("containerStatuses") or [{}])[0]
+
+
+async def _logs(api: Api, pod: dict, **kw: Any) -> str:
+    chunks = [c async for c in api.hooks.logs.open(pod, LogRequest(container="model-server", **kw))]
+    return b"".join(chunks).decode()
+
+
+async def test_inference_pod_runs_becomes_ready_and_logs(cluster):
+    api, _ = cluster
+    pods = api.resource("", "v1", "pods")
+    api.create(
+        pods,
+        "default",
+        _pod(
+            "web", readinessProbe={"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 2}
+        ),
+    )
+    pod = await _until(api, "web", lambda p: _state(p).get("ready") is True)
+    status = pod["status"]
+    assert status["phase"] == "Running"
+    assert status["podIP"].startswith("10.244.1.")
+    assert status["hostIP"] == "172.18.0.2"
+    assert "running" in _state(pod)["state"]
+    assert _state(pod)["imageID"].startswith("docker.io/kubelab/inference@sha256:")
+    conditions = {c["type"]: c["status"] for c in status["conditions"]}
+    assert conditions["Ready"] == "True" and conditions["ContainersReady"] == "True"
+    logs = await _logs(api, pod)
+    assert "inference 2.4.0 starting" in logs and "ready" in logs
+    assert (await _logs(api, pod, tail_lines=1)).count("\n") == 1
+    backend = await api.hooks.proxy.pod("default", "web", "8080")
+    reader, writer = await asyncio.open_connection(backend.host, backend.port)
+    writer.write(b"GET /version HTTP/1.0\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert b"200" in answer.split(b"\r\n")[0] and b"2.4.0" in answer
+    reasons = {e["reason"] for e in api.list(api.resource("", "v1", "events"), "default").objects()}
+    assert {"Pulled", "Created", "Started"} <= reasons
+
+
+async def test_missing_model_path_crash_loops_with_growing_restarts(cluster):
+    api, _ = cluster
+    api.create(api.resource("", "v1", "pods"), "default", _pod("crash", env=[]))
+    pod = await _until(
+        api,
+        "crash",
+        lambda p: (
+            _state(p).get("restartCount", 0) >= 2
+            and _state(p).get("state", {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
+        ),
+    )
+    last = _state(pod)["lastState"]["terminated"]
+    assert last["exitCode"] == 1 and last["reason"] == "Error"
+    assert pod["status"]["phase"] == "Running"
+    previous = await _logs(api, pod, previous=True)
+    assert "MODEL_PATH" in previous
+    assert "back-off" in _state(pod)["state"]["waiting"]["message"]
+
+
+async def test_unknown_tag_fails_to_pull_then_backs_off(cluster):
+    api, _ = cluster
+    api.create(
+        api.resource("", "v1", "pods"), "default", _pod("typo", image="kubelab/inference:2.4.1")
+    )
+    pod = await _until(
+        api,
+        "typo",
+        lambda p: _state(p).get("state", {}).get("waiting", {}).get("reason") == "ImagePullBackOff",
+    )
+    assert pod["status"]["phase"] == "Pending"
+    messages = [
+        e["message"] for e in api.list(api.resource("", "v1", "events"), "default").objects()
+    ]
+    assert any(m.startswith('Failed to pull image "kubelab/inference:2.4.1"') for m in messages)
+    assert 'Back-off pulling image "kubelab/inference:2.4.1"' in messages
+
+
+async def test_memory_limit_below_the_model_is_oomkilled(cluster):
+    api, _ = cluster
+    api.create(
+        api.resource("", "v1", "pods"),
+        "default",
+        _pod(
+            "oom",
+            resources={"limits": {"memory": "48Mi"}},
+            env=[
+                {"name": "MODEL_PATH", "value": "models/iris-logreg.json"},
+                {"name": "STARTUP_SECONDS", "value": "0.1"},
+            ],
+        ),
+    )
+    pod = await _until(
+        api,
+        "oom",
+        lambda p: (
+            (
+                _state(p).get("lastState", {}).get("terminated")
+                or _state(p).get("state", {}).get("terminated")
+                or {}
+            ).get("reason")
+            == "OOMKilled"
+        ),
+    )
+    term = _state(pod)["lastState"].get("terminated") or _state(pod)["state"]["terminated"]
+    assert term["exitCode"] == 137
+
+
+async def test_deleting_a_pod_stops_its_process_gracefully(cluster):
+    api, _ = cluster
+    pods = api.resource("", "v1", "pods")
+    api.create(pods, "default", _pod("bye"))
+    await _until(api, "bye", lambda p: "running" in _state(p).get("state", {}))
+    api.delete(pods, "default", "bye")
+    from kubesim._status import NotFound
+
+    for _ in range(100):
+        try:
+            api.get(pods, "default", "bye")
+        except NotFound:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("pod was never removed after its processes stopped")
