@@ -1,0 +1,74 @@
+"""checker: grades live cluster state against a lab's declarative checks, read-only.
+
+It knows nothing of notebooks, of kubelab's CLI or of which backend serves the cluster:
+it reads through one kubeconfig with GET and LIST only (DESIGN.md). Public names are
+re-exported here; the modules behind them are private.
+"""
+
+from checker._client import ReadOnlyClient, Resource
+from checker._errors import (
+    ApiError,
+    CheckerError,
+    ClusterAuthError,
+    ClusterError,
+    ClusterUnreachable,
+    LabDataError,
+    ReadOnlyViolation,
+    UnknownIdError,
+)
+from checker._labfile import (
+    Check,
+    Exercise,
+    Fault,
+    HttpCheck,
+    Lab,
+    discover_labs,
+    load_lab,
+    parse_duration,
+)
+from checker._match import FieldError
+from checker._match import parse as parse_expectation
+from checker._quantity import parse_quantity
+from checker._report import SCHEMA_VERSION, TextReport, plain_text, render_text, to_json, to_junit
+from checker._results import CheckResult, Evidence, ExerciseResult, GradeReport, LabResult
+from checker._run import Clock, RealClock, grade, run_exercise, run_lab
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ApiError",
+    "Check",
+    "CheckResult",
+    "CheckerError",
+    "Clock",
+    "ClusterAuthError",
+    "ClusterError",
+    "ClusterUnreachable",
+    "Evidence",
+    "Exercise",
+    "ExerciseResult",
+    "Fault",
+    "FieldError",
+    "GradeReport",
+    "HttpCheck",
+    "Lab",
+    "LabDataError",
+    "LabResult",
+    "ReadOnlyClient",
+    "ReadOnlyViolation",
+    "RealClock",
+    "Resource",
+    "TextReport",
+    "UnknownIdError",
+    "discover_labs",
+    "grade",
+    "load_lab",
+    "parse_duration",
+    "parse_expectation",
+    "parse_quantity",
+    "plain_text",
+    "render_text",
+    "run_exercise",
+    "run_lab",
+    "to_json",
+    "to_junit",
+]

@@ -1,0 +1,361 @@
+"""lab.yaml: the pydantic models of a lab, and the loader that says file, line and field.
+
+A lab is data (DESIGN.md): objectives, exercises with task, points, checks, hints and a
+reference solution, plus optional setup and faults. kubelab executes steps; the checker
+only models and validates them. Errors name the file, the line and the field path, because
+the person reading them is editing that file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from checker._errors import LabDataError
+from checker._match import ExpectationError, Node, parse
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
+DEFAULT_WITHIN = 5.0
+_CHECK_KINDS = ("expect", "absent", "http", "context")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from `30s`, `2m`, `1m30s`, `1h` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '30s' or '2m'")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value).strip())
+        if not match or not any(match.groups()):
+            raise ValueError(
+                f"{value!r} is not a duration; write seconds (30) or a string like '30s', '2m'"
+            )
+        h, m, s = (float(g) if g else 0.0 for g in match.groups())
+        seconds = h * 3600 + m * 60 + s
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _object_tree(tree: Any) -> dict[str, Any]:
+    if not isinstance(tree, dict):
+        raise ValueError("must be one object (a map) with apiVersion and kind")
+    for key in ("apiVersion", "kind"):
+        if not isinstance(tree.get(key), str) or not tree[key]:
+            raise ValueError(f"must name the object's {key}")
+    meta = tree.get("metadata", {})
+    if not isinstance(meta, dict):
+        raise ValueError("metadata must be a map")
+    return tree
+
+
+class HttpCheck(_Model):
+    """A request through the API server's service proxy, with the answer expected."""
+
+    service: str
+    port: int | str
+    path: str = "/"
+    method: Literal["GET", "POST"] = "GET"
+    body: Any = None
+    status: int = 200
+    body_contains: str | None = Field(default=None, alias="bodyContains")
+    json_: Any = Field(default=None, alias="json")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("the path must start with '/'")
+        return value
+
+
+class ContextCheck(_Model):
+    """The lab kubeconfig's current context (what the learner's kubectl uses)."""
+
+    namespace: str | None = None
+
+
+class Check(_Model):
+    """One graded assertion about the live cluster."""
+
+    name: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    expect: dict[str, Any] | None = None
+    absent: dict[str, Any] | None = None
+    http: HttpCheck | None = None
+    context: ContextCheck | None = None
+    within: float = DEFAULT_WITHIN
+    namespace: str | None = None
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+    @field_validator("expect", "absent", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        return None if value is None else _object_tree(value)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Check:
+        given = [k for k in _CHECK_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a check needs exactly one of expect, absent, http or context"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        tree = self.expect if self.expect is not None else self.absent
+        if tree is not None:
+            try:
+                parse(tree)
+            except ExpectationError as exc:
+                raise ValueError(f"{exc} (at {exc.path})") from exc
+        if self.http is not None and self.http.json_ is not None:
+            try:
+                parse(self.http.json_)
+            except ExpectationError as exc:
+                raise ValueError(f"{exc} (at http.json.{exc.path})") from exc
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in _CHECK_KINDS if getattr(self, k) is not None)
+
+    @property
+    def tree(self) -> dict[str, Any] | None:
+        return self.expect if self.expect is not None else self.absent
+
+    def matcher(self) -> Node:
+        """The parsed expectation (validated at load time, so this cannot fail)."""
+        tree = self.tree
+        assert tree is not None
+        return parse(tree)
+
+
+class ObjectRef(_Model):
+    api_version: str = Field(alias="apiVersion")
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
+class ApplyStep(_Model):
+    apply: str = Field(description="path relative to the lab folder, a file or a folder")
+
+
+class ManifestStep(_Model):
+    manifest: dict[str, Any]
+
+    @field_validator("manifest")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        return _object_tree(value)
+
+
+class KubectlStep(_Model):
+    kubectl: str = Field(min_length=1)
+
+
+class DeleteStep(_Model):
+    delete: ObjectRef
+
+
+class WaitStep(_Model):
+    wait: Check
+
+
+class NodeAction(_Model):
+    name: str
+    action: Literal["start", "stop"]
+
+
+class NodeStep(_Model):
+    """Stop or start a node (a kind container, a kubesim node): for node-failure labs."""
+
+    node: NodeAction
+
+
+_STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node")
+
+
+def _step_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return next((k for k in _STEP_KINDS if hasattr(value, k)), None)
+    if isinstance(value, dict):
+        found = [k for k in _STEP_KINDS if k in value]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+Step = Annotated[
+    Annotated[ApplyStep, Tag("apply")]
+    | Annotated[ManifestStep, Tag("manifest")]
+    | Annotated[KubectlStep, Tag("kubectl")]
+    | Annotated[DeleteStep, Tag("delete")]
+    | Annotated[WaitStep, Tag("wait")]
+    | Annotated[NodeStep, Tag("node")],
+    Discriminator(
+        _step_kind,
+        custom_error_type="step_kind",
+        custom_error_message=(
+            "a step is exactly one of apply, manifest, kubectl, delete, wait or node"
+        ),
+    ),
+]
+
+
+class Fault(_Model):
+    description: str
+    steps: list[Step]
+
+
+class Exercise(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    task: str
+    points: int = Field(ge=0)
+    checks: list[Check] = Field(min_length=1)
+    hints: list[str] = []
+    solution: list[Step] = []
+    setup: list[Step] = []
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> Exercise:
+        names = [c.name for c in self.checks]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"check names must be unique within an exercise: {', '.join(dupes)}")
+        return self
+
+
+class Lab(_Model):
+    id: str = Field(pattern=r"^\d\d-[a-z0-9][a-z0-9-]*$")
+    title: str
+    minutes: int = Field(gt=0)
+    objectives: list[str] = []
+    namespace: str = "lab"
+    setup: list[Step] = []
+    faults: dict[str, Fault] = {}
+    exercises: list[Exercise] = Field(min_length=1)
+    folder: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_exercises(self) -> Lab:
+        ids = [e.id for e in self.exercises]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"exercise ids must be unique: {', '.join(dupes)}")
+        return self
+
+    @property
+    def points(self) -> int:
+        return sum(e.points for e in self.exercises)
+
+    def exercise(self, exercise_id: str) -> Exercise | None:
+        return next((e for e in self.exercises if e.id == exercise_id), None)
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _locate(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, tuple[Any, ...]]:
+    """The line of the deepest YAML node on `loc`, and the loc parts that exist in the file.
+
+    Parts pydantic adds (union tags) are skipped when the file has no such key; a missing
+    required field is reported at its parent's line, under its own name.
+    """
+    node = root
+    kept: list[Any] = []
+    for index, part in enumerate(loc):
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            nxt = node.value[part] if 0 <= part < len(node.value) else None
+        if nxt is not None:
+            node = nxt
+            kept.append(part)
+        elif index == len(loc) - 1 and isinstance(node, yaml.MappingNode):
+            kept.append(part)
+    line = node.start_mark.line + 1 if node is not None else None
+    return line, tuple(kept)
+
+
+def load_lab(path: Path | str) -> Lab:
+    """Read and validate one lab.yaml; a LabDataError names file, line and field on failure."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabDataError(
+            f"cannot read the file ({exc.strerror})", file=path, line=None, field=""
+        ) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise LabDataError(
+            f"not valid YAML: {exc.problem or exc}", file=path, line=line, field=""
+        ) from exc
+    if not isinstance(data, dict):
+        raise LabDataError("a lab.yaml must be a map of fields", file=path, line=1, field="")
+    try:
+        lab = Lab.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        line, kept = _locate(root, tuple(first["loc"]))
+        message = first["msg"].removeprefix("Value error, ")
+        extra = len(exc.errors()) - 1
+        if extra:
+            message += f" (and {extra} more problem{'s' if extra > 1 else ''} in this file)"
+        raise LabDataError(message, file=path, line=line, field=_field_path(kept)) from exc
+    folder = path.parent
+    if lab.id != folder.name:
+        line, _ = _locate(root, ("id",))
+        raise LabDataError(
+            f"the lab id {lab.id!r} must equal its folder name {folder.name!r}",
+            file=path,
+            line=line,
+            field="id",
+        )
+    return lab.model_copy(update={"folder": folder})
+
+
+def discover_labs(root: Path | str) -> dict[str, Lab]:
+    """Every `NN-slug/lab.yaml` under `root`, by id in order; folders starting `_` are skipped."""
+    root = Path(root)
+    labs: dict[str, Lab] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name.startswith(("_", ".")) or not (folder / "lab.yaml").is_file():
+            continue
+        lab = load_lab(folder / "lab.yaml")
+        labs[lab.id] = lab
+    return labs

@@ -1,0 +1,237 @@
+"""Reporters: results as plain text, as a rich renderable, as JSON and as JUnit XML.
+
+The JSON shape is a contract for CI autograding: it is described by
+`checker/report.schema.json` (schemaVersion 1) and documented in docs/lab-format.md.
+In JUnit each lab is a testsuite, each check a testcase (classname `lab.exercise`); an
+exercise's points are shared out over its checks so that testcase points add up to the lab's.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from checker._results import CheckResult, ExerciseResult, GradeReport, LabResult
+
+SCHEMA_VERSION = 1
+Result = CheckResult | ExerciseResult | LabResult | GradeReport
+_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold yellow"}
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+
+def _check_lines(check: CheckResult, indent: str = "") -> list[str]:
+    lines = [f"{indent}[{_MARK[check.status]}] {check.name}: {check.message}"]
+    if check.passed:
+        return lines
+    pad = indent + "    "
+    lines.append(f"{pad}{check.target}")
+    if check.detail:
+        lines.append(f"{pad}{check.detail}")
+    lines += [f"{pad}* {err}" for err in check.field_errors]
+    if check.diff:
+        lines += [f"{pad}{line}" for line in check.diff.splitlines()]
+    for piece in check.evidence:
+        lines.append(f"{pad}{piece.title}  ($ {piece.command})")
+        lines += [f"{pad}  {line}" for line in piece.lines]
+    return lines
+
+
+def _exercise_lines(ex: ExerciseResult, indent: str = "") -> list[str]:
+    head = f"{indent}Exercise {ex.exercise_id}: {ex.title}  [{ex.points}/{ex.max_points} points]"
+    lines = [head]
+    for check in ex.checks:
+        lines += _check_lines(check, indent + "  ")
+    return lines
+
+
+def _lab_lines(lab: LabResult) -> list[str]:
+    passed = sum(e.passed for e in lab.exercises)
+    lines = [
+        f"Lab {lab.lab_id}: {lab.title}  [{lab.points}/{lab.max_points} points, "
+        f"{passed}/{len(lab.exercises)} exercises passed]"
+    ]
+    for ex in lab.exercises:
+        lines += _exercise_lines(ex, "  ")
+    return lines
+
+
+def plain_text(result: Result) -> str:
+    """The result as plain text, for terminals, logs and notebooks without widgets."""
+    if isinstance(result, CheckResult):
+        lines = _check_lines(result)
+    elif isinstance(result, ExerciseResult):
+        lines = _exercise_lines(result)
+    elif isinstance(result, LabResult):
+        lines = _lab_lines(result)
+    else:
+        lines = []
+        for lab in result.labs:
+            lines += _lab_lines(lab)
+        verdict = "all checks passed" if result.passed else "some checks failed"
+        lines.append(f"Total: {result.points}/{result.max_points} points ({verdict})")
+    return "\n".join(lines)
+
+
+# -- rich ------------------------------------------------------------------------------------
+
+
+class TextReport:
+    """A result that renders itself: in colour through rich, as plain text through str()."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+    def __str__(self) -> str:
+        return plain_text(self.result)
+
+    def __rich__(self) -> RenderableType:
+        out: list[RenderableType] = []
+        for line in plain_text(self.result).splitlines():
+            text = Text(line)
+            for status, mark in _MARK.items():
+                text.highlight_words([f"[{mark}]"], style=_STYLE[status])
+            stripped = line.lstrip()
+            if stripped.startswith("* "):
+                text.stylize("red")
+            elif stripped.startswith("+") and not stripped.startswith("+++"):
+                text.stylize("green")
+            elif stripped.startswith("-") and not stripped.startswith("---"):
+                text.stylize("red")
+            elif stripped.startswith(("Lab ", "Exercise ", "Total:")):
+                text.stylize("bold")
+            out.append(text)
+        return Group(*out)
+
+
+def render_text(result: Result) -> TextReport:
+    """A renderable for `rich.print`; `str()` of it is the plain-text form."""
+    return TextReport(result)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _check_json(check: CheckResult) -> dict[str, Any]:
+    return {
+        "name": check.name,
+        "kind": check.kind,
+        "status": check.status,
+        "passed": check.passed,
+        "message": check.message,
+        "target": check.target,
+        "fieldErrors": list(check.field_errors),
+        "detail": check.detail,
+        "diff": check.diff,
+        "evidence": [
+            {"kind": e.kind, "title": e.title, "command": e.command, "lines": list(e.lines)}
+            for e in check.evidence
+        ],
+        "attempts": check.attempts,
+        "seconds": check.seconds,
+    }
+
+
+def _exercise_json(ex: ExerciseResult) -> dict[str, Any]:
+    return {
+        "id": ex.exercise_id,
+        "title": ex.title,
+        "passed": ex.passed,
+        "points": ex.points,
+        "maxPoints": ex.max_points,
+        "checks": [_check_json(c) for c in ex.checks],
+    }
+
+
+def _lab_json(lab: LabResult) -> dict[str, Any]:
+    return {
+        "id": lab.lab_id,
+        "title": lab.title,
+        "passed": lab.passed,
+        "points": lab.points,
+        "maxPoints": lab.max_points,
+        "exercises": [_exercise_json(e) for e in lab.exercises],
+    }
+
+
+def to_json(report: GradeReport) -> dict[str, Any]:
+    """The report as a JSON-ready dict following checker/report.schema.json."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "generatedAt": report.generated_at,
+        "server": report.server,
+        "seconds": report.seconds,
+        "passed": report.passed,
+        "points": report.points,
+        "maxPoints": report.max_points,
+        "labs": [_lab_json(lab) for lab in report.labs],
+    }
+
+
+# -- JUnit -----------------------------------------------------------------------------------
+
+
+def point_shares(points: int, checks: int) -> list[int]:
+    """An exercise's points spread over its checks, remainder to the first: 10/3 -> 4,3,3."""
+    if checks <= 0:
+        return []
+    base, extra = divmod(points, checks)
+    return [base + (1 if i < extra else 0) for i in range(checks)]
+
+
+def _failure_text(check: CheckResult) -> str:
+    return "\n".join(_check_lines(check)[1:]).strip() or check.message
+
+
+def to_junit(report: GradeReport) -> str:
+    """JUnit XML: testsuites > testsuite per lab > testcase per check, points as properties."""
+    root = ET.Element("testsuites", name="kubelab")
+    total = failures = errors = 0
+    for lab in report.labs:
+        checks = [c for e in lab.exercises for c in e.checks]
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=lab.lab_id,
+            tests=str(len(checks)),
+            failures=str(sum(c.status == "failed" for c in checks)),
+            errors=str(sum(c.status == "error" for c in checks)),
+            skipped="0",
+            time=f"{max((c.seconds for c in checks), default=0.0):.3f}",
+        )
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="title", value=lab.title)
+        ET.SubElement(props, "property", name="points", value=str(lab.points))
+        ET.SubElement(props, "property", name="maxPoints", value=str(lab.max_points))
+        for ex in lab.exercises:
+            shares = point_shares(ex.max_points, len(ex.checks))
+            for check, share in zip(ex.checks, shares, strict=True):
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{lab.lab_id}.{ex.exercise_id}",
+                    name=check.name,
+                    time=f"{check.seconds:.3f}",
+                )
+                cprops = ET.SubElement(case, "properties")
+                earned = share if ex.passed else 0
+                ET.SubElement(cprops, "property", name="points", value=str(earned))
+                ET.SubElement(cprops, "property", name="maxPoints", value=str(share))
+                if check.status != "passed":
+                    tag = "failure" if check.status == "failed" else "error"
+                    node = ET.SubElement(case, tag, message=check.message, type=check.status)
+                    node.text = _failure_text(check)
+        total += len(checks)
+        failures += int(suite.get("failures", "0"))
+        errors += int(suite.get("errors", "0"))
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", str(errors))
+    root.set("time", f"{report.seconds:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -1,0 +1,180 @@
+"""The runner: every check of an exercise (or a lab) against one snapshot, with `within`.
+
+All checks are tried once; those that fail and still have time are retried after a
+back-off (0.1 s doubling to 1 s, never a tight loop), refreshing only the LISTs they read.
+A check that runs out of time reports its *last* mismatches, never a bare timeout
+(Chainsaw's habit). Evidence is gathered once, for the checks that finally failed.
+
+Time goes through a `Clock` so tests drive it; the real one sleeps on an Event, so a
+`stop()` from another thread (a notebook's cancel) ends the wait at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from checker._client import ReadOnlyClient
+from checker._errors import UnknownIdError
+from checker._evaluate import Outcome, evaluate
+from checker._evidence import gather
+from checker._labfile import Check, Exercise, Lab
+from checker._results import CheckResult, ExerciseResult, GradeReport, LabResult
+from checker._snapshot import Snapshot
+
+FIRST_DELAY = 0.1
+MAX_DELAY = 1.0
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class RealClock:
+    """Monotonic time and a stop-aware sleep."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self._stop.wait(max(0.0, seconds))
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def backoff_delays(first: float = FIRST_DELAY, cap: float = MAX_DELAY):
+    """0.1, 0.2, 0.4, 0.8, 1.0, 1.0, ... seconds."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, cap)
+
+
+@dataclass
+class _Pending:
+    exercise: Exercise
+    check: Check
+    deadline: float
+    attempts: int = 0
+    outcome: Outcome | None = None
+
+
+def _run_checks(
+    client: ReadOnlyClient,
+    lab: Lab,
+    exercises: list[Exercise],
+    *,
+    clock: Clock,
+    snapshot: Snapshot | None = None,
+) -> dict[tuple[str, str], CheckResult]:
+    snapshot = snapshot or Snapshot(client)
+    start = clock.now()
+    todo = [
+        _Pending(exercise=e, check=c, deadline=start + c.within)
+        for e in exercises
+        for c in e.checks
+    ]
+    delays = backoff_delays()
+    pending = list(todo)
+    while True:
+        for item in pending:
+            item.attempts += 1
+            item.outcome = evaluate(item.check, lab, snapshot)
+        now = clock.now()
+        pending = [
+            p for p in pending if p.outcome and p.outcome.status != "passed" and p.deadline > now
+        ]
+        if not pending:
+            break
+        wait = min(next(delays), min(p.deadline for p in pending) - now)
+        clock.sleep(wait)
+        stale = set().union(*(p.outcome.keys for p in pending if p.outcome))
+        snapshot.forget(stale)
+    elapsed = clock.now() - start
+    results: dict[tuple[str, str], CheckResult] = {}
+    for item in todo:
+        out = item.outcome
+        assert out is not None
+        evidence = gather(snapshot, out.subject) if out.status == "failed" else ()
+        results[(item.exercise.id, item.check.name)] = CheckResult(
+            name=item.check.name,
+            message=item.check.message,
+            kind=item.check.kind,  # type: ignore[arg-type]
+            status=out.status,
+            target=out.target,
+            field_errors=tuple(out.field_errors),
+            detail=out.detail,
+            diff=out.diff,
+            evidence=evidence,
+            attempts=item.attempts,
+            seconds=round(elapsed, 3),
+        )
+    return results
+
+
+def _exercise_result(lab: Lab, exercise: Exercise, results: dict) -> ExerciseResult:
+    return ExerciseResult(
+        lab_id=lab.id,
+        exercise_id=exercise.id,
+        title=exercise.title,
+        max_points=exercise.points,
+        checks=tuple(results[(exercise.id, c.name)] for c in exercise.checks),
+    )
+
+
+def run_exercise(
+    client: ReadOnlyClient, lab: Lab, exercise_id: str, *, clock: Clock | None = None
+) -> ExerciseResult:
+    """Grade one exercise of a lab against the live cluster."""
+    exercise = lab.exercise(exercise_id)
+    if exercise is None:
+        valid = ", ".join(e.id for e in lab.exercises)
+        raise UnknownIdError(
+            f"Lab {lab.id} has no exercise {exercise_id!r}; its exercises are: {valid}."
+        )
+    results = _run_checks(client, lab, [exercise], clock=clock or RealClock())
+    return _exercise_result(lab, exercise, results)
+
+
+def run_lab(
+    client: ReadOnlyClient,
+    lab: Lab,
+    *,
+    clock: Clock | None = None,
+    snapshot: Snapshot | None = None,
+) -> LabResult:
+    """Grade every exercise of a lab; all checks share one snapshot and one retry loop."""
+    results = _run_checks(
+        client, lab, list(lab.exercises), clock=clock or RealClock(), snapshot=snapshot
+    )
+    return LabResult(
+        lab_id=lab.id,
+        title=lab.title,
+        exercises=tuple(_exercise_result(lab, e, results) for e in lab.exercises),
+    )
+
+
+def grade(
+    client: ReadOnlyClient, labs: dict[str, Lab] | list[Lab], *, clock: Clock | None = None
+) -> GradeReport:
+    """Grade every lab, in order, sharing one snapshot (one LIST per kind and namespace)."""
+    clock = clock or RealClock()
+    started = time.perf_counter()
+    snapshot = Snapshot(client)
+    items = list(labs.values()) if isinstance(labs, dict) else list(labs)
+    results = tuple(run_lab(client, lab, clock=clock, snapshot=snapshot) for lab in items)
+    return GradeReport(
+        labs=results,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - started, 3),
+        server=client.server,
+    )

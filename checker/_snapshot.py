@@ -1,0 +1,44 @@
+"""The per-run view of the cluster: each (apiVersion, kind, namespace) is LISTed once.
+
+Checks of a run share one Snapshot, so ten checks on Deployments in `lab` cost one LIST.
+A `within` retry forgets only the lists its failing checks read, and they are read again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker._client import ReadOnlyClient, Resource
+
+Key = tuple[str, str, str]  # (apiVersion, kind, namespace or "")
+
+
+class Snapshot:
+    def __init__(self, client: ReadOnlyClient) -> None:
+        self.client = client
+        self._lists: dict[Key, list[dict[str, Any]]] = {}
+
+    def resource(self, api_version: str, kind: str) -> Resource | None:
+        return self.client.resource(api_version, kind)
+
+    @staticmethod
+    def key(resource: Resource, namespace: str | None) -> Key:
+        return (
+            resource.api_version,
+            resource.kind,
+            (namespace or "") if resource.namespaced else "",
+        )
+
+    def objects(self, resource: Resource, namespace: str | None) -> list[dict[str, Any]]:
+        key = self.key(resource, namespace)
+        if key not in self._lists:
+            self._lists[key] = self.client.list_objects(resource, key[2] or None)
+        return self._lists[key]
+
+    def objects_of(self, api_version: str, kind: str, namespace: str | None) -> list[dict]:
+        resource = self.resource(api_version, kind)
+        return [] if resource is None else self.objects(resource, namespace)
+
+    def forget(self, keys: set[Key]) -> None:
+        for key in keys:
+            self._lists.pop(key, None)

@@ -1,0 +1,165 @@
+"""Grading commands: `kubelab check LAB [EXERCISE]` and `kubelab grade`.
+
+Both read the labs from the repository's `labs/` (or `--labs-dir`, or `$KUBELAB_LABS`),
+reach the cluster only through the lab's own kubeconfig (`require_lab_kubeconfig()`), and
+exit 0 only when every check passed, so CI can use the exit code directly. Checker errors
+are translated here into kubelab's, which the CLI edge prints as one paragraph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+import checker
+from kubelab import _errors
+from kubelab._errors import ClusterError, KubelabError, UsageError
+from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab.cli import app
+
+FORMATS = ("text", "json", "junit")
+
+
+class LabFileError(KubelabError):
+    """A lab.yaml that cannot be used (used until kubelab._errors grows LabDataError)."""
+
+    exit_code = 2
+
+
+def labs_dir(override: Path | None = None) -> Path:
+    """Where the labs are: --labs-dir, then $KUBELAB_LABS, then `labs/` above the package."""
+    if override is not None:
+        return override.expanduser().resolve()
+    env = os.environ.get("KUBELAB_LABS")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = Path(__file__).resolve().parent
+    for folder in here.parents:
+        if (folder / "labs").is_dir():
+            return folder / "labs"
+    raise UsageError(
+        "Cannot find the course's labs/ folder above the installed kubelab package. "
+        "Pass --labs-dir DIR or set KUBELAB_LABS to the folder that holds NN-slug/lab.yaml."
+    )
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Checker errors become the kubelab errors the CLI edge knows how to print."""
+    try:
+        yield
+    except checker.UnknownIdError as exc:
+        raise UsageError(str(exc)) from exc
+    except checker.LabDataError as exc:
+        kind = getattr(_errors, "LabDataError", LabFileError)
+        raise kind(f"The lab data is broken: {exc}") from exc
+    except checker.ClusterError as exc:
+        raise ClusterError(str(exc)) from exc
+
+
+def load_labs(root: Path) -> dict[str, checker.Lab]:
+    if not root.is_dir():
+        raise UsageError(f"The labs folder {root} does not exist; pass --labs-dir DIR.")
+    with translated_errors():
+        return checker.discover_labs(root)
+
+
+def pick_lab(labs: dict[str, checker.Lab], lab_id: str) -> checker.Lab:
+    """The lab with this id (or its unique prefix, `01` for `01-deploy`); else list the ids."""
+    if lab_id in labs:
+        return labs[lab_id]
+    matches = [lab for key, lab in labs.items() if key.startswith(lab_id + "-")]
+    if len(matches) == 1:
+        return matches[0]
+    valid = ", ".join(labs) or "(none: the labs folder is empty)"
+    raise UsageError(f"There is no lab {lab_id!r}. The labs are: {valid}.")
+
+
+def pick_exercise(lab: checker.Lab, exercise_id: str) -> checker.Exercise:
+    exercise = lab.exercise(exercise_id)
+    if exercise is None:
+        valid = ", ".join(e.id for e in lab.exercises)
+        raise UsageError(
+            f"Lab {lab.id} has no exercise {exercise_id!r}. Its exercises are: {valid}."
+        )
+    return exercise
+
+
+def open_client() -> checker.ReadOnlyClient:
+    """A read-only client on the lab's own kubeconfig, after the guard approved it."""
+    info = require_lab_kubeconfig()
+    with translated_errors():
+        return checker.ReadOnlyClient.from_kubeconfig(info.path)
+
+
+def _emit(report: checker.GradeReport, fmt: str, console: Console) -> None:
+    if fmt == "json":
+        typer.echo(json.dumps(checker.to_json(report), indent=2))
+    elif fmt == "junit":
+        typer.echo(checker.to_junit(report))
+    else:
+        for lab in report.labs:
+            console.print(checker.render_text(lab))
+
+
+LabArg = Annotated[str, typer.Argument(help="Lab id, e.g. 01-deploy (or just 01).")]
+ExerciseArg = Annotated[
+    str | None, typer.Argument(help="One exercise id; every exercise when omitted.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or junit.")]
+LabsDirOpt = Annotated[
+    Path | None, typer.Option("--labs-dir", help="Folder of NN-slug labs (or $KUBELAB_LABS).")
+]
+JsonOpt = Annotated[Path, typer.Option("--json", help="Where to write the JSON report.")]
+JunitOpt = Annotated[Path, typer.Option("--junit", help="Where to write the JUnit XML report.")]
+
+
+@app.command()
+def check(
+    lab: LabArg,
+    exercise: ExerciseArg = None,
+    format: FormatOpt = "text",
+    labs_dir_opt: LabsDirOpt = None,
+) -> None:
+    """Grade one lab, or one exercise of it, against the lab cluster."""
+    if format not in FORMATS:
+        raise UsageError(f"Unknown format {format!r}; use one of: {', '.join(FORMATS)}.")
+    the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
+    if exercise is not None:
+        the_lab = the_lab.model_copy(update={"exercises": [pick_exercise(the_lab, exercise)]})
+    with translated_errors(), open_client() as client:
+        report = checker.grade(client, [the_lab])
+    _emit(report, format, Console(highlight=False, soft_wrap=True))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def grade(
+    json_path: JsonOpt = Path("kubelab-grade.json"),
+    junit_path: JunitOpt = Path("kubelab-grade.xml"),
+    labs_dir_opt: LabsDirOpt = None,
+) -> None:
+    """Grade every lab; write JSON and JUnit reports for CI autograding."""
+    labs = load_labs(labs_dir(labs_dir_opt))
+    with translated_errors(), open_client() as client:
+        report = checker.grade(client, labs)
+    json_path.write_text(json.dumps(checker.to_json(report), indent=2) + "\n")
+    junit_path.write_text(checker.to_junit(report) + "\n")
+    console = Console(highlight=False, soft_wrap=True)
+    for lab in report.labs:
+        mark = "PASS" if lab.passed else "FAIL"
+        line = f"[{mark}] {lab.lab_id}: {lab.title}  {lab.points}/{lab.max_points} points"
+        console.print(line, markup=False)
+    console.print(
+        f"Total: {report.points}/{report.max_points} points in {report.seconds:.2f}s; "
+        f"reports: {json_path}, {junit_path}",
+        markup=False,
+    )
+    raise typer.Exit(0 if report.passed else 1)

@@ -1,0 +1,262 @@
+"""Whole labs against the recording fake API server: verdicts, evidence, speed, read-only."""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from checker_fakeapi import TOKEN, FakeClock, write_kubeconfig
+
+from checker import (
+    ClusterAuthError,
+    ClusterUnreachable,
+    ReadOnlyClient,
+    ReadOnlyViolation,
+    UnknownIdError,
+    grade,
+    run_exercise,
+    run_lab,
+)
+from checker._client import allowed
+
+
+def assert_read_only(api) -> None:
+    for r in api.requests:
+        assert r.method == "GET" or (r.method == "POST" and "/proxy/" in r.path), (r.method, r.path)
+
+
+def test_a_healthy_cluster_passes_every_check_with_reads_only(healthy, client, labs, clock):
+    result = run_lab(client, labs["01-deploy"], clock=clock)
+    assert [(c.name, c.status) for e in result.exercises for c in e.checks] == [
+        ("deployment-available", "passed"),
+        ("no-crashloop", "passed"),
+        ("service-endpoints", "passed"),
+        ("healthz", "passed"),
+        ("predict", "passed"),
+    ]
+    assert (result.points, result.max_points, clock.sleeps) == (15, 15, [])
+    assert_read_only(healthy)
+    assert {r.method for r in healthy.requests} == {"GET", "POST"}
+    assert all(r.authorization == f"Bearer {TOKEN}" for r in healthy.requests)
+
+
+def test_a_broken_cluster_fails_with_field_errors_diff_and_evidence(broken, client, labs, clock):
+    result = run_lab(client, labs["01-deploy"], clock=clock)
+    checks = {c.name: c for e in result.exercises for c in e.checks}
+    dep = checks["deployment-available"]
+    assert dep.status == "failed"
+    assert dep.target == "apps/v1/Deployment/lab/inference-service"
+    assert dep.field_errors == (
+        "spec.(replicas > `2`): Invalid value: false: Expected value: true",
+        "spec.replicas: Invalid value: 2: Expected value: 3",
+        'spec.template.spec.containers[0].resources.limits.memory: Invalid value: "2Gi": '
+        'Expected value: "4Gi"',
+        'status.conditions[1].status: Invalid value: "False": Expected value: "True"',
+    )
+    assert dep.diff and {"-  replicas: 3", "+  replicas: 2"} <= set(dep.diff.splitlines())
+    events = [e for e in dep.evidence if e.kind == "events"]
+    assert [e.command for e in events] == [
+        "kubectl describe replicaset inference-service-7f6b -n lab",
+        "kubectl describe pod inference-service-7f6b-x -n lab",
+    ]
+    assert "BackOff" in events[1].lines[0] and "not about our objects" not in str(events)
+    logs = {e.command: e.lines for e in dep.evidence if e.kind == "logs"}
+    assert logs == {
+        "kubectl logs inference-service-7f6b-x -c inference -n lab": (
+            "loading model",
+            "ERROR: MODEL_PATH /models/x not found",
+        ),
+        "kubectl logs inference-service-7f6b-x -c inference -n lab --previous": (
+            "loading model",
+            "Traceback (most recent call last)",
+            "FileNotFoundError: /models/x",
+        ),
+    }
+    crash = checks["no-crashloop"]
+    assert crash.status == "failed" and crash.target == "v1/Pod/lab/inference-service-7f6b-x"
+    assert crash.detail == "v1/Pod/lab/inference-service-7f6b-x matches what should be absent."
+    assert checks["service-endpoints"].field_errors == (
+        "(length(subsets[0].addresses)): Required value: field not found",
+    )
+    assert checks["healthz"].field_errors == (
+        'body: Invalid value: "no endpoints available for service": Expected to contain "ok"',
+        "status: Invalid value: 503: Expected value: 200",
+    )
+    assert checks["healthz"].target == "GET lab/inference:8080/healthz"
+    assert result.points == 0
+    assert_read_only(broken)
+    selectors = [
+        r.query.get("fieldSelector") for r in broken.requests if r.path.endswith("/events")
+    ]
+    assert (
+        "involvedObject.name=inference-service,involvedObject.namespace=lab,"
+        "involvedObject.kind=Deployment,involvedObject.uid=dep-1" in selectors
+    )
+
+
+def test_checks_share_one_list_per_kind_and_namespace(healthy, client, labs, clock):
+    grade(client, labs, clock=clock)
+    lists = Counter(r.path for r in healthy.requests if r.method == "GET")
+    assert lists["/apis/apps/v1/namespaces/lab/deployments"] == 1  # read by both labs
+    assert lists["/api/v1/namespaces/lab/pods"] == 1
+    assert lists["/api/v1/namespaces"] == 1  # cluster-scoped: no namespace in the path
+    assert lists["/api/v1"] == 1 and lists["/apis/apps/v1"] == 1  # discovery once per client
+
+
+def test_within_backs_off_then_reports_the_last_mismatch(broken, client, labs, clock):
+    result = run_exercise(client, labs["01-deploy"], "deploy", clock=clock)
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 0.5]  # 2s deadline; no-crashloop has within 0
+    dep, crash = result.checks
+    assert (dep.attempts, crash.attempts) == (6, 1)
+    assert "spec.replicas: Invalid value: 2: Expected value: 3" in dep.field_errors
+    deployment_lists = [r for r in broken.requests if r.path.endswith("/deployments")]
+    assert len(deployment_lists) == 6  # refreshed on every retry...
+    pod_lists = [r for r in broken.requests if r.path.endswith("/pods")]
+    assert len(pod_lists) == 1  # ...but what no pending check reads is not
+
+
+def test_within_passes_as_soon_as_the_cluster_catches_up(broken, client, labs):
+    healthy_objects = __import__("yaml").safe_load(
+        (Path(__file__).parent / "data" / "healthy.yaml").read_text()
+    )
+
+    class RolloutClock(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            super().sleep(seconds)
+            if len(self.sleeps) == 2:  # the rollout finishes during the second back-off
+                broken.objects = healthy_objects
+
+    clock = RolloutClock()
+    result = run_exercise(client, labs["01-deploy"], "deploy", clock=clock)
+    dep, crash = result.checks
+    assert (dep.status, dep.attempts) == ("passed", 3)
+    assert (crash.status, crash.attempts) == ("failed", 1)  # within 0: judged on first sight
+    assert clock.sleeps == [0.1, 0.2]
+
+
+def test_unknown_exercise_lists_the_valid_ones(healthy, client, labs):
+    with pytest.raises(UnknownIdError, match="its exercises are: deploy, expose"):
+        run_exercise(client, labs["01-deploy"], "nope")
+
+
+def test_paged_lists_are_followed_to_the_end(healthy, client, labs, clock):
+    healthy.page_size = 1
+    healthy.objects += [
+        {**healthy.objects[1], "metadata": {"name": f"zz-{i}", "namespace": "lab"}}
+        for i in range(3)
+    ]
+    result = run_exercise(client, labs["02-scale"], "scale", clock=clock)
+    assert result.checks[0].field_errors == ("spec.replicas: Invalid value: 3: Expected value: 5",)
+    continues = [
+        r.query.get("continue") for r in healthy.requests if r.path.endswith("deployments")
+    ]
+    assert continues == [None, "1", "2", "3"]
+
+
+def test_an_unserved_kind_fails_the_check_with_a_reason(healthy, client, labs, clock):
+    lab = labs["02-scale"]
+    check = (
+        lab.exercises[0]
+        .checks[1]
+        .model_copy(
+            update={
+                "expect": {
+                    "apiVersion": "example.com/v1",
+                    "kind": "Model",
+                    "metadata": {"name": "m"},
+                }
+            }
+        )
+    )
+    exercise = lab.exercises[0].model_copy(update={"checks": [check]})
+    lab = lab.model_copy(update={"exercises": [exercise]})
+    result = run_lab(client, lab, clock=clock)
+    assert result.exercises[0].checks[0].detail == (
+        "The cluster does not serve Model in example.com/v1: is that API installed?"
+    )
+
+
+def test_a_cluster_that_does_not_answer_is_one_clear_paragraph(tmp_path, labs, clock):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")
+    with (
+        ReadOnlyClient.from_kubeconfig(config, timeout=2) as client,
+        pytest.raises(ClusterUnreachable) as err,
+    ):
+        run_lab(client, labs["02-scale"], clock=clock)
+    assert str(err.value) == (
+        f"The lab cluster at http://127.0.0.1:{port} is not answering (connection refused). "
+        "Run `kubelab up` to start it (or `kubelab status` to see its state), then check again."
+    )
+
+
+def test_refused_credentials_say_the_kubeconfig_is_stale(fake_api, client, labs, clock):
+    fake_api.refuse = 401
+    with pytest.raises(ClusterAuthError, match="refused the checker's credentials"):
+        run_lab(client, labs["02-scale"], clock=clock)
+
+
+@pytest.mark.parametrize(
+    "method, path, ok",
+    [
+        ("GET", "/apis/apps/v1/namespaces/lab/deployments", True),
+        ("POST", "/api/v1/namespaces/lab/services/inference:8080/proxy/predict", True),
+        ("POST", "/api/v1/namespaces/lab/services/inference:8080/proxy", True),
+        ("POST", "/api/v1/namespaces/lab/pods", False),
+        ("POST", "/api/v1/namespaces/lab/pods/p/eviction", False),
+        ("POST", "/api/v1/namespaces/lab/services/x/proxyfoo", False),
+        ("PUT", "/api/v1/namespaces/lab/services/x/proxy/a", False),
+        ("DELETE", "/api/v1/namespaces/lab/pods/p", False),
+        ("PATCH", "/apis/apps/v1/namespaces/lab/deployments/d", False),
+    ],
+)
+def test_write_policy_allows_only_reads_and_service_proxy_posts(method, path, ok):
+    assert allowed(method, path) is ok
+
+
+def test_the_client_refuses_to_send_a_write(healthy, client):
+    with pytest.raises(ReadOnlyViolation):
+        client._request("DELETE", "/api/v1/namespaces/lab/pods/p")
+    assert healthy.requests == []
+
+
+def test_a_passing_lab_grades_in_well_under_a_second(healthy, client, labs):
+    import time
+
+    started = time.perf_counter()
+    result = run_lab(client, labs["01-deploy"])  # the real clock: nothing to wait for
+    assert result.passed
+    assert time.perf_counter() - started < 1.0
+    assert len(client.requests) == 7  # 2 discovery, 3 LISTs, 2 service-proxy requests
+
+
+def test_a_context_check_reads_the_lab_kubeconfig_namespace(healthy, kubeconfig, labs, clock):
+    import yaml
+
+    from checker import Check
+
+    lab = labs["02-scale"]
+    check = Check.model_validate(
+        {
+            "name": "ns",
+            "message": "Use the lab namespace.",
+            "within": 0,
+            "context": {"namespace": "lab"},
+        }
+    )
+    lab = lab.model_copy(
+        update={"exercises": [lab.exercises[0].model_copy(update={"checks": [check]})]}
+    )
+    with ReadOnlyClient.from_kubeconfig(kubeconfig) as client:
+        before = run_lab(client, lab, clock=clock).exercises[0].checks[0]
+        config = yaml.safe_load(kubeconfig.read_text())
+        config["contexts"][0]["context"]["namespace"] = "lab"  # kubectl config set-context
+        kubeconfig.write_text(yaml.safe_dump(config))
+        after = run_lab(client, lab, clock=clock).exercises[0].checks[0]
+    assert before.field_errors == ('context.namespace: Invalid value: null: Expected value: "lab"',)
+    assert after.passed
+    assert healthy.requests == []  # the kubeconfig is read, the cluster is not asked
