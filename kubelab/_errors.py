@@ -34,3 +34,9 @@ class ClusterError(KubelabError):
 
 class UsageError(KubelabError):
     exit_code = 2
+
+
+class LabDataError(KubelabError):
+    """A lab.yaml that does not load; the message names the file, the line and the field."""
+
+    exit_code = 2

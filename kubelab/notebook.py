@@ -278,3 +278,31 @@ def exercise(lab_id: str, exercise_id: str, *, labs: Path | None = None) -> Exer
 def progress(lab_id: str, *, labs: Path | None = None) -> ProgressView:
     """Which exercises of a lab have passed, and the points so far."""
     return ProgressView(_lab(lab_id, labs), ProgressStore.default())
+
+
+class LabHeader:
+    """A lab's title, minutes and objectives, rendered from lab.yaml (never restated)."""
+
+    def __init__(self, lab: checker.Lab) -> None:
+        self.lab = lab
+
+    def _lines(self) -> list[str]:
+        lab = self.lab
+        return [
+            f"# {lab.title}",
+            "",
+            f"*About {lab.minutes} minutes.* By the end of this lab you will be able to:",
+            "",
+            *[f"- {objective}" for objective in lab.objectives],
+        ]
+
+    def __repr__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(self._lines())
+
+
+def lab_header(lab_id: str, *, labs: Path | None = None) -> LabHeader:
+    """The heading cell of a lab's notebook."""
+    return LabHeader(_lab(lab_id, labs))
