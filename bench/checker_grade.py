@@ -1,6 +1,6 @@
 """Benchmark: how long a passing lab takes to grade, and how many requests it costs.
 
-    .venv/bin/python tests/checker/bench_checker_grade.py [--pods N] [--runs R]
+    python bench/checker_grade.py [--pods N] [--runs R]
 
 Serves the healthy fixture cluster plus N extra pods from the recording fake API server
 on 127.0.0.1 and grades tests/checker/labs (5 checks in 01-deploy, 2 in 02-scale) with a
@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parents[1]), str(HERE)]
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "tests" / "checker"
+sys.path[:0] = [str(ROOT), str(HERE)]
 
 from checker_fakeapi import DATA, HEALTHY_PROXY, FakeApi, Server, write_kubeconfig  # noqa: E402  # noqa: E402
 
