@@ -106,6 +106,11 @@ def load_argv(images: Iterable[str]) -> list[str]:
     return ["kind", "load", "docker-image", *images, "--name", CLUSTER_NAME]
 
 
+def node_argv(name: str, action: str) -> list[str]:
+    """A kind node is a Docker container of the same name: `docker stop kubelab-worker2`."""
+    return ["docker", action, name]
+
+
 def clusters_listed(stdout: str) -> list[str]:
     """`kind get clusters` prints one name a line (and "No kind clusters found." on stderr)."""
     return [line.strip() for line in stdout.splitlines() if line.strip()]
@@ -316,6 +321,23 @@ class KindBackend:
             _procs.run(delete_argv(paths), env=_procs.lab_env(paths.kubeconfig), timeout=300),
             "`kind delete cluster`",
             "Check that Docker is running (`docker info`) and try again.",
+        )
+
+    def node(self, name: str, action: str) -> None:
+        """Stop or start a node's container; the kubelet in it stops or resumes with it."""
+        if action not in ("stop", "start"):
+            raise ValueError(f"node action is stop or start, not {action!r}")
+        if not name.startswith(CLUSTER_NAME + "-"):
+            raise ClusterError(
+                f"Refusing to {action} the container {name!r}: only the lab cluster's nodes "
+                f"({CLUSTER_NAME}-...) are kubelab's to stop and start."
+            )
+        if _procs.which("docker") is None:
+            raise BackendMissing(DOCKER_MISSING)
+        check(
+            _procs.run(node_argv(name, action), timeout=120),
+            f"`docker {action} {name}`",
+            f"Check that Docker is running (`docker info`) and that `docker ps -a` lists {name}.",
         )
 
 

@@ -87,6 +87,13 @@ class Backend(Protocol):
         """How many progress lines `up` prints (for the `[n/N]` counter)."""
         ...
 
+    def node(self, name: str, action: str) -> None:
+        """Stop or start one node of the lab cluster (`action` is "stop" or "start").
+
+        Node faults (`{node: {name, action}}` steps) need it: a stopped node goes NotReady
+        and its pods are evicted after the grace period, as when a machine dies.
+        """
+
 
 def resolve_choice(requested: str | None, *, env: str | None = None) -> str:
     """The backend name asked for: the flag, else $KUBELAB_BACKEND, else auto."""

@@ -1,0 +1,309 @@
+"""Lab commands that change the cluster: `kubelab break`, `kubelab reset`, `kubelab solve`.
+
+    break NAME            apply one fault (fault names are global across labs)
+    reset LAB [--yes]     back up, then empty the lab's namespace of what the course creates,
+                          uncordon and start nodes, and run the lab's setup steps
+    solve LAB [EXERCISE]  each exercise's setup, then its reference solution, in order
+
+Every one of them calls `require_lab_kubeconfig()` before anything else, so a kubeconfig
+that points anywhere but the lab's own cluster is refused before a single process runs.
+Labs are found exactly as `kubelab check` finds them (`_cmd_grading`). The steps themselves
+are carried out by `_steps.StepRunner`; this module decides what reset deletes and prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+import checker
+from kubelab._backends import LabPaths, lab_paths, make_backend, run_kubectl
+from kubelab._cmd_grading import (
+    ExerciseArg,
+    LabArg,
+    LabsDirOpt,
+    labs_dir,
+    load_labs,
+    pick_exercise,
+    pick_lab,
+)
+from kubelab._errors import UsageError
+from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
+from kubelab._steps import StepError, StepRunner, checker_waiter, kubectl_said, stopped_nodes
+from kubelab.cli import app
+
+# What the course creates in the lab namespace, deleted by `reset` (after a backup).
+# ConfigMaps are deleted by name: `kube-root-ca.crt` belongs to the cluster, not the course.
+RESET_KINDS = (
+    "deployments",
+    "replicasets",
+    "pods",
+    "services",
+    "horizontalpodautoscalers",
+    "poddisruptionbudgets",
+    "jobs",
+)
+BACKUP_KINDS = (*RESET_KINDS, "configmaps")
+CLUSTER_CONFIGMAPS = ("kube-root-ca.crt",)
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+NODE_READY_TIMEOUT = "120s"
+
+
+# --- pure decisions -------------------------------------------------------------------
+
+
+def fault_index(labs: dict[str, checker.Lab]) -> list[tuple[str, checker.Lab, checker.Fault]]:
+    """Every fault of every lab, in lab order: (name, lab, fault)."""
+    return [(name, lab, fault) for lab in labs.values() for name, fault in lab.faults.items()]
+
+
+def find_fault(
+    labs: dict[str, checker.Lab], name: str, *, lab_id: str | None = None
+) -> tuple[checker.Lab, checker.Fault]:
+    """The lab and fault called `name`; an unknown name lists every fault with what it does."""
+    index = fault_index(labs)
+    found = [(lab, f) for n, lab, f in index if n == name and lab_id in (None, lab.id)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        where = ", ".join(lab.id for lab, _ in found)
+        raise UsageError(
+            f"Several labs define a fault {name!r} ({where}); say which with --lab LAB."
+        )
+    listing = "; ".join(
+        f"{n} ({lab.id}): {f.description.strip().rstrip('.')}" for n, lab, f in index
+    )
+    raise UsageError(
+        f"There is no fault {name!r}. The faults are: {listing or '(none: no lab defines one)'}."
+    )
+
+
+def backup_args(namespace: str) -> tuple[str, ...]:
+    return ("get", ",".join(BACKUP_KINDS), "-n", namespace, "-o", "yaml")
+
+
+def delete_args(namespace: str) -> tuple[str, ...]:
+    return ("delete", ",".join(RESET_KINDS), "--all", "-n", namespace, "--wait=true")
+
+
+def configmap_delete_args(names: Sequence[str], namespace: str) -> tuple[str, ...]:
+    return ("delete", "configmap", *names, "-n", namespace, "--ignore-not-found", "--wait=true")
+
+
+def course_configmaps(listing: str) -> list[str]:
+    """ConfigMap names in a `kubectl get ... -o yaml` List, except the cluster's own."""
+    data = yaml.safe_load(listing) or {}
+    return [
+        str(item["metadata"]["name"])
+        for item in data.get("items") or []
+        if item.get("kind") == "ConfigMap"
+        and item.get("metadata", {}).get("name") not in CLUSTER_CONFIGMAPS
+    ]
+
+
+def _nodes(nodes_json: str) -> list[dict[str, Any]]:
+    try:
+        return list(json.loads(nodes_json).get("items") or [])
+    except (ValueError, AttributeError):
+        return []
+
+
+def nodes_to_uncordon(nodes_json: str) -> list[str]:
+    """Nodes marked unschedulable (cordoned or drained), from `kubectl get nodes -o json`."""
+    return [
+        n["metadata"]["name"]
+        for n in _nodes(nodes_json)
+        if (n.get("spec") or {}).get("unschedulable")
+    ]
+
+
+def nodes_to_start(nodes_json: str, remembered: Sequence[str]) -> list[str]:
+    """Nodes a fault stopped (remembered) plus any the cluster reports not Ready."""
+    not_ready = [
+        n["metadata"]["name"]
+        for n in _nodes(nodes_json)
+        if not any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (n.get("status") or {}).get("conditions") or []
+        )
+    ]
+    return list(dict.fromkeys([*remembered, *not_ready]))
+
+
+def backup_path(home: Path, lab_id: str, now: datetime) -> Path:
+    """`<lab_home>/backups/<UTC timestamp>-<lab>.yaml`, never overwriting an earlier one."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = home / "backups" / f"{stamp}-{lab_id}.yaml"
+    count = 1
+    while path.exists():
+        count += 1
+        path = home / "backups" / f"{stamp}-{count}-{lab_id}.yaml"
+    return path
+
+
+def look_commands(fault: checker.Fault, namespace: str) -> list[str]:
+    """What the notebook teaches to look with, for this fault's symptom."""
+    commands = [
+        f"kubectl get pods -n {namespace}",
+        f"kubectl describe pod <pod-name> -n {namespace}",
+        f"kubectl get events -n {namespace} --sort-by=.lastTimestamp",
+    ]
+    if any(_is_node_step(step) for step in fault.steps):
+        commands.insert(0, "kubectl get nodes")
+    return commands
+
+
+def _is_node_step(step: Any) -> bool:
+    return (step.get("node") if isinstance(step, dict) else getattr(step, "node", None)) is not None
+
+
+# --- the edge -------------------------------------------------------------------------
+
+
+def runner(paths: LabPaths, info: LabKubeconfig) -> StepRunner:
+    """The step runner on the lab cluster: nodes through its backend, waits through the checker."""
+    return StepRunner(
+        paths,
+        nodes=lambda: make_backend(info.backend, paths),
+        waiter=checker_waiter(info.path),
+        say=typer.echo,
+    )
+
+
+def _guarded() -> tuple[LabPaths, LabKubeconfig]:
+    """The guard first, before any lab file is read or any process runs."""
+    info = require_lab_kubeconfig()
+    return lab_paths(), info
+
+
+LabOpt = Annotated[
+    str | None, typer.Option("--lab", help="The lab whose fault it is, when two share a name.")
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask; reset at once (a backup is still saved).")
+]
+
+
+@app.command("break")
+def break_(
+    name: Annotated[str, typer.Argument(help="The fault's name, e.g. crashloop.")],
+    lab: LabOpt = None,
+    labs_dir_opt: LabsDirOpt = None,
+) -> None:
+    """Break the lab cluster on purpose: apply one of the course's faults."""
+    paths, info = _guarded()
+    the_lab, fault = find_fault(load_labs(labs_dir(labs_dir_opt)), name, lab_id=lab)
+    typer.echo(f"Breaking lab {the_lab.id} with fault {name}:")
+    runner(paths, info).run(the_lab, fault.steps, phase=f"fault {name}")
+    typer.echo(f"\nDone. {fault.description.strip()}")
+    typer.echo("\nFind the symptom the way the notebook teaches:")
+    for command in look_commands(fault, the_lab.namespace):
+        typer.echo(f"  {command}")
+    typer.echo(f"\nTo put everything back: kubelab reset {the_lab.id}")
+
+
+@app.command()
+def reset(lab: LabArg, yes: YesOpt = False, labs_dir_opt: LabsDirOpt = None) -> None:
+    """Return the lab's namespace to the lab's start (your objects are backed up first)."""
+    paths, info = _guarded()
+    the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
+    namespace = the_lab.namespace
+    if namespace in PROTECTED_NAMESPACES:
+        raise UsageError(
+            f"Lab {the_lab.id} works in namespace {namespace!r}, which belongs to the cluster; "
+            "reset only ever empties a lab's own namespace. Fix `namespace:` in its lab.yaml."
+        )
+    what = ", ".join(BACKUP_KINDS)
+    if not yes and not typer.confirm(
+        f"Reset lab {the_lab.id}? This deletes the {what} in namespace {namespace} "
+        "(saved to a backup file first) and runs the lab's setup.",
+        default=False,
+    ):
+        typer.echo("Nothing was changed.")
+        raise typer.Exit(1)
+
+    saved = _backup(paths, the_lab)
+    typer.echo(f"Saved what is in namespace {namespace} to {saved}")
+    _empty_namespace(paths, the_lab, saved)
+    _restore_nodes(paths, info, the_lab)
+    steps = runner(paths, info)
+    steps.run(the_lab, the_lab.setup, phase="setup")
+    typer.echo(
+        f"\nLab {the_lab.id} is back at its start. Your objects from before are in {saved} "
+        f"(`kubectl apply -f {saved}` brings one back)."
+    )
+
+
+def _backup(paths: LabPaths, lab: checker.Lab) -> Path:
+    listed = run_kubectl(paths, *backup_args(lab.namespace))
+    if not listed.ok:
+        raise StepError(
+            f"Lab {lab.id}: reset could not save what is in namespace {lab.namespace} (`kubectl "
+            f"{' '.join(backup_args(lab.namespace))}` failed: {kubectl_said(listed)}), so it "
+            "deleted nothing. Run `kubelab status` to see whether the cluster answers."
+        )
+    path = backup_path(paths.home, lab.id, datetime.now(UTC))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(listed.stdout)
+    return path
+
+
+def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
+    namespace = lab.namespace
+    commands = [delete_args(namespace)]
+    configmaps = course_configmaps(saved.read_text())
+    if configmaps:
+        commands.append(configmap_delete_args(configmaps, namespace))
+    for args in commands:
+        typer.echo(f"  [reset] kubectl {' '.join(args)}")
+        done = run_kubectl(paths, *args)
+        if not done.ok:
+            raise StepError(
+                f"Lab {lab.id}: reset failed while emptying namespace {namespace} (`kubectl "
+                f"{' '.join(args)}`). kubectl said: {kubectl_said(done)} Nothing is lost: the "
+                f"backup is {saved}. Run `kubelab reset {lab.id}` again."
+            )
+
+
+def _restore_nodes(paths: LabPaths, info: LabKubeconfig, lab: checker.Lab) -> None:
+    listed = run_kubectl(paths, "get", "nodes", "-o", "json")
+    if not listed.ok:
+        raise StepError(
+            f"Lab {lab.id}: reset could not list the nodes (`kubectl get nodes -o json`): "
+            f"{kubectl_said(listed)} Run `kubelab status` to see whether the cluster answers."
+        )
+    steps: list[dict[str, Any]] = [
+        {"kubectl": f"uncordon {name}"} for name in nodes_to_uncordon(listed.stdout)
+    ]
+    starting = nodes_to_start(listed.stdout, stopped_nodes(paths))
+    steps += [{"node": {"name": name, "action": "start"}} for name in starting]
+    steps += [
+        {"kubectl": f"wait --for=condition=Ready node/{name} --timeout={NODE_READY_TIMEOUT}"}
+        for name in starting
+    ]
+    if steps:
+        runner(paths, info).run(lab, steps, phase="nodes")
+
+
+@app.command()
+def solve(lab: LabArg, exercise: ExerciseArg = None, labs_dir_opt: LabsDirOpt = None) -> None:
+    """Apply the reference solution of one exercise, or of every exercise in order."""
+    paths, info = _guarded()
+    the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
+    chosen = [pick_exercise(the_lab, exercise)] if exercise else list(the_lab.exercises)
+    steps = runner(paths, info)
+    for item in chosen:
+        typer.echo(f"Solving {the_lab.id} / {item.id}: {item.title}")
+        if not item.setup and not item.solution:
+            typer.echo("  (this exercise has no reference solution)")
+        steps.run(the_lab, item.setup, phase=f"setup of {item.id}")
+        steps.run(the_lab, item.solution, phase=f"solution of {item.id}")
+    typer.echo(
+        f"\nDone. Check it with: kubelab check {the_lab.id}" + (f" {exercise}" if exercise else "")
+    )

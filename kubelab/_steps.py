@@ -1,0 +1,364 @@
+"""Carry out a lab's Steps (setup, reference solutions, faults) on the lab's own cluster.
+
+A Step is data in lab.yaml (models in `checker/_labfile.py`). `plan()` turns one Step into
+one Action without touching anything (pure, so tests read the exact kubectl argv), and
+`StepRunner` carries the actions out at one edge:
+
+    {apply: path}             kubectl apply -f <lab folder>/<path> -n <ns>
+    {manifest: {...}}         kubectl apply -f <lab_home>/applied/<lab>/<kind>-<name>.yaml -n <ns>
+    {kubectl: "args"}         kubectl <args> -n <ns>   (no -n when the args name one, or -A)
+    {delete: {apiVersion, kind, name, namespace}}
+                              kubectl delete <kind>.<group> <name> -n <ns> --ignore-not-found --wait=true
+    {wait: <a check>}         the checker on that one check, until it passes or `within` ends
+    {node: {name, action}}    the backend stops or starts a node (kind: docker; sim: kubesim's
+                              admin endpoint); remembered in <lab_home>/stopped-nodes
+
+Why an inline manifest goes through a file and not `kubectl apply -f -`: the subprocess
+boundary (`_procs.run`) has no stdin, and a file under `.kubelab/applied/` also shows the
+curious learner exactly what was applied.
+
+Every kubectl runs through `_backends.run_kubectl`: the venv's kubectl, `--kubeconfig` the
+lab's, `--cache-dir` the lab's, through `_procs` (which tests fake).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+
+import checker
+from kubelab._backends import LabPaths, run_kubectl
+from kubelab._errors import ClusterError, KubelabError
+from kubelab._kubeconfig import CLUSTER_NAME
+
+NODE_ACTIONS = ("stop", "start")
+STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node")
+_NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
+
+
+class StepError(ClusterError):
+    """A step that the cluster refused or that never came true (exit code 5)."""
+
+
+class BadStep(KubelabError):
+    """A step that cannot be carried out as written in lab.yaml (exit code 2)."""
+
+    exit_code = 2
+
+
+class StepProblem(Exception):
+    """Raised by `plan()`; the runner adds which lab, phase and step it was."""
+
+
+# --- actions: what a step means, decided purely --------------------------------------
+
+
+@dataclass(frozen=True)
+class KubectlAction:
+    """One kubectl command (args without the binary and lab flags); maybe a file to write first."""
+
+    args: tuple[str, ...]
+    title: str
+    file: Path | None = None
+    content: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeAction:
+    name: str
+    action: Literal["stop", "start"]
+    title: str
+
+
+@dataclass(frozen=True)
+class WaitAction:
+    check: checker.Check
+    title: str
+
+
+Action = KubectlAction | NodeAction | WaitAction
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step is resolved against: the lab's folder and namespace, and a scratch folder."""
+
+    lab_id: str
+    folder: Path
+    namespace: str
+    scratch: Path
+
+    @classmethod
+    def for_lab(cls, lab: checker.Lab, paths: LabPaths) -> StepContext:
+        folder = lab.folder or (paths.repo / "labs" / lab.id)
+        return cls(
+            lab_id=lab.id,
+            folder=folder,
+            namespace=lab.namespace,
+            scratch=paths.home / "applied" / lab.id,
+        )
+
+
+def _get(obj: Any, key: str) -> Any:
+    """A field of a pydantic step model or of a plain dict (node steps may come as dicts)."""
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def step_kind(step: Any) -> str:
+    found = [k for k in STEP_KINDS if _get(step, k) is not None]
+    if len(found) != 1:
+        raise StepProblem(
+            "a step must be exactly one of " + ", ".join(STEP_KINDS) + f", not {step!r}"
+        )
+    return found[0]
+
+
+def names_namespace(args: Sequence[str]) -> bool:
+    """Whether kubectl args already say which namespace (or all of them), before any `--`."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg in _NAMESPACE_FLAGS or arg.startswith(("--namespace=", "-n=")):
+            return True
+        if arg.startswith("-n") and not arg.startswith("--"):  # -nlab
+            return True
+    return False
+
+
+def with_namespace(args: Sequence[str], namespace: str) -> tuple[str, ...]:
+    """`args` plus `-n NS`, placed before a `--` (whose tail belongs to the container)."""
+    args = tuple(args)
+    if names_namespace(args):
+        return args
+    if "--" in args:
+        cut = args.index("--")
+        return (*args[:cut], "-n", namespace, *args[cut:])
+    return (*args, "-n", namespace)
+
+
+def resource_name(api_version: str, kind: str) -> str:
+    """`Deployment` in `apps/v1` -> `deployment.apps`; core kinds stay bare (`pod`)."""
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    return f"{kind.lower()}.{group}" if group else kind.lower()
+
+
+def _manifest_file(ctx: StepContext, manifest: dict[str, Any], text: str) -> Path:
+    meta = manifest.get("metadata") or {}
+    name = meta.get("name") or hashlib.sha256(text.encode()).hexdigest()[:10]
+    return ctx.scratch / f"{str(manifest['kind']).lower()}-{name}.yaml"
+
+
+def plan(step: Any, ctx: StepContext) -> Action:
+    """The action one Step stands for. Pure: reads no file but checks none exists."""
+    kind = step_kind(step)
+    if kind == "apply":
+        rel = str(_get(step, "apply"))
+        path = (ctx.folder / rel).resolve()
+        return KubectlAction(
+            ("apply", "-f", str(path), "-n", ctx.namespace), title=f"kubectl apply -f {rel}"
+        )
+    if kind == "manifest":
+        manifest = dict(_get(step, "manifest"))
+        text = yaml.safe_dump(manifest, sort_keys=False)
+        file = _manifest_file(ctx, manifest, text)
+        namespace = (manifest.get("metadata") or {}).get("namespace") or ctx.namespace
+        name = (manifest.get("metadata") or {}).get("name") or "(unnamed)"
+        return KubectlAction(
+            ("apply", "-f", str(file), "-n", namespace),
+            title=f"kubectl apply {manifest['kind']} {name} (inline manifest)",
+            file=file,
+            content=text,
+        )
+    if kind == "kubectl":
+        line = str(_get(step, "kubectl"))
+        try:
+            args = shlex.split(line)
+        except ValueError as exc:
+            raise StepProblem(
+                f"the kubectl step {line!r} does not split into words: {exc}"
+            ) from exc
+        if args and args[0] == "kubectl":
+            args = args[1:]
+        if not args:
+            raise StepProblem("a kubectl step needs arguments")
+        return KubectlAction(with_namespace(args, ctx.namespace), title=f"kubectl {line}")
+    if kind == "delete":
+        ref = _get(step, "delete")
+        api_version = _get(ref, "api_version") or _get(ref, "apiVersion")
+        obj_kind, name = _get(ref, "kind"), _get(ref, "name")
+        if not (api_version and obj_kind and name):
+            raise StepProblem("a delete step needs apiVersion, kind and name")
+        namespace = _get(ref, "namespace") or ctx.namespace
+        return KubectlAction(
+            (
+                "delete", resource_name(api_version, obj_kind), name,
+                "-n", namespace, "--ignore-not-found", "--wait=true",
+            ),
+            title=f"delete {obj_kind} {namespace}/{name}",
+        )  # fmt: skip
+    if kind == "wait":
+        check = _get(step, "wait")
+        if isinstance(check, dict):
+            check = checker.Check.model_validate(check)
+        return WaitAction(check, title=f"wait until {check.name} (up to {check.within:g}s)")
+    node = _get(step, "node")
+    name, action = _get(node, "name"), _get(node, "action")
+    if action not in NODE_ACTIONS:
+        raise StepProblem(f"a node step's action is stop or start, not {action!r}")
+    if not isinstance(name, str) or not name.startswith(CLUSTER_NAME + "-"):
+        raise StepProblem(
+            f"a node step may only name one of the lab cluster's nodes ({CLUSTER_NAME}-...), "
+            f"not {name!r}"
+        )
+    return NodeAction(name, action, title=f"node {name}: {action}")
+
+
+# --- remembered node stops ------------------------------------------------------------
+
+
+def stopped_file(paths: LabPaths) -> Path:
+    return paths.home / "stopped-nodes"
+
+
+def stopped_nodes(paths: LabPaths) -> list[str]:
+    """Nodes a fault stopped and nothing started since (one name a line)."""
+    try:
+        return [n for n in stopped_file(paths).read_text().split() if n]
+    except OSError:
+        return []
+
+
+def after_node_action(stopped: Sequence[str], name: str, action: str) -> list[str]:
+    rest = [n for n in stopped if n != name]
+    return [*rest, name] if action == "stop" else rest
+
+
+def _remember(paths: LabPaths, name: str, action: str) -> None:
+    now = after_node_action(stopped_nodes(paths), name, action)
+    paths.home.mkdir(parents=True, exist_ok=True)
+    stopped_file(paths).write_text("".join(n + "\n" for n in now))
+
+
+# --- the edge -------------------------------------------------------------------------
+
+
+class NodeControl(Protocol):
+    def node(self, name: str, action: str) -> None: ...
+
+
+Waiter = Callable[[checker.Lab, checker.Check], str | None]
+"""Runs one check until it passes or its `within` ends: None when passed, else why not."""
+
+
+def kubectl_said(result: Any) -> str:
+    """kubectl's own last words, on one line."""
+    said = (result.stderr or result.stdout).strip().splitlines()
+    return (
+        " ".join(line.strip() for line in said[-5:]) if said else f"exit code {result.returncode}"
+    )
+
+
+class StepRunner:
+    """Carries out steps in order; the first one that fails stops the run with one paragraph."""
+
+    def __init__(
+        self,
+        paths: LabPaths,
+        *,
+        nodes: Callable[[], NodeControl],
+        waiter: Waiter,
+        say: Callable[[str], None],
+    ) -> None:
+        self.paths = paths
+        self._nodes = nodes
+        self._waiter = waiter
+        self.say = say
+
+    def run(self, lab: checker.Lab, steps: Sequence[Any], *, phase: str) -> None:
+        """Run `steps` of `lab`; `phase` names them for people ("setup", "fault crashloop")."""
+        ctx = StepContext.for_lab(lab, self.paths)
+        for number, step in enumerate(steps, 1):
+            where = f"step {number} of {len(steps)} of the {phase}"
+            try:
+                action = plan(step, ctx)
+            except StepProblem as exc:
+                raise BadStep(
+                    f"Lab {lab.id}: {where} cannot be carried out: {exc}. Fix that step in "
+                    f"{ctx.folder / 'lab.yaml'}."
+                ) from exc
+            self.say(f"  [{phase} {number}/{len(steps)}] {action.title}")
+            self._do(lab, action, where=where, ctx=ctx)
+
+    def _do(self, lab: checker.Lab, action: Action, *, where: str, ctx: StepContext) -> None:
+        if isinstance(action, KubectlAction):
+            self._kubectl(lab, action, where=where, ctx=ctx)
+        elif isinstance(action, NodeAction):
+            self._nodes().node(action.name, action.action)
+            _remember(self.paths, action.name, action.action)
+        else:
+            why = self._waiter(lab, action.check)
+            if why is not None:
+                raise StepError(
+                    f"Lab {lab.id}: {where} waited {action.check.within:g}s for "
+                    f"{action.check.name!r} and it never came true: {why} Look at "
+                    f"`kubectl get pods -n {ctx.namespace}` and `kubectl describe` the objects "
+                    f"named above; `kubelab reset {lab.id}` starts the lab over."
+                )
+
+    def _kubectl(
+        self, lab: checker.Lab, action: KubectlAction, *, where: str, ctx: StepContext
+    ) -> None:
+        if action.file is not None:
+            action.file.parent.mkdir(parents=True, exist_ok=True)
+            action.file.write_text(action.content or "")
+        elif action.args[:2] == ("apply", "-f") and not Path(action.args[2]).exists():
+            raise BadStep(
+                f"Lab {lab.id}: {where} applies {action.args[2]}, which does not exist. "
+                f"Fix the path in {ctx.folder / 'lab.yaml'} (it is relative to the lab folder)."
+            )
+        result = run_kubectl(self.paths, *action.args)
+        if not result.ok:
+            raise StepError(
+                f"Lab {lab.id}: {where} (`{action.title}`) failed. kubectl said: "
+                f"{kubectl_said(result)} Check the cluster with `kubelab status` and "
+                f"`kubectl get all -n {ctx.namespace}`; `kubelab reset {lab.id}` starts the "
+                "lab over."
+            )
+
+
+# --- the real waiter: the checker on one check ----------------------------------------
+
+
+def check_failure_text(result: checker.CheckResult) -> str:
+    """A failed check as one paragraph: its message, then what the checker found."""
+    parts = [result.message.rstrip(".") + "."]
+    if result.detail:
+        parts.append(result.detail.strip())
+    if result.field_errors:
+        parts.append("Found: " + "; ".join(result.field_errors[:5]) + ".")
+    return " ".join(parts)
+
+
+def checker_waiter(kubeconfig: Path) -> Waiter:
+    """A Waiter that grades the one check through the checker, on the lab kubeconfig."""
+
+    def wait(lab: checker.Lab, check: checker.Check) -> str | None:
+        one = checker.Exercise(id="wait", title=check.name, task="-", points=0, checks=[check])
+        only = lab.model_copy(update={"exercises": [one]})
+        try:
+            with checker.ReadOnlyClient.from_kubeconfig(kubeconfig) as client:
+                outcome = checker.run_exercise(client, only, "wait")
+        except checker.ClusterError as exc:
+            raise ClusterError(str(exc)) from exc
+        result = outcome.checks[0]
+        return None if result.passed else check_failure_text(result)
+
+    return wait
