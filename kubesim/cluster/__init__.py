@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubesim._status import ApiError, Conflict, NotFound
-from kubesim.cluster import _nodes
+from kubesim.cluster import _nodes, _system
 from kubesim.cluster._logs import KubeletLogs
 from kubesim.cluster._metrics import Metrics
 from kubesim.cluster._network import ClusterNetwork
@@ -70,8 +70,20 @@ class Cluster:
                     self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
                 )
 
+    def create_system_pods(self) -> None:
+        pods = self.api.resource("", "v1", "pods")
+        for spec in self.specs.values():
+            if spec.role != "control-plane":
+                continue
+            node = self.api.get(self._nodes_res, None, spec.name)
+            for pod in _system.mirror_pods(node):
+                with contextlib.suppress(ApiError):
+                    self.api.create(pods, "kube-system", pod)
+
     async def run(self) -> None:
         self.register_nodes()
+        _system.create_system_objects(self.api)
+        self.create_system_pods()
         tasks = [asyncio.create_task(self.network.run()), asyncio.create_task(self.metrics.run())]
         for name in self.kubelets:
             self.start_node(name)

@@ -57,6 +57,7 @@ class Image:
     env: dict[str, str]
     files: dict[str, Path] = field(default_factory=dict)
     python: bool = False
+    ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
 
     @property
     def image_id(self) -> str:
@@ -66,6 +67,8 @@ class Image:
 
     def command(self, command: list[str] | None, args: list[str] | None) -> list[str]:
         """Kubernetes' rule: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD."""
+        if self.ignore_args:
+            command, args = None, None
         argv = (list(command) if command else self.entrypoint) + (
             list(args) if args else ([] if command else self.cmd)
         )
@@ -111,4 +114,5 @@ def pull(image: str) -> Image:
         env=env,
         files=files,
         python=bool(entry.get("python")),
+        ignore_args=bool(entry.get("ignoreArgs")),
     )

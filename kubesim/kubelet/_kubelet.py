@@ -110,6 +110,8 @@ class Kubelet:
     # -- pod IPs ---------------------------------------------------------------------------
 
     def allocate_ip(self, pod: Obj) -> str:
+        if (pod.get("spec") or {}).get("hostNetwork"):
+            return self.network.host_ip  # host-network pods share the node's address
         uid = pod["metadata"]["uid"]
         existing = (pod.get("status") or {}).get("podIP")
         if existing:

@@ -206,3 +206,34 @@ async def test_deleting_a_pod_stops_its_process_gracefully(cluster):
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("pod was never removed after its processes stopped")
+
+
+async def test_control_plane_runs_its_static_pods_as_mirror_pods(cluster):
+    api, _ = cluster
+    pods = api.resource("", "v1", "pods")
+    name = "kube-apiserver-kubelab-control-plane"
+    pod = await _until_ns(
+        api, "kube-system", name, lambda p: p.get("status", {}).get("phase") == "Running"
+    )
+    assert pod["status"]["podIP"] == "172.18.0.3"  # host network: the node's address
+    assert "kubernetes.io/config.mirror" in pod["metadata"]["annotations"]
+    names = {p["metadata"]["name"] for p in api.list(pods, "kube-system").objects()}
+    assert {
+        f"{c}-kubelab-control-plane" for c in ("etcd", "kube-controller-manager", "kube-scheduler")
+    } <= names
+
+
+async def _until_ns(
+    api: Api, ns: str, name: str, test: Callable[[dict], bool], seconds: float = 20.0
+) -> dict:
+    pods = api.resource("", "v1", "pods")
+    pod: dict = {}
+    for _ in range(int(seconds / 0.1)):
+        try:
+            pod = api.get(pods, ns, name)
+        except Exception:
+            pod = {}
+        if pod and test(pod):
+            return pod
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"pod {ns}/{name} never got there; status: {pod.get('status')}")
