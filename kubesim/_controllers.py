@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 def install(api: Api) -> None:
-    live = cluster.install(api)
+    cluster.install(api)
     try:
         manager = importlib.import_module("kubesim.cluster._controller_manager")
     except ModuleNotFoundError as exc:
         if exc.name != "kubesim.cluster._controller_manager":
             raise
         return
-    manager.install(api, metrics=live.metrics)
+    manager.install(api)  # reads metrics from api.hooks.metrics, which the cluster set

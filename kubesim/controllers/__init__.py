@@ -19,10 +19,13 @@ from ._actions import (
 )
 from ._deployment import reconcile_deployment
 from ._endpoints import endpoints_for, endpointslices_for
+from ._gc import reconcile_gc
 from ._hash import template_hash
 from ._hpa import HpaHistory, reconcile_hpa
+from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
 from ._pdb import eviction_cause, eviction_decision, pdb_status
+from ._quota import apply_limit_range, pod_usage, quota_denial, quota_status
 from ._replicaset import pods_to_delete, reconcile_replicaset
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 
@@ -54,5 +57,12 @@ __all__ = [
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",
+    "reconcile_gc",
+    "reconcile_namespace",
+    "namespace_conditions",
+    "quota_status",
+    "quota_denial",
+    "pod_usage",
+    "apply_limit_range",
     "template_hash",
 ]

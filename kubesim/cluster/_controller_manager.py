@@ -1,0 +1,944 @@
+"""kube-controller-manager as asyncio tasks: informers, work queues, workers, and wiring.
+
+A controller here is what it is in client-go: shared informers (one per resource, shared
+by every controller of the manager), a work queue of keys that dedupes (a key added while
+it is being processed is processed once more afterwards, never twice at once), and a
+worker that reads the current objects from the informer caches, calls the pure
+``kubesim.controllers`` decision and applies the actions (``_apply_actions.apply``).
+
+* A ``Conflict`` (the decision was computed from a stale object) requeues the key at once
+  (5 ms, doubling per repeated failure up to 1 s, like client-go's rate limiter).
+* ``requeue_after`` schedules a delayed requeue in *cluster* time
+  (``api.clock.wall_seconds``), so a sped-up clock speeds every timer.
+* Before deciding again a controller waits until its informers have seen its own last
+  writes (``Caches.caught_up``): without it a ReplicaSet synced twice in a row would create
+  its pods twice. client-go calls this "expectations"; here it is a revision watermark.
+
+Controllers (names as ``kube-controller-manager --controllers`` spells them):
+  deployment, replicaset, endpoints (Endpoints + EndpointSlices), horizontalpodautoscaling,
+  disruption (PDB status), nodelifecycle (lease health, taints, taint eviction),
+  garbagecollector, namespace, resourcequota.
+Not here yet: daemonset, job (their pure decisions do not exist).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Collection, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from kubesim._api import WriteOptions
+from kubesim._status import ApiError, Conflict, InternalError, NotFound, TooManyRequests
+from kubesim.cluster._apply_actions import CONTROLLER_MANAGER, Written, apply
+from kubesim.cluster._informer import Informer, key_of
+from kubesim.cluster._recorder import EventRecorder
+from kubesim.controllers import (
+    Create,
+    Decision,
+    Emit,
+    Event,
+    HpaHistory,
+    Update,
+    UpdateStatus,
+    endpoints_for,
+    endpointslices_for,
+    eviction_cause,
+    eviction_decision,
+    node_health,
+    object_ref,
+    pdb_status,
+    pods_to_evict,
+    quota_status,
+    reconcile_deployment,
+    reconcile_gc,
+    reconcile_hpa,
+    reconcile_namespace,
+    reconcile_replicaset,
+)
+from kubesim.controllers._common import (
+    controller_ref,
+    deleting,
+    fmt_time,
+    labels,
+    map_selector_matches,
+    parse_time,
+    selector_matches,
+)
+
+if TYPE_CHECKING:
+    from kubesim._api import Api
+    from kubesim._hooks import MetricsSource
+
+log = logging.getLogger("kubesim.controllers")
+Obj = dict[str, Any]
+GR = tuple[str, str]  # (group, plural)
+
+ALL_CONTROLLERS = (
+    "deployment",
+    "replicaset",
+    "endpoints",
+    "horizontalpodautoscaling",
+    "disruption",
+    "nodelifecycle",
+    "garbagecollector",
+    "namespace",
+    "resourcequota",
+)
+# Resources the manager keeps informers for: (group, version, plural).
+WATCHED: tuple[tuple[str, str, str], ...] = (
+    ("", "v1", "pods"),
+    ("", "v1", "nodes"),
+    ("", "v1", "services"),
+    ("", "v1", "endpoints"),
+    ("", "v1", "namespaces"),
+    ("", "v1", "resourcequotas"),
+    ("", "v1", "configmaps"),
+    ("", "v1", "secrets"),
+    ("apps", "v1", "deployments"),
+    ("apps", "v1", "replicasets"),
+    ("apps", "v1", "daemonsets"),
+    ("batch", "v1", "jobs"),
+    ("discovery.k8s.io", "v1", "endpointslices"),
+    ("autoscaling", "v2", "horizontalpodautoscalers"),
+    ("policy", "v1", "poddisruptionbudgets"),
+    ("coordination.k8s.io", "v1", "leases"),
+)
+# Kinds whose ownerReferences the garbage collector follows.
+GC_KINDS: tuple[GR, ...] = (
+    ("", "pods"),
+    ("", "services"),
+    ("", "configmaps"),
+    ("", "secrets"),
+    ("", "endpoints"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("discovery.k8s.io", "endpointslices"),
+)
+NODE_MONITOR_PERIOD = 5.0  # --node-monitor-period
+NODE_GRACE = 40.0  # --node-monitor-grace-period
+NODE_STARTUP_GRACE = 60.0  # nodeStartupGracePeriod: a node that never reported yet
+HPA_SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
+DISRUPTED_POD_TIMEOUT = 120.0  # disruption controller's DeletionTimeout
+
+
+# --- work queue ---------------------------------------------------------------------------
+
+
+class WorkQueue:
+    """client-go's workqueue: dirty/processing sets give dedupe and one-at-a-time per key."""
+
+    def __init__(self) -> None:
+        self._queue: deque[Hashable] = deque()
+        self._dirty: set[Hashable] = set()
+        self._processing: set[Hashable] = set()
+        self._ready = asyncio.Event()
+        self._timers: dict[Hashable, asyncio.TimerHandle] = {}
+        self._failures: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable) -> None:
+        if key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key in self._processing:
+            return
+        self._queue.append(key)
+        self._ready.set()
+
+    def add_after(self, key: Hashable, wall_seconds: float) -> None:
+        """Add `key` after a delay; an earlier pending delay for the key wins."""
+        if wall_seconds <= 0:
+            self.add(key)
+            return
+        loop = asyncio.get_running_loop()
+        when = loop.time() + wall_seconds
+        timer = self._timers.get(key)
+        if timer is not None and not timer.cancelled() and timer.when() <= when:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timers[key] = loop.call_at(when, self._fire, key)
+
+    def add_rate_limited(self, key: Hashable) -> None:
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self.add_after(key, min(0.005 * 2**n, 1.0))
+
+    def forget(self, key: Hashable) -> None:
+        self._failures.pop(key, None)
+
+    def _fire(self, key: Hashable) -> None:
+        self._timers.pop(key, None)
+        self.add(key)
+
+    async def get(self) -> Hashable:
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        key = self._queue.popleft()
+        self._processing.add(key)
+        self._dirty.discard(key)
+        return key
+
+    def done(self, key: Hashable) -> None:
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._queue.append(key)
+            self._ready.set()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+
+# --- shared informers ---------------------------------------------------------------------
+
+
+class Caches:
+    """One informer per watched resource, and how far each has read (for expectations)."""
+
+    def __init__(self, api: Api, resources: Iterable[tuple[str, str, str]] = WATCHED) -> None:
+        self.api = api
+        self.informers: dict[GR, Informer] = {}
+        self.seen: dict[GR, int] = {}
+        self.progress = asyncio.Event()
+        for group, version, plural in resources:
+            informer = Informer(api, api.resource(group, version, plural))
+            gr = (group, plural)
+            self.informers[gr] = informer
+            self.seen[gr] = 0
+            informer.on_change(self._watermark(gr))
+
+    def _watermark(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
+        def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
+            rv = int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+            if rv > self.seen[gr]:
+                self.seen[gr] = rv
+            self.progress.set()
+
+        return handler
+
+    def informer(self, group: str, plural: str) -> Informer:
+        return self.informers[(group, plural)]
+
+    def get(self, group: str, plural: str, namespace: str, name: str) -> Obj | None:
+        return self.informers[(group, plural)].get(namespace, name)
+
+    def items(self, group: str, plural: str, namespace: str | None = None) -> list[Obj]:
+        objs = self.informers[(group, plural)].items()
+        if namespace is None:
+            return objs
+        return [o for o in objs if (o.get("metadata") or {}).get("namespace") == namespace]
+
+    def caught_up(self, expected: dict[GR, int]) -> bool:
+        return all(self.seen.get(gr, rev) >= rev for gr, rev in expected.items())
+
+    async def wait_caught_up(self, expected: dict[GR, int], *, timeout: float = 2.0) -> None:
+        """Wait (bounded: a write filtered out of a watch never shows) for `expected`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.caught_up(expected):
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self.progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.progress.wait(), min(left, 0.05))
+
+    async def run(self) -> None:
+        await asyncio.gather(*(i.run() for i in self.informers.values()))
+
+    async def synced(self) -> None:
+        await asyncio.gather(*(i.synced.wait() for i in self.informers.values()))
+
+
+# --- one controller -----------------------------------------------------------------------
+
+
+@dataclass
+class Controller:
+    """A named work queue and its sync function. `sync(key)` returns (writes, requeue)."""
+
+    name: str
+    sync: Callable[[Any], tuple[list[Written], float | None]]
+    caches: Caches
+    queue: WorkQueue = field(default_factory=WorkQueue)
+    expected: dict[GR, int] = field(default_factory=dict)
+
+    def enqueue(self, key: Hashable) -> None:
+        self.queue.add(key)
+
+    async def run(self) -> None:
+        clock = self.caches.api.clock
+        try:
+            while True:
+                key = await self.queue.get()
+                try:
+                    await self.caches.wait_caught_up(self.expected)
+                    self.expected.clear()
+                    written, requeue = self.sync(key)
+                    for w in written:
+                        gr = (w.group, w.plural)
+                        if gr in self.caches.informers:
+                            self.expected[gr] = max(self.expected.get(gr, 0), w.revision)
+                    self.queue.forget(key)
+                    if requeue is not None:
+                        self.queue.add_after(key, clock.wall_seconds(max(requeue, 0.0)))
+                except Conflict:
+                    self.queue.add_rate_limited(key)
+                except ApiError as exc:
+                    log.info("%s: %s: %s", self.name, key, exc.message)
+                    self.queue.add_rate_limited(key)
+                except Exception:  # a bug in one sync must not stop the controller
+                    log.exception("%s: sync of %s failed", self.name, key)
+                    self.queue.add_rate_limited(key)
+                finally:
+                    self.queue.done(key)
+                await asyncio.sleep(0)  # let informers deliver what we just wrote
+        finally:
+            self.queue.close()
+
+
+# --- the manager --------------------------------------------------------------------------
+
+
+def _ns_name(obj: Obj) -> tuple[str, str]:
+    return key_of(obj)
+
+
+def _ns(obj: Obj) -> str:
+    return (obj.get("metadata") or {}).get("namespace") or ""
+
+
+def _uid(obj: Obj) -> str:
+    return (obj.get("metadata") or {}).get("uid") or ""
+
+
+class ControllerManager:
+    """Builds the controllers over shared caches and wires informer events to queues."""
+
+    def __init__(
+        self, api: Api, *, metrics: MetricsSource, controllers: Collection[str] | None = None
+    ) -> None:
+        self.api = api
+        self.metrics = metrics
+        self.enabled = set(ALL_CONTROLLERS if controllers is None else controllers)
+        unknown = self.enabled - set(ALL_CONTROLLERS)
+        if unknown:
+            raise ValueError(
+                f"unknown controllers {sorted(unknown)}: choose from {', '.join(ALL_CONTROLLERS)}"
+            )
+        self.caches = Caches(api)
+        self.controllers: dict[str, Controller] = {}
+        self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
+        self._recorders: dict[str, EventRecorder] = {}
+        for name, sync in (
+            ("deployment", self._sync_deployment),
+            ("replicaset", self._sync_replicaset),
+            ("endpoints", self._sync_endpoints),
+            ("horizontalpodautoscaling", self._sync_hpa),
+            ("disruption", self._sync_pdb),
+            ("nodelifecycle", self._sync_node),
+            ("garbagecollector", self._sync_gc),
+            ("namespace", self._sync_namespace),
+            ("resourcequota", self._sync_quota),
+        ):
+            if name in self.enabled:
+                self.controllers[name] = Controller(name, sync, self.caches)
+        self._wire()
+
+    # -- plumbing --
+
+    def recorder(self, component: str) -> EventRecorder:
+        if component not in self._recorders:
+            self._recorders[component] = EventRecorder(self.api, component=component)
+        return self._recorders[component]
+
+    def now(self) -> datetime:
+        return self.api.clock.now()
+
+    def _apply(self, decision: Decision, component: str) -> tuple[list[Written], float | None]:
+        written = apply(
+            self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
+        )
+        return written, decision.requeue_after
+
+    def _add(self, controller: str, key: Hashable) -> None:
+        c = self.controllers.get(controller)
+        if c is not None:
+            c.enqueue(key)
+
+    def _on(self, group: str, plural: str, handler: Callable[[str, Obj, Obj | None], None]) -> None:
+        self.caches.informer(group, plural).on_change(handler)
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self.caches.run(), name="informers")]
+        try:
+            await self.caches.synced()
+            tasks += [
+                asyncio.create_task(c.run(), name=f"controller-{c.name}")
+                for c in self.controllers.values()
+            ]
+            if "nodelifecycle" in self.controllers:
+                tasks.append(asyncio.create_task(self._node_ticker(), name="node-monitor"))
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- event wiring: which keys a change makes dirty --
+
+    def _wire(self) -> None:
+        self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
+        self._on("apps", "replicasets", self._replicaset_changed)
+        self._on("", "pods", self._pod_changed)
+        self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
+        self._on("", "endpoints", lambda k, o, p: self._add("endpoints", _ns_name(o)))
+        self._on("discovery.k8s.io", "endpointslices", self._slice_changed)
+        self._on(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            lambda k, o, p: self._add("horizontalpodautoscaling", _ns_name(o)),
+        )
+        self._on(
+            "policy", "poddisruptionbudgets", lambda k, o, p: self._add("disruption", _ns_name(o))
+        )
+        self._on("", "nodes", lambda k, o, p: self._add("nodelifecycle", _ns_name(o)))
+        self._on("", "namespaces", lambda k, o, p: self._add("namespace", _ns_name(o)))
+        self._on("", "resourcequotas", lambda k, o, p: self._add("resourcequota", _ns_name(o)))
+        for gr in GC_KINDS:
+            self._on(*gr, self._gc_changed(gr))
+        for plural in ("services", "configmaps", "secrets"):
+            self._on("", plural, self._quota_dirty)
+
+    def _deployments_of_rs(self, rs: Obj) -> list[tuple[str, str]]:
+        ref = controller_ref(rs)
+        if ref is not None:
+            return [(_ns(rs), ref["name"])] if ref.get("kind") == "Deployment" else []
+        return [
+            _ns_name(d)
+            for d in self.caches.items("apps", "deployments", _ns(rs))
+            if selector_matches((d.get("spec") or {}).get("selector"), labels(rs))
+        ]
+
+    def _replicaset_changed(self, kind: str, rs: Obj, previous: Obj | None) -> None:
+        self._add("replicaset", _ns_name(rs))
+        for key in self._deployments_of_rs(rs) + (
+            self._deployments_of_rs(previous) if previous else []
+        ):
+            self._add("deployment", key)
+
+    def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
+        ns = _ns(pod)
+        for p in (pod, previous) if previous else (pod,):
+            ref = controller_ref(p)
+            if ref is not None and ref.get("kind") == "ReplicaSet":
+                self._add("replicaset", (ns, ref["name"]))
+                rs = self.caches.get("apps", "replicasets", ns, ref["name"])
+                if rs is not None:
+                    for key in self._deployments_of_rs(rs):
+                        self._add("deployment", key)
+            elif ref is None and not deleting(p):
+                for rs in self.caches.items("apps", "replicasets", ns):
+                    if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
+                        self._add("replicaset", _ns_name(rs))
+            for svc in self.caches.items("", "services", ns):
+                if map_selector_matches((svc.get("spec") or {}).get("selector"), labels(p)):
+                    self._add("endpoints", _ns_name(svc))
+            for pdb in self.caches.items("policy", "poddisruptionbudgets", ns):
+                if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
+                    self._add("disruption", _ns_name(pdb))
+        self._quota_dirty(kind, pod, previous)
+
+    def _slice_changed(self, kind: str, es: Obj, previous: Obj | None) -> None:
+        svc = labels(es).get("kubernetes.io/service-name")
+        if svc:
+            self._add("endpoints", (_ns(es), svc))
+
+    def _quota_dirty(self, kind: str, obj: Obj, previous: Obj | None) -> None:
+        if "resourcequota" not in self.controllers:
+            return
+        for quota in self.caches.items("", "resourcequotas", _ns(obj)):
+            self._add("resourcequota", _ns_name(quota))
+
+    def _gc_changed(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
+        def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
+            if "garbagecollector" not in self.controllers:
+                return
+            meta = obj.get("metadata") or {}
+            if meta.get("ownerReferences") or meta.get("finalizers"):
+                self._add("garbagecollector", (*gr, *_ns_name(obj)))
+            if kind == "DELETED" or deleting(obj):
+                # owners gone or going: their dependents may be garbage now
+                for dep_gr, dep in self._dependents(_uid(obj)):
+                    self._add("garbagecollector", (*dep_gr, *_ns_name(dep)))
+            if kind == "DELETED":
+                # a dependent gone: a foreground owner may be able to finish
+                for ref in meta.get("ownerReferences") or []:
+                    owner = self._find_uid(ref.get("uid", ""))
+                    if owner is not None:
+                        self._add("garbagecollector", (*owner[0], *_ns_name(owner[1])))
+
+        return handler
+
+    async def _node_ticker(self) -> None:
+        while True:
+            for node in self.caches.items("", "nodes"):
+                self._add("nodelifecycle", _ns_name(node))
+            await asyncio.sleep(self.api.clock.wall_seconds(NODE_MONITOR_PERIOD))
+
+    # -- deployment / replicaset --
+
+    def _sync_deployment(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        d = self.caches.get("apps", "deployments", ns, name)
+        if d is None:
+            return [], None
+        decision = reconcile_deployment(
+            d,
+            self.caches.items("apps", "replicasets", ns),
+            self.caches.items("", "pods", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "deployment-controller")
+
+    def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        rs = self.caches.get("apps", "replicasets", ns, name)
+        if rs is None:
+            return [], None
+        pods = self.caches.items("", "pods", ns)
+        related = None
+        owner = controller_ref(rs)
+        if owner is not None:
+            siblings = {
+                _uid(o)
+                for o in self.caches.items("apps", "replicasets", ns)
+                if (controller_ref(o) or {}).get("uid") == owner.get("uid")
+            }
+            related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
+        decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
+        return self._apply(decision, "replicaset-controller")
+
+    # -- endpoints and endpoint slices --
+
+    def _sync_endpoints(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        svc = self.caches.get("", "services", ns, name)
+        recorder_ep = self.recorder("endpoint-controller")
+        written: list[Written] = []
+        if svc is None:
+            existing = self.caches.get("", "endpoints", ns, name)
+            if existing is not None:
+                with contextlib.suppress(NotFound):
+                    self.api.delete(self.api.resource("", "v1", "endpoints"), ns, name)
+            return [], None
+        pods = self.caches.items("", "pods", ns)
+        desired = endpoints_for(svc, pods)
+        if desired is None:
+            return [], None
+        existing = self.caches.get("", "endpoints", ns, name)
+        actions: list[Any] = []
+        if existing is None:
+            actions.append(Create(desired))
+        elif existing.get("subsets") != desired.get("subsets") or labels(existing) != labels(
+            desired
+        ):
+            body = dict(desired)
+            body["metadata"] = {
+                **desired["metadata"],
+                "resourceVersion": existing["metadata"]["resourceVersion"],
+            }
+            if "subsets" not in body:
+                body["subsets"] = None
+            actions.append(Update(body))
+        written += apply(self.api, actions, recorder_ep)
+        slices = self.caches.items("discovery.k8s.io", "endpointslices", ns)
+        by_name = {s["metadata"]["name"]: s for s in slices}
+        slice_actions: list[Any] = []
+        for want in endpointslices_for(svc, pods, slices):
+            have = by_name.get(want["metadata"].get("name", ""))
+            if have is None:
+                slice_actions.append(Create(want))
+            elif any(have.get(f) != want.get(f) for f in ("endpoints", "ports")) or labels(
+                have
+            ) != labels(want):
+                slice_actions.append(Update(want))
+        written += apply(self.api, slice_actions, self.recorder("endpointslice-controller"))
+        return written, None
+
+    # -- horizontal pod autoscaler --
+
+    def _sync_hpa(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        hpa = self.caches.get("autoscaling", "horizontalpodautoscalers", ns, name)
+        if hpa is None:
+            self.hpa_history.pop(key, None)
+            return [], None
+        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        try:
+            res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            target = self.api.get(res, ns, ref.get("name", ""))
+        except ApiError as exc:
+            return self._hpa_no_target(hpa, exc), HPA_SYNC_PERIOD
+        pod_metrics = {m["metadata"]["name"]: m for m in self.metrics.pods(ns)}
+        decision, history = reconcile_hpa(
+            hpa,
+            target,
+            self.caches.items("", "pods", ns),
+            pod_metrics,
+            self.hpa_history.get(key, HpaHistory()),
+            now=self.now(),
+        )
+        self.hpa_history[key] = history
+        written, _ = self._apply(decision, "horizontal-pod-autoscaler")
+        return written, HPA_SYNC_PERIOD
+
+    def _hpa_no_target(self, hpa: Obj, exc: ApiError) -> list[Written]:
+        """No scale to read: AbleToScale=False/FailedGetScale and the warning event."""
+        message = f"the HPA controller was unable to get the target's current scale: {exc.message}"
+        body = {**hpa, "status": dict(hpa.get("status") or {})}
+        conds = [
+            c for c in body["status"].get("conditions") or [] if c.get("type") != "AbleToScale"
+        ]
+        old = next(
+            (c for c in body["status"].get("conditions") or [] if c.get("type") == "AbleToScale"),
+            None,
+        )
+        ltt = (
+            old["lastTransitionTime"]
+            if old and old.get("status") == "False"
+            else fmt_time(self.now())
+        )
+        conds.insert(
+            0,
+            {
+                "type": "AbleToScale",
+                "status": "False",
+                "lastTransitionTime": ltt,
+                "reason": "FailedGetScale",
+                "message": message,
+            },
+        )
+        body["status"]["conditions"] = conds
+        body["status"].setdefault("desiredReplicas", 0)
+        actions: list[Any] = [
+            Emit(Event(object_ref(hpa), "Warning", "FailedGetScale", exc.message))
+        ]
+        if body != hpa:
+            actions.insert(0, UpdateStatus(body))
+        return apply(self.api, actions, self.recorder("horizontal-pod-autoscaler"))
+
+    # -- disruption budgets --
+
+    def _sync_pdb(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        pdb = self.caches.get("policy", "poddisruptionbudgets", ns, name)
+        if pdb is None:
+            return [], None
+        now = self.now()
+        pods = self.caches.items("", "pods", ns)
+        disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})
+        live = {p["metadata"]["name"]: p for p in pods}
+        recheck: float | None = None
+        for pod_name, at in list(disrupted.items()):
+            when = parse_time(at)
+            pod = live.get(pod_name)
+            expired = when is None or when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) < now
+            if pod is None or deleting(pod) or expired:
+                del disrupted[pod_name]
+            elif when is not None:
+                left = (when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) - now).total_seconds()
+                recheck = left if recheck is None else min(recheck, left)
+        counted = [p for p in pods if p["metadata"]["name"] not in disrupted]
+        status = pdb_status(pdb, counted, now=now, expected_pods=self._expected_pods(pdb, pods))
+        if disrupted:
+            status["disruptedPods"] = disrupted
+        if status == (pdb.get("status") or {}):
+            return [], recheck
+        return self._apply(
+            Decision([UpdateStatus({**pdb, "status": status})], recheck), "controllermanager"
+        )
+
+    def _expected_pods(self, pdb: Obj, pods: list[Obj]) -> int | None:
+        """The owners' scale when the budget is relative (maxUnavailable or a percentage);
+        the disruption controller reads it from each pod's top controller."""
+        spec = pdb.get("spec") or {}
+        min_available = spec.get("minAvailable")
+        if spec.get("maxUnavailable") is None and not (
+            isinstance(min_available, str) and min_available.endswith("%")
+        ):
+            return None
+        ns = _ns(pdb)
+        scales: dict[str, int] = {}
+        for pod in pods:
+            if not selector_matches(spec.get("selector"), labels(pod)):
+                continue
+            ref = controller_ref(pod)
+            if ref is None:
+                continue
+            owner: Obj | None = None
+            if ref.get("kind") == "ReplicaSet":
+                owner = self.caches.get("apps", "replicasets", ns, ref["name"])
+                top = controller_ref(owner) if owner else None
+                if top is not None and top.get("kind") == "Deployment":
+                    owner = self.caches.get("apps", "deployments", ns, top["name"]) or owner
+            if owner is not None:
+                scales[_uid(owner)] = int((owner.get("spec") or {}).get("replicas", 1))
+        return sum(scales.values()) if scales else None
+
+    # -- node lifecycle --
+
+    def _sync_node(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        _, name = key
+        node = self.caches.get("", "nodes", "", name)
+        if node is None:
+            return [], None
+        now = self.now()
+        lease = self.caches.get("coordination.k8s.io", "leases", "kube-node-lease", name)
+        written: list[Written] = []
+        if lease is None and not _ever_reported(node):
+            born = parse_time((node.get("metadata") or {}).get("creationTimestamp"))
+            if born is None or born + timedelta(seconds=NODE_STARTUP_GRACE) >= now:
+                return [], None  # still starting up: no verdict yet
+        health = node_health(node, lease, now=now, grace=NODE_GRACE)
+        nodes = self.api.resource("", "v1", "nodes")
+        if health.conditions:
+            body = {
+                **node,
+                "status": {**(node.get("status") or {}), "conditions": health.conditions},
+            }
+            new = self.api.update(nodes, None, name, body, subresource="status", options=_opts())
+            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
+            ready = next((c for c in health.conditions if c.get("type") == "Ready"), None)
+            if ready is not None and ready.get("status") != "True":
+                self.recorder("node-controller").record(
+                    node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady"
+                )
+                written += self._mark_pods_not_ready(name)
+            node = new
+        if health.add_taints or health.remove_taints:
+            gone = {(t["key"], t["effect"]) for t in health.remove_taints}
+            spec = dict(node.get("spec") or {})
+            taints = [t for t in spec.get("taints") or [] if (t["key"], t["effect"]) not in gone]
+            spec["taints"] = taints + list(health.add_taints)
+            if not spec["taints"]:
+                spec.pop("taints")
+            new = self.api.update(nodes, None, name, {**node, "spec": spec}, options=_opts())
+            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
+            node = new
+        eviction = pods_to_evict(node, self.caches.items("", "pods"), now=now)
+        w, requeue = self._apply(eviction, "taint-eviction-controller")
+        return written + w, requeue
+
+    def _mark_pods_not_ready(self, node_name: str) -> list[Written]:
+        """MarkPodsNotReady: the node's pods stop being Ready (so endpoints drop them)."""
+        actions: list[Any] = []
+        stamp = fmt_time(self.now())
+        for pod in self.caches.items("", "pods"):
+            if (pod.get("spec") or {}).get("nodeName") != node_name:
+                continue
+            conds = [dict(c) for c in (pod.get("status") or {}).get("conditions") or []]
+            changed = False
+            for c in conds:
+                if c.get("type") == "Ready" and c.get("status") != "False":
+                    c.update(status="False", lastTransitionTime=stamp)
+                    changed = True
+            if changed:
+                actions.append(
+                    UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}})
+                )
+        return apply(self.api, actions, self.recorder("node-controller"))
+
+    # -- garbage collector --
+
+    def _find_uid(self, uid: str) -> tuple[GR, Obj] | None:
+        if not uid:
+            return None
+        for gr in GC_KINDS:
+            for obj in self.caches.informer(*gr).items():
+                if _uid(obj) == uid:
+                    return gr, obj
+        return None
+
+    def _dependents(self, uid: str) -> list[tuple[GR, Obj]]:
+        if not uid:
+            return []
+        return [
+            (gr, obj)
+            for gr in GC_KINDS
+            for obj in self.caches.informer(*gr).items()
+            if any(
+                r.get("uid") == uid
+                for r in (obj.get("metadata") or {}).get("ownerReferences") or []
+            )
+        ]
+
+    def _owner_state(self, obj: Obj) -> dict[str, Obj | None]:
+        """Each owner by uid: the live object, None when verified gone (a live GET, as the
+        real collector does before deleting), missing when its kind is not followed."""
+        known = {(g, p) for g, p in GC_KINDS}
+        out: dict[str, Obj | None] = {}
+        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+            uid = ref.get("uid", "")
+            found = self._find_uid(uid)
+            if found is not None:
+                out[uid] = found[1]
+                continue
+            try:
+                res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            except ApiError:
+                out[uid] = None  # the owner's kind does not exist: it cannot be there
+                continue
+            if (res.group, res.plural) not in known:
+                continue
+            try:
+                live = self.api.get(res, _ns(obj) if res.namespaced else None, ref.get("name", ""))
+            except NotFound:
+                out[uid] = None
+                continue
+            out[uid] = live if _uid(live) == uid else None
+        return out
+
+    def _sync_gc(self, key: tuple[str, str, str, str]) -> tuple[list[Written], float | None]:
+        group, plural, ns, name = key
+        obj = self.caches.get(group, plural, ns, name)
+        if obj is None:
+            return [], None
+        dependents = [d for _, d in self._dependents(_uid(obj))]
+        decision = reconcile_gc(obj, owners=self._owner_state(obj), dependents=dependents)
+        return self._apply(decision, "garbage-collector-controller")
+
+    # -- namespace --
+
+    def _sync_namespace(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        _, name = key
+        ns = self.caches.get("", "namespaces", "", name)
+        if ns is None or not deleting(ns):
+            return [], None
+        contents: dict[str, list[Obj]] = {}
+        for res in self.api.registry.resources:
+            if not res.namespaced or res.virtual or res.shared_storage or not res.storage_version:
+                continue
+            if "list" not in res.verbs:
+                continue
+            objs = self.api.list(res, name).objects()
+            if objs:
+                contents[f"{res.plural}.{res.group}"] = objs
+        decision = reconcile_namespace(ns, contents, now=self.now())
+        return self._apply(decision, "namespace-controller")
+
+    # -- resource quota --
+
+    def _sync_quota(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        quota = self.caches.get("", "resourcequotas", ns, name)
+        if quota is None:
+            return [], None
+        counted: dict[str, list[Obj]] = {}
+        for res in self.api.registry.resources:
+            if (
+                res.namespaced
+                and not res.virtual
+                and res.storage_version
+                and (not res.shared_storage)
+                and "list" in res.verbs
+            ):
+                resource_name = res.plural if not res.group else f"{res.plural}.{res.group}"
+                counted[resource_name] = self.api.list(res, ns).objects()
+        status = quota_status(quota, counted)
+        if status == (quota.get("status") or {}):
+            return [], None
+        return self._apply(
+            Decision([UpdateStatus({**quota, "status": status})]), "resourcequota-controller"
+        )
+
+
+def _ever_reported(node: Obj) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("lastHeartbeatTime")
+        for c in (node.get("status") or {}).get("conditions") or []
+    )
+
+
+def _opts() -> WriteOptions:
+    return WriteOptions(field_manager=CONTROLLER_MANAGER)
+
+
+# --- eviction: the PodDisruptionBudget check of the eviction subresource ---------------------
+
+
+def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
+    """`hooks.eviction_check`: refuse with 429 (and the DisruptionBudget cause) when the
+    pod's budget allows no disruption; otherwise spend one disruption in the budget's
+    status (disruptionsAllowed - 1, disruptedPods[pod] = now) as the eviction REST does,
+    so two quick evictions cannot both pass one allowed disruption."""
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed") or deleting(pod):
+        return
+    ns = _ns(pod)
+    res = api.resource("policy", "v1", "poddisruptionbudgets")
+    pdbs = api.list(res, ns).objects()
+    verdict = eviction_decision(pod, pdbs, [])
+    matching = [
+        b for b in pdbs if selector_matches((b.get("spec") or {}).get("selector"), labels(pod))
+    ]
+    if verdict is not None:
+        if len(matching) > 1:
+            raise InternalError(verdict)
+        raise TooManyRequests(
+            verdict,
+            details={
+                "causes": [{"reason": "DisruptionBudget", "message": eviction_cause(matching[0])}]
+            },
+        )
+    if len(matching) == 1:
+        pdb = matching[0]
+        status = dict(pdb.get("status") or {})
+        status["disruptionsAllowed"] = max(int(status.get("disruptionsAllowed") or 0) - 1, 0)
+        disrupted = dict(status.get("disruptedPods") or {})
+        disrupted[pod["metadata"]["name"]] = api.clock.rfc3339()
+        status["disruptedPods"] = disrupted
+        api.update(
+            res,
+            ns,
+            pdb["metadata"]["name"],
+            {**pdb, "status": status},
+            subresource="status",
+            options=_opts(),
+        )
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+async def run_controller_manager(
+    api: Api, *, metrics: MetricsSource, controllers: Collection[str] | None = None
+) -> None:
+    """Run the controllers until cancelled. `controllers` picks a subset by name (like
+    `--controllers`); default all."""
+    await ControllerManager(api, metrics=metrics, controllers=controllers).run()
+
+
+def install(api: Api) -> None:
+    """Plug the controller manager and the scheduler into a server's `Api`: background
+    tasks, the PDB eviction check, and foreground/orphan deletion handed to the GC."""
+    from kubesim.cluster._scheduler_loop import run_scheduler
+
+    async def controller_manager(a: Api) -> None:
+        await run_controller_manager(a, metrics=a.hooks.metrics)
+
+    api.hooks.tasks.extend([controller_manager, run_scheduler])
+    api.hooks.eviction_check = check_eviction
+    api.hooks.garbage_collector_running = True
