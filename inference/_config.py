@@ -1,0 +1,78 @@
+"""Configuration from the environment: every knob is a hook for one lesson of the course.
+
+``config_from_env`` is pure (a mapping in, a ``Config`` or a ``ConfigError`` out) so the
+rules are testable without a process; ``__main__`` feeds it ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import ConfigError
+
+DEFAULT_VERSION = "2.4.0"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MODEL_PATH_EXAMPLE = "models/iris-logreg.json"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server needs to know before it starts; immutable once read."""
+
+    model_path: Path  # resolved against the working directory
+    model_path_shown: str  # as the operator wrote it, for log lines they recognise
+    port: int = 8080
+    startup_seconds: float = 2.0
+    model_memory_mb: int = 64
+    predict_cpu_ms: float = 20.0
+    log_level: str = "INFO"
+    drain_seconds: float = 20.0
+    version: str = DEFAULT_VERSION
+
+
+def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
+    """Read the environment; raise ``ConfigError`` naming the variable and the fix."""
+    shown = env.get("MODEL_PATH", "").strip()
+    if not shown:
+        raise ConfigError(
+            f"MODEL_PATH is not set; set it to the model file, e.g. {MODEL_PATH_EXAMPLE}"
+        )
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level == "WARN":
+        level = "WARNING"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={env['LOG_LEVEL']!r} is not one of {', '.join(LOG_LEVELS)}")
+    port = int(_number(env, "PORT", 8080, integer=True))
+    if port > 65535:
+        raise ConfigError(f"PORT={port} is not a TCP port; use 1-65535 (8080 is the default)")
+    return Config(
+        model_path=cwd / shown,  # an absolute MODEL_PATH stays absolute
+        model_path_shown=shown,
+        port=port,
+        startup_seconds=_number(env, "STARTUP_SECONDS", 2.0),
+        model_memory_mb=int(_number(env, "MODEL_MEMORY_MB", 64, integer=True)),
+        predict_cpu_ms=_number(env, "PREDICT_CPU_MS", 20.0),
+        log_level=level,
+        drain_seconds=_number(env, "DRAIN_SECONDS", 20.0),
+        version=env.get("INFERENCE_VERSION", "").strip() or DEFAULT_VERSION,
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> float:
+    """Parse a non-negative number; empty or unset means the default."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    kind = "a whole number" if integer else "a number"
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not {kind}; set it to {kind} like {default:g} or unset it"
+        ) from None
+    if value < 0 or not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} must be zero or more (the default is {default:g})")
+    return value
