@@ -27,6 +27,7 @@ from kubesim.cluster._metrics import Metrics
 from kubesim.cluster._network import ClusterNetwork
 from kubesim.kubelet._kubelet import Kubelet, NodeNetwork
 from kubesim.kubelet._process import Runtime
+from kubesim.network import claim as claim_net_id
 
 if TYPE_CHECKING:
     from kubesim._api import Api
@@ -43,14 +44,19 @@ class Cluster:
         self.api = api
         self.state_dir = state_dir
         self.runtime = Runtime(state_dir / "kubelet")
-        self.network = ClusterNetwork(api, state_dir / "network" / "hosts")
+        self.net_id = claim_net_id()
+        self.network = ClusterNetwork(
+            api, state_dir / "network" / "hosts", net_id=self.net_id.value
+        )
         self.specs = {s.name: s for s in _nodes.node_specs()}
         self.kubelets: dict[str, Kubelet] = {
             name: Kubelet(
                 api,
                 node=name,
                 runtime=self.runtime,
-                network=NodeNetwork(spec.index, spec.ip, self.network.hosts_file),
+                network=NodeNetwork(
+                    spec.index, spec.ip, self.network.hosts_file, self.net_id.value
+                ),
             )
             for name, spec in self.specs.items()
         }
@@ -94,6 +100,7 @@ class Cluster:
                 task.cancel()
             for name in list(self.kubelets):
                 await self.stop_node(name)
+            self.net_id.release()
 
     # -- the node fault --------------------------------------------------------------------
 

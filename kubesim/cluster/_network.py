@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kubesim._hooks import Backend
 from kubesim._status import ServiceUnavailable, not_found
 from kubesim.cluster._informer import Informer
-from kubesim.network import Endpoint, ServiceProxy, dns_records, loopback_twin, write_hosts_file
+from kubesim.network import Endpoint, ServiceProxy, dns_records, twin, write_hosts_file
 
 if TYPE_CHECKING:
     from kubesim._api import Api
@@ -55,10 +55,11 @@ def _subset_port(subset: Obj, service_port: Obj) -> int | None:
 
 
 class ClusterNetwork:
-    def __init__(self, api: Api, hosts_file: Path) -> None:
+    def __init__(self, api: Api, hosts_file: Path, *, net_id: int) -> None:
         self.api = api
         self.hosts_file = hosts_file
-        self.proxy = ServiceProxy()
+        self.net_id = net_id
+        self.proxy = ServiceProxy(net_id=net_id)
         self.services = Informer(api, api.resource("", "v1", "services"))
         self.endpoints = Informer(api, api.resource("", "v1", "endpoints"))
         self._dirty = asyncio.Event()
@@ -105,7 +106,7 @@ class ClusterNetwork:
         endpoint = self.proxy.pick(spec.get("clusterIP", ""), int(chosen["port"]))
         if endpoint is None:
             raise ServiceUnavailable(f'no endpoints available for service "{name}"')
-        return Backend(loopback_twin(endpoint.ip), endpoint.port)
+        return Backend(twin(endpoint.ip, self.net_id), endpoint.port)
 
     async def pod(self, namespace: str, name: str, port: str) -> Backend:
         pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
@@ -120,4 +121,4 @@ class ClusterNetwork:
                         number = int(p["containerPort"])
         if number is None:
             number = 80
-        return Backend(loopback_twin(ip), number)
+        return Backend(twin(ip, self.net_id), number)

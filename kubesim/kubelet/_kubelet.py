@@ -44,6 +44,7 @@ class NodeNetwork:
     index: int
     host_ip: str
     hosts_file: Path
+    net_id: int = 0
 
 
 class Kubelet:
@@ -505,9 +506,13 @@ class PodWorker:
         timeout = self.api.clock.wall_seconds(float(probe.get("timeoutSeconds", 1)))
         ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
         if "httpGet" in probe:
-            return await _probes.http_get(probe["httpGet"], self.pod_ip, ports, timeout)
+            return await _probes.http_get(
+                probe["httpGet"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
+            )
         if "tcpSocket" in probe:
-            return await _probes.tcp_socket(probe["tcpSocket"], self.pod_ip, ports, timeout)
+            return await _probes.tcp_socket(
+                probe["tcpSocket"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
+            )
         if "exec" in probe:
             box = self.kubelet.runtime.sandbox(self.uid, spec["name"])
             return await _probes.exec_command(

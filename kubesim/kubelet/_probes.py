@@ -1,7 +1,7 @@
 """httpGet, tcpSocket and exec probes, run as the kubelet runs them, with its messages.
 
 A probe targets the pod IP (10.244.X.Y); on this host that address lives at its loopback twin
-127.244.X.Y (see _netshim). Messages are the kubelet's, because learners read them in
+(see kubesim/network/_netid.py). Messages are the kubelet's, because learners read them in
 `kubectl describe pod` events: "Readiness probe failed: HTTP probe failed with statuscode: 503".
 Success for httpGet is a status in [200, 400), as in the kubelet.
 """
@@ -13,7 +13,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from kubesim.network._proxy import loopback_twin as _loopback_twin
+from kubesim.network._netid import twin
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _port(value: Any, ports: dict[str, int]) -> int | None:
 
 
 async def http_get(
-    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float
+    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float, *, net_id: int = 0
 ) -> ProbeResult:
     port = _port(spec.get("port"), ports)
     path = spec.get("path") or "/"
@@ -43,9 +43,7 @@ async def http_get(
     if port is None:
         return ProbeResult(False, f"unable to find port {spec.get('port')!r} in container ports")
     try:
-        status = await asyncio.wait_for(
-            _http_status(_loopback_twin(host), port, path, spec), timeout
-        )
+        status = await asyncio.wait_for(_http_status(twin(host, net_id), port, path, spec), timeout)
     except TimeoutError:
         return ProbeResult(
             False,
@@ -88,13 +86,13 @@ async def _http_status(address: str, port: int, path: str, spec: dict[str, Any])
 
 
 async def tcp_socket(
-    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float
+    spec: dict[str, Any], pod_ip: str, ports: dict[str, int], timeout: float, *, net_id: int = 0
 ) -> ProbeResult:
     port = _port(spec.get("port"), ports)
     host = spec.get("host") or pod_ip
     try:
         _reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(_loopback_twin(host), port), timeout
+            asyncio.open_connection(twin(host, net_id), port), timeout
         )
     except TimeoutError:
         return ProbeResult(False, f"dial tcp {host}:{port}: i/o timeout")

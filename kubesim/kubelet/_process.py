@@ -140,6 +140,7 @@ class Network:
     pod_ip: str
     hosts_file: Path
     search: tuple[str, ...]
+    net_id: int = 0
 
 
 class Runtime:
@@ -194,6 +195,7 @@ class Runtime:
                 KUBESIM_POD_IP=network.pod_ip,
                 KUBESIM_HOSTS=str(network.hosts_file),
                 KUBESIM_SEARCH=" ".join(network.search),
+                KUBESIM_NET_ID=str(network.net_id),
             )
         cgroup = None
         if self.cgroups and (limits.memory_bytes or limits.cpu_millis):
@@ -201,6 +203,7 @@ class Runtime:
             cgroup.limit(memory_bytes=limits.memory_bytes, cpu_millis=limits.cpu_millis)
 
         def _in_child() -> None:
+            _die_with_parent()
             if cgroup is not None:
                 cgroup.attach(os.getpid())
 
@@ -213,7 +216,7 @@ class Runtime:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=_in_child if cgroup is not None else None,
+            preexec_fn=_in_child,
         )
         running = Running(
             pid=proc.pid,
@@ -231,6 +234,17 @@ class Runtime:
         if cgroup is None and limits.memory_bytes:
             running._watch = asyncio.create_task(running._enforce_memory())
         return running
+
+
+def _die_with_parent() -> None:
+    """Containers must not outlive a `kill -9`ed kubesim (they would hold their ports)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the kubelet still stops containers on a clean shutdown
 
 
 async def _pump(stream: asyncio.StreamReader | None, name: str, handle) -> None:  # type: ignore[no-untyped-def]

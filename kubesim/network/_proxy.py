@@ -1,7 +1,6 @@
 """kube-proxy for one host: a TCP forwarder per Service port, balancing over ready endpoints.
 
-Each Service port gets a listener on the loopback twin of its cluster IP (10.96.X.Y ->
-127.96.X.Y); each accepted connection goes to one ready endpoint, chosen at random as
+Each Service port gets a listener on the loopback twin of its cluster IP (see _netid); each accepted connection goes to one ready endpoint, chosen at random as
 kube-proxy's iptables mode does, and bytes are copied both ways. A Service with no ready
 endpoint refuses the connection (kube-proxy's REJECT rule: "connection refused").
 The API server's service proxy resolves through `pick` too, so both paths agree.
@@ -15,12 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
-def loopback_twin(address: str) -> str:
-    parts = address.split(".")
-    if len(parts) == 4 and parts[0] == "10" and parts[1] in ("244", "96"):
-        return ".".join(["127", *parts[1:]])
-    return address
+from kubesim.network._netid import twin
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,10 @@ Key = tuple[str, int]  # (cluster IP, service port)
 class ServiceProxy:
     """Listeners for every Service port; `sync` makes them match the desired table."""
 
-    def __init__(self, *, choose: Callable[[list[Endpoint]], Endpoint] | None = None) -> None:
+    def __init__(
+        self, *, net_id: int = 0, choose: Callable[[list[Endpoint]], Endpoint] | None = None
+    ) -> None:
+        self.net_id = net_id
         self._servers: dict[Key, asyncio.Server] = {}
         self._endpoints: dict[Key, list[Endpoint]] = {}
         self._choose = choose or random.choice
@@ -56,7 +53,7 @@ class ServiceProxy:
                 ip, port = key
                 with contextlib.suppress(OSError):
                     self._servers[key] = await asyncio.start_server(
-                        self._handler(key), host=loopback_twin(ip), port=port
+                        self._handler(key), host=twin(ip, self.net_id), port=port
                     )
 
     def _handler(self, key: Key):  # type: ignore[no-untyped-def]
@@ -67,7 +64,7 @@ class ServiceProxy:
                 return
             try:
                 up_reader, up_writer = await asyncio.open_connection(
-                    loopback_twin(endpoint.ip), endpoint.port
+                    twin(endpoint.ip, self.net_id), endpoint.port
                 )
             except OSError:
                 writer.close()

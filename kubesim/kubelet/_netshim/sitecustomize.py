@@ -18,14 +18,18 @@ import socket
 _POD_IP = os.environ.get("KUBESIM_POD_IP", "")
 _HOSTS_FILE = os.environ.get("KUBESIM_HOSTS", "")
 _SEARCH = os.environ.get("KUBESIM_SEARCH", "").split()
+_NET_ID = int(os.environ.get("KUBESIM_NET_ID", "0") or 0)
 
 
-# Kept standalone (a twin of kubesim.network.loopback_twin): sitecustomize runs before any
+# Kept standalone (a twin of kubesim.network._netid.twin): sitecustomize runs before any
 # package can be imported, in a process that must not pay for importing kubesim.
 def _loopback_twin(address: str) -> str:
     parts = address.split(".")
-    if len(parts) == 4 and parts[0] == "10" and parts[1] in ("244", "96"):
-        return ".".join(["127", *parts[1:]])
+    if len(parts) == 4 and parts[0] == "10":
+        if parts[1] == "244":
+            return f"127.{100 + _NET_ID}.{parts[2]}.{parts[3]}"
+        if parts[1] == "96":
+            return f"127.{160 + _NET_ID}.{parts[2]}.{parts[3]}"
     return address
 
 

@@ -10,6 +10,7 @@ import pytest
 from kubesim.kubelet._images import Image, ImageRef, PullError, normalize, pull
 from kubesim.kubelet._probes import http_get, tcp_socket
 from kubesim.kubelet._process import Limits, Network, Runtime, read_log
+from kubesim.network import claim
 
 SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
 PYTHON = Image(ImageRef("docker.io/test/python", "1"), [], ["python3"], "/", {}, python=True)
@@ -109,31 +110,40 @@ async def test_python_containers_get_their_pod_ip_and_cluster_dns(runtime, tmp_p
         "print(socket.gethostbyname('web'), flush=True)\n"
         "http.server.HTTPServer(('0.0.0.0', 18080), http.server.SimpleHTTPRequestHandler).serve_forever()\n"
     )
+    netid = claim()
     net = Network(
         pod_ip="10.244.1.77",
         hosts_file=hosts,
         search=("lab.svc.cluster.local", "svc.cluster.local"),
+        net_id=netid.value,
     )
     running = await _run(runtime, PYTHON, ["python3", "-c", server], network=net)
     try:
         await _wait_for_log(running.log_path, "10.96.7.8")
         for _ in range(50):
-            result = await http_get({"port": 18080, "path": "/"}, "10.244.1.77", {}, timeout=1)
+            result = await http_get(
+                {"port": 18080, "path": "/"}, "10.244.1.77", {}, timeout=1, net_id=netid.value
+            )
             if result.ok:
                 break
             import asyncio
 
             await asyncio.sleep(0.05)
         assert result.ok
-        refused = await tcp_socket({"port": 18081}, "10.244.1.77", {}, timeout=1)
+        refused = await tcp_socket(
+            {"port": 18081}, "10.244.1.77", {}, timeout=1, net_id=netid.value
+        )
         assert refused.message == "dial tcp 10.244.1.77:18081: connect: connection refused"
-        wrong = await http_get({"port": 18081, "path": "/ready"}, "10.244.1.77", {}, timeout=1)
+        wrong = await http_get(
+            {"port": 18081, "path": "/ready"}, "10.244.1.77", {}, timeout=1, net_id=netid.value
+        )
         assert (
             wrong.message
             == 'Get "http://10.244.1.77:18081/ready": dial tcp 10.244.1.77:18081: connect: connection refused'
         )
     finally:
         await running.stop(1)
+        netid.release()
 
 
 async def _wait_for_log(path: Path, text: str, seconds: float = 5.0) -> None:

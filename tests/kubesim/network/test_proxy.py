@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kubesim.network import Endpoint, ServiceProxy, dns_records, write_hosts_file
+from kubesim.network import Endpoint, ServiceProxy, claim, dns_records, twin, write_hosts_file
 from kubesim.network._dns import search_path
 
 
@@ -29,25 +29,28 @@ async def _ask(host: str, port: int) -> bytes:
 
 
 async def test_connections_reach_a_ready_endpoint_through_the_cluster_ip_twin():
-    a = await _echo_server("127.244.9.1", 18091, b"a:")
-    b = await _echo_server("127.244.9.2", 18091, b"b:")
-    proxy = ServiceProxy()
+    net = claim()  # a network id of our own: other clusters may run on this machine
+    n = net.value
+    a = await _echo_server(twin("10.244.9.1", n), 18091, b"a:")
+    b = await _echo_server(twin("10.244.9.2", n), 18091, b"b:")
+    svc = twin("10.96.9.9", n)
+    proxy = ServiceProxy(net_id=n)
     try:
         await proxy.sync(
             {("10.96.9.9", 18080): [Endpoint("10.244.9.1", 18091), Endpoint("10.244.9.2", 18091)]}
         )
-        answers = {await _ask("127.96.9.9", 18080) for _ in range(20)}
+        answers = {await _ask(svc, 18080) for _ in range(20)}
         assert answers == {b"a:ping", b"b:ping"}
         await proxy.sync({("10.96.9.9", 18080): [Endpoint("10.244.9.2", 18091)]})
-        assert {await _ask("127.96.9.9", 18080) for _ in range(5)} == {b"b:ping"}
+        assert {await _ask(svc, 18080) for _ in range(5)} == {b"b:ping"}
         await proxy.sync({("10.96.9.9", 18080): []})
         try:  # no ready endpoint: the connection is closed at once, like kube-proxy's REJECT
-            assert await _ask("127.96.9.9", 18080) == b""
+            assert await _ask(svc, 18080) == b""
         except ConnectionResetError:
             pass
         await proxy.sync({})
         try:
-            await _ask("127.96.9.9", 18080)
+            await _ask(svc, 18080)
             raise AssertionError("listener should be gone")
         except ConnectionRefusedError:
             pass
@@ -55,6 +58,20 @@ async def test_connections_reach_a_ready_endpoint_through_the_cluster_ip_twin():
         await proxy.close()
         a.close()
         b.close()
+        net.release()
+
+
+def test_twins_keep_clusters_apart():
+    first, second = claim(), claim()
+    try:
+        assert first.value != second.value
+        assert twin("10.244.1.5", first.value) != twin("10.244.1.5", second.value)
+        assert twin("10.244.1.5", 3) == "127.103.1.5"
+        assert twin("10.96.0.11", 3) == "127.163.0.11"
+        assert twin("172.18.0.3", 3) == "172.18.0.3"
+    finally:
+        first.release()
+        second.release()
 
 
 def test_dns_records_and_search_path_match_cluster_dns(tmp_path: Path):
