@@ -1,0 +1,72 @@
+"""The objects a fresh cluster has before anyone applies anything (as on kind).
+
+Namespaces default, kube-system, kube-public, kube-node-lease (each gets its `default`
+ServiceAccount from the Api's namespace hook), the `kubernetes` Service in default and
+kind's default StorageClass `standard` (rancher.io/local-path). Idempotent: a restart
+with existing state creates nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubesim._api import Api, WriteOptions
+
+NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+_KUBERNETES_SERVICE: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {
+        "name": "kubernetes",
+        "namespace": "default",
+        "labels": {"component": "apiserver", "provider": "kubernetes"},
+    },
+    "spec": {
+        "clusterIP": "10.96.0.1",
+        "ipFamilies": ["IPv4"],
+        "ipFamilyPolicy": "SingleStack",
+        "internalTrafficPolicy": "Cluster",
+        "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+        "sessionAffinity": "None",
+        "type": "ClusterIP",
+    },
+}
+
+_STANDARD_CLASS: dict[str, Any] = {
+    "apiVersion": "storage.k8s.io/v1",
+    "kind": "StorageClass",
+    "metadata": {
+        "name": "standard",
+        "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+    },
+    "provisioner": "rancher.io/local-path",
+    "reclaimPolicy": "Delete",
+    "volumeBindingMode": "WaitForFirstConsumer",
+}
+
+
+def bootstrap(api: Api) -> None:
+    opts = WriteOptions(field_manager="kube-apiserver", trusted=True)
+    namespaces = api.resource("", "v1", "namespaces")
+    for name in NAMESPACES:
+        if api.store.get(f"/core/namespaces/{name}") is None:
+            api.create(
+                namespaces,
+                None,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
+                },
+                options=opts,
+            )
+    if api.store.get("/core/services/default/kubernetes") is None:
+        api.create(api.resource("", "v1", "services"), "default", _KUBERNETES_SERVICE, options=opts)
+    if api.store.get("/storage.k8s.io/storageclasses/standard") is None:
+        api.create(
+            api.resource("storage.k8s.io", "v1", "storageclasses"),
+            None,
+            _STANDARD_CLASS,
+            options=WriteOptions(field_manager="kubectl-client-side-apply", trusted=True),
+        )

@@ -1,0 +1,334 @@
+"""HTTP-level behaviour: auth, bad input never gives a 500 or a hang, concurrency, and
+the Python client's typed and dynamic APIs against the same server."""
+
+from __future__ import annotations
+
+import base64
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+import yaml
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def http(kubesim_cluster):
+    config = yaml.safe_load(kubesim_cluster.kubeconfig.read_text())
+    ca = base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
+    ca_path = kubesim_cluster.state_dir / "test-ca.crt"
+    ca_path.write_bytes(ca)
+    session = requests.Session()
+    session.verify = str(ca_path)
+    session.trust_env = False
+    session.headers["Authorization"] = "Bearer " + config["users"][0]["user"]["token"]
+    session.base = kubesim_cluster.url  # type: ignore[attr-defined]
+    return session
+
+
+def url(http, path: str) -> str:
+    return http.base + path
+
+
+def test_requests_without_the_token_get_401_status(http) -> None:
+    r = requests.get(url(http, "/api/v1/namespaces"), verify=http.verify)
+    assert r.status_code == 401
+    assert r.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
+    }
+
+
+def test_health_endpoints_answer_anonymously(http) -> None:
+    for path in ("/healthz", "/readyz", "/livez"):
+        r = requests.get(url(http, path), verify=http.verify)
+        assert (r.status_code, r.text) == (200, "ok")
+
+
+def test_openapi_v2_is_404_and_v3_index_lists_group_versions(http) -> None:
+    assert http.get(url(http, "/openapi/v2")).status_code == 404
+    paths = http.get(url(http, "/openapi/v3")).json()["paths"]
+    assert "apis/apps/v1" in paths and "api/v1" in paths
+
+
+def test_aggregated_discovery_answers_with_the_exact_content_type(http) -> None:
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    r = http.get(url(http, "/apis"), headers={"Accept": accept})
+    assert r.headers["Content-Type"] == (
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    )
+    assert r.json()["kind"] == "APIGroupDiscoveryList"
+    legacy = http.get(url(http, "/apis")).json()
+    assert legacy["kind"] == "APIGroupList"
+
+
+def test_legacy_resource_list_includes_subresources(http) -> None:
+    names = {r["name"]: r for r in http.get(url(http, "/api/v1")).json()["resources"]}
+    assert names["pods/eviction"]["kind"] == "Eviction"
+    assert names["pods/log"]["verbs"] == ["get"]
+    scale = {r["name"]: r for r in http.get(url(http, "/apis/apps/v1")).json()["resources"]}
+    assert scale["deployments/scale"]["group"] == "autoscaling"
+
+
+BAD_INPUTS = [
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b'{"metadata": {',
+        "application/json",
+        400,
+        id="truncated-json",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b"{'single': 1}",
+        "application/json",
+        400,
+        id="bad-json-quote",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b"a: [unclosed\n b",
+        "application/yaml",
+        400,
+        id="bad-yaml",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b"[1,2]",
+        "application/json",
+        400,
+        id="json-array",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b"",
+        "application/json",
+        400,
+        id="empty-body",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b'{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}',
+        "application/json",
+        400,
+        id="wrong-api-version",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}',
+        "application/json",
+        400,
+        id="wrong-kind",
+    ),
+    pytest.param(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b"x",
+        "text/plain",
+        415,
+        id="unknown-media-type",
+    ),
+    pytest.param("GET", "/api/v1/widgets", b"", None, 404, id="unknown-resource"),
+    pytest.param("GET", "/apis/nope.example.com/v1/things", b"", None, 404, id="unknown-group"),
+    pytest.param(
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/kube-root-ca.crt",
+        b"{}",
+        "text/plain",
+        415,
+        id="unknown-patch-type",
+    ),
+    pytest.param(
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/kube-root-ca.crt",
+        b"[{",
+        "application/json-patch+json",
+        400,
+        id="bad-json-patch",
+    ),
+    pytest.param(
+        "GET", "/api/v1/pods?labelSelector=a%20in%20b", b"", None, 400, id="bad-label-selector"
+    ),
+    pytest.param(
+        "GET",
+        "/api/v1/pods?fieldSelector=spec.foo%3D1",
+        b"",
+        None,
+        400,
+        id="unsupported-field-selector",
+    ),
+    pytest.param("GET", "/api/v1/pods?limit=abc", b"", None, 400, id="bad-limit"),
+    pytest.param(
+        "GET", "/api/v1/pods?watch=true&resourceVersion=x", b"", None, 400, id="bad-watch-rv"
+    ),
+    pytest.param(
+        "PUT",
+        "/api/v1/namespaces/default/configmaps/other",
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}',
+        "application/json",
+        400,
+        id="name-mismatch",
+    ),
+]
+
+
+@pytest.mark.parametrize("method, path, body, content_type, code", BAD_INPUTS)
+def test_bad_requests_get_a_real_status_never_a_500(
+    http, method, path, body, content_type, code
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = http.request(method, url(http, path), data=body, headers=headers, timeout=10)
+    assert r.status_code == code, r.text
+    status = r.json()
+    assert status["kind"] == "Status" and status["code"] == code and status["message"]
+
+
+def test_malformed_json_is_worded_like_the_apiserver(http) -> None:
+    r = http.post(
+        url(http, "/api/v1/namespaces/default/configmaps"),
+        data=b'{"metadata": {',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.json()["message"] == (
+        "the object provided is unrecognized (must be of type ConfigMap): couldn't get "
+        'version/kind; json parse error: unexpected end of JSON input ({"metadata": {)'
+    )
+
+
+def test_oversized_body_is_413(http) -> None:
+    big = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "big"},
+            "data": {"x": "y" * (3 * 1024 * 1024 + 10)},
+        }
+    ).encode()
+    r = http.post(
+        url(http, "/api/v1/namespaces/default/configmaps"),
+        data=big,
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert r.json()["message"] == "Request entity too large: limit is 3145728"
+
+
+def test_unknown_field_strict_is_400_with_the_decoder_text(http) -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "strict"},
+        "datta": {"a": "b"},
+    }
+    r = http.post(
+        url(http, "/api/v1/namespaces/default/configmaps?fieldValidation=Strict"), json=body
+    )
+    assert r.status_code == 400
+    assert 'unknown field "datta"' in r.json()["message"]
+
+
+def test_parallel_read_modify_write_loses_no_update(http) -> None:
+    """20 clients each add 5 to a counter with GET + PUT, retrying on 409."""
+    base = url(http, "/api/v1/namespaces/default/configmaps")
+    http.post(
+        base,
+        json={
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "counter"},
+            "data": {"n": "0"},
+        },
+    )
+    conflicts = []
+
+    def worker(_: int) -> int:
+        done = 0
+        while done < 5:
+            obj = http.get(base + "/counter").json()
+            obj["data"]["n"] = str(int(obj["data"]["n"]) + 1)
+            r = http.put(base + "/counter", json=obj)
+            if r.status_code == 409:
+                assert r.json()["reason"] == "Conflict"
+                conflicts.append(1)
+                continue
+            assert r.status_code == 200, r.text
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        total = sum(pool.map(worker, range(20)))
+    final = http.get(base + "/counter").json()
+    assert total == 100
+    assert final["data"]["n"] == "100"
+
+
+def test_python_client_typed_and_dynamic_apis(kubesim_cluster) -> None:
+    from kubernetes import client, config, dynamic
+
+    api_client = config.new_client_from_config(config_file=str(kubesim_cluster.kubeconfig))
+    core = client.CoreV1Api(api_client)
+    names = [n.metadata.name for n in core.list_namespace().items if n.metadata]
+    assert "kube-system" in names
+    cm = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="typed"), data={"a": "1"})
+    created = core.create_namespaced_config_map("default", cm)
+    assert created.metadata and created.metadata.uid and created.data == {"a": "1"}
+    apps = client.AppsV1Api(api_client)
+    dep = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="typed-web"),
+        spec=client.V1DeploymentSpec(
+            replicas=1,
+            selector=client.V1LabelSelector(match_labels={"app": "typed-web"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "typed-web"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="nginx")]),
+            ),
+        ),
+    )
+    apps.create_namespaced_deployment("default", dep)
+    scaled = apps.patch_namespaced_deployment_scale(
+        "typed-web", "default", {"spec": {"replicas": 3}}
+    )
+    assert scaled.spec and scaled.spec.replicas == 3
+    version = client.VersionApi(api_client).get_code()
+    assert version.git_version == "v1.37.0-kubesim"
+    dyn = dynamic.DynamicClient(api_client)
+    deployments = dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    got = deployments.get(name="typed-web", namespace="default")
+    assert got.spec.replicas == 3
+    with pytest.raises(Exception) as caught:
+        core.read_namespaced_config_map("missing", "default")  # (name, namespace)
+    assert getattr(caught.value, "status", None) == 404
+
+
+def test_python_client_watch_streams_events(kubesim_cluster) -> None:
+    from kubernetes import client, config, watch
+
+    api_client = config.new_client_from_config(config_file=str(kubesim_cluster.kubeconfig))
+    core = client.CoreV1Api(api_client)
+    listing = core.list_namespaced_config_map("default")
+    rv = listing.metadata.resource_version if listing.metadata else None
+    core.create_namespaced_config_map(
+        "default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="watched"))
+    )
+    seen = []
+    for event in watch.Watch().stream(
+        core.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=5
+    ):
+        seen.append((event["type"], event["object"].metadata.name))
+        if event["object"].metadata.name == "watched":
+            break
+    assert ("ADDED", "watched") in seen
