@@ -20,9 +20,14 @@ Schema = dict[str, Any]
 
 
 def _schema_root() -> Path:
-    import kubernetes_validate
+    # find the package without importing it: its import pulls in jsonschema (over a second)
+    import importlib.util
 
-    return Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / _SCHEMA_DIR
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("kubesim needs the kubernetes-validate package (pip install kubelab)")
+    base = Path(next(iter(spec.submodule_search_locations)))
+    return base / "kubernetes-json-schema" / _SCHEMA_DIR
 
 
 @cache
