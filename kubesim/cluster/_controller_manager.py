@@ -15,10 +15,10 @@ worker that reads the current objects from the informer caches, calls the pure
   its pods twice. client-go calls this "expectations"; here it is a revision watermark.
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
-  deployment, replicaset, endpoints (Endpoints + EndpointSlices), horizontalpodautoscaling,
-  disruption (PDB status), nodelifecycle (lease health, taints, taint eviction),
-  garbagecollector, namespace, resourcequota.
-Not here yet: daemonset, job (their pure decisions do not exist).
+  deployment, replicaset, daemonset (with its ControllerRevisions), job (with the
+  ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
+  horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
+  taint eviction), garbagecollector, namespace, resourcequota.
 """
 
 from __future__ import annotations
@@ -54,11 +54,14 @@ from kubesim.controllers import (
     pdb_status,
     pods_to_evict,
     quota_status,
+    reconcile_daemonset,
     reconcile_deployment,
     reconcile_gc,
     reconcile_hpa,
+    reconcile_job,
     reconcile_namespace,
     reconcile_replicaset,
+    release_pods,
 )
 from kubesim.controllers._common import (
     controller_ref,
@@ -81,6 +84,8 @@ GR = tuple[str, str]  # (group, plural)
 ALL_CONTROLLERS = (
     "deployment",
     "replicaset",
+    "daemonset",
+    "job",
     "endpoints",
     "horizontalpodautoscaling",
     "disruption",
@@ -102,6 +107,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("apps", "v1", "deployments"),
     ("apps", "v1", "replicasets"),
     ("apps", "v1", "daemonsets"),
+    ("apps", "v1", "controllerrevisions"),
     ("batch", "v1", "jobs"),
     ("discovery.k8s.io", "v1", "endpointslices"),
     ("autoscaling", "v2", "horizontalpodautoscalers"),
@@ -118,6 +124,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("apps", "deployments"),
     ("apps", "replicasets"),
     ("apps", "daemonsets"),
+    ("apps", "controllerrevisions"),
     ("batch", "jobs"),
     ("discovery.k8s.io", "endpointslices"),
 )
@@ -345,6 +352,8 @@ class ControllerManager:
         for name, sync in (
             ("deployment", self._sync_deployment),
             ("replicaset", self._sync_replicaset),
+            ("daemonset", self._sync_daemonset),
+            ("job", self._sync_job),
             ("endpoints", self._sync_endpoints),
             ("horizontalpodautoscaling", self._sync_hpa),
             ("disruption", self._sync_pdb),
@@ -402,6 +411,10 @@ class ControllerManager:
     def _wire(self) -> None:
         self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
         self._on("apps", "replicasets", self._replicaset_changed)
+        self._on("apps", "daemonsets", lambda k, o, p: self._add("daemonset", _ns_name(o)))
+        self._on("apps", "controllerrevisions", self._revision_changed)
+        self._on("batch", "jobs", lambda k, o, p: self._add("job", _ns_name(o)))
+        self._on("", "nodes", lambda k, o, p: self._all_daemonsets())
         self._on("", "pods", self._pod_changed)
         self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
         self._on("", "endpoints", lambda k, o, p: self._add("endpoints", _ns_name(o)))
@@ -449,10 +462,19 @@ class ControllerManager:
                 if rs is not None:
                     for key in self._deployments_of_rs(rs):
                         self._add("deployment", key)
+            elif ref is not None and ref.get("kind") in ("Job", "DaemonSet"):
+                self._add("job" if ref["kind"] == "Job" else "daemonset", (ns, ref["name"]))
             elif ref is None and not deleting(p):
                 for rs in self.caches.items("apps", "replicasets", ns):
                     if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
                         self._add("replicaset", _ns_name(rs))
+                for controller, (group, plural) in (
+                    ("job", ("batch", "jobs")),
+                    ("daemonset", ("apps", "daemonsets")),
+                ):
+                    for owner in self.caches.items(group, plural, ns):
+                        if selector_matches((owner.get("spec") or {}).get("selector"), labels(p)):
+                            self._add(controller, _ns_name(owner))
             for svc in self.caches.items("", "services", ns):
                 if map_selector_matches((svc.get("spec") or {}).get("selector"), labels(p)):
                     self._add("endpoints", _ns_name(svc))
@@ -460,6 +482,18 @@ class ControllerManager:
                 if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
                     self._add("disruption", _ns_name(pdb))
         self._quota_dirty(kind, pod, previous)
+
+    def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
+        ref = controller_ref(rev)
+        if ref is not None and ref.get("kind") == "DaemonSet":
+            self._add("daemonset", (_ns(rev), ref["name"]))
+
+    def _all_daemonsets(self) -> None:
+        """A node added, relabelled, tainted or cordoned may change where daemons run."""
+        if "daemonset" not in self.controllers:
+            return
+        for ds in self.caches.items("apps", "daemonsets"):
+            self._add("daemonset", _ns_name(ds))
 
     def _slice_changed(self, kind: str, es: Obj, previous: Obj | None) -> None:
         svc = labels(es).get("kubernetes.io/service-name")
@@ -530,6 +564,38 @@ class ControllerManager:
             related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
         decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
         return self._apply(decision, "replicaset-controller")
+
+    # -- daemonset / job --
+
+    def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        ds = self.caches.get("apps", "daemonsets", ns, name)
+        if ds is None:
+            return [], None
+        decision = reconcile_daemonset(
+            ds,
+            self.caches.items("", "nodes"),
+            self.caches.items("", "pods", ns),
+            self.caches.items("apps", "controllerrevisions", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "daemonset-controller")
+
+    def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        job = self.caches.get("batch", "jobs", ns, name)
+        pods = self.caches.items("", "pods", ns)
+        if job is None:
+            # the Job is gone: its pods must not stay blocked by the tracking finalizer
+            orphans = [
+                p
+                for p in pods
+                if (controller_ref(p) or {}).get("kind") == "Job"
+                and (controller_ref(p) or {}).get("name") == name
+            ]
+            return self._apply(Decision(release_pods(orphans)), "job-controller")
+        decision = reconcile_job(job, pods, now=self.now())
+        return self._apply(decision, "job-controller")
 
     # -- endpoints and endpoint slices --
 

@@ -17,11 +17,13 @@ from ._actions import (
     UpdateStatus,
     object_ref,
 )
+from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
 from ._endpoints import endpoints_for, endpointslices_for
 from ._gc import reconcile_gc
 from ._hash import template_hash
 from ._hpa import HpaHistory, reconcile_hpa
+from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_remaining
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
 from ._pdb import eviction_cause, eviction_decision, pdb_status
@@ -65,4 +67,12 @@ __all__ = [
     "pod_usage",
     "apply_limit_range",
     "template_hash",
+    "reconcile_job",
+    "release_pods",
+    "ttl_remaining",
+    "job_finished",
+    "backoff_delay",
+    "reconcile_daemonset",
+    "node_should_run",
+    "daemon_tolerations",
 ]

@@ -1,0 +1,632 @@
+"""The Job controller's decision: create pods, count finished ones, finish the Job.
+
+Follows pkg/controller/job (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
+enactJobFinished, backoff_utils) of Kubernetes 1.37, where JobPodReplacementPolicy and
+JobManagedBy are GA, so a finishing Job first gets the interim condition
+(``SuccessCriteriaMet`` or ``FailureTarget``) and the terminal one (``Complete`` /
+``Failed``) only once no pod is left uncounted or terminating.
+
+Pods carry the ``batch.kubernetes.io/job-tracking`` finalizer until they are counted, so
+deleting a finished pod never loses it from ``status.succeeded`` / ``status.failed``.
+Counting takes two passes, as in Kubernetes: a finished pod's uid goes to
+``status.uncountedTerminatedPods`` and its finalizer is removed; the next pass sees the
+pod without the finalizer and moves it to the counter.
+
+Simplified, on purpose:
+* the pod failure back-off (10 s, 20 s, ... capped at 6 min) is computed from the pods
+  that still exist rather than from an in-memory record, which is the same while the
+  Job's pods are kept (finished Jobs leave their pods; only a deleted pod drops out);
+* podFailurePolicy, successPolicy, backoffLimitPerIndex, managedBy and duplicated
+  completion indexes are not modelled (the fields are accepted and ignored);
+* at most 500 pods are created or deleted per pass (MaxPodCreateDeletePerSync) with no
+  slow-start batching.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from ._actions import Action, Create, Decision, Delete, Emit, Event, Update, UpdateStatus, delete_of
+from ._actions import object_ref as ref
+from ._common import (
+    Obj,
+    annotations_of,
+    controller_ref,
+    deepcopy,
+    deleting,
+    fmt_time,
+    get_condition,
+    labels,
+    meta,
+    name,
+    owner_ref_to,
+    parse_time,
+    phase,
+    pod_active,
+    pod_ready,
+    selector_matches,
+    uid,
+)
+from ._replicaset import pods_to_delete
+
+TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
+DEFAULT_BACKOFF = 10.0  # DefaultJobPodFailureBackOff
+MAX_BACKOFF = 360.0  # MaxJobPodFailureBackOff
+MAX_POD_CREATE_DELETE = 500  # MaxPodCreateDeletePerSync
+
+BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
+DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
+COMPLETIONS_REACHED = ("CompletionsReached", "Reached expected number of succeeded pods")
+
+
+# --- small predicates ---------------------------------------------------------------------
+
+
+def _spec(job: Obj) -> Obj:
+    return job.get("spec") or {}
+
+
+def _status(job: Obj) -> Obj:
+    return job.get("status") or {}
+
+
+def _cond_true(job: Obj, ctype: str) -> Obj | None:
+    c = get_condition(_status(job).get("conditions") or [], ctype)
+    return c if c is not None and c.get("status") == "True" else None
+
+
+def job_finished(job: Obj) -> bool:
+    """util.IsJobFinished: a Complete or Failed condition that is True."""
+    return _cond_true(job, "Complete") is not None or _cond_true(job, "Failed") is not None
+
+
+def _suspended(job: Obj) -> bool:
+    return bool(_spec(job).get("suspend"))
+
+
+def _indexed(job: Obj) -> bool:
+    return _spec(job).get("completionMode") == "Indexed"
+
+
+def _only_replace_failed(job: Obj) -> bool:
+    return _spec(job).get("podReplacementPolicy") == "Failed"
+
+
+def _has_finalizer(pod: Obj) -> bool:
+    return TRACKING_FINALIZER in (meta(pod).get("finalizers") or [])
+
+
+def pod_failed(pod: Obj, job: Obj) -> bool:
+    """isPodFailed: Failed, or (unless only failed pods are replaced) deleted unfinished."""
+    if phase(pod) == "Failed":
+        return True
+    if _only_replace_failed(job):
+        return False
+    return deleting(pod) and phase(pod) != "Succeeded"
+
+
+def _terminating(pod: Obj) -> bool:
+    """controller.IsPodTerminating: being deleted and not yet in a terminal phase."""
+    return deleting(pod) and phase(pod) not in ("Succeeded", "Failed")
+
+
+def completion_index(pod: Obj) -> int:
+    """The pod's completion index annotation, or -1 when missing or not a number."""
+    raw = annotations_of(pod).get(COMPLETION_INDEX)
+    try:
+        return int(raw) if raw is not None else -1
+    except ValueError:
+        return -1
+
+
+# --- back-off -----------------------------------------------------------------------------
+
+
+def backoff_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: 10 s doubling, capped 6 min."""
+    if failures <= 0:
+        return 0.0
+    delay = DEFAULT_BACKOFF
+    for _ in range(1, failures):
+        delay *= 2
+        if delay >= MAX_BACKOFF:
+            return MAX_BACKOFF
+    return delay
+
+
+def finished_time(pod: Obj) -> datetime:
+    """getFinishedTime: last container finish, Ready=False transition, deletion, creation."""
+    st = pod.get("status") or {}
+    statuses = st.get("containerStatuses") or []
+    finishes = [
+        parse_time(((c.get("state") or {}).get("terminated") or {}).get("finishedAt"))
+        for c in statuses
+    ]
+    if statuses and all(f is not None for f in finishes):
+        return max(f for f in finishes if f is not None)
+    for c in st.get("conditions") or []:
+        if c.get("type") == "Ready" and c.get("status") == "False":
+            t = parse_time(c.get("lastTransitionTime"))
+            if t is not None:
+                return t
+    gone = parse_time(meta(pod).get("deletionTimestamp"))
+    if gone is not None:
+        return gone - timedelta(seconds=int(meta(pod).get("deletionGracePeriodSeconds") or 0))
+    return parse_time(meta(pod).get("creationTimestamp")) or datetime.min
+
+
+def remaining_backoff(job: Obj, pods: list[Obj], *, now: datetime) -> float:
+    """Seconds before a failed pod may be replaced: failures since the last success count."""
+    successes = [finished_time(p) for p in pods if phase(p) == "Succeeded"]
+    last_success = max(successes) if successes else None
+    failures = sorted(finished_time(p) for p in pods if pod_failed(p, job))
+    if last_success is not None:
+        failures = [t for t in failures if t > last_success]
+    if not failures:
+        return 0.0
+    elapsed = (now - failures[-1]).total_seconds()
+    return max(0.0, backoff_delay(len(failures)) - elapsed)
+
+
+# --- conditions ---------------------------------------------------------------------------
+
+
+def _condition(ctype: str, status: str, reason: str, message: str, now: datetime) -> Obj:
+    stamp = fmt_time(now)
+    return {
+        "type": ctype,
+        "status": status,
+        "lastProbeTime": stamp,
+        "lastTransitionTime": stamp,
+        "reason": reason,
+        "message": message,
+    }
+
+
+def _ensure_condition(
+    conds: list[Obj], ctype: str, status: str, reason: str, message: str, now: datetime
+) -> bool:
+    """ensureJobConditionStatus: update in place or append (never append a False)."""
+    for i, c in enumerate(conds):
+        if c.get("type") == ctype:
+            if (c.get("status"), c.get("reason"), c.get("message")) != (status, reason, message):
+                conds[i] = _condition(ctype, status, reason, message, now)
+                return True
+            return False
+    if status != "False":
+        conds.append(_condition(ctype, status, reason, message, now))
+        return True
+    return False
+
+
+# --- indexes ------------------------------------------------------------------------------
+
+
+def parse_indexes(text: str | None) -> set[int]:
+    """``"0-2,5"`` -> {0, 1, 2, 5} (status.completedIndexes)."""
+    out: set[int] = set()
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def format_indexes(indexes: set[int]) -> str:
+    """{0, 1, 2, 5} -> ``"0-2,5"``: ranges of consecutive indexes, ascending."""
+    parts: list[str] = []
+    run: list[int] = []
+    for ix in sorted(indexes):
+        if run and ix == run[-1] + 1:
+            run.append(ix)
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [ix]
+    if run:
+        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(parts)
+
+
+# --- pods ---------------------------------------------------------------------------------
+
+
+def job_pods(job: Obj, pods: list[Obj]) -> list[Obj]:
+    """The Job's pods: those it controls (by uid), in its namespace."""
+    ns, job_uid = meta(job).get("namespace"), uid(job)
+    return [
+        p
+        for p in pods
+        if meta(p).get("namespace") == ns and (controller_ref(p) or {}).get("uid") == job_uid
+    ]
+
+
+def _orphans(job: Obj, pods: list[Obj]) -> list[Obj]:
+    sel = _spec(job).get("selector")
+    ns = meta(job).get("namespace")
+    return [
+        p
+        for p in pods
+        if meta(p).get("namespace") == ns
+        and controller_ref(p) is None
+        and not deleting(p)
+        and selector_matches(sel, labels(p))
+    ]
+
+
+def _new_pod(job: Obj, index: int | None) -> Create:
+    """The pod from the template: job labels, tracking finalizer, controller ref; an
+    Indexed Job's pod also gets its index (annotation, label, hostname, env)."""
+    tpl = deepcopy(_spec(job).get("template") or {})
+    tmeta = tpl.get("metadata") or {}
+    pod_labels = dict(tmeta.get("labels") or {})
+    # the API's defaulting labels the template; a template saved without them still
+    # yields pods the Job's selector and `kubectl get pods -l job-name=` find
+    for key in ("batch.kubernetes.io/job-name", "job-name"):
+        pod_labels.setdefault(key, name(job))
+    for key in ("batch.kubernetes.io/controller-uid", "controller-uid"):
+        pod_labels.setdefault(key, uid(job) or "")
+    annotations = dict(tmeta.get("annotations") or {})
+    finalizers = [f for f in tmeta.get("finalizers") or [] if f != TRACKING_FINALIZER]
+    finalizers.append(TRACKING_FINALIZER)
+    spec = tpl.get("spec") or {}
+    generate = f"{name(job)}-"
+    if index is not None:
+        annotations[COMPLETION_INDEX] = str(index)
+        pod_labels[COMPLETION_INDEX] = str(index)
+        spec["hostname"] = f"{name(job)}-{index}"
+        generate = f"{name(job)}-{index}-"
+        env_var = {
+            "name": "JOB_COMPLETION_INDEX",
+            "valueFrom": {
+                "fieldRef": {
+                    "apiVersion": "v1",
+                    "fieldPath": f"metadata.annotations['{COMPLETION_INDEX}']",
+                }
+            },
+        }
+        for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+            env = c.setdefault("env", [])
+            if not any(e.get("name") == "JOB_COMPLETION_INDEX" for e in env):
+                env.append(env_var)
+    pod_meta: Obj = {
+        "generateName": generate,
+        "namespace": meta(job).get("namespace"),
+        "labels": pod_labels,
+        "finalizers": finalizers,
+        "ownerReferences": [owner_ref_to(job)],
+    }
+    if annotations:
+        pod_meta["annotations"] = annotations
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+    return Create(
+        pod, events=(Event(ref(job), "Normal", "SuccessfulCreate", "Created pod: {name}"),)
+    )
+
+
+def _delete_pod(job: Obj, pod: Obj) -> Delete:
+    return delete_of(
+        pod, events=(Event(ref(job), "Normal", "SuccessfulDelete", f"Deleted pod: {name(pod)}"),)
+    )
+
+
+def _without_finalizer(pod: Obj) -> Update:
+    body = deepcopy(pod)
+    body["metadata"]["finalizers"] = [
+        f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER
+    ]
+    return Update(body)
+
+
+def release_pods(pods: list[Obj]) -> list[Action]:
+    """Remove the tracking finalizer from pods whose Job is gone or going, so the garbage
+    collector (or anyone) can delete them (the orphan-pod path of the real controller)."""
+    return [_without_finalizer(p) for p in pods if _has_finalizer(p)]
+
+
+# --- TTL after finished -------------------------------------------------------------------
+
+
+def ttl_remaining(job: Obj, *, now: datetime) -> float | None:
+    """Seconds until a finished Job with ttlSecondsAfterFinished expires (<= 0: expired);
+    None when it has no TTL or is not finished (ttlafterfinished controller)."""
+    ttl = _spec(job).get("ttlSecondsAfterFinished")
+    if ttl is None or not job_finished(job):
+        return None
+    cond = _cond_true(job, "Complete") or _cond_true(job, "Failed") or {}
+    finish = parse_time(_status(job).get("completionTime")) or parse_time(
+        cond.get("lastTransitionTime")
+    )
+    if finish is None:
+        return None
+    return (finish + timedelta(seconds=int(ttl)) - now).total_seconds()
+
+
+# --- the decision -------------------------------------------------------------------------
+
+
+def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
+    """One syncJob pass over the namespace's ``pods``."""
+    if deleting(job):
+        return Decision(release_pods(job_pods(job, pods)))
+    if job_finished(job):
+        return _finished(job, job_pods(job, pods), now)
+
+    actions: list[Action] = []
+    mine = job_pods(job, pods)
+    for orphan in _orphans(job, pods):  # ClaimPods: adopt matching orphans
+        adopted = deepcopy(orphan)
+        meta(adopted).setdefault("ownerReferences", []).append(owner_ref_to(job))
+        actions.append(Update(adopted))
+        mine.append(adopted)
+
+    spec = _spec(job)
+    updated = deepcopy(job)
+    st = updated.setdefault("status", {})
+    conds: list[Obj] = st.setdefault("conditions", [])
+    uncounted = st.get("uncountedTerminatedPods") or {}
+    unc_ok = list(uncounted.get("succeeded") or [])
+    unc_failed = list(uncounted.get("failed") or [])
+
+    # counted: uncounted pods whose finalizer is gone move to the counters
+    with_fin = {uid(p) for p in mine if _has_finalizer(p)}
+    st["succeeded"] = int(st.get("succeeded") or 0) + sum(1 for u in unc_ok if u not in with_fin)
+    st["failed"] = int(st.get("failed") or 0) + sum(1 for u in unc_failed if u not in with_fin)
+    unc_ok = [u for u in unc_ok if u in with_fin]
+    unc_failed = [u for u in unc_failed if u in with_fin]
+
+    active_pods = [p for p in mine if pod_active(p)]
+    active = len(active_pods)
+    ready = sum(1 for p in active_pods if pod_ready(p))
+    terminating = sum(1 for p in mine if _terminating(p))
+    indexed = _indexed(job)
+    completions = spec.get("completions")
+    tracked = [p for p in mine if _has_finalizer(p)]
+    if indexed:
+        tracked = [p for p in tracked if 0 <= completion_index(p) < int(completions or 0)]
+    new_ok = [p for p in tracked if phase(p) == "Succeeded" and uid(p) not in unc_ok + unc_failed]
+    new_failed = [p for p in tracked if pod_failed(p, job) and uid(p) not in unc_failed]
+    succeeded = int(st["succeeded"]) + len(new_ok) + len(unc_ok)
+    failed = int(st["failed"]) + len(new_failed) + len(unc_failed)
+    succeeded_ix: set[int] = set()
+    if indexed:
+        succeeded_ix = parse_indexes(st.get("completedIndexes"))
+        succeeded_ix |= {
+            completion_index(p)
+            for p in mine
+            if phase(p) == "Succeeded" and 0 <= completion_index(p) < int(completions or 0)
+        }
+        succeeded = len(succeeded_ix)
+
+    if st.get("startTime") is None and not _suspended(job):
+        st["startTime"] = fmt_time(now)
+
+    requeue: float | None = None
+    finished: Obj | None = None  # the interim condition (SuccessCriteriaMet / FailureTarget)
+    existing = _cond_true(job, "SuccessCriteriaMet") or _cond_true(job, "FailureTarget")
+    if existing is not None:
+        finished = existing
+    elif failed > int(spec.get("backoffLimit", 6)) or _past_backoff_on_failure(job, mine):
+        finished = _condition("FailureTarget", "True", *BACKOFF_LIMIT_EXCEEDED, now)
+    elif _past_deadline(job, st, now):
+        finished = _condition("FailureTarget", "True", *DEADLINE_EXCEEDED, now)
+    elif spec.get("activeDeadlineSeconds") is not None and not _suspended(job):
+        start = parse_time(st.get("startTime")) or now
+        left = start + timedelta(seconds=int(spec["activeDeadlineSeconds"])) - now
+        requeue = max(left.total_seconds(), 0.0)
+
+    if finished is not None and finished.get("type") == "FailureTarget":
+        # the Job failed: its running pods go, and count as failed
+        for p in active_pods:
+            actions.append(_delete_pod(job, p))
+            ready -= 1 if pod_ready(p) else 0
+        terminating += active
+        active = 0
+    elif finished is None:
+        if not deleting(job):
+            active, ready, terminating, wait, pod_actions = _manage(
+                job, mine, active_pods, succeeded, succeeded_ix, terminating, ready, now
+            )
+            actions += pod_actions
+            if wait is not None:
+                requeue = wait if requeue is None else min(requeue, wait)
+        want = completions
+        complete = (
+            succeeded > 0 and active == 0
+            if want is None
+            else succeeded >= int(want) and active == 0
+        )
+        if complete:
+            finished = _condition("SuccessCriteriaMet", "True", *COMPLETIONS_REACHED, now)
+        elif _suspended(job):
+            if _ensure_condition(conds, "Suspended", "True", "JobSuspended", "Job suspended", now):
+                actions.append(Emit(Event(ref(job), "Normal", "Suspended", "Job suspended")))
+        elif _ensure_condition(conds, "Suspended", "False", "JobResumed", "Job resumed", now):
+            actions.append(Emit(Event(ref(job), "Normal", "Resumed", "Job resumed")))
+            st["startTime"] = fmt_time(now)  # a resumed Job's deadline counts from now
+
+    # tracking: finished pods go to uncountedTerminatedPods and lose their finalizer
+    failing = finished is not None and finished.get("type") == "FailureTarget"
+    release: list[Obj] = []
+    for p in tracked:
+        considered_failed = pod_failed(p, job)
+        if not (finished is not None or phase(p) == "Succeeded" or considered_failed):
+            continue
+        release.append(p)
+        if phase(p) == "Succeeded" and uid(p) not in unc_failed:
+            if not indexed and uid(p) not in unc_ok:
+                unc_ok.append(uid(p) or "")
+        elif (considered_failed or failing) and uid(p) not in unc_failed:
+            unc_failed.append(uid(p) or "")
+    if indexed:
+        st["completedIndexes"] = format_indexes(succeeded_ix)
+        st["succeeded"] = len(succeeded_ix)
+        unc_ok = []
+    st["uncountedTerminatedPods"] = {
+        k: v for k, v in (("succeeded", unc_ok), ("failed", unc_failed)) if v
+    }
+
+    terminal: Obj | None = None
+    if finished is not None:
+        if get_condition(conds, finished["type"]) is None:
+            conds.append(finished)
+        final_type = "Failed" if finished["type"] == "FailureTarget" else "Complete"
+        terminal = _condition(final_type, "True", finished["reason"], finished["message"], now)
+    events: list[Action] = []
+    if terminal is not None and not unc_ok and not unc_failed and terminating == 0 and not release:
+        _ensure_condition(
+            conds, terminal["type"], "True", terminal["reason"], terminal["message"], now
+        )
+        if terminal["type"] == "Complete":
+            st["completionTime"] = fmt_time(now)
+            if completions is not None and int(st["succeeded"]) > int(completions):
+                events.append(
+                    Emit(
+                        Event(
+                            ref(job),
+                            "Warning",
+                            "TooManySucceededPods",
+                            "Too many succeeded pods running after completion count reached",
+                        )
+                    )
+                )
+            events.append(Emit(Event(ref(job), "Normal", "Completed", "Job completed")))
+        else:
+            events.append(Emit(Event(ref(job), "Warning", terminal["reason"], terminal["message"])))
+        ttl = ttl_remaining(updated, now=now)
+        if ttl is not None:
+            requeue = max(ttl, 0.0)
+
+    st["active"] = active
+    st["ready"] = ready
+    st["terminating"] = terminating
+    for k in ("active", "succeeded", "failed"):
+        if not st.get(k):
+            st.pop(k, None)
+    if not conds:
+        st.pop("conditions", None)
+    out: list[Action] = []
+    if updated["status"] != _status(job):
+        out.append(UpdateStatus(updated))
+    out += actions
+    out += [_without_finalizer(p) for p in release]
+    out += events
+    return Decision(out, requeue)
+
+
+def _manage(
+    job: Obj,
+    mine: list[Obj],
+    active_pods: list[Obj],
+    succeeded: int,
+    succeeded_ix: set[int],
+    terminating: int,
+    ready: int,
+    now: datetime,
+) -> tuple[int, int, int, float | None, list[Action]]:
+    """manageJob: (active, ready, terminating, requeue, actions) after deleting surplus
+    pods or creating missing ones, respecting the failure back-off."""
+    spec = _spec(job)
+    active = len(active_pods)
+    if _suspended(job):
+        doomed = active_pods
+    else:
+        parallelism = int(spec.get("parallelism", 1))
+        completions = spec.get("completions")
+        if completions is None:
+            want = active if succeeded > 0 else parallelism
+        else:
+            want = max(0, min(int(completions) - succeeded, parallelism))
+        surplus = max(active - want, 0)
+        doomed = pods_to_delete(active_pods, active_pods, surplus, now=now) if surplus else []
+        if not doomed:
+            return _create(job, active_pods, want, succeeded_ix, terminating, ready, mine, now)
+    doomed = doomed[:MAX_POD_CREATE_DELETE]
+    ready -= sum(1 for p in doomed if pod_ready(p))
+    actions: list[Action] = [_delete_pod(job, p) for p in doomed]
+    return active - len(doomed), ready, terminating + len(doomed), None, actions
+
+
+def _create(
+    job: Obj,
+    active_pods: list[Obj],
+    want: int,
+    succeeded_ix: set[int],
+    terminating: int,
+    ready: int,
+    mine: list[Obj],
+    now: datetime,
+) -> tuple[int, int, int, float | None, list[Action]]:
+    active = len(active_pods)
+    held = terminating if _only_replace_failed(job) else 0
+    diff = want - held - active
+    if diff <= 0:
+        return active, ready, terminating, None, []
+    wait = remaining_backoff(job, mine, now=now)
+    if wait > 0:
+        return active, ready, terminating, wait, []
+    diff = min(diff, MAX_POD_CREATE_DELETE)
+    if not _indexed(job):
+        return active + diff, ready, terminating, None, [_new_pod(job, None) for _ in range(diff)]
+    total = int(_spec(job).get("completions") or 0)
+    taken = succeeded_ix | {completion_index(p) for p in active_pods}
+    indexes = [ix for ix in range(total) if ix not in taken][:diff]
+    creates: list[Action] = [_new_pod(job, ix) for ix in indexes]
+    return active + len(indexes), ready, terminating, None, creates
+
+
+def _past_backoff_on_failure(job: Obj, pods: list[Obj]) -> bool:
+    """pastBackoffLimitOnFailure: restarts of running/pending pods reach the limit."""
+    template = (_spec(job).get("template") or {}).get("spec") or {}
+    if template.get("restartPolicy") != "OnFailure":
+        return False
+    restarts = 0
+    for p in pods:
+        if phase(p) in ("Running", "Pending"):
+            st = p.get("status") or {}
+            for c in [
+                *(st.get("initContainerStatuses") or []),
+                *(st.get("containerStatuses") or []),
+            ]:
+                restarts += int(c.get("restartCount") or 0)
+    limit = int(_spec(job).get("backoffLimit", 6))
+    return restarts > 0 if limit == 0 else restarts >= limit
+
+
+def _past_deadline(job: Obj, st: Obj, now: datetime) -> bool:
+    deadline = _spec(job).get("activeDeadlineSeconds")
+    start = parse_time(st.get("startTime"))
+    if deadline is None or start is None or _suspended(job):
+        return False
+    return (now - start).total_seconds() >= int(deadline)
+
+
+def _finished(job: Obj, mine: list[Obj], now: datetime) -> Decision:
+    """A finished Job keeps its pods (releasing any still tracked) until its TTL, if any,
+    expires; then it is deleted in the background, its pods going with it."""
+    actions: list[Action] = release_pods(mine)
+    left = ttl_remaining(job, now=now)
+    if left is None:
+        return Decision(actions)
+    if left > 0:
+        return Decision(actions, left)
+    actions.append(delete_of(job, propagation="Background"))
+    return Decision(actions)
+
+
+__all__: list[Any] = [
+    "reconcile_job",
+    "release_pods",
+    "ttl_remaining",
+    "job_finished",
+    "backoff_delay",
+    "remaining_backoff",
+    "finished_time",
+    "parse_indexes",
+    "format_indexes",
+    "job_pods",
+]
