@@ -3,7 +3,8 @@
 Works the same from a laptop (http://127.0.0.1:8080) and as a Kubernetes Job
 (http://inference-service:8080). Prints achieved requests per second, errors, and
 p50/p90/p99 latency; exits 0 whenever the run happened (errors are results, not failures),
-2 on bad arguments.
+2 on bad arguments. With `--fail-on-errors` a run with any failed request exits 1, so a Job
+running it records whether the service answered every request (lab 05 uses this).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=_positive(float), default=10.0, help="per-request timeout in seconds"
     )
+    parser.add_argument(
+        "--fail-on-errors",
+        action="store_true",
+        help="exit 1 if any request failed (for Jobs that prove the service kept answering)",
+    )
     args = parser.parse_args(argv)
     try:
         target = parse_target(args.url, path=args.path)
@@ -65,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
     )
     print(summary.render(), flush=True)
+    if args.fail_on_errors and summary.sent != summary.ok:
+        print(f"loadgen: {summary.sent - summary.ok} request(s) failed", flush=True)
+        return 1
     return 0
 
 

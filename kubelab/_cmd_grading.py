@@ -117,6 +117,12 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or ju
 LabsDirOpt = Annotated[
     Path | None, typer.Option("--labs-dir", help="Folder of NN-slug labs (or $KUBELAB_LABS).")
 ]
+NoWaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait", help="Grade the cluster as it is now, without waiting out checks' `within`."
+    ),
+]
 JsonOpt = Annotated[Path, typer.Option("--json", help="Where to write the JSON report.")]
 JunitOpt = Annotated[Path, typer.Option("--junit", help="Where to write the JUnit XML report.")]
 
@@ -127,6 +133,7 @@ def check(
     exercise: ExerciseArg = None,
     format: FormatOpt = "text",
     labs_dir_opt: LabsDirOpt = None,
+    no_wait: NoWaitOpt = False,
 ) -> None:
     """Grade one lab, or one exercise of it, against the lab cluster."""
     if format not in FORMATS:
@@ -135,7 +142,7 @@ def check(
     if exercise is not None:
         the_lab = the_lab.model_copy(update={"exercises": [pick_exercise(the_lab, exercise)]})
     with translated_errors(), open_client() as client:
-        report = checker.grade(client, [the_lab])
+        report = checker.grade(client, [the_lab], wait=not no_wait)
     _emit(report, format, Console(highlight=False, soft_wrap=True))
     raise typer.Exit(0 if report.passed else 1)
 

@@ -209,10 +209,14 @@ def break_(
 
 
 @app.command()
-def reset(lab: LabArg, yes: YesOpt = False, labs_dir_opt: LabsDirOpt = None) -> None:
-    """Return the lab's namespace to the lab's start (your objects are backed up first)."""
+def reset(
+    lab: LabArg, exercise: ExerciseArg = None, yes: YesOpt = False, labs_dir_opt: LabsDirOpt = None
+) -> None:
+    """Return the lab's namespace to the lab's start, or to the start of one exercise
+    (earlier exercises solved, this one's setup applied). Your objects are backed up first."""
     paths, info = _guarded()
     the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
+    target = pick_exercise(the_lab, exercise) if exercise else None
     namespace = the_lab.namespace
     if namespace in PROTECTED_NAMESPACES:
         raise UsageError(
@@ -230,12 +234,22 @@ def reset(lab: LabArg, yes: YesOpt = False, labs_dir_opt: LabsDirOpt = None) -> 
 
     saved = _backup(paths, the_lab)
     typer.echo(f"Saved what is in namespace {namespace} to {saved}")
-    _empty_namespace(paths, the_lab, saved)
+    # nodes first: a pod on a stopped node stays Terminating until its kubelet is back
     _restore_nodes(paths, info, the_lab)
+    _empty_namespace(paths, the_lab, saved)
     steps = runner(paths, info)
     steps.run(the_lab, the_lab.setup, phase="setup")
+    where = "its start"
+    if target is not None:
+        for item in the_lab.exercises:
+            if item.id == target.id:
+                break
+            steps.run(the_lab, item.setup, phase=f"setup of {item.id}")
+            steps.run(the_lab, item.solution, phase=f"solution of {item.id}")
+        steps.run(the_lab, target.setup, phase=f"setup of {target.id}")
+        where = f"the start of exercise {target.id}"
     typer.echo(
-        f"\nLab {the_lab.id} is back at its start. Your objects from before are in {saved} "
+        f"\nLab {the_lab.id} is back at {where}. Your objects from before are in {saved} "
         f"(`kubectl apply -f {saved}` brings one back)."
     )
 

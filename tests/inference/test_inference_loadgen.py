@@ -138,6 +138,14 @@ def test_cli_exits_0_and_reports_errors_when_nothing_listens() -> None:
     assert "latency n/a" in done.stdout
 
 
+def test_fail_on_errors_turns_failed_requests_into_exit_1() -> None:
+    done = _loadgen(
+        f"http://127.0.0.1:{free_port()}", "--rps", "10", "--seconds", "0.2", "--fail-on-errors"
+    )
+    assert done.returncode == 1
+    assert "request(s) failed" in done.stdout
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [
