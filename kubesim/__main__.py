@@ -5,10 +5,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 from kubesim._serve import serve, stop_server
+
+# Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
+TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
+
+
+def _env_time_scale() -> float:
+    """`--time-scale`'s default: $KUBESIM_TIME_SCALE when set, else real time."""
+    text = os.environ.get(TIME_SCALE_ENV, "").strip()
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise SystemExit(
+            f"kubesim: {TIME_SCALE_ENV}={text!r} is not a number; set it to a factor such as "
+            "10 (ten times faster) or unset it for real time"
+        ) from None
+    if value <= 0:
+        raise SystemExit(f"kubesim: {TIME_SCALE_ENV} must be above 0, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--kubeconfig", type=Path, required=True)
     run.add_argument("--port", type=int, default=0)
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--time-scale", type=float, default=1.0)
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=_env_time_scale(),
+        help=(
+            "run cluster time this many times faster than wall time (default 1.0: real "
+            f"time; from ${TIME_SCALE_ENV} when set). For tests only: kubelab never turns "
+            "it on by default, and a learner's cluster runs in real time"
+        ),
+    )
     run.add_argument(
         "--no-controllers",
         action="store_true",

@@ -59,6 +59,7 @@ __all__ = [
     "convert",
     "default",
     "duplicate_fields",
+    "quota_admission",
     "status_body",
     "status_message",
     "validate",
@@ -132,3 +133,37 @@ def apply_patch_error(gvk: GVK, obj: dict[str, Any], *, namespace: str, name: st
     if def_name is None:
         return None
     return _apply_patch_error(def_name, obj, gvk=gvk, namespace=namespace, name=name)
+
+
+def quota_admission(
+    obj: dict[str, Any], quotas: list[dict[str, Any]], *, resource: str
+) -> tuple[str | None, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The ResourceQuota plugin's verdict on creating `obj` (a `resource` such as "pods" or
+    "deployments.apps") against its namespace's `quotas` (with `status.used` counted).
+
+    Returns (reason, []) when it does not fit, the reason being the text after `... is
+    forbidden: ` (`exceeded quota: compute-quota, requested: ...`); else (None, charges):
+    each quota `obj` counts against, with the status whose `used` includes it, for the API
+    to write in the same create (so two creates cannot both take the last room)."""
+    from kubesim.controllers import quota_denial
+    from kubesim.controllers._common import quantity
+    from kubesim.controllers._quota import _matches_scopes, format_quantity, object_usage
+
+    why = quota_denial(obj, quotas, resource=resource)
+    if why:
+        return why, []
+    requested = object_usage(obj, resource)
+    charges = []
+    for quota in quotas:
+        status = quota.get("status") or {}
+        hard = status.get("hard") or {}
+        used = dict(status.get("used") or {})
+        touched = [k for k in hard if k in requested]
+        if not touched or (resource == "pods" and not _matches_scopes(quota, obj)):
+            continue
+        for k in touched:
+            total = quantity(used.get(k, "0")) + quantity(requested[k])
+            binary = str(hard[k]).strip().endswith(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))
+            used[k] = format_quantity(total, binary=binary)
+        charges.append((quota, {**status, "used": used}))
+    return None, charges

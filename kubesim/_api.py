@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,7 @@ from kubesim._status import (
     gone_expired,
     invalid,
     not_found,
+    qualified,
     resource_not_found,
 )
 from kubesim._store import Compacted, KeyExists, RevisionMismatch, Row, Store
@@ -61,10 +63,12 @@ if TYPE_CHECKING:
     from kubesim._watch import ApiWatch
 
 Obj = dict[str, Any]
+# Quotas a create counts against, each with the status.used that includes it.
+Charges = list[tuple[Obj, Obj]]
+Objs = list[Obj]
 # How many revisions of history compaction keeps (watchable window).
 HISTORY = 10_000
 
-# Apply conflicts: Status wording of apimachinery's fieldmanager conflict error.
 _APPLY_PATCH = "application/apply-patch+yaml"
 
 
@@ -106,6 +110,9 @@ class WriteOptions:
     # Objects kubesim writes itself (bootstrap) are known valid: skipping validation keeps
     # the schema load (seconds) out of start-up.
     trusted: bool = False
+    # The request body as sent (JSON), so the decoder can report repeated keys
+    # (`duplicate field "spec.replicas"`) that parsing into a dict has already lost.
+    raw: bytes | None = None
 
 
 @dataclass
@@ -333,11 +340,15 @@ class Api:
         if res.namespaced:
             self._check_namespace_open(namespace)
         now = self.clock.rfc3339()
-        obj = _admission.default(sres.gvk, body)
+        # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
+        uid = str(uuid.uuid4())
+        meta["uid"] = uid
+        obj = self._admit_create(sres, body, namespace)
         self._validate(sres, obj, old=None, options=opts)
-        obj = _meta.prepare_create(sres, obj, now=now)
+        obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
         if sres.kind == "Service":
             self._allocate_service(obj)
+        charges = self._quota_charges(res, sres, obj, namespace)
         obj = _ssa.record_update(
             None,
             obj,
@@ -355,6 +366,7 @@ class Api:
             row = self.store.create(key, obj)
         except KeyExists:
             raise already_exists(res.plural, name, group=res.group) from None
+        self._charge_quotas(charges)
         self._after_create(sres, row.obj)
         return self._out(res, row.obj)
 
@@ -387,7 +399,11 @@ class Api:
         if options.trusted:
             return
         problems = _admission.validate(
-            res.gvk, obj, old=old, field_validation=options.field_validation or "Warn"
+            res.gvk,
+            obj,
+            old=old,
+            field_validation=options.field_validation or "Warn",
+            raw=options.raw,
         )
         options.warnings.extend(problems.warnings)
         decode_error = getattr(problems, "decode_error", None)
@@ -404,6 +420,88 @@ class Api:
                     causes.append(cause)
             name = obj.get("metadata", {}).get("name", "")
             raise invalid(res.kind, name, causes, group=res.group)
+
+    # -- admission: LimitRanger and ResourceQuota -------------------------------------------
+
+    def _in_namespace(self, plural: str, namespace: str | None) -> Objs:
+        res = self.registry.lookup("", "v1", plural)
+        if res is None or not namespace:
+            return []
+        return [r.obj for r in self.store.list(self._prefix(res, namespace))[1]]
+
+    def _admit_create(self, sres: Resource, body: Obj, namespace: str | None) -> Obj:
+        """Defaults, then the LimitRanger plugin's container defaults for a Pod (mutating
+        admission runs after decoding and before validation, as in kube-apiserver)."""
+        obj = _admission.default(sres.gvk, body)
+        if sres.kind == "Pod" and namespace:
+            limitranges = self._in_namespace("limitranges", namespace)
+            if limitranges:
+                from kubesim.controllers import apply_limit_range
+
+                obj = apply_limit_range(obj, limitranges)
+        return obj
+
+    def _quota_charges(
+        self, res: Resource, sres: Resource, obj: Obj, namespace: str | None
+    ) -> Charges:
+        """The ResourceQuota plugin on a create: 403 when `obj` does not fit a quota of its
+        namespace; else each touched quota with the `status.used` that counts `obj`, to
+        write once the object is stored (so two creates cannot both take the last room)."""
+        if not res.namespaced or not namespace:
+            return []
+        quotas = self._in_namespace("resourcequotas", namespace)
+        if not quotas:
+            return []
+        resource = sres.plural if not sres.group else f"{sres.plural}.{sres.group}"
+        name = obj["metadata"]["name"]
+        quotas = [self._quota_with_usage(q, namespace) for q in quotas]
+        why, charges = _admission.quota_admission(obj, quotas, resource=resource)
+        if why:
+            raise Forbidden(
+                f'{qualified(res.plural, res.group)} "{name}" is forbidden: {why}',
+                details={"name": name, "group": res.group, "kind": res.plural},
+            )
+        return charges
+
+    def _quota_with_usage(self, quota: Obj, namespace: str) -> Obj:
+        """A quota whose controller has not yet counted (`status.used` unset) is counted
+        here, as the resourcequota controller would: kube-apiserver would answer `status
+        unknown for quota` until then, a race kubesim has no reason to show."""
+        hard = (quota.get("spec") or {}).get("hard") or {}
+        status = quota.get("status") or {}
+        if all(k in (status.get("used") or {}) for k in hard):
+            return quota
+        from kubesim.controllers import quota_status
+
+        counted: dict[str, Objs] = {}
+        for other in self.registry.resources:
+            if not other.namespaced or other.virtual or other.shared_storage:
+                continue
+            if not other.storage_version:
+                continue
+            key = other.plural if not other.group else f"{other.plural}.{other.group}"
+            counted[key] = [r.obj for r in self.store.list(self._prefix(other, namespace))[1]]
+        return {**quota, "status": quota_status(quota, counted)}
+
+    def _charge_quotas(self, charges: Charges) -> None:
+        if not charges:
+            return
+        res = self.resource("", "v1", "resourcequotas")
+        for quota, status in charges:
+            meta = quota["metadata"]
+            body = {**copy.deepcopy(quota), "status": status}
+            body["metadata"].pop("resourceVersion", None)
+            try:
+                self.update(
+                    res,
+                    meta["namespace"],
+                    meta["name"],
+                    body,
+                    subresource="status",
+                    options=WriteOptions(field_manager="kube-apiserver", trusted=True),
+                )
+            except ApiError:  # the quota went away meanwhile: nothing left to charge
+                continue
 
     def _check_namespace_open(self, namespace: str | None) -> None:
         ns = self.store.get(f"/core/namespaces/{namespace}")
@@ -543,7 +641,14 @@ class Api:
         now = self.clock.rfc3339()
         body.setdefault("metadata", {})
         obj = _admission.default(sres.gvk, body)
-        obj = _meta.prepare_update(sres, old, obj, subresource=subresource)
+        if sres.kind == "Namespace":
+            # The `kubernetes` finalizer is the create strategy's (PrepareForCreate), not a
+            # default: an update or finalize that removes it must not get it back.
+            _keep_requested_finalizers(body, obj)
+        # namespaces/{name}/finalize: the finalize strategy keeps the stored status and
+        # takes the rest from the request, as the main update of a Namespace does here.
+        strategy = "" if subresource == "finalize" else subresource
+        obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
         self._validate(sres, obj, old=old, options=opts)
         if not applied:
             obj = _ssa.record_update(
@@ -571,6 +676,8 @@ class Api:
                 or not self.hooks.kubelet_running
                 or not obj.get("spec", {}).get("nodeName")
             )
+            # ShouldDeleteNamespaceDuringUpdate: a namespace also waits for spec.finalizers
+            and not (sres.kind == "Namespace" and obj.get("spec", {}).get("finalizers"))
         ):
             final = self.store.delete(row.key, expected_rev=row.rev, final=obj)
             return self._out(res, final.obj)
@@ -664,7 +771,7 @@ class Api:
                 live, applied, manager=opts.field_manager, force=force, gvk=res.gvk, now=now
             )
         except _ssa.ApplyConflict as exc:
-            raise _apply_conflict(exc.conflicts, res) from exc
+            raise Conflict(exc.message(), details={"causes": exc.causes()}) from exc
         merged = self._to_storage(res, merged)
         merged.setdefault("metadata", {})["name"] = name
         if row is None:
@@ -684,19 +791,112 @@ class Api:
             self._check_namespace_open(namespace)
         now = self.clock.rfc3339()
         managed = obj.get("metadata", {}).get("managedFields")
-        obj = _admission.default(sres.gvk, obj)
+        uid = str(uuid.uuid4())
+        obj.setdefault("metadata", {})["uid"] = uid
+        obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
-        obj = _meta.prepare_create(sres, obj, now=now)
+        obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
         if managed is not None:
             obj["metadata"]["managedFields"] = managed
         if sres.kind == "Service":
             self._allocate_service(obj)
+        charges = self._quota_charges(res, sres, obj, namespace)
         key = self._key(res, namespace, obj["metadata"]["name"])
         if opts.dry_run:
             return self._out(res, obj)
         row = self.store.create(key, obj)
+        self._charge_quotas(charges)
         self._after_create(sres, row.obj)
         return self._out(res, row.obj)
+
+    # -- writes: pods/binding --------------------------------------------------------------
+
+    def bind(self, namespace: str, pod_name: str, binding: Obj, *, dry_run: bool = False) -> Obj:
+        """POST pods/{name}/binding: what the scheduler writes (BindingREST in
+        pkg/registry/core/pod/storage). Sets spec.nodeName only when unset, merges the
+        Binding's annotations, sets PodScheduled=True; 409 on `pods/binding` otherwise.
+        The Binding's metadata.uid / resourceVersion, when given, are preconditions."""
+        pods = self.resource("", "v1", "pods")
+        if not isinstance(binding, dict):
+            raise BadRequest("the object provided is unrecognized (must be of type Binding)")
+        bmeta = binding.get("metadata") or {}
+        if bmeta.get("name") and bmeta["name"] != pod_name:
+            raise BadRequest("the name of the object does not match the name on the URL")
+        target = binding.get("target") or {}
+        if target.get("kind") not in (None, "", "Node"):
+            raise invalid(
+                "Binding",
+                pod_name,
+                [
+                    {
+                        "reason": "FieldValueNotSupported",
+                        "message": f'Unsupported value: "{target["kind"]}": supported '
+                        'values: "Node", ""',
+                        "field": "target.kind",
+                    }
+                ],
+            )
+        node = target.get("name")
+        if not node:
+            raise invalid(
+                "Binding",
+                pod_name,
+                [
+                    {
+                        "reason": "FieldValueRequired",
+                        "message": "Required value",
+                        "field": "target.name",
+                    }
+                ],
+            )
+        row = self.get_row(pods, namespace, pod_name)
+        pod = copy.deepcopy(row.obj)
+        meta, spec = pod["metadata"], pod.setdefault("spec", {})
+
+        def refuse(why: str) -> ApiError:
+            return conflict("pods/binding", pod_name, why)
+
+        if bmeta.get("uid") and bmeta["uid"] != meta.get("uid"):
+            raise refuse(
+                f"Precondition failed: UID in precondition: {bmeta['uid']}, "
+                f"UID in object meta: {meta.get('uid')}"
+            )
+        if bmeta.get("resourceVersion") and bmeta["resourceVersion"] != str(row.rev):
+            raise refuse(MODIFIED)
+        if meta.get("deletionTimestamp"):
+            raise refuse(f"pod {pod_name} is being deleted, cannot be assigned to a host")
+        if spec.get("nodeName"):
+            raise refuse(f'pod {pod_name} is already assigned to node "{spec["nodeName"]}"')
+        if spec.get("schedulingGates"):
+            raise refuse(f"pod {pod_name} has non-empty .spec.schedulingGates")
+        spec["nodeName"] = node
+        if bmeta.get("annotations"):
+            meta.setdefault("annotations", {}).update(bmeta["annotations"])
+        status = pod.setdefault("status", {})
+        conditions = status.setdefault("conditions", [])
+        scheduled = {
+            "type": "PodScheduled",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": self.clock.rfc3339(),
+        }
+        for i, cond in enumerate(conditions):
+            if cond.get("type") == "PodScheduled":
+                if cond.get("status") == "True":
+                    scheduled["lastTransitionTime"] = cond.get("lastTransitionTime")
+                conditions[i] = {**cond, **scheduled}
+                break
+        else:
+            conditions.append(scheduled)
+        if dry_run:
+            return self._out(pods, pod)
+        # The binding REST writes storage directly (GuaranteedUpdate), past the field
+        # manager: a bound pod's managedFields name no scheduler.
+        try:
+            new = self.store.update(row.key, pod, expected_rev=row.rev)
+        except RevisionMismatch:
+            raise refuse(MODIFIED) from None
+        return self._out(pods, new.obj)
 
     # -- writes: delete --------------------------------------------------------------------
 
@@ -725,6 +925,16 @@ class Api:
             if wanted not in finalizers:
                 finalizers.append(wanted)
         grace = self._grace_period(obj, opts)
+        if res.kind == "Namespace" and meta.get("deletionTimestamp"):
+            if obj.get("spec", {}).get("finalizers"):
+                raise conflict(
+                    res.plural,
+                    name,
+                    "The system is ensuring all content is removed from this namespace.  "
+                    "Upon completion, this namespace will automatically be purged by the "
+                    "system.",
+                )
+            return self._out(res, obj)  # waits only for metadata.finalizers now
         if finalizers or grace > 0 or res.kind == "Namespace":
             if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
                 return self._out(res, obj)  # already terminating: deleting again changes nothing
@@ -738,6 +948,10 @@ class Api:
                 return self._out(res, marked)
             new = self.store.update(row.key, marked, expected_rev=row.rev)
             if res.kind == "Namespace":
+                if self.hooks.garbage_collector_running and new.obj.get("spec", {}).get(
+                    "finalizers"
+                ):
+                    return self._out(res, new.obj)  # the namespace controller takes it on
                 return self._finish_namespace(res, new)
             return self._out(res, new.obj)
         if opts.dry_run:
@@ -756,10 +970,10 @@ class Api:
         return int(obj.get("spec", {}).get("terminationGracePeriodSeconds", 30))
 
     def _finish_namespace(self, res: Resource, row: Row) -> Obj:
-        """Namespace deletion: remove everything in it, then the namespace itself.
-
-        Stands in for the namespace controller until part 2 provides it; it runs at once.
-        """
+        """Namespace deletion without a controller manager (`--no-controllers`): remove
+        everything in it, then the namespace itself, at once. With one running, `delete`
+        only marks the namespace Terminating; the namespace controller empties it and
+        finalizes it (`namespaces/{name}/finalize`), and that write removes it."""
         ns = row.obj["metadata"]["name"]
         for other in self.registry.resources:
             if not other.namespaced or other.virtual or other.shared_storage:
@@ -848,6 +1062,18 @@ class Api:
         return self.store.compact(keep=keep)
 
 
+def _keep_requested_finalizers(body: Obj, obj: Obj) -> None:
+    if "spec" not in body:
+        obj.pop("spec", None)  # prepare_update keeps the stored spec
+        return
+    wanted = (body.get("spec") or {}).get("finalizers")
+    spec = obj.setdefault("spec", {})
+    if wanted:
+        spec["finalizers"] = list(wanted)
+    else:
+        spec.pop("finalizers", None)
+
+
 def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
@@ -873,30 +1099,3 @@ def _parse_apply_body(patch: Any) -> Obj:
     if not isinstance(data, dict):
         raise BadRequest("error decoding YAML: the body of an apply patch must be an object")
     return data
-
-
-def _apply_conflict(conflicts: list[tuple[str, str]], res: Resource) -> ApiError:
-    """`Apply failed with 1 conflict: conflict with "mgr" using apps/v1: .spec.replicas`."""
-    n = len(conflicts)
-    by_manager: dict[str, list[str]] = {}
-    for manager, path in conflicts:
-        by_manager.setdefault(manager, []).append(path)
-    if n == 1:
-        manager, path = conflicts[0]
-        text = f'Apply failed with 1 conflict: conflict with "{manager}" using {res.api_version}: {path}'
-    else:
-        parts = []
-        for manager, paths in by_manager.items():
-            head = "conflict" if len(paths) == 1 else "conflicts"
-            lines = "\n".join(f"- {p}" for p in paths)
-            parts.append(f'{head} with "{manager}" using {res.api_version}:\n{lines}')
-        text = f"Apply failed with {n} conflicts: " + "\n".join(parts)
-    causes = [
-        {
-            "reason": "FieldManagerConflict",
-            "message": f'conflict with "{manager}" using {res.api_version}',
-            "field": path,
-        }
-        for manager, path in conflicts
-    ]
-    return Conflict(text, details={"causes": causes})

@@ -105,12 +105,7 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
     new["kind"] = res.kind
     new["apiVersion"] = res.api_version
     if subresource == "status":
-        merged = copy.deepcopy(old)
-        merged["status"] = new.get("status", {})
-        merged["metadata"] = copy.deepcopy(old["metadata"])
-        if "managedFields" in new.get("metadata", {}):
-            merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]
-        return merged
+        return _prepare_status_update(res, old, new)
     meta = new.setdefault("metadata", {})
     old_meta = old.get("metadata", {})
     for field in _SYSTEM_FIELDS:
@@ -136,6 +131,45 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
             generation += 1
         meta["generation"] = generation
     return new
+
+
+def _prepare_status_update(res: Resource, old: Obj, new: Obj) -> Obj:
+    """A write through `.../status`: the request's status and metadata, the stored rest.
+
+    The status strategies of the built-in kinds (pkg/registry/*/strategy.go) reset only
+    the spec (`newX.Spec = oldX.Spec`), so labels, annotations and finalizers come from
+    the request: the deployment controller writes its revision annotation with the
+    status. Some reset a little more (`_STATUS_KEEPS`). Metadata the server owns (uid,
+    creation and deletion stamps, generation) stays as stored, as the generic
+    `rest.BeforeUpdate` keeps it.
+    """
+    merged = copy.deepcopy(old)
+    merged["status"] = copy.deepcopy(new.get("status", {}))
+    meta = copy.deepcopy(new.get("metadata") or {})
+    old_meta = old.get("metadata", {})
+    for field in (*_SYSTEM_FIELDS, "generation", "name", "namespace"):
+        if field in old_meta:
+            meta[field] = copy.deepcopy(old_meta[field])
+        else:
+            meta.pop(field, None)
+    for field in _STATUS_KEEPS.get(res.kind, ()):
+        if field in old_meta:
+            meta[field] = copy.deepcopy(old_meta[field])
+        else:
+            meta.pop(field, None)
+    if "managedFields" not in meta and "managedFields" in old_meta:
+        meta["managedFields"] = copy.deepcopy(old_meta["managedFields"])
+    merged["metadata"] = meta
+    return merged
+
+
+# Metadata a kind's status strategy also resets to the stored value: Deployment
+# (`newDeployment.Labels = oldDeployment.Labels`), Pod and Job (`OwnerReferences`).
+_STATUS_KEEPS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("labels",),
+    "Pod": ("ownerReferences",),
+    "Job": ("ownerReferences",),
+}
 
 
 def qos_class(pod: Obj) -> str:

@@ -28,13 +28,14 @@ from kubesim._registry import Resource
 from kubesim._schema import KUBERNETES_VERSION
 from kubesim._status import (
     ApiError,
-    BadRequest,
     InternalError,
     Invalid,
     MethodNotSupported,
     NotFound,
     RequestEntityTooLarge,
+    ServiceUnavailable,
     Unauthorized,
+    not_found,
     resource_not_found,
     status_body,
     success_body,
@@ -45,6 +46,9 @@ log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
 
 WATCH_DEFAULT_TIMEOUT = 1800.0
+# kubesim's own admin API (not Kubernetes): node faults for `kubelab break`, and the status
+# `kubelab status` shows. Same bearer token as the Kubernetes API.
+_ADMIN_PREFIX = "/kubesim/v1/"
 _HEALTH = {"/healthz", "/readyz", "/livez", "/healthz/", "/readyz/", "/livez/"}
 
 
@@ -146,6 +150,8 @@ class Server:
             return _json(version_info())
         if path.startswith("/openapi/"):
             return self._openapi(path)
+        if path.startswith(_ADMIN_PREFIX):
+            return await self._admin(request, path[len(_ADMIN_PREFIX) :])
         parts = [p for p in path.split("/") if p]
         if not parts or parts[0] not in ("api", "apis"):
             raise resource_not_found()
@@ -181,6 +187,35 @@ class Server:
             return _json(listing)
         target = self._target(group, version, rest, path)
         return await self._resource(request, target)
+
+    # -- kubesim admin ----------------------------------------------------------------------
+
+    async def _admin(self, request: web.Request, rest: str) -> web.Response:
+        """`GET status`; `POST nodes/{name}/stop|start` (the node-failure fault)."""
+        parts = [p for p in rest.split("/") if p]
+        cluster = getattr(self.api, "cluster", None)
+        if parts == ["status"]:
+            if request.method != "GET":
+                raise MethodNotSupported("only GET is supported on /kubesim/v1/status")
+            return _json(admin_status(self.api, cluster))
+        if len(parts) != 3 or parts[0] != "nodes" or parts[2] not in ("stop", "start"):
+            raise resource_not_found()
+        if request.method != "POST":
+            raise MethodNotSupported(f"only POST is supported on /kubesim/v1/nodes/*/{parts[2]}")
+        name, action = parts[1], parts[2]
+        if cluster is None:
+            raise ServiceUnavailable(
+                f"kubesim runs without its cluster (--no-controllers), so there is no kubelet "
+                f"on node {name} to {action}. Restart kubesim without --no-controllers to use "
+                "node faults."
+            )
+        if name not in cluster.kubelets:
+            raise not_found("nodes", name)
+        if action == "stop":
+            await cluster.stop_node(name)
+        else:
+            cluster.start_node(name)
+        return _json({"node": name, "kubelet": _kubelet_state(cluster, name)})
 
     def _openapi(self, path: str) -> web.Response:
         if path.rstrip("/") == "/openapi/v3":
@@ -262,6 +297,20 @@ class Server:
             field_validation=_http.field_validation(q.get("fieldValidation")),
             dry_run=_http.dry_run(q.getall("dryRun", [])),
         )
+
+    def _decode_write(
+        self, data: bytes, request: web.Request, kind: str, opts: WriteOptions
+    ) -> Any:
+        """A create/update body; a JSON one is also kept raw in `opts` so that repeated keys
+        can be reported (`duplicate field "spec.replicas"`) as kube-apiserver does."""
+        content_type = request.headers.get("Content-Type")
+        body = _http.decode_object(data, content_type, kind=kind)
+        if (
+            _http.media_type(content_type) in (None, "", "application/json")
+            or data.lstrip()[:1] == b"{"
+        ):
+            opts.raw = data
+        return body
 
     async def _body_or_empty_if_protobuf(self, request: web.Request, *, kind: str) -> Any:
         """Bodies whose content kubesim does not need (access reviews: the lab user may do
@@ -353,9 +402,7 @@ class Server:
             return _json(listing.body())
         if method == "POST":
             opts = self._write_options(request)
-            body = _http.decode_object(
-                await self._body(request), request.headers.get("Content-Type"), kind=t.res.kind
-            )
+            body = self._decode_write(await self._body(request), request, t.res.kind, opts)
             obj = self.api.create(t.res, t.namespace, body, options=opts)
             return self._respond(request, t.res, obj, status=201, warnings=opts.warnings)
         if method == "DELETE":
@@ -404,11 +451,8 @@ class Server:
                 return self._respond(request, t.res, api.get(t.res, t.namespace, t.name))
         elif method == "PUT":
             opts = self._write_options(request)
-            body = _http.decode_object(
-                await self._body(request), request.headers.get("Content-Type"), kind=t.res.kind
-            )
-            sub = "" if t.sub == "finalize" else t.sub
-            obj = api.update(t.res, t.namespace, t.name, body, subresource=sub, options=opts)
+            body = self._decode_write(await self._body(request), request, t.res.kind, opts)
+            obj = api.update(t.res, t.namespace, t.name, body, subresource=t.sub, options=opts)
             return self._respond(request, t.res, obj, warnings=opts.warnings)
         elif method == "PATCH":
             opts = self._write_options(request)
@@ -470,25 +514,16 @@ class Server:
         raise MethodNotSupported("the server does not allow this method on the requested resource")
 
     async def _binding(self, request: web.Request, t: Target) -> web.Response:
-        assert t.name is not None
+        assert t.name is not None and t.namespace is not None
+        if request.method != "POST":
+            raise MethodNotSupported(
+                "the server does not allow this method on the requested resource"
+            )
         body = _http.decode_object(
             await self._body(request), request.headers.get("Content-Type"), kind="Binding"
         )
-        node = ((body or {}).get("target") or {}).get("name")
-        if not node:
-            raise BadRequest("a Binding needs target.name (the node)")
-        pod = self.api.get(t.res, t.namespace, t.name)
-        if pod.get("spec", {}).get("nodeName"):
-            from kubesim._status import conflict
-
-            raise conflict(
-                "pods",
-                t.name,
-                f'pod {t.name} is already assigned to node "{pod["spec"]["nodeName"]}"',
-            )
-        pod["spec"]["nodeName"] = node
-        self.api.update(
-            t.res, t.namespace, t.name, pod, options=WriteOptions(field_manager="kube-scheduler")
+        self.api.bind(
+            t.namespace, t.name, body, dry_run=_http.dry_run(request.query.getall("dryRun", []))
         )
         return _json(success_body(code=201), status=201)
 
@@ -593,6 +628,26 @@ class Server:
             watch.close()
             self.watches.discard(watch)
         return response
+
+
+def _kubelet_state(cluster: Any, name: str) -> str:
+    return "running" if cluster.node_running(name) else "stopped"
+
+
+def admin_status(api: Api, cluster: Any) -> Obj:
+    """What `kubelab status` shows of kubesim: that it is a simulator, its time scale,
+    whether memory limits are kernel cgroup limits or measured RSS, and each node's
+    kubelet."""
+    runtime = getattr(cluster, "runtime", None)
+    return {
+        "kubesim": True,
+        "kubernetesVersion": f"v{KUBERNETES_VERSION}",
+        "timeScale": api.clock.scale,
+        "cgroups": bool(getattr(runtime, "cgroups", False)),
+        "nodes": {
+            name: _kubelet_state(cluster, name) for name in sorted(getattr(cluster, "kubelets", {}))
+        },
+    }
 
 
 def status_response(code: int, reason: str, message: str) -> web.Response:
