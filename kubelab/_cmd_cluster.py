@@ -148,6 +148,7 @@ class StatusReport:
     server_version: str
     kubectl_version: str
     nodes: tuple[NodeRow, ...]
+    limits: str = ""
 
     @property
     def backend_text(self) -> str:
@@ -165,6 +166,7 @@ class StatusReport:
             ("server", self.server),
             ("Kubernetes", self.server_version),
             ("kubectl", self.kubectl_version),
+            *((("limits", self.limits),) if self.limits else ()),
         ):
             about.add_row(key, value)
         nodes = Table(title="nodes", title_justify="left")
@@ -202,6 +204,29 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
     return str(getattr(version, "git_version", "") or ""), nodes
 
 
+def simulator_limits(info: LabKubeconfig) -> str:
+    """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
+    from kubernetes import client, config
+
+    try:
+        configuration = client.Configuration()
+        config.load_kube_config(
+            config_file=str(info.path), client_configuration=configuration, persist_config=False
+        )
+        with client.ApiClient(configuration) as api:
+            raw: Any = api.call_api(
+                "/kubesim/v1/status", "GET", auth_settings=["BearerToken"],
+                _preload_content=False, _request_timeout=5,
+            )
+            body = raw.read() if hasattr(raw, "read") else raw.data
+            facts = json.loads(body)
+    except Exception:  # an older kubesim without the endpoint: say nothing rather than guess
+        return ""
+    if facts.get("cgroups"):
+        return "kernel cgroup v1 limits (memory over the limit is OOM-killed by the kernel)"
+    return "measured: no writable cgroups here, so the kubelet polls memory and kills over-limit containers itself"
+
+
 def kubectl_version() -> str:
     out = _procs.run([_procs.kubectl_binary(), "version", "--client", "-o", "json"], timeout=30)
     try:
@@ -223,6 +248,7 @@ def status() -> None:
         server_version=server_version,
         kubectl_version=kubectl_version(),
         nodes=tuple(node_row(n) for n in nodes),
+        limits=simulator_limits(info) if "kubesim" in server_version else "",
     )
     _console().print(report)
 
