@@ -174,24 +174,9 @@ _STATUS_KEEPS: dict[str, tuple[str, ...]] = {
 
 def qos_class(pod: Obj) -> str:
     """Pod QoS as the kubelet and API compute it (Guaranteed / Burstable / BestEffort)."""
-    containers = list(pod.get("spec", {}).get("containers") or []) + list(
-        pod.get("spec", {}).get("initContainers") or []
-    )
-    any_set = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        requests, limits = res.get("requests") or {}, res.get("limits") or {}
-        if requests or limits:
-            any_set = True
-        for name in ("cpu", "memory"):
-            limit = limits.get(name)
-            request = requests.get(name, limit)
-            if limit is None or str(request) != str(limit):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+    from kubesim._defaults_pod import pod_qos_class
+
+    return pod_qos_class(pod.get("spec") or {})
 
 
 def mark_deleting(obj: Obj, *, now: str, grace: int) -> Obj:

@@ -126,15 +126,27 @@ class Cluster:
     async def _heartbeat(self, name: str) -> None:
         """Renew the node's Lease every 10 s and post status when it changed or every 5 min."""
         last_report = 0.0
+        was_unschedulable: bool | None = None
         while True:
             with contextlib.suppress(ApiError):
                 self._renew_lease(name)
                 now = self.api.clock.timestamp()
                 node = self.api.get(self._nodes_res, None, name)
+                unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+                if was_unschedulable is not None and unschedulable != was_unschedulable:
+                    self._schedulable_event(node, unschedulable)
+                was_unschedulable = unschedulable
                 if _nodes.needs_status_update(node) or now - last_report >= STATUS_REPORT_SECONDS:
                     self._post_status(node)
                     last_report = now
             await asyncio.sleep(self.api.clock.wall_seconds(_nodes.HEARTBEAT_SECONDS))
+
+    def _schedulable_event(self, node: Obj, unschedulable: bool) -> None:
+        """The kubelet reports a cordon or uncordon of its node as an event, as on kind."""
+        name = node["metadata"]["name"]
+        reason = "NodeNotSchedulable" if unschedulable else "NodeSchedulable"
+        recorder = self.kubelets[name].recorder
+        recorder.record(node, "Normal", reason, f"Node {name} status is now: {reason}")
 
     def _renew_lease(self, name: str) -> None:
         node = self.api.get(self._nodes_res, None, name)

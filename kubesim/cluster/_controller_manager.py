@@ -129,7 +129,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("discovery.k8s.io", "endpointslices"),
 )
 NODE_MONITOR_PERIOD = 5.0  # --node-monitor-period
-NODE_GRACE = 40.0  # --node-monitor-grace-period
+NODE_GRACE = 50.0  # --node-monitor-grace-period (50 s since Kubernetes 1.32)
 NODE_STARTUP_GRACE = 60.0  # nodeStartupGracePeriod: a node that never reported yet
 HPA_SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
 DISRUPTED_POD_TIMEOUT = 120.0  # disruption controller's DeletionTimeout

@@ -99,7 +99,7 @@ def node_status(spec: NodeSpec, *, previous: Obj | None, now: str) -> Obj:
             "type": kind,
             "status": status,
             "lastHeartbeatTime": now,
-            "lastTransitionTime": now if moved else before["lastTransitionTime"],
+            "lastTransitionTime": now if moved or before is None else before["lastTransitionTime"],
             "reason": reason,
             "message": message,
         }

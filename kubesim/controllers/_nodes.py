@@ -26,7 +26,7 @@ class NodeHealth:
     remove_taints: list[Obj] = field(default_factory=list)
 
 
-def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 40.0) -> NodeHealth:
+def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 50.0) -> NodeHealth:
     conds = [dict(c) for c in (node.get("status") or {}).get("conditions") or []]
     renew = parse_time(((lease or {}).get("spec") or {}).get("renewTime"))
     ready = next((c for c in conds if c["type"] == "Ready"), None)

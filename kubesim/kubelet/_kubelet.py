@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubesim._meta import qos_class
 from kubesim._status import ApiError, Conflict, NotFound
 from kubesim.cluster._recorder import EventRecorder
 from kubesim.kubelet import _env, _podstate, _probes
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._podstate import ContainerRecord
+from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
 
@@ -219,8 +221,10 @@ class PodWorker:
             self._container_tasks = [
                 asyncio.create_task(self._container_loop(spec)) for spec in containers
             ]
-            waiter = asyncio.gather(*self._container_tasks, return_exceptions=True)
-            terminating = asyncio.create_task(self.terminating.wait())
+            waiter: asyncio.Future[Any] = asyncio.gather(
+                *self._container_tasks, return_exceptions=True
+            )
+            terminating: asyncio.Future[Any] = asyncio.create_task(self.terminating.wait())
             await asyncio.wait({waiter, terminating}, return_when=asyncio.FIRST_COMPLETED)
             if self.terminating.is_set():
                 await self._terminate()
@@ -418,7 +422,10 @@ class PodWorker:
                     cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
                 ),
                 network=Network(
-                    self.pod_ip, self.kubelet.network.hosts_file, search_path(self.namespace)
+                    self.pod_ip,
+                    self.kubelet.network.hosts_file,
+                    search_path(self.namespace),
+                    net_id=self.kubelet.network.net_id,
                 ),
             )
         except OSError as exc:
@@ -502,7 +509,7 @@ class PodWorker:
             value = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
         return float(value)
 
-    async def _probe_once(self, probe: Obj, spec: Obj, running: Running) -> _probes.ProbeResult:
+    async def _probe_once(self, probe: Obj, spec: Obj, running: Running) -> ProbeResult:
         timeout = self.api.clock.wall_seconds(float(probe.get("timeoutSeconds", 1)))
         ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
         if "httpGet" in probe:
@@ -521,7 +528,7 @@ class PodWorker:
                 {"PATH": "/usr/bin:/bin"},
                 timeout,
             )
-        return _probes.ProbeResult(True)
+        return ProbeResult(True)
 
     async def _probe_until(
         self, probe: Obj, spec: Obj, running: Running, kind: str, *, want_success: bool
@@ -638,6 +645,6 @@ class PodWorker:
             "podIPs": [{"ip": self.pod_ip}],
             "startTime": old.get("startTime") or now,
             "containerStatuses": [r.status() for r in records],
-            "qosClass": old.get("qosClass") or _podstate.qos_class(current),
+            "qosClass": old.get("qosClass") or qos_class(current),
         }
         return status

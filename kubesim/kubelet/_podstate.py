@@ -136,7 +136,7 @@ def conditions(
         previous = old.get(kind)
         out: dict[str, Any] = {"type": kind, "status": status, "lastProbeTime": None}
         keep = previous is not None and previous.get("status") == status
-        out["lastTransitionTime"] = previous["lastTransitionTime"] if keep else now
+        out["lastTransitionTime"] = previous["lastTransitionTime"] if previous and keep else now
         if not ok and why:
             out["reason"] = why
             out["message"] = message
@@ -157,21 +157,3 @@ def conditions(
             item["reason"] = "PodCompleted"
             item.pop("message", None)
     return result
-
-
-def qos_class(pod: dict[str, Any]) -> str:
-    """Guaranteed, Burstable or BestEffort, as the API server computes it."""
-    containers = pod["spec"].get("containers", [])
-    any_set = False
-    guaranteed = True
-    for container in containers:
-        res = container.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        if req or lim:
-            any_set = True
-        for name in ("cpu", "memory"):
-            if name not in lim or (name in req and str(req[name]) != str(lim[name])):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"

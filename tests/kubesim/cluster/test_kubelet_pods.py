@@ -237,3 +237,45 @@ async def _until_ns(
             return pod
         await asyncio.sleep(0.1)
     raise AssertionError(f"pod {ns}/{name} never got there; status: {pod.get('status')}")
+
+
+async def test_cordon_and_uncordon_are_reported_as_node_events(cluster):
+    api, _ = cluster
+    nodes = api.resource("", "v1", "nodes")
+    events = api.resource("", "v1", "events")
+    node = api.get(nodes, None, "kubelab-worker")
+    await asyncio.sleep(0.2)
+    api.patch(
+        nodes,
+        None,
+        "kubelab-worker",
+        {"spec": {"unschedulable": True}},
+        content_type="application/merge-patch+json",
+    )
+
+    def reasons() -> list[str]:
+        return [
+            e["reason"]
+            for e in api.list(events, "default").objects()
+            if e["involvedObject"].get("kind") == "Node"
+            and e["involvedObject"]["name"] == "kubelab-worker"
+        ]
+
+    for _ in range(60):
+        if "NodeNotSchedulable" in reasons():
+            break
+        await asyncio.sleep(0.1)
+    assert "NodeNotSchedulable" in reasons()
+    assert node["metadata"]["name"] == "kubelab-worker"
+    api.patch(
+        nodes,
+        None,
+        "kubelab-worker",
+        {"spec": {"unschedulable": None}},
+        content_type="application/merge-patch+json",
+    )
+    for _ in range(60):
+        if "NodeSchedulable" in reasons():
+            break
+        await asyncio.sleep(0.1)
+    assert "NodeSchedulable" in reasons()

@@ -99,7 +99,9 @@ def node(renew, taints=()):
 
 
 def test_silent_node_goes_unknown_and_gets_unreachable_taints():
-    n, lease = node(T0 - timedelta(seconds=41))
+    # the node-monitor grace period is 50 s since Kubernetes 1.32
+    assert node_health(*node(T0 - timedelta(seconds=45)), now=T0).add_taints == []
+    n, lease = node(T0 - timedelta(seconds=51))
     health = node_health(n, lease, now=T0)
     ready = health.conditions[0]
     assert (ready["status"], ready["reason"], ready["message"]) == (

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kubesim._meta import qos_class
 from kubesim.kubelet._podstate import (
     ContainerRecord,
     conditions,
     crashloop_message,
     phase,
-    qos_class,
     restart_delay,
     should_restart,
 )

@@ -1,0 +1,101 @@
+"""Fixtures for the course scenarios: one served kubesim with its controllers for the session.
+
+The cluster runs `KUBELAB_SCENARIO_SCALE` times faster than real time (default 10, what CI
+runs; `KUBELAB_SCENARIO_SCALE=1` runs the same scenarios at real speed by hand). The scale
+reaches `python -m kubesim serve` as `KUBESIM_TIME_SCALE`, the environment default of its
+`--time-scale`, so the launcher stays the one in `tests/kubesim/kubesim_process.py`.
+Each test gets `lab`, a `Lab` bound to the namespace `lab`, emptied after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kubesim"))
+
+from kubesim_process import Cluster, start_kubesim, stop_kubesim  # noqa: E402
+from scenario_kubectl import WORKERS, Lab  # noqa: E402
+
+SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
+CLEANUP_KINDS = "deployments,replicasets,pods,services,hpa,pdb,jobs,resourcequotas,limitranges"
+
+
+def _measured_scale(cluster: Cluster) -> float:
+    """Cluster seconds per wall second, from two ConfigMaps' creationTimestamps 1.5 s apart."""
+    from kubesim._clock import parse_time
+
+    stamps = []
+    for name in ("clock-a", "clock-b"):
+        cluster.kubectl("-n", "default", "create", "configmap", name)
+        out = cluster.kubectl(
+            "-n",
+            "default",
+            "get",
+            "configmap",
+            name,
+            "-o",
+            "jsonpath={.metadata.creationTimestamp}",
+        ).stdout
+        stamps.append((time.monotonic(), parse_time(out).timestamp()))
+        if name == "clock-a":
+            time.sleep(1.5)
+    cluster.kubectl("-n", "default", "delete", "configmap", "clock-a", "clock-b")
+    (wall_a, at_a), (wall_b, at_b) = stamps
+    return (at_b - at_a) / (wall_b - wall_a)
+
+
+@pytest.fixture(scope="session")
+def scenario_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    previous = os.environ.get("KUBESIM_TIME_SCALE")
+    os.environ["KUBESIM_TIME_SCALE"] = str(SCALE)
+    try:
+        cluster = start_kubesim(tmp_path_factory.mktemp("scenarios"), controllers=True)
+    finally:
+        if previous is None:
+            os.environ.pop("KUBESIM_TIME_SCALE", None)
+        else:
+            os.environ["KUBESIM_TIME_SCALE"] = previous
+    try:
+        measured = _measured_scale(cluster)
+        if SCALE > 1 and measured < SCALE / 2:
+            pytest.fail(
+                f"kubesim runs at {measured:.1f}x, not the {SCALE:g}x asked through "
+                "KUBESIM_TIME_SCALE: `python -m kubesim serve` must take its --time-scale "
+                "default from that variable (kubesim/__main__.py).",
+                pytrace=False,
+            )
+        cluster.kubectl("create", "namespace", "lab")
+        lab = Lab(cluster, SCALE)
+        lab.wait_for(
+            lambda: all(r["STATUS"] == "Ready" for r in lab.table("nodes")),
+            timeout=60,
+            what="the three nodes to be Ready",
+        )
+        yield cluster
+    finally:
+        stop_kubesim(cluster)
+
+
+@pytest.fixture
+def lab(scenario_cluster: Cluster) -> Iterator[Lab]:
+    lab = Lab(scenario_cluster, SCALE)
+    yield lab
+    _reset(lab)
+
+
+def _reset(lab: Lab) -> None:
+    """Leave the lab namespace empty and every node schedulable for the next scenario."""
+    for node in WORKERS:
+        lab.cluster.kubectl("uncordon", node, check=False)
+    lab.kubectl("delete", CLEANUP_KINDS, "--all", "--wait=false", check=False)
+    lab.wait_for(
+        lambda: not lab.get_json("pods")["items"],
+        timeout=lab.wall(60, slack=60),
+        what="the lab namespace to have no pods left",
+    )
