@@ -30,7 +30,7 @@ def _run(*cmd: str | Path) -> None:
 
 def ensure_venv(extra: str) -> None:
     """Create the venv and install kubelab into it, skipping work already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must run on older Pythons to say so
         sys.exit("kubelab needs Python 3.11 or newer; this is " + sys.version.split()[0] + ".")
     if not (BIN / "python").exists():
         print(f"creating virtual environment in {VENV}", flush=True)
