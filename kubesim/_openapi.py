@@ -18,7 +18,7 @@ extensions kept so `kubectl explain` and merge-key lookups work.
 Patch request bodies: kubectl builds client-side-apply patches from the OpenAPI schema
 only when the patch operation declares `application/strategic-merge-patch+json`; without
 it kubectl warns "OpenAPI V3 path does not support strategic merge patch" and falls back
-to its compiled-in types (see /work/shared/kubectl-wire-notes.md). A real apiserver
+to its compiled-in types (see the project notes on what kubectl asks a server for). A real apiserver
 declares it, and our schemas carry the real merge keys and strategies, so we declare it
 too (`DECLARE_STRATEGIC_MERGE_PATCH`). Checked with kubectl 1.37.1 against kubesim, both
 settings: adding a port, removing a container and a port, editing env and Service ports
