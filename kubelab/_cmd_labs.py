@@ -306,18 +306,28 @@ def _restore_nodes(paths: LabPaths, info: LabKubeconfig, lab: checker.Lab) -> No
 
 
 @app.command()
-def solve(lab: LabArg, exercise: ExerciseArg = None, labs_dir_opt: LabsDirOpt = None) -> None:
+def solve(
+    lab: LabArg,
+    exercise: ExerciseArg = None,
+    labs_dir_opt: LabsDirOpt = None,
+    setup_only: bool = typer.Option(
+        False, "--setup-only", help="Only apply the exercise's setup: the state it starts from."
+    ),
+) -> None:
     """Apply the reference solution of one exercise, or of every exercise in order."""
     paths, info = _guarded()
     the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
     chosen = [pick_exercise(the_lab, exercise)] if exercise else list(the_lab.exercises)
     steps = runner(paths, info)
     for item in chosen:
-        typer.echo(f"Solving {the_lab.id} / {item.id}: {item.title}")
+        typer.echo(f"{'Setting up' if setup_only else 'Solving'} {the_lab.id} / {item.id}: {item.title}")
         if not item.setup and not item.solution:
             typer.echo("  (this exercise has no reference solution)")
         steps.run(the_lab, item.setup, phase=f"setup of {item.id}")
-        steps.run(the_lab, item.solution, phase=f"solution of {item.id}")
+        if not setup_only:
+            steps.run(the_lab, item.solution, phase=f"solution of {item.id}")
+    if setup_only:
+        return
     typer.echo(
         f"\nDone. Check it with: kubelab check {the_lab.id}" + (f" {exercise}" if exercise else "")
     )
