@@ -215,8 +215,11 @@ def simulator_limits(info: LabKubeconfig) -> str:
         )
         with client.ApiClient(configuration) as api:
             raw: Any = api.call_api(
-                "/kubesim/v1/status", "GET", auth_settings=["BearerToken"],
-                _preload_content=False, _request_timeout=5,
+                "/kubesim/v1/status",
+                "GET",
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=5,
             )
             body = raw.read() if hasattr(raw, "read") else raw.data
             facts = json.loads(body)

@@ -320,7 +320,9 @@ def solve(
     chosen = [pick_exercise(the_lab, exercise)] if exercise else list(the_lab.exercises)
     steps = runner(paths, info)
     for item in chosen:
-        typer.echo(f"{'Setting up' if setup_only else 'Solving'} {the_lab.id} / {item.id}: {item.title}")
+        typer.echo(
+            f"{'Setting up' if setup_only else 'Solving'} {the_lab.id} / {item.id}: {item.title}"
+        )
         if not item.setup and not item.solution:
             typer.echo("  (this exercise has no reference solution)")
         steps.run(the_lab, item.setup, phase=f"setup of {item.id}")

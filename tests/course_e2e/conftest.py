@@ -26,13 +26,21 @@ class LabCluster:
     home: Path
     env: dict[str, str]
 
-    def run(self, *args: str, timeout: float = 600, check: bool = True, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 600, check: bool = True, cwd: Path = ROOT
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [str(BIN / args[0]), *args[1:]], cwd=cwd, env=self.env, capture_output=True,
-            text=True, timeout=timeout,
+            [str(BIN / args[0]), *args[1:]],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
 

@@ -28,7 +28,9 @@ def _report(cluster: LabCluster, lab_id: str, exercise_id: str, *, wait: bool) -
 
 
 @pytest.mark.parametrize("lab_id", list(LABS))
-def test_each_exercise_fails_before_its_solution_and_passes_after(lab_cluster: LabCluster, lab_id: str):
+def test_each_exercise_fails_before_its_solution_and_passes_after(
+    lab_cluster: LabCluster, lab_id: str
+):
     """Walk the lab as a learner does: from its start, each exercise's state (its setup on
     top of the earlier exercises' solutions) fails its checks with the lab's own messages,
     and its reference solution makes them pass."""
@@ -47,6 +49,8 @@ def test_each_exercise_fails_before_its_solution_and_passes_after(lab_cluster: L
         lab_cluster.run("kubelab", "solve", lab_id, exercise.id)
         after = _report(lab_cluster, lab_id, exercise.id, wait=True)
         problems = [
-            f"{c['name']}: {c.get('detail') or c['fieldErrors']}" for c in after["checks"] if not c["passed"]
+            f"{c['name']}: {c.get('detail') or c['fieldErrors']}"
+            for c in after["checks"]
+            if not c["passed"]
         ]
         assert after["passed"], f"{lab_id}/{exercise.id} still fails after its solution: {problems}"

@@ -21,10 +21,21 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_and_its_lab_grades_in_full(lab_cluster: Any, notebook: Path):
     proc = lab_cluster.run(
-        sys.executable.rsplit("/", 1)[-1], "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider",
-        "-q", "--nbval-cell-timeout=600", notebook.name,
-        cwd=notebook.parent, check=False, timeout=1500,
+        sys.executable.rsplit("/", 1)[-1],
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--nbval-cell-timeout=600",
+        notebook.name,
+        cwd=notebook.parent,
+        check=False,
+        timeout=1500,
     )
     assert proc.returncode == 0, f"{notebook.name} failed under nbval:\n{proc.stdout[-6000:]}"
     graded = lab_cluster.run("kubelab", "check", notebook.stem, check=False)
-    assert graded.returncode == 0, f"{notebook.stem} is not fully graded after its notebook:\n{graded.stdout}"
+    assert graded.returncode == 0, (
+        f"{notebook.stem} is not fully graded after its notebook:\n{graded.stdout}"
+    )

@@ -17,7 +17,9 @@ import pytest
 import yaml
 
 pytestmark = pytest.mark.e2e
-EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "k8s-examples"  # copied from shared/ (CC BY 4.0)
+EXAMPLES = (
+    Path(__file__).resolve().parents[2] / "data" / "k8s-examples"
+)  # copied from shared/ (CC BY 4.0)
 _counter = itertools.count()
 
 DEPLOYMENT = """\

@@ -10,7 +10,9 @@ import yaml
 
 from kubesim._admission import default, status_message, validate
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "k8s-examples"  # copied from shared/ (CC BY 4.0)
+EXAMPLES = (
+    Path(__file__).resolve().parents[2] / "data" / "k8s-examples"
+)  # copied from shared/ (CC BY 4.0)
 # The stored copy of this file lacks apiVersion (a historical upstream bug): kubectl
 # refuses it before any request, so it never reaches admission.
 NOT_AN_OBJECT = {"pods__inject__pod-single-secret-env-variable.yaml"}
