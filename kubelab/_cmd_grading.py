@@ -152,11 +152,12 @@ def grade(
     json_path: JsonOpt = Path("kubelab-grade.json"),
     junit_path: JunitOpt = Path("kubelab-grade.xml"),
     labs_dir_opt: LabsDirOpt = None,
+    no_wait: NoWaitOpt = False,
 ) -> None:
     """Grade every lab; write JSON and JUnit reports for CI autograding."""
     labs = load_labs(labs_dir(labs_dir_opt))
     with translated_errors(), open_client() as client:
-        report = checker.grade(client, labs)
+        report = checker.grade(client, labs, wait=not no_wait)
     json_path.write_text(json.dumps(checker.to_json(report), indent=2) + "\n")
     junit_path.write_text(checker.to_junit(report) + "\n")
     console = Console(highlight=False, soft_wrap=True)

@@ -46,7 +46,14 @@ def test_check_and_grade_speak_text_json_and_junit_on_the_simulator(
 
     out_json, out_xml = tmp_path / "grade.json", tmp_path / "grade.xml"
     graded = lab_cluster.run(
-        "kubelab", "grade", "--json", str(out_json), "--junit", str(out_xml), check=False
+        "kubelab",
+        "grade",
+        "--no-wait",
+        "--json",
+        str(out_json),
+        "--junit",
+        str(out_xml),
+        check=False,
     )
     assert graded.returncode in (0, 1), graded.stderr
     report = json.loads(out_json.read_text())
