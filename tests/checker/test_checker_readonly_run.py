@@ -260,3 +260,17 @@ def test_a_context_check_reads_the_lab_kubeconfig_namespace(healthy, kubeconfig,
     assert before.field_errors == ('context.namespace: Invalid value: null: Expected value: "lab"',)
     assert after.passed
     assert healthy.requests == []  # the kubeconfig is read, the cluster is not asked
+
+
+def test_grading_many_labs_waits_for_the_slowest_check_not_the_sum(broken, client, labs, clock):
+    first = labs["01-deploy"]
+    second = first.model_copy(update={"id": "03-again"})  # the same 2 s `within` again
+    report = grade(client, [first, second], clock=clock)
+    assert not report.passed
+    assert abs(sum(clock.sleeps) - 2.0) < 1e-9  # one shared deadline, not 2 s + 2 s
+
+
+def test_grading_without_waiting_never_sleeps(broken, client, labs, clock):
+    report = grade(client, labs, clock=clock, wait=False)
+    assert clock.sleeps == []
+    assert not report.passed
