@@ -7,10 +7,12 @@ trailing ``Z`` and whole seconds, as the API server serialises ``metav1.Time``.
 from __future__ import annotations
 
 import copy
-import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from kubesim._validate_quantity import QuantityError
+from kubesim._validate_quantity import parse as parse_quantity
 
 Obj = dict[str, Any]
 
@@ -163,40 +165,17 @@ def pod_active(pod: Obj) -> bool:
 
 # --- quantities -------------------------------------------------------------------------
 
-_SUFFIX = {
-    "": Decimal(1),
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": Decimal("1e3"),
-    "M": Decimal("1e6"),
-    "G": Decimal("1e9"),
-    "T": Decimal("1e12"),
-    "P": Decimal("1e15"),
-    "E": Decimal("1e18"),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50),
-    "Ei": Decimal(2**60),
-}
-_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$")
-
 
 def quantity(q: str | int | float | None) -> Decimal:
-    """A resource.Quantity as an exact Decimal (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824)."""
+    """A resource.Quantity as an exact Decimal (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824),
+    parsed by kubesim's one quantity parser."""
     if q is None:
         return Decimal(0)
-    if isinstance(q, int | float):
-        return Decimal(str(q))
-    m = _QTY.match(q.strip())
-    if not m:
-        raise ValueError(f"not a Kubernetes quantity: {q!r}")
-    number, suffix = m.groups()
-    if suffix == "E" and "e" not in number.lower() and number.lower().endswith("e"):
-        raise ValueError(f"not a Kubernetes quantity: {q!r}")
-    return Decimal(number) * _SUFFIX[suffix]
+    try:
+        parsed = parse_quantity(q if isinstance(q, int | float) else str(q)).value
+    except QuantityError as exc:
+        raise ValueError(f"not a Kubernetes quantity: {q!r}") from exc
+    return Decimal(parsed.numerator) / Decimal(parsed.denominator)
 
 
 def milli(q: str | int | float | None) -> int:
