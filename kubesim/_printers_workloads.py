@@ -70,21 +70,15 @@ def deployment(obj: dict[str, Any], now: datetime) -> Row:
 
 def replica_set(obj: dict[str, Any], now: datetime) -> Row:
     """NAME DESIRED CURRENT READY AGE | CONTAINERS IMAGES SELECTOR."""
-    names, images = _template_containers(obj, "spec", "template")
-    return [
-        _name(obj),
-        _int(dig(obj, "spec", "replicas", default=1)),
-        _int(dig(obj, "status", "replicas")),
-        _int(dig(obj, "status", "readyReplicas")),
-        _age(obj, now),
-        names,
-        images,
-        format_label_selector(dig(obj, "spec", "selector")),
-    ]
+    return _replicas_row(obj, now, format_label_selector(dig(obj, "spec", "selector")))
 
 
 def replication_controller(obj: dict[str, Any], now: datetime) -> Row:
     """As ReplicaSet, but the selector is a plain label map."""
+    return _replicas_row(obj, now, format_labels(mapping(obj, "spec", "selector")))
+
+
+def _replicas_row(obj: dict[str, Any], now: datetime, selector: str) -> Row:
     names, images = _template_containers(obj, "spec", "template")
     return [
         _name(obj),
@@ -94,7 +88,7 @@ def replication_controller(obj: dict[str, Any], now: datetime) -> Row:
         _age(obj, now),
         names,
         images,
-        format_labels(mapping(obj, "spec", "selector")),
+        selector,
     ]
 
 
