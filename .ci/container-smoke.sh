@@ -131,7 +131,7 @@ apt_mirror() {
 }
 
 if [ -n "${KUBELAB_REBUILD_BASE:-}" ] || [ ! -s "$BASE_TAR" ]; then
-  MIRROR="${KUBELAB_DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}"
+  MIRROR="${KUBELAB_DEBIAN_MIRROR:-$(apt_mirror | sed -n 1p)}"
   MIRROR="${MIRROR:-http://deb.debian.org/debian}"
   say "debootstrap $SUITE (minbase + python3) from $MIRROR; this takes about a minute"
   rm -rf "$WORK/rootfs"
@@ -232,9 +232,12 @@ sleep 4 # STARTUP_SECONDS=1 plus margin: a working release would be ready by now
 code="$(http_code "http://127.0.0.1:$p25/ready")"
 [ "$code" = 503 ] || die "2.5.0 /ready answered $code after 4 s, expected 503 (the defect)"
 [ "$(http_code "http://127.0.0.1:$p25/health")" = 200 ] || die "2.5.0 /health stopped answering 200"
-"$DOCKER" logs smoke-inference-2.5.0 2>&1 | grep -q 'requires model format 2' ||
-  die "2.5.0 log does not say why it is not ready"
-say "  ok: /ready still 503 after 4 s, /health 200, log: $("$DOCKER" logs smoke-inference-2.5.0 2>&1 | grep -m1 'requires model format')"
+# Read the whole log first: `docker logs | grep -q` under pipefail fails with
+# SIGPIPE whenever grep matches before docker has finished writing.
+log25="$("$DOCKER" logs smoke-inference-2.5.0 2>&1)"
+why="$(grep -m1 'requires model format 2' <<<"$log25" || true)"
+[ -n "$why" ] || die "2.5.0 log does not say why it is not ready"
+say "  ok: /ready still 503 after 4 s, /health 200, log: $why"
 
 say "check: SIGTERM (docker stop) drains and exits 0"
 "$DOCKER" stop -t 15 smoke-inference-2.4.0 >/dev/null
