@@ -171,8 +171,14 @@ def _evaluate_context(check: Check, snapshot: Snapshot) -> Outcome:
     want = check.context.namespace
     if want is None:
         return Outcome("passed", target)
+    wanted = [want] if isinstance(want, str) else want
     have = snapshot.client.context_namespace()
-    if (have or "default") == want:
+    if (have or "default") in wanted:
         return Outcome("passed", target)
-    error = FieldError("context.namespace", "Invalid value", f"Expected value: {show(want)}", have)
+    expected = (
+        f"Expected value: {show(wanted[0])}"
+        if len(wanted) == 1
+        else "Expected one of: " + ", ".join(show(w) for w in wanted)
+    )
+    error = FieldError("context.namespace", "Invalid value", expected, have)
     return Outcome("failed", target, field_errors=[str(error)])

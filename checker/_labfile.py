@@ -88,9 +88,14 @@ class HttpCheck(_Model):
 
 
 class ContextCheck(_Model):
-    """The lab kubeconfig's current context (what the learner's kubectl uses)."""
+    """The lab kubeconfig's current context (what the learner's kubectl uses).
 
-    namespace: str | None = None
+    `namespace` may list several: a namespace a learner selected early in the course is
+    legitimately replaced later (every lab's reset selects its own), and a grade taken at
+    the end must still credit the early exercise.
+    """
+
+    namespace: str | list[str] | None = None
 
 
 class Check(_Model):

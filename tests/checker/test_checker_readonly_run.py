@@ -262,6 +262,39 @@ def test_a_context_check_reads_the_lab_kubeconfig_namespace(healthy, kubeconfig,
     assert healthy.requests == []  # the kubeconfig is read, the cluster is not asked
 
 
+def test_a_context_check_may_accept_several_namespaces(healthy, kubeconfig, labs, clock):
+    """Lab 00 asks for `lab`; later labs' resets select their own, and the end-of-course
+    grade still credits lab 00."""
+    import yaml
+
+    from checker import Check
+
+    check = Check.model_validate(
+        {
+            "name": "ns",
+            "message": "Use a course namespace.",
+            "within": 0,
+            "context": {"namespace": ["lab", "lab-01"]},
+        }
+    )
+    lab = labs["02-scale"]
+    lab = lab.model_copy(
+        update={"exercises": [lab.exercises[0].model_copy(update={"checks": [check]})]}
+    )
+    results = {}
+    with ReadOnlyClient.from_kubeconfig(kubeconfig) as client:
+        for namespace in (None, "kube-system", "lab-01"):
+            config = yaml.safe_load(kubeconfig.read_text())
+            config["contexts"][0]["context"]["namespace"] = namespace
+            kubeconfig.write_text(yaml.safe_dump(config))
+            results[namespace] = run_lab(client, lab, clock=clock).exercises[0].checks[0]
+    assert results[None].field_errors == (
+        'context.namespace: Invalid value: null: Expected one of: "lab", "lab-01"',
+    )
+    assert not results["kube-system"].passed
+    assert results["lab-01"].passed
+
+
 def test_grading_many_labs_waits_for_the_slowest_check_not_the_sum(broken, client, labs, clock):
     first = labs["01-deploy"]
     second = first.model_copy(update={"id": "03-again"})  # the same 2 s `within` again
