@@ -39,3 +39,12 @@ def test_the_node_port_answers_on_the_host_through_the_control_plane():
         {"containerPort": NODE_PORT, "hostPort": NODE_PORT, "protocol": "TCP"}
     ]
     assert 30000 <= NODE_PORT <= 32767, "inside the default NodePort range"
+
+
+def test_events_outlive_a_course_day_for_the_end_of_course_grade():
+    """Lab 03 and 04 grade by events; the default 1 h TTL would drop them before `kubelab
+    grade` runs at the end of the day."""
+    [patch] = [yaml.safe_load(text) for text in config()["kubeadmConfigPatches"]]
+    assert patch["apiVersion"] == "kubeadm.k8s.io/v1beta4"  # 1.37's, with list extraArgs
+    assert patch["kind"] == "ClusterConfiguration"
+    assert {"name": "event-ttl", "value": "24h"} in patch["apiServer"]["extraArgs"]
