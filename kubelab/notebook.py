@@ -291,7 +291,8 @@ class LabHeader:
         return [
             f"# {lab.title}",
             "",
-            f"*About {lab.minutes} minutes.* By the end of this lab you will be able to:",
+            f"*About {lab.minutes} minutes, in namespace `{lab.namespace}`.* "
+            "By the end of this lab you will be able to:",
             "",
             *[f"- {objective}" for objective in lab.objectives],
         ]

@@ -98,9 +98,35 @@ def test_the_seven_labs_exist_and_nothing_else_claims_a_lab_id():
 def test_lab_id_equals_its_folder_and_states_minutes_and_objectives(lab_id):
     data = lab_data(lab_id)
     assert data["id"] == lab_id
-    assert data["namespace"] == "lab"
     assert isinstance(data["minutes"], int) and data["minutes"] > 0
     assert len(data["objectives"]) >= 2
+
+
+def test_each_lab_after_the_welcome_has_a_namespace_of_its_own():
+    """A reset empties only its own lab's namespace, so every lab solved stays solved and
+    `kubelab grade` at the end of the course can award every point."""
+    namespaces = lab_namespaces()
+    assert namespaces["00-welcome"] == "lab"  # the one the learner creates by hand
+    assert len(set(namespaces.values())) == len(LAB_IDS), namespaces
+    welcome_context = lab_data("00-welcome")["exercises"][0]["checks"][1]["context"]
+    assert set(welcome_context["namespace"]) == set(namespaces.values())
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS[1:])
+def test_a_labs_setup_creates_its_namespace_and_selects_it_in_the_context(lab_id):
+    data = lab_data(lab_id)
+    namespace = data["namespace"]
+    created = [
+        step["manifest"]["metadata"]["name"]
+        for step in data["setup"]
+        if "manifest" in step and step["manifest"]["kind"] == "Namespace"
+    ]
+    assert created == [namespace]
+    assert {"kubectl": f"config set-context --current --namespace {namespace}"} in data["setup"]
+
+
+def lab_namespaces() -> dict[str, str]:
+    return {lab_id: lab_data(lab_id)["namespace"] for lab_id in LAB_IDS}
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)

@@ -8,6 +8,7 @@ fails the notebook. The grade afterwards is what proves the notebook taught the 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+_PASSED: set[str] = set()  # notebooks that ran and graded in full, for the course-wide grade
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
@@ -39,3 +41,27 @@ def test_notebook_runs_and_its_lab_grades_in_full(lab_cluster: Any, notebook: Pa
     assert graded.returncode == 0, (
         f"{notebook.stem} is not fully graded after its notebook:\n{graded.stdout}"
     )
+    _PASSED.add(notebook.stem)
+
+
+def test_after_every_notebook_kubelab_grade_awards_every_point(lab_cluster: Any, tmp_path: Path):
+    """Each lab works in its own namespace, so a later lab's reset leaves an earlier lab as
+    the learner finished it: the end-of-course grade is full marks, lab by lab."""
+    ran = [n.stem for n in NOTEBOOKS if n.stem in _PASSED]
+    if len(ran) != len(NOTEBOOKS):
+        pytest.skip("needs every notebook to have run (and passed) first in this session")
+    out = tmp_path / "grade.json"
+    graded = lab_cluster.run("kubelab", "grade", "--no-wait", "--json", str(out), check=False)
+    report = json.loads(out.read_text())
+    short = {
+        lab["id"]: [
+            f"{exercise['id']}/{check['name']}"
+            for exercise in lab["exercises"]
+            for check in exercise["checks"]
+            if not check["passed"]
+        ]
+        for lab in report["labs"]
+        if not lab["passed"]
+    }
+    assert graded.returncode == 0 and not short, f"not full marks at the end: {short}"
+    assert report["points"] == report["maxPoints"]
