@@ -1,6 +1,7 @@
 """Decoding the Kubernetes protobuf request bodies kubectl's typed clients send.
 
-`kubectl create deployment|namespace|configmap|secret|service`, `autoscale` and others
+`kubectl create deployment|namespace|configmap|secret|service|job|cronjob|role|
+rolebinding|clusterrole|clusterrolebinding|poddisruptionbudget`, `autoscale` and others
 POST `application/vnd.kubernetes.protobuf`: the magic `k8s\\x00`, then a runtime.Unknown
 whose `raw` is the object's message. Pure function of bytes -> the JSON-shaped dict the
 same object would have been in JSON, using the field tables in `_protobuf_tables`.
@@ -29,6 +30,9 @@ _GROUP_PACKAGES = {
     "": "k8s.io.api.core",
     "apps": "k8s.io.api.apps",
     "autoscaling": "k8s.io.api.autoscaling",
+    "batch": "k8s.io.api.batch",
+    "rbac.authorization.k8s.io": "k8s.io.api.rbac",
+    "policy": "k8s.io.api.policy",
 }
 _INT_TYPES = {3, 4, 5, 13}
 _DROP = {"selfLink", "clusterName", "initializers"}
@@ -45,6 +49,12 @@ _POINTER_FIELDS = frozenset(
         "terminationGracePeriodSeconds",
         "activeDeadlineSeconds",
         "backoffLimit",
+        "backoffLimitPerIndex",
+        "maxFailedIndexes",
+        "manualSelector",
+        "succeededCount",
+        "minAvailable",
+        "maxUnavailable",
         "parallelism",
         "completions",
         "automountServiceAccountToken",

@@ -6,7 +6,12 @@ serialized descriptors of the `k8s-proto` 0.0.3 package (PyPI, generated from th
 Kubernetes `generated.proto` files); apps/v1 Deployment and autoscaling v1/v2
 HorizontalPodAutoscaler tables were added by hand and checked against the
 `protobuf:"...,N,..."` struct tags in the kubectl 1.37 binary. ConfigMap/Secret
-`immutable` were added likewise. Fields missing here are skipped when decoding.
+`immutable` were added likewise. batch/v1 (Job, CronJob and their specs, statuses,
+PodFailurePolicy, SuccessPolicy), rbac.authorization.k8s.io/v1 (Role, ClusterRole,
+RoleBinding, ClusterRoleBinding, PolicyRule, Subject, RoleRef, AggregationRule), policy/v1
+PodDisruptionBudget and meta/v1 Condition are in `_BATCH_RBAC_POLICY` below, written by
+hand with the field numbers of the kubectl 1.37 binary's struct tags (k8s-proto 0.0.3 has
+only core and apimachinery). Fields missing here are skipped when decoding.
 
 Shape: message full name -> {"f": {number: [name, type, label, type_name]}, "map": bool};
 types and labels are descriptor.proto's (9 string, 11 message, 12 bytes, 3 repeated...).
@@ -640,3 +645,40 @@ TABLES = json.loads(
     ',1,""],"4":["contentType",9,1,""]}},"k8s.io.apimachinery.pkg.util.intstr.IntOrString":{"f"'
     ':{"1":["type",3,1,""],"2":["intVal",5,1,""],"3":["strVal",9,1,""]}}}'
 )
+
+# batch/v1, rbac.authorization.k8s.io/v1, policy/v1 and meta/v1 Condition: written by hand,
+# one message a line, field numbers taken from the `protobuf:"...,N,..."` struct tags in
+# the kubectl 1.37 binary (the k8s-proto package has no descriptors for these groups).
+_BATCH_RBAC_POLICY = json.loads(
+    """{
+"k8s.io.api.batch.v1.Job": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["spec", 11, 1, "k8s.io.api.batch.v1.JobSpec"], "3": ["status", 11, 1, "k8s.io.api.batch.v1.JobStatus"]}},
+"k8s.io.api.batch.v1.JobSpec": {"f": {"1": ["parallelism", 5, 1, ""], "2": ["completions", 5, 1, ""], "3": ["activeDeadlineSeconds", 3, 1, ""], "4": ["selector", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"], "5": ["manualSelector", 8, 1, ""], "6": ["template", 11, 1, "k8s.io.api.core.v1.PodTemplateSpec"], "7": ["backoffLimit", 5, 1, ""], "8": ["ttlSecondsAfterFinished", 5, 1, ""], "9": ["completionMode", 9, 1, ""], "10": ["suspend", 8, 1, ""], "11": ["podFailurePolicy", 11, 1, "k8s.io.api.batch.v1.PodFailurePolicy"], "12": ["backoffLimitPerIndex", 5, 1, ""], "13": ["maxFailedIndexes", 5, 1, ""], "14": ["podReplacementPolicy", 9, 1, ""], "15": ["managedBy", 9, 1, ""], "16": ["successPolicy", 11, 1, "k8s.io.api.batch.v1.SuccessPolicy"]}},
+"k8s.io.api.batch.v1.JobStatus": {"f": {"1": ["conditions", 11, 3, "k8s.io.api.batch.v1.JobCondition"], "2": ["startTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "3": ["completionTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "4": ["active", 5, 1, ""], "5": ["succeeded", 5, 1, ""], "6": ["failed", 5, 1, ""], "7": ["completedIndexes", 9, 1, ""], "8": ["uncountedTerminatedPods", 11, 1, "k8s.io.api.batch.v1.UncountedTerminatedPods"], "9": ["ready", 5, 1, ""], "10": ["failedIndexes", 9, 1, ""], "11": ["terminating", 5, 1, ""]}},
+"k8s.io.api.batch.v1.JobCondition": {"f": {"1": ["type", 9, 1, ""], "2": ["status", 9, 1, ""], "3": ["lastProbeTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "4": ["lastTransitionTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "5": ["reason", 9, 1, ""], "6": ["message", 9, 1, ""]}},
+"k8s.io.api.batch.v1.UncountedTerminatedPods": {"f": {"1": ["succeeded", 9, 3, ""], "2": ["failed", 9, 3, ""]}},
+"k8s.io.api.batch.v1.JobTemplateSpec": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["spec", 11, 1, "k8s.io.api.batch.v1.JobSpec"]}},
+"k8s.io.api.batch.v1.PodFailurePolicy": {"f": {"1": ["rules", 11, 3, "k8s.io.api.batch.v1.PodFailurePolicyRule"]}},
+"k8s.io.api.batch.v1.PodFailurePolicyRule": {"f": {"1": ["action", 9, 1, ""], "2": ["onExitCodes", 11, 1, "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement"], "3": ["onPodConditions", 11, 3, "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern"]}},
+"k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement": {"f": {"1": ["containerName", 9, 1, ""], "2": ["operator", 9, 1, ""], "3": ["values", 5, 3, ""]}},
+"k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern": {"f": {"1": ["type", 9, 1, ""], "2": ["status", 9, 1, ""]}},
+"k8s.io.api.batch.v1.SuccessPolicy": {"f": {"1": ["rules", 11, 3, "k8s.io.api.batch.v1.SuccessPolicyRule"]}},
+"k8s.io.api.batch.v1.SuccessPolicyRule": {"f": {"1": ["succeededIndexes", 9, 1, ""], "2": ["succeededCount", 5, 1, ""]}},
+"k8s.io.api.batch.v1.CronJob": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["spec", 11, 1, "k8s.io.api.batch.v1.CronJobSpec"], "3": ["status", 11, 1, "k8s.io.api.batch.v1.CronJobStatus"]}},
+"k8s.io.api.batch.v1.CronJobSpec": {"f": {"1": ["schedule", 9, 1, ""], "2": ["startingDeadlineSeconds", 3, 1, ""], "3": ["concurrencyPolicy", 9, 1, ""], "4": ["suspend", 8, 1, ""], "5": ["jobTemplate", 11, 1, "k8s.io.api.batch.v1.JobTemplateSpec"], "6": ["successfulJobsHistoryLimit", 5, 1, ""], "7": ["failedJobsHistoryLimit", 5, 1, ""], "8": ["timeZone", 9, 1, ""]}},
+"k8s.io.api.batch.v1.CronJobStatus": {"f": {"1": ["active", 11, 3, "k8s.io.api.core.v1.ObjectReference"], "4": ["lastScheduleTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "5": ["lastSuccessfulTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"]}},
+"k8s.io.api.rbac.v1.PolicyRule": {"f": {"1": ["verbs", 9, 3, ""], "2": ["apiGroups", 9, 3, ""], "3": ["resources", 9, 3, ""], "4": ["resourceNames", 9, 3, ""], "5": ["nonResourceURLs", 9, 3, ""]}},
+"k8s.io.api.rbac.v1.Subject": {"f": {"1": ["kind", 9, 1, ""], "2": ["apiGroup", 9, 1, ""], "3": ["name", 9, 1, ""], "4": ["namespace", 9, 1, ""]}},
+"k8s.io.api.rbac.v1.RoleRef": {"f": {"1": ["apiGroup", 9, 1, ""], "2": ["kind", 9, 1, ""], "3": ["name", 9, 1, ""]}},
+"k8s.io.api.rbac.v1.AggregationRule": {"f": {"1": ["clusterRoleSelectors", 11, 3, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"]}},
+"k8s.io.api.rbac.v1.Role": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["rules", 11, 3, "k8s.io.api.rbac.v1.PolicyRule"]}},
+"k8s.io.api.rbac.v1.ClusterRole": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["rules", 11, 3, "k8s.io.api.rbac.v1.PolicyRule"], "3": ["aggregationRule", 11, 1, "k8s.io.api.rbac.v1.AggregationRule"]}},
+"k8s.io.api.rbac.v1.RoleBinding": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["subjects", 11, 3, "k8s.io.api.rbac.v1.Subject"], "3": ["roleRef", 11, 1, "k8s.io.api.rbac.v1.RoleRef"]}},
+"k8s.io.api.rbac.v1.ClusterRoleBinding": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["subjects", 11, 3, "k8s.io.api.rbac.v1.Subject"], "3": ["roleRef", 11, 1, "k8s.io.api.rbac.v1.RoleRef"]}},
+"k8s.io.api.policy.v1.PodDisruptionBudget": {"f": {"1": ["metadata", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"], "2": ["spec", 11, 1, "k8s.io.api.policy.v1.PodDisruptionBudgetSpec"], "3": ["status", 11, 1, "k8s.io.api.policy.v1.PodDisruptionBudgetStatus"]}},
+"k8s.io.api.policy.v1.PodDisruptionBudgetSpec": {"f": {"1": ["minAvailable", 11, 1, "k8s.io.apimachinery.pkg.util.intstr.IntOrString"], "2": ["selector", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"], "3": ["maxUnavailable", 11, 1, "k8s.io.apimachinery.pkg.util.intstr.IntOrString"], "4": ["unhealthyPodEvictionPolicy", 9, 1, ""]}},
+"k8s.io.api.policy.v1.PodDisruptionBudgetStatus": {"f": {"1": ["observedGeneration", 3, 1, ""], "2": ["disruptedPods", 11, 3, "k8s.io.api.policy.v1.PodDisruptionBudgetStatus.DisruptedPodsEntry"], "3": ["disruptionsAllowed", 5, 1, ""], "4": ["currentHealthy", 5, 1, ""], "5": ["desiredHealthy", 5, 1, ""], "6": ["expectedPods", 5, 1, ""], "7": ["conditions", 11, 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition"]}},
+"k8s.io.api.policy.v1.PodDisruptionBudgetStatus.DisruptedPodsEntry": {"f": {"1": ["key", 9, 1, ""], "2": ["value", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"]}, "map": true},
+"k8s.io.apimachinery.pkg.apis.meta.v1.Condition": {"f": {"1": ["type", 9, 1, ""], "2": ["status", 9, 1, ""], "3": ["observedGeneration", 3, 1, ""], "4": ["lastTransitionTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"], "5": ["reason", 9, 1, ""], "6": ["message", 9, 1, ""]}}
+}"""
+)
+TABLES.update(_BATCH_RBAC_POLICY)
