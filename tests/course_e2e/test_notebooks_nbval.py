@@ -51,7 +51,16 @@ def test_after_every_notebook_kubelab_grade_awards_every_point(lab_cluster: Any,
     if len(ran) != len(NOTEBOOKS):
         pytest.skip("needs every notebook to have run (and passed) first in this session")
     out = tmp_path / "grade.json"
-    graded = lab_cluster.run("kubelab", "grade", "--no-wait", "--json", str(out), check=False)
+    graded = lab_cluster.run(
+        "kubelab",
+        "grade",
+        "--no-wait",
+        "--json",
+        str(out),
+        "--junit",
+        str(tmp_path / "grade.xml"),
+        check=False,
+    )
     report = json.loads(out.read_text())
     short = {
         lab["id"]: [
