@@ -7,7 +7,7 @@ the scale subresource, events through the aggregating `EventRecorder`.
 
 `apply` returns what it wrote (resource, revision) so a controller can wait until its own
 informers have seen those writes before it decides again: the role client-go's
-"expectations" play, without counting (see `_controller_manager.Expectations`).
+"expectations" play, without counting (see `_workqueue.Caches.caught_up`).
 
 Errors: a `Conflict` (stale decision) propagates so the caller requeues the key at once; a
 `NotFound` on update/delete means the object went away, which the next pass sees; a

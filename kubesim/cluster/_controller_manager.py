@@ -1,18 +1,10 @@
 """kube-controller-manager as asyncio tasks: informers, work queues, workers, and wiring.
 
 A controller here is what it is in client-go: shared informers (one per resource, shared
-by every controller of the manager), a work queue of keys that dedupes (a key added while
-it is being processed is processed once more afterwards, never twice at once), and a
-worker that reads the current objects from the informer caches, calls the pure
-``kubesim.controllers`` decision and applies the actions (``_apply_actions.apply``).
-
-* A ``Conflict`` (the decision was computed from a stale object) requeues the key at once
-  (5 ms, doubling per repeated failure up to 1 s, like client-go's rate limiter).
-* ``requeue_after`` schedules a delayed requeue in *cluster* time
-  (``api.clock.wall_seconds``), so a sped-up clock speeds every timer.
-* Before deciding again a controller waits until its informers have seen its own last
-  writes (``Caches.caught_up``): without it a ReplicaSet synced twice in a row would create
-  its pods twice. client-go calls this "expectations"; here it is a revision watermark.
+by every controller of the manager), a work queue of keys that dedupes, and a worker that
+reads the current objects from the informer caches, calls the pure ``kubesim.controllers``
+decision and applies the actions (``_apply_actions.apply``). The queue, the caches and the
+worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_eviction``.
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
   deployment, replicaset, daemonset (with its ControllerRevisions), job (with the
@@ -25,18 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections import deque
-from collections.abc import Callable, Collection, Hashable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Hashable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesim._api import WriteOptions
-from kubesim._status import ApiError, Conflict, InternalError, NotFound, TooManyRequests
+from kubesim._status import ApiError, NotFound
 from kubesim.cluster._apply_actions import CONTROLLER_MANAGER, Written, apply
-from kubesim.cluster._informer import Informer, key_of
+from kubesim.cluster._informer import key_of
 from kubesim.cluster._recorder import EventRecorder
+from kubesim.cluster._workqueue import GR, Caches, Controller
 from kubesim.controllers import (
     Create,
     Decision,
@@ -47,8 +37,6 @@ from kubesim.controllers import (
     UpdateStatus,
     endpoints_for,
     endpointslices_for,
-    eviction_cause,
-    eviction_decision,
     node_health,
     object_ref,
     pdb_status,
@@ -77,10 +65,7 @@ if TYPE_CHECKING:
     from kubesim._api import Api
     from kubesim._hooks import MetricsSource
 
-log = logging.getLogger("kubesim.controllers")
 Obj = dict[str, Any]
-GR = tuple[str, str]  # (group, plural)
-
 ALL_CONTROLLERS = (
     "deployment",
     "replicaset",
@@ -135,187 +120,6 @@ HPA_SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
 DISRUPTED_POD_TIMEOUT = 120.0  # disruption controller's DeletionTimeout
 
 
-# --- work queue ---------------------------------------------------------------------------
-
-
-class WorkQueue:
-    """client-go's workqueue: dirty/processing sets give dedupe and one-at-a-time per key."""
-
-    def __init__(self) -> None:
-        self._queue: deque[Hashable] = deque()
-        self._dirty: set[Hashable] = set()
-        self._processing: set[Hashable] = set()
-        self._ready = asyncio.Event()
-        self._timers: dict[Hashable, asyncio.TimerHandle] = {}
-        self._failures: dict[Hashable, int] = {}
-
-    def add(self, key: Hashable) -> None:
-        if key in self._dirty:
-            return
-        self._dirty.add(key)
-        if key in self._processing:
-            return
-        self._queue.append(key)
-        self._ready.set()
-
-    def add_after(self, key: Hashable, wall_seconds: float) -> None:
-        """Add `key` after a delay; an earlier pending delay for the key wins."""
-        if wall_seconds <= 0:
-            self.add(key)
-            return
-        loop = asyncio.get_running_loop()
-        when = loop.time() + wall_seconds
-        timer = self._timers.get(key)
-        if timer is not None and not timer.cancelled() and timer.when() <= when:
-            return
-        if timer is not None:
-            timer.cancel()
-        self._timers[key] = loop.call_at(when, self._fire, key)
-
-    def add_rate_limited(self, key: Hashable) -> None:
-        n = self._failures.get(key, 0)
-        self._failures[key] = n + 1
-        self.add_after(key, min(0.005 * 2**n, 1.0))
-
-    def forget(self, key: Hashable) -> None:
-        self._failures.pop(key, None)
-
-    def _fire(self, key: Hashable) -> None:
-        self._timers.pop(key, None)
-        self.add(key)
-
-    async def get(self) -> Hashable:
-        while not self._queue:
-            self._ready.clear()
-            await self._ready.wait()
-        key = self._queue.popleft()
-        self._processing.add(key)
-        self._dirty.discard(key)
-        return key
-
-    def done(self, key: Hashable) -> None:
-        self._processing.discard(key)
-        if key in self._dirty:
-            self._queue.append(key)
-            self._ready.set()
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def close(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
-
-
-# --- shared informers ---------------------------------------------------------------------
-
-
-class Caches:
-    """One informer per watched resource, and how far each has read (for expectations)."""
-
-    def __init__(self, api: Api, resources: Iterable[tuple[str, str, str]] = WATCHED) -> None:
-        self.api = api
-        self.informers: dict[GR, Informer] = {}
-        self.seen: dict[GR, int] = {}
-        self.progress = asyncio.Event()
-        for group, version, plural in resources:
-            informer = Informer(api, api.resource(group, version, plural))
-            gr = (group, plural)
-            self.informers[gr] = informer
-            self.seen[gr] = 0
-            informer.on_change(self._watermark(gr))
-
-    def _watermark(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
-        def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
-            rv = int((obj.get("metadata") or {}).get("resourceVersion") or 0)
-            if rv > self.seen[gr]:
-                self.seen[gr] = rv
-            self.progress.set()
-
-        return handler
-
-    def informer(self, group: str, plural: str) -> Informer:
-        return self.informers[(group, plural)]
-
-    def get(self, group: str, plural: str, namespace: str, name: str) -> Obj | None:
-        return self.informers[(group, plural)].get(namespace, name)
-
-    def items(self, group: str, plural: str, namespace: str | None = None) -> list[Obj]:
-        objs = self.informers[(group, plural)].items()
-        if namespace is None:
-            return objs
-        return [o for o in objs if (o.get("metadata") or {}).get("namespace") == namespace]
-
-    def caught_up(self, expected: dict[GR, int]) -> bool:
-        return all(self.seen.get(gr, rev) >= rev for gr, rev in expected.items())
-
-    async def wait_caught_up(self, expected: dict[GR, int], *, timeout: float = 2.0) -> None:
-        """Wait (bounded: a write filtered out of a watch never shows) for `expected`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not self.caught_up(expected):
-            left = deadline - loop.time()
-            if left <= 0:
-                return
-            self.progress.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.progress.wait(), min(left, 0.05))
-
-    async def run(self) -> None:
-        await asyncio.gather(*(i.run() for i in self.informers.values()))
-
-    async def synced(self) -> None:
-        await asyncio.gather(*(i.synced.wait() for i in self.informers.values()))
-
-
-# --- one controller -----------------------------------------------------------------------
-
-
-@dataclass
-class Controller:
-    """A named work queue and its sync function. `sync(key)` returns (writes, requeue)."""
-
-    name: str
-    sync: Callable[[Any], tuple[list[Written], float | None]]
-    caches: Caches
-    queue: WorkQueue = field(default_factory=WorkQueue)
-    expected: dict[GR, int] = field(default_factory=dict)
-
-    def enqueue(self, key: Hashable) -> None:
-        self.queue.add(key)
-
-    async def run(self) -> None:
-        clock = self.caches.api.clock
-        try:
-            while True:
-                key = await self.queue.get()
-                try:
-                    await self.caches.wait_caught_up(self.expected)
-                    self.expected.clear()
-                    written, requeue = self.sync(key)
-                    for w in written:
-                        gr = (w.group, w.plural)
-                        if gr in self.caches.informers:
-                            self.expected[gr] = max(self.expected.get(gr, 0), w.revision)
-                    self.queue.forget(key)
-                    if requeue is not None:
-                        self.queue.add_after(key, clock.wall_seconds(max(requeue, 0.0)))
-                except Conflict:
-                    self.queue.add_rate_limited(key)
-                except ApiError as exc:
-                    log.info("%s: %s: %s", self.name, key, exc.message)
-                    self.queue.add_rate_limited(key)
-                except Exception:  # a bug in one sync must not stop the controller
-                    log.exception("%s: sync of %s failed", self.name, key)
-                    self.queue.add_rate_limited(key)
-                finally:
-                    self.queue.done(key)
-                await asyncio.sleep(0)  # let informers deliver what we just wrote
-        finally:
-            self.queue.close()
-
-
 # --- the manager --------------------------------------------------------------------------
 
 
@@ -345,7 +149,7 @@ class ControllerManager:
             raise ValueError(
                 f"unknown controllers {sorted(unknown)}: choose from {', '.join(ALL_CONTROLLERS)}"
             )
-        self.caches = Caches(api)
+        self.caches = Caches(api, WATCHED)
         self.controllers: dict[str, Controller] = {}
         self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
         self._recorders: dict[str, EventRecorder] = {}
@@ -942,50 +746,6 @@ def _opts() -> WriteOptions:
     return WriteOptions(field_manager=CONTROLLER_MANAGER)
 
 
-# --- eviction: the PodDisruptionBudget check of the eviction subresource ---------------------
-
-
-def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
-    """`hooks.eviction_check`: refuse with 429 (and the DisruptionBudget cause) when the
-    pod's budget allows no disruption; otherwise spend one disruption in the budget's
-    status (disruptionsAllowed - 1, disruptedPods[pod] = now) as the eviction REST does,
-    so two quick evictions cannot both pass one allowed disruption."""
-    phase = (pod.get("status") or {}).get("phase")
-    if phase in ("Succeeded", "Failed") or deleting(pod):
-        return
-    ns = _ns(pod)
-    res = api.resource("policy", "v1", "poddisruptionbudgets")
-    pdbs = api.list(res, ns).objects()
-    verdict = eviction_decision(pod, pdbs, [])
-    matching = [
-        b for b in pdbs if selector_matches((b.get("spec") or {}).get("selector"), labels(pod))
-    ]
-    if verdict is not None:
-        if len(matching) > 1:
-            raise InternalError(verdict)
-        raise TooManyRequests(
-            verdict,
-            details={
-                "causes": [{"reason": "DisruptionBudget", "message": eviction_cause(matching[0])}]
-            },
-        )
-    if len(matching) == 1:
-        pdb = matching[0]
-        status = dict(pdb.get("status") or {})
-        status["disruptionsAllowed"] = max(int(status.get("disruptionsAllowed") or 0) - 1, 0)
-        disrupted = dict(status.get("disruptedPods") or {})
-        disrupted[pod["metadata"]["name"]] = api.clock.rfc3339()
-        status["disruptedPods"] = disrupted
-        api.update(
-            res,
-            ns,
-            pdb["metadata"]["name"],
-            {**pdb, "status": status},
-            subresource="status",
-            options=_opts(),
-        )
-
-
 # --- entry points ------------------------------------------------------------------------------
 
 
@@ -1000,6 +760,7 @@ async def run_controller_manager(
 def install(api: Api) -> None:
     """Plug the controller manager and the scheduler into a server's `Api`: background
     tasks, the PDB eviction check, and foreground/orphan deletion handed to the GC."""
+    from kubesim.cluster._eviction import check_eviction
     from kubesim.cluster._scheduler_loop import run_scheduler
 
     async def controller_manager(a: Api) -> None:

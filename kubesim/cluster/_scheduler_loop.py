@@ -17,9 +17,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from kubesim.cluster._apply_actions import SCHEDULER, Written, apply
-from kubesim.cluster._controller_manager import Caches, Controller
 from kubesim.cluster._informer import key_of
 from kubesim.cluster._recorder import EventRecorder
+from kubesim.cluster._workqueue import Caches, Controller
 from kubesim.controllers import schedule_actions
 from kubesim.controllers._common import deleting, labels, phase
 

@@ -17,7 +17,8 @@ from kubesim._api import Api, WriteOptions
 from kubesim._bootstrap import bootstrap
 from kubesim._clock import Clock
 from kubesim._store import Store
-from kubesim.cluster._controller_manager import ControllerManager, check_eviction
+from kubesim.cluster._controller_manager import ControllerManager
+from kubesim.cluster._eviction import check_eviction
 from kubesim.cluster._scheduler_loop import Scheduler
 
 Obj = dict[str, Any]

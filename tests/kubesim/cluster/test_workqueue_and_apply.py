@@ -10,8 +10,8 @@ from kubesim._bootstrap import bootstrap
 from kubesim._clock import FrozenClock
 from kubesim._store import Store
 from kubesim.cluster._apply_actions import apply
-from kubesim.cluster._controller_manager import WorkQueue
 from kubesim.cluster._recorder import EventRecorder
+from kubesim.cluster._workqueue import WorkQueue
 from kubesim.controllers import Create, Event, UpdateStatus
 
 
