@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubesim import _admission, _convert, _meta, _patch, _ssa
+from kubesim._binding import bound_pod, check_binding
 from kubesim._clock import Clock
 from kubesim._hooks import Hooks
 from kubesim._registry import Registry, Resource, registry
@@ -812,82 +813,12 @@ class Api:
     # -- writes: pods/binding --------------------------------------------------------------
 
     def bind(self, namespace: str, pod_name: str, binding: Obj, *, dry_run: bool = False) -> Obj:
-        """POST pods/{name}/binding: what the scheduler writes (BindingREST in
-        pkg/registry/core/pod/storage). Sets spec.nodeName only when unset, merges the
-        Binding's annotations, sets PodScheduled=True; 409 on `pods/binding` otherwise.
-        The Binding's metadata.uid / resourceVersion, when given, are preconditions."""
+        """POST pods/{name}/binding: what the scheduler writes (`_binding.bound_pod` says
+        what changes and what is refused)."""
         pods = self.resource("", "v1", "pods")
-        if not isinstance(binding, dict):
-            raise BadRequest("the object provided is unrecognized (must be of type Binding)")
-        bmeta = binding.get("metadata") or {}
-        if bmeta.get("name") and bmeta["name"] != pod_name:
-            raise BadRequest("the name of the object does not match the name on the URL")
-        target = binding.get("target") or {}
-        if target.get("kind") not in (None, "", "Node"):
-            raise invalid(
-                "Binding",
-                pod_name,
-                [
-                    {
-                        "reason": "FieldValueNotSupported",
-                        "message": f'Unsupported value: "{target["kind"]}": supported '
-                        'values: "Node", ""',
-                        "field": "target.kind",
-                    }
-                ],
-            )
-        node = target.get("name")
-        if not node:
-            raise invalid(
-                "Binding",
-                pod_name,
-                [
-                    {
-                        "reason": "FieldValueRequired",
-                        "message": "Required value",
-                        "field": "target.name",
-                    }
-                ],
-            )
+        check_binding(pod_name, binding)
         row = self.get_row(pods, namespace, pod_name)
-        pod = copy.deepcopy(row.obj)
-        meta, spec = pod["metadata"], pod.setdefault("spec", {})
-
-        def refuse(why: str) -> ApiError:
-            return conflict("pods/binding", pod_name, why)
-
-        if bmeta.get("uid") and bmeta["uid"] != meta.get("uid"):
-            raise refuse(
-                f"Precondition failed: UID in precondition: {bmeta['uid']}, "
-                f"UID in object meta: {meta.get('uid')}"
-            )
-        if bmeta.get("resourceVersion") and bmeta["resourceVersion"] != str(row.rev):
-            raise refuse(MODIFIED)
-        if meta.get("deletionTimestamp"):
-            raise refuse(f"pod {pod_name} is being deleted, cannot be assigned to a host")
-        if spec.get("nodeName"):
-            raise refuse(f'pod {pod_name} is already assigned to node "{spec["nodeName"]}"')
-        if spec.get("schedulingGates"):
-            raise refuse(f"pod {pod_name} has non-empty .spec.schedulingGates")
-        spec["nodeName"] = node
-        if bmeta.get("annotations"):
-            meta.setdefault("annotations", {}).update(bmeta["annotations"])
-        status = pod.setdefault("status", {})
-        conditions = status.setdefault("conditions", [])
-        scheduled = {
-            "type": "PodScheduled",
-            "status": "True",
-            "lastProbeTime": None,
-            "lastTransitionTime": self.clock.rfc3339(),
-        }
-        for i, cond in enumerate(conditions):
-            if cond.get("type") == "PodScheduled":
-                if cond.get("status") == "True":
-                    scheduled["lastTransitionTime"] = cond.get("lastTransitionTime")
-                conditions[i] = {**cond, **scheduled}
-                break
-        else:
-            conditions.append(scheduled)
+        pod = bound_pod(row.obj, str(row.rev), pod_name, binding, now=self.clock.rfc3339())
         if dry_run:
             return self._out(pods, pod)
         # The binding REST writes storage directly (GuaranteedUpdate), past the field
@@ -895,7 +826,7 @@ class Api:
         try:
             new = self.store.update(row.key, pod, expected_rev=row.rev)
         except RevisionMismatch:
-            raise refuse(MODIFIED) from None
+            raise conflict("pods/binding", pod_name, MODIFIED) from None
         return self._out(pods, new.obj)
 
     # -- writes: delete --------------------------------------------------------------------
