@@ -337,39 +337,7 @@ class Api:
                     ],
                     group=sres.group,
                 )
-        name = meta["name"]
-        if res.namespaced:
-            self._check_namespace_open(namespace)
-        now = self.clock.rfc3339()
-        # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
-        uid = str(uuid.uuid4())
-        meta["uid"] = uid
-        obj = self._admit_create(sres, body, namespace)
-        self._validate(sres, obj, old=None, options=opts)
-        obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
-        if sres.kind == "Service":
-            self._allocate_service(obj)
-        charges = self._quota_charges(res, sres, obj, namespace)
-        obj = _ssa.record_update(
-            None,
-            obj,
-            manager=opts.field_manager or "kubesim",
-            operation="Update",
-            gvk=sres.gvk,
-            now=now,
-        )
-        key = self._key(res, namespace, name)
-        if opts.dry_run:
-            if self.store.get(key) is not None:
-                raise already_exists(res.plural, name, group=res.group)
-            return self._out(res, obj)
-        try:
-            row = self.store.create(key, obj)
-        except KeyExists:
-            raise already_exists(res.plural, name, group=res.group) from None
-        self._charge_quotas(charges)
-        self._after_create(sres, row.obj)
-        return self._out(res, row.obj)
+        return self._store_new(res, sres, namespace, body, opts, managed=None)
 
     def _out(self, res: Resource, obj: Obj) -> Obj:
         view = self._view(res)
@@ -780,32 +748,59 @@ class Api:
             merged.setdefault("kind", res.kind)
             if res.namespaced:
                 merged["metadata"]["namespace"] = namespace
-            return self._create_applied(res, sres, namespace, merged, opts)
+            managed = merged["metadata"].get("managedFields") or []
+            return self._store_new(res, sres, namespace, merged, opts, managed=managed)
         return self._write_update(
             res, row, merged, subresource=subresource, opts=opts, operation="Apply", applied=True
         )
 
-    def _create_applied(
-        self, res: Resource, sres: Resource, namespace: str | None, obj: Obj, opts: WriteOptions
+    def _store_new(
+        self,
+        res: Resource,
+        sres: Resource,
+        namespace: str | None,
+        obj: Obj,
+        opts: WriteOptions,
+        *,
+        managed: Objs | None,
     ) -> Obj:
+        """A new object's way into the store, shared by create and a creating apply:
+        namespace open, admission (defaults, LimitRange), validation, metadata, service
+        IPs, quota, managedFields (`managed` from an apply, else an Update by the
+        request's field manager), then one write."""
         if res.namespaced:
             self._check_namespace_open(namespace)
         now = self.clock.rfc3339()
-        managed = obj.get("metadata", {}).get("managedFields")
+        # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
         uid = str(uuid.uuid4())
         obj.setdefault("metadata", {})["uid"] = uid
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
-        if managed is not None:
-            obj["metadata"]["managedFields"] = managed
         if sres.kind == "Service":
             self._allocate_service(obj)
         charges = self._quota_charges(res, sres, obj, namespace)
-        key = self._key(res, namespace, obj["metadata"]["name"])
+        if managed is None:
+            obj = _ssa.record_update(
+                None,
+                obj,
+                manager=opts.field_manager or "kubesim",
+                operation="Update",
+                gvk=sres.gvk,
+                now=now,
+            )
+        else:
+            obj["metadata"]["managedFields"] = managed
+        name = obj["metadata"]["name"]
+        key = self._key(res, namespace, name)
         if opts.dry_run:
+            if self.store.get(key) is not None:
+                raise already_exists(res.plural, name, group=res.group)
             return self._out(res, obj)
-        row = self.store.create(key, obj)
+        try:
+            row = self.store.create(key, obj)
+        except KeyExists:
+            raise already_exists(res.plural, name, group=res.group) from None
         self._charge_quotas(charges)
         self._after_create(sres, row.obj)
         return self._out(res, row.obj)
