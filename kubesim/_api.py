@@ -813,7 +813,7 @@ class Api:
         pods = self.resource("", "v1", "pods")
         check_binding(pod_name, binding)
         row = self.get_row(pods, namespace, pod_name)
-        pod = bound_pod(row.obj, str(row.rev), pod_name, binding, now=self.clock.rfc3339())
+        pod = bound_pod(row.obj, str(row.rev), binding, now=self.clock.rfc3339())
         if dry_run:
             return self._out(pods, pod)
         # The binding REST writes storage directly (GuaranteedUpdate), past the field

@@ -45,11 +45,12 @@ def check_binding(pod_name: str, binding: Any) -> None:
         )
 
 
-def bound_pod(stored: Obj, revision: str, pod_name: str, binding: Obj, *, now: str) -> Obj:
+def bound_pod(stored: Obj, revision: str, binding: Obj, *, now: str) -> Obj:
     """The pod after `binding` (a copy), or the 409 the real server answers."""
     pod = copy.deepcopy(stored)
     bmeta = binding.get("metadata") or {}
     meta, spec = pod["metadata"], pod.setdefault("spec", {})
+    pod_name = meta["name"]
 
     def refuse(why: str) -> ApiError:
         return conflict("pods/binding", pod_name, why)

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 from kubesim._api import WriteOptions
 from kubesim._status import ApiError, NotFound
 from kubesim.cluster._apply_actions import CONTROLLER_MANAGER, Written, apply
+from kubesim.cluster._eviction import check_eviction
 from kubesim.cluster._informer import key_of
 from kubesim.cluster._recorder import EventRecorder
+from kubesim.cluster._scheduler_loop import run_scheduler
 from kubesim.cluster._workqueue import GR, Caches, Controller
 from kubesim.controllers import (
     Create,
@@ -760,8 +762,6 @@ async def run_controller_manager(
 def install(api: Api) -> None:
     """Plug the controller manager and the scheduler into a server's `Api`: background
     tasks, the PDB eviction check, and foreground/orphan deletion handed to the GC."""
-    from kubesim.cluster._eviction import check_eviction
-    from kubesim.cluster._scheduler_loop import run_scheduler
 
     async def controller_manager(a: Api) -> None:
         await run_controller_manager(a, metrics=a.hooks.metrics)

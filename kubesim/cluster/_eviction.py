@@ -9,7 +9,7 @@ from kubesim._api import WriteOptions
 from kubesim._status import InternalError, TooManyRequests
 from kubesim.cluster._apply_actions import CONTROLLER_MANAGER
 from kubesim.controllers import eviction_cause, eviction_decision
-from kubesim.controllers._common import deleting, labels, selector_matches
+from kubesim.controllers._common import deleting, labels, meta, phase, selector_matches
 
 if TYPE_CHECKING:
     from kubesim._api import Api
@@ -22,10 +22,9 @@ def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
     pod's budget allows no disruption; otherwise spend one disruption in the budget's
     status (disruptionsAllowed - 1, disruptedPods[pod] = now) as the eviction REST does,
     so two quick evictions cannot both pass one allowed disruption."""
-    phase = (pod.get("status") or {}).get("phase")
-    if phase in ("Succeeded", "Failed") or deleting(pod):
+    if phase(pod) in ("Succeeded", "Failed") or deleting(pod):
         return
-    ns = (pod.get("metadata") or {}).get("namespace") or ""
+    ns = meta(pod).get("namespace") or ""
     res = api.resource("policy", "v1", "poddisruptionbudgets")
     pdbs = api.list(res, ns).objects()
     verdict = eviction_decision(pod, pdbs, [])
