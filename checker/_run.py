@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -71,6 +72,10 @@ class _Pending:
 
 Key = tuple[str, str, str]  # (lab id, exercise id, check name)
 
+# Told once, when the first attempt left checks failing with time to spare: how many, and
+# the longest any of them may still wait (seconds). A silent two-minute wait looks hung.
+OnWait = Callable[[int, float], None]
+
 
 def _run_checks(
     client: ReadOnlyClient,
@@ -79,6 +84,7 @@ def _run_checks(
     clock: Clock,
     snapshot: Snapshot | None = None,
     wait: bool = True,
+    on_wait: OnWait | None = None,
 ) -> dict[Key, CheckResult]:
     """All checks of all the given exercises in one retry loop, so `within` deadlines run
     side by side (grading seven labs waits as long as the slowest check, not their sum)."""
@@ -102,6 +108,9 @@ def _run_checks(
         ]
         if not pending:
             break
+        if on_wait is not None:
+            on_wait(len(pending), max(p.deadline for p in pending) - now)
+            on_wait = None
         wait = min(next(delays), min(p.deadline for p in pending) - now)
         clock.sleep(wait)
         stale = set().union(*(p.outcome.keys for p in pending if p.outcome))
@@ -145,6 +154,7 @@ def run_exercise(
     *,
     clock: Clock | None = None,
     wait: bool = True,
+    on_wait: OnWait | None = None,
 ) -> ExerciseResult:
     """Grade one exercise of a lab against the live cluster."""
     exercise = lab.exercise(exercise_id)
@@ -153,7 +163,9 @@ def run_exercise(
         raise UnknownIdError(
             f"Lab {lab.id} has no exercise {exercise_id!r}; its exercises are: {valid}."
         )
-    results = _run_checks(client, [(lab, [exercise])], clock=clock or RealClock(), wait=wait)
+    results = _run_checks(
+        client, [(lab, [exercise])], clock=clock or RealClock(), wait=wait, on_wait=on_wait
+    )
     return _exercise_result(lab, exercise, results)
 
 
@@ -192,6 +204,7 @@ def grade(
     *,
     clock: Clock | None = None,
     wait: bool = True,
+    on_wait: OnWait | None = None,
 ) -> GradeReport:
     """Grade every lab, in order, sharing one snapshot (one LIST per kind and namespace)."""
     clock = clock or RealClock()
@@ -204,6 +217,7 @@ def grade(
         clock=clock,
         snapshot=snapshot,
         wait=wait,
+        on_wait=on_wait,
     )
     results = tuple(_lab_result(lab, checked) for lab in items)
     return GradeReport(

@@ -19,18 +19,11 @@ import typer
 from rich.console import Console
 
 import checker
-from kubelab import _errors
-from kubelab._errors import ClusterError, KubelabError, UsageError
+from kubelab._errors import ClusterError, LabDataError, UsageError
 from kubelab._kubeconfig import require_lab_kubeconfig
 from kubelab.cli import app
 
 FORMATS = ("text", "json", "junit")
-
-
-class LabFileError(KubelabError):
-    """A lab.yaml that cannot be used (used until kubelab._errors grows LabDataError)."""
-
-    exit_code = 2
 
 
 def labs_dir(override: Path | None = None) -> Path:
@@ -58,8 +51,7 @@ def translated_errors() -> Iterator[None]:
     except checker.UnknownIdError as exc:
         raise UsageError(str(exc)) from exc
     except checker.LabDataError as exc:
-        kind = getattr(_errors, "LabDataError", LabFileError)
-        raise kind(f"The lab data is broken: {exc}") from exc
+        raise LabDataError(f"The lab data is broken: {exc}") from exc
     except checker.ClusterError as exc:
         raise ClusterError(str(exc)) from exc
 
@@ -97,6 +89,22 @@ def open_client() -> checker.ReadOnlyClient:
     info = require_lab_kubeconfig()
     with translated_errors():
         return checker.ReadOnlyClient.from_kubeconfig(info.path)
+
+
+def announce_wait(pending: int, seconds: float) -> None:
+    """Say on stderr why a failing check makes the command sit still, and how not to wait."""
+    checks = "check is" if pending == 1 else "checks are"
+    typer.echo(
+        f"{pending} {checks} not passing yet; waiting up to {_duration(seconds)} for the "
+        "cluster to catch up (each check's `within`). Ctrl-C stops; --no-wait grades the "
+        "cluster as it is now.",
+        err=True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def _emit(report: checker.GradeReport, fmt: str, console: Console) -> None:
@@ -142,7 +150,7 @@ def check(
     if exercise is not None:
         the_lab = the_lab.model_copy(update={"exercises": [pick_exercise(the_lab, exercise)]})
     with translated_errors(), open_client() as client:
-        report = checker.grade(client, [the_lab], wait=not no_wait)
+        report = checker.grade(client, [the_lab], wait=not no_wait, on_wait=announce_wait)
     _emit(report, format, Console(highlight=False, soft_wrap=True))
     raise typer.Exit(0 if report.passed else 1)
 
@@ -157,7 +165,7 @@ def grade(
     """Grade every lab; write JSON and JUnit reports for CI autograding."""
     labs = load_labs(labs_dir(labs_dir_opt))
     with translated_errors(), open_client() as client:
-        report = checker.grade(client, labs, wait=not no_wait)
+        report = checker.grade(client, labs, wait=not no_wait, on_wait=announce_wait)
     json_path.write_text(json.dumps(checker.to_json(report), indent=2) + "\n")
     junit_path.write_text(checker.to_junit(report) + "\n")
     console = Console(highlight=False, soft_wrap=True)

@@ -112,3 +112,12 @@ def test_broken_lab_data_is_reported_with_file_and_line(tmp_path, kubeconfig, ca
     assert main(["check", "01-bad", "--labs-dir", str(tmp_path / "labs")]) == 2
     err = capsys.readouterr().err.replace("\n", "")
     assert "01-bad/lab.yaml:3: minutes: Input should be greater than 0" in err
+
+
+def test_a_wait_is_announced_on_stderr_and_no_wait_skips_it(broken, lab_env, capsys):
+    assert main(["check", "01-deploy", "deploy"]) == 1  # waits out a 2 s `within`
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "1 check is not passing yet; waiting up to 2s" in err
+    assert "--no-wait grades the cluster as it is now" in err
+    assert main(["check", "01-deploy", "deploy", "--no-wait"]) == 1
+    assert capsys.readouterr().err == ""

@@ -307,3 +307,25 @@ def test_grading_without_waiting_never_sleeps(broken, client, labs, clock):
     report = grade(client, labs, clock=clock, wait=False)
     assert clock.sleeps == []
     assert not report.passed
+
+
+def test_a_wait_is_announced_once_with_what_is_pending(broken, client, labs, clock):
+    told: list[tuple[int, float]] = []
+    run_exercise(
+        client, labs["01-deploy"], "deploy", clock=clock, on_wait=lambda *a: told.append(a)
+    )
+    assert told == [(1, 2.0)]  # the deployment check, 2 s left; no-crashloop (within 0) is done
+
+
+def test_a_passing_run_announces_nothing(healthy, client, labs, clock):
+    told: list[tuple[int, float]] = []
+    result = run_exercise(
+        client, labs["01-deploy"], "deploy", clock=clock, on_wait=lambda *a: told.append(a)
+    )
+    assert result.passed and told == [] and clock.sleeps == []
+
+
+def test_a_run_that_does_not_wait_announces_nothing(broken, client, labs, clock):
+    told: list[tuple[int, float]] = []
+    grade(client, labs, clock=clock, wait=False, on_wait=lambda *a: told.append(a))
+    assert told == []
