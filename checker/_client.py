@@ -2,9 +2,8 @@
 
 It is built on the official client's `ApiClient` (so TLS, tokens and client certificates
 work exactly as in any Kubernetes tool) and sends raw requests by path. Read-only by
-construction: `_request` refuses every verb but GET, except POST strictly under a service's
-`/proxy/` path (an `http:` check may POST to the app; that reads no cluster object and writes
-none). Discovery (kind -> plural, namespaced) is read once per group-version and kept.
+construction: `_request` refuses every verb but GET before a byte is sent, so even an `http:`
+check through a service proxy can only read. Discovery (kind -> plural, namespaced) is read once per group-version and kept.
 
 Foreign errors (urllib3, ApiException) are translated here into `checker` errors with one
 readable paragraph; nothing from the transport travels further in.
@@ -38,9 +37,13 @@ from checker._errors import (
 _PROXY_PATH = re.compile(r"^/api/v1/namespaces/[^/]+/services/[^/]+/proxy(/.*)?$")
 
 
-def allowed(method: str, path: str) -> bool:
-    """The checker's whole write policy: GET anything, POST only through a service proxy."""
-    return method == "GET" or (method == "POST" and bool(_PROXY_PATH.match(path.split("?")[0])))
+def allowed(method: str) -> bool:
+    """The checker's whole write policy: it sends GET and nothing else.
+
+    A POST through a service proxy writes no cluster object, but it does reach an
+    application that may change state on it; a grader must not (DESIGN.md: `http:` is a GET).
+    """
+    return method == "GET"
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Reply:
 
 
 class ReadOnlyClient:
-    """GET/LIST (and service-proxy POST) against one cluster, with discovery kept per client."""
+    """GET and LIST against one cluster, with discovery kept per client."""
 
     def __init__(
         self, api: ApiClient, *, timeout: float = 10.0, kubeconfig: Path | None = None
@@ -129,27 +132,17 @@ class ReadOnlyClient:
         path: str,
         *,
         query: dict[str, Any] | None = None,
-        body: Any = None,
         accept: str = "application/json",
     ) -> Reply:
-        if not allowed(method, path):
+        if not allowed(method):
             raise ReadOnlyViolation(
-                f"The checker refused to send {method} {path}: it only reads (GET), and may "
-                "POST only through a service proxy. This is a bug in the checker."
+                f"The checker refused to send {method} {path}: it only reads (GET). "
+                "This is a bug in the checker."
             )
         full = path + ("?" + urlencode(query) if query else "")
         self.requests.append((method, full))
-        headers: dict[str, str] = {"Accept": accept}
-        payload: Any = None
-        if body is not None:
-            if isinstance(body, (str, bytes)):
-                headers["Content-Type"] = "text/plain"
-                payload = body
-            else:
-                headers["Content-Type"] = "application/json"
-                payload = body
         method, url, headers, payload, _ = self._api.param_serialize(
-            method, full, header_params=headers, body=payload, auth_settings=["BearerToken"]
+            method, full, header_params={"Accept": accept}, auth_settings=["BearerToken"]
         )
         try:
             response = self._api.call_api(
@@ -259,19 +252,10 @@ class ReadOnlyClient:
         reply = self._request("GET", path, query=query, accept="text/plain")
         return reply.text if 200 <= reply.status < 300 else None
 
-    def proxy(
-        self,
-        namespace: str,
-        service: str,
-        port: int | str,
-        path: str,
-        *,
-        method: str = "GET",
-        body: Any = None,
-    ) -> Reply:
-        """A request to a service's pods through the API server's service proxy."""
+    def proxy(self, namespace: str, service: str, port: int | str, path: str) -> Reply:
+        """A GET to a service's pods through the API server's service proxy."""
         base = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy"
-        return self._request(method, base + path, body=body, accept="*/*")
+        return self._request("GET", base + path, accept="*/*")
 
 
 def _reason(exc: BaseException) -> str:

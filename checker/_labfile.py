@@ -68,13 +68,14 @@ def _object_tree(tree: Any) -> dict[str, Any]:
 
 
 class HttpCheck(_Model):
-    """A request through the API server's service proxy, with the answer expected."""
+    """A GET through the API server's service proxy, with the answer expected.
+
+    GET only: a grader that POSTed could change the application it grades.
+    """
 
     service: str
     port: int | str
     path: str = "/"
-    method: Literal["GET", "POST"] = "GET"
-    body: Any = None
     status: int = 200
     body_contains: str | None = Field(default=None, alias="bodyContains")
     json_: Any = Field(default=None, alias="json")

@@ -110,8 +110,6 @@ class FakeApi:
         if "/proxy" in path and parts[:2] == ["api", "v1"]:
             key = (request.method, path.split("/proxy", 1)[1] or "/")
             status, body = self.proxy.get(key, (503, "no endpoints available for service"))
-            if request.method == "POST":
-                await request.read()
             return web.Response(status=status, text=body)
         if request.method != "GET":
             return _status(
@@ -234,7 +232,7 @@ TOKEN = "test-token-123"
 
 HEALTHY_PROXY = {
     ("GET", "/healthz"): (200, "ok"),
-    ("POST", "/predict"): (200, '{"model": "demo", "predictions": [0.1, 0.2, 0.3]}'),
+    ("GET", "/version"): (200, '{"model": "demo", "versions": ["1.0", "1.1", "2.0"]}'),
 }
 BROKEN_LOGS = {
     (

@@ -51,7 +51,7 @@ def test_junit_has_a_suite_per_lab_and_a_case_per_check(report):
         ("01-deploy.deploy", "no-crashloop"),
         ("01-deploy.expose", "service-endpoints"),
         ("01-deploy.expose", "healthz"),
-        ("01-deploy.expose", "predict"),
+        ("01-deploy.expose", "version"),
     ]
     for suite, lab in zip(suites, report.labs, strict=True):
         case_max = [
