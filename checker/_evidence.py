@@ -1,9 +1,10 @@
 """Evidence for a failed check: what a person would look at next, and how to see it.
 
 Around the failing object (the closest candidate, the object that should be absent, or the
-Service of an http check): the newest events of the object, its ReplicaSets and pods (one
-LIST of events per involved object, with the field selector `kubectl describe` uses), and
-the last log lines of containers that are not ready (also `--previous` after a restart).
+Service of an http check): the newest events of the object, its ReplicaSets and pods
+(matched on the `involvedObject` fields `kubectl describe` selects by, from the run's one
+LIST of events per namespace), and the last log lines of containers that are not ready
+(also `--previous` after a restart), each log read once per run.
 """
 
 from __future__ import annotations
@@ -82,27 +83,27 @@ def _describe(obj: dict[str, Any]) -> str:
     return f"kubectl describe {obj.get('kind', '').lower()} {meta.get('name')}{ns}"
 
 
+def _about(event: dict[str, Any], obj: dict[str, Any]) -> bool:
+    """kubectl describe's field selector (involvedObject name, namespace, kind, uid), applied
+    here to the namespace's events so that one LIST serves every object and every check."""
+    meta = obj["metadata"]
+    involved_object = event.get("involvedObject") or {}
+    wanted = {
+        "name": meta.get("name"),
+        "namespace": meta.get("namespace"),
+        "kind": obj.get("kind"),
+        "uid": meta.get("uid"),
+    }
+    return all(involved_object.get(k) == v for k, v in wanted.items() if v)
+
+
 def _events(snapshot: Snapshot, objects: list[dict]) -> list[Evidence]:
-    resource = snapshot.resource("v1", "Event")
-    if resource is None:
-        return []
     found: list[tuple[str, dict, dict]] = []
     for obj in objects:
-        meta = obj["metadata"]
-        selector = ",".join(
-            f"involvedObject.{k}={v}"
-            for k, v in (
-                ("name", meta.get("name")),
-                ("namespace", meta.get("namespace")),
-                ("kind", obj.get("kind")),
-                ("uid", meta.get("uid")),
-            )
-            if v
-        )
-        for event in snapshot.client.list_objects(
-            resource, meta.get("namespace"), field_selector=selector
-        ):
-            found.append((_when(event), obj, event))
+        namespace = obj["metadata"].get("namespace")
+        for event in snapshot.objects_of("v1", "Event", namespace):
+            if _about(event, obj):
+                found.append((_when(event), obj, event))
     newest = sorted(found, key=lambda t: t[0], reverse=True)[:MAX_EVENTS]
     pieces: list[Evidence] = []
     for obj in objects:
@@ -131,7 +132,7 @@ def _logs(snapshot: Snapshot, pods: list[dict]) -> list[Evidence]:
                 continue
             runs = [False] + ([True] if cs.get("restartCount", 0) > 0 else [])
             for previous in runs:
-                text = snapshot.client.read_log(
+                text = snapshot.log(
                     meta["namespace"],
                     meta["name"],
                     cs["name"],

@@ -2,6 +2,7 @@
 
 Checks of a run share one Snapshot, so ten checks on Deployments in `lab` cost one LIST.
 A `within` retry forgets only the lists its failing checks read, and they are read again.
+Log tails are kept the same way: failing checks around one Deployment share its pods' logs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Snapshot:
     def __init__(self, client: ReadOnlyClient) -> None:
         self.client = client
         self._lists: dict[Key, list[dict[str, Any]]] = {}
+        self._logs: dict[tuple[str, str, str, int, bool], str | None] = {}
 
     def resource(self, api_version: str, kind: str) -> Resource | None:
         return self.client.resource(api_version, kind)
@@ -38,6 +40,16 @@ class Snapshot:
     def objects_of(self, api_version: str, kind: str, namespace: str | None) -> list[dict]:
         resource = self.resource(api_version, kind)
         return [] if resource is None else self.objects(resource, namespace)
+
+    def log(
+        self, namespace: str, pod: str, container: str, *, tail_lines: int, previous: bool
+    ) -> str | None:
+        key = (namespace, pod, container, tail_lines, previous)
+        if key not in self._logs:
+            self._logs[key] = self.client.read_log(
+                namespace, pod, container, tail_lines=tail_lines, previous=previous
+            )
+        return self._logs[key]
 
     def forget(self, keys: set[Key]) -> None:
         for key in keys:

@@ -88,13 +88,15 @@ def test_a_broken_cluster_fails_with_field_errors_diff_and_evidence(broken, clie
     assert checks["healthz"].target == "GET lab/inference:8080/healthz"
     assert result.points == 0
     assert_read_only(broken)
-    selectors = [
-        r.query.get("fieldSelector") for r in broken.requests if r.path.endswith("/events")
+    # four failing checks look around the same objects: one LIST of events, each log once
+    events_reads = [r for r in broken.requests if r.path.endswith("/events")]
+    assert [(r.path, r.query.get("fieldSelector")) for r in events_reads] == [
+        ("/api/v1/namespaces/lab/events", None)
     ]
-    assert (
-        "involvedObject.name=inference-service,involvedObject.namespace=lab,"
-        "involvedObject.kind=Deployment,involvedObject.uid=dep-1" in selectors
+    log_reads = Counter(
+        (r.path, r.query.get("previous")) for r in broken.requests if r.path.endswith("/log")
     )
+    assert log_reads and set(log_reads.values()) == {1}
 
 
 def test_checks_share_one_list_per_kind_and_namespace(healthy, client, labs, clock):
