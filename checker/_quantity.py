@@ -52,9 +52,23 @@ def parse_quantity(value: object) -> Fraction | None:
     return number * (_BINARY[suffix] if suffix in _BINARY else _DECIMAL[suffix])
 
 
+def _has_unit(value: object) -> bool:
+    """A string written with a suffix or an exponent: unmistakably a quantity."""
+    match = _QUANTITY.match(value.strip()) if isinstance(value, str) else None
+    return bool(match and (match["suffix"] or match["exp"]))
+
+
 def quantities_equal(expected: object, actual: object) -> bool:
-    """True when both sides parse as quantities, at least one is a string, and values match."""
-    if not (isinstance(expected, str) or isinstance(actual, str)):
+    """True when the two sides are the same quantity written differently.
+
+    Value comparison needs a reason to believe a quantity is meant: a unit or exponent on
+    either side (`"4Gi"` vs `"4096Mi"`, `"1"` vs `"1000m"`), or a YAML number against a
+    string (`cpu: 1` vs `"1"`). Two plain decimal strings compare as text, so a version
+    `"1.10"` is not `"1.1"`, nor an image tag `"2"` the tag `"2.0"`.
+    """
+    one_is_string = isinstance(expected, str) or isinstance(actual, str)
+    both_strings = isinstance(expected, str) and isinstance(actual, str)
+    if not one_is_string or (both_strings and not (_has_unit(expected) or _has_unit(actual))):
         return False
     a, b = parse_quantity(expected), parse_quantity(actual)
     return a is not None and b is not None and a == b

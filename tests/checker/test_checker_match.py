@@ -113,6 +113,26 @@ def errors(expect: Any, actual: Any) -> list[str]:
         pytest.param({"mem": "4Gi"}, {"mem": "4096Mi"}, [], id="quantity-gi-vs-mi"),
         pytest.param({"cpu": "500m"}, {"cpu": "0.5"}, [], id="quantity-milli-vs-decimal"),
         pytest.param({"cpu": 1}, {"cpu": "1000m"}, [], id="quantity-int-vs-milli"),
+        pytest.param({"cpu": 2}, {"cpu": "2"}, [], id="quantity-int-vs-plain-string"),
+        pytest.param({"n": "1e3"}, {"n": "1k"}, [], id="quantity-exponent-vs-suffix"),
+        pytest.param(
+            {"version": "1.10"},
+            {"version": "1.1"},
+            ['version: Invalid value: "1.1": Expected value: "1.10"'],
+            id="plain-decimal-strings-compare-as-text",
+        ),
+        pytest.param(
+            {"tag": "2"},
+            {"tag": "2.0"},
+            ['tag: Invalid value: "2.0": Expected value: "2"'],
+            id="plain-number-strings-compare-as-text",
+        ),
+        pytest.param(
+            {"replicas": 3},
+            {"replicas": 3.0},
+            [],
+            id="json-numbers-compare-by-value",
+        ),
         pytest.param(
             {"mem": "4Gi"},
             {"mem": "2Gi"},
@@ -133,6 +153,25 @@ def errors(expect: Any, actual: Any) -> list[str]:
             id="jmespath-on-missing-field",
         ),
         pytest.param({"spec": {"paused": None}}, DEPLOY, [], id="null-means-absent"),
+        pytest.param({"spec": {"template": {}}}, DEPLOY, [], id="empty-map-matches-any-map"),
+        pytest.param(
+            {"spec": {"strategy": {}}},
+            DEPLOY,
+            ["spec.strategy: Required value: field not found"],
+            id="empty-map-needs-the-field",
+        ),
+        pytest.param(
+            {"spec": {"replicas": {}}},
+            DEPLOY,
+            ["spec.replicas: Invalid value: 2: Expected a map"],
+            id="empty-map-needs-a-map",
+        ),
+        pytest.param(
+            {"spec": {"template": {"spec": {"containers": []}}}},
+            DEPLOY,
+            [],
+            id="empty-list-matches-any-list",
+        ),
         pytest.param(
             {"spec": {"replicas": None}},
             DEPLOY,
