@@ -59,7 +59,7 @@ def kubesim(tmp_path: Path) -> Iterator[Path]:
         deadline = time.monotonic() + 30
         while "ready on" not in (tmp_path / "serve.log").read_text():
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.skip("kubesim did not start: " + (tmp_path / "serve.log").read_text()[-300:])
+                pytest.fail("kubesim did not start: " + (tmp_path / "serve.log").read_text()[-300:])
             time.sleep(0.05)  # a tiny wait on a real process
         yield kubeconfig
     finally:
@@ -74,16 +74,12 @@ def kubesim(tmp_path: Path) -> Iterator[Path]:
 def _writer(kubeconfig: Path):
     """The test's own writing client (the checker never writes)."""
     from kubernetes import client, config
-    from kubernetes.client.exceptions import ApiException
 
     api = config.new_client_from_config(config_file=str(kubeconfig), persist_config=False)
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    try:
-        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab"}}
-        core.create_namespace(namespace)  # type: ignore[arg-type]
-        apps.create_namespaced_deployment("lab", DEPLOYMENT)  # type: ignore[arg-type]
-    except ApiException as exc:
-        pytest.skip(f"kubesim cannot create objects yet (HTTP {exc.status} {exc.reason})")
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab"}}
+    core.create_namespace(namespace)  # type: ignore[arg-type]
+    apps.create_namespaced_deployment("lab", DEPLOYMENT)  # type: ignore[arg-type]
     return apps
 
 

@@ -38,33 +38,61 @@ def _check_all_formats(cluster: Any, *, passed: bool) -> None:
     assert bool(suites.findall(".//failure")) is not passed
 
 
+def _grade(cluster: Any, out: Path) -> tuple[int, dict, ET.Element]:
+    """`kubelab grade` as CI runs it; (exit code, JSON report, JUnit root)."""
+    out.mkdir(exist_ok=True)
+    graded = cluster.run(
+        "kubelab",
+        "grade",
+        "--no-wait",
+        "--json",
+        str(out / "grade.json"),
+        "--junit",
+        str(out / "grade.xml"),
+        check=False,
+    )
+    report = json.loads((out / "grade.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    return graded.returncode, report, ET.parse(out / "grade.xml").getroot()
+
+
+def _points(element: ET.Element) -> tuple[int, int]:
+    props = {p.get("name"): p.get("value") for p in element.findall("./properties/property")}
+    return int(props["points"] or 0), int(props["maxPoints"] or 0)
+
+
 def test_check_and_grade_speak_text_json_and_junit_on_the_simulator(
     lab_cluster: Any, tmp_path: Path
 ):
     lab_cluster.run("kubelab", "reset", "01-deploy", "--yes")
     _check_all_formats(lab_cluster, passed=False)
+    code, report, junit = _grade(lab_cluster, tmp_path / "before")
+    labs = {lab["id"]: lab for lab in report["labs"]}
+    assert code == 1 and not report["passed"]
+    assert (
+        not labs["01-deploy"]["passed"]
+        and labs["01-deploy"]["points"] < labs["01-deploy"]["maxPoints"]
+    )
+    points_before = report["points"]
 
     lab_cluster.run("kubelab", "solve", "01-deploy")
     _check_all_formats(lab_cluster, passed=True)
-
-    out_json, out_xml = tmp_path / "grade.json", tmp_path / "grade.xml"
-    graded = lab_cluster.run(
-        "kubelab",
-        "grade",
-        "--no-wait",
-        "--json",
-        str(out_json),
-        "--junit",
-        str(out_xml),
-        check=False,
-    )
-    assert graded.returncode in (0, 1), graded.stderr
-    report = json.loads(out_json.read_text())
-    jsonschema.validate(report, SCHEMA)
+    code, report, junit = _grade(lab_cluster, tmp_path / "after")
     labs = {lab["id"]: lab for lab in report["labs"]}
-    assert (
-        labs["01-deploy"]["passed"]
-        and labs["01-deploy"]["points"] == labs["01-deploy"]["maxPoints"]
-    )
-    suites = ET.parse(out_xml).getroot()
-    assert {s.get("name") for s in suites.findall("testsuite")} == set(labs)
+    # the other labs are not solved in this test, so the whole grade still fails
+    assert code == 1 and not report["passed"]
+    deploy = labs["01-deploy"]
+    assert deploy["passed"] and deploy["points"] == deploy["maxPoints"] > 0
+    assert report["points"] > points_before
+    assert report["points"] == sum(lab["points"] for lab in report["labs"])
+
+    suites = {s.get("name"): s for s in junit.findall("testsuite")}
+    assert set(suites) == set(labs)
+    suite = suites["01-deploy"]
+    cases = suite.findall("testcase")
+    wanted = [(f"01-deploy.{e['id']}", c["name"]) for e in deploy["exercises"] for c in e["checks"]]
+    assert [(c.get("classname"), c.get("name")) for c in cases] == wanted
+    assert not suite.findall(".//failure") and suite.get("failures") == "0"
+    assert _points(suite) == (deploy["points"], deploy["maxPoints"])
+    assert sum(_points(c)[0] for c in cases) == deploy["points"]
+    assert all(_points(c)[0] == _points(c)[1] for c in cases)
