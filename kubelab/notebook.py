@@ -233,8 +233,9 @@ class ExerciseWidget:
                 status.value = self._progress_html()
 
         def on_hint(_: Any) -> None:
-            if self.next_hint() is None:
-                hint_button.disabled = True
+            self.next_hint()
+            # greyed out as the last hint appears: a click that shows nothing looks broken
+            hint_button.disabled = self.hints_shown >= len(ex.hints)
             hints.value = self._hints_html()
 
         check_button.on_click(on_check)

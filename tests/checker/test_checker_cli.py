@@ -121,3 +121,21 @@ def test_a_wait_is_announced_on_stderr_and_no_wait_skips_it(broken, lab_env, cap
     assert "--no-wait grades the cluster as it is now" in err
     assert main(["check", "01-deploy", "deploy", "--no-wait"]) == 1
     assert capsys.readouterr().err == ""
+
+
+def test_check_ignores_a_foreign_kubeconfig_in_the_environment(
+    healthy, lab_env, tmp_path, monkeypatch, capsys
+):
+    """$KUBECONFIG and ~/.kube/config may point at a real cluster; the checker reads only
+    the lab's own kubeconfig under KUBELAB_HOME."""
+    foreign = tmp_path / "prod-kubeconfig"
+    text = lab_env.read_text().replace("kubesim-kubelab", "prod")
+    foreign.write_text(text.replace("127.0.0.1", "192.0.2.1"))  # TEST-NET: never reachable
+    (Path.home() / ".kube").mkdir()
+    (Path.home() / ".kube" / "config").write_text(foreign.read_text())
+    monkeypatch.setenv("KUBECONFIG", str(foreign))
+    before = foreign.read_text()
+    assert main(["check", "01-deploy", "--no-wait"]) == 0
+    assert "[PASS] deployment-available" in capsys.readouterr().out
+    assert healthy.requests  # the lab's cluster answered
+    assert foreign.read_text() == before

@@ -83,3 +83,15 @@ def test_unknown_exercise_in_a_notebook_lists_the_valid_ones(lab_env):
 
     with pytest.raises(UsageError, match="Its exercises are: deploy, expose"):
         exercise("01-deploy", "nope")
+
+
+def test_the_hint_button_reveals_the_next_hint_then_disables_itself(lab_env):
+    box = exercise("01-deploy", "deploy").widget()
+    assert not box.hint_button.disabled and box.hints.value == ""
+    box.hint_button.click()
+    assert "<b>Hint 1:</b> `kubectl create deployment --help`" in box.hints.value
+    assert "Hint 2" not in box.hints.value and not box.hint_button.disabled
+    box.hint_button.click()
+    assert "<b>Hint 2:</b> Limits live under" in box.hints.value
+    assert box.hint_button.disabled
+    assert exercise("01-deploy", "deploy").hints_shown == 2  # remembered for the next kernel
