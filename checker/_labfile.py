@@ -313,6 +313,29 @@ def _locate(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, t
     return line, tuple(kept)
 
 
+def _duplicate_key(node: yaml.Node | None, loc: tuple[Any, ...] = ()) -> tuple[int, str] | None:
+    """The first key written twice in one map, as (line, field path).
+
+    YAML loaders keep the last value silently, so a lab author's second `checks:` would
+    replace the first without a word; a lab file with a repeated key is refused instead.
+    """
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if key.value in seen and key.value != "<<":
+                return key.start_mark.line + 1, _field_path((*loc, key.value))
+            seen.add(key.value)
+            found = _duplicate_key(value, (*loc, key.value))
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _duplicate_key(item, (*loc, index))
+            if found:
+                return found
+    return None
+
+
 def load_lab(path: Path | str) -> Lab:
     """Read and validate one lab.yaml; a LabDataError names file, line and field on failure."""
     path = Path(path)
@@ -333,6 +356,16 @@ def load_lab(path: Path | str) -> Lab:
         ) from exc
     if not isinstance(data, dict):
         raise LabDataError("a lab.yaml must be a map of fields", file=path, line=1, field="")
+    duplicate = _duplicate_key(root)
+    if duplicate:
+        line, field = duplicate
+        raise LabDataError(
+            "this key is already set above in the same map; YAML would silently keep only the "
+            "last one. Merge the two or delete one",
+            file=path,
+            line=line,
+            field=field,
+        )
     try:
         lab = Lab.model_validate(data)
     except ValidationError as exc:

@@ -134,6 +134,22 @@ def test_durations_parse_to_seconds(text, value):
             "id: 03-demo", "id: 04-other", 1, "id", "must equal its folder name", id="id-vs-folder"
         ),
         pytest.param("minutes: 5", "minutes: [5", 4, "", "not valid YAML", id="yaml-syntax"),
+        pytest.param(
+            "    points: 3\n",
+            "    points: 3\n    points: 4\n",
+            9,
+            "exercises[0].points",
+            "already set above in the same map",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            "expect: {apiVersion: v1, kind: Pod}",
+            "expect: {apiVersion: v1, kind: Pod, kind: Service}",
+            12,
+            "exercises[0].checks[0].expect.kind",
+            "already set above in the same map",
+            id="duplicate-key-in-an-expectation",
+        ),
     ],
 )
 def test_malformed_lab_names_file_line_and_field(tmp_path, old, new, line, field, words):
