@@ -2,7 +2,9 @@
 
 `evaluate` reads through the Snapshot (cached LISTs) or, for `http:`, the service proxy,
 and returns an Outcome: the verdict, the field errors of the closest candidate, the diff,
-and the object whose neighbourhood is worth gathering evidence from.
+and the object whose neighbourhood is worth gathering evidence from. A check whose reads
+the API server answers with an error (a 500, a body that is not JSON) is an `error`
+outcome, not an exception, so the other checks of a grade are still judged and reported.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker._errors import ApiError
 from checker._labfile import Check, Lab
 from checker._match import FieldError, Node, diff, parse, show
 from checker._results import Status
@@ -26,6 +29,9 @@ class Outcome:
     diff: str | None = None
     subject: dict[str, Any] | None = None  # the object evidence is gathered around
     keys: set[Key] = field(default_factory=set)
+
+
+_CONTEXT_TARGET = "kubeconfig current-context"
 
 
 def header(obj_or_ref: dict[str, Any], *, namespaced: bool = True) -> str:
@@ -44,6 +50,32 @@ def check_namespace(check: Check, lab: Lab) -> str:
 
 
 def evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
+    try:
+        return _evaluate(check, lab, snapshot)
+    except ApiError as exc:
+        return Outcome(
+            "error",
+            _target(check, lab),
+            detail=f"{exc} The check could not be judged; it is retried while its `within` "
+            "lasts, and `kubelab status` shows whether the cluster is healthy.",
+        )
+
+
+def _target(check: Check, lab: Lab) -> str:
+    """What a check is about, before anything has been read."""
+    namespace = check_namespace(check, lab)
+    if check.http is not None:
+        http = check.http
+        return f"GET {namespace}/{http.service}:{http.port}{http.path}"
+    if check.context is not None:
+        return _CONTEXT_TARGET
+    tree = check.tree or {}
+    name = (tree.get("metadata") or {}).get("name")
+    ref = {"apiVersion": tree.get("apiVersion"), "kind": tree.get("kind")}
+    return header({**ref, "metadata": {"name": name, "namespace": namespace}})
+
+
+def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
     if check.http is not None:
         return _evaluate_http(check, lab, snapshot)
     if check.context is not None:
@@ -109,7 +141,7 @@ def _evaluate_http(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
     http = check.http
     assert http is not None
     namespace = check.namespace or lab.namespace
-    target = f"GET {namespace}/{http.service}:{http.port}{http.path}"
+    target = _target(check, lab)
     reply = snapshot.client.proxy(namespace, http.service, http.port, http.path)
     errors: list[FieldError] = []
     text = reply.text
@@ -165,7 +197,7 @@ def _clip(text: str, limit: int = 200) -> str:
 def _evaluate_context(check: Check, snapshot: Snapshot) -> Outcome:
     """The lab kubeconfig's current context, which the learner's kubectl uses."""
     assert check.context is not None
-    target = "kubeconfig current-context"
+    target = _CONTEXT_TARGET
     want = check.context.namespace
     if want is None:
         return Outcome("passed", target)

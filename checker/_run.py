@@ -68,6 +68,7 @@ class _Pending:
     deadline: float
     attempts: int = 0
     outcome: Outcome | None = None
+    seconds: float = 0.0  # from the start of the run to this check's last attempt
 
 
 Key = tuple[str, str, str]  # (lab id, exercise id, check name)
@@ -103,6 +104,8 @@ def _run_checks(
             item.attempts += 1
             item.outcome = evaluate(item.check, item.lab, snapshot)
         now = clock.now()
+        for item in pending:
+            item.seconds = now - start
         pending = [
             p for p in pending if p.outcome and p.outcome.status != "passed" and p.deadline > now
         ]
@@ -115,7 +118,6 @@ def _run_checks(
         clock.sleep(wait)
         stale = set().union(*(p.outcome.keys for p in pending if p.outcome))
         snapshot.forget(stale)
-    elapsed = clock.now() - start
     results: dict[Key, CheckResult] = {}
     for item in todo:
         out = item.outcome
@@ -132,7 +134,7 @@ def _run_checks(
             diff=out.diff,
             evidence=evidence,
             attempts=item.attempts,
-            seconds=round(elapsed, 3),
+            seconds=round(item.seconds, 3),
         )
     return results
 

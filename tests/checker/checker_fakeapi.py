@@ -53,6 +53,8 @@ class FakeApi:
     requests: list[Request] = field(default_factory=list)
     page_size: int | None = None
     refuse: int | None = None  # answer every request with this status (401: bad token)
+    faults: dict[str, int] = field(default_factory=dict)  # path -> status, answered N times
+    fault_count: int = 1_000_000
     url: str = ""
 
     def load(self, path: Path) -> None:
@@ -105,6 +107,9 @@ class FakeApi:
         self._record(request)
         if self.refuse:
             return _status(self.refuse, "Unauthorized", "Unauthorized")
+        if request.path in self.faults and self.fault_count > 0:
+            self.fault_count -= 1
+            return _status(self.faults[request.path], "InternalError", "etcdserver: leader changed")
         path = request.path.rstrip("/")
         parts = path.strip("/").split("/")
         if "/proxy" in path and parts[:2] == ["api", "v1"]:

@@ -357,3 +357,42 @@ def test_every_course_lab_sends_only_gets(healthy, client, clock, lab_id):
     assert [c for e in result.exercises for c in e.checks]
     assert healthy.requests
     assert_read_only(healthy)
+
+
+def test_a_server_error_on_one_kind_is_an_error_for_its_checks_only(healthy, client, labs, clock):
+    """A 500 on the Deployments LIST makes the check that reads them `error` (with the server's
+    words), while the other checks of the grade are still judged and the reports written."""
+    healthy.faults["/apis/apps/v1/namespaces/lab/deployments"] = 500
+    result = run_lab(client, labs["01-deploy"], clock=clock)
+    statuses = {c.name: c.status for e in result.exercises for c in e.checks}
+    assert statuses == {
+        "deployment-available": "error",
+        "no-crashloop": "passed",
+        "service-endpoints": "passed",
+        "healthz": "passed",
+        "version": "passed",
+    }
+    dep = next(c for e in result.exercises for c in e.checks if c.name == "deployment-available")
+    assert dep.target == "apps/v1/Deployment/lab/inference-service"
+    assert dep.detail.startswith(
+        "The lab cluster answered HTTP 500 to GET /apis/apps/v1/namespaces/lab/deployments"
+    )
+    assert "etcdserver: leader changed" in dep.detail and "could not be judged" in dep.detail
+    assert dep.attempts > 1 and dep.seconds >= 2  # retried while its `within` lasted
+    assert not result.passed
+
+
+def test_a_transient_server_error_heals_on_retry(healthy, client, labs, clock):
+    healthy.faults["/apis/apps/v1/namespaces/lab/deployments"] = 500
+    healthy.fault_count = 1
+    result = run_lab(client, labs["01-deploy"], clock=clock)
+    assert result.passed
+
+
+def test_each_check_reports_its_own_seconds(broken, client, labs, clock):
+    result = run_lab(client, labs["01-deploy"], clock=clock)
+    seconds = {c.name: c.seconds for e in result.exercises for c in e.checks}
+    within = {c.name: c.within for e in labs["01-deploy"].exercises for c in e.checks}
+    assert len(set(seconds.values())) > 1, seconds
+    for name, spent in seconds.items():
+        assert within[name] <= spent < within[name] + 1.5, (name, spent)
