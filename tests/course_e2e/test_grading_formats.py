@@ -79,8 +79,10 @@ def test_check_and_grade_speak_text_json_and_junit_on_the_simulator(
     _check_all_formats(lab_cluster, passed=True)
     code, report, junit = _grade(lab_cluster, tmp_path / "after")
     labs = {lab["id"]: lab for lab in report["labs"]}
-    # the other labs are not solved in this test, so the whole grade still fails
-    assert code == 1 and not report["passed"]
+    # the other labs pass or not as earlier tests on this cluster left them; the exit code
+    # follows the whole report
+    assert code == (0 if report["passed"] else 1)
+    assert report["passed"] is all(lab["passed"] for lab in report["labs"])
     deploy = labs["01-deploy"]
     assert deploy["passed"] and deploy["points"] == deploy["maxPoints"] > 0
     assert report["points"] > points_before

@@ -177,7 +177,10 @@ async def test_job_past_its_deadline_fails_and_its_running_pod_is_deleted(
     tmp_path: Path,
 ) -> None:
     async with running_lab(tmp_path, controllers=CONTROLLERS, scale=200.0) as lab:
-        lab.create("jobs", job(activeDeadlineSeconds=5), group="batch")
+        # 200 simulated seconds are 1 s of real time: long enough that the pod exists before
+        # the deadline on a loaded machine (a job already past its deadline at its first
+        # sync fails without ever creating a pod, and this test would see no pod to delete)
+        lab.create("jobs", job(activeDeadlineSeconds=200), group="batch")
         await settle(lambda: job_pods(lab))
 
         def failed() -> Obj | None:
