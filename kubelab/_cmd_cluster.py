@@ -206,7 +206,9 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
 
 def simulator_limits(info: LabKubeconfig) -> str:
     """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
+    import urllib3
     from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
 
     try:
         configuration = client.Configuration()
@@ -214,16 +216,14 @@ def simulator_limits(info: LabKubeconfig) -> str:
             config_file=str(info.path), client_configuration=configuration, persist_config=False
         )
         with client.ApiClient(configuration) as api:
-            raw: Any = api.call_api(
-                "/kubesim/v1/status",
-                "GET",
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=5,
+            method, url, headers, _, _ = api.param_serialize(
+                "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
             )
-            body = raw.read() if hasattr(raw, "read") else raw.data
-            facts = json.loads(body)
-    except Exception:  # an older kubesim without the endpoint: say nothing rather than guess
+            response = api.call_api(method, url, header_params=headers, _request_timeout=5)
+            facts = json.loads(response.read() or b"{}")
+    # an older kubesim without the endpoint, or one that stopped answering: say nothing
+    # rather than guess (a programming error, say a changed client API, still surfaces)
+    except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
         return ""
     if facts.get("cgroups"):
         return "kernel cgroup v1 limits (memory over the limit is OOM-killed by the kernel)"

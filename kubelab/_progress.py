@@ -8,10 +8,15 @@ minutes and the learner should see what is being waited for.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 
 
 class Progress:
-    """Numbered step lines: `[2/7] Create the kind cluster kubelab`."""
+    """Numbered step lines: `[2/7] Create the kind cluster kubelab`.
+
+    Titles and notes are text, never markup: they quote image names, paths and tools'
+    output, where `[...]` is common.
+    """
 
     def __init__(self, total: int, *, console: Console | None = None) -> None:
         self.total = total
@@ -21,12 +26,15 @@ class Progress:
     def step(self, title: str) -> None:
         """Announce the step that starts now."""
         self.done += 1
-        self.console.print(f"[bold cyan][{self.done}/{self.total}][/] {title}")
+        self.console.print(f"[bold cyan][{self.done}/{self.total}][/] {escape(title)}")
 
     def skip(self, title: str, why: str) -> None:
         """A step that is already done (what makes `up` idempotent and says so)."""
         self.done += 1
-        self.console.print(f"[bold cyan][{self.done}/{self.total}][/] {title} [dim]— {why}[/]")
+        self.console.print(
+            f"[bold cyan][{self.done}/{self.total}][/] {escape(title)} [dim]— {escape(why)}[/]"
+        )
 
     def note(self, text: str) -> None:
-        self.console.print(f"      {text}", style="dim")
+        """A line under the step, often a tool's own output: printed as written."""
+        self.console.print(f"      {text}", style="dim", markup=False)

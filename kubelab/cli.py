@@ -9,6 +9,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kubelab._errors import KubelabError
 
@@ -51,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
     except KubelabError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        # the message quotes tools' own output ("[internal] load ...", "[/var/lib/docker]"),
+        # which must print as written, not be read as rich markup
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False
+        )
         return exc.exit_code
     except SystemExit as exc:  # typer.Exit inside commands
         return int(exc.code or 0)

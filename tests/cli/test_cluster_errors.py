@@ -124,9 +124,33 @@ def test_a_failing_step_reports_its_own_last_words(host: FakeHost, capsys):
     assert "`kind create cluster` failed" in text and "out of disk" in text
 
 
+def test_a_tools_bracketed_output_is_quoted_as_written(host: FakeHost, capsys):
+    """docker and kind print `[internal] load ...` and paths in brackets; rich must not
+    take them for markup (an unmatched `[/...]` used to crash with a MarkupError)."""
+    host.rules["kind create cluster"] = fail(
+        "#1 [internal] load build definition\nERROR: failed [/var/lib/docker] nope"
+    )
+    assert main(["up", "--backend", "kind"]) == 5
+    text = error_text(capsys)
+    assert "[internal] load build definition" in text and "[/var/lib/docker] nope" in text
+
+
 def test_switching_backend_while_one_is_up_is_refused(host: FakeHost, lab_home: Path, capsys):
     write_kubeconfig(lab_home / "kubeconfig", "kubesim-kubelab", "https://127.0.0.1:6443")
     (lab_home / "backend").write_text("sim\n")
     assert main(["up", "--backend", "kind"]) == 5
     assert "already up on the sim backend" in error_text(capsys)
     assert host.calls == []
+
+
+def test_progress_lines_print_brackets_as_written(capsys):
+    from kubelab._progress import Progress
+
+    progress = Progress(2)
+    progress.step("Build kubelab/inference:[2.4.0]")
+    progress.skip("Load [/images]", "already [loaded]")
+    progress.note("#1 [internal] load build definition")
+    out = capsys.readouterr().out
+    assert "[1/2] Build kubelab/inference:[2.4.0]" in out
+    assert "[2/2] Load [/images] — already [loaded]" in out
+    assert "#1 [internal] load build definition" in out
