@@ -5,13 +5,15 @@
     python3 bootstrap.py test    # venv + install with the test extra + the whole test suite
 
 Standard library only: this runs before anything is installed. It creates `.venv/` next to
-itself once and reuses it; a changed pyproject.toml triggers a reinstall.
+itself once and reuses it while its pip runs (a half-made one is recreated); a changed
+pyproject.toml triggers a reinstall.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -33,13 +35,40 @@ def _run(*cmd: str | Path) -> None:
         sys.exit(result.returncode)
 
 
+NO_VENV = (
+    "Python could not create a virtual environment with pip in {venv} ({why}). On Debian "
+    "and Ubuntu the venv module needs its own package: `sudo apt-get install python3-venv` "
+    "(or python3.X-venv for your version), then run this command again. Nothing else was "
+    "changed; the half-made .venv was removed."
+)
+
+
+def _venv_works() -> bool:
+    """A venv whose Python runs pip: one left half-made (no pip, say, after a failed
+    first run) is not reused, or every later run would fail the same way."""
+    python = BIN / "python"
+    if not python.exists():
+        return False
+    probe = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True)
+    return probe.returncode == 0
+
+
+def _create_venv() -> None:
+    verb = "recreating the half-made" if VENV.exists() else "creating"
+    print(f"{verb} virtual environment in {VENV}", flush=True)
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(VENV, ignore_errors=True)
+        sys.exit(NO_VENV.format(venv=VENV, why=exc))
+
+
 def ensure_venv(extra: str) -> None:
     """Create the venv and install kubelab into it, skipping work already done."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script must run on older Pythons to say so
         sys.exit("kubelab needs Python 3.11 or newer; this is " + sys.version.split()[0] + ".")
-    if not (BIN / "python").exists():
-        print(f"creating virtual environment in {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+    if not _venv_works():
+        _create_venv()
     stamp = VENV / f".installed-{extra or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:

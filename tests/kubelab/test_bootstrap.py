@@ -1,0 +1,88 @@
+"""bootstrap.py, the README's two commands: a half-made venv is recreated, and a Python
+that cannot make one says what to install instead of failing on every later run."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bootstrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    spec = importlib.util.spec_from_file_location("bootstrap_under_test", ROOT / "bootstrap.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "VENV", tmp_path / ".venv")
+    monkeypatch.setattr(module, "BIN", tmp_path / ".venv" / "bin")
+    monkeypatch.setattr(module, "_run", lambda *cmd: ran.append([str(c) for c in cmd]))
+    ran: list[list[str]] = []
+    module.ran = ran
+    return module
+
+
+def _fake_python(path: Path, *, pip_works: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\nexit {0 if pip_works else 1}\n")
+    path.chmod(0o755)
+
+
+def test_a_venv_whose_pip_does_not_run_is_recreated(bootstrap, monkeypatch):
+    _fake_python(bootstrap.BIN / "python", pip_works=False)
+    created = []
+
+    class Builder:
+        def __init__(self, **kwargs):
+            created.append(kwargs)
+
+        def create(self, path):
+            _fake_python(Path(path) / "bin" / "python", pip_works=True)
+
+    monkeypatch.setattr(bootstrap.venv, "EnvBuilder", Builder)
+    bootstrap.ensure_venv("test")
+    assert created == [{"with_pip": True, "clear": True}]
+    assert [c[-1] for c in bootstrap.ran] == ["pip", ".[test]"]
+    assert (bootstrap.VENV / ".installed-test").exists()
+
+
+def test_a_working_venv_is_reused(bootstrap, monkeypatch):
+    _fake_python(bootstrap.BIN / "python", pip_works=True)
+    monkeypatch.setattr(bootstrap.venv, "EnvBuilder", lambda **_: pytest.fail("recreated"))
+    bootstrap.ensure_venv("")
+    assert bootstrap.ran  # installed once (no stamp yet) ...
+    bootstrap.ran.clear()
+    bootstrap.ensure_venv("")
+    assert bootstrap.ran == []  # ... and not again
+
+
+def test_a_python_without_ensurepip_says_to_install_python3_venv(bootstrap, monkeypatch, capsys):
+    class Builder:
+        def __init__(self, **kwargs):
+            pass
+
+        def create(self, path):
+            Path(path, "bin").mkdir(parents=True)
+            raise subprocess.CalledProcessError(1, ["python", "-m", "ensurepip"])
+
+    monkeypatch.setattr(bootstrap.venv, "EnvBuilder", Builder)
+    with pytest.raises(SystemExit) as stop:
+        bootstrap.ensure_venv("")
+    assert "apt-get install python3-venv" in str(stop.value.code)
+    assert "ensurepip" in str(stop.value.code)
+    assert not bootstrap.VENV.exists()
+    assert bootstrap.ran == []
+
+
+def test_bootstrap_runs_on_the_python_it_is_given():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bootstrap.py"), "help"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "bootstrap.py test" in out.stdout
