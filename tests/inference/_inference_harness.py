@@ -145,8 +145,11 @@ def run_env(**env: str) -> dict[str, str]:
     return keep
 
 
-def launch(workdir: Path, **env: str | None) -> Server:
-    """Start the server with defaults fit for tests; ``env`` overrides (None unsets)."""
+def launch(workdir: Path, *, as_user: int | None = None, **env: str | None) -> Server:
+    """Start the server with defaults fit for tests; ``env`` overrides (None unsets).
+
+    ``as_user`` runs it under another uid (needs root): the way to meet file permissions
+    when the tests themselves run as root, as they do in CI."""
     port = free_port()
     full: dict[str, str | None] = {
         "MODEL_PATH": MODEL_PATH,
@@ -167,5 +170,6 @@ def launch(workdir: Path, **env: str | None) -> Server:
             env=run_env(**given),
             stdout=out,
             stderr=subprocess.STDOUT,
+            user=as_user,
         )
     return Server(proc=proc, port=port, log_file=log_file, started=time.monotonic())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from _inference_harness import SETOSA, Server
 
 Start = Callable[..., Server]
+NOBODY = 65534
 
 
 def _exit(server: Server) -> tuple[int, list[str]]:
@@ -49,14 +52,24 @@ def test_unreadable_model_path_exits_1_naming_the_path(
     assert fragment in fatal[0]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_model_without_read_permission_exits_1(start: Start, workdir: Path) -> None:
-    secret = workdir / "secret.json"
-    secret.write_text("{}")
-    secret.chmod(0)
-    code, lines = _exit(start(MODEL_PATH="secret.json"))
+    if os.geteuid() != 0:
+        secret = workdir / "secret.json"
+        secret.write_text("{}")
+        secret.chmod(0)
+        code, lines = _exit(start(MODEL_PATH="secret.json"))
+    else:  # root reads any file: serve as `nobody` from a folder nobody may enter
+        folder = Path(tempfile.mkdtemp(prefix="kubelab-perm-"))
+        try:
+            folder.chmod(0o755)
+            secret = folder / "secret.json"
+            secret.write_text("{}")
+            secret.chmod(0)
+            code, lines = _exit(start(MODEL_PATH=str(secret), as_user=NOBODY))
+        finally:
+            shutil.rmtree(folder)
     assert code == 1
-    assert "permission denied" in lines[-1]
+    assert lines[-1].startswith("FATAL: ") and "permission denied" in lines[-1]
 
 
 def test_bad_port_exits_1_with_the_fix(start: Start) -> None:
