@@ -229,11 +229,13 @@ class KindBackend:
         self._metrics_server(progress)
         ensure_lab_namespace(paths, progress)
         wait_nodes_ready(paths, progress)
-        progress.step("Wait until kube-system deployments are Available (CoreDNS, metrics-server)")
+        # every kube-system pod, so DaemonSets (kube-proxy, kindnet) count as well as
+        # Deployments (CoreDNS, metrics-server); kind runs nothing there that completes
+        progress.step("Wait until kube-system pods are Ready (CoreDNS, kube-proxy, kindnet, ...)")
         check(
             run_kubectl(
-                paths, "-n", "kube-system", "wait", "--for=condition=Available",
-                "deployment", "--all", "--timeout=180s",
+                paths, "-n", "kube-system", "wait", "--for=condition=Ready",
+                "pod", "--all", "--timeout=180s",
             ),
             "Waiting for kube-system",
             "Look at `kubectl -n kube-system get pods` with the lab kubeconfig; metrics-server "

@@ -52,7 +52,7 @@ def test_fresh_up_runs_exactly_the_kind_recipe(host: FakeHost, lab_home: Path, c
         f"kubectl apply -f {NAMESPACE}",
         "kubectl config set-context --current --namespace=lab",
         "kubectl wait --for=condition=Ready nodes --all --timeout=180s",
-        "kubectl -n kube-system wait --for=condition=Available deployment --all --timeout=180s",
+        "kubectl -n kube-system wait --for=condition=Ready pod --all --timeout=180s",
     ]
     out = capsys.readouterr().out
     assert "[1/8] Check Docker and kind" in out
