@@ -82,15 +82,14 @@ def _service(obj: Obj, old: Obj | None) -> list[FieldError]:
             if name in names:
                 errs.append(duplicate(f"{p}.name", name))
             names.add(name)
-        number = port.get("port")
+        number = port.get("port") or 0
         if isinstance(number, int) and not 1 <= number <= 65535:
             errs.append(invalid(f"{p}.port", number, "must be between 1 and 65535, inclusive"))
         protocol = port.get("protocol")
         if protocol not in ("SCTP", "TCP", "UDP"):
             errs.append(not_supported(f"{p}.protocol", protocol, ["SCTP", "TCP", "UDP"]))
-        target = port.get("targetPort")
-        if target is not None and target != 0:
-            errs.extend(port_num_or_name(target, f"{p}.targetPort"))
+        # Defaulting copies `port` into an unset targetPort, so a missing port fails twice.
+        errs.extend(port_num_or_name(port.get("targetPort") or 0, f"{p}.targetPort"))
         node_port = port.get("nodePort")
         if node_port:
             if kind in ("ClusterIP", "ExternalName"):

@@ -155,9 +155,9 @@ def _container(
     else:
         errs.extend(invalid(f"{path}.name", name, m) for m in is_dns1123_label(name))
     image = container.get("image")
-    if is_pod and not image:
+    if not image:
         errs.append(required(f"{path}.image"))
-    elif isinstance(image, str) and image != image.strip():
+    elif is_pod and isinstance(image, str) and image != image.strip():
         errs.append(invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
     policy = container.get("imagePullPolicy")
     if policy and policy not in _PULL:

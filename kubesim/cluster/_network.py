@@ -8,6 +8,7 @@ through the same table, so `kubectl get --raw .../proxy/` and in-pod traffic agr
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from kubesim._api import Api
 
 Obj = dict[str, Any]
+log = logging.getLogger("kubesim.network")
 
 
 def proxy_table(
@@ -35,13 +37,16 @@ def proxy_table(
         meta = svc["metadata"]
         ep = endpoints.get((meta["namespace"], meta["name"])) or {}
         for port in spec.get("ports") or []:
+            number = port.get("port")
+            if not isinstance(number, int) or not 1 <= number <= 65535:
+                continue  # validation refuses it; a store written before that still loads
             ready: list[Endpoint] = []
             for subset in ep.get("subsets") or []:
                 target = _subset_port(subset, port)
                 if target is None:
                     continue
                 ready.extend(Endpoint(a["ip"], target) for a in subset.get("addresses") or [])
-            table[(ip, int(port["port"]))] = ready
+            table[(ip, number)] = ready
     return table
 
 
@@ -50,8 +55,12 @@ def _subset_port(subset: Obj, service_port: Obj) -> int | None:
     name = service_port.get("name")
     for port in ports:
         if (port.get("name") or None) == (name or None):
-            return int(port["port"])
-    return int(ports[0]["port"]) if len(ports) == 1 else None
+            return _int_or_none(port.get("port"))
+    return _int_or_none(ports[0].get("port")) if len(ports) == 1 else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
 
 
 class ClusterNetwork:
@@ -77,7 +86,10 @@ class ClusterNetwork:
             while True:
                 await self._dirty.wait()
                 self._dirty.clear()
-                await self._sync()
+                try:
+                    await self._sync()
+                except Exception:  # the node heartbeats share this task group: never stop them
+                    log.exception("network: syncing the service proxy and DNS failed")
         finally:
             for task in tasks:
                 task.cancel()

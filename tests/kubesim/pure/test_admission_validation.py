@@ -297,6 +297,30 @@ INVALID_CASES = [
         'Service "web" is invalid: spec.ports: Required value',
     ),
     (
+        "service-port-zero",
+        SVC,
+        service,
+        _set("spec.ports", [{"port": 0, "targetPort": 80}]),
+        'Service "web" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and '
+        "65535, inclusive",
+    ),
+    (
+        "service-port-missing-fails-port-and-defaulted-target",
+        SVC,
+        service,
+        _set("spec.ports", [{"protocol": "TCP"}]),
+        'Service "web" is invalid: [spec.ports[0].port: Invalid value: 0: must be between 1 and '
+        "65535, inclusive, spec.ports[0].targetPort: Invalid value: 0: must be between 1 and "
+        "65535, inclusive]",
+    ),
+    (
+        "template-image-required",
+        DEPLOY,
+        deployment,
+        _set(f"{C0}.image", _DELETE),
+        'Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: Required value',
+    ),
+    (
         "service-bad-type",
         SVC,
         service,
