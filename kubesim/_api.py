@@ -50,6 +50,7 @@ from kubesim._status import (
     Invalid,
     MethodNotSupported,
     UnsupportedMediaType,
+    UntypedError,
     already_exists,
     conflict,
     gone_expired,
@@ -729,6 +730,10 @@ class Api:
                 f"the name of the object ({ameta['name']}) does not match the name on the URL "
                 f"({name})"
             )
+        # Before any merge, whatever fieldValidation says: the typed conversion fails first.
+        why = _admission.apply_patch_error(res.gvk, applied, namespace=namespace or "", name=name)
+        if why is not None:
+            raise UntypedError(why)
         sres = self._storage_res(res)
         row = self.store.get(self._key(res, namespace, name))
         now = self.clock.rfc3339()

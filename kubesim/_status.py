@@ -19,6 +19,7 @@ ApiError                      code  reason
   + Invalid                   422   Invalid
   + TooManyRequests           429   TooManyRequests
   + InternalError             500   InternalError
+  + UntypedError              500   (none)
   + ServiceUnavailable        503   ServiceUnavailable
 """
 
@@ -132,6 +133,13 @@ class TooManyRequests(ApiError):
 
 class InternalError(ApiError):
     code, reason = 500, "InternalError"
+
+
+class UntypedError(ApiError):
+    """An error kube-apiserver raises as a plain Go error, not a Status: ErrorToAPIStatus
+    turns it into 500 with no reason (kubectl prints `Error from server: ...`)."""
+
+    code, reason = 500, ""
 
 
 class ServiceUnavailable(ApiError):

@@ -282,6 +282,6 @@ def apply_patch_error(
     if not found:
         return None
     group, version, kind = gvk
-    gv = f"{group}/{version}" if group else version
+    gv = f"{group}/{version}"  # Go's GroupVersionKind.String(): the core group reads "/v1"
     detail = found[0] if len(found) == 1 else "errors:\n" + "\n".join(f"  {e}" for e in found)
     return f"failed to create typed patch object ({namespace}/{name}; {gv}, Kind={kind}): {detail}"

@@ -108,6 +108,22 @@ def test_apply_server_side_and_a_directory(kubectl, ns, tmp_path) -> None:
     assert "kubectl" in managers
 
 
+def test_apply_server_side_of_an_unknown_field_fails_as_a_real_server_says(kubectl, ns) -> None:
+    typo = DEPLOYMENT.replace(
+        "        image: nginx:1.27\n",
+        "        image: nginx:1.27\n        imagePullPolicyy: Always\n",
+    )
+    assert typo != DEPLOYMENT
+    out = kubectl("apply", "--server-side", "-n", ns, "-f", "-", input=typo, check=False)
+    assert out.returncode == 1
+    assert out.stderr == (
+        f"Error from server: failed to create typed patch object ({ns}/web; apps/v1, "
+        'Kind=Deployment): .spec.template.spec.containers[name="web"].imagePullPolicyy: '
+        "field not declared in schema\n"
+    )
+    assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout == ""
+
+
 def test_get_output_formats(kubectl, ns) -> None:
     kubectl("apply", "-n", ns, "-f", "-", input=DEPLOYMENT)
     assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout.strip() == (

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubesim._admission import default, status_message, validate
+from kubesim._admission import apply_patch_error, default, status_message, validate
 
 EXAMPLES = (
     Path(__file__).resolve().parents[2] / "data" / "k8s-examples"
@@ -46,6 +46,17 @@ def test_example_defaults_and_validates_cleanly_under_strict(doc: dict) -> None:
     problems = validate(gvk, stored, old=None, field_validation="Strict")
     assert problems.ok, status_message(gvk, stored["metadata"].get("name", ""), problems)
     assert problems.warnings == []
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="k8s-examples corpus not present")
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_example_fits_the_schema_server_side_apply_types_it_with(doc: dict) -> None:
+    """`kubectl apply --server-side` of a documented manifest must not meet a false
+    "field not declared in schema"."""
+    group, _, version = doc["apiVersion"].rpartition("/")
+    gvk = (group, version, doc["kind"])
+    name = (doc.get("metadata") or {}).get("name", "")
+    assert apply_patch_error(gvk, doc, namespace="default", name=name) is None
 
 
 def test_corpus_is_not_silently_empty() -> None:

@@ -611,6 +611,14 @@ def test_apply_patch_with_unknown_field_names_the_keyed_path() -> None:
     )
 
 
+def test_apply_patch_names_the_core_group_as_go_prints_it() -> None:
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "bogus": 1}
+    assert apply_patch_error(CM, obj, namespace="default", name="c") == (
+        "failed to create typed patch object (default/c; /v1, Kind=ConfigMap): "
+        ".bogus: field not declared in schema"
+    )
+
+
 def test_apply_patch_with_repeated_env_names_is_refused() -> None:
     obj = deployment()
     obj["spec"]["template"]["spec"]["containers"][0]["env"] = [
