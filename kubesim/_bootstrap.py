@@ -1,14 +1,18 @@
 """The objects a fresh cluster has before anyone applies anything (as on kind).
 
 Namespaces default, kube-system, kube-public, kube-node-lease (each gets its `default`
-ServiceAccount from the Api's namespace hook), the `kubernetes` Service in default and
-kind's default StorageClass `standard` (rancher.io/local-path). Idempotent: a restart
-with existing state creates nothing.
+ServiceAccount from the Api's namespace hook), the `kubernetes` Service in default with
+the Endpoints and EndpointSlice kube-apiserver keeps for it (the control-plane node's
+address, port 6443), and kind's default StorageClass `standard` (rancher.io/local-path).
+Idempotent: a restart with existing state creates nothing.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from kubesim._api import Api, WriteOptions
 
@@ -46,6 +50,46 @@ _STANDARD_CLASS: dict[str, Any] = {
 }
 
 
+def _control_plane_ip() -> str:
+    nodes = yaml.safe_load((Path(__file__).resolve().parent / "cluster.yaml").read_text())["nodes"]
+    return next(n["ip"] for n in nodes if n["role"] == "control-plane")
+
+
+def _apiserver_endpoints(ip: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The reconciler's two objects, as (group, version, plural, object)."""
+    endpoints = {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+        },
+        "subsets": [
+            {
+                "addresses": [{"ip": ip}],
+                "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+            }
+        ],
+    }
+    endpoint_slice = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"kubernetes.io/service-name": "kubernetes"},
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+    }
+    return [
+        ("", "v1", "endpoints", endpoints),
+        ("discovery.k8s.io", "v1", "endpointslices", endpoint_slice),
+    ]
+
+
 def bootstrap(api: Api) -> None:
     opts = WriteOptions(field_manager="kube-apiserver", trusted=True)
     namespaces = api.resource("", "v1", "namespaces")
@@ -63,6 +107,8 @@ def bootstrap(api: Api) -> None:
             )
     if api.store.get("/core/services/default/kubernetes") is None:
         api.create(api.resource("", "v1", "services"), "default", _KUBERNETES_SERVICE, options=opts)
+        for group, version, plural, obj in _apiserver_endpoints(_control_plane_ip()):
+            api.create(api.resource(group, version, plural), "default", obj, options=opts)
     if api.store.get("/storage.k8s.io/storageclasses/standard") is None:
         api.create(
             api.resource("storage.k8s.io", "v1", "storageclasses"),

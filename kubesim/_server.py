@@ -84,6 +84,24 @@ def _error(err: ApiError) -> web.Response:
     return _json(err.status, status=err.code)
 
 
+# What kube-apiserver's deprecation filter says on every request to a deprecated
+# group/version/kind (prerelease-lifecycle tags), whatever the verb and outcome.
+_DEPRECATED: dict[tuple[str, str, str], str] = {
+    (
+        "",
+        "v1",
+        "Endpoints",
+    ): "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+}
+_DEPRECATION = web.RequestKey("deprecation", str)
+
+
+async def _deprecation_warning(request: web.Request, response: web.StreamResponse) -> None:
+    text = request.get(_DEPRECATION)
+    if text is not None:
+        response.headers.add("Warning", _http.warning_header(text))
+
+
 @dataclass
 class Target:
     res: Resource
@@ -108,6 +126,7 @@ class Server:
         )
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         app.on_shutdown.append(self._close_watches)
+        app.on_response_prepare.append(_deprecation_warning)
         return app
 
     async def _close_watches(self, _app: web.Application) -> None:
@@ -186,6 +205,8 @@ class Server:
                 raise resource_not_found()
             return _json(listing)
         target = self._target(group, version, rest, path)
+        if target.res.gvk in _DEPRECATED:
+            request[_DEPRECATION] = _DEPRECATED[target.res.gvk]
         return await self._resource(request, target)
 
     # -- kubesim admin ----------------------------------------------------------------------

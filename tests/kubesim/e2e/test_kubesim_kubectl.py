@@ -124,6 +124,16 @@ def test_apply_server_side_of_an_unknown_field_fails_as_a_real_server_says(kubec
     assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout == ""
 
 
+def test_reading_endpoints_warns_that_the_api_is_deprecated(kubectl, ns) -> None:
+    out = kubectl("get", "endpoints", "kubernetes", "-n", "default", "-o", "name")
+    assert out.stdout.strip() == "endpoints/kubernetes"
+    assert out.stderr == (
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+    )
+    slices = kubectl("get", "endpointslices", "-n", ns, "-o", "name")
+    assert slices.stderr == ""
+
+
 def test_get_output_formats(kubectl, ns) -> None:
     kubectl("apply", "-n", ns, "-f", "-", input=DEPLOYMENT)
     assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout.strip() == (
