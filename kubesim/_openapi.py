@@ -6,6 +6,9 @@ Contract:
     document(gv_path: str) -> dict | None
                                the body of /openapi/v3/<gv_path> ("api/v1", "apis/apps/v1"),
                                None when unknown (the server answers 404)
+    V2_PROTOBUF, v2_protobuf() -> bytes
+                               /openapi/v2 as kubectl asks for it: a protobuf Document with
+                               no definitions (see below)
 
 Built from the 1.37 schema in `_schema` and the served resources in resources.yaml, in
 the shape kube-apiserver emits: `openapi: 3.0.0`, one path item per collection and item
@@ -27,6 +30,15 @@ gave byte-identical patches (`$setElementOrder/...`, `$patch: delete` by merge k
 metrics.k8s.io is not documented here: a real cluster serves it from metrics-server's
 aggregated API, the 1.37 schema bundle has no definitions for it, and neither `kubectl top`
 nor `explain` of the kinds a course uses needs it.
+
+OpenAPI v2: kubectl reads it only when v3 cannot answer for a kind, which is exactly the
+learner's typo (`kind: Deploymnet`, `apiVersion: apps/v9`, an uninstalled CRD): its
+fieldValidation verifier falls back to v2, finds no such type and validates client-side
+against v2, which skips types it does not know; then the REST mapping fails with the real
+"resource mapping not found ... ensure CRDs are installed first". With v2 at 404 kubectl
+instead prints "failed to download openapi ... turn validation off with --validate=false".
+An empty document (swagger "2.0", info, nothing else) gives the real outcome; kinds that v3
+describes never reach it. A JSON request still gets 404 (kubectl never makes one).
 
 Documents are built once per process, all together on the first call (about a second),
 so `index()` is a dict lookup afterwards; the hash is the SHA-512 of the document's JSON.
@@ -621,3 +633,19 @@ def reset_cache() -> None:
     """Forget built documents (tests)."""
     global _built
     _built = None
+
+
+# What kubectl accepts, and what kube-openapi answers with (Go's mime parser refuses the '@').
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+V2_PROTOBUF_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def v2_protobuf() -> bytes:
+    """gnostic's openapi_v2.Document {swagger: "2.0", info: {title, version}}, encoded."""
+
+    def string_field(number: int, text: str) -> bytes:
+        data = text.encode()
+        return bytes([number << 3 | 2, len(data)]) + data
+
+    info = string_field(1, "Kubernetes") + string_field(2, f"v{_schema.KUBERNETES_VERSION}")
+    return string_field(1, "2.0") + bytes([2 << 3 | 2, len(info)]) + info

@@ -168,7 +168,7 @@ class Server:
         if path in ("/version", "/version/"):
             return _json(version_info())
         if path.startswith("/openapi/"):
-            return self._openapi(path)
+            return self._openapi(request, path)
         if path.startswith(_ADMIN_PREFIX):
             return await self._admin(request, path[len(_ADMIN_PREFIX) :])
         parts = [p for p in path.split("/") if p]
@@ -238,7 +238,15 @@ class Server:
             cluster.start_node(name)
         return _json({"node": name, "kubelet": _kubelet_state(cluster, name)})
 
-    def _openapi(self, path: str) -> web.Response:
+    def _openapi(self, request: web.Request, path: str) -> web.Response:
+        accept = request.headers.get("Accept", "")
+        if path.rstrip("/") == "/openapi/v2" and (
+            _openapi.V2_PROTOBUF in accept or _openapi.V2_PROTOBUF_CONTENT_TYPE in accept
+        ):
+            return web.Response(
+                body=_openapi.v2_protobuf(),
+                headers={"Content-Type": _openapi.V2_PROTOBUF_CONTENT_TYPE},
+            )
         if path.rstrip("/") == "/openapi/v3":
             return _json(_openapi.index())
         if path.startswith("/openapi/v3/"):

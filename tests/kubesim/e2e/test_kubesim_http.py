@@ -52,8 +52,18 @@ def test_health_endpoints_answer_anonymously(http) -> None:
         assert (r.status_code, r.text) == (200, "ok")
 
 
-def test_openapi_v2_is_404_and_v3_index_lists_group_versions(http) -> None:
-    assert http.get(url(http, "/openapi/v2")).status_code == 404
+def test_openapi_v2_is_an_empty_protobuf_document_and_v3_index_lists_group_versions(http) -> None:
+    assert http.get(url(http, "/openapi/v2")).status_code == 404  # JSON: kubectl never asks
+    v2 = http.get(
+        url(http, "/openapi/v2"),
+        headers={"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"},
+    )
+    assert v2.status_code == 200
+    assert (
+        v2.headers["Content-Type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    )
+    # swagger "2.0" (field 1), info {title, version} (field 2), and no definitions
+    assert v2.content == b"\n\x032.0\x12\x15\n\nKubernetes\x12\x07v1.37.0"
     paths = http.get(url(http, "/openapi/v3")).json()["paths"]
     assert "apis/apps/v1" in paths and "api/v1" in paths
 

@@ -134,6 +134,23 @@ def test_reading_endpoints_warns_that_the_api_is_deprecated(kubectl, ns) -> None
     assert slices.stderr == ""
 
 
+@pytest.mark.parametrize(
+    "api_version, kind",
+    [("apps/v1", "Deploymnet"), ("apps/v9", "Deployment"), ("example.com/v1", "Widget")],
+)
+def test_apply_of_an_unknown_kind_says_what_kubectl_says_on_a_real_cluster(
+    kubectl, ns, api_version, kind
+) -> None:
+    doc = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: web\n"
+    out = kubectl("apply", "-n", ns, "-f", "-", input=doc, check=False)
+    assert out.returncode == 1
+    assert out.stderr == (
+        'error: resource mapping not found for name: "web" namespace: "" from "STDIN": '
+        f'no matches for kind "{kind}" in version "{api_version}"\n'
+        "ensure CRDs are installed first\n"
+    )
+
+
 def test_get_output_formats(kubectl, ns) -> None:
     kubectl("apply", "-n", ns, "-f", "-", input=DEPLOYMENT)
     assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout.strip() == (
