@@ -491,6 +491,10 @@ def reconcile_hpa(
         "SucceededGetScale",
         "the HPA controller was able to get the target's current scale",
     )
+    if not history.recommendations:
+        # recordInitialRecommendation: the first pass counts the current size as a
+        # recommendation, so a new HPA does not scale down within its stabilization window.
+        history = HpaHistory(((now, current),), history.scale_up_events, history.scale_down_events)
 
     metric_statuses: list[Obj] = []
     reason_text = ""

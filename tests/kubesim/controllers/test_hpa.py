@@ -91,14 +91,26 @@ def conditions(decision):
         pytest.param(1, ["200m"], 2, id="docs-200m-vs-100m-doubles"),
         pytest.param(3, ["160m"] * 3, 5, id="ceil-of-ratio-times-ready"),
         pytest.param(2, ["105m", "105m"], 2, id="within-tolerance-no-change"),
-        pytest.param(4, ["50m"] * 4, 2, id="half-the-target-halves-without-history"),
+        pytest.param(4, ["50m"] * 4, 2, id="half-the-target-halves-after-the-window"),
     ],
 )
 def test_desired_replicas_follow_the_documented_formula(replicas, cpus, want):
-    decision, _ = run(hpa(target=50), replicas, cpus)
+    old = HpaHistory(recommendations=((T0 - timedelta(seconds=301), replicas),))
+    decision, _ = run(hpa(target=50), replicas, cpus, history=old)
     scales = [a for a in decision.actions if isinstance(a, Scale)]
     assert (scales[0].replicas if scales else replicas) == want
     assert bool(scales) == (want != replicas)
+
+
+def test_a_new_hpa_counts_the_current_size_as_a_recommendation_and_holds_it():
+    """recordInitialRecommendation: a fresh HPA over an idle Deployment of 4 keeps 4 for the
+    300 s scale-down window instead of dropping to 2 on its first pass."""
+    decision, history = run(hpa(target=50), 4, ["50m"] * 4)
+    assert not [a for a in decision.actions if isinstance(a, Scale)]
+    conds, st = conditions(decision)
+    assert conds["AbleToScale"][1] == "ScaleDownStabilized"
+    assert st["desiredReplicas"] == 4
+    assert history.recommendations == ((T0, 4), (T0, 2))
 
 
 def test_scale_up_reports_status_metrics_and_event():
@@ -140,7 +152,7 @@ def test_scale_up_reports_status_metrics_and_event():
     assert events == [
         "New size: 4; reason: cpu resource utilization (percentage of request) above target"
     ]
-    assert history.recommendations == ((T0, 4),)
+    assert history.recommendations == ((T0, 2), (T0, 4))
 
 
 def test_missing_cpu_request_makes_the_metric_unknown():
