@@ -7,6 +7,7 @@ spec parts are delegated to `_defaults_pod`. Only fields the user left unset are
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from kubesim._defaults_hpa import default_hpa_v1, default_hpa_v2
@@ -250,6 +251,15 @@ def _namespace(obj: Obj) -> None:
 
 
 def _secret(obj: Obj) -> None:
+    """v1 -> internal conversion folds the write-only stringData into data (it wins on a
+    shared key), so it is validated as data and never stored or returned."""
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        current = obj.get("data")
+        data: Obj = current if isinstance(current, dict) else {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
     put(obj, "type", "Opaque")
 
 

@@ -208,11 +208,50 @@ def _configmap(obj: Obj, old: Obj | None) -> list[FieldError]:
     return errs
 
 
+# ValidateSecret: the keys each built-in type must carry (present; ssh-auth: non-empty).
+_SECRET_KEYS: dict[str, tuple[str, ...]] = {
+    "kubernetes.io/dockercfg": (".dockercfg",),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+}
+
+
+def _secret(obj: Obj, old: Obj | None) -> list[FieldError]:
+    if old is not None:
+        errs: list[FieldError] = []
+        if obj.get("type") != old.get("type"):
+            errs.append(invalid("type", obj.get("type"), "field is immutable"))
+        if old.get("immutable"):
+            if not obj.get("immutable"):
+                errs.append(forbidden("immutable", "field is immutable when `immutable` is set"))
+            if obj.get("data") != old.get("data"):
+                errs.append(forbidden("data", "field is immutable when `immutable` is set"))
+            return errs
+        return errs + _secret(obj, None)
+    errs = _configmap(obj, None)
+    data = obj.get("data") or {}
+    kind = obj.get("type")
+    if kind == "kubernetes.io/service-account-token":
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if not annotations.get("kubernetes.io/service-account.name"):
+            errs.append(required("metadata.annotations[kubernetes.io/service-account.name]"))
+    elif kind == "kubernetes.io/basic-auth":
+        if "username" not in data and "password" not in data:
+            errs.extend([required("data[username]"), required("data[password]")])
+    elif kind == "kubernetes.io/ssh-auth":
+        if not data.get("ssh-privatekey"):
+            errs.append(required("data[ssh-privatekey]"))
+    elif kind in _SECRET_KEYS:
+        errs.extend(required(f"data[{key}]") for key in _SECRET_KEYS[kind] if key not in data)
+    return errs
+
+
 _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Pod"): _pod,
     ("", "Service"): _service,
     ("", "ConfigMap"): _configmap,
-    ("", "Secret"): _configmap,
+    ("", "Secret"): _secret,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replicaset,
     ("apps", "DaemonSet"): validate_daemonset,

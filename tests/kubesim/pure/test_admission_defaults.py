@@ -138,3 +138,21 @@ def test_new_pod_status_is_reset_to_pending_with_its_qos_class() -> None:
         "phase": "Pending",
         "qosClass": "Guaranteed",
     }
+
+
+def test_secret_string_data_is_folded_into_data_and_not_kept() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db"},
+        "data": {"user": "YWRtaW4=", "password": "b2xk"},
+        "stringData": {"password": "s3cret"},
+    }
+    out = default(("", "v1", "Secret"), secret)
+    assert out == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db"},
+        "data": {"user": "YWRtaW4=", "password": "czNjcmV0"},
+        "type": "Opaque",
+    }

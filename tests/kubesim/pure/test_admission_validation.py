@@ -20,6 +20,7 @@ HPA = ("autoscaling", "v2", "HorizontalPodAutoscaler")
 PDB = ("policy", "v1", "PodDisruptionBudget")
 NS = ("", "v1", "Namespace")
 CM = ("", "v1", "ConfigMap")
+SECRET = ("", "v1", "Secret")
 
 
 def deployment() -> dict[str, Any]:
@@ -385,6 +386,46 @@ INVALID_CASES = [
         "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
     ),
     (
+        "tls-secret-without-its-keys",
+        SECRET,
+        lambda: {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "tls"},
+            "type": "kubernetes.io/tls",
+            "data": {"tls.crt": "Y2VydA=="},
+        },
+        lambda o: None,
+        'Secret "tls" is invalid: data[tls.key]: Required value',
+    ),
+    (
+        "basic-auth-secret-needs-username-or-password",
+        SECRET,
+        lambda: {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "login"},
+            "type": "kubernetes.io/basic-auth",
+            "stringData": {"user": "admin"},
+        },
+        lambda o: None,
+        'Secret "login" is invalid: [data[username]: Required value, data[password]: Required '
+        "value]",
+    ),
+    (
+        "service-account-token-secret-names-its-account",
+        SECRET,
+        lambda: {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "tok"},
+            "type": "kubernetes.io/service-account-token",
+        },
+        lambda o: None,
+        'Secret "tok" is invalid: metadata.annotations[kubernetes.io/service-account.name]: '
+        "Required value",
+    ),
+    (
         "namespace-with-dots",
         NS,
         lambda: {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team.a"}},
@@ -406,6 +447,25 @@ def test_invalid_values_give_the_real_message(gvk, base, mutate, message) -> Non
     problems = validate(gvk, obj, old=None, field_validation="Strict")
     assert (problems.status_code, problems.reason) == (422, "Invalid")
     assert status_message(gvk, obj["metadata"]["name"], problems) == message
+
+
+def test_secret_type_is_immutable_and_string_data_satisfies_a_type() -> None:
+    old = default(
+        SECRET,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "login"},
+            "type": "kubernetes.io/basic-auth",
+            "stringData": {"username": "admin"},
+        },
+    )
+    assert validate(SECRET, old, old=None, field_validation="Strict").ok
+    new = dict(old, type="Opaque")
+    problems = validate(SECRET, new, old=old, field_validation="Strict")
+    assert status_message(SECRET, "login", problems) == (
+        'Secret "login" is invalid: type: Invalid value: "Opaque": field is immutable'
+    )
 
 
 def test_pdb_with_both_budgets_is_refused() -> None:
