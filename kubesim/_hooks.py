@@ -44,7 +44,10 @@ class NoKubeletLogs:
     def open(self, pod: dict[str, Any], request: LogRequest) -> AsyncIterator[bytes]:
         name = pod["metadata"]["name"]
         reason = "ContainerCreating"
-        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        status_of = pod.get("status") or {}
+        for status in (status_of.get("containerStatuses") or []) + (
+            status_of.get("initContainerStatuses") or []
+        ):
             if status.get("name") == request.container:
                 waiting = (status.get("state") or {}).get("waiting") or {}
                 reason = waiting.get("reason", reason)

@@ -28,7 +28,7 @@ class KubeletLogs:
         name = pod["metadata"]["name"]
         kubelet = self.kubelets.get((pod.get("spec") or {}).get("nodeName") or "")
         worker = kubelet.worker_for(pod["metadata"]["uid"]) if kubelet else None
-        record = worker.records.get(request.container) if worker else None
+        record = worker.record_for(request.container) if worker else None
         if worker is None or record is None or (not record.ever_ran and not request.previous):
             return NoKubeletLogs().open(pod, request)
         if request.previous:
@@ -64,7 +64,7 @@ async def _stream(
         alive = (
             running is not None
             and running.alive()
-            and worker.records[request.container].restart_count == run
+            and worker.record_for(request.container).restart_count == run
         )
         current = read_log(path, timestamps=request.timestamps)
         for line in current[sent:]:

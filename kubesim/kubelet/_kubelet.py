@@ -145,10 +145,24 @@ class PodWorker:
         self.pod = copy.deepcopy(pod)
         self.uid = pod["metadata"]["uid"]
         spec = pod["spec"]
+        # With init containers every container waits as PodInitializing, not ContainerCreating.
+        initializing = {"waiting": {"reason": "PodInitializing"}}
+        self.init_records = {
+            c["name"]: ContainerRecord(
+                name=c["name"],
+                image=c.get("image", ""),
+                state=copy.deepcopy(initializing),
+                sidecar=c.get("restartPolicy") == "Always",
+            )
+            for c in spec.get("initContainers") or []
+        }
         self.records = {
             c["name"]: ContainerRecord(name=c["name"], image=c.get("image", ""))
             for c in spec.get("containers", [])
         }
+        if self.init_records:
+            for rec in self.records.values():
+                rec.state = copy.deepcopy(initializing)
         self._adopt_previous_status(pod)
         self.running: dict[str, Running] = {}
         self.pod_ip = ""
@@ -178,6 +192,13 @@ class PodWorker:
                 }
             elif status.get("lastState"):
                 rec.last_state = status["lastState"]
+        for status in (pod.get("status") or {}).get("initContainerStatuses") or []:
+            init = self.init_records.get(status.get("name"))
+            if init is not None:  # init containers run again after the restart, counts kept
+                init.restart_count = int(status.get("restartCount") or 0)
+
+    def record_for(self, container: str) -> ContainerRecord | None:
+        return self.records.get(container) or self.init_records.get(container)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"pod-{self.pod['metadata']['name']}")
@@ -199,7 +220,8 @@ class PodWorker:
         return self.pod["metadata"]["namespace"]
 
     def _event(self, type_: str, reason: str, message: str, container: str = "") -> None:
-        path = f"spec.containers{{{container}}}" if container else ""
+        kind = "initContainers" if container in self.init_records else "containers"
+        path = f"spec.{kind}{{{container}}}" if container else ""
         self.kubelet.recorder.record(self.pod, type_, reason, message, field_path=path)
 
     async def _sleep(self, cluster_seconds: float) -> bool:
@@ -217,10 +239,7 @@ class PodWorker:
         try:
             self.pod_ip = self.kubelet.allocate_ip(self.pod)
             await self.publish(start=True)
-            containers = self.pod["spec"].get("containers", [])
-            self._container_tasks = [
-                asyncio.create_task(self._container_loop(spec)) for spec in containers
-            ]
+            self._container_tasks = [asyncio.create_task(self._containers())]
             waiter: asyncio.Future[Any] = asyncio.gather(
                 *self._container_tasks, return_exceptions=True
             )
@@ -237,6 +256,29 @@ class PodWorker:
             raise
         except Exception:  # a kubelet bug must not take the node down
             log.exception("pod worker for %s/%s failed", self.namespace, self.name)
+
+    async def _containers(self) -> None:
+        """Init containers one after another, each to success; then every container at once.
+        A failed init container under restartPolicy Never leaves the pod Failed."""
+        sidecars: list[asyncio.Task[bool]] = []
+        try:
+            for spec in self.pod["spec"].get("initContainers") or []:
+                if spec.get("restartPolicy") == "Always":
+                    # A sidecar: started once it runs (and passes a startup probe), then it
+                    # keeps running and restarting beside the pod's containers.
+                    rec = self.init_records[spec["name"]]
+                    sidecars.append(asyncio.create_task(self._container_loop(spec, sidecar=True)))
+                    while not rec.started and not self.terminating.is_set():
+                        await asyncio.sleep(0.05)
+                    continue
+                if not await self._container_loop(spec, init=True):
+                    return
+            containers = self.pod["spec"].get("containers", [])
+            await asyncio.gather(*(self._container_loop(spec) for spec in containers))
+        finally:
+            for task in sidecars:
+                task.cancel()
+            await asyncio.gather(*sidecars, return_exceptions=True)
 
     async def _terminate(self) -> None:
         grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
@@ -271,10 +313,14 @@ class PodWorker:
 
     # -- one container ---------------------------------------------------------------------
 
-    async def _container_loop(self, spec: Obj) -> None:
+    async def _container_loop(
+        self, spec: Obj, *, init: bool = False, sidecar: bool = False
+    ) -> bool:
+        """Run one container until it may not restart; True when it finished with exit 0
+        (what an init container must do before the next one starts)."""
         name = spec["name"]
-        rec = self.records[name]
-        policy = self.pod["spec"].get("restartPolicy", "Always")
+        rec = self.init_records[name] if init or sidecar else self.records[name]
+        policy = "Always" if sidecar else self.pod["spec"].get("restartPolicy", "Always")
         pull_backoff = 0.0
         while not self.terminating.is_set():
             image = await self._pull(spec, rec)
@@ -296,7 +342,7 @@ class PodWorker:
                 self._event("Warning", "Failed", "Error: ImagePullBackOff", name)
                 await self.publish()
                 if await self._sleep(pull_backoff):
-                    return
+                    return False
                 continue
             pull_backoff = 0.0
             try:
@@ -308,14 +354,16 @@ class PodWorker:
                 self._event("Warning", "Failed", f"Error: {exc}", name)
                 await self.publish()
                 if await self._sleep(PULL_BACKOFF_INITIAL):
-                    return
+                    return False
                 continue
             exit_info = await self._run_once(spec, rec, image, env)
             if exit_info is None or self.terminating.is_set():
-                return
-            if not _podstate.should_restart(policy, exit_info.exit_code):
+                return False
+            if init and exit_info.exit_code == 0:
+                rec.ready = True  # a completed init container reports Ready: True
+            if not _podstate.should_restart(policy, exit_info.exit_code, init=init):
                 await self.publish()
-                return
+                return exit_info.exit_code == 0
             ran_for = (
                 exit_info.finished_at - exit_info.started_at
             ).total_seconds() * self.api.clock.scale
@@ -337,8 +385,9 @@ class PodWorker:
                 )
                 await self.publish()
                 if await self._sleep(delay):
-                    return
+                    return False
             rec.restart_count += 1
+        return False
 
     async def _pull(self, spec: Obj, rec: ContainerRecord) -> Image | None:
         name, ref = spec["name"], spec.get("image", "")
@@ -634,10 +683,15 @@ class PodWorker:
         old = current.get("status") or {}
         records = list(self.records.values())
         now = self.api.clock.rfc3339()
+        init_records = list(self.init_records.values())
         status: Obj = {
-            "phase": _podstate.phase(current, records),
+            "phase": _podstate.phase(current, records, init_records),
             "conditions": _podstate.conditions(
-                current, records, now=now, sandbox_ready=bool(self.pod_ip)
+                current,
+                records,
+                now=now,
+                sandbox_ready=bool(self.pod_ip),
+                init_records=init_records,
             ),
             "hostIP": self.kubelet.network.host_ip,
             "hostIPs": [{"ip": self.kubelet.network.host_ip}],
@@ -647,4 +701,6 @@ class PodWorker:
             "containerStatuses": [r.status() for r in records],
             "qosClass": old.get("qosClass") or qos_class(current),
         }
+        if init_records:
+            status["initContainerStatuses"] = [r.status() for r in init_records]
         return status

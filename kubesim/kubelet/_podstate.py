@@ -34,6 +34,7 @@ class ContainerRecord:
     started: bool = False
     backoff: float = 0.0  # the delay the next restart waits; 0 until the first exit
     ever_ran: bool = False
+    sidecar: bool = False  # an init container with restartPolicy Always
 
     def status(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -63,12 +64,38 @@ def restart_delay(backoff: float, ran_for: float) -> tuple[float, float]:
     return backoff, following
 
 
-def should_restart(restart_policy: str, exit_code: int) -> bool:
+def should_restart(restart_policy: str, exit_code: int, *, init: bool = False) -> bool:
+    """An init container that succeeded is done; one that failed is retried unless the
+    pod's policy is Never (then the pod fails)."""
+    if init:
+        return exit_code != 0 and restart_policy != "Never"
     if restart_policy == "Always":
         return True
     if restart_policy == "OnFailure":
         return exit_code != 0
     return False
+
+
+def init_done(rec: ContainerRecord) -> bool:
+    terminated = rec.state.get("terminated") or {}
+    return "terminated" in rec.state and terminated.get("exitCode") == 0
+
+
+def _init_counts(records: list[ContainerRecord]) -> tuple[int, int]:
+    """(pending, failed) init containers, as getPhase counts them (sidecars aside)."""
+    pending = failed = 0
+    for rec in records:
+        if rec.sidecar:
+            continue
+        if "running" in rec.state:
+            pending += 1
+        elif "terminated" in rec.state:
+            failed += rec.state["terminated"].get("exitCode") != 0
+        elif (rec.last_state.get("terminated") or {}).get("exitCode") not in (None, 0):
+            failed += 1
+        else:
+            pending += 1
+    return pending, failed
 
 
 def crashloop_message(backoff: float, container: str, pod: dict[str, Any]) -> str:
@@ -87,9 +114,19 @@ def _duration(seconds: float) -> str:
     return f"{total // 60}m{total % 60}s"
 
 
-def phase(pod: dict[str, Any], records: list[ContainerRecord]) -> str:
-    """The kubelet's getPhase for regular containers."""
+def phase(
+    pod: dict[str, Any],
+    records: list[ContainerRecord],
+    init_records: list[ContainerRecord] | None = None,
+) -> str:
+    """The kubelet's getPhase: a failed init container fails a pod whose policy is Never;
+    one still to finish keeps the pod Pending until a regular container has run."""
     policy = pod["spec"].get("restartPolicy", "Always")
+    pending_init, failed_init = _init_counts(init_records or [])
+    if failed_init and policy == "Never":
+        return "Failed"
+    if pending_init and not any(r.ever_ran for r in records):
+        return "Pending"
     waiting = running = stopped = succeeded = 0
     for rec in records:
         if "running" in rec.state:
@@ -120,6 +157,7 @@ def conditions(
     *,
     now: str,
     sandbox_ready: bool,
+    init_records: list[ContainerRecord] | None = None,
 ) -> list[dict[str, Any]]:
     """PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled.
 
@@ -127,7 +165,10 @@ def conditions(
     """
     old = {c["type"]: c for c in pod.get("status", {}).get("conditions", [])}
     unready = [r.name for r in records if not r.ready]
-    finished = phase(pod, records) in ("Succeeded", "Failed")
+    pod_phase = phase(pod, records, init_records)
+    finished = pod_phase in ("Succeeded", "Failed")
+    incomplete = [r.name for r in init_records or [] if not r.sidecar and not init_done(r)]
+    initialized = not incomplete or any(r.ever_ran for r in records)
     reason = "PodCompleted" if finished else "ContainersNotReady"
     containers_ready = not unready
 
@@ -145,9 +186,13 @@ def conditions(
         return out
 
     message = f"containers with unready status: [{' '.join(unready)}]"
+    init_message = f"containers with incomplete status: [{' '.join(incomplete)}]"
+    init_cond = cond("Initialized", initialized, "ContainersNotInitialized", init_message)
+    if init_records and pod_phase == "Succeeded":
+        init_cond["reason"] = "PodCompleted"
     result = [
         cond("PodReadyToStartContainers", sandbox_ready),
-        cond("Initialized", True),
+        init_cond,
         cond("Ready", containers_ready and not finished, reason, message),
         cond("ContainersReady", containers_ready and not finished, reason, message),
         old.get("PodScheduled") or cond("PodScheduled", True),

@@ -279,3 +279,100 @@ async def test_cordon_and_uncordon_are_reported_as_node_events(cluster):
             break
         await asyncio.sleep(0.1)
     assert "NodeSchedulable" in reasons()
+
+
+def _with_init(name: str, script: str, *, restart_policy: str = "Always") -> dict:
+    pod = _pod(name)
+    pod["spec"]["restartPolicy"] = restart_policy
+    pod["spec"]["initContainers"] = [
+        {"name": "wait-for-model", "image": "busybox:1.37", "command": ["sh", "-c", script]}
+    ]
+    return pod
+
+
+def _init_state(pod: dict) -> dict:
+    return (pod.get("status", {}).get("initContainerStatuses") or [{}])[0]
+
+
+def _conditions(pod: dict) -> dict:
+    return {c["type"]: c for c in pod["status"]["conditions"]}
+
+
+async def test_init_container_runs_to_completion_before_the_containers_start(cluster):
+    from kubesim._printers_pod import pod_status
+
+    api, _ = cluster
+    pods = api.resource("", "v1", "pods")
+    api.create(pods, "default", _with_init("gated", "echo fetching model; sleep 1"))
+    pod = await _until(api, "gated", lambda p: "running" in _init_state(p).get("state", {}))
+    assert pod["status"]["phase"] == "Pending"
+    assert _state(pod)["state"] == {"waiting": {"reason": "PodInitializing"}}
+    initialized = _conditions(pod)["Initialized"]
+    assert (initialized["status"], initialized["reason"], initialized["message"]) == (
+        "False",
+        "ContainersNotInitialized",
+        "containers with incomplete status: [wait-for-model]",
+    )
+    assert pod_status(pod)[0] == "Init:0/1"
+
+    pod = await _until(api, "gated", lambda p: "running" in _state(p).get("state", {}))
+    done = _init_state(pod)
+    assert done["state"]["terminated"]["reason"] == "Completed"
+    assert done["state"]["terminated"]["exitCode"] == 0
+    assert done["ready"] is True
+    assert _conditions(pod)["Initialized"]["status"] == "True"
+    assert pod["status"]["phase"] == "Running"
+    chunks = [c async for c in api.hooks.logs.open(pod, LogRequest(container="wait-for-model"))]
+    assert b"".join(chunks) == b"fetching model\n"
+    paths = {
+        e["involvedObject"].get("fieldPath")
+        for e in api.list(api.resource("", "v1", "events"), "default").objects()
+        if e["reason"] == "Started"
+    }
+    assert paths == {"spec.initContainers{wait-for-model}", "spec.containers{model-server}"}
+
+
+async def test_failing_init_container_fails_a_never_restarting_pod(cluster):
+    from kubesim._printers_pod import pod_status
+
+    api, _ = cluster
+    api.create(
+        api.resource("", "v1", "pods"),
+        "default",
+        _with_init("doomed", "echo no model; exit 3", restart_policy="Never"),
+    )
+    pod = await _until(api, "doomed", lambda p: p["status"].get("phase") == "Failed")
+    assert _init_state(pod)["state"]["terminated"]["exitCode"] == 3
+    assert _init_state(pod)["state"]["terminated"]["reason"] == "Error"
+    assert _state(pod)["state"] == {"waiting": {"reason": "PodInitializing"}}
+    assert pod_status(pod)[0] == "Init:Error"
+
+
+async def test_failing_init_container_is_retried_with_back_off(cluster):
+    from kubesim._printers_pod import pod_status
+
+    api, _ = cluster
+    api.create(api.resource("", "v1", "pods"), "default", _with_init("stuck", "exit 1"))
+    pod = await _until(
+        api,
+        "stuck",
+        lambda p: (
+            (_init_state(p).get("state", {}).get("waiting") or {}).get("reason")
+            == "CrashLoopBackOff"
+        ),
+    )
+    assert pod["status"]["phase"] == "Pending"
+    assert _init_state(pod)["restartCount"] >= 1
+    assert pod_status(pod)[0] == "Init:CrashLoopBackOff"
+    assert _conditions(pod)["Initialized"]["status"] == "False"
+
+
+async def test_sidecar_init_container_keeps_running_beside_the_containers(cluster):
+    api, _ = cluster
+    pod = _with_init("sidecar", "echo shipping logs; sleep 300")
+    pod["spec"]["initContainers"][0]["restartPolicy"] = "Always"
+    api.create(api.resource("", "v1", "pods"), "default", pod)
+    pod = await _until(api, "sidecar", lambda p: "running" in _state(p).get("state", {}))
+    assert "running" in _init_state(pod)["state"]
+    assert _conditions(pod)["Initialized"]["status"] == "True"
+    assert pod["status"]["phase"] == "Running"

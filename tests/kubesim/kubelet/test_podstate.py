@@ -121,3 +121,39 @@ def test_transition_time_moves_only_when_status_changes():
 def test_qos_class(resources, want):
     pod = {"spec": {"containers": [{"name": "c", "resources": resources}]}}
     assert qos_class(pod) == want
+
+
+INITIALIZING = {"waiting": {"reason": "PodInitializing"}}
+FAILED = {"terminated": {"exitCode": 1, "reason": "Error"}}
+COMPLETED = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+
+
+@pytest.mark.parametrize(
+    "policy, init_state, init_last, want",
+    [
+        pytest.param("Always", RUNNING, None, "Pending", id="init-running-is-pending"),
+        pytest.param("Never", FAILED, None, "Failed", id="init-failed-under-never-fails-pod"),
+        pytest.param("OnFailure", FAILED, None, "Pending", id="init-failed-is-retried"),
+        pytest.param(
+            "Always", CRASHLOOP, {"terminated": {"exitCode": 1}}, "Pending", id="init-backoff"
+        ),
+        pytest.param("Always", COMPLETED, None, "Pending", id="init-done-containers-waiting"),
+    ],
+)
+def test_phase_with_init_containers_follows_get_phase(policy, init_state, init_last, want):
+    init = ContainerRecord(name="init", image="i", state=init_state, last_state=init_last or {})
+    assert phase(_pod(policy), [_rec(INITIALIZING)], [init]) == want
+
+
+def test_initialized_condition_names_the_incomplete_init_containers():
+    done = ContainerRecord(name="fetch", image="i", state=COMPLETED, ready=True)
+    running = ContainerRecord(name="migrate", image="i", state=RUNNING)
+    got = conditions(
+        _pod(), [_rec(INITIALIZING)], now="t", sandbox_ready=True, init_records=[done, running]
+    )
+    initialized = next(c for c in got if c["type"] == "Initialized")
+    assert (initialized["status"], initialized["reason"], initialized["message"]) == (
+        "False",
+        "ContainersNotInitialized",
+        "containers with incomplete status: [migrate]",
+    )
