@@ -58,6 +58,7 @@ class Image:
     files: dict[str, Path] = field(default_factory=dict)
     python: bool = False
     ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
+    handles_sigterm: bool = False  # the real program does, though its stand-in `sleep` does not
 
     @property
     def image_id(self) -> str:
@@ -115,4 +116,5 @@ def pull(image: str) -> Image:
         files=files,
         python=bool(entry.get("python")),
         ignore_args=bool(entry.get("ignoreArgs")),
+        handles_sigterm=bool(entry.get("handlesSigterm")),
     )

@@ -425,7 +425,7 @@ class PodWorker:
                 name,
             )
         rec.image_id = image.image_id
-        rec.image = ref
+        rec.image = image.ref.name  # the runtime reports the normalized reference
         return image
 
     def _environment(self, spec: Obj) -> dict[str, str]:
@@ -519,8 +519,6 @@ class PodWorker:
                 "containerID": rec.container_id,
             }
         }
-        if exit_info.signal:
-            rec.state["terminated"]["signal"] = exit_info.signal
         await self.publish()
         return exit_info
 

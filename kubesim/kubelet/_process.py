@@ -71,6 +71,7 @@ class Running:
     _watch: asyncio.Task[None] | None = None
     _oom_killed_by_us: bool = False
     _exit: Exit | None = None
+    _handles_sigterm: bool = False  # the image says so, whatever its stand-in process does
 
     async def wait(self) -> Exit:
         if self._exit is not None:
@@ -99,10 +100,17 @@ class Running:
     async def stop(
         self, grace_seconds: float, *, sleep: Callable[[float], object] | None = None
     ) -> Exit:
-        """SIGTERM, wait up to the grace period, then SIGKILL: the kubelet's kill sequence."""
+        """SIGTERM, wait up to the grace period, then SIGKILL: the kubelet's kill sequence.
+
+        The runtime signals the container's PID 1 only, and a PID 1 receives from outside
+        its namespace only the signals it handles (pid_namespaces(7)): `sleep 3600` or a
+        shell without a trap ignores SIGTERM and dies by SIGKILL when the grace period
+        ends, as on a node. The process here is the container's first process, so its
+        handler mask (/proc/<pid>/status SigCgt) says which case this is."""
         if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
+            if self._handles_sigterm or catches(self.pid, signal.SIGTERM):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(asyncio.shield(self.wait()), timeout=max(0.0, grace_seconds))
             except TimeoutError:
@@ -131,6 +139,17 @@ class Running:
                     os.killpg(self.pid, signal.SIGKILL)
                 return
             await asyncio.sleep(RSS_POLL_SECONDS)
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for `signum` (True when /proc cannot say)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return True
 
 
 @dataclass(frozen=True)
@@ -225,6 +244,7 @@ class Runtime:
             _proc=proc,
             _cgroup=cgroup,
             _limits=limits,
+            _handles_sigterm=image.handles_sigterm,
         )
         handle = log_path.open("ab", buffering=0)
         running._pumps = [

@@ -107,6 +107,7 @@ async def test_inference_pod_runs_becomes_ready_and_logs(cluster):
     assert status["hostIP"] == "172.18.0.2"
     assert "running" in _state(pod)["state"]
     assert _state(pod)["imageID"].startswith("docker.io/kubelab/inference@sha256:")
+    assert _state(pod)["image"] == "docker.io/kubelab/inference:2.4.0"  # as containerd reports
     conditions = {c["type"]: c["status"] for c in status["conditions"]}
     assert conditions["Ready"] == "True" and conditions["ContainersReady"] == "True"
     logs = await _logs(api, pod)

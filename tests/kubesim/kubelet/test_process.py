@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -80,6 +81,19 @@ async def test_stop_sends_sigterm_then_sigkill_after_grace(runtime):
     )
     await _wait_for_log(stubborn.log_path, "up")
     done = await stubborn.stop(0.3)
+    assert done.exit_code == 137
+
+
+async def test_a_pid_1_without_a_sigterm_handler_waits_out_the_grace_period(runtime):
+    """`sleep` as a container's first process never sees SIGTERM (pid_namespaces(7)): the
+    stop takes the whole grace period and ends in SIGKILL, 137."""
+    import time
+
+    sleeper = await _run(runtime, SHELL, ["sleep", "30"])
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    done = await sleeper.stop(1.0)
+    assert time.monotonic() - started >= 0.9
     assert done.exit_code == 137
 
 
