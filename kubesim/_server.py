@@ -289,6 +289,19 @@ class Server:
             return await forward(self.api, request, t.res, t.namespace, t.name or "", t.rest)
         if t.res.virtual:
             return self._virtual(request, t)
+        if t.res.kind == "SelfSubjectReview":
+            if method != "POST" or t.name:
+                raise MethodNotSupported(
+                    "the server does not allow this method on the requested resource"
+                )
+            await self._body_or_empty_if_protobuf(request, kind=t.res.kind)
+            return _json(
+                _subresources.self_subject_review(
+                    request.headers.get("Impersonate-User", ""),
+                    request.headers.getall("Impersonate-Group", []),
+                ),
+                status=201,
+            )
         if t.res.group == "authorization.k8s.io":
             if method != "POST" or t.name:
                 raise MethodNotSupported(

@@ -183,7 +183,32 @@ def open_log(api: Api, namespace: str, name: str, request: LogRequest) -> AsyncI
     return api.hooks.logs.open(pod, final)
 
 
-# -- authorization reviews ----------------------------------------------------------------------
+# -- who am I, and may I ------------------------------------------------------------------------
+
+# kind's admin kubeconfig authenticates as this user (kubeadm >= 1.29 groups); kubesim's
+# bearer token stands for the same identity.
+ADMIN_USER = "kubernetes-admin"
+ADMIN_GROUPS = ["kubeadm:cluster-admins", "system:authenticated"]
+
+
+def self_subject_review(
+    impersonate_user: str = "", impersonate_groups: list[str] | None = None
+) -> Obj:
+    """`kubectl auth whoami`: the request's user, or the one it impersonates (`--as`,
+    `--as-group`), who is then also in system:authenticated."""
+    if impersonate_user:
+        user = {
+            "username": impersonate_user,
+            "groups": [*(impersonate_groups or []), "system:authenticated"],
+        }
+    else:
+        user = {"username": ADMIN_USER, "groups": list(ADMIN_GROUPS)}
+    return {
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "status": {"userInfo": user},
+    }
 
 
 def review(kind: str, body: Obj) -> Obj:

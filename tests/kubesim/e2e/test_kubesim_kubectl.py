@@ -470,6 +470,20 @@ def test_autoscale_creates_an_hpa(kubectl, ns) -> None:
     }
 
 
+def test_auth_whoami_names_kinds_admin_user_or_the_impersonated_one(kubectl) -> None:
+    rows = [line.split(None, 1) for line in kubectl("auth", "whoami").stdout.splitlines()]
+    assert rows == [
+        ["ATTRIBUTE", "VALUE"],
+        ["Username", "kubernetes-admin"],
+        ["Groups", "[kubeadm:cluster-admins system:authenticated]"],
+    ]
+    out = kubectl("auth", "whoami", "--as", "jane", "--as-group", "devs", "-o", "json").stdout
+    assert json.loads(out)["status"]["userInfo"] == {
+        "username": "jane",
+        "groups": ["devs", "system:authenticated"],
+    }
+
+
 def test_auth_can_i_says_yes_for_the_lab_admin(kubectl) -> None:
     assert kubectl("auth", "can-i", "create", "deployments").stdout.strip() == "yes"
     assert kubectl("auth", "can-i", "*", "*", "-A").stdout.strip() == "yes"
