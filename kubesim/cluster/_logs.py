@@ -29,6 +29,21 @@ class KubeletLogs:
         kubelet = self.kubelets.get((pod.get("spec") or {}).get("nodeName") or "")
         worker = kubelet.worker_for(pod["metadata"]["uid"]) if kubelet else None
         record = worker.record_for(request.container) if worker else None
+        if worker is None and kubelet is not None:
+            finished = _finished_run(pod, request)
+            if finished is not None:
+                path = kubelet.runtime.log_path(pod["metadata"]["uid"], request.container, finished)
+                if path.exists():
+                    return _stream(
+                        read_log(
+                            path, tail_lines=request.tail_lines, timestamps=request.timestamps
+                        ),
+                        path,
+                        False,
+                        None,
+                        request,
+                        finished,
+                    )
         if worker is None or record is None or (not record.ever_ran and not request.previous):
             return NoKubeletLogs().open(pod, request)
         if request.previous:
@@ -48,6 +63,22 @@ class KubeletLogs:
         )
         follow = request.follow and not request.previous
         return _stream(lines, path, follow, worker, request, record.restart_count)
+
+
+def _finished_run(pod: Obj, request: LogRequest) -> int | None:
+    """The run whose log a finished container left (a pod that ended before kubesim last
+    started has no worker, but its files are still on the node)."""
+    status = pod.get("status") or {}
+    for item in (status.get("containerStatuses") or []) + (
+        status.get("initContainerStatuses") or []
+    ):
+        if item.get("name") != request.container:
+            continue
+        count = int(item.get("restartCount") or 0)
+        if request.previous:
+            return count - 1 if count > 0 else None
+        return count if "terminated" in (item.get("state") or {}) else None
+    return None
 
 
 async def _stream(
