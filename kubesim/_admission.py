@@ -54,6 +54,7 @@ __all__ = [
     "Problems",
     "allocate_cluster_ip",
     "apply_patch_error",
+    "default_storage_class",
     "allocate_node_port",
     "assign_addresses",
     "convert",
@@ -133,6 +134,30 @@ def apply_patch_error(gvk: GVK, obj: dict[str, Any], *, namespace: str, name: st
     if def_name is None:
         return None
     return _apply_patch_error(def_name, obj, gvk=gvk, namespace=namespace, name=name)
+
+
+_DEFAULT_CLASS_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def default_storage_class(classes: list[dict[str, Any]]) -> str | None:
+    """The DefaultStorageClass admission plugin's pick: among classes annotated as default,
+    the newest (then the first by name); None when there is none."""
+    defaults = [
+        c
+        for c in classes
+        if any(
+            ((c.get("metadata") or {}).get("annotations") or {}).get(a) == "true"
+            for a in _DEFAULT_CLASS_ANNOTATIONS
+        )
+    ]
+    if not defaults:
+        return None
+    defaults.sort(key=lambda c: c["metadata"]["name"])
+    defaults.sort(key=lambda c: c["metadata"].get("creationTimestamp") or "", reverse=True)
+    return str(defaults[0]["metadata"]["name"])
 
 
 def quota_admission(

@@ -400,8 +400,9 @@ class Api:
         return [r.obj for r in self.store.list(self._prefix(res, namespace))[1]]
 
     def _admit_create(self, sres: Resource, body: Obj, namespace: str | None) -> Obj:
-        """Defaults, then the LimitRanger plugin's container defaults for a Pod (mutating
-        admission runs after decoding and before validation, as in kube-apiserver)."""
+        """Defaults, then the LimitRanger plugin's container defaults for a Pod and the
+        DefaultStorageClass plugin's class for a claim that names none (mutating admission
+        runs after decoding and before validation, as in kube-apiserver)."""
         obj = _admission.default(sres.gvk, body)
         if sres.kind == "Pod" and namespace:
             limitranges = self._in_namespace("limitranges", namespace)
@@ -409,6 +410,16 @@ class Api:
                 from kubesim.controllers import apply_limit_range
 
                 obj = apply_limit_range(obj, limitranges)
+        if sres.kind == "PersistentVolumeClaim":
+            spec = obj.setdefault("spec", {})
+            if spec.get("storageClassName") is None:  # "" asks for no class: left alone
+                default_class = _admission.default_storage_class(
+                    self.list(
+                        self.resource("storage.k8s.io", "v1", "storageclasses"), None
+                    ).objects()
+                )
+                if default_class is not None:
+                    spec["storageClassName"] = default_class
         return obj
 
     def _quota_charges(

@@ -151,6 +151,31 @@ def test_apply_of_an_unknown_kind_says_what_kubectl_says_on_a_real_cluster(
     )
 
 
+def test_a_claim_without_a_class_gets_kinds_default_class(kubectl, ns) -> None:
+    claim = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {name}\nspec:\n"
+        "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n{extra}"
+    )
+    kubectl("apply", "-n", ns, "-f", "-", input=claim.format(name="data", extra=""))
+    kubectl(
+        "apply",
+        "-n",
+        ns,
+        "-f",
+        "-",
+        input=claim.format(name="static", extra='  storageClassName: ""\n'),
+    )
+    classes = kubectl(
+        "get",
+        "pvc",
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name}={.spec.storageClassName};{end}",
+    ).stdout
+    assert classes == "data=standard;static=;"
+
+
 def test_get_output_formats(kubectl, ns) -> None:
     kubectl("apply", "-n", ns, "-f", "-", input=DEPLOYMENT)
     assert kubectl("get", "deploy", "-n", ns, "-o", "name").stdout.strip() == (

@@ -156,3 +156,26 @@ def test_secret_string_data_is_folded_into_data_and_not_kept() -> None:
         "data": {"user": "YWRtaW4=", "password": "czNjcmV0"},
         "type": "Opaque",
     }
+
+
+def test_default_storage_class_is_the_newest_annotated_class() -> None:
+    from kubesim._admission import default_storage_class
+
+    def sc(name: str, created: str, default: str | None) -> dict:
+        annotations = {"storageclass.kubernetes.io/is-default-class": default} if default else {}
+        return {
+            "metadata": {"name": name, "creationTimestamp": created, "annotations": annotations}
+        }
+
+    assert default_storage_class([sc("standard", "2026-01-01T00:00:00Z", "true")]) == "standard"
+    assert (
+        default_storage_class(
+            [
+                sc("standard", "2026-01-01T00:00:00Z", "true"),
+                sc("fast", "2026-02-01T00:00:00Z", "true"),
+                sc("slow", "2026-03-01T00:00:00Z", "false"),
+            ]
+        )
+        == "fast"
+    )
+    assert default_storage_class([sc("slow", "2026-03-01T00:00:00Z", None)]) is None
