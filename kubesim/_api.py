@@ -72,6 +72,10 @@ Objs = list[Obj]
 HISTORY = 10_000
 
 _APPLY_PATCH = "application/apply-patch+yaml"
+_IN_USE_PROTECTION = {
+    "PersistentVolumeClaim": "kubernetes.io/pvc-protection",
+    "PersistentVolume": "kubernetes.io/pv-protection",
+}
 
 
 @dataclass
@@ -410,6 +414,10 @@ class Api:
                 from kubesim.controllers import apply_limit_range
 
                 obj = apply_limit_range(obj, limitranges)
+        if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
+            finalizers = obj["metadata"].setdefault("finalizers", [])
+            if _IN_USE_PROTECTION[sres.kind] not in finalizers:
+                finalizers.append(_IN_USE_PROTECTION[sres.kind])
         if sres.kind == "PersistentVolumeClaim":
             spec = obj.setdefault("spec", {})
             if spec.get("storageClassName") is None:  # "" asks for no class: left alone

@@ -10,13 +10,15 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
   deployment, replicaset, daemonset (with its ControllerRevisions), job (with the
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
-  taint eviction), garbagecollector, namespace, resourcequota.
+  taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
+  (with pvc- and pv-protection and kind's local-path provisioner folded in).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Callable, Collection, Hashable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,7 @@ from kubesim.controllers import (
     pdb_status,
     pods_to_evict,
     quota_status,
+    reconcile_claim,
     reconcile_daemonset,
     reconcile_deployment,
     reconcile_gc,
@@ -51,6 +54,7 @@ from kubesim.controllers import (
     reconcile_job,
     reconcile_namespace,
     reconcile_replicaset,
+    reconcile_volume,
     release_pods,
 )
 from kubesim.controllers._common import (
@@ -80,11 +84,15 @@ ALL_CONTROLLERS = (
     "garbagecollector",
     "namespace",
     "resourcequota",
+    "persistentvolume-binder",
 )
 # Resources the manager keeps informers for: (group, version, plural).
 WATCHED: tuple[tuple[str, str, str], ...] = (
     ("", "v1", "pods"),
     ("", "v1", "nodes"),
+    ("", "v1", "persistentvolumeclaims"),
+    ("", "v1", "persistentvolumes"),
+    ("storage.k8s.io", "v1", "storageclasses"),
     ("", "v1", "services"),
     ("", "v1", "endpoints"),
     ("", "v1", "namespaces"),
@@ -154,6 +162,7 @@ class ControllerManager:
         self.caches = Caches(api, WATCHED)
         self.controllers: dict[str, Controller] = {}
         self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
+        self._provisioner_id = str(uuid.uuid4())
         self._recorders: dict[str, EventRecorder] = {}
         for name, sync in (
             ("deployment", self._sync_deployment),
@@ -167,6 +176,7 @@ class ControllerManager:
             ("garbagecollector", self._sync_gc),
             ("namespace", self._sync_namespace),
             ("resourcequota", self._sync_quota),
+            ("persistentvolume-binder", self._sync_storage),
         ):
             if name in self.enabled:
                 self.controllers[name] = Controller(name, sync, self.caches)
@@ -240,6 +250,33 @@ class ControllerManager:
             self._on(*gr, self._gc_changed(gr))
         for plural in ("services", "configmaps", "secrets"):
             self._on("", plural, self._quota_dirty)
+        self._on("", "persistentvolumeclaims", self._claim_changed)
+        self._on("", "persistentvolumes", self._volume_changed)
+        self._on("storage.k8s.io", "storageclasses", lambda k, o, p: self._all_claims())
+
+    def _add_claim(self, key: tuple[str, str]) -> None:
+        self._add("persistentvolume-binder", ("claim", *key))
+
+    def _claim_changed(self, kind: str, claim: Obj, previous: Obj | None) -> None:
+        self._add_claim(_ns_name(claim))
+        volume = (claim.get("spec") or {}).get("volumeName")
+        if volume:  # a claim bound, or gone: its volume's phase and reclaim follow
+            self._add("persistentvolume-binder", ("volume", "", volume))
+
+    def _all_claims(self) -> None:
+        for claim in self.caches.items("", "persistentvolumeclaims"):
+            self._add_claim(_ns_name(claim))
+
+    def _volume_changed(self, kind: str, pv: Obj, previous: Obj | None) -> None:
+        self._add("persistentvolume-binder", ("volume", "", _ns_name(pv)[1]))
+        for volume in (pv, previous) if previous else (pv,):
+            ref = (volume.get("spec") or {}).get("claimRef") or {}
+            if ref.get("name"):
+                self._add_claim((ref.get("namespace") or "", ref["name"]))
+        if kind == "ADDED":  # a new volume may fit a claim that waits for one
+            for claim in self.caches.items("", "persistentvolumeclaims"):
+                if not (claim.get("spec") or {}).get("volumeName"):
+                    self._add_claim(_ns_name(claim))
 
     def _deployments_of_rs(self, rs: Obj) -> list[tuple[str, str]]:
         ref = controller_ref(rs)
@@ -260,6 +297,10 @@ class ControllerManager:
 
     def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
         ns = _ns(pod)
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                self._add_claim((ns, claim))
         for p in (pod, previous) if previous else (pod,):
             ref = controller_ref(p)
             if ref is not None and ref.get("kind") == "ReplicaSet":
@@ -449,6 +490,44 @@ class ControllerManager:
                 slice_actions.append(Update(want))
         written += apply(self.api, slice_actions, self.recorder("endpointslice-controller"))
         return written, None
+
+    # -- persistent volumes --
+
+    def _sync_storage(self, key: tuple[str, str, str]) -> tuple[list[Written], float | None]:
+        kind, ns, name = key
+        if kind == "volume":
+            volume = self.caches.get("", "persistentvolumes", "", name)
+            if volume is None:
+                return [], None
+            claims = self.caches.items("", "persistentvolumeclaims")
+            return self._apply(reconcile_volume(volume, claims), "persistentvolume-controller")
+        claim = self.caches.get("", "persistentvolumeclaims", ns, name)
+        if claim is None:
+            return [], None
+        classes = {
+            c["metadata"]["name"]: c for c in self.caches.items("storage.k8s.io", "storageclasses")
+        }
+        controller, provisioner = reconcile_claim(
+            claim,
+            self.caches.items("", "persistentvolumes"),
+            classes,
+            self.caches.items("", "pods", ns),
+        )
+        written, _ = self._apply(controller, "persistentvolume-controller")
+        more, _ = self._apply(provisioner, self._provisioner_identity())
+        return written + more, None
+
+    def _provisioner_identity(self) -> str:
+        """local-path-provisioner signs its events `<provisioner>_<its pod>_<its id>`."""
+        pod = next(
+            (
+                p["metadata"]["name"]
+                for p in self.caches.items("", "pods", "kube-system")
+                if p["metadata"]["name"].startswith("local-path-provisioner-")
+            ),
+            "local-path-provisioner",
+        )
+        return f"rancher.io/local-path_{pod}_{self._provisioner_id}"
 
     # -- horizontal pod autoscaler --
 

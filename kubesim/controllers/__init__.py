@@ -30,6 +30,7 @@ from ._pdb import eviction_cause, eviction_decision, pdb_status
 from ._quota import apply_limit_range, pod_usage, quota_denial, quota_status
 from ._replicaset import pods_to_delete, reconcile_replicaset
 from ._scheduler import FailedScheduling, schedule, schedule_actions
+from ._volumes import reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
@@ -51,6 +52,8 @@ __all__ = [
     "reconcile_hpa",
     "schedule",
     "schedule_actions",
+    "reconcile_claim",
+    "reconcile_volume",
     "Event",
     "Scale",
     "Update",

@@ -1,0 +1,281 @@
+"""The persistent-volume controller and kind's local-path provisioner, as pure decisions.
+
+A claim binds in steps, one write per pass, each pass triggered by the previous write (as
+the real binder does, so a stale decision loses with 409 and is recomputed):
+
+    dynamic (class with provisioner rancher.io/local-path, WaitForFirstConsumer)
+      no consumer pod yet        -> event WaitForFirstConsumer
+      a consumer is scheduled    -> claim annotated with the selected node and provisioner
+      annotated, no volume       -> the provisioner creates PV pvc-<claim uid> on that node
+    static (a class name no provisioner serves, or "")
+      an Available PV fits       -> its claimRef is set (the smallest that fits)
+      none fits                  -> event FailedBinding
+    then, either way
+      PV claims it, claim has no volumeName -> claim gets volumeName and the bind annotations
+      claim status not Bound                -> status Bound with the PV's capacity and modes
+
+A volume's own pass: Available while unclaimed, Bound once its claim points at it, and when
+its claim is gone Released (Retain) or deleted (Delete). A deleted claim keeps its
+kubernetes.io/pvc-protection finalizer while a pod that is not finished uses it, and a
+deleted volume its kubernetes.io/pv-protection finalizer while a claim is bound to it (the
+StorageObjectInUseProtection admission plugin puts both on at creation).
+Wording of events and annotations: pkg/controller/volume/persistentvolume and
+rancher/local-path-provisioner.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ._actions import Create, Decision, Delete, Emit, Event, Update, UpdateStatus, object_ref
+from ._common import Obj, deleting, meta, name, parse_quantity
+
+LOCAL_PATH = "rancher.io/local-path"
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+PV_PROTECTION = "kubernetes.io/pv-protection"
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
+PROVISIONER_ANNOTATIONS = (
+    "volume.beta.kubernetes.io/storage-provisioner",
+    "volume.kubernetes.io/storage-provisioner",
+)
+
+
+def _spec(obj: Obj) -> Obj:
+    return obj.get("spec") or {}
+
+
+def _phase(obj: Obj) -> str:
+    return str((obj.get("status") or {}).get("phase") or "")
+
+
+def _request(claim: Obj) -> Any:
+    raw = ((_spec(claim).get("resources") or {}).get("requests") or {}).get("storage", "0")
+    return parse_quantity(str(raw)).value
+
+
+def _capacity(volume: Obj) -> Any:
+    return parse_quantity(str((_spec(volume).get("capacity") or {}).get("storage", "0"))).value
+
+
+def _consumers(claim: Obj, pods: list[Obj]) -> list[Obj]:
+    """Pods of the claim's namespace that mount it."""
+    ns, claim_name = meta(claim).get("namespace"), name(claim)
+    return [
+        p
+        for p in pods
+        if meta(p).get("namespace") == ns
+        and any(
+            (v.get("persistentVolumeClaim") or {}).get("claimName") == claim_name
+            for v in _spec(p).get("volumes") or []
+        )
+    ]
+
+
+def _claim_ref(claim: Obj) -> Obj:
+    m = meta(claim)
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "name": m["name"],
+        "namespace": m.get("namespace"),
+        "uid": m.get("uid"),
+        "resourceVersion": m.get("resourceVersion"),
+    }
+
+
+def _claims(volume: Obj, claim: Obj) -> bool:
+    ref = _spec(volume).get("claimRef") or {}
+    m = meta(claim)
+    return (
+        ref.get("name") == m.get("name")
+        and ref.get("namespace") == m.get("namespace")
+        and ref.get("uid") in (None, m.get("uid"))
+    )
+
+
+def _event(obj: Obj, type_: str, reason: str, message: str) -> Emit:
+    return Emit(Event(object_ref(obj), type_, reason, message))  # type: ignore[arg-type]
+
+
+def _fits(volume: Obj, claim: Obj) -> bool:
+    vspec, cspec = _spec(volume), _spec(claim)
+    return (
+        not vspec.get("claimRef")
+        and _phase(volume) in ("", "Pending", "Available")
+        and not deleting(volume)
+        and (vspec.get("storageClassName") or "") == (cspec.get("storageClassName") or "")
+        and set(cspec.get("accessModes") or []) <= set(vspec.get("accessModes") or [])
+        and (vspec.get("volumeMode") or "Filesystem") == (cspec.get("volumeMode") or "Filesystem")
+        and _capacity(volume) >= _request(claim)
+    )
+
+
+def provisioned_volume(claim: Obj, node: str) -> Obj:
+    """The PersistentVolume local-path-provisioner creates for `claim` on `node`."""
+    m, spec = meta(claim), _spec(claim)
+    volume_name = f"pvc-{m['uid']}"
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {
+            "name": volume_name,
+            "annotations": {
+                "local.path.provisioner/selected-node": node,
+                "pv.kubernetes.io/provisioned-by": LOCAL_PATH,
+            },
+        },
+        "spec": {
+            "accessModes": list(spec.get("accessModes") or ["ReadWriteOnce"]),
+            "capacity": {"storage": (spec.get("resources") or {})["requests"]["storage"]},
+            "claimRef": _claim_ref(claim),
+            "hostPath": {
+                "path": f"/var/local-path-provisioner/{volume_name}_{m['namespace']}_{m['name']}",
+                "type": "DirectoryOrCreate",
+            },
+            "nodeAffinity": {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "kubernetes.io/hostname",
+                                    "operator": "In",
+                                    "values": [node],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            },
+            "persistentVolumeReclaimPolicy": "Delete",
+            "storageClassName": spec.get("storageClassName"),
+            "volumeMode": spec.get("volumeMode") or "Filesystem",
+        },
+    }
+
+
+def reconcile_claim(
+    claim: Obj, volumes: list[Obj], classes: dict[str, Obj], pods: list[Obj]
+) -> tuple[Decision, Decision]:
+    """One pass over a claim: (the persistent-volume controller's actions, the
+    provisioner's)."""
+    none = Decision([])
+    m, spec = meta(claim), _spec(claim)
+    if deleting(claim):
+        in_use = [p for p in _consumers(claim, pods) if _phase(p) not in ("Succeeded", "Failed")]
+        if PVC_PROTECTION in (m.get("finalizers") or []) and not in_use:
+            updated = copy.deepcopy(claim)
+            updated["metadata"]["finalizers"] = [f for f in m["finalizers"] if f != PVC_PROTECTION]
+            return Decision([Update(updated)]), none
+        return none, none
+    bound = next((v for v in volumes if _claims(v, claim)), None)
+    if bound is not None:
+        if not spec.get("volumeName"):
+            updated = copy.deepcopy(claim)
+            updated["spec"]["volumeName"] = name(bound)
+            notes = updated["metadata"].setdefault("annotations", {})
+            notes["pv.kubernetes.io/bind-completed"] = "yes"
+            notes["pv.kubernetes.io/bound-by-controller"] = "yes"
+            return Decision([Update(updated)]), none
+        if _phase(claim) != "Bound":
+            updated = copy.deepcopy(claim)
+            updated["status"] = {
+                "phase": "Bound",
+                "accessModes": list(_spec(bound).get("accessModes") or []),
+                "capacity": dict(_spec(bound).get("capacity") or {}),
+            }
+            return Decision([UpdateStatus(updated)]), none
+        return none, none
+    if spec.get("volumeName"):
+        return none, none  # pre-bound to a volume that does not exist (yet)
+    class_name = spec.get("storageClassName") or ""
+    storage_class = classes.get(class_name) if class_name else None
+    if storage_class is None or storage_class.get("provisioner") == "kubernetes.io/no-provisioner":
+        candidates = sorted((v for v in volumes if _fits(v, claim)), key=_capacity)
+        if candidates:
+            chosen = copy.deepcopy(candidates[0])
+            chosen["spec"]["claimRef"] = _claim_ref(claim)
+            return Decision([Update(chosen)]), none
+        message = (
+            "no persistent volumes available for this claim and no storage class is set"
+            if not class_name
+            else f'storageclass.storage.k8s.io "{class_name}" not found'
+        )
+        return Decision([_event(claim, "Warning", "FailedBinding", message)]), none
+    provisioner = storage_class.get("provisioner", "")
+    node = (m.get("annotations") or {}).get(SELECTED_NODE)
+    if storage_class.get("volumeBindingMode") == "WaitForFirstConsumer" and not node:
+        scheduled = [p for p in _consumers(claim, pods) if _spec(p).get("nodeName")]
+        if not scheduled:
+            return Decision(
+                [
+                    _event(
+                        claim,
+                        "Normal",
+                        "WaitForFirstConsumer",
+                        "waiting for first consumer to be created before binding",
+                    )
+                ]
+            ), none
+        updated = copy.deepcopy(claim)
+        notes = updated["metadata"].setdefault("annotations", {})
+        notes[SELECTED_NODE] = _spec(scheduled[0])["nodeName"]
+        for key in PROVISIONER_ANNOTATIONS:
+            notes[key] = provisioner
+        waiting = (
+            f"Waiting for a volume to be created either by the external provisioner "
+            f"'{provisioner}' or manually by the system administrator. If volume creation is "
+            "delayed, please verify that the provisioner is running and correctly registered."
+        )
+        return Decision(
+            [Update(updated), _event(claim, "Normal", "ExternalProvisioning", waiting)]
+        ), none
+    if provisioner != LOCAL_PATH or not node:
+        return none, none  # no provisioner of that name runs in this cluster
+    volume = provisioned_volume(claim, node)
+    claim_key = f"{m['namespace']}/{m['name']}"
+    return none, Decision(
+        [
+            _event(
+                claim,
+                "Normal",
+                "Provisioning",
+                f'External provisioner is provisioning volume for claim "{claim_key}"',
+            ),
+            Create(volume),
+            _event(
+                claim,
+                "Normal",
+                "ProvisioningSucceeded",
+                f"Successfully provisioned volume {name(volume)}",
+            ),
+        ]
+    )
+
+
+def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
+    """One pass over a volume: its phase, and its reclaim once its claim is gone."""
+    ref = _spec(volume).get("claimRef")
+    claim = next((c for c in claims if _claims(volume, c)), None) if ref else None
+    if deleting(volume):
+        finalizers = meta(volume).get("finalizers") or []
+        if PV_PROTECTION in finalizers and claim is None:
+            updated = copy.deepcopy(volume)
+            updated["metadata"]["finalizers"] = [f for f in finalizers if f != PV_PROTECTION]
+            return Decision([Update(updated)])
+        return Decision([])
+    if not ref:
+        want = "Available"
+    elif claim is not None:
+        want = "Bound"
+    elif _spec(volume).get("persistentVolumeReclaimPolicy") == "Delete":
+        uid = meta(volume).get("uid")
+        return Decision([Delete("v1", "PersistentVolume", None, name(volume), uid=uid)])
+    else:
+        want = "Released"
+    if _phase(volume) == want:
+        return Decision([])
+    updated = copy.deepcopy(volume)
+    updated["status"] = {**(volume.get("status") or {}), "phase": want}
+    return Decision([UpdateStatus(updated)])

@@ -1,0 +1,158 @@
+"""Live loops: claims bind as on kind (local-path, WaitForFirstConsumer) or to a static PV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _loops_helpers import running_lab, settle
+
+from kubesim._api import DeleteOptions
+
+STORAGE = ("persistentvolume-binder",)
+
+
+def _claim(name: str, **spec: object) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}},
+            **spec,
+        },
+    }
+
+
+def _consumer(claim: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "writer"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "busybox:1.37",
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+    }
+
+
+async def test_a_claim_waits_for_its_pod_then_local_path_provisions_on_that_node(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create("persistentvolumeclaims", _claim("data"))
+        waiting = await settle(lambda: lab.events("WaitForFirstConsumer"))
+        assert waiting[0]["message"] == "waiting for first consumer to be created before binding"
+        assert lab.get("persistentvolumeclaims", "data")["status"]["phase"] == "Pending"
+
+        lab.create("pods", _consumer("data"))
+        claim = await settle(
+            lambda: (
+                (c := lab.get("persistentvolumeclaims", "data"))["status"].get("phase") == "Bound"
+                and c
+            )
+        )
+        node = lab.get("pods", "writer")["spec"]["nodeName"]
+        volume_name = f"pvc-{claim['metadata']['uid']}"
+        assert claim["spec"]["volumeName"] == volume_name
+        assert claim["spec"]["storageClassName"] == "standard"
+        assert claim["status"] == {
+            "phase": "Bound",
+            "accessModes": ["ReadWriteOnce"],
+            "capacity": {"storage": "1Gi"},
+        }
+        notes = claim["metadata"]["annotations"]
+        assert notes["volume.kubernetes.io/selected-node"] == node
+        assert notes["volume.kubernetes.io/storage-provisioner"] == "rancher.io/local-path"
+        assert notes["pv.kubernetes.io/bind-completed"] == "yes"
+        assert claim["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+        volume = await settle(
+            lambda: (
+                (v := lab.get("persistentvolumes", volume_name, ns=None))
+                and v.get("status", {}).get("phase") == "Bound"
+                and v
+            )
+        )
+        assert volume["spec"]["hostPath"]["path"] == (
+            f"/var/local-path-provisioner/{volume_name}_default_data"
+        )
+        terms = volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"]
+        assert terms[0]["matchExpressions"][0]["values"] == [node]
+        assert volume["spec"]["claimRef"]["uid"] == claim["metadata"]["uid"]
+        reasons = [e["reason"] for e in lab.list("events")]
+        assert {"ExternalProvisioning", "Provisioning", "ProvisioningSucceeded"} <= set(reasons)
+        provisioner = lab.events("ProvisioningSucceeded")[0]["source"]["component"]
+        assert provisioner.startswith("rancher.io/local-path_")
+
+        # pvc-protection: deleting the claim while its pod exists leaves it Terminating
+        lab.api.delete(lab.res("persistentvolumeclaims"), "default", "data")
+        held = lab.get("persistentvolumeclaims", "data")
+        assert held is not None and held["metadata"].get("deletionTimestamp")
+        lab.api.delete(
+            lab.res("pods"), "default", "writer", options=DeleteOptions(grace_period_seconds=0)
+        )
+        # then the claim goes, and the Delete reclaim policy takes the volume with it
+        await settle(
+            lambda: (
+                lab.get("persistentvolumeclaims", "data") is None
+                and lab.get("persistentvolumes", volume_name, ns=None) is None
+            )
+        )
+
+
+async def test_a_claim_with_a_class_name_no_provisioner_serves_binds_a_fitting_static_pv(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        for name, size in (("big", "10Gi"), ("small", "2Gi")):
+            lab.create(
+                "persistentvolumes",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolume",
+                    "metadata": {"name": name},
+                    "spec": {
+                        "storageClassName": "manual",
+                        "capacity": {"storage": size},
+                        "accessModes": ["ReadWriteOnce"],
+                        "hostPath": {"path": f"/mnt/{name}"},
+                    },
+                },
+                ns=None,
+            )
+        await settle(
+            lambda: (
+                lab.get("persistentvolumes", "big", ns=None).get("status", {}).get("phase")
+                == "Available"
+            )
+        )
+        lab.create("persistentvolumeclaims", _claim("task-pv-claim", storageClassName="manual"))
+        claim = await settle(
+            lambda: (
+                (c := lab.get("persistentvolumeclaims", "task-pv-claim"))["status"].get("phase")
+                == "Bound"
+                and c
+            )
+        )
+        assert claim["spec"]["volumeName"] == "small"  # the smallest that fits
+        assert claim["status"]["capacity"] == {"storage": "2Gi"}
+        await settle(
+            lambda: lab.get("persistentvolumes", "small", ns=None)["status"]["phase"] == "Bound"
+        )
+        assert lab.get("persistentvolumes", "big", ns=None)["status"]["phase"] == "Available"
+
+
+async def test_a_classless_claim_with_nothing_to_bind_says_so(tmp_path: Path) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create("persistentvolumeclaims", _claim("orphan", storageClassName=""))
+        failed = await settle(lambda: lab.events("FailedBinding"))
+        assert failed[0]["message"] == (
+            "no persistent volumes available for this claim and no storage class is set"
+        )
+        assert failed[0]["type"] == "Warning"

@@ -1,0 +1,85 @@
+"""Storage reads as on kind: the docs' static PV example binds by class name, and a claim
+with no class gets local-path's volume on the node its pod was scheduled to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenario_kubectl import Lab
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "k8s-examples"
+
+CLAIM_AND_POD = """
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: model-cache
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests:
+      storage: 1Gi
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: cache-user
+spec:
+  containers:
+    - name: app
+      image: busybox:1.37
+      command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
+      volumeMounts:
+        - {name: cache, mountPath: /cache}
+  volumes:
+    - name: cache
+      persistentVolumeClaim:
+        claimName: model-cache
+"""
+
+
+def _phase(lab: Lab, claim: str) -> str:
+    return lab.get_json("pvc", claim).get("status", {}).get("phase", "")
+
+
+def test_the_docs_static_volume_binds_its_claim_by_class_name(lab: Lab) -> None:
+    for name in ("pv-volume", "pv-claim", "pv-pod"):
+        lab.kubectl("apply", "-f", str(EXAMPLES / f"pods__storage__{name}.yaml"))
+    lab.wait_for(
+        lambda: _phase(lab, "task-pv-claim") == "Bound",
+        timeout=lab.wall(30),
+        what="the claim bound to task-pv-volume",
+    )
+    row = lab.kubectl("get", "pvc", "task-pv-claim", "--no-headers").stdout.split()
+    assert row[:6] == ["task-pv-claim", "Bound", "task-pv-volume", "10Gi", "RWO", "manual"]
+    lab.kubectl("delete", "pod", "task-pv-pod", "--wait=true")
+    lab.kubectl("delete", "pvc", "task-pv-claim", "--wait=true")
+    # Retain (a static volume's default): the volume stays, Released, until someone deletes it
+    lab.wait_for(
+        lambda: lab.get_json("pv", "task-pv-volume")["status"]["phase"] == "Released",
+        timeout=lab.wall(30),
+        what="task-pv-volume Released",
+    )
+    lab.kubectl("delete", "pv", "task-pv-volume", "--wait=true")
+
+
+def test_a_classless_claim_gets_a_local_path_volume_once_its_pod_is_scheduled(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", "-", input=CLAIM_AND_POD)
+    lab.wait_for(
+        lambda: _phase(lab, "model-cache") == "Bound",
+        timeout=lab.wall(30),
+        what="the claim bound to a provisioned volume",
+    )
+    claim = lab.get_json("pvc", "model-cache")
+    node = lab.get_json("pod", "cache-user")["spec"]["nodeName"]
+    assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == node
+    volume = claim["spec"]["volumeName"]
+    row = lab.kubectl("get", "pv", volume, "--no-headers").stdout.split()
+    assert row[1:7] == ["1Gi", "RWO", "Delete", "Bound", "lab/model-cache", "standard"]
+    lab.kubectl("delete", "pod", "cache-user", "--wait=true")
+    lab.kubectl("delete", "pvc", "model-cache", "--wait=true")
+    lab.wait_for(
+        lambda: volume not in lab.kubectl("get", "pv", "-o", "name").stdout,
+        timeout=lab.wall(30),
+        what="the provisioned volume deleted with its claim",
+    )
