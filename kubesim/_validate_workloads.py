@@ -130,9 +130,16 @@ def _is_zero(value: Any) -> bool:
 
 
 def _template_for_controller(
-    spec: Obj, path: str, *, kind_word: str, restart: list[str] | None
+    spec: Obj,
+    path: str,
+    *,
+    kind_word: str,
+    restart: list[str] | None,
+    pod_spec: bool = True,
 ) -> list[FieldError]:
-    """ValidatePodTemplateSpecForReplicaSet and friends: selector vs labels, pod spec."""
+    """ValidatePodTemplateSpecForReplicaSet and friends: selector vs labels, pod spec.
+    ValidatePodTemplateSpecForStatefulSet skips the pod spec (`pod_spec=False`): its
+    volume mounts may name volumeClaimTemplates, so its pods are validated at creation."""
     errs: list[FieldError] = []
     template = spec.get("template")
     selector = spec.get("selector")
@@ -152,7 +159,8 @@ def _template_for_controller(
         )
     errs.extend(validate_labels(labels, f"{path}.template.metadata.labels"))
     tspec = template.get("spec")
-    errs.extend(validate_pod_spec(tspec, f"{path}.template.spec", is_pod=False))
+    if pod_spec:
+        errs.extend(validate_pod_spec(tspec, f"{path}.template.spec", is_pod=False))
     if isinstance(tspec, dict):
         policy = tspec.get("restartPolicy")
         if restart is not None and policy not in restart:
@@ -274,7 +282,11 @@ def validate_statefulset(obj: Obj, old: Obj | None) -> list[FieldError]:
         errs.append(not_supported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"]))
     errs.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
     errs.extend(_selector_required(spec, "spec", kind="statefulset"))
-    errs.extend(_template_for_controller(spec, "spec", kind_word="StatefulSet", restart=["Always"]))
+    errs.extend(
+        _template_for_controller(
+            spec, "spec", kind_word="StatefulSet", restart=["Always"], pod_spec=False
+        )
+    )
     errs.extend(_immutable_selector(obj, old))
     return errs
 

@@ -7,7 +7,7 @@ decision and applies the actions (``_apply_actions.apply``). The queue, the cach
 worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_eviction``.
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
-  deployment, replicaset, daemonset (with its ControllerRevisions), job (with the
+  deployment, replicaset, daemonset and statefulset (with their ControllerRevisions), job (with the
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
@@ -54,6 +54,7 @@ from kubesim.controllers import (
     reconcile_job,
     reconcile_namespace,
     reconcile_replicaset,
+    reconcile_statefulset,
     reconcile_volume,
     release_pods,
 )
@@ -76,6 +77,7 @@ ALL_CONTROLLERS = (
     "deployment",
     "replicaset",
     "daemonset",
+    "statefulset",
     "job",
     "endpoints",
     "horizontalpodautoscaling",
@@ -102,6 +104,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("apps", "v1", "deployments"),
     ("apps", "v1", "replicasets"),
     ("apps", "v1", "daemonsets"),
+    ("apps", "v1", "statefulsets"),
     ("apps", "v1", "controllerrevisions"),
     ("batch", "v1", "jobs"),
     ("discovery.k8s.io", "v1", "endpointslices"),
@@ -119,6 +122,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("apps", "deployments"),
     ("apps", "replicasets"),
     ("apps", "daemonsets"),
+    ("apps", "statefulsets"),
     ("apps", "controllerrevisions"),
     ("batch", "jobs"),
     ("discovery.k8s.io", "endpointslices"),
@@ -168,6 +172,7 @@ class ControllerManager:
             ("deployment", self._sync_deployment),
             ("replicaset", self._sync_replicaset),
             ("daemonset", self._sync_daemonset),
+            ("statefulset", self._sync_statefulset),
             ("job", self._sync_job),
             ("endpoints", self._sync_endpoints),
             ("horizontalpodautoscaling", self._sync_hpa),
@@ -228,6 +233,7 @@ class ControllerManager:
         self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
         self._on("apps", "replicasets", self._replicaset_changed)
         self._on("apps", "daemonsets", lambda k, o, p: self._add("daemonset", _ns_name(o)))
+        self._on("apps", "statefulsets", lambda k, o, p: self._add("statefulset", _ns_name(o)))
         self._on("apps", "controllerrevisions", self._revision_changed)
         self._on("batch", "jobs", lambda k, o, p: self._add("job", _ns_name(o)))
         self._on("", "nodes", lambda k, o, p: self._all_daemonsets())
@@ -309,8 +315,8 @@ class ControllerManager:
                 if rs is not None:
                     for key in self._deployments_of_rs(rs):
                         self._add("deployment", key)
-            elif ref is not None and ref.get("kind") in ("Job", "DaemonSet"):
-                self._add("job" if ref["kind"] == "Job" else "daemonset", (ns, ref["name"]))
+            elif ref is not None and ref.get("kind") in ("Job", "DaemonSet", "StatefulSet"):
+                self._add(ref["kind"].lower(), (ns, ref["name"]))
             elif ref is None and not deleting(p):
                 for rs in self.caches.items("apps", "replicasets", ns):
                     if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
@@ -318,6 +324,7 @@ class ControllerManager:
                 for controller, (group, plural) in (
                     ("job", ("batch", "jobs")),
                     ("daemonset", ("apps", "daemonsets")),
+                    ("statefulset", ("apps", "statefulsets")),
                 ):
                     for owner in self.caches.items(group, plural, ns):
                         if selector_matches((owner.get("spec") or {}).get("selector"), labels(p)):
@@ -332,8 +339,8 @@ class ControllerManager:
 
     def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
         ref = controller_ref(rev)
-        if ref is not None and ref.get("kind") == "DaemonSet":
-            self._add("daemonset", (_ns(rev), ref["name"]))
+        if ref is not None and ref.get("kind") in ("DaemonSet", "StatefulSet"):
+            self._add(ref["kind"].lower(), (_ns(rev), ref["name"]))
 
     def _all_daemonsets(self) -> None:
         """A node added, relabelled, tainted or cordoned may change where daemons run."""
@@ -490,6 +497,22 @@ class ControllerManager:
                 slice_actions.append(Update(want))
         written += apply(self.api, slice_actions, self.recorder("endpointslice-controller"))
         return written, None
+
+    # -- statefulsets --
+
+    def _sync_statefulset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        sts = self.caches.get("apps", "statefulsets", ns, name)
+        if sts is None:
+            return [], None
+        decision = reconcile_statefulset(
+            sts,
+            self.caches.items("", "pods", ns),
+            self.caches.items("", "persistentvolumeclaims", ns),
+            self.caches.items("apps", "controllerrevisions", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "statefulset-controller")
 
     # -- persistent volumes --
 

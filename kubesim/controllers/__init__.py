@@ -30,6 +30,7 @@ from ._pdb import eviction_cause, eviction_decision, pdb_status
 from ._quota import apply_limit_range, pod_usage, quota_denial, quota_status
 from ._replicaset import pods_to_delete, reconcile_replicaset
 from ._scheduler import FailedScheduling, schedule, schedule_actions
+from ._statefulset import reconcile_statefulset
 from ._volumes import reconcile_claim, reconcile_volume
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "schedule",
     "schedule_actions",
     "reconcile_claim",
+    "reconcile_statefulset",
     "reconcile_volume",
     "Event",
     "Scale",

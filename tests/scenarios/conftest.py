@@ -23,7 +23,10 @@ from kubesim_process import Cluster, start_kubesim, stop_kubesim  # noqa: E402
 from scenario_kubectl import WORKERS, Lab  # noqa: E402
 
 SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
-CLEANUP_KINDS = "deployments,replicasets,pods,services,hpa,pdb,jobs,resourcequotas,limitranges"
+CLEANUP_KINDS = (
+    "deployments,replicasets,statefulsets,pods,services,hpa,pdb,jobs,resourcequotas,limitranges,"
+    "persistentvolumeclaims"
+)
 
 
 def _measured_scale(cluster: Cluster) -> float:

@@ -83,3 +83,57 @@ def test_a_classless_claim_gets_a_local_path_volume_once_its_pod_is_scheduled(la
         timeout=lab.wall(30),
         what="the provisioned volume deleted with its claim",
     )
+
+
+STATEFUL = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: model
+spec:
+  serviceName: model
+  replicas: 2
+  selector:
+    matchLabels: {app: model}
+  template:
+    metadata:
+      labels: {app: model}
+    spec:
+      containers:
+        - name: model-server
+          image: kubelab/inference:2.4.0
+          env:
+            - {name: MODEL_PATH, value: models/iris-logreg.json}
+          readinessProbe:
+            httpGet: {path: /ready, port: 8080}
+            periodSeconds: 2
+          volumeMounts:
+            - {name: cache, mountPath: /cache}
+  volumeClaimTemplates:
+    - metadata:
+        name: cache
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources:
+          requests:
+            storage: 1Gi
+"""
+
+
+def test_a_statefulset_rolls_out_in_order_with_a_bound_claim_per_pod(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", "-", input=STATEFUL)
+    out = lab.kubectl(
+        "rollout", "status", "statefulset/model", f"--timeout={int(lab.wall(120))}s"
+    ).stdout
+    assert "partitioned roll out complete: 2 new pods have been updated..." in out
+    assert lab.table("statefulset", "model")[0]["READY"] == "2/2"
+    claims = {row["NAME"]: row["STATUS"] for row in lab.table("pvc")}
+    assert claims == {"cache-model-0": "Bound", "cache-model-1": "Bound"}
+    lab.kubectl("scale", "statefulset", "model", "--replicas", "1")
+    lab.wait_for(
+        lambda: [p["metadata"]["name"] for p in lab.live_pods("app=model")] == ["model-0"],
+        timeout=lab.wall(60),
+        what="model-1 gone, model-0 kept",
+    )
+    lab.kubectl("delete", "statefulset", "model", "--wait=true")
+    lab.kubectl("delete", "pvc", "--all", "--wait=true", timeout=lab.wall(60))

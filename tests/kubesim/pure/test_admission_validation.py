@@ -694,3 +694,40 @@ def test_apply_patch_with_repeated_env_names_is_refused() -> None:
 
 def test_apply_patch_that_fits_the_schema_passes() -> None:
     assert apply_patch_error(DEPLOY, deployment(), namespace="default", name="web") is None
+
+
+def test_statefulset_template_may_mount_a_volume_claim_template() -> None:
+    """ValidatePodTemplateSpecForStatefulSet leaves the pod spec to pod creation."""
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "serviceName": "nginx",
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {
+                "metadata": {"labels": {"app": "nginx"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": "nginx:1.27",
+                            "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx"}],
+                        }
+                    ]
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "www"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                }
+            ],
+        },
+    }
+    gvk = ("apps", "v1", "StatefulSet")
+    problems = validate(gvk, default(gvk, sts), old=None, field_validation="Strict")
+    assert problems.ok, status_message(gvk, "web", problems)

@@ -1,0 +1,334 @@
+"""The StatefulSet controller's decision (pkg/controller/statefulset), one pass at a time.
+
+Pods are `<set>-<ordinal>` with a stable hostname (`subdomain` = serviceName) and one claim
+per volumeClaimTemplate, `<template>-<pod>`, created before the pod and kept after it. With
+the default OrderedReady policy a pass creates, replaces or deletes one pod and then waits
+until every pod before it is Running and Ready: creation climbs from ordinal 0, scale-down
+and the rolling update descend from the highest. `Parallel` does every pod at once.
+Revisions are ControllerRevisions `<set>-<hash>`; a pod's `controller-revision-hash` names
+its revision, and `status.currentRevision` moves to `updateRevision` once every pod runs
+the update. Event wording: stateful_pod_control.go ("create Pod web-0 in StatefulSet web
+successful", "create Claim www-web-0 Pod web-0 in StatefulSet web success").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ._actions import Action, Create, Decision, Event, Update, UpdateStatus, delete_of
+from ._actions import object_ref as ref
+from ._common import (
+    Obj,
+    controller_ref,
+    deepcopy,
+    deleting,
+    labels,
+    meta,
+    name,
+    owner_ref_to,
+    phase,
+    pod_available,
+    pod_ready,
+    selector_matches,
+    uid,
+)
+from ._hash import template_hash
+
+REVISION_LABEL = "controller-revision-hash"
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
+HASH_LABEL = "controller.kubernetes.io/hash"
+
+
+def _spec(sts: Obj) -> Obj:
+    return sts.get("spec") or {}
+
+
+def _ordinal(sts: Obj, pod: Obj) -> int | None:
+    match = re.fullmatch(re.escape(name(sts)) + r"-(\d+)", name(pod))
+    return int(match.group(1)) if match else None
+
+
+def _range(sts: Obj) -> range:
+    start = int((_spec(sts).get("ordinals") or {}).get("start") or 0)
+    return range(start, start + int(_spec(sts).get("replicas", 1)))
+
+
+def _healthy(pod: Obj) -> bool:
+    return phase(pod) == "Running" and pod_ready(pod) and not deleting(pod)
+
+
+def _claim_name(template: Obj, pod_name: str) -> str:
+    return f"{name(template)}-{pod_name}"
+
+
+def _claims_for(sts: Obj, pod_name: str) -> list[Obj]:
+    """getPersistentVolumeClaims: one claim per template, labelled with the set's selector."""
+    out = []
+    selector = (_spec(sts).get("selector") or {}).get("matchLabels") or {}
+    for template in _spec(sts).get("volumeClaimTemplates") or []:
+        tmeta = template.get("metadata") or {}
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {
+                    "name": _claim_name(template, pod_name),
+                    "namespace": meta(sts).get("namespace"),
+                    "labels": {**(tmeta.get("labels") or {}), **selector},
+                    **({"annotations": tmeta["annotations"]} if tmeta.get("annotations") else {}),
+                },
+                "spec": deepcopy(template.get("spec") or {}),
+            }
+        )
+    return out
+
+
+def _new_pod(sts: Obj, ordinal: int, revision: str) -> Obj:
+    """newVersionedStatefulSetPod: the template, identity labels, hostname and claims."""
+    tpl = deepcopy(_spec(sts).get("template") or {})
+    tmeta = tpl.get("metadata") or {}
+    pod_name = f"{name(sts)}-{ordinal}"
+    spec = tpl.get("spec") or {}
+    spec["hostname"] = pod_name
+    if _spec(sts).get("serviceName"):
+        spec["subdomain"] = _spec(sts)["serviceName"]
+    volumes = [
+        v
+        for v in spec.get("volumes") or []
+        if v.get("name") not in {name(t) for t in _spec(sts).get("volumeClaimTemplates") or []}
+    ]
+    for template in _spec(sts).get("volumeClaimTemplates") or []:
+        volumes.append(
+            {
+                "name": name(template),
+                "persistentVolumeClaim": {"claimName": _claim_name(template, pod_name)},
+            }
+        )
+    if volumes:
+        spec["volumes"] = volumes
+    pod_labels = {
+        **(tmeta.get("labels") or {}),
+        POD_NAME_LABEL: pod_name,
+        POD_INDEX_LABEL: str(ordinal),
+        REVISION_LABEL: revision,
+    }
+    pod_meta: Obj = {
+        "name": pod_name,
+        "namespace": meta(sts).get("namespace"),
+        "labels": pod_labels,
+        "ownerReferences": [owner_ref_to(sts)],
+    }
+    if tmeta.get("annotations"):
+        pod_meta["annotations"] = dict(tmeta["annotations"])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+
+
+def _create(sts: Obj, ordinal: int, revision: str, claims: dict[str, Obj]) -> list[Action]:
+    pod = _new_pod(sts, ordinal, revision)
+    pod_name = name(pod)
+    actions: list[Action] = []
+    for claim in _claims_for(sts, pod_name):
+        if name(claim) not in claims:
+            message = (
+                f"create Claim {name(claim)} Pod {pod_name} in StatefulSet {name(sts)} success"
+            )
+            actions.append(
+                Create(claim, events=(Event(ref(sts), "Normal", "SuccessfulCreate", message),))
+            )
+    message = f"create Pod {pod_name} in StatefulSet {name(sts)} successful"
+    actions.append(Create(pod, events=(Event(ref(sts), "Normal", "SuccessfulCreate", message),)))
+    return actions
+
+
+def _delete(sts: Obj, pod: Obj) -> Action:
+    message = f"delete Pod {name(pod)} in StatefulSet {name(sts)} successful"
+    return delete_of(pod, events=(Event(ref(sts), "Normal", "SuccessfulDelete", message),))
+
+
+def _revision(sts: Obj, hash_: str, number: int) -> Obj:
+    tpl = deepcopy(_spec(sts).get("template") or {})
+    tpl["$patch"] = "replace"
+    tlabels = ((_spec(sts).get("template") or {}).get("metadata") or {}).get("labels") or {}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {
+            "name": f"{name(sts)}-{hash_}",
+            "namespace": meta(sts).get("namespace"),
+            "labels": {**tlabels, HASH_LABEL: hash_},
+            "ownerReferences": [owner_ref_to(sts)],
+        },
+        "data": {"spec": {"template": tpl}},
+        "revision": number,
+    }
+
+
+def _history(sts: Obj, revisions: list[Obj], pods: list[Obj], hash_: str) -> list[Action]:
+    """The update revision exists and is the newest; unused ones beyond the limit go."""
+    mine = [r for r in revisions if (controller_ref(r) or {}).get("uid") == uid(sts)]
+    newest = max((int(r.get("revision") or 0) for r in mine), default=0)
+    current = next((r for r in mine if name(r) == f"{name(sts)}-{hash_}"), None)
+    actions: list[Action] = []
+    if current is None:
+        actions.append(Create(_revision(sts, hash_, newest + 1)))
+    elif int(current.get("revision") or 0) < newest:
+        bumped = deepcopy(current)
+        bumped["revision"] = newest + 1
+        actions.append(Update(bumped))
+    in_use = {labels(p).get(REVISION_LABEL) for p in pods} | {
+        (sts.get("status") or {}).get("currentRevision")
+    }
+    old = sorted(
+        (r for r in mine if r is not current and name(r) not in in_use),
+        key=lambda r: int(r.get("revision") or 0),
+    )
+    limit = int(_spec(sts).get("revisionHistoryLimit", 10))
+    actions += [delete_of(r) for r in old[: max(len(old) - limit, 0)]]
+    return actions
+
+
+def _adopt(sts: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
+    """The set's pods (by controller uid); orphans with its name pattern and labels join."""
+    ns = meta(sts).get("namespace")
+    mine: list[Obj] = []
+    actions: list[Action] = []
+    for pod in pods:
+        if meta(pod).get("namespace") != ns:
+            continue
+        cref = controller_ref(pod)
+        if cref is not None:
+            if cref.get("uid") == uid(sts):
+                mine.append(pod)
+            continue
+        if (
+            not deleting(pod)
+            and _ordinal(sts, pod) is not None
+            and selector_matches(_spec(sts).get("selector"), labels(pod))
+        ):
+            adopted = deepcopy(pod)
+            meta(adopted).setdefault("ownerReferences", []).append(owner_ref_to(sts))
+            actions.append(Update(adopted))
+            mine.append(adopted)
+    return mine, actions
+
+
+def _pod_actions(
+    sts: Obj, by_ordinal: dict[int, Obj], claims: dict[str, Obj], update_rev: str
+) -> list[Action]:
+    """Create, replace and scale down, in the order the policy allows."""
+    ordered = (_spec(sts).get("podManagementPolicy") or "OrderedReady") == "OrderedReady"
+    wanted = _range(sts)
+    actions: list[Action] = []
+    for ordinal in wanted:
+        pod = by_ordinal.get(ordinal)
+        if pod is None:
+            actions += _create(sts, ordinal, update_rev, claims)
+            if ordered:
+                return actions
+            continue
+        if phase(pod) in ("Failed", "Succeeded") and not deleting(pod):
+            actions.append(_delete(sts, pod))  # recreated on the next pass
+            if ordered:
+                return actions
+            continue
+        missing = [c for c in _claims_for(sts, name(pod)) if name(c) not in claims]
+        if missing:
+            actions += [Create(c) for c in missing]
+        if ordered and not _healthy(pod):
+            return actions  # wait for it before touching the next ordinal
+    condemned = sorted((o for o in by_ordinal if o not in wanted), reverse=True)
+    for ordinal in condemned:
+        pod = by_ordinal[ordinal]
+        if deleting(pod):
+            if ordered:
+                return actions
+            continue
+        if ordered and any(not _healthy(by_ordinal[o]) for o in by_ordinal if o != ordinal):
+            return actions
+        actions.append(_delete(sts, pod))
+        if ordered:
+            return actions
+    return actions
+
+
+def _rolling_update(sts: Obj, by_ordinal: dict[int, Obj], update_rev: str) -> list[Action]:
+    """From the highest ordinal down to the partition: replace one outdated pod, after every
+    pod is Running and Ready."""
+    strategy = _spec(sts).get("updateStrategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return []
+    partition = int((strategy.get("rollingUpdate") or {}).get("partition") or 0)
+    wanted = _range(sts)
+    if any(not _healthy(by_ordinal[o]) for o in wanted if o in by_ordinal):
+        return []
+    for ordinal in sorted(wanted, reverse=True):
+        if ordinal < partition:
+            break
+        pod = by_ordinal.get(ordinal)
+        if pod is not None and labels(pod).get(REVISION_LABEL) != update_rev:
+            return [_delete(sts, pod)]
+    return []
+
+
+def _status(sts: Obj, mine: list[Obj], update_rev: str, now: datetime) -> Obj:
+    old = sts.get("status") or {}
+    current_rev = old.get("currentRevision") or update_rev
+    live = [p for p in mine if not deleting(p)]
+    min_ready = int(_spec(sts).get("minReadySeconds") or 0)
+    status: Obj = {
+        "observedGeneration": meta(sts).get("generation"),
+        "replicas": len(live),
+        "readyReplicas": sum(pod_ready(p) for p in live),
+        "availableReplicas": sum(pod_available(p, min_ready, now) for p in live),
+        "currentReplicas": sum(labels(p).get(REVISION_LABEL) == current_rev for p in live),
+        "updatedReplicas": sum(labels(p).get(REVISION_LABEL) == update_rev for p in live),
+        "currentRevision": current_rev,
+        "updateRevision": update_rev,
+        "collisionCount": int(old.get("collisionCount") or 0),
+    }
+    desired = len(_range(sts))
+    if (
+        status["updatedReplicas"] == desired
+        and status["readyReplicas"] == desired
+        and status["replicas"] == desired
+    ):
+        status["currentRevision"] = update_rev
+        status["currentReplicas"] = status["updatedReplicas"]
+    return {k: v for k, v in status.items() if v or k in ("replicas", "collisionCount")}
+
+
+def reconcile_statefulset(
+    sts: Obj, pods: list[Obj], claims: list[Obj], revisions: list[Obj], *, now: datetime
+) -> Decision:
+    """One sync pass: history, pods (create / replace / scale down / roll), then status."""
+    if deleting(sts):
+        return Decision()
+    # getStatefulSetRevisions always hashes with a collision count (0 until a collision)
+    hash_ = template_hash(
+        _spec(sts).get("template") or {}, int((sts.get("status") or {}).get("collisionCount") or 0)
+    )
+    update_rev = f"{name(sts)}-{hash_}"
+    mine, actions = _adopt(sts, pods)
+    actions += _history(sts, revisions, mine, hash_)
+    by_ordinal = {o: p for p in mine if (o := _ordinal(sts, p)) is not None}
+    claim_names = {
+        name(c): c for c in claims if meta(c).get("namespace") == meta(sts).get("namespace")
+    }
+    pod_actions = _pod_actions(sts, by_ordinal, claim_names, update_rev)
+    if not pod_actions:
+        pod_actions = _rolling_update(sts, by_ordinal, update_rev)
+    actions += pod_actions
+    status = _status(sts, mine, update_rev, now)
+    if status != (sts.get("status") or {}):
+        updated = deepcopy(sts)
+        updated["status"] = status
+        actions.append(UpdateStatus(updated))
+    min_ready = int(_spec(sts).get("minReadySeconds") or 0)
+    requeue = (
+        float(min_ready)
+        if min_ready and status.get("readyReplicas", 0) != status.get("availableReplicas", 0)
+        else None
+    )
+    return Decision(actions, requeue)
