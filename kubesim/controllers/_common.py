@@ -7,12 +7,15 @@ trailing ``Z`` and whole seconds, as the API server serialises ``metav1.Time``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from kubesim._validate_quantity import QuantityError
 from kubesim._validate_quantity import parse as parse_quantity
+
+from ._actions import Update
 
 Obj = dict[str, Any]
 
@@ -197,3 +200,33 @@ def get_condition(conditions: list[Obj], ctype: str) -> Obj | None:
         if c.get("type") == ctype:
             return c
     return None
+
+
+def claim_pods(
+    owner: Obj, pods: list[Obj], *, may_adopt: Callable[[Obj], bool] = lambda pod: True
+) -> tuple[list[Obj], list[Update]]:
+    """ClaimPods: the owner's pods (by controller uid), adopting the orphans of its
+    namespace that its selector matches (and `may_adopt` accepts) with an Update each."""
+    selector = (owner.get("spec") or {}).get("selector")
+    ns = meta(owner).get("namespace")
+    mine: list[Obj] = []
+    adoptions: list[Update] = []
+    for pod in pods:
+        if meta(pod).get("namespace") != ns:
+            continue
+        cref = controller_ref(pod)
+        if cref is not None:
+            if cref.get("uid") == uid(owner):
+                mine.append(pod)
+            continue
+        if (
+            not deleting(pod)
+            and not deleting(owner)
+            and selector_matches(selector, labels(pod))
+            and may_adopt(pod)
+        ):
+            adopted = deepcopy(pod)
+            meta(adopted).setdefault("ownerReferences", []).append(owner_ref_to(owner))
+            adoptions.append(Update(adopted))
+            mine.append(adopted)
+    return mine, adoptions

@@ -24,12 +24,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ._actions import Action, Create, Decision, Delete, Emit, Event, Update, UpdateStatus, delete_of
+from ._actions import Action, Create, Decision, Delete, Emit, Event, UpdateStatus, delete_of
 from ._actions import object_ref as ref
 from ._common import (
     Obj,
     annotations_of,
-    controller_ref,
+    claim_pods,
     created,
     deepcopy,
     deleting,
@@ -40,11 +40,10 @@ from ._common import (
     phase,
     pod_available,
     pod_ready,
-    selector_matches,
-    uid,
 )
 from ._deployment_util import scaled_value
 from ._hash import template_hash
+from ._revisions import history_actions as revision_history
 from ._scheduler import _node_affinity, untolerated_taint
 
 HASH_LABEL = "controller-revision-hash"
@@ -190,50 +189,17 @@ def _oldest_first(pods: list[Obj]) -> list[Obj]:
 # --- history ------------------------------------------------------------------------------
 
 
-def _revision_of(ds: Obj, hash_: str, number: int) -> Obj:
-    tpl = deepcopy((ds.get("spec") or {}).get("template") or {})
-    tpl["$patch"] = "replace"
-    rev_labels = dict(
-        ((ds.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
-    )
-    rev_labels[HASH_LABEL] = hash_
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "ControllerRevision",
-        "metadata": {
-            "name": f"{name(ds)}-{hash_}",
-            "namespace": meta(ds).get("namespace"),
-            "labels": rev_labels,
-            "annotations": {
-                k: v for k, v in annotations_of(ds).items() if k == GENERATION_ANNOTATION
-            },
-            "ownerReferences": [owner_ref_to(ds)],
-        },
-        "data": {"spec": {"template": tpl}},
-        "revision": number,
-    }
-
-
 def history_actions(ds: Obj, revisions: list[Obj], pods: list[Obj], hash_: str) -> list[Action]:
-    """constructHistory + cleanupHistory: the current revision exists and is the newest;
-    unused old revisions beyond revisionHistoryLimit go, oldest first."""
-    mine = [r for r in revisions if (controller_ref(r) or {}).get("uid") == uid(ds)]
-    actions: list[Action] = []
-    newest = max((int(r.get("revision") or 0) for r in mine), default=0)
-    current = next((r for r in mine if labels(r).get(HASH_LABEL) == hash_), None)
-    if current is None:
-        actions.append(Create(_revision_of(ds, hash_, newest + 1)))
-    elif int(current.get("revision") or 0) < newest:
-        bumped = deepcopy(current)
-        bumped["revision"] = newest + 1
-        actions.append(Update(bumped))
-    limit = int((ds.get("spec") or {}).get("revisionHistoryLimit", 10))
+    """The DaemonSet's revisions; one is in use while a live pod carries its hash."""
     live = {labels(p).get(HASH_LABEL) for p in pods if not deleting(p)}
-    old = [r for r in mine if r is not current and labels(r).get(HASH_LABEL) not in live]
-    old.sort(key=lambda r: int(r.get("revision") or 0))
-    for r in old[: max(len(old) - limit, 0)]:
-        actions.append(delete_of(r))
-    return actions
+    return revision_history(
+        ds,
+        revisions,
+        hash_,
+        hash_label=HASH_LABEL,
+        in_use=lambda r: labels(r).get(HASH_LABEL) in live,
+        annotations={k: v for k, v in annotations_of(ds).items() if k == GENERATION_ANNOTATION},
+    )
 
 
 # --- the decision -------------------------------------------------------------------------
@@ -241,24 +207,8 @@ def history_actions(ds: Obj, revisions: list[Obj], pods: list[Obj], hash_: str) 
 
 def daemon_pods(ds: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
     """ClaimPods: this DaemonSet's pods (by uid), adopting matching orphans."""
-    sel = (ds.get("spec") or {}).get("selector")
-    ns = meta(ds).get("namespace")
-    mine: list[Obj] = []
-    actions: list[Action] = []
-    for p in pods:
-        if meta(p).get("namespace") != ns:
-            continue
-        cref = controller_ref(p)
-        if cref is not None:
-            if cref.get("uid") == uid(ds):
-                mine.append(p)
-            continue
-        if not deleting(p) and not deleting(ds) and selector_matches(sel, labels(p)):
-            adopted = deepcopy(p)
-            meta(adopted).setdefault("ownerReferences", []).append(owner_ref_to(ds))
-            actions.append(Update(adopted))
-            mine.append(adopted)
-    return mine, actions
+    mine, adoptions = claim_pods(ds, pods)
+    return mine, list(adoptions)
 
 
 def reconcile_daemonset(

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ._actions import Action, Create, Decision, Event, Update, UpdateStatus, delete_of
+from ._actions import Action, Create, Decision, Event, UpdateStatus, delete_of
 from ._actions import object_ref as ref
 from ._common import (
     Obj,
-    controller_ref,
+    claim_pods,
     deepcopy,
     deleting,
     labels,
@@ -30,10 +30,9 @@ from ._common import (
     phase,
     pod_available,
     pod_ready,
-    selector_matches,
-    uid,
 )
 from ._hash import template_hash
+from ._revisions import history_actions
 
 REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -147,71 +146,13 @@ def _delete(sts: Obj, pod: Obj) -> Action:
     return delete_of(pod, events=(Event(ref(sts), "Normal", "SuccessfulDelete", message),))
 
 
-def _revision(sts: Obj, hash_: str, number: int) -> Obj:
-    tpl = deepcopy(_spec(sts).get("template") or {})
-    tpl["$patch"] = "replace"
-    tlabels = ((_spec(sts).get("template") or {}).get("metadata") or {}).get("labels") or {}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "ControllerRevision",
-        "metadata": {
-            "name": f"{name(sts)}-{hash_}",
-            "namespace": meta(sts).get("namespace"),
-            "labels": {**tlabels, HASH_LABEL: hash_},
-            "ownerReferences": [owner_ref_to(sts)],
-        },
-        "data": {"spec": {"template": tpl}},
-        "revision": number,
-    }
-
-
 def _history(sts: Obj, revisions: list[Obj], pods: list[Obj], hash_: str) -> list[Action]:
-    """The update revision exists and is the newest; unused ones beyond the limit go."""
-    mine = [r for r in revisions if (controller_ref(r) or {}).get("uid") == uid(sts)]
-    newest = max((int(r.get("revision") or 0) for r in mine), default=0)
-    current = next((r for r in mine if name(r) == f"{name(sts)}-{hash_}"), None)
-    actions: list[Action] = []
-    if current is None:
-        actions.append(Create(_revision(sts, hash_, newest + 1)))
-    elif int(current.get("revision") or 0) < newest:
-        bumped = deepcopy(current)
-        bumped["revision"] = newest + 1
-        actions.append(Update(bumped))
-    in_use = {labels(p).get(REVISION_LABEL) for p in pods} | {
-        (sts.get("status") or {}).get("currentRevision")
-    }
-    old = sorted(
-        (r for r in mine if r is not current and name(r) not in in_use),
-        key=lambda r: int(r.get("revision") or 0),
+    """The set's revisions; one is in use while a pod or currentRevision names it."""
+    names = {labels(p).get(REVISION_LABEL) for p in pods}
+    names.add((sts.get("status") or {}).get("currentRevision"))
+    return history_actions(
+        sts, revisions, hash_, hash_label=HASH_LABEL, in_use=lambda r: name(r) in names
     )
-    limit = int(_spec(sts).get("revisionHistoryLimit", 10))
-    actions += [delete_of(r) for r in old[: max(len(old) - limit, 0)]]
-    return actions
-
-
-def _adopt(sts: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
-    """The set's pods (by controller uid); orphans with its name pattern and labels join."""
-    ns = meta(sts).get("namespace")
-    mine: list[Obj] = []
-    actions: list[Action] = []
-    for pod in pods:
-        if meta(pod).get("namespace") != ns:
-            continue
-        cref = controller_ref(pod)
-        if cref is not None:
-            if cref.get("uid") == uid(sts):
-                mine.append(pod)
-            continue
-        if (
-            not deleting(pod)
-            and _ordinal(sts, pod) is not None
-            and selector_matches(_spec(sts).get("selector"), labels(pod))
-        ):
-            adopted = deepcopy(pod)
-            meta(adopted).setdefault("ownerReferences", []).append(owner_ref_to(sts))
-            actions.append(Update(adopted))
-            mine.append(adopted)
-    return mine, actions
 
 
 def _pod_actions(
@@ -310,7 +251,8 @@ def reconcile_statefulset(
         _spec(sts).get("template") or {}, int((sts.get("status") or {}).get("collisionCount") or 0)
     )
     update_rev = f"{name(sts)}-{hash_}"
-    mine, actions = _adopt(sts, pods)
+    mine, adoptions = claim_pods(sts, pods, may_adopt=lambda pod: _ordinal(sts, pod) is not None)
+    actions: list[Action] = list(adoptions)
     actions += _history(sts, revisions, mine, hash_)
     by_ordinal = {o: p for p in mine if (o := _ordinal(sts, p)) is not None}
     claim_names = {
