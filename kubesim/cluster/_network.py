@@ -97,8 +97,9 @@ class ClusterNetwork:
 
     async def _sync(self) -> None:
         services = self.services.items()
-        write_hosts_file(self.hosts_file, dns_records(services))
-        await self.proxy.sync(proxy_table(services, dict(self.endpoints.cache)))
+        endpoints = dict(self.endpoints.cache)
+        write_hosts_file(self.hosts_file, dns_records(services, endpoints))
+        await self.proxy.sync(proxy_table(services, endpoints))
 
     # -- the API server's service and pod proxy (hooks.proxy) ------------------------------
 

@@ -105,6 +105,15 @@ def _ip_key(ip: str) -> Any:
         return (1, ip)
 
 
+def _hostname(service: Obj, pod: Obj) -> str | None:
+    """A pod that names this Service as its subdomain is published under its hostname
+    (`web-0.nginx.<ns>.svc.cluster.local`), as a StatefulSet's pods are."""
+    spec = pod.get("spec") or {}
+    if spec.get("hostname") and spec.get("subdomain") == name(service):
+        return str(spec["hostname"])
+    return None
+
+
 def endpoints_for(service: Obj, pods: list[Obj]) -> Obj | None:
     """The Endpoints object for ``service``, or None for a Service without a selector
     (those are managed by hand)."""
@@ -123,6 +132,8 @@ def endpoints_for(service: Obj, pods: list[Obj]) -> Obj | None:
         key = tuple(sorted((p.get("name", ""), p["port"], p["protocol"]) for p in ports))
         group = groups.setdefault(key, {"ports": ports, "addresses": [], "notReadyAddresses": []})  # type: ignore[dict-item]
         addr: Obj = {"ip": pod["status"]["podIP"]}
+        if hostname := _hostname(service, pod):
+            addr["hostname"] = hostname
         if (pod.get("spec") or {}).get("nodeName"):
             addr["nodeName"] = pod["spec"]["nodeName"]
         addr["targetRef"] = _target_ref(pod)
@@ -181,6 +192,8 @@ def endpointslices_for(service: Obj, pods: list[Obj], existing: list[Obj]) -> li
             },
             "targetRef": _target_ref(pod),
         }
+        if hostname := _hostname(service, pod):
+            ep["hostname"] = hostname
         if (pod.get("spec") or {}).get("nodeName"):
             ep["nodeName"] = pod["spec"]["nodeName"]
         endpoints.append(ep)

@@ -9,8 +9,13 @@ from typing import Any
 CLUSTER_DOMAIN = "cluster.local"
 
 
-def dns_records(services: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
-    """(cluster IP, names) for every Service with a cluster IP: `svc.ns.svc.cluster.local`.
+def dns_records(
+    services: list[dict[str, Any]],
+    endpoints: dict[tuple[str, str], dict[str, Any]] | None = None,
+) -> list[tuple[str, list[str]]]:
+    """(IP, names) as CoreDNS answers them: a Service with a cluster IP is
+    `svc.ns.svc.cluster.local`; a headless one resolves to its ready pods, and a pod it
+    publishes with a hostname (a StatefulSet's) is also `host.svc.ns.svc.cluster.local`.
 
     Short names (`svc`, `svc.ns`) resolve through the pod's search path, as with a real
     resolv.conf (`search <ns>.svc.cluster.local svc.cluster.local cluster.local`).
@@ -18,10 +23,20 @@ def dns_records(services: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     records = []
     for svc in services:
         ip = (svc.get("spec") or {}).get("clusterIP")
-        if not ip or ip == "None":
-            continue
         meta = svc["metadata"]
-        records.append((ip, [f"{meta['name']}.{meta['namespace']}.svc.{CLUSTER_DOMAIN}"]))
+        fqdn = f"{meta['name']}.{meta['namespace']}.svc.{CLUSTER_DOMAIN}"
+        if ip and ip != "None":
+            records.append((ip, [fqdn]))
+            continue
+        if ip != "None":
+            continue
+        ep = (endpoints or {}).get((meta["namespace"], meta["name"])) or {}
+        for subset in ep.get("subsets") or []:
+            for address in subset.get("addresses") or []:
+                names = [fqdn]
+                if address.get("hostname"):
+                    names.insert(0, f"{address['hostname']}.{fqdn}")
+                records.append((address["ip"], names))
     return sorted(records)
 
 

@@ -86,6 +86,16 @@ def test_a_classless_claim_gets_a_local_path_volume_once_its_pod_is_scheduled(la
 
 
 STATEFUL = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: model
+spec:
+  clusterIP: None
+  selector: {app: model}
+  ports:
+    - {port: 8080}
+---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata:
@@ -129,6 +139,20 @@ def test_a_statefulset_rolls_out_in_order_with_a_bound_claim_per_pod(lab: Lab) -
     assert lab.table("statefulset", "model")[0]["READY"] == "2/2"
     claims = {row["NAME"]: row["STATUS"] for row in lab.table("pvc")}
     assert claims == {"cache-model-0": "Bound", "cache-model-1": "Bound"}
+    # the headless Service publishes each pod under its stable name, as CoreDNS does
+    lab.kubectl(
+        "create",
+        "job",
+        "lookup",
+        "--image=kubelab/inference:2.4.0",
+        "--",
+        "python3",
+        "-c",
+        "import socket; print(socket.gethostbyname('model-1.model'))",
+    )
+    lab.kubectl("wait", "--for=condition=Complete", "job/lookup", f"--timeout={int(lab.wall(60))}s")
+    model_1_ip = lab.get_json("pod", "model-1")["status"]["podIP"]
+    assert lab.kubectl("logs", "job/lookup").stdout.strip() == model_1_ip
     lab.kubectl("scale", "statefulset", "model", "--replicas", "1")
     lab.wait_for(
         lambda: [p["metadata"]["name"] for p in lab.live_pods("app=model")] == ["model-0"],

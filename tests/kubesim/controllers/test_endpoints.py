@@ -122,3 +122,14 @@ def test_existing_slice_is_reused_by_name():
     ]
     (s,) = endpointslices_for(SERVICE, [pod("a", "10.0.0.1")], existing)
     assert s["metadata"]["name"] == "inference-abcde" and "generateName" not in s["metadata"]
+
+
+def test_a_pod_whose_subdomain_names_the_service_is_published_under_its_hostname():
+    named = pod("inference-0", "10.244.1.5")
+    named["spec"].update(hostname="inference-0", subdomain="inference")
+    other = pod("inference-x", "10.244.1.6")
+    other["spec"].update(hostname="inference-x", subdomain="elsewhere")
+    ep = endpoints_for(SERVICE, [named, other])
+    assert [a.get("hostname") for a in ep["subsets"][0]["addresses"]] == ["inference-0", None]
+    (slice_,) = endpointslices_for(SERVICE, [named, other], [])
+    assert [e.get("hostname") for e in slice_["endpoints"]] == ["inference-0", None]

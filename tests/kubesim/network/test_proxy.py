@@ -91,3 +91,21 @@ def test_dns_records_and_search_path_match_cluster_dns(tmp_path: Path):
         tmp_path / "hosts"
     ).read_text() == "10.96.0.20 inference-service.lab.svc.cluster.local\n"
     assert search_path("lab")[0] == "lab.svc.cluster.local"
+
+
+def test_a_headless_service_resolves_to_its_ready_pods_and_their_hostnames():
+    services = [{"metadata": {"name": "nginx", "namespace": "lab"}, "spec": {"clusterIP": "None"}}]
+    endpoints = {
+        ("lab", "nginx"): {
+            "subsets": [
+                {
+                    "addresses": [{"ip": "10.244.1.5", "hostname": "web-0"}, {"ip": "10.244.2.5"}],
+                    "notReadyAddresses": [{"ip": "10.244.1.9", "hostname": "web-1"}],
+                }
+            ]
+        }
+    }
+    assert dns_records(services, endpoints) == [
+        ("10.244.1.5", ["web-0.nginx.lab.svc.cluster.local", "nginx.lab.svc.cluster.local"]),
+        ("10.244.2.5", ["nginx.lab.svc.cluster.local"]),
+    ]
