@@ -9,12 +9,10 @@ Idempotent: a restart with existing state creates nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubesim._api import Api, WriteOptions
+from kubesim._cluster_config import control_plane_ip
 
 NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -48,11 +46,6 @@ _STANDARD_CLASS: dict[str, Any] = {
     "reclaimPolicy": "Delete",
     "volumeBindingMode": "WaitForFirstConsumer",
 }
-
-
-def _control_plane_ip() -> str:
-    nodes = yaml.safe_load((Path(__file__).resolve().parent / "cluster.yaml").read_text())["nodes"]
-    return next(n["ip"] for n in nodes if n["role"] == "control-plane")
 
 
 def _apiserver_endpoints(ip: str) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -107,7 +100,7 @@ def bootstrap(api: Api) -> None:
             )
     if api.store.get("/core/services/default/kubernetes") is None:
         api.create(api.resource("", "v1", "services"), "default", _KUBERNETES_SERVICE, options=opts)
-        for group, version, plural, obj in _apiserver_endpoints(_control_plane_ip()):
+        for group, version, plural, obj in _apiserver_endpoints(control_plane_ip()):
             api.create(api.resource(group, version, plural), "default", obj, options=opts)
     if api.store.get("/storage.k8s.io/storageclasses/standard") is None:
         api.create(

@@ -37,20 +37,26 @@ class LogSource(Protocol):
         ...
 
 
+def container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | None:
+    """The status of one of the pod's containers or init containers, by name."""
+    status = pod.get("status") or {}
+    for item in (status.get("containerStatuses") or []) + (
+        status.get("initContainerStatuses") or []
+    ):
+        if item.get("name") == container:
+            return item
+    return None
+
+
 class NoKubeletLogs:
     """No kubelet has started any container: the real API server's answer for a pod
     whose container has not started yet."""
 
     def open(self, pod: dict[str, Any], request: LogRequest) -> AsyncIterator[bytes]:
         name = pod["metadata"]["name"]
-        reason = "ContainerCreating"
-        status_of = pod.get("status") or {}
-        for status in (status_of.get("containerStatuses") or []) + (
-            status_of.get("initContainerStatuses") or []
-        ):
-            if status.get("name") == request.container:
-                waiting = (status.get("state") or {}).get("waiting") or {}
-                reason = waiting.get("reason", reason)
+        status = container_status(pod, request.container) or {}
+        waiting = (status.get("state") or {}).get("waiting") or {}
+        reason = waiting.get("reason", "ContainerCreating")
         raise BadRequest(
             f'container "{request.container}" in pod "{name}" is waiting to start: {reason}'
         )

@@ -86,13 +86,8 @@ def _error(err: ApiError) -> web.Response:
 
 # What kube-apiserver's deprecation filter says on every request to a deprecated
 # group/version/kind (prerelease-lifecycle tags), whatever the verb and outcome.
-_DEPRECATED: dict[tuple[str, str, str], str] = {
-    (
-        "",
-        "v1",
-        "Endpoints",
-    ): "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
-}
+_ENDPOINTS = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+_DEPRECATED: dict[tuple[str, str, str], str] = {("", "v1", "Endpoints"): _ENDPOINTS}
 _DEPRECATION = web.RequestKey("deprecation", str)
 
 
@@ -289,26 +284,21 @@ class Server:
             return await forward(self.api, request, t.res, t.namespace, t.name or "", t.rest)
         if t.res.virtual:
             return self._virtual(request, t)
-        if t.res.kind == "SelfSubjectReview":
-            if method != "POST" or t.name:
-                raise MethodNotSupported(
-                    "the server does not allow this method on the requested resource"
-                )
-            await self._body_or_empty_if_protobuf(request, kind=t.res.kind)
-            return _json(
-                _subresources.self_subject_review(
-                    request.headers.get("Impersonate-User", ""),
-                    request.headers.getall("Impersonate-Group", []),
-                ),
-                status=201,
-            )
-        if t.res.group == "authorization.k8s.io":
+        if t.res.group in ("authentication.k8s.io", "authorization.k8s.io"):
+            # reviews: created and answered, never stored
             if method != "POST" or t.name:
                 raise MethodNotSupported(
                     "the server does not allow this method on the requested resource"
                 )
             body = await self._body_or_empty_if_protobuf(request, kind=t.res.kind)
-            return _json(_subresources.review(t.res.kind, body), status=201)
+            if t.res.kind == "SelfSubjectReview":
+                answer = _subresources.self_subject_review(
+                    request.headers.get("Impersonate-User", ""),
+                    request.headers.getall("Impersonate-Group", []),
+                )
+            else:
+                answer = _subresources.review(t.res.kind, body)
+            return _json(answer, status=201)
         if t.name is None:
             return await self._collection(request, t)
         return await self._item(request, t)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from kubesim._hooks import LogRequest, NoKubeletLogs
+from kubesim._hooks import LogRequest, NoKubeletLogs, container_status
 from kubesim._status import BadRequest
 from kubesim.kubelet._process import read_log
 
@@ -68,17 +68,13 @@ class KubeletLogs:
 def _finished_run(pod: Obj, request: LogRequest) -> int | None:
     """The run whose log a finished container left (a pod that ended before kubesim last
     started has no worker, but its files are still on the node)."""
-    status = pod.get("status") or {}
-    for item in (status.get("containerStatuses") or []) + (
-        status.get("initContainerStatuses") or []
-    ):
-        if item.get("name") != request.container:
-            continue
-        count = int(item.get("restartCount") or 0)
-        if request.previous:
-            return count - 1 if count > 0 else None
-        return count if "terminated" in (item.get("state") or {}) else None
-    return None
+    item = container_status(pod, request.container)
+    if item is None:
+        return None
+    count = int(item.get("restartCount") or 0)
+    if request.previous:
+        return count - 1 if count > 0 else None
+    return count if "terminated" in (item.get("state") or {}) else None
 
 
 async def _stream(

@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import platform
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from kubesim._cluster_config import cluster_config
 
 Obj = dict[str, Any]
 
@@ -34,11 +32,6 @@ class NodeSpec:
     role: str
     index: int
     ip: str
-
-
-@cache
-def cluster_config() -> Obj:
-    return yaml.safe_load((Path(__file__).resolve().parent.parent / "cluster.yaml").read_text())
 
 
 def node_specs() -> list[NodeSpec]:

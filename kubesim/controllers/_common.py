@@ -230,3 +230,37 @@ def claim_pods(
             adoptions.append(Update(adopted))
             mine.append(adopted)
     return mine, adoptions
+
+
+def without_finalizer(obj: Obj, finalizer: str) -> Obj:
+    """A copy of `obj` without `finalizer` (and without the list once it is empty)."""
+    out = deepcopy(obj)
+    rest = [f for f in meta(out).get("finalizers") or [] if f != finalizer]
+    if rest:
+        out["metadata"]["finalizers"] = rest
+    else:
+        out["metadata"].pop("finalizers", None)
+    return out
+
+
+def pod_from_template(owner: Obj) -> Obj:
+    """GetPodFromTemplate: a Pod from the owner's template (its labels, annotations and
+    finalizers), named `<owner>-<random>` and controlled by the owner."""
+    template = deepcopy((owner.get("spec") or {}).get("template") or {})
+    tmeta = template.get("metadata") or {}
+    pod_meta: Obj = {
+        "generateName": f"{name(owner)}-",
+        "namespace": meta(owner).get("namespace"),
+        "labels": dict(tmeta.get("labels") or {}),
+        "ownerReferences": [owner_ref_to(owner)],
+    }
+    if tmeta.get("annotations"):
+        pod_meta["annotations"] = dict(tmeta["annotations"])
+    if tmeta.get("finalizers"):
+        pod_meta["finalizers"] = list(tmeta["finalizers"])
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": pod_meta,
+        "spec": template.get("spec") or {},
+    }

@@ -36,9 +36,9 @@ from ._common import (
     labels,
     meta,
     name,
-    owner_ref_to,
     phase,
     pod_available,
+    pod_from_template,
     pod_ready,
 )
 from ._deployment_util import scaled_value
@@ -149,25 +149,11 @@ def pod_updated(pod: Obj, ds: Obj, hash_: str) -> bool:
 
 def _new_pod(ds: Obj, node_name: str, hash_: str) -> Create:
     """CreatePodTemplate + GetPodFromTemplate: tolerations, labels, pinned affinity."""
-    tpl = deepcopy((ds.get("spec") or {}).get("template") or {})
-    tmeta = tpl.get("metadata") or {}
-    spec = tpl.get("spec") or {}
+    pod = pod_from_template(ds)
+    spec = pod["spec"]
     spec["tolerations"] = daemon_tolerations(spec)
     spec["affinity"] = pin_to_node(spec.get("affinity"), node_name)
-    pod_labels = dict(tmeta.get("labels") or {})
-    pod_labels[GENERATION_LABEL] = template_generation(ds)
-    pod_labels[HASH_LABEL] = hash_
-    pod_meta: Obj = {
-        "generateName": f"{name(ds)}-",
-        "namespace": meta(ds).get("namespace"),
-        "labels": pod_labels,
-        "ownerReferences": [owner_ref_to(ds)],
-    }
-    if tmeta.get("annotations"):
-        pod_meta["annotations"] = dict(tmeta["annotations"])
-    if tmeta.get("finalizers"):
-        pod_meta["finalizers"] = list(tmeta["finalizers"])
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+    pod["metadata"]["labels"].update({GENERATION_LABEL: template_generation(ds), HASH_LABEL: hash_})
     return Create(
         pod, events=(Event(ref(ds), "Normal", "SuccessfulCreate", "Created pod: {name}"),)
     )

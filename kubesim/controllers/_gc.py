@@ -20,7 +20,7 @@ leaves out owners it cannot know about (kinds it does not follow): those count a
 from __future__ import annotations
 
 from ._actions import Action, Decision, Update, delete_of
-from ._common import Obj, deepcopy, deleting, meta, uid
+from ._common import Obj, deepcopy, deleting, meta, uid, without_finalizer
 
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
@@ -32,16 +32,6 @@ def _finalizers(obj: Obj) -> list[str]:
 
 def _refs(obj: Obj) -> list[Obj]:
     return list(meta(obj).get("ownerReferences") or [])
-
-
-def _without_finalizer(obj: Obj, finalizer: str) -> Obj:
-    out = deepcopy(obj)
-    rest = [f for f in _finalizers(out) if f != finalizer]
-    if rest:
-        out["metadata"]["finalizers"] = rest
-    else:
-        out["metadata"].pop("finalizers", None)
-    return out
 
 
 def reconcile_gc(obj: Obj, *, owners: dict[str, Obj | None], dependents: list[Obj]) -> Decision:
@@ -97,7 +87,7 @@ def _foreground(owner: Obj, dependents: list[Obj]) -> list[Action]:
         if not deleting(dep):
             actions.append(delete_of(dep, propagation="Foreground"))
     if not blocking:
-        actions.append(Update(_without_finalizer(owner, FOREGROUND)))
+        actions.append(Update(without_finalizer(owner, FOREGROUND)))
     return actions
 
 
@@ -114,5 +104,5 @@ def _orphan(owner: Obj, dependents: list[Obj]) -> list[Action]:
         else:
             freed["metadata"].pop("ownerReferences", None)
         actions.append(Update(freed))
-    actions.append(Update(_without_finalizer(owner, ORPHAN)))
+    actions.append(Update(without_finalizer(owner, ORPHAN)))
     return actions

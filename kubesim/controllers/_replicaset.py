@@ -27,6 +27,7 @@ from ._common import (
     phase,
     pod_active,
     pod_available,
+    pod_from_template,
     pod_ready,
     pod_ready_since,
     selector_matches,
@@ -159,22 +160,9 @@ def _claim(rs: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
 
 
 def _create_pod(rs: Obj) -> Create:
-    """GetPodFromTemplate: template labels/annotations, generateName, controller ref."""
-    tpl = deepcopy(((rs.get("spec") or {}).get("template")) or {})
-    tmeta = tpl.get("metadata") or {}
-    pod_meta: Obj = {
-        "generateName": f"{name(rs)}-",
-        "namespace": meta(rs).get("namespace"),
-        "labels": dict(tmeta.get("labels") or {}),
-        "ownerReferences": [owner_ref_to(rs)],
-    }
-    if tmeta.get("annotations"):
-        pod_meta["annotations"] = dict(tmeta["annotations"])
-    if tmeta.get("finalizers"):
-        pod_meta["finalizers"] = list(tmeta["finalizers"])
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": tpl.get("spec") or {}}
+    """GetPodFromTemplate, with the replica set controller's event."""
     event = Event(ref(rs), "Normal", "SuccessfulCreate", "Created pod: {name}")
-    return Create(pod, events=(event,))
+    return Create(pod_from_template(rs), events=(event,))
 
 
 # --- which pods go first ----------------------------------------------------------------

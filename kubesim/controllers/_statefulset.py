@@ -26,9 +26,9 @@ from ._common import (
     labels,
     meta,
     name,
-    owner_ref_to,
     phase,
     pod_available,
+    pod_from_template,
     pod_ready,
 )
 from ._hash import template_hash
@@ -85,43 +85,30 @@ def _claims_for(sts: Obj, pod_name: str) -> list[Obj]:
 
 
 def _new_pod(sts: Obj, ordinal: int, revision: str) -> Obj:
-    """newVersionedStatefulSetPod: the template, identity labels, hostname and claims."""
-    tpl = deepcopy(_spec(sts).get("template") or {})
-    tmeta = tpl.get("metadata") or {}
+    """newVersionedStatefulSetPod: GetPodFromTemplate, then the pod's identity (name,
+    labels, hostname and subdomain) and one claim volume per template."""
+    pod = pod_from_template(sts)
     pod_name = f"{name(sts)}-{ordinal}"
-    spec = tpl.get("spec") or {}
+    pod_meta = pod["metadata"]
+    del pod_meta["generateName"]
+    pod_meta["name"] = pod_name
+    pod_meta["labels"].update(
+        {POD_NAME_LABEL: pod_name, POD_INDEX_LABEL: str(ordinal), REVISION_LABEL: revision}
+    )
+    spec = pod["spec"]
     spec["hostname"] = pod_name
     if _spec(sts).get("serviceName"):
         spec["subdomain"] = _spec(sts)["serviceName"]
-    volumes = [
-        v
-        for v in spec.get("volumes") or []
-        if v.get("name") not in {name(t) for t in _spec(sts).get("volumeClaimTemplates") or []}
+    templates = _spec(sts).get("volumeClaimTemplates") or []
+    claimed = {name(t) for t in templates}
+    volumes = [v for v in spec.get("volumes") or [] if v.get("name") not in claimed]
+    volumes += [
+        {"name": name(t), "persistentVolumeClaim": {"claimName": _claim_name(t, pod_name)}}
+        for t in templates
     ]
-    for template in _spec(sts).get("volumeClaimTemplates") or []:
-        volumes.append(
-            {
-                "name": name(template),
-                "persistentVolumeClaim": {"claimName": _claim_name(template, pod_name)},
-            }
-        )
     if volumes:
         spec["volumes"] = volumes
-    pod_labels = {
-        **(tmeta.get("labels") or {}),
-        POD_NAME_LABEL: pod_name,
-        POD_INDEX_LABEL: str(ordinal),
-        REVISION_LABEL: revision,
-    }
-    pod_meta: Obj = {
-        "name": pod_name,
-        "namespace": meta(sts).get("namespace"),
-        "labels": pod_labels,
-        "ownerReferences": [owner_ref_to(sts)],
-    }
-    if tmeta.get("annotations"):
-        pod_meta["annotations"] = dict(tmeta["annotations"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+    return pod
 
 
 def _create(sts: Obj, ordinal: int, revision: str, claims: dict[str, Obj]) -> list[Action]:

@@ -28,8 +28,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ._actions import Create, Decision, Delete, Emit, Event, Update, UpdateStatus, object_ref
-from ._common import Obj, deleting, meta, name, parse_quantity
+from ._actions import (
+    Create,
+    Decision,
+    Emit,
+    Event,
+    EventType,
+    Update,
+    UpdateStatus,
+    delete_of,
+    object_ref,
+)
+from ._common import Obj, deleting, meta, name, parse_quantity, without_finalizer
 
 LOCAL_PATH = "rancher.io/local-path"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
@@ -94,8 +104,8 @@ def _claims(volume: Obj, claim: Obj) -> bool:
     )
 
 
-def _event(obj: Obj, type_: str, reason: str, message: str) -> Emit:
-    return Emit(Event(object_ref(obj), type_, reason, message))  # type: ignore[arg-type]
+def _event(obj: Obj, type_: EventType, reason: str, message: str) -> Emit:
+    return Emit(Event(object_ref(obj), type_, reason, message))
 
 
 def _fits(volume: Obj, claim: Obj) -> bool:
@@ -165,9 +175,7 @@ def reconcile_claim(
     if deleting(claim):
         in_use = [p for p in _consumers(claim, pods) if _phase(p) not in ("Succeeded", "Failed")]
         if PVC_PROTECTION in (m.get("finalizers") or []) and not in_use:
-            updated = copy.deepcopy(claim)
-            updated["metadata"]["finalizers"] = [f for f in m["finalizers"] if f != PVC_PROTECTION]
-            return Decision([Update(updated)]), none
+            return Decision([Update(without_finalizer(claim, PVC_PROTECTION))]), none
         return none, none
     bound = next((v for v in volumes if _claims(v, claim)), None)
     if bound is not None:
@@ -259,19 +267,15 @@ def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
     ref = _spec(volume).get("claimRef")
     claim = next((c for c in claims if _claims(volume, c)), None) if ref else None
     if deleting(volume):
-        finalizers = meta(volume).get("finalizers") or []
-        if PV_PROTECTION in finalizers and claim is None:
-            updated = copy.deepcopy(volume)
-            updated["metadata"]["finalizers"] = [f for f in finalizers if f != PV_PROTECTION]
-            return Decision([Update(updated)])
+        if PV_PROTECTION in (meta(volume).get("finalizers") or []) and claim is None:
+            return Decision([Update(without_finalizer(volume, PV_PROTECTION))])
         return Decision([])
     if not ref:
         want = "Available"
     elif claim is not None:
         want = "Bound"
     elif _spec(volume).get("persistentVolumeReclaimPolicy") == "Delete":
-        uid = meta(volume).get("uid")
-        return Decision([Delete("v1", "PersistentVolume", None, name(volume), uid=uid)])
+        return Decision([delete_of(volume)])
     else:
         want = "Released"
     if _phase(volume) == want:

@@ -263,15 +263,15 @@ class PodWorker:
         sidecars: list[asyncio.Task[bool]] = []
         try:
             for spec in self.pod["spec"].get("initContainers") or []:
-                if spec.get("restartPolicy") == "Always":
-                    # A sidecar: started once it runs (and passes a startup probe), then it
-                    # keeps running and restarting beside the pod's containers.
-                    rec = self.init_records[spec["name"]]
-                    sidecars.append(asyncio.create_task(self._container_loop(spec, sidecar=True)))
+                rec = self.init_records[spec["name"]]
+                if rec.sidecar:
+                    # started once it runs (and passes a startup probe), then it keeps
+                    # running and restarting beside the pod's containers
+                    sidecars.append(asyncio.create_task(self._container_loop(spec)))
                     while not rec.started and not self.terminating.is_set():
                         await asyncio.sleep(0.05)
                     continue
-                if not await self._container_loop(spec, init=True):
+                if not await self._container_loop(spec):
                     return
             containers = self.pod["spec"].get("containers", [])
             await asyncio.gather(*(self._container_loop(spec) for spec in containers))
@@ -313,14 +313,14 @@ class PodWorker:
 
     # -- one container ---------------------------------------------------------------------
 
-    async def _container_loop(
-        self, spec: Obj, *, init: bool = False, sidecar: bool = False
-    ) -> bool:
+    async def _container_loop(self, spec: Obj) -> bool:
         """Run one container until it may not restart; True when it finished with exit 0
-        (what an init container must do before the next one starts)."""
+        (what an init container must do before the next one starts). A sidecar restarts
+        like a container under restartPolicy Always, whatever the pod's policy."""
         name = spec["name"]
-        rec = self.init_records[name] if init or sidecar else self.records[name]
-        policy = "Always" if sidecar else self.pod["spec"].get("restartPolicy", "Always")
+        rec = self.records.get(name) or self.init_records[name]
+        init = name in self.init_records and not rec.sidecar
+        policy = "Always" if rec.sidecar else self.pod["spec"].get("restartPolicy", "Always")
         pull_backoff = 0.0
         while not self.terminating.is_set():
             image = await self._pull(spec, rec)

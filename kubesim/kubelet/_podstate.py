@@ -77,8 +77,7 @@ def should_restart(restart_policy: str, exit_code: int, *, init: bool = False) -
 
 
 def init_done(rec: ContainerRecord) -> bool:
-    terminated = rec.state.get("terminated") or {}
-    return "terminated" in rec.state and terminated.get("exitCode") == 0
+    return (rec.state.get("terminated") or {}).get("exitCode") == 0
 
 
 def _init_counts(records: list[ContainerRecord]) -> tuple[int, int]:

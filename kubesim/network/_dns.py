@@ -25,18 +25,15 @@ def dns_records(
         ip = (svc.get("spec") or {}).get("clusterIP")
         meta = svc["metadata"]
         fqdn = f"{meta['name']}.{meta['namespace']}.svc.{CLUSTER_DOMAIN}"
-        if ip and ip != "None":
+        if ip == "None":  # headless: its ready pods, each also under its hostname
+            ep = (endpoints or {}).get((meta["namespace"], meta["name"])) or {}
+            for subset in ep.get("subsets") or []:
+                for address in subset.get("addresses") or []:
+                    host = address.get("hostname")
+                    names = [f"{host}.{fqdn}", fqdn] if host else [fqdn]
+                    records.append((address["ip"], names))
+        elif ip:
             records.append((ip, [fqdn]))
-            continue
-        if ip != "None":
-            continue
-        ep = (endpoints or {}).get((meta["namespace"], meta["name"])) or {}
-        for subset in ep.get("subsets") or []:
-            for address in subset.get("addresses") or []:
-                names = [fqdn]
-                if address.get("hostname"):
-                    names.insert(0, f"{address['hostname']}.{fqdn}")
-                records.append((address["ip"], names))
     return sorted(records)
 
 
