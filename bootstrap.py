@@ -3,6 +3,7 @@
 
     python3 bootstrap.py up      # venv + install + cluster + JupyterLab on the first notebook
     python3 bootstrap.py test    # venv + install with the test extra + the whole test suite
+    python3 bootstrap.py test --fast   # only the unit tier (tests/conftest.py): seconds
 
 Standard library only: this runs before anything is installed. It creates `.venv/` next to
 itself once and reuses it while its pip runs (a half-made one is recreated); a changed
@@ -91,6 +92,8 @@ def main(argv: list[str]) -> None:
         ensure_venv("test")
         # Two workers: the course and scenario tests mostly wait on clocks and real processes,
         # so the walk of every lab, the notebooks and the unit tests overlap.
+        if "--fast" in rest:
+            rest = [a for a in rest if a != "--fast"] + ["-m", "unit"]
         chosen = any(a.startswith("-n") for a in rest) or "no:xdist" in rest
         parallel = [] if chosen else PARALLEL
         _run(BIN / "python", "-m", "pytest", *parallel, *rest)

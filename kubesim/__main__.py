@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from kubesim._serve import serve, stop_server
+from kubesim.cluster.serve import serve, stop_server
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"

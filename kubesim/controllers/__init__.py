@@ -27,7 +27,6 @@ from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
 from ._pdb import eviction_cause, eviction_decision, pdb_status
-from ._quota import apply_limit_range, pod_usage, quota_denial, quota_status
 from ._replicaset import pods_to_delete, reconcile_replicaset
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
@@ -67,10 +66,6 @@ __all__ = [
     "reconcile_gc",
     "reconcile_namespace",
     "namespace_conditions",
-    "quota_status",
-    "quota_denial",
-    "pod_usage",
-    "apply_limit_range",
     "template_hash",
     "reconcile_job",
     "release_pods",

@@ -24,12 +24,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ._actions import Action, Create, Decision, Delete, Emit, Event, UpdateStatus, delete_of
-from ._actions import object_ref as ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     annotations_of,
-    claim_pods,
     created,
     deepcopy,
     deleting,
@@ -41,6 +38,10 @@ from ._common import (
     pod_from_template,
     pod_ready,
 )
+
+from ._actions import Action, Create, Decision, Delete, Emit, Event, UpdateStatus, delete_of
+from ._actions import object_ref as ref
+from ._claim import claim_pods
 from ._deployment_util import scaled_value
 from ._hash import template_hash
 from ._revisions import history_actions as revision_history

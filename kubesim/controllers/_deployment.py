@@ -16,10 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import _deployment_util as du
-from ._actions import Action, Create, Decision, Emit, Event, Update, UpdateStatus, delete_of
-from ._actions import object_ref as ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     controller_ref,
     deepcopy,
@@ -35,6 +32,10 @@ from ._common import (
     selector_matches,
     uid,
 )
+
+from . import _deployment_util as du
+from ._actions import Action, Create, Decision, Emit, Event, Update, UpdateStatus, delete_of
+from ._actions import object_ref as ref
 from ._hash import template_hash
 
 

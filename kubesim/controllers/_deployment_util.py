@@ -10,7 +10,16 @@ import math
 from datetime import datetime
 from typing import Any
 
-from ._common import Obj, annotations_of, created, fmt_time, get_condition, meta, name, parse_time
+from kubesim.core.objects import (
+    Obj,
+    annotations_of,
+    created,
+    fmt_time,
+    get_condition,
+    meta,
+    name,
+    parse_time,
+)
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"

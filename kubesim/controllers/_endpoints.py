@@ -13,7 +13,7 @@ import ipaddress
 from datetime import datetime
 from typing import Any
 
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     created,
     deleting,
@@ -23,6 +23,7 @@ from ._common import (
     meta,
     name,
     owner_ref_to,
+    parse_time,
     phase,
     pod_condition,
     pod_ready,
@@ -90,8 +91,6 @@ def trigger_time(service: Obj, pods: list[Obj]) -> datetime:
         times.append(created(p))
         c = pod_condition(p, "Ready")
         if c and c.get("lastTransitionTime"):
-            from ._common import parse_time
-
             t = parse_time(c["lastTransitionTime"])
             if t:
                 times.append(t)

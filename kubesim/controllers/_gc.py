@@ -19,8 +19,9 @@ leaves out owners it cannot know about (kinds it does not follow): those count a
 
 from __future__ import annotations
 
+from kubesim.core.objects import Obj, deepcopy, deleting, meta, uid, without_finalizer
+
 from ._actions import Action, Decision, Update, delete_of
-from ._common import Obj, deepcopy, deleting, meta, uid, without_finalizer
 
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._actions import Decision, Emit, Event, Scale, UpdateStatus, object_ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     deepcopy,
     deleting,
@@ -30,6 +29,8 @@ from ._common import (
     pod_condition,
     selector_matches,
 )
+
+from ._actions import Decision, Emit, Event, Scale, UpdateStatus, object_ref
 
 TOLERANCE = 0.1
 DOWNSCALE_WINDOW = 300

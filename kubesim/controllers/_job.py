@@ -27,9 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._actions import Action, Create, Decision, Delete, Emit, Event, Update, UpdateStatus, delete_of
-from ._actions import object_ref as ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     annotations_of,
     controller_ref,
@@ -48,6 +46,9 @@ from ._common import (
     selector_matches,
     uid,
 )
+
+from ._actions import Action, Create, Decision, Delete, Emit, Event, Update, UpdateStatus, delete_of
+from ._actions import object_ref as ref
 from ._replicaset import pods_to_delete
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kubesim.core.objects import Obj, deepcopy, deleting, fmt_time, meta
+
 from ._actions import Action, Decision, Update, UpdateStatus, delete_of
-from ._common import Obj, deepcopy, deleting, fmt_time, meta
 
 FINALIZER = "kubernetes"
 

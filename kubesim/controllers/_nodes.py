@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from kubesim.core.objects import Obj, fmt_time, meta, name, parse_time, pod_active
+
 from ._actions import Decision, Emit, Event, delete_of, object_ref
-from ._common import Obj, fmt_time, meta, name, parse_time, pod_active
 from ._scheduler import tolerates
 
 UNREACHABLE = "node.kubernetes.io/unreachable"

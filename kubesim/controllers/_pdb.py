@@ -9,7 +9,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from ._common import Obj, deleting, fmt_time, labels, meta, name, pod_ready, selector_matches
+from kubesim.core.objects import (
+    Obj,
+    deleting,
+    fmt_time,
+    labels,
+    meta,
+    name,
+    pod_ready,
+    selector_matches,
+)
 
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 MULTIPLE_PDBS = "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."

@@ -12,9 +12,7 @@ import math
 from datetime import datetime, timedelta
 from functools import cmp_to_key
 
-from ._actions import Action, Create, Decision, Emit, Event, Update, UpdateStatus, delete_of
-from ._actions import object_ref as ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     annotations_of,
     controller_ref,
@@ -24,6 +22,7 @@ from ._common import (
     meta,
     name,
     owner_ref_to,
+    parse_time,
     phase,
     pod_active,
     pod_available,
@@ -33,6 +32,9 @@ from ._common import (
     selector_matches,
     uid,
 )
+
+from ._actions import Action, Create, Decision, Emit, Event, Update, UpdateStatus, delete_of
+from ._actions import object_ref as ref
 
 BURST_REPLICAS = 500
 DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
@@ -224,7 +226,6 @@ def _compare(a: tuple[Obj, int], b: tuple[Obj, int], now: datetime) -> int:
     if rsa != rsb:
         return -1 if rsa > rsb else 1
     # 8. newer pods first (logarithmic buckets), then uid
-    from ._common import parse_time
 
     ca_t = parse_time(meta(pa).get("creationTimestamp"))
     cb_t = parse_time(meta(pb).get("creationTimestamp"))

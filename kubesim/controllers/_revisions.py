@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kubesim.core.objects import (
+    Obj,
+    controller_ref,
+    deepcopy,
+    labels,
+    meta,
+    name,
+    owner_ref_to,
+    uid,
+)
+
 from ._actions import Action, Create, Update, delete_of
-from ._common import Obj, controller_ref, deepcopy, labels, meta, name, owner_ref_to, uid
 
 
 def revision_of(

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ._actions import Bind, Decision, Emit, Event, UpdateStatus, object_ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
     controller_ref,
     deepcopy,
@@ -32,6 +31,8 @@ from ._common import (
     selector_matches,
     value,
 )
+
+from ._actions import Bind, Decision, Emit, Event, UpdateStatus, object_ref
 
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 UNSCHEDULABLE = "Unschedulable"

@@ -16,11 +16,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ._actions import Action, Create, Decision, Event, UpdateStatus, delete_of
-from ._actions import object_ref as ref
-from ._common import (
+from kubesim.core.objects import (
     Obj,
-    claim_pods,
     deepcopy,
     deleting,
     labels,
@@ -31,6 +28,10 @@ from ._common import (
     pod_from_template,
     pod_ready,
 )
+
+from ._actions import Action, Create, Decision, Event, UpdateStatus, delete_of
+from ._actions import object_ref as ref
+from ._claim import claim_pods
 from ._hash import template_hash
 from ._revisions import history_actions
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from kubesim.core.objects import Obj, deleting, meta, name, parse_quantity, without_finalizer
+
 from ._actions import (
     Create,
     Decision,
@@ -39,7 +41,6 @@ from ._actions import (
     delete_of,
     object_ref,
 )
-from ._common import Obj, deleting, meta, name, parse_quantity, without_finalizer
 
 LOCAL_PATH = "rancher.io/local-path"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"

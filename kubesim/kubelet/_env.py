@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+
 Obj = dict[str, Any]
 
 
@@ -162,7 +164,6 @@ def container_env(pod: Obj, container: Obj, sources: Sources) -> dict[str, str]:
 
 
 def _resource_field(container: Obj, ref: Obj) -> str:
-    from kubesim.kubelet._quantity import cpu_millis, memory_bytes
 
     kind, _, resource = ref["resource"].partition(".")
     value = ((container.get("resources") or {}).get(kind) or {}).get(resource)

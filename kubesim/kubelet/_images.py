@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from kubesim.core.data import data_file
+
 DEFAULT_REGISTRY = "docker.io"
 
 
@@ -84,7 +86,7 @@ class PullError(Exception):
 
 @cache
 def _catalog() -> dict[str, dict[str, Any]]:
-    text = (Path(__file__).resolve().parent.parent / "images.yaml").read_text()
+    text = data_file("images.yaml").read_text()
     return {entry["repository"]: entry for entry in yaml.safe_load(text)}
 
 

@@ -20,18 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubesim._meta import qos_class
-from kubesim._status import ApiError, Conflict, NotFound
-from kubesim.cluster._recorder import EventRecorder
+from kubesim.apiserver.api import DeleteOptions
+from kubesim.apiserver.meta import qos_class
+from kubesim.client.informer import Informer
+from kubesim.client.recorder import EventRecorder
+from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.kubelet import _env, _podstate, _probes
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
-from kubesim.kubelet._process import Limits, Network, Running, Runtime
+from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+from kubesim.network._dns import search_path
 
 if TYPE_CHECKING:
-    from kubesim._api import Api
+    from kubesim.apiserver.api import Api
 
 log = logging.getLogger("kubesim.kubelet")
 Obj = dict[str, Any]
@@ -82,7 +85,6 @@ class Kubelet:
         await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
 
     async def _run(self) -> None:
-        from kubesim.cluster._informer import Informer
 
         informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
         informer.on_change(self._on_pod)
@@ -293,8 +295,6 @@ class PodWorker:
             task.cancel()
         await asyncio.gather(*self._container_tasks, return_exceptions=True)
         with contextlib.suppress(ApiError):
-            from kubesim._api import DeleteOptions
-
             self.api.delete(
                 self.kubelet._pods_res,
                 self.namespace,
@@ -455,7 +455,6 @@ class PodWorker:
     async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
         name = spec["name"]
         limits = (spec.get("resources") or {}).get("limits") or {}
-        from kubesim.network._dns import search_path
 
         try:
             running = await self.kubelet.runtime.start(
@@ -484,7 +483,6 @@ class PodWorker:
             }
             self._event("Warning", "Failed", f"Error: {message}", name)
             await self.publish()
-            from kubesim.kubelet._process import Exit
 
             now = self.api.clock.now()
             return Exit(128, "StartError", now, now)

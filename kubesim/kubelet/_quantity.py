@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kubesim._validate_quantity import parse
+from kubesim.core.quantity import parse
 
 
 def cpu_millis(value: object) -> int:

@@ -17,7 +17,7 @@ from checker_fakeapi import LABS
 
 from checker import ReadOnlyClient, discover_labs, run_lab
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1",

@@ -106,7 +106,7 @@ def test_up_sim_says_plainly_when_the_simulator_is_missing(lab_home: Path, capsy
     assert not (lab_home / "kubeconfig").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.kubesim
 def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, capsys):
     try:
         code = main(["up", "--backend", "sim"])

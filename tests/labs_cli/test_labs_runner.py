@@ -218,7 +218,7 @@ class FakeKubesim:
 
 @pytest.fixture
 def kubesim_admin(tmp_path: Path) -> Iterator[tuple[FakeKubesim, object]]:
-    from kubesim._certs import ensure_tls
+    from kubesim.apiserver.certs import ensure_tls
 
     tls = ensure_tls(tmp_path / "tls")
     fake = FakeKubesim(tls_dir=tmp_path / "tls")
@@ -250,7 +250,7 @@ def kubesim_admin(tmp_path: Path) -> Iterator[tuple[FakeKubesim, object]]:
 
 
 def sim_kubeconfig(paths: LabPaths, server: str, tls) -> None:
-    from kubesim._serve import write_kubeconfig as kubesim_kubeconfig
+    from kubesim.cluster.serve import write_kubeconfig as kubesim_kubeconfig
 
     kubesim_kubeconfig(paths.kubeconfig, server=server, ca_pem=tls.ca_pem, token=tls.token)
 

@@ -31,7 +31,7 @@ CLEANUP_KINDS = (
 
 def _measured_scale(cluster: Cluster) -> float:
     """Cluster seconds per wall second, from two ConfigMaps' creationTimestamps 1.5 s apart."""
-    from kubesim._clock import parse_time
+    from kubesim.core.clock import parse_time
 
     stamps = []
     for name in ("clock-a", "clock-b"):

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kubesim._api import Api
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import Clock
-from kubesim._store import Store
-from kubesim.cluster import Cluster, install
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.cluster.live import Cluster, install
+from kubesim.core.clock import Clock
 from kubesim.network import NetId, claim
+from kubesim.store.sqlite import Store
 
 
 @pytest.fixture

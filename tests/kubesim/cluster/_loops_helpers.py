@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from kubesim._api import Api, WriteOptions
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import Clock
-from kubesim._store import Store
-from kubesim.cluster._controller_manager import ControllerManager
-from kubesim.cluster._eviction import check_eviction
-from kubesim.cluster._scheduler_loop import Scheduler
+from kubesim.apiserver.api import Api, WriteOptions
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.controllermanager.eviction import check_eviction
+from kubesim.controllermanager.manager import ControllerManager
+from kubesim.core.clock import Clock
+from kubesim.scheduler.loop import Scheduler
+from kubesim.store.sqlite import Store
 
 Obj = dict[str, Any]
 NODES = ("kubelab-control-plane", "kubelab-worker", "kubelab-worker2")

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from kubesim._api import Api
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import Clock
-from kubesim._hooks import LogRequest
-from kubesim._store import Store
-from kubesim.cluster import Cluster, install
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.hooks import LogRequest
+from kubesim.cluster.live import Cluster, install
+from kubesim.core.clock import Clock
+from kubesim.store.sqlite import Store
 
 SCALE = 10.0
 
@@ -197,7 +197,7 @@ async def test_deleting_a_pod_stops_its_process_gracefully(cluster):
     api.create(pods, "default", _pod("bye"))
     await _until(api, "bye", lambda p: "running" in _state(p).get("state", {}))
     api.delete(pods, "default", "bye")
-    from kubesim._status import NotFound
+    from kubesim.core.errors import NotFound
 
     for _ in range(100):
         try:
@@ -300,7 +300,7 @@ def _conditions(pod: dict) -> dict:
 
 
 async def test_init_container_runs_to_completion_before_the_containers_start(cluster):
-    from kubesim._printers_pod import pod_status
+    from kubesim.apiserver.printers.pod import pod_status
 
     api, _ = cluster
     pods = api.resource("", "v1", "pods")
@@ -334,7 +334,7 @@ async def test_init_container_runs_to_completion_before_the_containers_start(clu
 
 
 async def test_failing_init_container_fails_a_never_restarting_pod(cluster):
-    from kubesim._printers_pod import pod_status
+    from kubesim.apiserver.printers.pod import pod_status
 
     api, _ = cluster
     api.create(
@@ -350,7 +350,7 @@ async def test_failing_init_container_fails_a_never_restarting_pod(cluster):
 
 
 async def test_failing_init_container_is_retried_with_back_off(cluster):
-    from kubesim._printers_pod import pod_status
+    from kubesim.apiserver.printers.pod import pod_status
 
     api, _ = cluster
     api.create(api.resource("", "v1", "pods"), "default", _with_init("stuck", "exit 1"))

@@ -9,7 +9,7 @@ from typing import Any
 
 from _loops_helpers import NODES, WORKERS, Lab, running_lab, settle
 
-from kubesim._api import WriteOptions
+from kubesim.apiserver.api import WriteOptions
 
 Obj = dict[str, Any]
 CONTROLLERS = ("job", "daemonset", "garbagecollector")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from _loops_helpers import deployment, pod, running_lab, settle
 
-from kubesim import _subresources
-from kubesim._api import DeleteOptions
-from kubesim._status import TooManyRequests
+from kubesim.apiserver import subresources as _subresources
+from kubesim.apiserver.api import DeleteOptions
+from kubesim.core.errors import TooManyRequests
 
 APPS = ("deployment", "replicaset", "garbagecollector")
 

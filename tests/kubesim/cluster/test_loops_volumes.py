@@ -6,7 +6,7 @@ from pathlib import Path
 
 from _loops_helpers import running_lab, settle
 
-from kubesim._api import DeleteOptions
+from kubesim.apiserver.api import DeleteOptions
 
 STORAGE = ("persistentvolume-binder",)
 

@@ -10,13 +10,11 @@ from kubesim.controllers import (
     Delete,
     Update,
     UpdateStatus,
-    apply_limit_range,
     namespace_conditions,
-    quota_denial,
-    quota_status,
     reconcile_gc,
     reconcile_namespace,
 )
+from kubesim.core.quota import apply_limit_range, quota_denial, quota_status
 
 NOW = datetime(2026, 11, 24, 16, 0, 0, tzinfo=UTC)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kubesim._api import Api
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import FrozenClock
-from kubesim._store import Store
-from kubesim.cluster._apply_actions import apply
-from kubesim.cluster._recorder import EventRecorder
-from kubesim.cluster._workqueue import WorkQueue
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.client.actuator import apply
+from kubesim.client.recorder import EventRecorder
+from kubesim.client.workqueue import WorkQueue
 from kubesim.controllers import Create, Event, UpdateStatus
+from kubesim.core.clock import FrozenClock
+from kubesim.store.sqlite import Store
 
 
 async def test_a_key_added_twice_is_processed_once() -> None:

@@ -17,8 +17,8 @@ from kubesim.controllers import (
     node_should_run,
     reconcile_daemonset,
 )
-from kubesim.controllers._common import fmt_time
 from kubesim.controllers._daemonset import ds_hash, rolling_update, target_node
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

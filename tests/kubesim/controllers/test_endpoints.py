@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubesim.controllers import endpoints_for, endpointslices_for
-from kubesim.controllers._common import fmt_time
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from kubesim.controllers import Emit, HpaHistory, Scale, UpdateStatus, reconcile_hpa
-from kubesim.controllers._common import fmt_time
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

@@ -19,13 +19,13 @@ from kubesim.controllers import (
     reconcile_job,
     ttl_remaining,
 )
-from kubesim.controllers._common import fmt_time
 from kubesim.controllers._job import (
     TRACKING_FINALIZER,
     format_indexes,
     parse_indexes,
     remaining_backoff,
 )
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

@@ -14,7 +14,7 @@ from kubesim.controllers import (
     pdb_status,
     pods_to_evict,
 )
-from kubesim.controllers._common import fmt_time
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from kubesim.controllers import Create, Delete, UpdateStatus, pods_to_delete, reconcile_replicaset
-from kubesim.controllers._common import fmt_time
+from kubesim.core.objects import fmt_time
 
 from .world import T0
 

@@ -21,7 +21,7 @@ from kubesim.controllers import (
     reconcile_deployment,
     reconcile_replicaset,
 )
-from kubesim.controllers._common import fmt_time
+from kubesim.core.objects import fmt_time
 
 T0 = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 

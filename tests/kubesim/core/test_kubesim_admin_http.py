@@ -1,6 +1,6 @@
 """kubesim's own admin API over HTTP (node faults, status), and the Kubernetes routes added
 beside it: pods/binding, namespaces/finalize, duplicate JSON keys. A fake cluster stands in
-where `kubesim.cluster.install` would put the real one."""
+where `kubesim.cluster.live.install` would put the real one."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from kubesim.__main__ import TIME_SCALE_ENV, _env_time_scale
-from kubesim._api import Api
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import Clock
-from kubesim._server import Server
-from kubesim._store import Store
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.server import Server
+from kubesim.core.clock import Clock
+from kubesim.store.sqlite import Store
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

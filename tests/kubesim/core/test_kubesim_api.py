@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from kubesim import _subresources
-from kubesim._api import Api, DeleteOptions, WriteOptions
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import FrozenClock
-from kubesim._hooks import LogRequest
-from kubesim._meta import NAME_ALPHABET
-from kubesim._status import ApiError
-from kubesim._store import Store
+from kubesim.apiserver import subresources as _subresources
+from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.hooks import LogRequest
+from kubesim.apiserver.meta import NAME_ALPHABET
+from kubesim.core.clock import FrozenClock
+from kubesim.core.errors import ApiError
+from kubesim.store.sqlite import Store
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from kubesim._api import Api, WriteOptions
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import FrozenClock
-from kubesim._status import ApiError, BadRequest, Conflict, Forbidden
-from kubesim._store import Store
+from kubesim.apiserver.api import Api, WriteOptions
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.core.clock import FrozenClock
+from kubesim.core.errors import ApiError, BadRequest, Conflict, Forbidden
+from kubesim.store.sqlite import Store
 
 REPO = Path(__file__).resolve().parents[3]
 APPLY = "application/apply-patch+yaml"

@@ -1,4 +1,4 @@
-"""Part 2's hooks seen through HTTP: a log source streams `pods/log`, a proxy resolver
+"""The API's hooks seen through HTTP: a log source streams `pods/log`, a proxy resolver
 routes the service proxy to a backend, a metrics source feeds metrics.k8s.io."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from kubesim._api import Api
-from kubesim._bootstrap import bootstrap
-from kubesim._clock import FrozenClock
-from kubesim._hooks import Backend, LogRequest
-from kubesim._server import Server
-from kubesim._store import Store
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.hooks import Backend, LogRequest
+from kubesim.apiserver.server import Server
+from kubesim.core.clock import FrozenClock
+from kubesim.store.sqlite import Store
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubesim._protobuf import MAGIC, decode_object
-from kubesim._status import ApiError
+from kubesim.apiserver.protobuf.decode import MAGIC, decode_object
+from kubesim.core.errors import ApiError
 
 
 def varint(n: int) -> bytes:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kubesim._selectors import (
+from kubesim.core.errors import BadRequest
+from kubesim.core.selectors import (
     format_selector,
     matches_fields,
     matches_labels,
     parse_field_selector,
     parse_label_selector,
 )
-from kubesim._status import BadRequest
 
 LABELS = {"app": "web", "tier": "front", "env": "prod"}
 

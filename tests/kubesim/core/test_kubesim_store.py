@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kubesim._store import Compacted, KeyExists, KeyMissing, RevisionMismatch, Store
+from kubesim.store.sqlite import Compacted, KeyExists, KeyMissing, RevisionMismatch, Store
 
 
 def must(value: Any) -> Any:
@@ -160,7 +160,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from kubesim._store import Store
+        from kubesim.store.sqlite import Store
         s = Store({str(db)!r})
         i = 0
         while True:

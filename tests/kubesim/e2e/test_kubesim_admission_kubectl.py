@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 REPO = Path(__file__).resolve().parents[3]
 _counter = itertools.count()
 

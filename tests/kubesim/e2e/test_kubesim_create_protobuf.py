@@ -4,7 +4,7 @@ poddisruptionbudget` with the real kubectl (v1.37) against a kubesim process.
 kubectl's typed clients POST these objects as `application/vnd.kubernetes.protobuf`; each
 test checks that the body really went as protobuf (the `-v=8` request log) and that the
 stored object has the fields the command set, decoded with the batch/v1, rbac/v1 and
-policy/v1 tables of `kubesim._protobuf_tables`.
+policy/v1 tables of `kubesim.apiserver.protobuf.tables`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from kubesim._protobuf import CONTENT_TYPE, message_for
-from kubesim._protobuf_tables import TABLES
+from kubesim.apiserver.protobuf.decode import CONTENT_TYPE, message_for
+from kubesim.apiserver.protobuf.tables import TABLES
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 _counter = itertools.count()
 IMAGE = "kubelab/inference:2.4.0"
 

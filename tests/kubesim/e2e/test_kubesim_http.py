@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """The real kubectl (venv binary, v1.37) against a kubesim process: what a learner sees.
 
-Each test works in its own namespace. Commands that need part 2's controllers (rollout
+Each test works in its own namespace. Commands that need the controllers (rollout
 status/history/undo, logs of running pods, top with data, drain of running pods) are
-covered in their own suites once the controllers exist.
+covered in tests/scenarios, which run the whole cluster.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 EXAMPLES = (
     Path(__file__).resolve().parents[2] / "data" / "k8s-examples"
 )  # copied from shared/ (CC BY 4.0)
@@ -547,7 +547,7 @@ def test_describe_deployment_shows_its_fields(kubectl, ns) -> None:
 
 def test_top_without_a_metrics_source_reports_no_data(kubectl, ns) -> None:
     """metrics.k8s.io is served (discovery lists it) but the default source is empty, as
-    right after metrics-server starts; part 2's kubelet supplies real numbers."""
+    right after metrics-server starts; the kubelet supplies real numbers."""
     pods = kubectl("top", "pods", "-n", ns, check=False)
     assert pods.returncode == 0
     assert pods.stderr.strip() == f"No resources found in {ns} namespace."
@@ -557,7 +557,7 @@ def test_top_without_a_metrics_source_reports_no_data(kubectl, ns) -> None:
 
 
 def test_rollout_pause_resume_restart_edit_the_deployment(kubectl, ns) -> None:
-    """These are patches; history/undo/status need the deployment controller (part 2)."""
+    """These are patches; history/undo/status need the deployment controller."""
     kubectl("apply", "-n", ns, "-f", "-", input=DEPLOYMENT)
     assert kubectl("rollout", "pause", "deploy/web", "-n", ns).stdout.strip() == (
         "deployment.apps/web paused"

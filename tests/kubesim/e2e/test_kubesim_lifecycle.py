@@ -12,7 +12,7 @@ import sys
 import pytest
 from kubesim_process import start_kubesim, stop_kubesim
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 
 
 def test_kill_9_then_restart_keeps_objects_port_and_increasing_revisions(tmp_path) -> None:

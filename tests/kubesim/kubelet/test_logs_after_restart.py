@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from kubesim._hooks import LogRequest
-from kubesim._status import BadRequest
-from kubesim.cluster._logs import KubeletLogs
+from kubesim.apiserver.hooks import LogRequest
+from kubesim.cluster.logs import KubeletLogs
+from kubesim.core.errors import BadRequest
 from kubesim.kubelet._process import Runtime, cri_line
 
 

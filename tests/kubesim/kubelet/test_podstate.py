@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubesim._meta import qos_class
+from kubesim.apiserver.meta import qos_class
 from kubesim.kubelet._podstate import (
     ContainerRecord,
     conditions,

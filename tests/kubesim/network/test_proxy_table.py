@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kubesim.cluster._network import proxy_table
 from kubesim.network import Endpoint
+from kubesim.network.services import proxy_table
 
 
 def _svc(name: str, ports: list[dict]) -> dict:

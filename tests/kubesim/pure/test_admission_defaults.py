@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubesim._admission import default
+from kubesim.apiserver.admission import default
 
 DATA = Path(__file__).parent / "admissiondata"
 CASES = sorted(p.name.removesuffix(".input.yaml") for p in DATA.glob("*.input.yaml"))
@@ -159,7 +159,7 @@ def test_secret_string_data_is_folded_into_data_and_not_kept() -> None:
 
 
 def test_default_storage_class_is_the_newest_annotated_class() -> None:
-    from kubesim._admission import default_storage_class
+    from kubesim.apiserver.admission import default_storage_class
 
     def sc(name: str, created: str, default: str | None) -> dict:
         annotations = {"storageclass.kubernetes.io/is-default-class": default} if default else {}

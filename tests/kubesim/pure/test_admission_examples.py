@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubesim._admission import apply_patch_error, default, status_message, validate
+from kubesim.apiserver.admission import apply_patch_error, default, status_message, validate
 
 EXAMPLES = (
     Path(__file__).resolve().parents[2] / "data" / "k8s-examples"

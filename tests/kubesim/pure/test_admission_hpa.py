@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kubesim._admission import convert, default
-from kubesim._defaults_hpa import BEHAVIOR, CONDITIONS, CURRENT_METRICS, METRICS
+from kubesim.apiserver.admission import convert, default
+from kubesim.apiserver.defaulting.hpa import BEHAVIOR, CONDITIONS, CURRENT_METRICS, METRICS
 
 V2 = ("autoscaling", "v2", "HorizontalPodAutoscaler")
 

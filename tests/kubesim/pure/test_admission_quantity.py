@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubesim._validate_quantity import QUANTITY_ERROR, QuantityError, canonical, parse
+from kubesim.core.quantity import QUANTITY_ERROR, QuantityError, canonical, parse
 
 
 @pytest.mark.parametrize(

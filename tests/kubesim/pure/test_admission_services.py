@@ -7,8 +7,13 @@ import random
 
 import pytest
 
-from kubesim._admission import allocate_cluster_ip, allocate_node_port, assign_addresses, default
-from kubesim._defaults_service import RangeFull
+from kubesim.apiserver.admission import (
+    allocate_cluster_ip,
+    allocate_node_port,
+    assign_addresses,
+    default,
+)
+from kubesim.apiserver.defaulting.service import RangeFull
 
 
 def test_cluster_ip_is_in_kinds_service_cidr_and_free() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from kubesim._admission import apply_patch_error, default, status_message, validate
-from kubesim._validate_errors import status_body
+from kubesim.apiserver.admission import apply_patch_error, default, status_message, validate
+from kubesim.apiserver.validation.errors import status_body
 
 DEPLOY = ("apps", "v1", "Deployment")
 POD = ("", "v1", "Pod")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from kubesim import _openapi
+from kubesim.apiserver import openapi as _openapi
+from kubesim.core.data import data_file
 
-RESOURCES = yaml.safe_load((Path(_openapi.__file__).parent / "resources.yaml").read_text())
+RESOURCES = yaml.safe_load(data_file("resources.yaml").read_text())
 SERVED = sorted(
     {
         _openapi.gv_path(r["group"], r["version"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubesim._patch import apply_patch
+from kubesim.apiserver.patch.dispatch import apply_patch
 
 DATA = Path(__file__).parent / "patchdata"
 CASES = sorted(p.name.removesuffix(".input.yaml") for p in DATA.glob("*.input.yaml"))

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from kubesim._patch import PatchError, apply_patch
+from kubesim.apiserver.patch.dispatch import PatchError, apply_patch
 
 JSON = "application/json-patch+json"
 MERGE = "application/merge-patch+json"

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from kubesim._patch import PatchError, apply_patch
+from kubesim.apiserver.patch.dispatch import PatchError, apply_patch
 
 SMP = "application/strategic-merge-patch+json"
 DEPLOY_GVK = ("apps", "v1", "Deployment")

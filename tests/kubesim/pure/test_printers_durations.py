@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kubesim._durations import between, human_duration, rfc3339, since
+from kubesim.core.durations import between, human_duration, rfc3339, since
 
 MIN, HOUR, DAY = 60, 3600, 86400
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubesim._printers import table
+from kubesim.apiserver.printers.table import table
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 DATA = Path(__file__).parent / "printdata"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kubesim._printers_pod import pod_row, pod_status
+from kubesim.apiserver.printers.pod import pod_row, pod_status
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 TEN_SECONDS_AGO = "2026-11-24T11:59:50Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubesim._printers_quantity import canonical
+from kubesim.core.quantity_print import canonical
 
 
 @pytest.mark.parametrize(

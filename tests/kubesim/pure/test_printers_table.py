@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kubesim._printers import table
+from kubesim.apiserver.printers.table import table
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 POD = {

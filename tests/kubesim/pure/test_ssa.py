@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from kubesim._fieldpath import decode_fields, encode_fields, path_string
-from kubesim._ssa import ApplyConflict, record_update, server_side_apply
+from kubesim.apiserver.patch.apply import ApplyConflict, record_update, server_side_apply
+from kubesim.apiserver.patch.fieldpath import decode_fields, encode_fields, path_string
 
 GVK = ("apps", "v1", "Deployment")
 

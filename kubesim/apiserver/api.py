@@ -1,0 +1,1052 @@
+"""The in-process Kubernetes API: the single path for every read and write.
+
+HTTP handlers call it for kubectl and the Python client; the controllers, scheduler
+and kubelet (asyncio tasks in the same process) call it directly. It takes and returns
+plain dicts and raises `ApiError` subclasses carrying the real `Status` body. Every write
+runs the same pipeline kube-apiserver runs: decode checks -> defaulting
+(`_admission.default`) -> validation (`_admission.validate`, honouring fieldValidation) ->
+metadata (`_meta`) -> managedFields (`_ssa`) -> the store (one revision per write).
+
+Methods are synchronous (the store is, and nothing awaits between read and write, so an
+update cannot interleave with another); `watch` and pod logs are async.
+
+Hooks for the live cluster (`Api.hooks`, see `hooks.py`):
+  * `hooks.logs`            LogSource: container logs for `pods/log` (kubelet).
+  * `hooks.proxy`           ProxyResolver: backend address for service/pod proxy
+                            (endpoints + kube-proxy).
+  * `hooks.metrics`         MetricsSource: metrics.k8s.io pod/node metrics.
+  * `hooks.eviction_check`  called before an eviction deletes a pod (PDBs).
+  * `hooks.tasks`           background tasks (controllers) started with the server.
+  * `hooks.kubelet_running` / `hooks.garbage_collector_running`: switch pods to graceful
+                            deletion finished by the kubelet, and foreground/orphan
+                            propagation to finalizers the GC honours.
+Controllers write with `field_manager=` their real manager name (e.g.
+"kube-controller-manager") and use `update(..., subresource="status")` for status.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubesim.apiserver import admission as _admission
+from kubesim.apiserver import convert as _convert
+from kubesim.apiserver import meta as _meta
+from kubesim.apiserver.binding import bound_pod, check_binding
+from kubesim.apiserver.hooks import Hooks
+from kubesim.apiserver.patch import apply as _ssa
+from kubesim.apiserver.patch import dispatch as _patch
+from kubesim.apiserver.watch import ApiWatch
+from kubesim.core.clock import Clock
+from kubesim.core.errors import (
+    MODIFIED,
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    MethodNotSupported,
+    UnsupportedMediaType,
+    UntypedError,
+    already_exists,
+    conflict,
+    gone_expired,
+    invalid,
+    not_found,
+    qualified,
+    resource_not_found,
+)
+from kubesim.core.quota import apply_limit_range, quota_status
+from kubesim.core.resources import Registry, Resource, registry
+from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
+from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
+
+if TYPE_CHECKING:
+    from kubesim.apiserver.watch import ApiWatch
+
+Obj = dict[str, Any]
+# Quotas a create counts against, each with the status.used that includes it.
+Charges = list[tuple[Obj, Obj]]
+Objs = list[Obj]
+# How many revisions of history compaction keeps (watchable window).
+HISTORY = 10_000
+
+_APPLY_PATCH = "application/apply-patch+yaml"
+_IN_USE_PROTECTION = {
+    "PersistentVolumeClaim": "kubernetes.io/pvc-protection",
+    "PersistentVolume": "kubernetes.io/pv-protection",
+}
+
+
+@dataclass
+class ListResult:
+    kind: str
+    api_version: str
+    resource_version: str
+    items: list[Row]
+    continue_token: str = ""
+    remaining: int | None = None
+    view: Callable[[Obj], Obj] | None = None
+
+    def objects(self) -> list[Obj]:
+        if self.view is None:
+            return [json.loads(r.raw) for r in self.items]
+        return [self.view(r.obj) for r in self.items]
+
+    def body(self) -> Obj:
+        meta: Obj = {"resourceVersion": self.resource_version}
+        if self.continue_token:
+            meta["continue"] = self.continue_token
+        if self.remaining is not None:
+            meta["remainingItemCount"] = self.remaining
+        return {
+            "kind": self.kind,
+            "apiVersion": self.api_version,
+            "metadata": meta,
+            "items": self.objects(),
+        }
+
+
+@dataclass
+class WriteOptions:
+    field_manager: str = ""
+    field_validation: str = "Warn"
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    # Objects kubesim writes itself (bootstrap) are known valid: skipping validation keeps
+    # the schema load (seconds) out of start-up.
+    trusted: bool = False
+    # The request body as sent (JSON), so the decoder can report repeated keys
+    # (`duplicate field "spec.replicas"`) that parsing into a dict has already lost.
+    raw: bytes | None = None
+
+
+@dataclass
+class DeleteOptions:
+    grace_period_seconds: int | None = None
+    propagation_policy: str | None = None
+    preconditions: dict[str, Any] | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def from_body(cls, body: Obj | None, query: dict[str, str] | None = None) -> DeleteOptions:
+        body = body or {}
+        query = query or {}
+        grace = body.get("gracePeriodSeconds", query.get("gracePeriodSeconds"))
+        policy = body.get("propagationPolicy", query.get("propagationPolicy"))
+        if policy is None:
+            orphan = body.get("orphanDependents", query.get("orphanDependents"))
+            if orphan in (True, "true"):
+                policy = "Orphan"
+        if policy not in (None, "Orphan", "Background", "Foreground"):
+            raise BadRequest(
+                f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+                '"Foreground", "Background", "Orphan"'
+            )
+        dry = body.get("dryRun") or ([query["dryRun"]] if query.get("dryRun") else [])
+        return cls(
+            grace_period_seconds=int(grace) if grace not in (None, "") else None,
+            propagation_policy=policy,
+            preconditions=body.get("preconditions"),
+            dry_run="All" in dry,
+        )
+
+
+def _decode_continue(token: str) -> tuple[int, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return int(data["rv"]), str(data["start"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadRequest(f"continue key is not valid: {exc}") from exc
+
+
+def _encode_continue(rv: int, last_key: str) -> str:
+    data = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": last_key + "\x00"})
+    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+
+class Api:
+    """Kubernetes API semantics over a `Store`. See the module docstring for hooks."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        hooks: Hooks | None = None,
+        reg: Registry | None = None,
+        root_ca: str = "",
+    ) -> None:
+        self.store = store
+        self.clock = clock or Clock()
+        self.hooks = hooks or Hooks()
+        self.registry = reg or registry()
+        self.root_ca = root_ca
+
+    # -- addressing ------------------------------------------------------------------------
+
+    def resource(self, group: str, version: str, plural: str) -> Resource:
+        res = self.registry.lookup(group, version, plural)
+        if res is None:
+            raise resource_not_found()
+        return res
+
+    def resource_for(self, api_version: str, kind: str) -> Resource:
+        group, _, version = api_version.rpartition("/")
+        res = self.registry.by_kind(group, version, kind)
+        if res is None:
+            raise resource_not_found()
+        return res
+
+    def _key(self, res: Resource, namespace: str | None, name: str) -> str:
+        if res.namespaced:
+            return f"/{res.storage}/{namespace}/{name}"
+        return f"/{res.storage}/{name}"
+
+    def _prefix(self, res: Resource, namespace: str | None) -> str:
+        if res.namespaced and namespace:
+            return f"/{res.storage}/{namespace}/"
+        return f"/{res.storage}/"
+
+    def _view(self, res: Resource) -> Callable[[Obj], Obj] | None:
+        if _convert.needs_conversion(*res.gvk):
+            return lambda obj: _convert.to_view(*res.gvk, obj)
+        return None
+
+    def _to_storage(self, res: Resource, obj: Obj) -> Obj:
+        return _convert.from_view(*res.gvk, obj) if _convert.needs_conversion(*res.gvk) else obj
+
+    def _storage_res(self, res: Resource) -> Resource:
+        if res.shared_storage:
+            core = self.registry.lookup("", "v1", res.plural)
+            return core or res
+        return self.registry.storage_resource(res)
+
+    def _not_found(self, res: Resource, name: str) -> ApiError:
+        return not_found(res.plural, name, group=res.group)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get_row(self, res: Resource, namespace: str | None, name: str) -> Row:
+        self._check_verb(res, "get")
+        row = self.store.get(self._key(res, namespace, name))
+        if row is None:
+            raise self._not_found(res, name)
+        return row
+
+    def get(self, res: Resource, namespace: str | None, name: str) -> Obj:
+        row = self.get_row(res, namespace, name)
+        view = self._view(res)
+        return view(row.obj) if view else json.loads(row.raw)
+
+    def list(
+        self,
+        res: Resource,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_token: str = "",
+    ) -> ListResult:
+        self._check_verb(res, "list")
+        pred = make_filter(
+            parse_label_selector(label_selector),
+            parse_field_selector(field_selector, kind=res.kind),
+        )
+        rev, rows = self.store.list(self._prefix(res, namespace))
+        if continue_token:
+            token_rev, start = _decode_continue(continue_token)
+            if token_rev < self.store.compact_revision:
+                raise Gone(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter, or use "
+                    "the continue token in this response to retrieve the remainder of the "
+                    "results. Continuing with the provided token results in an inconsistent "
+                    "list - objects that were created, modified, or deleted between the time "
+                    "the first chunk was returned and now may show up in the list."
+                )
+            rev = token_rev
+            rows = [r for r in rows if self._list_position(res, r.key) >= start]
+        view = self._view(res)
+        if pred is not None:
+            rows = [r for r in rows if pred(view(r.obj) if view else r.obj)]
+        result = ListResult(
+            kind=res.kind + "List",
+            api_version=res.api_version,
+            resource_version=str(rev),
+            items=rows,
+            view=view,
+        )
+        if limit and len(rows) > limit:
+            result.items = rows[:limit]
+            result.continue_token = _encode_continue(
+                rev, self._list_position(res, rows[limit - 1].key)
+            )
+            if pred is None:
+                result.remaining = len(rows) - limit
+        return result
+
+    def _list_position(self, res: Resource, key: str) -> str:
+        return key[len(f"/{res.storage}/") :]
+
+    def _check_verb(self, res: Resource, verb: str) -> None:
+        if verb not in res.verbs:
+            raise MethodNotSupported(
+                f'{verb} is not supported on resources of kind "{res.plural}.{res.group}"'
+                if res.group
+                else f'{verb} is not supported on resources of kind "{res.plural}"'
+            )
+
+    # -- writes: create --------------------------------------------------------------------
+
+    def create(
+        self,
+        res: Resource,
+        namespace: str | None,
+        body: Obj,
+        *,
+        options: WriteOptions | None = None,
+    ) -> Obj:
+        self._check_verb(res, "create")
+        opts = options or WriteOptions()
+        self._check_body_type(res, body)
+        body = self._to_storage(res, copy.deepcopy(body))
+        sres = self._storage_res(res)
+        meta = body.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise BadRequest("metadata must be an object")
+        if res.namespaced:
+            if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
+                )
+            namespace = namespace or meta.get("namespace") or "default"
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        if not meta.get("name"):
+            if meta.get("generateName"):
+                meta["name"] = _meta.generate_name(meta["generateName"])
+            else:
+                raise invalid(
+                    sres.kind,
+                    "",
+                    [
+                        {
+                            "reason": "FieldValueRequired",
+                            "message": "Required value: name or generateName is required",
+                            "field": "metadata.name",
+                        }
+                    ],
+                    group=sres.group,
+                )
+        return self._store_new(res, sres, namespace, body, opts, managed=None)
+
+    def _out(self, res: Resource, obj: Obj) -> Obj:
+        view = self._view(res)
+        return view(obj) if view else copy.deepcopy(obj)
+
+    def _check_body_type(self, res: Resource, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise BadRequest(
+                f"the object provided is unrecognized (must be of type {res.kind}): "
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{_json_type(body)} into Go value of type struct {{ APIVersion string "
+                '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            )
+        api_version = body.get("apiVersion")
+        if api_version and api_version != res.api_version:
+            raise BadRequest(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({res.api_version})"
+            )
+        kind = body.get("kind")
+        if kind and kind != res.kind:
+            raise BadRequest(
+                f'{kind} in version "{res.version}" cannot be handled as a {res.kind}: '
+                f"converting (v1.{kind}) to (v1.{res.kind}): unknown conversion"
+            )
+
+    def _validate(self, res: Resource, obj: Obj, *, old: Obj | None, options: WriteOptions) -> None:
+        if options.trusted:
+            return
+        problems = _admission.validate(
+            res.gvk,
+            obj,
+            old=old,
+            field_validation=options.field_validation or "Warn",
+            raw=options.raw,
+        )
+        options.warnings.extend(problems.warnings)
+        decode_error = getattr(problems, "decode_error", None)
+        if decode_error:
+            raise BadRequest(decode_error)
+        if problems.errors:
+            seen: set[str] = set()
+            causes = []
+            for err in problems.errors:
+                cause = {"reason": err.type, "message": err.message, "field": err.field}
+                text = f"{err.field}: {err.message}"
+                if text not in seen:
+                    seen.add(text)
+                    causes.append(cause)
+            name = obj.get("metadata", {}).get("name", "")
+            raise invalid(res.kind, name, causes, group=res.group)
+
+    # -- admission: LimitRanger and ResourceQuota -------------------------------------------
+
+    def _in_namespace(self, plural: str, namespace: str | None) -> Objs:
+        res = self.registry.lookup("", "v1", plural)
+        if res is None or not namespace:
+            return []
+        return [r.obj for r in self.store.list(self._prefix(res, namespace))[1]]
+
+    def _admit_create(self, sres: Resource, body: Obj, namespace: str | None) -> Obj:
+        """Defaults, then the LimitRanger plugin's container defaults for a Pod and the
+        DefaultStorageClass plugin's class for a claim that names none (mutating admission
+        runs after decoding and before validation, as in kube-apiserver)."""
+        obj = _admission.default(sres.gvk, body)
+        if sres.kind == "Pod" and namespace:
+            limitranges = self._in_namespace("limitranges", namespace)
+            if limitranges:
+                obj = apply_limit_range(obj, limitranges)
+        if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
+            finalizers = obj["metadata"].setdefault("finalizers", [])
+            if _IN_USE_PROTECTION[sres.kind] not in finalizers:
+                finalizers.append(_IN_USE_PROTECTION[sres.kind])
+        if sres.kind == "PersistentVolumeClaim":
+            spec = obj.setdefault("spec", {})
+            if spec.get("storageClassName") is None:  # "" asks for no class: left alone
+                default_class = _admission.default_storage_class(
+                    self.list(
+                        self.resource("storage.k8s.io", "v1", "storageclasses"), None
+                    ).objects()
+                )
+                if default_class is not None:
+                    spec["storageClassName"] = default_class
+        return obj
+
+    def _quota_charges(
+        self, res: Resource, sres: Resource, obj: Obj, namespace: str | None
+    ) -> Charges:
+        """The ResourceQuota plugin on a create: 403 when `obj` does not fit a quota of its
+        namespace; else each touched quota with the `status.used` that counts `obj`, to
+        write once the object is stored (so two creates cannot both take the last room)."""
+        if not res.namespaced or not namespace:
+            return []
+        quotas = self._in_namespace("resourcequotas", namespace)
+        if not quotas:
+            return []
+        resource = sres.plural if not sres.group else f"{sres.plural}.{sres.group}"
+        name = obj["metadata"]["name"]
+        quotas = [self._quota_with_usage(q, namespace) for q in quotas]
+        why, charges = _admission.quota_admission(obj, quotas, resource=resource)
+        if why:
+            raise Forbidden(
+                f'{qualified(res.plural, res.group)} "{name}" is forbidden: {why}',
+                details={"name": name, "group": res.group, "kind": res.plural},
+            )
+        return charges
+
+    def _quota_with_usage(self, quota: Obj, namespace: str) -> Obj:
+        """A quota whose controller has not yet counted (`status.used` unset) is counted
+        here, as the resourcequota controller would: kube-apiserver would answer `status
+        unknown for quota` until then, a race kubesim has no reason to show."""
+        hard = (quota.get("spec") or {}).get("hard") or {}
+        status = quota.get("status") or {}
+        if all(k in (status.get("used") or {}) for k in hard):
+            return quota
+        counted: dict[str, Objs] = {}
+        for other in self.registry.resources:
+            if not other.namespaced or other.virtual or other.shared_storage:
+                continue
+            if not other.storage_version:
+                continue
+            key = other.plural if not other.group else f"{other.plural}.{other.group}"
+            counted[key] = [r.obj for r in self.store.list(self._prefix(other, namespace))[1]]
+        return {**quota, "status": quota_status(quota, counted)}
+
+    def _charge_quotas(self, charges: Charges) -> None:
+        if not charges:
+            return
+        res = self.resource("", "v1", "resourcequotas")
+        for quota, status in charges:
+            meta = quota["metadata"]
+            body = {**copy.deepcopy(quota), "status": status}
+            body["metadata"].pop("resourceVersion", None)
+            try:
+                self.update(
+                    res,
+                    meta["namespace"],
+                    meta["name"],
+                    body,
+                    subresource="status",
+                    options=WriteOptions(field_manager="kube-apiserver", trusted=True),
+                )
+            except ApiError:  # the quota went away meanwhile: nothing left to charge
+                continue
+
+    def _check_namespace_open(self, namespace: str | None) -> None:
+        ns = self.store.get(f"/core/namespaces/{namespace}")
+        if ns is None:
+            raise not_found("namespaces", str(namespace))
+        if ns.obj["metadata"].get("deletionTimestamp"):
+            raise Forbidden(
+                f"unable to create new content in namespace {namespace} because it is being "
+                "terminated",
+                details={
+                    "name": namespace,
+                    "kind": "namespaces",
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "message": f"namespace {namespace} is being terminated",
+                            "field": "metadata.namespace",
+                        }
+                    ],
+                },
+            )
+
+    def _after_create(self, res: Resource, obj: Obj) -> None:
+        """What controllers a kind cluster runs at once would add (kept minimal)."""
+        if res.kind == "Namespace":
+            ns = obj["metadata"]["name"]
+            self._ensure("ServiceAccount", "v1", ns, "default", {})
+            if self.root_ca:
+                self._ensure(
+                    "ConfigMap",
+                    "v1",
+                    ns,
+                    "kube-root-ca.crt",
+                    {
+                        "metadata": {
+                            "annotations": {
+                                "kubernetes.io/description": "Contains a CA bundle that can be used "
+                                "to verify the kube-apiserver when using internal endpoints such as "
+                                "the internal service IP or kubernetes.default.svc. No other usage is "
+                                "guaranteed across distributions of Kubernetes clusters."
+                            }
+                        },
+                        "data": {"ca.crt": self.root_ca},
+                    },
+                )
+
+    def _ensure(self, kind: str, api_version: str, ns: str | None, name: str, extra: Obj) -> None:
+        res = self.resource_for(api_version, kind)
+        if self.store.get(self._key(res, ns, name)) is not None:
+            return
+        body = copy.deepcopy(extra)
+        body.update({"apiVersion": api_version, "kind": kind})
+        body.setdefault("metadata", {})["name"] = name
+        if ns:
+            body["metadata"]["namespace"] = ns
+        self.create(
+            res,
+            ns,
+            body,
+            options=WriteOptions(field_manager="kube-controller-manager", trusted=True),
+        )
+
+    def _allocate_service(self, svc: Obj) -> None:
+        spec = svc.setdefault("spec", {})
+        if spec.get("type") == "ExternalName":
+            return
+        used = {
+            r.obj.get("spec", {}).get("clusterIP") for r in self.store.list("/core/services/")[1]
+        }
+        if spec.get("clusterIP") in (None, ""):
+            for n in range(10, 65000):
+                ip = f"10.96.{n // 256}.{n % 256}"
+                if ip not in used:
+                    spec["clusterIP"] = ip
+                    break
+        spec["clusterIPs"] = [spec["clusterIP"]]
+        if spec.get("type") in ("NodePort", "LoadBalancer"):
+            taken = {
+                p.get("nodePort")
+                for r in self.store.list("/core/services/")[1]
+                for p in r.obj.get("spec", {}).get("ports") or []
+            }
+            free = (n for n in range(30000, 32768) if n not in taken)
+            for port in spec.get("ports") or []:
+                if not port.get("nodePort"):
+                    port["nodePort"] = next(free)
+
+    # -- writes: update / patch ------------------------------------------------------------
+
+    def update(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        *,
+        subresource: str = "",
+        options: WriteOptions | None = None,
+    ) -> Obj:
+        self._check_verb(res, "update")
+        opts = options or WriteOptions()
+        self._check_body_type(res, body)
+        body_name = (body.get("metadata") or {}).get("name")
+        if body_name and body_name != name:
+            raise BadRequest(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        if res.namespaced:
+            body_ns = (body.get("metadata") or {}).get("namespace")
+            if body_ns and body_ns != namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
+                )
+        row = self.get_row(res, namespace, name)
+        body = self._to_storage(res, copy.deepcopy(body))
+        rv = (body.get("metadata") or {}).get("resourceVersion")
+        if rv and rv != str(row.rev):
+            raise conflict(res.plural, name, MODIFIED, group=res.group)
+        return self._write_update(
+            res, row, body, subresource=subresource, opts=opts, operation="Update"
+        )
+
+    def _write_update(
+        self,
+        res: Resource,
+        row: Row,
+        body: Obj,
+        *,
+        subresource: str,
+        opts: WriteOptions,
+        operation: str,
+        applied: bool = False,
+    ) -> Obj:
+        sres = self._storage_res(res)
+        old = row.obj
+        now = self.clock.rfc3339()
+        body.setdefault("metadata", {})
+        obj = _admission.default(sres.gvk, body)
+        if sres.kind == "Namespace":
+            # The `kubernetes` finalizer is the create strategy's (PrepareForCreate), not a
+            # default: an update or finalize that removes it must not get it back.
+            _keep_requested_finalizers(body, obj)
+        # namespaces/{name}/finalize: the finalize strategy keeps the stored status and
+        # takes the rest from the request, as the main update of a Namespace does here.
+        strategy = "" if subresource == "finalize" else subresource
+        obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
+        self._validate(sres, obj, old=old, options=opts)
+        if not applied:
+            obj = _ssa.record_update(
+                old,
+                obj,
+                manager=opts.field_manager or "kubesim",
+                operation=operation,
+                gvk=sres.gvk,
+                now=now,
+                subresource=subresource,
+            )
+        if _meta.without_volatile(obj) == _meta.without_volatile(old) and (
+            obj["metadata"].get("managedFields") == old["metadata"].get("managedFields")
+            or not applied
+        ):
+            return self._out(res, old)  # a no-op write changes nothing, not even the rv
+        if opts.dry_run:
+            return self._out(res, obj)
+        meta = obj["metadata"]
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and (
+                sres.kind != "Pod"
+                or not self.hooks.kubelet_running
+                or not obj.get("spec", {}).get("nodeName")
+            )
+            # ShouldDeleteNamespaceDuringUpdate: a namespace also waits for spec.finalizers
+            and not (sres.kind == "Namespace" and obj.get("spec", {}).get("finalizers"))
+        ):
+            final = self.store.delete(row.key, expected_rev=row.rev, final=obj)
+            return self._out(res, final.obj)
+        try:
+            new = self.store.update(row.key, obj, expected_rev=row.rev)
+        except RevisionMismatch:
+            raise conflict(
+                res.plural, row.obj["metadata"]["name"], MODIFIED, group=res.group
+            ) from None
+        return self._out(res, new.obj)
+
+    def patch(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        *,
+        content_type: str,
+        subresource: str = "",
+        force: bool = False,
+        options: WriteOptions | None = None,
+    ) -> Obj:
+        self._check_verb(res, "patch")
+        opts = options or WriteOptions()
+        content_type = content_type.split(";")[0].strip()
+        if content_type == _APPLY_PATCH:
+            return self._apply(
+                res, namespace, name, patch, force=force, opts=opts, subresource=subresource
+            )
+        row = self.get_row(res, namespace, name)
+        view = self._view(res)
+        current = view(row.obj) if view else row.obj
+        try:
+            patched = _patch.apply_patch(current, patch, content_type=content_type, gvk=res.gvk)
+        except _patch.PatchError as exc:
+            code = getattr(exc, "code", 422)
+            if code == 400:
+                raise BadRequest(str(exc)) from exc
+            if code == 415:
+                raise UnsupportedMediaType(str(exc)) from exc
+            raise Invalid(str(exc)) from exc
+        if not isinstance(patched, dict):
+            raise BadRequest("the patch did not produce an object")
+        self._check_body_type(res, patched)
+        pmeta = patched.get("metadata") or {}
+        if pmeta.get("name") != name:
+            raise BadRequest(
+                f"the name of the object ({pmeta.get('name')}) does not match the name on "
+                f"the URL ({name})"
+            )
+        if pmeta.get("resourceVersion") and pmeta["resourceVersion"] != str(row.rev):
+            raise conflict(res.plural, name, MODIFIED, group=res.group)
+        body = self._to_storage(res, copy.deepcopy(patched))
+        return self._write_update(
+            res, row, body, subresource=subresource, opts=opts, operation="Update"
+        )
+
+    def _apply(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        *,
+        force: bool,
+        opts: WriteOptions,
+        subresource: str,
+    ) -> Obj:
+        if not opts.field_manager:
+            raise BadRequest(
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                "required for apply patch"
+            )
+        applied = _parse_apply_body(patch)
+        self._check_body_type(res, applied)
+        ameta = applied.get("metadata") or {}
+        if ameta.get("name") and ameta["name"] != name:
+            raise BadRequest(
+                f"the name of the object ({ameta['name']}) does not match the name on the URL "
+                f"({name})"
+            )
+        # Before any merge, whatever fieldValidation says: the typed conversion fails first.
+        why = _admission.apply_patch_error(res.gvk, applied, namespace=namespace or "", name=name)
+        if why is not None:
+            raise UntypedError(why)
+        sres = self._storage_res(res)
+        row = self.store.get(self._key(res, namespace, name))
+        now = self.clock.rfc3339()
+        live = row.obj if row else None
+        if live is not None and _convert.needs_conversion(*res.gvk):
+            live = _convert.to_view(*res.gvk, live)
+        try:
+            merged = _ssa.server_side_apply(
+                live, applied, manager=opts.field_manager, force=force, gvk=res.gvk, now=now
+            )
+        except _ssa.ApplyConflict as exc:
+            raise Conflict(exc.message(), details={"causes": exc.causes()}) from exc
+        merged = self._to_storage(res, merged)
+        merged.setdefault("metadata", {})["name"] = name
+        if row is None:
+            merged.setdefault("apiVersion", res.api_version)
+            merged.setdefault("kind", res.kind)
+            if res.namespaced:
+                merged["metadata"]["namespace"] = namespace
+            managed = merged["metadata"].get("managedFields") or []
+            return self._store_new(res, sres, namespace, merged, opts, managed=managed)
+        return self._write_update(
+            res, row, merged, subresource=subresource, opts=opts, operation="Apply", applied=True
+        )
+
+    def _store_new(
+        self,
+        res: Resource,
+        sres: Resource,
+        namespace: str | None,
+        obj: Obj,
+        opts: WriteOptions,
+        *,
+        managed: Objs | None,
+    ) -> Obj:
+        """A new object's way into the store, shared by create and a creating apply:
+        namespace open, admission (defaults, LimitRange), validation, metadata, service
+        IPs, quota, managedFields (`managed` from an apply, else an Update by the
+        request's field manager), then one write."""
+        if res.namespaced:
+            self._check_namespace_open(namespace)
+        now = self.clock.rfc3339()
+        # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
+        uid = str(uuid.uuid4())
+        obj.setdefault("metadata", {})["uid"] = uid
+        obj = self._admit_create(sres, obj, namespace)
+        self._validate(sres, obj, old=None, options=opts)
+        obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
+        if sres.kind == "Service":
+            self._allocate_service(obj)
+        charges = self._quota_charges(res, sres, obj, namespace)
+        if managed is None:
+            obj = _ssa.record_update(
+                None,
+                obj,
+                manager=opts.field_manager or "kubesim",
+                operation="Update",
+                gvk=sres.gvk,
+                now=now,
+            )
+        else:
+            obj["metadata"]["managedFields"] = managed
+        name = obj["metadata"]["name"]
+        key = self._key(res, namespace, name)
+        if opts.dry_run:
+            if self.store.get(key) is not None:
+                raise already_exists(res.plural, name, group=res.group)
+            return self._out(res, obj)
+        try:
+            row = self.store.create(key, obj)
+        except KeyExists:
+            raise already_exists(res.plural, name, group=res.group) from None
+        self._charge_quotas(charges)
+        self._after_create(sres, row.obj)
+        return self._out(res, row.obj)
+
+    # -- writes: pods/binding --------------------------------------------------------------
+
+    def bind(self, namespace: str, pod_name: str, binding: Obj, *, dry_run: bool = False) -> Obj:
+        """POST pods/{name}/binding: what the scheduler writes (`_binding.bound_pod` says
+        what changes and what is refused)."""
+        pods = self.resource("", "v1", "pods")
+        check_binding(pod_name, binding)
+        row = self.get_row(pods, namespace, pod_name)
+        pod = bound_pod(row.obj, str(row.rev), binding, now=self.clock.rfc3339())
+        if dry_run:
+            return self._out(pods, pod)
+        # The binding REST writes storage directly (GuaranteedUpdate), past the field
+        # manager: a bound pod's managedFields name no scheduler.
+        try:
+            new = self.store.update(row.key, pod, expected_rev=row.rev)
+        except RevisionMismatch:
+            raise conflict("pods/binding", pod_name, MODIFIED) from None
+        return self._out(pods, new.obj)
+
+    # -- writes: delete --------------------------------------------------------------------
+
+    def delete(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        *,
+        options: DeleteOptions | None = None,
+    ) -> Obj:
+        self._check_verb(res, "delete")
+        opts = options or DeleteOptions()
+        row = self.get_row(res, namespace, name)
+        why = _meta.check_preconditions(row.obj, opts.preconditions)
+        if why:
+            raise conflict(res.plural, name, why, group=res.group)
+        obj = row.obj
+        meta = obj["metadata"]
+        finalizers = list(meta.get("finalizers") or [])
+        if self.hooks.garbage_collector_running and opts.propagation_policy in (
+            "Foreground",
+            "Orphan",
+        ):
+            wanted = "foregroundDeletion" if opts.propagation_policy == "Foreground" else "orphan"
+            if wanted not in finalizers:
+                finalizers.append(wanted)
+        grace = self._grace_period(obj, opts)
+        if res.kind == "Namespace" and meta.get("deletionTimestamp"):
+            if obj.get("spec", {}).get("finalizers"):
+                raise conflict(
+                    res.plural,
+                    name,
+                    "The system is ensuring all content is removed from this namespace.  "
+                    "Upon completion, this namespace will automatically be purged by the "
+                    "system.",
+                )
+            return self._out(res, obj)  # waits only for metadata.finalizers now
+        if finalizers or grace > 0 or res.kind == "Namespace":
+            if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
+                return self._out(res, obj)  # already terminating: deleting again changes nothing
+            marked = _meta.mark_deleting(obj, now=self.clock.rfc3339(grace), grace=grace)
+            marked["metadata"]["finalizers"] = finalizers
+            if not finalizers:
+                marked["metadata"].pop("finalizers", None)
+            if res.kind == "Namespace":
+                marked.setdefault("status", {})["phase"] = "Terminating"
+            if opts.dry_run:
+                return self._out(res, marked)
+            new = self.store.update(row.key, marked, expected_rev=row.rev)
+            if res.kind == "Namespace":
+                if self.hooks.garbage_collector_running and new.obj.get("spec", {}).get(
+                    "finalizers"
+                ):
+                    return self._out(res, new.obj)  # the namespace controller takes it on
+                return self._finish_namespace(res, new)
+            return self._out(res, new.obj)
+        if opts.dry_run:
+            return self._out(res, obj)
+        final = self.store.delete(row.key, expected_rev=row.rev)
+        return self._out(res, final.obj)
+
+    def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
+        """Seconds of graceful termination; 0 means delete at once."""
+        if obj.get("kind") != "Pod":
+            return 0
+        if not self.hooks.kubelet_running or not obj.get("spec", {}).get("nodeName"):
+            return 0
+        if opts.grace_period_seconds is not None:
+            return max(opts.grace_period_seconds, 0)
+        return int(obj.get("spec", {}).get("terminationGracePeriodSeconds", 30))
+
+    def _finish_namespace(self, res: Resource, row: Row) -> Obj:
+        """Namespace deletion without a controller manager (`--no-controllers`): remove
+        everything in it, then the namespace itself, at once. With one running, `delete`
+        only marks the namespace Terminating; the namespace controller empties it and
+        finalizes it (`namespaces/{name}/finalize`), and that write removes it."""
+        ns = row.obj["metadata"]["name"]
+        for other in self.registry.resources:
+            if not other.namespaced or other.virtual or other.shared_storage:
+                continue
+            if not other.storage_version:
+                continue
+            for item in self.store.list(self._prefix(other, ns))[1]:
+                self.store.delete(item.key)
+        spec_final = [f for f in row.obj.get("spec", {}).get("finalizers", []) if f != "kubernetes"]
+        if spec_final or row.obj["metadata"].get("finalizers"):
+            return self._out(res, row.obj)
+        final = self.store.delete(row.key)
+        return self._out(res, final.obj)
+
+    def delete_collection(
+        self,
+        res: Resource,
+        namespace: str | None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        options: DeleteOptions | None = None,
+    ) -> ListResult:
+        self._check_verb(res, "deletecollection")
+        listing = self.list(
+            res, namespace, label_selector=label_selector, field_selector=field_selector
+        )
+        for row in listing.items:
+            meta = row.obj["metadata"]
+            try:
+                self.delete(res, meta.get("namespace"), meta["name"], options=options)
+            except ApiError:
+                continue
+        return listing
+
+    # -- watch -----------------------------------------------------------------------------
+
+    def watch(
+        self,
+        res: Resource,
+        namespace: str | None = None,
+        *,
+        resource_version: str = "",
+        label_selector: str = "",
+        field_selector: str = "",
+        send_initial_events: bool = False,
+        allow_bookmarks: bool = False,
+    ) -> ApiWatch:
+
+        self._check_verb(res, "watch")
+        pred = make_filter(
+            parse_label_selector(label_selector),
+            parse_field_selector(field_selector, kind=res.kind),
+        )
+        prefix = self._prefix(res, namespace)
+        initial: list[Row] | None = None
+        try:
+            if send_initial_events or resource_version in ("", "0"):
+                store_watch = self.store.watch(prefix, after=None)
+                initial = self.store.list(prefix)[1]
+            else:
+                try:
+                    after = int(resource_version)
+                except ValueError:
+                    raise BadRequest(
+                        f'resourceVersion: Invalid value: "{resource_version}": must be an integer'
+                    ) from None
+                store_watch = self.store.watch(prefix, after=min(after, self.store.revision))
+        except Compacted as exc:
+            raise gone_expired(exc.requested, exc.oldest) from exc
+        return ApiWatch(
+            self,
+            res,
+            store_watch,
+            predicate=pred,
+            view=self._view(res),
+            initial=initial,
+            initial_end_bookmark=send_initial_events,
+            allow_bookmarks=allow_bookmarks,
+        )
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def compact(self, *, keep: int = HISTORY) -> int:
+        return self.store.compact(keep=keep)
+
+
+def _keep_requested_finalizers(body: Obj, obj: Obj) -> None:
+    if "spec" not in body:
+        obj.pop("spec", None)  # prepare_update keeps the stored spec
+        return
+    wanted = (body.get("spec") or {}).get("finalizers")
+    spec = obj.setdefault("spec", {})
+    if wanted:
+        spec["finalizers"] = list(wanted)
+    else:
+        spec.pop("finalizers", None)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "null"
+
+
+def _parse_apply_body(patch: Any) -> Obj:
+    if isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    import yaml
+
+    text = patch.decode() if isinstance(patch, bytes) else str(patch)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BadRequest(f"error decoding YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("error decoding YAML: the body of an apply patch must be an object")
+    return data

@@ -1,0 +1,162 @@
+"""Discovery documents, built from the registry (`resources.yaml`).
+
+kubectl 1.37 asks `/api` and `/apis` for aggregated discovery (apidiscovery.k8s.io/v2,
+one request lists every resource); drain and the Python dynamic client still read the
+legacy per-group-version `APIResourceList`s. Both are pure functions of the registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from kubesim.core.resources import SUBRESOURCE_VERBS, Registry, Resource
+
+Obj = dict[str, Any]
+AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+def wants_aggregated(accept: str) -> bool:
+    """True when the Accept header's first choice is aggregated discovery v2."""
+    for part in accept.split(","):
+        params = {p.strip() for p in part.split(";")[1:]}
+        if {"g=apidiscovery.k8s.io", "as=APIGroupDiscoveryList"} <= params and "v=v2" in params:
+            return True
+    return False
+
+
+def _kind_ref(gvk: tuple[str, str, str]) -> Obj:
+    return {"group": gvk[0], "version": gvk[1], "kind": gvk[2]}
+
+
+def _aggregated_resource(res: Resource) -> Obj:
+    entry: Obj = {
+        "resource": res.plural,
+        "responseKind": _kind_ref(res.gvk),
+        "scope": "Namespaced" if res.namespaced else "Cluster",
+        "singularResource": res.singular,
+        "verbs": sorted(res.verbs),
+    }
+    if res.short:
+        entry["shortNames"] = list(res.short)
+    if res.categories:
+        entry["categories"] = list(res.categories)
+    if res.sub:
+        entry["subresources"] = [
+            {
+                "subresource": sub,
+                "responseKind": _kind_ref(res.subresource_kind(sub)),
+                "verbs": list(SUBRESOURCE_VERBS.get(sub, ("get",))),
+            }
+            for sub in res.sub
+        ]
+    return entry
+
+
+def aggregated(reg: Registry, *, legacy: bool) -> Obj:
+    """The APIGroupDiscoveryList for `/api` (legacy=True) or `/apis`."""
+    items = []
+    for group, versions in reg.group_versions():
+        if (group == "") != legacy:
+            continue
+        meta: Obj = (
+            {"name": group, "creationTimestamp": None} if group else {"creationTimestamp": None}
+        )
+        items.append(
+            {
+                "metadata": meta,
+                "versions": [
+                    {
+                        "version": version,
+                        "resources": [
+                            _aggregated_resource(r) for r in reg.in_group_version(group, version)
+                        ],
+                        "freshness": "Current",
+                    }
+                    for version in versions
+                ],
+            }
+        )
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": items,
+    }
+
+
+def api_versions(server_address: str) -> Obj:
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
+    }
+
+
+def api_group_list(reg: Registry) -> Obj:
+    groups = []
+    for group, versions in reg.group_versions():
+        if not group:
+            continue
+        groups.append(_group(group, versions))
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def _group(group: str, versions: list[str]) -> Obj:
+    gvs = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+    return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
+
+
+def api_group(reg: Registry, group: str) -> Obj | None:
+    for name, versions in reg.group_versions():
+        if name == group and group:
+            return {"kind": "APIGroup", "apiVersion": "v1", **_group(group, versions)}
+    return None
+
+
+def _storage_hash(res: Resource) -> str:
+    digest = hashlib.sha256(f"{res.group}/{res.version}/{res.kind}".encode()).digest()
+    import base64
+
+    return base64.b64encode(digest[:8]).decode()
+
+
+def api_resource_list(reg: Registry, group: str, version: str) -> Obj | None:
+    resources = reg.in_group_version(group, version)
+    if not resources:
+        return None
+    out = []
+    for res in resources:
+        entry: Obj = {
+            "name": res.plural,
+            "singularName": res.singular,
+            "namespaced": res.namespaced,
+            "kind": res.kind,
+            "verbs": sorted(res.verbs),
+        }
+        if res.short:
+            entry["shortNames"] = list(res.short)
+        if res.categories:
+            entry["categories"] = list(res.categories)
+        if not res.virtual:
+            entry["storageVersionHash"] = _storage_hash(res)
+        out.append(entry)
+        for sub in res.sub:
+            sub_gvk = res.subresource_kind(sub)
+            sub_entry: Obj = {
+                "name": f"{res.plural}/{sub}",
+                "singularName": "",
+                "namespaced": res.namespaced,
+                "kind": sub_gvk[2],
+                "verbs": list(SUBRESOURCE_VERBS.get(sub, ("get",))),
+            }
+            if sub_gvk[:2] != (group, version) and sub not in ("log", "proxy", "status"):
+                sub_entry = {**sub_entry, "group": sub_gvk[0], "version": sub_gvk[1]}
+            out.append(sub_entry)
+    gv = f"{group}/{version}" if group else version
+    body: Obj = {"kind": "APIResourceList", "groupVersion": gv, "resources": out}
+    if group:
+        body = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}
+    return body

@@ -1,0 +1,274 @@
+"""Subresources and virtual resources served beside plain CRUD.
+
+scale (autoscaling/v1 Scale over deployments, replicasets, statefulsets, RCs), eviction
+(policy/v1 Eviction: a delete gated by `hooks.eviction_check`), pod logs (from
+`hooks.logs`), self-subject access/rules reviews (the lab user is cluster-admin) and
+metrics.k8s.io lists (from `hooks.metrics`). Each function takes the `Api` first.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from typing import Any
+
+from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
+from kubesim.apiserver.hooks import LogRequest
+from kubesim.apiserver.patch import dispatch as _patch
+from kubesim.core.errors import BadRequest, Invalid, conflict, not_found, success_body
+from kubesim.core.resources import Resource
+from kubesim.core.selectors import (
+    format_selector,
+    make_filter,
+    parse_field_selector,
+    parse_label_selector,
+)
+
+Obj = dict[str, Any]
+
+
+# -- scale -----------------------------------------------------------------------------------
+
+
+def get_scale(api: Api, res: Resource, namespace: str | None, name: str) -> Obj:
+    if "scale" not in res.sub:
+        raise not_found(res.plural, name, group=res.group)
+    obj = api.get_row(res, namespace, name).obj
+    return _scale_of(obj)
+
+
+def _scale_of(obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    spec, status = obj.get("spec", {}), obj.get("status") or {}
+    selector = spec.get("selector")
+    if obj.get("kind") == "ReplicationController":
+        text = ",".join(f"{k}={v}" for k, v in sorted((selector or {}).items()))
+    else:
+        text = format_selector(selector)
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"],
+            "creationTimestamp": meta["creationTimestamp"],
+        },
+        "spec": {"replicas": spec.get("replicas", 1)},
+        "status": {"replicas": status.get("replicas", 0), "selector": text},
+    }
+
+
+def update_scale(
+    api: Api,
+    res: Resource,
+    namespace: str | None,
+    name: str,
+    scale: Obj,
+    *,
+    options: WriteOptions | None = None,
+) -> Obj:
+    if "scale" not in res.sub:
+        raise not_found(res.plural, name, group=res.group)
+    if not isinstance(scale, dict):
+        raise BadRequest("the object provided is unrecognized (must be of type Scale)")
+    row = api.get_row(res, namespace, name)
+    rv = (scale.get("metadata") or {}).get("resourceVersion")
+    if rv and rv != str(row.rev):
+        raise conflict(
+            res.plural,
+            name,
+            "the object has been modified; please apply your changes to the latest "
+            "version and try again",
+            group=res.group,
+        )
+    replicas = (scale.get("spec") or {}).get("replicas", 0)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        raise Invalid(
+            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: '
+            f"{replicas}: must be greater than or equal to 0",
+            details={
+                "name": name,
+                "group": "autoscaling",
+                "kind": "Scale",
+                "causes": [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                        "field": "spec.replicas",
+                    }
+                ],
+            },
+        )
+    body = copy.deepcopy(row.obj)
+    body["spec"]["replicas"] = replicas
+    updated = api.update(res, namespace, name, body, subresource="scale", options=options)
+    return _scale_of(updated)
+
+
+def patch_scale(
+    api: Api,
+    res: Resource,
+    namespace: str | None,
+    name: str,
+    patch: Any,
+    *,
+    content_type: str,
+    options: WriteOptions | None = None,
+) -> Obj:
+    current = get_scale(api, res, namespace, name)
+    try:
+        patched = _patch.apply_patch(
+            current,
+            patch,
+            content_type=content_type.split(";")[0],
+            gvk=("autoscaling", "v1", "Scale"),
+        )
+    except _patch.PatchError as exc:
+        raise BadRequest(str(exc)) from exc
+    return update_scale(api, res, namespace, name, patched, options=options)
+
+
+# -- eviction ---------------------------------------------------------------------------------
+
+
+def evict(api: Api, namespace: str, name: str, eviction: Obj) -> Obj:
+    """policy/v1 Eviction: 201 Success once the pod's deletion is under way."""
+    if not isinstance(eviction, dict):
+        raise BadRequest("the object provided is unrecognized (must be of type Eviction)")
+    pods = api.resource("", "v1", "pods")
+    body_name = (eviction.get("metadata") or {}).get("name")
+    if body_name and body_name != name:
+        raise BadRequest("name in URL does not match name in Eviction object")
+    pod = api.get_row(pods, namespace, name).obj
+    api.hooks.eviction_check(api, pod, eviction)
+    options = DeleteOptions.from_body(eviction.get("deleteOptions"))
+    api.delete(pods, namespace, name, options=options)
+    return success_body(code=201)
+
+
+# -- logs -------------------------------------------------------------------------------------
+
+
+def open_log(api: Api, namespace: str, name: str, request: LogRequest) -> AsyncIterator[bytes]:
+    pods = api.resource("", "v1", "pods")
+    pod = api.get_row(pods, namespace, name).obj
+    spec = pod.get("spec", {})
+    names = [c["name"] for c in spec.get("containers") or []]
+    all_names = (
+        [c["name"] for c in spec.get("initContainers") or []]
+        + names
+        + [c["name"] for c in spec.get("ephemeralContainers") or []]
+    )
+    container = request.container
+    if not container:
+        if len(names) != 1:
+            raise BadRequest(
+                f"a container name must be specified for pod {name}, choose one of: "
+                f"[{' '.join(names)}]"
+            )
+        container = names[0]
+    elif container not in all_names:
+        raise BadRequest(f"container {container} is not valid for pod {name}")
+    final = LogRequest(
+        container=container,
+        previous=request.previous,
+        follow=request.follow,
+        tail_lines=request.tail_lines,
+        timestamps=request.timestamps,
+        since_seconds=request.since_seconds,
+        limit_bytes=request.limit_bytes,
+    )
+    return api.hooks.logs.open(pod, final)
+
+
+# -- who am I, and may I ------------------------------------------------------------------------
+
+# kind's admin kubeconfig authenticates as this user (kubeadm >= 1.29 groups); kubesim's
+# bearer token stands for the same identity.
+ADMIN_USER = "kubernetes-admin"
+ADMIN_GROUPS = ["kubeadm:cluster-admins", "system:authenticated"]
+
+
+def self_subject_review(
+    impersonate_user: str = "", impersonate_groups: list[str] | None = None
+) -> Obj:
+    """`kubectl auth whoami`: the request's user, or the one it impersonates (`--as`,
+    `--as-group`), who is then also in system:authenticated."""
+    if impersonate_user:
+        user = {
+            "username": impersonate_user,
+            "groups": [*(impersonate_groups or []), "system:authenticated"],
+        }
+    else:
+        user = {"username": ADMIN_USER, "groups": list(ADMIN_GROUPS)}
+    return {
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "status": {"userInfo": user},
+    }
+
+
+def review(kind: str, body: Obj) -> Obj:
+    """The lab user is cluster-admin (as kind's admin user): every access is allowed."""
+    out = copy.deepcopy(body) if isinstance(body, dict) else {}
+    out["apiVersion"] = "authorization.k8s.io/v1"
+    out["kind"] = kind
+    out.setdefault("metadata", {})["creationTimestamp"] = None
+    if kind == "SelfSubjectAccessReview":
+        out["status"] = {"allowed": True}
+    else:
+        out["status"] = {
+            "resourceRules": [
+                {
+                    "verbs": ["create"],
+                    "apiGroups": ["authorization.k8s.io"],
+                    "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                },
+                {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+            ],
+            "nonResourceRules": [
+                {"verbs": ["*"], "nonResourceURLs": ["*"]},
+            ],
+            "incomplete": False,
+        }
+    return out
+
+
+# -- metrics.k8s.io -------------------------------------------------------------------------------
+
+
+def metrics_list(
+    api: Api,
+    res: Resource,
+    namespace: str | None,
+    *,
+    label_selector: str = "",
+    field_selector: str = "",
+) -> Obj:
+    items = (
+        api.hooks.metrics.pods(namespace)
+        if res.kind == "PodMetrics"
+        else (api.hooks.metrics.nodes())
+    )
+    pred = make_filter(
+        parse_label_selector(label_selector), parse_field_selector(field_selector, kind=res.kind)
+    )
+    if pred is not None:
+        items = [i for i in items if pred(i)]
+    return {
+        "kind": res.kind + "List",
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "metadata": {},
+        "items": items,
+    }
+
+
+def metrics_get(api: Api, res: Resource, namespace: str | None, name: str) -> Obj:
+    listing = metrics_list(api, res, namespace)
+    for item in listing["items"]:
+        if item.get("metadata", {}).get("name") == name:
+            return item
+    raise not_found(res.plural, name, group=res.group)

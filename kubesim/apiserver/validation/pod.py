@@ -1,0 +1,361 @@
+"""Pod spec validation (pkg/apis/core/validation): the checks a course meets, real texts.
+
+Covers containers (names, images on Pods, ports, probes, resources, env, volume mounts),
+volumes, restart/DNS policies, and the Pod update rule (only images, activeDeadlineSeconds,
+tolerations additions and terminationGracePeriodSeconds may change). Paths are built by
+the caller's prefix, so the same code reports `spec.containers[0]...` for a Pod and
+`spec.template.spec.containers[0]...` for a Deployment.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from kubesim.apiserver.validation.errors import (
+    FieldError,
+    duplicate,
+    forbidden,
+    invalid,
+    not_found,
+    not_supported,
+    required,
+)
+from kubesim.apiserver.validation.names import (
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    validate_labels,
+)
+from kubesim.core.quantity import QuantityError, canonical, parse
+
+Obj = dict[str, Any]
+
+_RESTART = ["Always", "OnFailure", "Never"]
+_DNS = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+_PULL = ["Always", "IfNotPresent", "Never"]
+_PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_TERMINATION_MSG = ["FallbackToLogsOnError", "File"]
+_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_STANDARD_CONTAINER_RESOURCES = {"cpu", "memory", "ephemeral-storage"}
+
+
+def _port_name_errors(name: str) -> list[str]:
+    errs = []
+    if len(name) > 15:
+        errs.append("must be no more than 15 characters")
+    if not all(c.isdigit() or ("a" <= c <= "z") or c == "-" for c in name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not any("a" <= c <= "z" for c in name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
+def port_num_or_name(value: Any, path: str) -> list[FieldError]:
+    """ValidatePortNumOrName: 1-65535, or an IANA service name."""
+    if isinstance(value, int):
+        if not 1 <= value <= 65535:
+            return [invalid(path, value, "must be between 1 and 65535, inclusive")]
+        return []
+    if isinstance(value, str):
+        return [invalid(path, value, m) for m in _port_name_errors(value)]
+    return []
+
+
+def _nonnegative(value: Any, path: str) -> list[FieldError]:
+    if isinstance(value, int) and value < 0:
+        return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+def _probe(probe: Any, path: str, *, liveness_like: bool) -> list[FieldError]:
+    if not isinstance(probe, dict):
+        return []
+    errs: list[FieldError] = []
+    count = 0
+    for handler in _HANDLERS:
+        if probe.get(handler) is None:
+            continue
+        if count > 0:
+            errs.append(forbidden(f"{path}.{handler}", "may not specify more than 1 handler type"))
+            continue
+        count += 1
+        action = probe[handler]
+        if handler == "httpGet" and isinstance(action, dict):
+            errs.extend(port_num_or_name(action.get("port"), f"{path}.httpGet.port"))
+            scheme = action.get("scheme")
+            if scheme not in (None, "HTTP", "HTTPS"):
+                errs.append(not_supported(f"{path}.httpGet.scheme", scheme, ["HTTP", "HTTPS"]))
+        elif handler == "tcpSocket" and isinstance(action, dict):
+            errs.extend(port_num_or_name(action.get("port"), f"{path}.tcpSocket.port"))
+        elif handler == "exec" and isinstance(action, dict) and not action.get("command"):
+            errs.append(required(f"{path}.exec.command"))
+    if count == 0:
+        errs.append(required(path, "must specify a handler type"))
+    for key in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold"):
+        errs.extend(_nonnegative(probe.get(key), f"{path}.{key}"))
+    errs.extend(_nonnegative(probe.get("failureThreshold"), f"{path}.failureThreshold"))
+    success = probe.get("successThreshold")
+    if liveness_like and isinstance(success, int) and success != 1:
+        errs.append(invalid(f"{path}.successThreshold", success, "must be 1"))
+    return errs
+
+
+def _quantity(raw: Any) -> Any:
+    try:
+        return parse(raw)
+    except (QuantityError, TypeError):
+        return None
+
+
+def _resources(resources: Any, path: str) -> list[FieldError]:
+    if not isinstance(resources, dict):
+        return []
+    errs: list[FieldError] = []
+    limits = resources.get("limits") or {}
+    requests = resources.get("requests") or {}
+    for kind, values in (("limits", limits), ("requests", requests)):
+        if not isinstance(values, dict):
+            continue
+        for name, raw in values.items():
+            item = f"{path}.{kind}[{name}]"
+            if "/" not in name and name not in _STANDARD_CONTAINER_RESOURCES:
+                if name.startswith("hugepages-"):
+                    continue
+                errs.append(invalid(item, name, "must be a standard resource for containers"))
+                continue
+            q = _quantity(raw)
+            if q is not None and q.value < 0:
+                errs.append(invalid(item, canonical(q), "must be greater than or equal to 0"))
+    if isinstance(limits, dict) and isinstance(requests, dict):
+        for name, raw_request in requests.items():
+            request, limit = _quantity(raw_request), _quantity(limits.get(name))
+            if request is None or limit is None or name not in limits:
+                continue
+            if request.value > limit.value:
+                errs.append(
+                    invalid(
+                        f"{path}.requests",
+                        canonical(request),
+                        f"must be less than or equal to {name} limit of {canonical(limit)}",
+                    )
+                )
+    return errs
+
+
+def _container(
+    container: Any, path: str, *, volumes: set[str], is_pod: bool, init: bool
+) -> list[FieldError]:
+    if not isinstance(container, dict):
+        return []
+    errs: list[FieldError] = []
+    name = container.get("name") or ""
+    if not name:
+        errs.append(required(f"{path}.name"))
+    else:
+        errs.extend(invalid(f"{path}.name", name, m) for m in is_dns1123_label(name))
+    image = container.get("image")
+    if not image:
+        errs.append(required(f"{path}.image"))
+    elif is_pod and isinstance(image, str) and image != image.strip():
+        errs.append(invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
+    policy = container.get("imagePullPolicy")
+    if policy and policy not in _PULL:
+        errs.append(not_supported(f"{path}.imagePullPolicy", policy, _PULL))
+    tmp = container.get("terminationMessagePolicy")
+    if tmp and tmp not in _TERMINATION_MSG:
+        errs.append(not_supported(f"{path}.terminationMessagePolicy", tmp, _TERMINATION_MSG))
+    seen_ports: set[str] = set()
+    for i, port in enumerate(container.get("ports") or []):
+        p = f"{path}.ports[{i}]"
+        if not isinstance(port, dict):
+            continue
+        port_name = port.get("name")
+        if port_name:
+            errs.extend(invalid(f"{p}.name", port_name, m) for m in _port_name_errors(port_name))
+            if port_name in seen_ports:
+                errs.append(duplicate(f"{p}.name", port_name))
+            seen_ports.add(port_name)
+        number = port.get("containerPort")
+        if not number:
+            errs.append(required(f"{p}.containerPort"))
+        elif isinstance(number, int) and not 1 <= number <= 65535:
+            errs.append(
+                invalid(f"{p}.containerPort", number, "must be between 1 and 65535, inclusive")
+            )
+        host = port.get("hostPort")
+        if isinstance(host, int) and host and not 1 <= host <= 65535:
+            errs.append(invalid(f"{p}.hostPort", host, "must be between 1 and 65535, inclusive"))
+        protocol = port.get("protocol")
+        if protocol is not None and protocol not in _PROTOCOLS:
+            errs.append(not_supported(f"{p}.protocol", protocol, _PROTOCOLS))
+    for i, env in enumerate(container.get("env") or []):
+        if isinstance(env, dict) and not env.get("name"):
+            errs.append(required(f"{path}.env[{i}].name"))
+    for i, mount in enumerate(container.get("volumeMounts") or []):
+        if not isinstance(mount, dict):
+            continue
+        mount_name = mount.get("name") or ""
+        if not mount_name:
+            errs.append(required(f"{path}.volumeMounts[{i}].name"))
+        elif mount_name not in volumes:
+            errs.append(not_found(f"{path}.volumeMounts[{i}].name", mount_name))
+        if not mount.get("mountPath"):
+            errs.append(required(f"{path}.volumeMounts[{i}].mountPath"))
+    if not init:
+        errs.extend(
+            _probe(container.get("livenessProbe"), f"{path}.livenessProbe", liveness_like=True)
+        )
+        errs.extend(
+            _probe(container.get("startupProbe"), f"{path}.startupProbe", liveness_like=True)
+        )
+        errs.extend(
+            _probe(container.get("readinessProbe"), f"{path}.readinessProbe", liveness_like=False)
+        )
+    elif container.get("restartPolicy") != "Always":
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            if container.get(probe) is not None:
+                errs.append(forbidden(f"{path}.{probe}", "may not be set for init containers"))
+    errs.extend(_resources(container.get("resources"), f"{path}.resources"))
+    return errs
+
+
+def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]:
+    """ValidatePodSpec (plus the Pod-only container checks when `is_pod`)."""
+    if not isinstance(spec, dict):
+        return [required(path)] if spec is None else []
+    errs: list[FieldError] = []
+    volumes: set[str] = set()
+    for i, volume in enumerate(spec.get("volumes") or []):
+        if not isinstance(volume, dict):
+            continue
+        name = volume.get("name") or ""
+        if not name:
+            errs.append(required(f"{path}.volumes[{i}].name"))
+        else:
+            errs.extend(
+                invalid(f"{path}.volumes[{i}].name", name, m) for m in is_dns1123_label(name)
+            )
+            if name in volumes:
+                errs.append(duplicate(f"{path}.volumes[{i}].name", name))
+        volumes.add(name)
+    containers = spec.get("containers") or []
+    if not containers:
+        errs.append(required(f"{path}.containers"))
+    names: set[str] = set()
+    for key, init in (("initContainers", True), ("containers", False)):
+        for i, container in enumerate(spec.get(key) or []):
+            p = f"{path}.{key}[{i}]"
+            errs.extend(_container(container, p, volumes=volumes, is_pod=is_pod, init=init))
+            name = container.get("name") if isinstance(container, dict) else None
+            if name:
+                if name in names:
+                    errs.append(duplicate(f"{p}.name", name))
+                names.add(name)
+    restart = spec.get("restartPolicy")
+    if restart not in (None, "") and restart not in _RESTART:
+        errs.append(not_supported(f"{path}.restartPolicy", restart, _RESTART))
+    dns = spec.get("dnsPolicy")
+    if dns not in (None, "") and dns not in _DNS:
+        errs.append(not_supported(f"{path}.dnsPolicy", dns, _DNS))
+    deadline = spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int) and not 1 <= deadline <= 2**31 - 1:
+        errs.append(
+            invalid(
+                f"{path}.activeDeadlineSeconds",
+                deadline,
+                "must be between 1 and 2147483647, inclusive",
+            )
+        )
+    for key in ("serviceAccountName",):
+        value = spec.get(key)
+        if value:
+            errs.extend(invalid(f"{path}.{key}", value, m) for m in is_dns1123_subdomain(value))
+    node_selector = spec.get("nodeSelector")
+    if isinstance(node_selector, dict):
+        errs.extend(validate_labels(node_selector, f"{path}.nodeSelector"))
+    return errs
+
+
+# --- Pod update -------------------------------------------------------------------------
+
+POD_UPDATE_FORBIDDEN = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+    "(allow it to be set to 1 if it was previously negative)"
+)
+
+
+def _mutable_masked(spec: Obj, old: Obj) -> Obj:
+    """The new spec with every field a Pod update may change copied from the old one."""
+    masked = copy.deepcopy(spec)
+    for key in ("containers", "initContainers"):
+        old_items = old.get(key) or []
+        for i, container in enumerate(masked.get(key) or []):
+            if i < len(old_items) and isinstance(container, dict):
+                container["image"] = old_items[i].get("image")
+                # resize is a subresource; requests/limits edits are refused like others
+    masked["activeDeadlineSeconds"] = old.get("activeDeadlineSeconds")
+    old_tolerations = old.get("tolerations") or []
+    new_tolerations = masked.get("tolerations") or []
+    if all(t in new_tolerations for t in old_tolerations):
+        masked["tolerations"] = old.get("tolerations")
+    if (old.get("terminationGracePeriodSeconds") or 0) < 0 and spec.get(
+        "terminationGracePeriodSeconds"
+    ) == 1:
+        masked["terminationGracePeriodSeconds"] = old.get("terminationGracePeriodSeconds")
+    for key in ("nodeName", "schedulingGates"):  # set by the scheduler / gates removal
+        if not old.get(key):
+            masked[key] = old.get(key)
+    return {k: v for k, v in masked.items() if v is not None}
+
+
+def validate_pod_update(spec: Any, old_spec: Any) -> list[FieldError]:
+    """`spec: Forbidden: pod updates may not change ...` plus a short diff of what moved."""
+    if not isinstance(spec, dict) or not isinstance(old_spec, dict):
+        return []
+    errs: list[FieldError] = []
+    old_clean = {k: v for k, v in old_spec.items() if v is not None}
+    masked = _mutable_masked(spec, old_spec)
+    for k, v in old_clean.items():
+        if k in ("nodeName", "schedulingGates"):
+            masked.setdefault(k, v)
+    if masked != old_clean:
+        errs.append(forbidden("spec", POD_UPDATE_FORBIDDEN + "\n" + _diff(old_clean, masked)))
+    for key in ("containers", "initContainers"):
+        for i, container in enumerate(spec.get(key) or []):
+            if isinstance(container, dict) and not container.get("image"):
+                errs.append(required(f"spec.{key}[{i}].image"))
+    new_deadline, old_deadline = (
+        spec.get("activeDeadlineSeconds"),
+        old_spec.get("activeDeadlineSeconds"),
+    )
+    if old_deadline is not None and (new_deadline is None or new_deadline > old_deadline):
+        errs.append(
+            invalid(
+                "spec.activeDeadlineSeconds",
+                new_deadline,
+                "must be less than or equal to previous value"
+                if new_deadline
+                else "must not update from a positive integer to nil value",
+            )
+        )
+    return errs
+
+
+def _diff(old: Obj, new: Obj) -> str:
+    """A compact stand-in for the go-cmp diff the server appends (one line per field)."""
+    lines = ["  core.PodSpec{"]
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            if key in old:
+                lines.append(f"- \t{key}: {json.dumps(old[key], sort_keys=True)},")
+            if key in new:
+                lines.append(f"+ \t{key}: {json.dumps(new[key], sort_keys=True)},")
+    lines.append("  }")
+    return "\n".join(lines)

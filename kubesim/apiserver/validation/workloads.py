@@ -1,0 +1,401 @@
+"""Workload validation (pkg/apis/apps and batch validation): Deployments, ReplicaSets,
+DaemonSets, StatefulSets, Jobs and CronJobs, plus the label-selector rules they share.
+
+Each validator takes the new object and the old one (None on create) and returns field
+errors in the order the real validators emit them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kubesim.apiserver.validation.errors import (
+    FieldError,
+    GoLiteral,
+    forbidden,
+    invalid,
+    label_selector_literal,
+    not_supported,
+    required,
+)
+from kubesim.apiserver.validation.names import (
+    is_label_value,
+    is_qualified_name,
+    regex_error,
+    validate_labels,
+)
+from kubesim.apiserver.validation.pod import validate_pod_spec
+
+Obj = dict[str, Any]
+Validator = Callable[[Obj, Obj | None], list[FieldError]]
+
+_SELECTOR_OPS = ["In", "NotIn", "Exists", "DoesNotExist"]
+_PERCENT_RE = re.compile(r"^[0-9]+%$")
+
+
+# --- shared pieces ----------------------------------------------------------------------
+
+
+def _nonneg(value: Any, path: str) -> list[FieldError]:
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+def validate_label_selector(selector: Any, path: str) -> list[FieldError]:
+    if not isinstance(selector, dict):
+        return []
+    errs = validate_labels(selector.get("matchLabels"), f"{path}.matchLabels")
+    for i, expr in enumerate(selector.get("matchExpressions") or []):
+        p = f"{path}.matchExpressions[{i}]"
+        if not isinstance(expr, dict):
+            continue
+        op = expr.get("operator")
+        values = expr.get("values") or []
+        if op in ("In", "NotIn") and not values:
+            errs.append(
+                required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+            )
+        elif op in ("Exists", "DoesNotExist") and values:
+            errs.append(
+                forbidden(
+                    f"{p}.values",
+                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                )
+            )
+        elif op not in _SELECTOR_OPS:
+            errs.append(not_supported(f"{p}.operator", op, _SELECTOR_OPS))
+        errs.extend(
+            invalid(f"{p}.key", expr.get("key", ""), m)
+            for m in is_qualified_name(expr.get("key", ""))
+        )
+    return errs
+
+
+def selector_matches(selector: Obj, labels: dict[str, str]) -> bool:
+    """LabelSelectorAsSelector(selector).Matches(labels)."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        present = key in labels
+        if op == "In" and (not present or labels[key] not in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def _selector_empty(selector: Obj) -> bool:
+    return not selector.get("matchLabels") and not selector.get("matchExpressions")
+
+
+def int_or_percent(value: Any, path: str) -> list[FieldError]:
+    """ValidatePositiveIntOrPercent."""
+    if isinstance(value, str):
+        if not _PERCENT_RE.match(value):
+            return [
+                invalid(
+                    path,
+                    value,
+                    regex_error(
+                        "a valid percent string must be a numeric string followed by an ending '%'",
+                        "[0-9]+%",
+                        "1%",
+                        "93%",
+                    ),
+                )
+            ]
+        return []
+    return _nonneg(value, path)
+
+
+def not_over_100(value: Any, path: str) -> list[FieldError]:
+    if isinstance(value, str) and _PERCENT_RE.match(value) and int(value[:-1]) > 100:
+        return [invalid(path, GoLiteral(value), "must not be greater than 100%")]
+    return []
+
+
+def _is_zero(value: Any) -> bool:
+    return value in (0, "0%") or (
+        isinstance(value, str) and _PERCENT_RE.match(value) is not None and int(value[:-1]) == 0
+    )
+
+
+def _template_for_controller(
+    spec: Obj,
+    path: str,
+    *,
+    kind_word: str,
+    restart: list[str] | None,
+    pod_spec: bool = True,
+) -> list[FieldError]:
+    """ValidatePodTemplateSpecForReplicaSet and friends: selector vs labels, pod spec.
+    ValidatePodTemplateSpecForStatefulSet skips the pod spec (`pod_spec=False`): its
+    volume mounts may name volumeClaimTemplates, so its pods are validated at creation."""
+    errs: list[FieldError] = []
+    template = spec.get("template")
+    selector = spec.get("selector")
+    if not isinstance(selector, dict):
+        selector = {}
+    if not isinstance(template, dict):
+        return [required(f"{path}.template")]
+    tmeta = template.get("metadata") or {}
+    labels = tmeta.get("labels") or {}
+    if not _selector_empty(selector) and not selector_matches(selector, labels):
+        errs.append(
+            invalid(
+                f"{path}.template.metadata.labels",
+                labels,
+                "`selector` does not match template `labels`",
+            )
+        )
+    errs.extend(validate_labels(labels, f"{path}.template.metadata.labels"))
+    tspec = template.get("spec")
+    if pod_spec:
+        errs.extend(validate_pod_spec(tspec, f"{path}.template.spec", is_pod=False))
+    if isinstance(tspec, dict):
+        policy = tspec.get("restartPolicy")
+        if restart is not None and policy not in restart:
+            errs.append(not_supported(f"{path}.template.spec.restartPolicy", policy, restart))
+        if tspec.get("activeDeadlineSeconds") is not None and kind_word:
+            errs.append(
+                forbidden(
+                    f"{path}.template.spec.activeDeadlineSeconds",
+                    f"activeDeadlineSeconds in {kind_word} is not Supported",
+                )
+            )
+    return errs
+
+
+def _selector_required(spec: Obj, path: str, *, kind: str) -> list[FieldError]:
+    selector = spec.get("selector")
+    if selector is None:
+        return [required(f"{path}.selector")]
+    errs = validate_label_selector(selector, f"{path}.selector")
+    if isinstance(selector, dict) and _selector_empty(selector):
+        errs.append(
+            invalid(
+                f"{path}.selector",
+                label_selector_literal(selector),
+                f"empty selector is invalid for {kind}",
+            )
+        )
+    return errs
+
+
+def _immutable_selector(obj: Obj, old: Obj | None) -> list[FieldError]:
+    if old is None:
+        return []
+    new_sel = (obj.get("spec") or {}).get("selector")
+    old_sel = (old.get("spec") or {}).get("selector")
+    if new_sel != old_sel:
+        return [invalid("spec.selector", label_selector_literal(new_sel), "field is immutable")]
+    return []
+
+
+# --- workloads ------------------------------------------------------------------------------
+
+
+def validate_deployment(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs = _nonneg(spec.get("replicas"), "spec.replicas")
+    errs.extend(_selector_required(spec, "spec", kind="deployment"))
+    errs.extend(_template_for_controller(spec, "spec", kind_word="ReplicaSet", restart=["Always"]))
+    strategy = spec.get("strategy") or {}
+    kind = strategy.get("type")
+    if kind not in ("Recreate", "RollingUpdate"):
+        errs.append(not_supported("spec.strategy.type", kind, ["Recreate", "RollingUpdate"]))
+    elif kind == "Recreate" and strategy.get("rollingUpdate") is not None:
+        errs.append(
+            forbidden(
+                "spec.strategy.rollingUpdate",
+                "may not be specified when strategy `type` is 'Recreate'",
+            )
+        )
+    rolling = strategy.get("rollingUpdate")
+    if kind == "RollingUpdate" and isinstance(rolling, dict):
+        p = "spec.strategy.rollingUpdate"
+        unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+        errs.extend(int_or_percent(unavailable, f"{p}.maxUnavailable"))
+        errs.extend(int_or_percent(surge, f"{p}.maxSurge"))
+        if _is_zero(unavailable) and _is_zero(surge):
+            errs.append(
+                invalid(
+                    f"{p}.maxUnavailable",
+                    GoLiteral(str(unavailable)),
+                    "may not be 0 when `maxSurge` is 0",
+                )
+            )
+        errs.extend(not_over_100(unavailable, f"{p}.maxUnavailable"))
+    errs.extend(_nonneg(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit"))
+    errs.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+    deadline = spec.get("progressDeadlineSeconds")
+    errs.extend(_nonneg(deadline, "spec.progressDeadlineSeconds"))
+    ready = spec.get("minReadySeconds") or 0
+    if isinstance(deadline, int) and deadline <= ready:
+        errs.append(
+            invalid(
+                "spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"
+            )
+        )
+    errs.extend(_immutable_selector(obj, old))
+    return errs
+
+
+def validate_replicaset(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs = _nonneg(spec.get("replicas"), "spec.replicas")
+    errs.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+    errs.extend(_selector_required(spec, "spec", kind="deployment"))
+    errs.extend(_template_for_controller(spec, "spec", kind_word="ReplicaSet", restart=["Always"]))
+    errs.extend(_immutable_selector(obj, old))
+    return errs
+
+
+def validate_daemonset(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs = _selector_required(spec, "spec", kind="daemonset")
+    errs.extend(_template_for_controller(spec, "spec", kind_word="", restart=["Always"]))
+    strategy = (spec.get("updateStrategy") or {}).get("type")
+    if strategy not in ("OnDelete", "RollingUpdate"):
+        errs.append(
+            not_supported("spec.updateStrategy.type", strategy, ["OnDelete", "RollingUpdate"])
+        )
+    errs.extend(_nonneg(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit"))
+    errs.extend(_immutable_selector(obj, old))
+    return errs
+
+
+def validate_statefulset(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs: list[FieldError] = []
+    policy = spec.get("podManagementPolicy")
+    if policy not in ("OrderedReady", "Parallel"):
+        errs.append(not_supported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"]))
+    errs.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
+    errs.extend(_selector_required(spec, "spec", kind="statefulset"))
+    errs.extend(
+        _template_for_controller(
+            spec, "spec", kind_word="StatefulSet", restart=["Always"], pod_spec=False
+        )
+    )
+    errs.extend(_immutable_selector(obj, old))
+    return errs
+
+
+_JOB_RESTART = ["OnFailure", "Never"]
+
+
+def _job_spec(spec: Obj, path: str, *, generated: bool) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for key in ("parallelism", "completions", "backoffLimit"):
+        errs.extend(_nonneg(spec.get(key), f"{path}.{key}"))
+    deadline = spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int) and deadline <= 0:
+        errs.append(
+            invalid(f"{path}.activeDeadlineSeconds", deadline, "must be greater than or equal to 1")
+        )
+    mode = spec.get("completionMode")
+    if mode is not None and mode not in ("NonIndexed", "Indexed"):
+        errs.append(not_supported(f"{path}.completionMode", mode, ["NonIndexed", "Indexed"]))
+    if generated:
+        # without manualSelector the server generates the selector itself
+        if spec.get("selector") is None and spec.get("manualSelector"):
+            errs.append(required(f"{path}.selector"))
+        errs.extend(_template_for_controller(spec, path, kind_word="", restart=None))
+    else:
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            errs.append(required(f"{path}.template"))
+        else:
+            errs.extend(
+                validate_labels(
+                    (template.get("metadata") or {}).get("labels"),
+                    f"{path}.template.metadata.labels",
+                )
+            )
+            errs.extend(
+                validate_pod_spec(template.get("spec"), f"{path}.template.spec", is_pod=False)
+            )
+    template_spec = (spec.get("template") or {}).get("spec")
+    if isinstance(template_spec, dict):
+        policy = template_spec.get("restartPolicy")
+        if policy not in _JOB_RESTART:
+            errs.append(
+                required(
+                    f"{path}.template.spec.restartPolicy", 'valid values: "OnFailure", "Never"'
+                )
+            )
+    return errs
+
+
+def validate_job(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs = _job_spec(spec, "spec", generated=True)
+    for key, value in (
+        ((spec.get("template") or {}).get("metadata") or {}).get("labels", {}).items()
+    ):
+        if key.endswith("job-name"):
+            errs.extend(
+                invalid("spec.template.metadata.labels", value, m) for m in is_label_value(value)
+            )
+    if old is not None:
+        old_spec = old.get("spec") or {}
+        if spec.get("selector") != old_spec.get("selector"):
+            errs.append(
+                invalid(
+                    "spec.selector",
+                    label_selector_literal(spec.get("selector")),
+                    "field is immutable",
+                )
+            )
+        if spec.get("completionMode") != old_spec.get("completionMode"):
+            errs.append(
+                invalid("spec.completionMode", spec.get("completionMode"), "field is immutable")
+            )
+    return errs
+
+
+_CRON_FIELD = re.compile(r"^[\d*/,\-?LW#A-Za-z]+$")
+
+
+def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errs: list[FieldError] = []
+    schedule = spec.get("schedule")
+    if not schedule:
+        errs.append(required("spec.schedule"))
+    elif isinstance(schedule, str) and not schedule.startswith("@"):
+        fields = schedule.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            errs.append(
+                invalid(
+                    "spec.schedule",
+                    schedule,
+                    f"unparseable cron expression: expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
+                    if len(fields) != 5
+                    else "unparseable cron expression",
+                )
+            )
+    policy = spec.get("concurrencyPolicy")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        errs.append(not_supported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
+    job_template = spec.get("jobTemplate")
+    if not isinstance(job_template, dict):
+        errs.append(required("spec.jobTemplate"))
+    else:
+        errs.extend(
+            _job_spec(job_template.get("spec") or {}, "spec.jobTemplate.spec", generated=False)
+        )
+    name = (obj.get("metadata") or {}).get("name") or ""
+    if len(name) > 52:
+        errs.append(invalid("metadata.name", name, "must be no more than 52 characters"))
+    return errs

@@ -1,0 +1,225 @@
+"""Apply the pure controllers' actions (`kubesim.controllers`) through the in-process Api.
+
+The edge where decisions become writes, as the real components make them: creates with
+`generateName`, updates optimistic on the resourceVersion the decision was computed from,
+status through the status subresource, deletes preconditioned on the uid, scale through
+the scale subresource, events through the aggregating `EventRecorder`.
+
+`apply` returns what it wrote (resource, revision) so a controller can wait until its own
+informers have seen those writes before it decides again: the role client-go's
+"expectations" play, without counting (see `_workqueue.Caches.caught_up`).
+
+Errors: a `Conflict` (stale decision) propagates so the caller requeues the key at once; a
+`NotFound` on update/delete means the object went away, which the next pass sees; a
+refused create of an object that carries events (a ReplicaSet's pod, say, over quota)
+becomes the `FailedCreate` warning the real controllers record, then propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kubesim.apiserver import subresources as _subresources
+from kubesim.apiserver.api import DeleteOptions, WriteOptions
+from kubesim.controllers import (
+    Action,
+    Bind,
+    Create,
+    Delete,
+    Emit,
+    Event,
+    Scale,
+    Update,
+    UpdateStatus,
+)
+from kubesim.core.errors import AlreadyExists, ApiError, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from kubesim.apiserver.api import Api
+    from kubesim.client.recorder import EventRecorder
+    from kubesim.core.resources import Resource
+
+Obj = dict[str, Any]
+
+CONTROLLER_MANAGER = "kube-controller-manager"
+SCHEDULER = "kube-scheduler"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One write: which resource (storage plural and group) and the revision it made."""
+
+    plural: str
+    group: str
+    revision: int
+
+
+def apply(
+    api: Api,
+    actions: Iterable[Action],
+    recorder: EventRecorder,
+    *,
+    field_manager: str = CONTROLLER_MANAGER,
+) -> list[Written]:
+    """Apply `actions` in order; see the module docstring for how errors travel."""
+    written: list[Written] = []
+    opts = WriteOptions(field_manager=field_manager)
+    for action in actions:
+        if isinstance(action, Emit):
+            _emit(recorder, action.event)
+        elif isinstance(action, Create):
+            written += _create(api, action, recorder, opts)
+        elif isinstance(action, Update):
+            written += _update(api, action.obj, opts)
+        elif isinstance(action, UpdateStatus):
+            written += _update_status(api, action.obj, opts)
+        elif isinstance(action, Delete):
+            written += _delete(api, action, recorder)
+        elif isinstance(action, Bind):
+            written += _bind(api, action, opts)
+        elif isinstance(action, Scale):
+            written += _scale(api, action, opts)
+    return written
+
+
+def _emit(recorder: EventRecorder, event: Event, **names: str) -> None:
+    message = event.message.format(**names) if names else event.message
+    recorder.record_ref(event.involved, event.type, event.reason, message)
+
+
+def _resource(api: Api, obj: Obj) -> Resource:
+    return api.resource_for(obj.get("apiVersion", "v1"), obj.get("kind", ""))
+
+
+def _mark(res: Resource, obj: Obj) -> list[Written]:
+    rv = (obj.get("metadata") or {}).get("resourceVersion")
+    return [Written(res.plural, res.group, int(rv))] if rv else []
+
+
+def _create(api: Api, action: Create, recorder: EventRecorder, opts: WriteOptions) -> list[Written]:
+    obj = action.obj
+    res = _resource(api, obj)
+    namespace = (obj.get("metadata") or {}).get("namespace") if res.namespaced else None
+    try:
+        made = api.create(res, namespace, obj, options=opts)
+    except AlreadyExists:
+        return []  # a deterministic name (a Deployment's ReplicaSet) made by an earlier pass
+    except ApiError as exc:
+        if action.events and not isinstance(exc, Conflict):
+            # replica_set.go / job_controller.go: FailedCreate "Error creating: <err>"
+            involved = action.events[0].involved
+            recorder.record_ref(
+                involved, "Warning", "FailedCreate", f"Error creating: {exc.message}"
+            )
+        raise
+    for event in action.events:
+        _emit(recorder, event, name=made["metadata"]["name"])
+    return _mark(res, made)
+
+
+def _update(api: Api, obj: Obj, opts: WriteOptions) -> list[Written]:
+    res = _resource(api, obj)
+    meta = obj["metadata"]
+    try:
+        new = api.update(res, meta.get("namespace"), meta["name"], obj, options=opts)
+    except NotFound:
+        return []
+    return _mark(res, new)
+
+
+def _update_status(api: Api, obj: Obj, opts: WriteOptions) -> list[Written]:
+    """PUT .../status. The API's status strategy keeps the stored metadata, so annotations
+    the decision changed beside the status (the Deployment's revision annotation, which the
+    real deployment status strategy keeps) follow in a metadata update of the result."""
+    res = _resource(api, obj)
+    meta = obj["metadata"]
+    try:
+        new = api.update(
+            res, meta.get("namespace"), meta["name"], obj, subresource="status", options=opts
+        )
+    except NotFound:
+        return []
+    out = _mark(res, new)
+    wanted = meta.get("annotations")
+    if wanted is not None and (new.get("metadata") or {}).get("annotations") != wanted:
+        body = copy.deepcopy(new)
+        body["metadata"]["annotations"] = wanted
+        with contextlib.suppress(NotFound):
+            out += _mark(
+                res, api.update(res, meta.get("namespace"), meta["name"], body, options=opts)
+            )
+    return out
+
+
+def _delete(api: Api, action: Delete, recorder: EventRecorder) -> list[Written]:
+    res = api.resource_for(action.api_version, action.kind)
+    options = DeleteOptions(
+        grace_period_seconds=action.grace_seconds,
+        propagation_policy=action.propagation,
+        preconditions={"uid": action.uid} if action.uid else None,
+    )
+    try:
+        final = api.delete(
+            res, action.namespace if res.namespaced else None, action.name, options=options
+        )
+    except NotFound:
+        return []
+    except Conflict:
+        # a uid precondition failing means the object was replaced: nothing of ours to delete
+        return []
+    for event in action.events:
+        _emit(recorder, event)
+    return _mark(res, final)
+
+
+def _bind(api: Api, action: Bind, opts: WriteOptions) -> list[Written]:
+    """The pods/binding subresource's effect (the Api has no in-process binding call): set
+    spec.nodeName on the pod the decision saw (its resourceVersion guards against a stale
+    decision), then PodScheduled=True as the binding registry writes it."""
+    pods = api.resource("", "v1", "pods")
+    meta = action.pod["metadata"]
+    ns, name = meta.get("namespace"), meta["name"]
+    current = api.get(pods, ns, name)
+    if current["metadata"].get("uid") != meta.get("uid"):
+        raise Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod was replaced')
+    if (current.get("spec") or {}).get("nodeName"):
+        raise Conflict(
+            f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
+            f'assigned to node "{current["spec"]["nodeName"]}"'
+        )
+    body = copy.deepcopy(current)
+    body["spec"]["nodeName"] = action.node_name
+    body["metadata"]["resourceVersion"] = (
+        meta.get("resourceVersion") or current["metadata"]["resourceVersion"]
+    )
+    bound = api.update(pods, ns, name, body, options=opts)
+    status = copy.deepcopy(bound)
+    st = status.setdefault("status", {})
+    conds = [c for c in st.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    conds.append(
+        {
+            "type": "PodScheduled",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": api.clock.rfc3339(),
+        }
+    )
+    st["conditions"] = conds
+    out = _mark(pods, bound)
+    with contextlib.suppress(Conflict):  # the kubelet wrote first; it sets PodScheduled itself
+        out += _mark(pods, api.update(pods, ns, name, status, subresource="status", options=opts))
+    return out
+
+
+def _scale(api: Api, action: Scale, opts: WriteOptions) -> list[Written]:
+    ref = action.target_ref
+    res = api.resource_for(ref.get("apiVersion", "apps/v1"), ref.get("kind", "Deployment"))
+    scale = {"spec": {"replicas": action.replicas}}
+    result = _subresources.update_scale(
+        api, res, ref.get("namespace"), ref["name"], scale, options=opts
+    )
+    return _mark(res, result)

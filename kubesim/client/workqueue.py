@@ -1,0 +1,218 @@
+"""The machinery every kubesim control loop runs on: client-go's work queue, shared
+informer caches, and one controller's worker loop.
+
+* A key added while it is being processed is processed once more afterwards, never twice
+  at once (the queue's dirty and processing sets).
+* A ``Conflict`` (the decision was computed from a stale object) requeues the key at once
+  (5 ms, doubling per repeated failure up to 1 s, like client-go's rate limiter).
+* ``requeue_after`` schedules a delayed requeue in *cluster* time
+  (``api.clock.wall_seconds``), so a sped-up clock speeds every timer.
+* Before deciding again a controller waits until its informers have seen its own last
+  writes (``Caches.caught_up``): without it a ReplicaSet synced twice in a row would create
+  its pods twice. client-go calls this "expectations"; here it is a revision watermark.
+
+The controller manager and the scheduler both build on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubesim.client.actuator import Written
+from kubesim.client.informer import Informer
+from kubesim.core.errors import ApiError, Conflict
+
+if TYPE_CHECKING:
+    from kubesim.apiserver.api import Api
+
+Obj = dict[str, Any]
+GR = tuple[str, str]  # (group, plural)
+
+log = logging.getLogger("kubesim.controllers")
+
+
+# --- work queue ---------------------------------------------------------------------------
+
+
+class WorkQueue:
+    """client-go's workqueue: dirty/processing sets give dedupe and one-at-a-time per key."""
+
+    def __init__(self) -> None:
+        self._queue: deque[Hashable] = deque()
+        self._dirty: set[Hashable] = set()
+        self._processing: set[Hashable] = set()
+        self._ready = asyncio.Event()
+        self._timers: dict[Hashable, asyncio.TimerHandle] = {}
+        self._failures: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable) -> None:
+        if key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key in self._processing:
+            return
+        self._queue.append(key)
+        self._ready.set()
+
+    def add_after(self, key: Hashable, wall_seconds: float) -> None:
+        """Add `key` after a delay; an earlier pending delay for the key wins."""
+        if wall_seconds <= 0:
+            self.add(key)
+            return
+        loop = asyncio.get_running_loop()
+        when = loop.time() + wall_seconds
+        timer = self._timers.get(key)
+        if timer is not None and not timer.cancelled() and timer.when() <= when:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timers[key] = loop.call_at(when, self._fire, key)
+
+    def add_rate_limited(self, key: Hashable) -> None:
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self.add_after(key, min(0.005 * 2**n, 1.0))
+
+    def forget(self, key: Hashable) -> None:
+        self._failures.pop(key, None)
+
+    def _fire(self, key: Hashable) -> None:
+        self._timers.pop(key, None)
+        self.add(key)
+
+    async def get(self) -> Hashable:
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        key = self._queue.popleft()
+        self._processing.add(key)
+        self._dirty.discard(key)
+        return key
+
+    def done(self, key: Hashable) -> None:
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._queue.append(key)
+            self._ready.set()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+
+# --- shared informers ---------------------------------------------------------------------
+
+
+class Caches:
+    """One informer per watched resource, and how far each has read (for expectations)."""
+
+    def __init__(self, api: Api, resources: Iterable[tuple[str, str, str]]) -> None:
+        self.api = api
+        self.informers: dict[GR, Informer] = {}
+        self.seen: dict[GR, int] = {}
+        self.progress = asyncio.Event()
+        for group, version, plural in resources:
+            informer = Informer(api, api.resource(group, version, plural))
+            gr = (group, plural)
+            self.informers[gr] = informer
+            self.seen[gr] = 0
+            informer.on_change(self._watermark(gr))
+
+    def _watermark(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
+        def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
+            rv = int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+            if rv > self.seen[gr]:
+                self.seen[gr] = rv
+            self.progress.set()
+
+        return handler
+
+    def informer(self, group: str, plural: str) -> Informer:
+        return self.informers[(group, plural)]
+
+    def get(self, group: str, plural: str, namespace: str, name: str) -> Obj | None:
+        return self.informers[(group, plural)].get(namespace, name)
+
+    def items(self, group: str, plural: str, namespace: str | None = None) -> list[Obj]:
+        objs = self.informers[(group, plural)].items()
+        if namespace is None:
+            return objs
+        return [o for o in objs if (o.get("metadata") or {}).get("namespace") == namespace]
+
+    def caught_up(self, expected: dict[GR, int]) -> bool:
+        return all(self.seen.get(gr, rev) >= rev for gr, rev in expected.items())
+
+    async def wait_caught_up(self, expected: dict[GR, int], *, timeout: float = 2.0) -> None:
+        """Wait (bounded: a write filtered out of a watch never shows) for `expected`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.caught_up(expected):
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self.progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.progress.wait(), min(left, 0.05))
+
+    async def run(self) -> None:
+        await asyncio.gather(*(i.run() for i in self.informers.values()))
+
+    async def synced(self) -> None:
+        await asyncio.gather(*(i.synced.wait() for i in self.informers.values()))
+
+
+# --- one controller -----------------------------------------------------------------------
+
+
+@dataclass
+class Controller:
+    """A named work queue and its sync function. `sync(key)` returns (writes, requeue)."""
+
+    name: str
+    sync: Callable[[Any], tuple[list[Written], float | None]]
+    caches: Caches
+    queue: WorkQueue = field(default_factory=WorkQueue)
+    expected: dict[GR, int] = field(default_factory=dict)
+
+    def enqueue(self, key: Hashable) -> None:
+        self.queue.add(key)
+
+    async def run(self) -> None:
+        clock = self.caches.api.clock
+        try:
+            while True:
+                key = await self.queue.get()
+                try:
+                    await self.caches.wait_caught_up(self.expected)
+                    self.expected.clear()
+                    written, requeue = self.sync(key)
+                    for w in written:
+                        gr = (w.group, w.plural)
+                        if gr in self.caches.informers:
+                            self.expected[gr] = max(self.expected.get(gr, 0), w.revision)
+                    self.queue.forget(key)
+                    if requeue is not None:
+                        self.queue.add_after(key, clock.wall_seconds(max(requeue, 0.0)))
+                except Conflict:
+                    self.queue.add_rate_limited(key)
+                except ApiError as exc:
+                    log.info("%s: %s: %s", self.name, key, exc.message)
+                    self.queue.add_rate_limited(key)
+                except Exception:  # a bug in one sync must not stop the controller
+                    log.exception("%s: sync of %s failed", self.name, key)
+                    self.queue.add_rate_limited(key)
+                finally:
+                    self.queue.done(key)
+                await asyncio.sleep(0)  # let informers deliver what we just wrote
+        finally:
+            self.queue.close()

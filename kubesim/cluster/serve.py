@@ -1,0 +1,208 @@
+"""Process lifecycle: state folder, TLS, store, HTTP server, kubeconfig, pid file, stop.
+
+`serve()` runs in the foreground until SIGTERM/SIGINT: it prepares `DIR` (CA, server
+certificate, token, `state.db`), binds (port 0 picks a free port, preferring the one the
+previous run used), bootstraps a fresh cluster, writes the lab kubeconfig and
+`DIR/kubesim.pid`, prints `kubesim: state in ...` and `kubesim: ready on https://...`, and
+runs `Api.hooks.tasks` (the controllers, scheduler and kubelets that
+`kubesim.cluster.components.install` plugs in) as asyncio tasks beside the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from aiohttp import web
+
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.certs import ensure_tls
+from kubesim.apiserver.server import Server
+from kubesim.cluster import components
+from kubesim.core.clock import Clock
+from kubesim.store.sqlite import Store
+
+log = logging.getLogger("kubesim")
+NAME = "kubesim-kubelab"
+COMPACT_EVERY = 60.0
+
+Extension = Callable[[Api], None]
+
+
+def write_kubeconfig(path: Path, *, server: str, ca_pem: str, token: str) -> None:
+    import base64
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": NAME,
+                "cluster": {
+                    "server": server,
+                    "certificate-authority-data": base64.b64encode(ca_pem.encode()).decode(),
+                },
+            }
+        ],
+        "users": [{"name": NAME, "user": {"token": token}}],
+        "contexts": [{"name": NAME, "context": {"cluster": NAME, "user": NAME}}],
+        "current-context": NAME,
+        "preferences": {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def _bind(host: str, port: int, state_dir: Path) -> socket.socket:
+    """A listening socket: `port`, or (port 0) the previous run's port if free, else any."""
+    candidates = [port]
+    if port == 0:
+        with contextlib.suppress(OSError, ValueError):
+            candidates.insert(0, int((state_dir / "port").read_text()))
+    last_error: OSError | None = None
+    for candidate in candidates:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, candidate))
+            sock.listen(512)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+    raise OSError(f"kubesim cannot listen on {host}:{port}: {last_error}")
+
+
+def _default_extensions() -> list[Extension]:
+    return [components.install]
+
+
+async def serve(
+    *,
+    state_dir: Path,
+    kubeconfig: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    time_scale: float = 1.0,
+    extensions: list[Extension] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    started = time.monotonic()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tls = ensure_tls(state_dir)
+    db = state_dir / "state.db"
+    print(f"kubesim: state in {db}", flush=True)
+    store = Store(db)
+    api = Api(store, clock=Clock(scale=time_scale), root_ca=tls.ca_pem)
+    bootstrap(api)
+    for extend in extensions if extensions is not None else _default_extensions():
+        extend(api)
+    sock = _bind(host, port, state_dir)
+    actual_port = sock.getsockname()[1]
+    (state_dir / "port").write_text(str(actual_port))
+    url = f"https://{host}:{actual_port}"
+    server = Server(api, token=tls.token, server_address=f"{host}:{actual_port}")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(tls.server_cert, tls.server_key)
+    runner = web.AppRunner(server.app(), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.SockSite(runner, sock, ssl_context=ctx)
+    await site.start()
+    write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
+    (state_dir / "kubesim.pid").write_text(str(os.getpid()))
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
+    tasks.append(asyncio.create_task(_compactor(api)))
+    print(f"kubesim: ready on {url} ({time.monotonic() - started:.2f}s)", flush=True)
+    threading.Thread(target=_warm_schemas, name="kubesim-warmup", daemon=True).start()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        store.close()
+        with contextlib.suppress(FileNotFoundError):
+            (state_dir / "kubesim.pid").unlink()
+        print("kubesim: stopped", flush=True)
+
+
+def _warm_schemas() -> None:
+    """Load the 1.37 schema and build the OpenAPI documents off the event loop, so the
+    first `kubectl apply` does not pay for them (they take seconds on a cold start)."""
+    from kubesim.apiserver import admission as _admission
+    from kubesim.apiserver import openapi as _openapi
+
+    try:
+        _openapi.index()
+        _admission.validate(
+            ("", "v1", "ConfigMap"),
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+            old=None,
+            field_validation="Strict",
+        )
+    except Exception:  # warming is an optimisation; a real request reports real errors
+        log.exception("kubesim: warming the schema failed")
+
+
+async def _compactor(api: Api) -> None:
+    while True:
+        await asyncio.sleep(COMPACT_EVERY)
+        try:
+            api.compact()
+        except Exception:  # a failed compaction must not stop the server
+            log.exception("kubesim: compaction failed")
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs; an exited child not yet reaped (a zombie) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def stop_server(state_dir: Path, *, timeout: float = 10.0) -> bool:
+    """SIGTERM the server recorded in `state_dir` and wait for it to exit."""
+    pid_file = state_dir / "kubesim.pid"
+    try:
+        pid = int(pid_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    print(f"kubesim: process {pid} did not stop within {timeout:.0f}s", file=sys.stderr)
+    return False

@@ -1,0 +1,872 @@
+"""kube-controller-manager as asyncio tasks: informers, work queues, workers, and wiring.
+
+A controller here is what it is in client-go: shared informers (one per resource, shared
+by every controller of the manager), a work queue of keys that dedupes, and a worker that
+reads the current objects from the informer caches, calls the pure ``kubesim.controllers``
+decision and applies the actions (``_apply_actions.apply``). The queue, the caches and the
+worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_eviction``.
+
+Controllers (names as ``kube-controller-manager --controllers`` spells them):
+  deployment, replicaset, daemonset and statefulset (with their ControllerRevisions), job (with the
+  ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
+  horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
+  taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
+  (with pvc- and pv-protection and kind's local-path provisioner folded in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Collection, Hashable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from kubesim.apiserver.api import WriteOptions
+from kubesim.client.actuator import CONTROLLER_MANAGER, Written, apply
+from kubesim.client.informer import key_of
+from kubesim.client.recorder import EventRecorder
+from kubesim.client.workqueue import GR, Caches, Controller
+from kubesim.controllermanager.eviction import check_eviction
+from kubesim.controllers import (
+    Create,
+    Decision,
+    Emit,
+    Event,
+    HpaHistory,
+    Update,
+    UpdateStatus,
+    endpoints_for,
+    endpointslices_for,
+    node_health,
+    object_ref,
+    pdb_status,
+    pods_to_evict,
+    reconcile_claim,
+    reconcile_daemonset,
+    reconcile_deployment,
+    reconcile_gc,
+    reconcile_hpa,
+    reconcile_job,
+    reconcile_namespace,
+    reconcile_replicaset,
+    reconcile_statefulset,
+    reconcile_volume,
+    release_pods,
+)
+from kubesim.core.errors import ApiError, NotFound
+from kubesim.core.objects import (
+    controller_ref,
+    deleting,
+    fmt_time,
+    labels,
+    map_selector_matches,
+    parse_time,
+    selector_matches,
+)
+from kubesim.core.quota import quota_status
+
+if TYPE_CHECKING:
+    from kubesim.apiserver.api import Api
+    from kubesim.apiserver.hooks import MetricsSource
+
+Obj = dict[str, Any]
+ALL_CONTROLLERS = (
+    "deployment",
+    "replicaset",
+    "daemonset",
+    "statefulset",
+    "job",
+    "endpoints",
+    "horizontalpodautoscaling",
+    "disruption",
+    "nodelifecycle",
+    "garbagecollector",
+    "namespace",
+    "resourcequota",
+    "persistentvolume-binder",
+)
+# Resources the manager keeps informers for: (group, version, plural).
+WATCHED: tuple[tuple[str, str, str], ...] = (
+    ("", "v1", "pods"),
+    ("", "v1", "nodes"),
+    ("", "v1", "persistentvolumeclaims"),
+    ("", "v1", "persistentvolumes"),
+    ("storage.k8s.io", "v1", "storageclasses"),
+    ("", "v1", "services"),
+    ("", "v1", "endpoints"),
+    ("", "v1", "namespaces"),
+    ("", "v1", "resourcequotas"),
+    ("", "v1", "configmaps"),
+    ("", "v1", "secrets"),
+    ("apps", "v1", "deployments"),
+    ("apps", "v1", "replicasets"),
+    ("apps", "v1", "daemonsets"),
+    ("apps", "v1", "statefulsets"),
+    ("apps", "v1", "controllerrevisions"),
+    ("batch", "v1", "jobs"),
+    ("discovery.k8s.io", "v1", "endpointslices"),
+    ("autoscaling", "v2", "horizontalpodautoscalers"),
+    ("policy", "v1", "poddisruptionbudgets"),
+    ("coordination.k8s.io", "v1", "leases"),
+)
+# Kinds whose ownerReferences the garbage collector follows.
+GC_KINDS: tuple[GR, ...] = (
+    ("", "pods"),
+    ("", "services"),
+    ("", "configmaps"),
+    ("", "secrets"),
+    ("", "endpoints"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "daemonsets"),
+    ("apps", "statefulsets"),
+    ("apps", "controllerrevisions"),
+    ("batch", "jobs"),
+    ("discovery.k8s.io", "endpointslices"),
+)
+NODE_MONITOR_PERIOD = 5.0  # --node-monitor-period
+NODE_GRACE = 50.0  # --node-monitor-grace-period (50 s since Kubernetes 1.32)
+NODE_STARTUP_GRACE = 60.0  # nodeStartupGracePeriod: a node that never reported yet
+HPA_SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
+DISRUPTED_POD_TIMEOUT = 120.0  # disruption controller's DeletionTimeout
+
+
+# --- the manager --------------------------------------------------------------------------
+
+
+def _ns_name(obj: Obj) -> tuple[str, str]:
+    return key_of(obj)
+
+
+def _ns(obj: Obj) -> str:
+    return (obj.get("metadata") or {}).get("namespace") or ""
+
+
+def _uid(obj: Obj) -> str:
+    return (obj.get("metadata") or {}).get("uid") or ""
+
+
+class ControllerManager:
+    """Builds the controllers over shared caches and wires informer events to queues."""
+
+    def __init__(
+        self, api: Api, *, metrics: MetricsSource, controllers: Collection[str] | None = None
+    ) -> None:
+        self.api = api
+        self.metrics = metrics
+        self.enabled = set(ALL_CONTROLLERS if controllers is None else controllers)
+        unknown = self.enabled - set(ALL_CONTROLLERS)
+        if unknown:
+            raise ValueError(
+                f"unknown controllers {sorted(unknown)}: choose from {', '.join(ALL_CONTROLLERS)}"
+            )
+        self.caches = Caches(api, WATCHED)
+        self.controllers: dict[str, Controller] = {}
+        self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
+        self._provisioner_id = str(uuid.uuid4())
+        self._recorders: dict[str, EventRecorder] = {}
+        for name, sync in (
+            ("deployment", self._sync_deployment),
+            ("replicaset", self._sync_replicaset),
+            ("daemonset", self._sync_daemonset),
+            ("statefulset", self._sync_statefulset),
+            ("job", self._sync_job),
+            ("endpoints", self._sync_endpoints),
+            ("horizontalpodautoscaling", self._sync_hpa),
+            ("disruption", self._sync_pdb),
+            ("nodelifecycle", self._sync_node),
+            ("garbagecollector", self._sync_gc),
+            ("namespace", self._sync_namespace),
+            ("resourcequota", self._sync_quota),
+            ("persistentvolume-binder", self._sync_storage),
+        ):
+            if name in self.enabled:
+                self.controllers[name] = Controller(name, sync, self.caches)
+        self._wire()
+
+    # -- plumbing --
+
+    def recorder(self, component: str) -> EventRecorder:
+        if component not in self._recorders:
+            self._recorders[component] = EventRecorder(self.api, component=component)
+        return self._recorders[component]
+
+    def now(self) -> datetime:
+        return self.api.clock.now()
+
+    def _apply(self, decision: Decision, component: str) -> tuple[list[Written], float | None]:
+        written = apply(
+            self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
+        )
+        return written, decision.requeue_after
+
+    def _add(self, controller: str, key: Hashable) -> None:
+        c = self.controllers.get(controller)
+        if c is not None:
+            c.enqueue(key)
+
+    def _on(self, group: str, plural: str, handler: Callable[[str, Obj, Obj | None], None]) -> None:
+        self.caches.informer(group, plural).on_change(handler)
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self.caches.run(), name="informers")]
+        try:
+            await self.caches.synced()
+            tasks += [
+                asyncio.create_task(c.run(), name=f"controller-{c.name}")
+                for c in self.controllers.values()
+            ]
+            if "nodelifecycle" in self.controllers:
+                tasks.append(asyncio.create_task(self._node_ticker(), name="node-monitor"))
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- event wiring: which keys a change makes dirty --
+
+    def _wire(self) -> None:
+        self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
+        self._on("apps", "replicasets", self._replicaset_changed)
+        self._on("apps", "daemonsets", lambda k, o, p: self._add("daemonset", _ns_name(o)))
+        self._on("apps", "statefulsets", lambda k, o, p: self._add("statefulset", _ns_name(o)))
+        self._on("apps", "controllerrevisions", self._revision_changed)
+        self._on("batch", "jobs", lambda k, o, p: self._add("job", _ns_name(o)))
+        self._on("", "nodes", lambda k, o, p: self._all_daemonsets())
+        self._on("", "pods", self._pod_changed)
+        self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
+        self._on("", "endpoints", lambda k, o, p: self._add("endpoints", _ns_name(o)))
+        self._on("discovery.k8s.io", "endpointslices", self._slice_changed)
+        self._on(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            lambda k, o, p: self._add("horizontalpodautoscaling", _ns_name(o)),
+        )
+        self._on(
+            "policy", "poddisruptionbudgets", lambda k, o, p: self._add("disruption", _ns_name(o))
+        )
+        self._on("", "nodes", lambda k, o, p: self._add("nodelifecycle", _ns_name(o)))
+        self._on("", "namespaces", lambda k, o, p: self._add("namespace", _ns_name(o)))
+        self._on("", "resourcequotas", lambda k, o, p: self._add("resourcequota", _ns_name(o)))
+        for gr in GC_KINDS:
+            self._on(*gr, self._gc_changed(gr))
+        for plural in ("services", "configmaps", "secrets"):
+            self._on("", plural, self._quota_dirty)
+        self._on("", "persistentvolumeclaims", self._claim_changed)
+        self._on("", "persistentvolumes", self._volume_changed)
+        self._on("storage.k8s.io", "storageclasses", lambda k, o, p: self._all_claims())
+
+    def _add_claim(self, key: tuple[str, str]) -> None:
+        self._add("persistentvolume-binder", ("claim", *key))
+
+    def _claim_changed(self, kind: str, claim: Obj, previous: Obj | None) -> None:
+        self._add_claim(_ns_name(claim))
+        volume = (claim.get("spec") or {}).get("volumeName")
+        if volume:  # a claim bound, or gone: its volume's phase and reclaim follow
+            self._add("persistentvolume-binder", ("volume", "", volume))
+
+    def _all_claims(self) -> None:
+        for claim in self.caches.items("", "persistentvolumeclaims"):
+            self._add_claim(_ns_name(claim))
+
+    def _volume_changed(self, kind: str, pv: Obj, previous: Obj | None) -> None:
+        self._add("persistentvolume-binder", ("volume", "", _ns_name(pv)[1]))
+        for volume in (pv, previous) if previous else (pv,):
+            ref = (volume.get("spec") or {}).get("claimRef") or {}
+            if ref.get("name"):
+                self._add_claim((ref.get("namespace") or "", ref["name"]))
+        if kind == "ADDED":  # a new volume may fit a claim that waits for one
+            for claim in self.caches.items("", "persistentvolumeclaims"):
+                if not (claim.get("spec") or {}).get("volumeName"):
+                    self._add_claim(_ns_name(claim))
+
+    def _deployments_of_rs(self, rs: Obj) -> list[tuple[str, str]]:
+        ref = controller_ref(rs)
+        if ref is not None:
+            return [(_ns(rs), ref["name"])] if ref.get("kind") == "Deployment" else []
+        return [
+            _ns_name(d)
+            for d in self.caches.items("apps", "deployments", _ns(rs))
+            if selector_matches((d.get("spec") or {}).get("selector"), labels(rs))
+        ]
+
+    def _replicaset_changed(self, kind: str, rs: Obj, previous: Obj | None) -> None:
+        self._add("replicaset", _ns_name(rs))
+        for key in self._deployments_of_rs(rs) + (
+            self._deployments_of_rs(previous) if previous else []
+        ):
+            self._add("deployment", key)
+
+    def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
+        ns = _ns(pod)
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                self._add_claim((ns, claim))
+        for p in (pod, previous) if previous else (pod,):
+            ref = controller_ref(p)
+            if ref is not None and ref.get("kind") == "ReplicaSet":
+                self._add("replicaset", (ns, ref["name"]))
+                rs = self.caches.get("apps", "replicasets", ns, ref["name"])
+                if rs is not None:
+                    for key in self._deployments_of_rs(rs):
+                        self._add("deployment", key)
+            elif ref is not None and ref.get("kind") in ("Job", "DaemonSet", "StatefulSet"):
+                self._add(ref["kind"].lower(), (ns, ref["name"]))
+            elif ref is None and not deleting(p):
+                for rs in self.caches.items("apps", "replicasets", ns):
+                    if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
+                        self._add("replicaset", _ns_name(rs))
+                for controller, (group, plural) in (
+                    ("job", ("batch", "jobs")),
+                    ("daemonset", ("apps", "daemonsets")),
+                    ("statefulset", ("apps", "statefulsets")),
+                ):
+                    for owner in self.caches.items(group, plural, ns):
+                        if selector_matches((owner.get("spec") or {}).get("selector"), labels(p)):
+                            self._add(controller, _ns_name(owner))
+            for svc in self.caches.items("", "services", ns):
+                if map_selector_matches((svc.get("spec") or {}).get("selector"), labels(p)):
+                    self._add("endpoints", _ns_name(svc))
+            for pdb in self.caches.items("policy", "poddisruptionbudgets", ns):
+                if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
+                    self._add("disruption", _ns_name(pdb))
+        self._quota_dirty(kind, pod, previous)
+
+    def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
+        ref = controller_ref(rev)
+        if ref is not None and ref.get("kind") in ("DaemonSet", "StatefulSet"):
+            self._add(ref["kind"].lower(), (_ns(rev), ref["name"]))
+
+    def _all_daemonsets(self) -> None:
+        """A node added, relabelled, tainted or cordoned may change where daemons run."""
+        if "daemonset" not in self.controllers:
+            return
+        for ds in self.caches.items("apps", "daemonsets"):
+            self._add("daemonset", _ns_name(ds))
+
+    def _slice_changed(self, kind: str, es: Obj, previous: Obj | None) -> None:
+        svc = labels(es).get("kubernetes.io/service-name")
+        if svc:
+            self._add("endpoints", (_ns(es), svc))
+
+    def _quota_dirty(self, kind: str, obj: Obj, previous: Obj | None) -> None:
+        if "resourcequota" not in self.controllers:
+            return
+        for quota in self.caches.items("", "resourcequotas", _ns(obj)):
+            self._add("resourcequota", _ns_name(quota))
+
+    def _gc_changed(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
+        def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
+            if "garbagecollector" not in self.controllers:
+                return
+            meta = obj.get("metadata") or {}
+            if meta.get("ownerReferences") or meta.get("finalizers"):
+                self._add("garbagecollector", (*gr, *_ns_name(obj)))
+            if kind == "DELETED" or deleting(obj):
+                # owners gone or going: their dependents may be garbage now
+                for dep_gr, dep in self._dependents(_uid(obj)):
+                    self._add("garbagecollector", (*dep_gr, *_ns_name(dep)))
+            if kind == "DELETED":
+                # a dependent gone: a foreground owner may be able to finish
+                for ref in meta.get("ownerReferences") or []:
+                    owner = self._find_uid(ref.get("uid", ""))
+                    if owner is not None:
+                        self._add("garbagecollector", (*owner[0], *_ns_name(owner[1])))
+
+        return handler
+
+    async def _node_ticker(self) -> None:
+        while True:
+            for node in self.caches.items("", "nodes"):
+                self._add("nodelifecycle", _ns_name(node))
+            await asyncio.sleep(self.api.clock.wall_seconds(NODE_MONITOR_PERIOD))
+
+    # -- deployment / replicaset --
+
+    def _sync_deployment(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        d = self.caches.get("apps", "deployments", ns, name)
+        if d is None:
+            return [], None
+        decision = reconcile_deployment(
+            d,
+            self.caches.items("apps", "replicasets", ns),
+            self.caches.items("", "pods", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "deployment-controller")
+
+    def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        rs = self.caches.get("apps", "replicasets", ns, name)
+        if rs is None:
+            return [], None
+        pods = self.caches.items("", "pods", ns)
+        related = None
+        owner = controller_ref(rs)
+        if owner is not None:
+            siblings = {
+                _uid(o)
+                for o in self.caches.items("apps", "replicasets", ns)
+                if (controller_ref(o) or {}).get("uid") == owner.get("uid")
+            }
+            related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
+        decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
+        return self._apply(decision, "replicaset-controller")
+
+    # -- daemonset / job --
+
+    def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        ds = self.caches.get("apps", "daemonsets", ns, name)
+        if ds is None:
+            return [], None
+        decision = reconcile_daemonset(
+            ds,
+            self.caches.items("", "nodes"),
+            self.caches.items("", "pods", ns),
+            self.caches.items("apps", "controllerrevisions", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "daemonset-controller")
+
+    def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        job = self.caches.get("batch", "jobs", ns, name)
+        pods = self.caches.items("", "pods", ns)
+        if job is None:
+            # the Job is gone: its pods must not stay blocked by the tracking finalizer
+            orphans = [
+                p
+                for p in pods
+                if (controller_ref(p) or {}).get("kind") == "Job"
+                and (controller_ref(p) or {}).get("name") == name
+            ]
+            return self._apply(Decision(release_pods(orphans)), "job-controller")
+        decision = reconcile_job(job, pods, now=self.now())
+        return self._apply(decision, "job-controller")
+
+    # -- endpoints and endpoint slices --
+
+    def _sync_endpoints(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        svc = self.caches.get("", "services", ns, name)
+        recorder_ep = self.recorder("endpoint-controller")
+        written: list[Written] = []
+        if svc is None:
+            existing = self.caches.get("", "endpoints", ns, name)
+            if existing is not None:
+                with contextlib.suppress(NotFound):
+                    self.api.delete(self.api.resource("", "v1", "endpoints"), ns, name)
+            return [], None
+        pods = self.caches.items("", "pods", ns)
+        desired = endpoints_for(svc, pods)
+        if desired is None:
+            return [], None
+        existing = self.caches.get("", "endpoints", ns, name)
+        actions: list[Any] = []
+        if existing is None:
+            actions.append(Create(desired))
+        elif existing.get("subsets") != desired.get("subsets") or labels(existing) != labels(
+            desired
+        ):
+            body = dict(desired)
+            body["metadata"] = {
+                **desired["metadata"],
+                "resourceVersion": existing["metadata"]["resourceVersion"],
+            }
+            if "subsets" not in body:
+                body["subsets"] = None
+            actions.append(Update(body))
+        written += apply(self.api, actions, recorder_ep)
+        slices = self.caches.items("discovery.k8s.io", "endpointslices", ns)
+        by_name = {s["metadata"]["name"]: s for s in slices}
+        slice_actions: list[Any] = []
+        for want in endpointslices_for(svc, pods, slices):
+            have = by_name.get(want["metadata"].get("name", ""))
+            if have is None:
+                slice_actions.append(Create(want))
+            elif any(have.get(f) != want.get(f) for f in ("endpoints", "ports")) or labels(
+                have
+            ) != labels(want):
+                slice_actions.append(Update(want))
+        written += apply(self.api, slice_actions, self.recorder("endpointslice-controller"))
+        return written, None
+
+    # -- statefulsets --
+
+    def _sync_statefulset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        sts = self.caches.get("apps", "statefulsets", ns, name)
+        if sts is None:
+            return [], None
+        decision = reconcile_statefulset(
+            sts,
+            self.caches.items("", "pods", ns),
+            self.caches.items("", "persistentvolumeclaims", ns),
+            self.caches.items("apps", "controllerrevisions", ns),
+            now=self.now(),
+        )
+        return self._apply(decision, "statefulset-controller")
+
+    # -- persistent volumes --
+
+    def _sync_storage(self, key: tuple[str, str, str]) -> tuple[list[Written], float | None]:
+        kind, ns, name = key
+        if kind == "volume":
+            volume = self.caches.get("", "persistentvolumes", "", name)
+            if volume is None:
+                return [], None
+            claims = self.caches.items("", "persistentvolumeclaims")
+            return self._apply(reconcile_volume(volume, claims), "persistentvolume-controller")
+        claim = self.caches.get("", "persistentvolumeclaims", ns, name)
+        if claim is None:
+            return [], None
+        classes = {
+            c["metadata"]["name"]: c for c in self.caches.items("storage.k8s.io", "storageclasses")
+        }
+        controller, provisioner = reconcile_claim(
+            claim,
+            self.caches.items("", "persistentvolumes"),
+            classes,
+            self.caches.items("", "pods", ns),
+        )
+        written, _ = self._apply(controller, "persistentvolume-controller")
+        more, _ = self._apply(provisioner, self._provisioner_identity())
+        return written + more, None
+
+    def _provisioner_identity(self) -> str:
+        """local-path-provisioner signs its events `<provisioner>_<its pod>_<its id>`."""
+        pod = next(
+            (
+                p["metadata"]["name"]
+                for p in self.caches.items("", "pods", "kube-system")
+                if p["metadata"]["name"].startswith("local-path-provisioner-")
+            ),
+            "local-path-provisioner",
+        )
+        return f"rancher.io/local-path_{pod}_{self._provisioner_id}"
+
+    # -- horizontal pod autoscaler --
+
+    def _sync_hpa(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        hpa = self.caches.get("autoscaling", "horizontalpodautoscalers", ns, name)
+        if hpa is None:
+            self.hpa_history.pop(key, None)
+            return [], None
+        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        try:
+            res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            target = self.api.get(res, ns, ref.get("name", ""))
+        except ApiError as exc:
+            return self._hpa_no_target(hpa, exc), HPA_SYNC_PERIOD
+        pod_metrics = {m["metadata"]["name"]: m for m in self.metrics.pods(ns)}
+        decision, history = reconcile_hpa(
+            hpa,
+            target,
+            self.caches.items("", "pods", ns),
+            pod_metrics,
+            self.hpa_history.get(key, HpaHistory()),
+            now=self.now(),
+        )
+        self.hpa_history[key] = history
+        written, _ = self._apply(decision, "horizontal-pod-autoscaler")
+        return written, HPA_SYNC_PERIOD
+
+    def _hpa_no_target(self, hpa: Obj, exc: ApiError) -> list[Written]:
+        """No scale to read: AbleToScale=False/FailedGetScale and the warning event."""
+        message = f"the HPA controller was unable to get the target's current scale: {exc.message}"
+        body = {**hpa, "status": dict(hpa.get("status") or {})}
+        conds = [
+            c for c in body["status"].get("conditions") or [] if c.get("type") != "AbleToScale"
+        ]
+        old = next(
+            (c for c in body["status"].get("conditions") or [] if c.get("type") == "AbleToScale"),
+            None,
+        )
+        ltt = (
+            old["lastTransitionTime"]
+            if old and old.get("status") == "False"
+            else fmt_time(self.now())
+        )
+        conds.insert(
+            0,
+            {
+                "type": "AbleToScale",
+                "status": "False",
+                "lastTransitionTime": ltt,
+                "reason": "FailedGetScale",
+                "message": message,
+            },
+        )
+        body["status"]["conditions"] = conds
+        body["status"].setdefault("desiredReplicas", 0)
+        actions: list[Any] = [
+            Emit(Event(object_ref(hpa), "Warning", "FailedGetScale", exc.message))
+        ]
+        if body != hpa:
+            actions.insert(0, UpdateStatus(body))
+        return apply(self.api, actions, self.recorder("horizontal-pod-autoscaler"))
+
+    # -- disruption budgets --
+
+    def _sync_pdb(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        pdb = self.caches.get("policy", "poddisruptionbudgets", ns, name)
+        if pdb is None:
+            return [], None
+        now = self.now()
+        pods = self.caches.items("", "pods", ns)
+        disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})
+        live = {p["metadata"]["name"]: p for p in pods}
+        recheck: float | None = None
+        for pod_name, at in list(disrupted.items()):
+            when = parse_time(at)
+            pod = live.get(pod_name)
+            expired = when is None or when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) < now
+            if pod is None or deleting(pod) or expired:
+                del disrupted[pod_name]
+            elif when is not None:
+                left = (when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) - now).total_seconds()
+                recheck = left if recheck is None else min(recheck, left)
+        counted = [p for p in pods if p["metadata"]["name"] not in disrupted]
+        status = pdb_status(pdb, counted, now=now, expected_pods=self._expected_pods(pdb, pods))
+        if disrupted:
+            status["disruptedPods"] = disrupted
+        if status == (pdb.get("status") or {}):
+            return [], recheck
+        return self._apply(
+            Decision([UpdateStatus({**pdb, "status": status})], recheck), "controllermanager"
+        )
+
+    def _expected_pods(self, pdb: Obj, pods: list[Obj]) -> int | None:
+        """The owners' scale when the budget is relative (maxUnavailable or a percentage);
+        the disruption controller reads it from each pod's top controller."""
+        spec = pdb.get("spec") or {}
+        min_available = spec.get("minAvailable")
+        if spec.get("maxUnavailable") is None and not (
+            isinstance(min_available, str) and min_available.endswith("%")
+        ):
+            return None
+        ns = _ns(pdb)
+        scales: dict[str, int] = {}
+        for pod in pods:
+            if not selector_matches(spec.get("selector"), labels(pod)):
+                continue
+            ref = controller_ref(pod)
+            if ref is None:
+                continue
+            owner: Obj | None = None
+            if ref.get("kind") == "ReplicaSet":
+                owner = self.caches.get("apps", "replicasets", ns, ref["name"])
+                top = controller_ref(owner) if owner else None
+                if top is not None and top.get("kind") == "Deployment":
+                    owner = self.caches.get("apps", "deployments", ns, top["name"]) or owner
+            if owner is not None:
+                scales[_uid(owner)] = int((owner.get("spec") or {}).get("replicas", 1))
+        return sum(scales.values()) if scales else None
+
+    # -- node lifecycle --
+
+    def _sync_node(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        _, name = key
+        node = self.caches.get("", "nodes", "", name)
+        if node is None:
+            return [], None
+        now = self.now()
+        lease = self.caches.get("coordination.k8s.io", "leases", "kube-node-lease", name)
+        written: list[Written] = []
+        if lease is None and not _ever_reported(node):
+            born = parse_time((node.get("metadata") or {}).get("creationTimestamp"))
+            if born is None or born + timedelta(seconds=NODE_STARTUP_GRACE) >= now:
+                return [], None  # still starting up: no verdict yet
+        health = node_health(node, lease, now=now, grace=NODE_GRACE)
+        nodes = self.api.resource("", "v1", "nodes")
+        if health.conditions:
+            body = {
+                **node,
+                "status": {**(node.get("status") or {}), "conditions": health.conditions},
+            }
+            new = self.api.update(nodes, None, name, body, subresource="status", options=_opts())
+            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
+            ready = next((c for c in health.conditions if c.get("type") == "Ready"), None)
+            if ready is not None and ready.get("status") != "True":
+                self.recorder("node-controller").record(
+                    node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady"
+                )
+                written += self._mark_pods_not_ready(name)
+            node = new
+        if health.add_taints or health.remove_taints:
+            gone = {(t["key"], t["effect"]) for t in health.remove_taints}
+            spec = dict(node.get("spec") or {})
+            taints = [t for t in spec.get("taints") or [] if (t["key"], t["effect"]) not in gone]
+            spec["taints"] = taints + list(health.add_taints)
+            if not spec["taints"]:
+                spec.pop("taints")
+            new = self.api.update(nodes, None, name, {**node, "spec": spec}, options=_opts())
+            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
+            node = new
+        eviction = pods_to_evict(node, self.caches.items("", "pods"), now=now)
+        w, requeue = self._apply(eviction, "taint-eviction-controller")
+        return written + w, requeue
+
+    def _mark_pods_not_ready(self, node_name: str) -> list[Written]:
+        """MarkPodsNotReady: the node's pods stop being Ready (so endpoints drop them)."""
+        actions: list[Any] = []
+        stamp = fmt_time(self.now())
+        for pod in self.caches.items("", "pods"):
+            if (pod.get("spec") or {}).get("nodeName") != node_name:
+                continue
+            conds = [dict(c) for c in (pod.get("status") or {}).get("conditions") or []]
+            changed = False
+            for c in conds:
+                if c.get("type") == "Ready" and c.get("status") != "False":
+                    c.update(status="False", lastTransitionTime=stamp)
+                    changed = True
+            if changed:
+                actions.append(
+                    UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}})
+                )
+        return apply(self.api, actions, self.recorder("node-controller"))
+
+    # -- garbage collector --
+
+    def _find_uid(self, uid: str) -> tuple[GR, Obj] | None:
+        if not uid:
+            return None
+        for gr in GC_KINDS:
+            for obj in self.caches.informer(*gr).items():
+                if _uid(obj) == uid:
+                    return gr, obj
+        return None
+
+    def _dependents(self, uid: str) -> list[tuple[GR, Obj]]:
+        if not uid:
+            return []
+        return [
+            (gr, obj)
+            for gr in GC_KINDS
+            for obj in self.caches.informer(*gr).items()
+            if any(
+                r.get("uid") == uid
+                for r in (obj.get("metadata") or {}).get("ownerReferences") or []
+            )
+        ]
+
+    def _owner_state(self, obj: Obj) -> dict[str, Obj | None]:
+        """Each owner by uid: the live object, None when verified gone (a live GET, as the
+        real collector does before deleting), missing when its kind is not followed."""
+        known = {(g, p) for g, p in GC_KINDS}
+        out: dict[str, Obj | None] = {}
+        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+            uid = ref.get("uid", "")
+            found = self._find_uid(uid)
+            if found is not None:
+                out[uid] = found[1]
+                continue
+            try:
+                res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            except ApiError:
+                out[uid] = None  # the owner's kind does not exist: it cannot be there
+                continue
+            if (res.group, res.plural) not in known:
+                continue
+            try:
+                live = self.api.get(res, _ns(obj) if res.namespaced else None, ref.get("name", ""))
+            except NotFound:
+                out[uid] = None
+                continue
+            out[uid] = live if _uid(live) == uid else None
+        return out
+
+    def _sync_gc(self, key: tuple[str, str, str, str]) -> tuple[list[Written], float | None]:
+        group, plural, ns, name = key
+        obj = self.caches.get(group, plural, ns, name)
+        if obj is None:
+            return [], None
+        dependents = [d for _, d in self._dependents(_uid(obj))]
+        decision = reconcile_gc(obj, owners=self._owner_state(obj), dependents=dependents)
+        return self._apply(decision, "garbage-collector-controller")
+
+    # -- namespace --
+
+    def _sync_namespace(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        _, name = key
+        ns = self.caches.get("", "namespaces", "", name)
+        if ns is None or not deleting(ns):
+            return [], None
+        contents: dict[str, list[Obj]] = {}
+        for res in self.api.registry.resources:
+            if not res.namespaced or res.virtual or res.shared_storage or not res.storage_version:
+                continue
+            if "list" not in res.verbs:
+                continue
+            objs = self.api.list(res, name).objects()
+            if objs:
+                contents[f"{res.plural}.{res.group}"] = objs
+        decision = reconcile_namespace(ns, contents, now=self.now())
+        return self._apply(decision, "namespace-controller")
+
+    # -- resource quota --
+
+    def _sync_quota(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        quota = self.caches.get("", "resourcequotas", ns, name)
+        if quota is None:
+            return [], None
+        counted: dict[str, list[Obj]] = {}
+        for res in self.api.registry.resources:
+            if (
+                res.namespaced
+                and not res.virtual
+                and res.storage_version
+                and (not res.shared_storage)
+                and "list" in res.verbs
+            ):
+                resource_name = res.plural if not res.group else f"{res.plural}.{res.group}"
+                counted[resource_name] = self.api.list(res, ns).objects()
+        status = quota_status(quota, counted)
+        if status == (quota.get("status") or {}):
+            return [], None
+        return self._apply(
+            Decision([UpdateStatus({**quota, "status": status})]), "resourcequota-controller"
+        )
+
+
+def _ever_reported(node: Obj) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("lastHeartbeatTime")
+        for c in (node.get("status") or {}).get("conditions") or []
+    )
+
+
+def _opts() -> WriteOptions:
+    return WriteOptions(field_manager=CONTROLLER_MANAGER)
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+async def run_controller_manager(
+    api: Api, *, metrics: MetricsSource, controllers: Collection[str] | None = None
+) -> None:
+    """Run the controllers until cancelled. `controllers` picks a subset by name (like
+    `--controllers`); default all."""
+    await ControllerManager(api, metrics=metrics, controllers=controllers).run()
+
+
+def install(api: Api) -> None:
+    """Plug the controller manager into a server's `Api`: its background task, the PDB
+    eviction check, and foreground/orphan deletion handed to the GC."""
+
+    async def controller_manager(a: Api) -> None:
+        await run_controller_manager(a, metrics=a.hooks.metrics)
+
+    api.hooks.tasks.append(controller_manager)
+    api.hooks.eviction_check = check_eviction
+    api.hooks.garbage_collector_running = True

@@ -1,0 +1,100 @@
+"""kube-scheduler as an asyncio task: a queue of pending pods, one decision at a time.
+
+Its own informers (pods, nodes), as the real scheduler is its own process. A pod enters
+the queue when it appears unbound (``spec.nodeName`` empty, ``schedulerName`` ours, not
+being deleted) or when its spec changes; every pending pod is retried when the cluster
+changes in a way that may let it fit (a node added or changed, a bound pod gone) and, failing
+that, 10 s later (the pure decision's requeue, the real backoff's ceiling).
+
+Pods are placed one by one and each decision waits until the pod informer has seen the
+previous binding, so replicas created together spread: the pure ``schedule`` counts pods
+already on each node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from kubesim.client.actuator import SCHEDULER, Written, apply
+from kubesim.client.informer import key_of
+from kubesim.client.recorder import EventRecorder
+from kubesim.client.workqueue import Caches, Controller
+from kubesim.controllers import schedule_actions
+from kubesim.core.objects import deleting, labels, phase
+
+if TYPE_CHECKING:
+    from kubesim.apiserver.api import Api
+
+Obj = dict[str, Any]
+DEFAULT_SCHEDULER = "default-scheduler"
+
+
+def pending(pod: Obj, scheduler_name: str = DEFAULT_SCHEDULER) -> bool:
+    """Does this scheduler owe `pod` a decision?"""
+    spec = pod.get("spec") or {}
+    return (
+        not spec.get("nodeName")
+        and spec.get("schedulerName", DEFAULT_SCHEDULER) == scheduler_name
+        and not deleting(pod)
+        and not spec.get("schedulingGates")
+        and phase(pod) not in ("Succeeded", "Failed")
+    )
+
+
+class Scheduler:
+    def __init__(self, api: Api, *, scheduler_name: str = DEFAULT_SCHEDULER) -> None:
+        self.api = api
+        self.name = scheduler_name
+        self.caches = Caches(api, (("", "v1", "pods"), ("", "v1", "nodes")))
+        self.recorder = EventRecorder(api, component=scheduler_name)
+        self.controller = Controller("scheduler", self._sync, self.caches)
+        self.caches.informer("", "pods").on_change(self._pod_changed)
+        self.caches.informer("", "nodes").on_change(lambda k, o, p: self._retry_all())
+
+    def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
+        finished = phase(pod) in ("Succeeded", "Failed") and (
+            previous is None or phase(previous) not in ("Succeeded", "Failed")
+        )
+        if kind == "DELETED" or finished:
+            if (pod.get("spec") or {}).get("nodeName"):
+                self._retry_all()  # its resources are free again
+            return
+        if not pending(pod, self.name):
+            return
+        if (
+            previous is None
+            or (previous.get("spec") or {}) != (pod.get("spec") or {})
+            or labels(previous) != labels(pod)
+        ):
+            self.controller.enqueue(key_of(pod))
+
+    def _retry_all(self) -> None:
+        for pod in self.caches.items("", "pods"):
+            if pending(pod, self.name):
+                self.controller.enqueue(key_of(pod))
+
+    def _sync(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        pod = self.caches.get("", "pods", ns, name)
+        if pod is None or not pending(pod, self.name):
+            return [], None
+        nodes = self.caches.items("", "nodes")
+        bound = [p for p in self.caches.items("", "pods") if (p.get("spec") or {}).get("nodeName")]
+        decision = schedule_actions(pod, nodes, bound, now=self.api.clock.now())
+        written = apply(self.api, decision.actions, self.recorder, field_manager=SCHEDULER)
+        return written, decision.requeue_after
+
+    async def run(self) -> None:
+        informers = asyncio.create_task(self.caches.run(), name="scheduler-informers")
+        try:
+            await self.caches.synced()
+            await self.controller.run()
+        finally:
+            informers.cancel()
+            await asyncio.gather(informers, return_exceptions=True)
+
+
+async def run_scheduler(api: Api) -> None:
+    """Run the default scheduler until cancelled."""
+    await Scheduler(api).run()
