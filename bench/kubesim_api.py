@@ -14,7 +14,6 @@ import argparse
 import base64
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,33 +23,14 @@ from pathlib import Path
 import requests
 import yaml
 
+from kubelab._simprocess import Served, launch
 
-def start(state: Path) -> tuple[subprocess.Popen[str], float, float, str]:
+
+def start(state: Path) -> tuple[Served, float, float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kubesim",
-            "serve",
-            "--state-dir",
-            str(state),
-            "--kubeconfig",
-            str(state / "kubeconfig"),
-            "--no-controllers",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = ""
-    for line in proc.stdout:
-        if line.startswith("kubesim: ready on "):
-            url = line.split()[3]
-            break
+    served = launch(state, controllers=False)
     ready = time.perf_counter() - t0
-    return proc, t0, ready, url
+    return served, t0, ready, served.url
 
 
 def session_for(state: Path) -> requests.Session:
@@ -127,8 +107,8 @@ def main() -> int:
                 tables.append(time.perf_counter() - t)
             latencies = watch_latency(url, s, rounds=50)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            proc.stop()
+
     print(f"start to ready line      {ready * 1000:8.1f} ms")
     print(f"start to first answer    {usable * 1000:8.1f} ms")
     print(f"create pod (mean)        {create * 1000:8.2f} ms")

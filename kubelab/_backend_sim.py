@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import importlib.util
 import ssl
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from kubelab import _procs
+from kubelab import _procs, _simprocess
 from kubelab._backends import (
     LabPaths,
     check,
@@ -59,20 +58,11 @@ def simulator_built() -> bool:
 
 
 def serve_argv(paths: LabPaths) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "kubesim",
-        "serve",
-        "--state-dir",
-        str(paths.sim_dir),
-        "--kubeconfig",
-        str(paths.kubeconfig),
-    ]
+    return _simprocess.serve_argv(paths.sim_dir, paths.kubeconfig)
 
 
 def stop_argv(paths: LabPaths) -> list[str]:
-    return [sys.executable, "-m", "kubesim", "stop", "--state-dir", str(paths.sim_dir)]
+    return _simprocess.stop_argv(paths.sim_dir)
 
 
 def log_path(paths: LabPaths) -> Path:

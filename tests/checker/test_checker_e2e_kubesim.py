@@ -6,8 +6,6 @@ runs as soon as kubesim can, with nothing to change here or in the checker.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 from checker_fakeapi import LABS
 
 from checker import ReadOnlyClient, discover_labs, run_lab
+from kubelab._simprocess import launch
 
 pytestmark = pytest.mark.kubesim
 
@@ -36,39 +35,11 @@ DEPLOYMENT = {
 
 @pytest.fixture
 def kubesim(tmp_path: Path) -> Iterator[Path]:
-    kubeconfig = tmp_path / "kubeconfig"
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kubesim",
-            "serve",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--kubeconfig",
-            str(kubeconfig),
-            "--port",
-            "0",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    served = launch(tmp_path / "state", tmp_path / "kubeconfig")
     try:
-        deadline = time.monotonic() + 30
-        while "ready on" not in (tmp_path / "serve.log").read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("kubesim did not start: " + (tmp_path / "serve.log").read_text()[-300:])
-            time.sleep(0.05)  # a tiny wait on a real process
-        yield kubeconfig
+        yield served.kubeconfig
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        served.stop()
 
 
 def _writer(kubeconfig: Path):

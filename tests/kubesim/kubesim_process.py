@@ -1,6 +1,7 @@
 """Running a real kubesim process for tests, and the venv's real kubectl against it.
 
-`start_kubesim(dir)` runs `python -m kubesim serve` on a free port and returns a `Cluster`:
+`start_kubesim(dir)` runs kubesim on a free port (through kubelab's one launcher) and
+returns a `Cluster`:
 the kubeconfig path and an environment for kubectl with its own HOME, so the discovery
 cache never leaks between runs or into the user's `~/.kube`. `Cluster.kubectl(*args)` runs
 the venv's kubectl by absolute path. (A module of its own, with a unique name, so tests
@@ -12,12 +13,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubelab._simprocess import Served, launch
+
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
-READY_TIMEOUT = 30.0
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Cluster:
     env: dict[str, str]
     url: str
     state_dir: Path
-    process: subprocess.Popen[str]
+    served: Served
     kubectl_binary: str = KUBECTL
 
     def kubectl(
@@ -48,54 +49,15 @@ class Cluster:
 
 
 def start_kubesim(state_dir: Path, *, port: int = 0, controllers: bool = False) -> Cluster:
-    """Start `python -m kubesim serve`; without `controllers` the API runs alone, so API
-    tests see exactly what the API layer does (no scheduler or kubelet acting)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    kubeconfig = state_dir / "kubeconfig"
-    log = open(state_dir / "kubesim.stderr", "a")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kubesim",
-            "serve",
-            "--state-dir",
-            str(state_dir),
-            "--kubeconfig",
-            str(kubeconfig),
-            "--port",
-            str(port),
-            *([] if controllers else ["--no-controllers"]),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    deadline = time.monotonic() + READY_TIMEOUT
-    url = ""
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("kubesim: ready on "):
-            url = line.split()[3]
-            break
-    if not url:
-        proc.kill()
-        raise RuntimeError(
-            f"kubesim did not get ready: {(state_dir / 'kubesim.stderr').read_text()}"
-        )
+    """A served kubesim (`kubelab._simprocess.launch`, the launcher kubelab itself uses);
+    without `controllers` the API runs alone, so API tests see exactly what the API layer
+    does (no scheduler or kubelet acting)."""
+    served = launch(state_dir, port=port, controllers=controllers)
     home = state_dir / "home"
     home.mkdir(exist_ok=True)
-    env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(kubeconfig)}
-    return Cluster(kubeconfig, env, url, state_dir, proc)
+    env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(served.kubeconfig)}
+    return Cluster(served.kubeconfig, env, served.url, state_dir, served)
 
 
 def stop_kubesim(cluster: Cluster) -> None:
-    cluster.process.terminate()
-    try:
-        cluster.process.wait(10)
-    except subprocess.TimeoutExpired:
-        cluster.process.kill()
-        cluster.process.wait()
+    cluster.served.stop()

@@ -7,10 +7,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 
 import pytest
 from kubesim_process import start_kubesim, stop_kubesim
+
+from kubelab._simprocess import stop_argv
 
 pytestmark = pytest.mark.kubesim
 
@@ -26,8 +27,8 @@ def test_kill_9_then_restart_keeps_objects_port_and_increasing_revisions(tmp_pat
         )
         before = json.loads(cluster.kubectl("get", "cm", "durable", "-o", "json").stdout)
     finally:
-        os.kill(cluster.process.pid, signal.SIGKILL)
-        cluster.process.wait()
+        os.kill(cluster.served.process.pid, signal.SIGKILL)
+        cluster.served.process.wait()
     again = start_kubesim(tmp_path / "state")
     try:
         assert again.url == cluster.url  # the previous port is reused when free
@@ -47,16 +48,15 @@ def test_kill_9_then_restart_keeps_objects_port_and_increasing_revisions(tmp_pat
 
 def test_stop_command_ends_the_server_and_removes_the_pid_file(tmp_path) -> None:
     cluster = start_kubesim(tmp_path / "state")
-    assert (tmp_path / "state" / "kubesim.pid").read_text() == str(cluster.process.pid)
+    assert (tmp_path / "state" / "kubesim.pid").read_text() == str(cluster.served.process.pid)
     done = subprocess.run(
-        [sys.executable, "-m", "kubesim", "stop", "--state-dir", str(tmp_path / "state")],
+        stop_argv(tmp_path / "state"),
         timeout=20,
     )
     assert done.returncode == 0
-    assert cluster.process.wait(10) == 0
+    assert cluster.served.process.wait(10) == 0
     assert not (tmp_path / "state" / "kubesim.pid").exists()
-    out = cluster.process.stdout.read() if cluster.process.stdout else ""
-    assert "kubesim: stopped" in out
+    assert "kubesim: stopped" in cluster.served.log.read_text()
 
 
 def test_kubeconfig_names_the_lab_context(tmp_path) -> None:
@@ -68,7 +68,7 @@ def test_kubeconfig_names_the_lab_context(tmp_path) -> None:
         assert config["current-context"] == "kubesim-kubelab"
         assert config["clusters"][0]["cluster"]["server"] == cluster.url
         assert config["users"][0]["user"]["token"]
-        log = (tmp_path / "state" / "kubesim.stderr").read_text()
+        log = (tmp_path / "state" / "kubesim.log").read_text()
         assert "Traceback" not in log
     finally:
         stop_kubesim(cluster)
