@@ -17,12 +17,14 @@ from checker._errors import (
     UnknownIdError,
 )
 from checker._labfile import (
+    LAB_API_VERSION,
     Check,
     Exercise,
     Fault,
     HttpCheck,
     Lab,
     discover_labs,
+    lab_json_schema,
     load_lab,
     parse_duration,
 )
@@ -34,6 +36,7 @@ from checker._results import CheckResult, Evidence, ExerciseResult, GradeReport,
 from checker._run import Clock, RealClock, grade, run_exercise, run_lab
 
 __all__ = [
+    "LAB_API_VERSION",
     "SCHEMA_VERSION",
     "ApiError",
     "Check",
@@ -60,6 +63,7 @@ __all__ = [
     "TextReport",
     "UnknownIdError",
     "discover_labs",
+    "lab_json_schema",
     "grade",
     "load_lab",
     "parse_duration",

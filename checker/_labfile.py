@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,20 @@ from checker._match import ExpectationError, Node, parse
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
 DEFAULT_WITHIN = 5.0
 _CHECK_KINDS = ("expect", "absent", "http", "context")
+# The lab format's version: every lab.yaml names it, so a later format can be told apart
+# and refused with a clear word instead of misread (docs/lab-format.md).
+LAB_API_VERSION = "kubelab.dev/v1"
+LAB_KIND = "Lab"
+
+
+# What a duration may be written as, for the JSON Schema (parse_duration is the rule).
+_DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"},
+    ],
+    "description": "seconds, or a duration such as '30s', '2m', '1m30s'",
+}
 
 
 def parse_duration(value: Any) -> float:
@@ -108,7 +123,7 @@ class Check(_Model):
     absent: dict[str, Any] | None = None
     http: HttpCheck | None = None
     context: ContextCheck | None = None
-    within: float = DEFAULT_WITHIN
+    within: Annotated[float, WithJsonSchema(_DURATION_SCHEMA)] = DEFAULT_WITHIN
     namespace: str | None = None
 
     @field_validator("within", mode="before")
@@ -254,6 +269,8 @@ class Exercise(_Model):
 
 
 class Lab(_Model):
+    api_version: Literal["kubelab.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Lab"]
     id: str = Field(pattern=r"^\d\d-[a-z0-9][a-z0-9-]*$")
     title: str
     minutes: int = Field(gt=0)
@@ -366,6 +383,10 @@ def load_lab(path: Path | str) -> Lab:
             line=line,
             field=field,
         )
+    version = _version_problem(data)
+    if version:
+        line, _ = _locate(root, ("apiVersion",))
+        raise LabDataError(version, file=path, line=line or 1, field="apiVersion")
     try:
         lab = Lab.model_validate(data)
     except ValidationError as exc:
@@ -386,6 +407,40 @@ def load_lab(path: Path | str) -> Lab:
             field="id",
         )
     return lab.model_copy(update={"folder": folder})
+
+
+def _version_problem(data: dict[str, Any]) -> str | None:
+    """Why this file is not in the lab format this kubelab reads, or None."""
+    version, kind = data.get("apiVersion"), data.get("kind")
+    if version is None:
+        return (
+            "this lab.yaml does not say which lab format it is written in: add "
+            f"`apiVersion: {LAB_API_VERSION}` and `kind: {LAB_KIND}` as its first two lines "
+            "(docs/lab-format.md)"
+        )
+    if version != LAB_API_VERSION:
+        return (
+            f"apiVersion {version!r} is not a lab format this kubelab reads (it reads "
+            f"{LAB_API_VERSION}); a lab written for a newer kubelab needs a newer checkout "
+            "of the course"
+        )
+    if kind != LAB_KIND:
+        return f"kind must be {LAB_KIND!r} in a lab.yaml (found {kind!r})"
+    return None
+
+
+def lab_json_schema() -> dict[str, Any]:
+    """The JSON Schema of lab.yaml, from the models (shipped as checker/lab.schema.json).
+
+    Editors validate against it as the author types; `kubelab lint` adds what a schema
+    cannot say (files that exist, manifests valid for Kubernetes, images the simulator
+    runs). Rules written as validators (unique ids, exactly one check kind) live in the
+    models only."""
+    schema = Lab.model_json_schema(by_alias=True, mode="validation")
+    schema["properties"].pop("folder", None)
+    schema["$id"] = "https://kubelab.dev/schemas/lab-v1.json"
+    schema["title"] = "kubelab lab.yaml (kubelab.dev/v1)"
+    return schema
 
 
 def discover_labs(root: Path | str) -> dict[str, Lab]:

@@ -21,6 +21,11 @@ READY_MARK = "kubesim: ready on "
 POLL_SECONDS = 0.02
 
 
+def kubesim_argv() -> list[str]:
+    """`python -m kubesim` with this installation's interpreter."""
+    return [sys.executable, "-m", "kubesim"]
+
+
 def serve_argv(
     state_dir: Path,
     kubeconfig: Path,
@@ -31,9 +36,7 @@ def serve_argv(
     """`python -m kubesim serve`; without `controllers` the API server runs alone (no
     scheduler, kubelets or controllers), so API tests see exactly what the API does."""
     argv = [
-        sys.executable,
-        "-m",
-        "kubesim",
+        *kubesim_argv(),
         "serve",
         "--state-dir",
         str(state_dir),
@@ -48,7 +51,7 @@ def serve_argv(
 
 
 def stop_argv(state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "kubesim", "stop", "--state-dir", str(state_dir)]
+    return [*kubesim_argv(), "stop", "--state-dir", str(state_dir)]
 
 
 def ready_url(log_text: str) -> str | None:

@@ -1,15 +1,22 @@
-"""`python -m kubesim serve|stop`: run the simulated cluster in the foreground, or stop it."""
+"""`python -m kubesim serve|stop|images`: run the simulated cluster, stop it, or ask its catalog.
+
+`images IMAGE...` prints, as JSON, which image references kubesim's kubelet could run
+(`null`) and the runtime's message for each it could not: `kubelab lint` asks here, so
+kubelab learns the catalog from the simulator's own answer without importing it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 
 from kubesim.cluster.serve import serve, stop_server
+from kubesim.kubelet import PullError, pull
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
@@ -57,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     halt = commands.add_parser("stop", help="stop the server recorded in --state-dir")
     halt.add_argument("--state-dir", type=Path, required=True)
+    images = commands.add_parser("images", help="which image references the kubelet can run")
+    images.add_argument("image", nargs="*")
     args = parser.parse_args(argv)
+    if args.command == "images":
+        print(json.dumps({image: _pull_error(image) for image in args.image}, indent=2))
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.command == "serve":
         asyncio.run(
@@ -72,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     return 0 if stop_server(args.state_dir.resolve()) else 1
+
+
+def _pull_error(image: str) -> str | None:
+    try:
+        pull(image)
+    except PullError as exc:
+        return str(exc)
+    return None
 
 
 if __name__ == "__main__":

@@ -7,3 +7,7 @@ The pieces, each with one job:
   _netshim    a sitecustomize that gives each pod its own loopback IP and cluster DNS
   _probes     httpGet / tcpSocket / exec probes with the kubelet's messages
 """
+
+from kubesim.kubelet._images import PullError, pull
+
+__all__ = ["PullError", "pull"]

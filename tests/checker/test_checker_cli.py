@@ -108,7 +108,9 @@ def test_check_without_a_cluster_says_run_up(tmp_path, monkeypatch, capsys):
 def test_broken_lab_data_is_reported_with_file_and_line(tmp_path, kubeconfig, capsys):
     bad = tmp_path / "labs" / "01-bad"
     bad.mkdir(parents=True)
-    (bad / "lab.yaml").write_text("id: 01-bad\ntitle: x\nminutes: -1\nexercises: []\n")
+    (bad / "lab.yaml").write_text(
+        "id: 01-bad\ntitle: x\nminutes: -1\nexercises: []\napiVersion: kubelab.dev/v1\nkind: Lab\n"
+    )
     assert main(["check", "01-bad", "--labs-dir", str(tmp_path / "labs")]) == 2
     err = capsys.readouterr().err.replace("\n", "")
     assert "01-bad/lab.yaml:3: minutes: Input should be greater than 0" in err

@@ -22,6 +22,8 @@ exercises:
       - name: c
         message: m
         expect: {apiVersion: v1, kind: Pod}
+apiVersion: kubelab.dev/v1
+kind: Lab
 """
 
 
@@ -162,7 +164,8 @@ def test_malformed_lab_names_file_line_and_field(tmp_path, old, new, line, field
 
 
 def test_duplicate_exercise_ids_are_refused(tmp_path: Path):
-    text = GOOD + GOOD.split("exercises:\n", 1)[1]
+    exercise = GOOD.split("exercises:\n", 1)[1].split("\napiVersion: kubelab", 1)[0] + "\n"
+    text = GOOD.replace("exercises:\n", "exercises:\n" + exercise, 1)
     with pytest.raises(LabDataError, match="exercise ids must be unique: one"):
         load_lab(write_lab(tmp_path, text))
 

@@ -71,6 +71,8 @@ class MemoryClient:
 
 LAB = Lab.model_validate(
     {
+        "apiVersion": "kubelab.dev/v1",
+        "kind": "Lab",
         "id": "09-table",
         "title": "Table",
         "minutes": 1,

@@ -230,6 +230,7 @@ def test_an_http_check_with_a_method_is_a_lab_file_error(tmp_path):
 
     lab = tmp_path / "lab.yaml"
     lab.write_text(
+        "apiVersion: kubelab.dev/v1\nkind: Lab\n"
         "id: 09-x\ntitle: X\nminutes: 1\nobjectives: [o]\nexercises:\n"
         "  - id: e\n    title: E\n    task: t\n    points: 1\n    checks:\n"
         "      - name: p\n        message: m\n        http:\n"
