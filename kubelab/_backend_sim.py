@@ -8,22 +8,19 @@ API, so there is nothing to build, load or install here.
     start:  <python> -m kubesim serve --state-dir <lab_home>/sim --kubeconfig <kubeconfig>
             (stdout and stderr to <lab_home>/sim/kubesim.log)
     stop:   <python> -m kubesim stop --state-dir <lab_home>/sim
-    node:   POST <server>/kubesim/v1/nodes/<name>/stop|start (the kubeconfig's CA and token)
+    node:   POST <server>/kubesim/v1/nodes/<name>/stop|start (server, CA and token as the
+            guard resolved them: `require_lab_kubeconfig()`)
 """
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import ssl
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from kubelab import _procs
 from kubelab._backends import (
@@ -35,7 +32,7 @@ from kubelab._backends import (
     wait_nodes_ready,
 )
 from kubelab._errors import BackendMissing, ClusterError
-from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 START_TIMEOUT = 15.0
@@ -87,51 +84,11 @@ def says_port_in_use(log_text: str) -> bool:
 NODE_ADMIN_PATH = "/kubesim/v1/nodes/{name}/{action}"
 
 
-@dataclass(frozen=True)
-class AdminAccess:
-    """How to reach kubesim's admin API: the API server's URL, its CA and our bearer token."""
+def node_request(access: LabKubeconfig, name: str, action: str) -> urllib.request.Request:
+    """The POST that stops or starts a simulated node (pure: builds, does not send).
 
-    server: str
-    ca_pem: str | None
-    token: str | None
-
-
-def admin_access(kubeconfig: Path) -> AdminAccess:
-    """Server, CA and token of the kubeconfig's current context (what kubectl would use)."""
-    data = yaml.safe_load(kubeconfig.read_text()) or {}
-    current = data.get("current-context")
-    context = next(
-        (c.get("context") or {} for c in data.get("contexts") or [] if c.get("name") == current),
-        {},
-    )
-    cluster = next(
-        (
-            c.get("cluster") or {}
-            for c in data.get("clusters") or []
-            if c.get("name") == context.get("cluster")
-        ),
-        {},
-    )
-    user = next(
-        (
-            u.get("user") or {}
-            for u in data.get("users") or []
-            if u.get("name") == context.get("user")
-        ),
-        {},
-    )
-    ca_pem = None
-    if cluster.get("certificate-authority-data"):
-        ca_pem = base64.b64decode(cluster["certificate-authority-data"]).decode()
-    elif cluster.get("certificate-authority"):
-        ca_pem = Path(cluster["certificate-authority"]).read_text()
-    return AdminAccess(
-        server=str(cluster.get("server") or "").rstrip("/"), ca_pem=ca_pem, token=user.get("token")
-    )
-
-
-def node_request(access: AdminAccess, name: str, action: str) -> urllib.request.Request:
-    """The POST that stops or starts a simulated node (pure: builds, does not send)."""
+    Server and token are the guard's resolution of the lab kubeconfig, nothing read anew.
+    """
     path = NODE_ADMIN_PATH.format(name=urllib.parse.quote(name), action=action)
     headers = {"Accept": "application/json"}
     if access.token:
@@ -197,11 +154,15 @@ class SimBackend:
         """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating)."""
         if action not in ("stop", "start"):
             raise ValueError(f"node action is stop or start, not {action!r}")
-        access = admin_access(require_lab_kubeconfig(self.paths.kubeconfig).path)
+        access = require_lab_kubeconfig(self.paths.kubeconfig)
         request = node_request(access, name, action)
         context = ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else None
+        # no ProxyHandler from the environment: the bearer token goes to the guard's server only
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
         try:
-            with urllib.request.urlopen(request, timeout=30, context=context) as reply:
+            with opener.open(request, timeout=30) as reply:
                 reply.read()
         except urllib.error.HTTPError as exc:
             said = exc.read().decode(errors="replace").strip()[:500]

@@ -29,7 +29,7 @@ from kubelab._backends import (
     remembered,
 )
 from kubelab._errors import ClusterError, UsageError
-from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
+from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
 from kubelab.cli import app
 
@@ -179,7 +179,7 @@ class StatusReport:
 
 def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
     """Server version and nodes, read with the official Python client on the lab kubeconfig."""
-    from kubernetes import client, config
+    from kubernetes import client
 
     def not_answering(exc: Exception) -> ClusterError:
         return ClusterError(
@@ -189,12 +189,8 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
         )
 
     try:
-        configuration = client.Configuration()
-        config.load_kube_config(
-            config_file=str(info.path), client_configuration=configuration, persist_config=False
-        )
-        configuration.retries = 0
-        with client.ApiClient(configuration) as api:
+        with api_client(info) as api:
+            api.configuration.retries = 0
             version = client.VersionApi(api).get_code(_request_timeout=5)
             raw: Any = client.CoreV1Api(api).list_node(_preload_content=False, _request_timeout=5)
             body = raw.read() if hasattr(raw, "read") else raw.data
@@ -207,15 +203,10 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
 def simulator_limits(info: LabKubeconfig) -> str:
     """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
     import urllib3
-    from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
 
     try:
-        configuration = client.Configuration()
-        config.load_kube_config(
-            config_file=str(info.path), client_configuration=configuration, persist_config=False
-        )
-        with client.ApiClient(configuration) as api:
+        with api_client(info) as api:
             method, url, headers, _, _ = api.param_serialize(
                 "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
             )

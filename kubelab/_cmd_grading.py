@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 import checker
-from kubelab._errors import ClusterError, LabDataError, UsageError
+from kubelab._errors import ClusterError, ForeignContextError, LabDataError, UsageError
 from kubelab._kubeconfig import require_lab_kubeconfig
 from kubelab.cli import app
 
@@ -88,7 +88,15 @@ def open_client() -> checker.ReadOnlyClient:
     """A read-only client on the lab's own kubeconfig, after the guard approved it."""
     info = require_lab_kubeconfig()
     with translated_errors():
-        return checker.ReadOnlyClient.from_kubeconfig(info.path)
+        client = checker.ReadOnlyClient.from_kubeconfig(info.path)
+    if client.server.rstrip("/") != info.server:  # the file changed under us, or a reader differs
+        client.close()
+        raise ForeignContextError(
+            f"Refusing to grade: the checker's client resolved {client.server} from "
+            f"{info.path}, where kubelab's guard resolved {info.server}. Run `kubelab down` "
+            "and `kubelab up` to write a fresh lab kubeconfig, then grade again."
+        )
+    return client
 
 
 def announce_wait(pending: int, seconds: float) -> None:
