@@ -88,6 +88,17 @@ def up(
     )
 
 
+def _started_and_running(name: str | None, paths: LabPaths) -> bool:
+    """Whether a backend `up` started is provably still running without its kubeconfig:
+    `up` stopped before the kubeconfig was written (kubesim stuck loading its state), and
+    the backend recorded the process it started. A kind cluster without the lab's
+    kubeconfig is not provably ours, so deleting it stays behind `--force`."""
+    if name is None:
+        return False
+    running = getattr(make_backend(name, paths), "running", None)
+    return bool(running and running())
+
+
 @app.command()
 def down(
     force: bool = typer.Option(
@@ -99,13 +110,18 @@ def down(
     """Delete the lab cluster and its kubeconfig."""
     paths = lab_paths()
     info = _guard_existing(paths)
-    if info is None and not force:
-        raise ClusterError(
-            f"There is no lab cluster to take down: the lab's kubeconfig {paths.kubeconfig} "
-            "does not exist. If `kind get clusters` still lists a leftover `kubelab` cluster, "
-            "`kubelab down --force` deletes it; otherwise there is nothing to do."
+    started = remembered(paths)
+    if info is None and not force and not _started_and_running(started, paths):
+        # a second `down`, or never `up`: nothing is wrong, so say so and succeed
+        forget(paths)
+        _console().print(
+            f"There is no lab cluster to take down: no lab kubeconfig at {paths.kubeconfig} "
+            "and no backend that kubelab started, so there is nothing to delete. (If `kind get "
+            "clusters` still lists a leftover `kubelab` cluster, `kubelab down --force` "
+            "deletes it.)"
         )
-    name = remembered(paths) or (info.backend if info else "kind")
+        return
+    name = started or (info.backend if info else "kind")
     impl = make_backend(name, paths)
     console = _console()
     impl.down(Progress(1, console=console), force=force)
