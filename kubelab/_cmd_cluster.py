@@ -29,11 +29,17 @@ from kubelab._backends import (
     remembered,
 )
 from kubelab._errors import ClusterError, UsageError
+from kubelab._jupyter import (
+    CourseOptions,
+    is_loopback_ip,
+    lab_argv,
+    lab_environment,
+    running_as_root,
+    write_config,
+)
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
 from kubelab.cli import app
-
-FIRST_NOTEBOOK = "00-welcome.ipynb"
 
 
 def _console() -> Console:
@@ -266,27 +272,50 @@ def status() -> None:
 # --- course ---------------------------------------------------------------------------
 
 
-def course_command(paths: LabPaths, *, no_browser: bool) -> tuple[list[str], dict[str, str]]:
-    """The JupyterLab argv and environment: the lab's KUBECONFIG and the venv's kubectl first."""
+def course_command(
+    paths: LabPaths, *, no_browser: bool = False, options: CourseOptions | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The JupyterLab argv and environment (pure: writes nothing; see `_jupyter`)."""
+    options = options or CourseOptions(open_browser=not no_browser)
     venv_bin = Path(sys.executable).parent
-    argv = [str(venv_bin / "jupyter"), "lab", f"--ServerApp.root_dir={paths.notebooks}"]
-    if (paths.notebooks / FIRST_NOTEBOOK).exists():
-        argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
-    if no_browser:
-        argv.append("--no-browser")
-    env = _procs.lab_env(
-        paths.kubeconfig,
-        KUBELAB_HOME=str(paths.home),
-        PATH=os.pathsep.join([str(venv_bin), os.environ.get("PATH", "")]),
+    argv = lab_argv(venv_bin=venv_bin, notebooks=paths.notebooks, options=options)
+    env = lab_environment(
+        dict(os.environ), venv_bin=venv_bin, kubeconfig=paths.kubeconfig, home=paths.home
     )
     return argv, env
+
+
+ROOT_NOTE = (
+    "You are root, so kubelab starts JupyterLab with --allow-root (JupyterLab refuses root "
+    "otherwise; common in containers, WSL, Codespaces and CI). Its kernels and terminals run "
+    "as root too: keep it on this machine (the default) or behind a token."
+)
 
 
 @app.command()
 def course(
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=1,
+        max=65535,
+        help="Serve on this port (default: 8888 or the next free).",
+    ),
+    ip: str | None = typer.Option(
+        None, "--ip", help="Listen on this address (default: localhost; 0.0.0.0 for a container)."
+    ),
+    token: str | None = typer.Option(
+        None, "--token", help="Log in with this token (default: JupyterLab makes a random one)."
+    ),
+    no_token: bool = typer.Option(
+        False,
+        "--no-token",
+        help="No token at all: for local use only (refused with a non-local --ip).",
+    ),
 ) -> None:
-    """Open the course: JupyterLab on notebooks/, with KUBECONFIG set to the lab's cluster."""
+    """Open the course: JupyterLab on notebooks/, with the lab's KUBECONFIG, the venv's kubectl
+    and kubelab in kernels and terminals; works as root too."""
     paths = lab_paths()
     require_lab_kubeconfig(paths.kubeconfig)
     if not paths.notebooks.is_dir():
@@ -295,7 +324,30 @@ def course(
             "`kubelab course` from a clone of the kubelab repository (where `pip install -e .` "
             "was run), so the notebooks come with it."
         )
-    argv, env = course_command(paths, no_browser=no_browser)
+    if no_token and token is not None:
+        raise UsageError("Give either --token TEXT or --no-token, not both.")
+    if no_token and not is_loopback_ip(ip):
+        raise UsageError(
+            f"Refusing --no-token with --ip {ip}: anyone who reaches that address could run "
+            "code on this machine through JupyterLab. Keep a token (`--token TEXT`, or none of "
+            "the two options for a random one), or listen on this machine only (no --ip)."
+        )
+    if port is not None and not _procs.port_free(port):
+        raise UsageError(
+            f"Port {port} is already in use, so JupyterLab cannot listen there. Pick another "
+            "with --port, or leave --port out and JupyterLab takes the next free one from 8888."
+        )
+    options = CourseOptions(
+        port=port,
+        ip=ip,
+        open_browser=not no_browser,
+        token="" if no_token else token,
+        as_root=running_as_root(),
+    )
+    if options.as_root:
+        _console().print(ROOT_NOTE)
+    argv, env = course_command(paths, options=options)
+    write_config(home=paths.home, kubeconfig=paths.kubeconfig, venv_bin=Path(sys.executable).parent)
     code = _procs.foreground(argv, env=env, cwd=paths.notebooks)
     if code:
         raise typer.Exit(code)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -221,11 +221,28 @@ class RealHost:
     def foreground(
         self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
     ) -> int:
-        """Run a long-lived program attached to this terminal (JupyterLab) until it exits."""
+        """Run a long-lived program attached to this terminal (JupyterLab) until it exits.
+
+        As a shell does: Ctrl-C reaches the program from the terminal (JupyterLab asks to
+        confirm), so kubelab ignores it meanwhile instead of leaving the program orphaned;
+        SIGTERM and SIGHUP sent to kubelab are passed on, so stopping kubelab stops it.
+        """
+        proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd)
+
+        def forward(signum: int, _frame: object) -> None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signum)
+
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                previous[sig] = signal.signal(sig, forward)
         try:
-            return subprocess.call(list(argv), env=dict(env) if env is not None else None, cwd=cwd)
-        except KeyboardInterrupt:
-            return 130
+            return proc.wait()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def which(self, name: str) -> str | None:
         return shutil.which(name)
