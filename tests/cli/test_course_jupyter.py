@@ -250,5 +250,23 @@ def _zombie(pid: str) -> bool:
 
 
 def test_readme_and_doctor_mention_root():
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert "--allow-root" in readme and "root" in readme
+    from dataclasses import replace
+
+    from kubelab._doctor import Facts, diagnose
+
+    assert "--allow-root" in (REPO_ROOT / "README.md").read_text()
+    facts = Facts(
+        python=(3, 11, 7),
+        docker_cli=None,
+        docker_daemon=False,
+        kind=None,
+        kubectl_path="/venv/bin/kubectl",
+        kubectl="v1.37.1",
+        free_memory=None,
+        port_free=True,
+        simulator=True,
+    )
+    (user,) = [r for r in diagnose(replace(facts, root=True)).rows if r.item == "user"]
+    assert user.found == "root" and "--allow-root" in user.fix
+    (user,) = [r for r in diagnose(facts).rows if r.item == "user"]
+    assert user.found == "not root"
