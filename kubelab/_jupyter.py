@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kubelab._kubeconfig import no_proxy_with_loopback
+
 FIRST_NOTEBOOK = "00-welcome.ipynb"
 # What a learner should not meet in the file browser: the notebooks' sources and builder,
 # on top of jupyter_server's own default hide_globs.
@@ -153,4 +155,5 @@ def lab_environment(
     env["KUBELAB_HOME"] = str(home)
     env["PATH"] = os.pathsep.join([str(venv_bin), base.get("PATH", "")])
     env["JUPYTER_CONFIG_DIR"] = str(config_dir(home))
+    no_proxy_with_loopback(env)  # the notebooks' checker reaches the lab directly
     return env

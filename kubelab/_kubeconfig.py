@@ -8,7 +8,7 @@ One function, `resolve_kubeconfig()`, decides which server and which credentials
 means, the way kubectl and the official client resolve it (current-context -> context ->
 its cluster and user), and every client kubelab starts uses exactly that answer: kubectl
 (`--kubeconfig` on a file with one meaning), the Python client (`api_client()`, which checks
-the client agrees) and the simulator's admin calls (which take the server, CA and token from
+the client agrees, and `no_proxy_with_loopback()`, which keeps proxies out) and the simulator's admin calls (which take the server, CA and token from
 here). Anything that could make two readers disagree, or send our credentials elsewhere, is
 refused rather than resolved, more strictly than kubectl:
 
@@ -17,7 +17,8 @@ refused rather than resolved, more strictly than kubectl:
 * a current-context, cluster or user that the file does not define;
 * a context other than the lab's (`kind-kubelab`, `kubesim-kubelab`);
 * any cluster whose server is not a loopback address (the file is ours: it names only the
-  lab's cluster), a `proxy-url`, or credentials that run programs (`exec`, `auth-provider`).
+  lab's cluster), a `proxy-url`, `insecure-skip-tls-verify`, or credentials that run
+  programs (`exec`, `auth-provider`).
 
 Where `.kubelab/` is: `$KUBELAB_HOME` when set (the notebook kernel gets it from
 `kubelab course`), otherwise the nearest `.kubelab/` in the current folder or a parent,
@@ -51,8 +52,15 @@ USER_KEYS = frozenset(
     {"token", "client-certificate-data", "client-key-data", "client-certificate", "client-key"}
 )
 # Cluster keys that are about where requests go or how they are verified, and are allowed.
+# (not `insecure-skip-tls-verify`: the token would go to whatever answers on the port)
 CLUSTER_KEYS = frozenset(
-    {"server", "certificate-authority-data", "certificate-authority", "extensions"}
+    {
+        "server",
+        "certificate-authority-data",
+        "certificate-authority",
+        "tls-server-name",
+        "extensions",
+    }
 )
 
 
@@ -222,9 +230,9 @@ def resolve_kubeconfig(path: Path) -> LabKubeconfig:
                 f"names cluster {name!r} on {server or '(no server)'}, which is not a loopback "
                 "address on this machine",
             )
-        extra = sorted(
-            set(cluster) - CLUSTER_KEYS - {"insecure-skip-tls-verify", "tls-server-name"}
-        )
+        extra = sorted(set(cluster) - CLUSTER_KEYS)
+        if cluster.get("insecure-skip-tls-verify") is False:
+            extra.remove("insecure-skip-tls-verify")
         if extra:
             raise _refuse(
                 path, f"gives cluster {name!r} settings the lab never writes ({', '.join(extra)})"
@@ -254,6 +262,22 @@ def resolve_kubeconfig(path: Path) -> LabKubeconfig:
 def require_lab_kubeconfig(path: Path | None = None) -> LabKubeconfig:
     """The lab's kubeconfig, or an error if it points anywhere but the lab's own cluster."""
     return resolve_kubeconfig(path or kubeconfig_path())
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def no_proxy_with_loopback(env: dict[str, str] | os._Environ[str]) -> None:
+    """Keep the lab's loopback servers out of any proxy the environment names.
+
+    The official client honours HTTPS_PROXY and ALL_PROXY (kubectl never proxies loopback):
+    with a corporate proxy set, the checker's requests, and the lab's bearer token, would go
+    through the proxy. Adding the loopback hosts to NO_PROXY/no_proxy sends them straight to
+    the server the guard judged, in this process and in every child it starts.
+    """
+    for name in ("NO_PROXY", "no_proxy"):
+        have = [h.strip() for h in env.get(name, "").split(",") if h.strip()]
+        env[name] = ",".join([*have, *(h for h in LOOPBACK_HOSTS if h not in have)])
 
 
 def api_client(info: LabKubeconfig) -> ApiClient:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from kubelab._errors import KubelabError
+from kubelab._kubeconfig import no_proxy_with_loopback
 
 app = typer.Typer(
     name="kubelab",
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     anything unexpected (a bug, said as one).
     """
     _skip_slow_optional_imports()
+    no_proxy_with_loopback(os.environ)  # the lab is on loopback: never through a proxy
     click_exception = _click_exception()
     try:
         _register()

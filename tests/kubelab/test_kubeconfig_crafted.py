@@ -117,6 +117,11 @@ CASES = [
         id="proxy-url",
     ),
     pytest.param(
+        lambda d: d["clusters"][0]["cluster"].update({"insecure-skip-tls-verify": True}),
+        "insecure-skip-tls-verify",
+        id="tls-not-verified",
+    ),
+    pytest.param(
         lambda d: d["users"][0]["user"].update({"exec": {"command": "curl"}}),
         "exec",
         id="exec-credentials",
@@ -317,3 +322,33 @@ def test_the_listener_would_have_seen_the_token(lab: Path, foreign: Listener, mo
         _backend_sim.SimBackend(LabPaths(home=lab)).node("kubelab-worker2", "stop")
     assert foreign.connections == 1
     assert TOKEN.encode() in b"".join(foreign.received)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["status"], id="status"),
+        pytest.param(["check", "01-deploy", "--no-wait"], id="check"),
+        pytest.param(["grade", "--no-wait"], id="grade"),
+    ],
+)
+def test_a_proxy_in_the_environment_never_carries_lab_requests(
+    lab: Path, foreign: Listener, tmp_path: Path, monkeypatch, capsys, argv
+):
+    """HTTPS_PROXY set (a corporate network) must not route the lab's loopback traffic, and
+    its token, through a proxy: the official client reads proxy variables, kubectl does not
+    proxy loopback, so kubelab keeps the lab's hosts in NO_PROXY."""
+    from kubelab.cli import main
+
+    (lab / "kubeconfig").write_text(yaml.safe_dump(lab_config("https://127.0.0.1:9")))
+    proxy = foreign.url.replace("https", "http")
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(argv) == 5  # nothing answers on 127.0.0.1:9: not answering, said plainly
+
+    assert "Traceback" not in capsys.readouterr().err
+    assert foreign.connections == 0
