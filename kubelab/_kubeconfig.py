@@ -212,12 +212,12 @@ def resolve_kubeconfig(path: Path) -> LabKubeconfig:
         raise _refuse(path, f"points at context {current!r}, which is not the lab's own cluster")
     context = contexts[current]
     cluster_name, user_name = context.get("cluster"), context.get("user")
-    if cluster_name not in clusters:
+    if not isinstance(cluster_name, str) or cluster_name not in clusters:
         raise _refuse(
             path,
             f"has context {current!r} naming cluster {cluster_name!r}, which `clusters` does not define",
         )
-    if user_name is not None and user_name not in users:
+    if user_name is not None and (not isinstance(user_name, str) or user_name not in users):
         raise _refuse(
             path,
             f"has context {current!r} naming user {user_name!r}, which `users` does not define",

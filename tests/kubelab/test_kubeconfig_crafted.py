@@ -92,6 +92,11 @@ CASES = [
         id="context-names-missing-user",
     ),
     pytest.param(
+        lambda d: d["contexts"][0]["context"].update({"cluster": [LAB]}),
+        "`clusters` does not define",
+        id="context-names-a-list",
+    ),
+    pytest.param(
         lambda d: d["clusters"][0]["cluster"].update({"server": FOREIGN}),
         "not a loopback address",
         id="remote-server",
