@@ -115,23 +115,26 @@ def main(argv: list[str] | None = None) -> int:
     """
     _skip_slow_optional_imports()
     no_proxy_with_loopback(os.environ)  # the lab is on loopback: never through a proxy
+    code = _run(argv)
+    try:
+        sys.stdout.flush()  # an output error belongs to this command, not to the exit
+    except OSError as exc:
+        return _output_failed(exc)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     click_exception = _click_exception()
     try:
         _register()
         # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
-        code = code if isinstance(code, int) else 0
-        sys.stdout.flush()  # an output error belongs to this command, not to the exit
+        return code if isinstance(code, int) else 0
     except KubelabError as exc:
         _say(str(exc))
         return exc.exit_code
     except SystemExit as exc:  # typer.Exit inside commands
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        try:
-            sys.stdout.flush()
-        except OSError as flush_error:
-            return _output_failed(flush_error)
-        return code
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except click_exception as exc:
         exc.show()
         return int(exc.exit_code)
@@ -144,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
         return _unexpected(exc)
     except Exception as exc:
         return _unexpected(exc)
-    return code
 
 
 if __name__ == "__main__":
