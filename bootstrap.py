@@ -2,6 +2,7 @@
 """Set up kubelab on a machine that has only Python, then run one thing.
 
     python3 bootstrap.py up      # venv + install + cluster + JupyterLab on the first notebook
+        [--backend auto|kind|sim] [--port N] [--ip ADDR] [--no-browser] [--token T | --no-token]
     python3 bootstrap.py test    # venv + install with the test extra + the whole test suite
     python3 bootstrap.py test --fast   # only the unit tier (tests/conftest.py): seconds
 
@@ -81,13 +82,38 @@ def ensure_venv(extra: str) -> None:
     stamp.write_text(digest)
 
 
+# `kubelab course` options that `bootstrap.py up` passes on (the rest go to `kubelab up`)
+COURSE_FLAGS = {"--no-browser": 0, "--no-token": 0, "--port": 1, "--ip": 1, "--token": 1}
+
+
+def split_up_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """`up` arguments into (for `kubelab up`, for `kubelab course`); `--port=N` works too."""
+    up: list[str] = []
+    course: list[str] = []
+    i = 0
+    while i < len(args):
+        name = args[i].split("=", 1)[0]
+        takes = COURSE_FLAGS.get(name)
+        if takes is None:
+            up.append(args[i])
+        elif "=" in args[i] or takes == 0:
+            course.append(args[i])
+        else:
+            course += args[i : i + 2]
+            i += 1
+        i += 1
+    return up, course
+
+
 def main(argv: list[str]) -> None:
     what = argv[0] if argv else "help"
     rest = argv[1:]
     if what == "up":
         ensure_venv("")
-        _run(BIN / "kubelab", "up", *rest)
-        _run(BIN / "kubelab", "course")
+        up_args, course_args = split_up_args(rest)
+        _run(BIN / "kubelab", "up", *up_args)
+        # JupyterLab as root (containers, CI) gets --allow-root from `kubelab course` itself
+        _run(BIN / "kubelab", "course", *course_args)
     elif what == "test":
         ensure_venv("test")
         # Two workers: the course and scenario tests mostly wait on clocks and real processes,

@@ -7,37 +7,38 @@ API, so there is nothing to build, load or install here.
 
     start:  <python> -m kubesim serve --state-dir <lab_home>/sim --kubeconfig <kubeconfig>
             (stdout and stderr to <lab_home>/sim/kubesim.log)
-    stop:   <python> -m kubesim stop --state-dir <lab_home>/sim
-    node:   POST <server>/kubesim/v1/nodes/<name>/stop|start (the kubeconfig's CA and token)
+    stop:   SIGTERM to the process kubelab started (recorded in <lab_home>/sim/kubelab-serve.json
+            with its start time, so a reused pid is never signalled), and after STOP_GRACE
+            seconds SIGKILL of its whole process tree; `kubelab down` says which it took.
+    node:   POST <server>/kubesim/v1/nodes/<name>/stop|start (server, CA and token as the
+            guard resolved them: `require_lab_kubeconfig()`)
 """
 
 from __future__ import annotations
 
-import base64
 import importlib.util
+import json
 import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from kubelab import _procs, _simprocess
 from kubelab._backends import (
     LabPaths,
-    check,
     ensure_lab_namespace,
     run_kubectl,
     tail,
     wait_nodes_ready,
 )
 from kubelab._errors import BackendMissing, ClusterError
-from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 START_TIMEOUT = 15.0
+# kubesim's own shutdown (aiohttp's 2 s, then the store) takes well under this
+STOP_GRACE = 10.0
 POLL = 0.2
 PORT_IN_USE_MARKERS = ("address already in use", "errno 98", "errno 48", "eaddrinuse")
 
@@ -61,12 +62,46 @@ def serve_argv(paths: LabPaths) -> list[str]:
     return _simprocess.serve_argv(paths.sim_dir, paths.kubeconfig)
 
 
-def stop_argv(paths: LabPaths) -> list[str]:
-    return _simprocess.stop_argv(paths.sim_dir)
-
-
 def log_path(paths: LabPaths) -> Path:
     return paths.sim_dir / "kubesim.log"
+
+
+def record_path(paths: LabPaths) -> Path:
+    """Which process kubelab started: pid and start time (kubesim's own pid file is written
+    only once it serves, so a kubesim stuck loading its state would be missed)."""
+    return paths.sim_dir / "kubelab-serve.json"
+
+
+def record(paths: LabPaths, pid: int) -> None:
+    proc = _procs.process(pid)
+    started = proc.started if proc else ""
+    record_path(paths).write_text(json.dumps({"pid": pid, "started": started}) + "\n")
+
+
+def started_process(paths: LabPaths) -> _procs.Process | None:
+    """The kubesim kubelab started, if it still runs (the same process, not a reused pid).
+
+    Falls back to kubesim's own pid file when kubelab kept no record (a kubesim started by
+    an older kubelab), and then accepts only a process whose command line is kubesim's.
+    """
+    try:
+        data = json.loads(record_path(paths).read_text())
+        pid, started = int(data["pid"]), str(data.get("started") or "")
+    except (OSError, ValueError, KeyError, TypeError):
+        pid, started = 0, ""
+    if pid:
+        proc = _procs.process(pid)
+        if proc is not None and (not started or not proc.started or proc.started == started):
+            return proc
+        return None
+    try:
+        pid = int((paths.sim_dir / "kubesim.pid").read_text())
+    except (OSError, ValueError):
+        return None
+    proc = _procs.process(pid)
+    if proc is not None and "kubesim" in proc.argv and "serve" in proc.argv:
+        return proc
+    return None
 
 
 def says_port_in_use(log_text: str) -> bool:
@@ -77,51 +112,11 @@ def says_port_in_use(log_text: str) -> bool:
 NODE_ADMIN_PATH = "/kubesim/v1/nodes/{name}/{action}"
 
 
-@dataclass(frozen=True)
-class AdminAccess:
-    """How to reach kubesim's admin API: the API server's URL, its CA and our bearer token."""
+def node_request(access: LabKubeconfig, name: str, action: str) -> urllib.request.Request:
+    """The POST that stops or starts a simulated node (pure: builds, does not send).
 
-    server: str
-    ca_pem: str | None
-    token: str | None
-
-
-def admin_access(kubeconfig: Path) -> AdminAccess:
-    """Server, CA and token of the kubeconfig's current context (what kubectl would use)."""
-    data = yaml.safe_load(kubeconfig.read_text()) or {}
-    current = data.get("current-context")
-    context = next(
-        (c.get("context") or {} for c in data.get("contexts") or [] if c.get("name") == current),
-        {},
-    )
-    cluster = next(
-        (
-            c.get("cluster") or {}
-            for c in data.get("clusters") or []
-            if c.get("name") == context.get("cluster")
-        ),
-        {},
-    )
-    user = next(
-        (
-            u.get("user") or {}
-            for u in data.get("users") or []
-            if u.get("name") == context.get("user")
-        ),
-        {},
-    )
-    ca_pem = None
-    if cluster.get("certificate-authority-data"):
-        ca_pem = base64.b64decode(cluster["certificate-authority-data"]).decode()
-    elif cluster.get("certificate-authority"):
-        ca_pem = Path(cluster["certificate-authority"]).read_text()
-    return AdminAccess(
-        server=str(cluster.get("server") or "").rstrip("/"), ca_pem=ca_pem, token=user.get("token")
-    )
-
-
-def node_request(access: AdminAccess, name: str, action: str) -> urllib.request.Request:
-    """The POST that stops or starts a simulated node (pure: builds, does not send)."""
+    Server and token are the guard's resolution of the lab kubeconfig, nothing read anew.
+    """
     path = NODE_ADMIN_PATH.format(name=urllib.parse.quote(name), action=action)
     headers = {"Accept": "application/json"}
     if access.token:
@@ -152,6 +147,13 @@ class SimBackend:
         if self.answering():
             require_lab_kubeconfig(paths.kubeconfig)
             progress.skip(title, "already running")
+        elif (stuck := started_process(paths)) is not None:
+            raise ClusterError(
+                f"A kubesim that kubelab started (pid {stuck.pid}) is running but does not "
+                f"answer, so a second one would only fight it for the port. Run `kubelab down` "
+                "(it stops that process, with SIGKILL if it must) and then `kubelab up` again; "
+                f"its log is {log_path(paths)}."
+            )
         else:
             progress.step(title)
             self._start()
@@ -162,7 +164,8 @@ class SimBackend:
         paths = self.paths
         paths.sim_dir.mkdir(parents=True, exist_ok=True)
         log = log_path(paths)
-        _procs.spawn(serve_argv(paths), env=_procs.lab_env(paths.kubeconfig), log=log)
+        pid = _procs.spawn(serve_argv(paths), env=_procs.lab_env(paths.kubeconfig), log=log)
+        record(paths, pid)
         deadline = _procs.monotonic() + START_TIMEOUT
         while _procs.monotonic() < deadline:
             if paths.kubeconfig.exists() and self.answering():
@@ -187,11 +190,15 @@ class SimBackend:
         """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating)."""
         if action not in ("stop", "start"):
             raise ValueError(f"node action is stop or start, not {action!r}")
-        access = admin_access(require_lab_kubeconfig(self.paths.kubeconfig).path)
+        access = require_lab_kubeconfig(self.paths.kubeconfig)
         request = node_request(access, name, action)
         context = ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else None
+        # no ProxyHandler from the environment: the bearer token goes to the guard's server only
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
         try:
-            with urllib.request.urlopen(request, timeout=30, context=context) as reply:
+            with opener.open(request, timeout=30) as reply:
                 reply.read()
         except urllib.error.HTTPError as exc:
             said = exc.read().decode(errors="replace").strip()[:500]
@@ -208,13 +215,29 @@ class SimBackend:
                 "the simulator again."
             ) from exc
 
+    def running(self) -> bool:
+        """Whether a kubesim kubelab started still runs (even with no kubeconfig written)."""
+        return started_process(self.paths) is not None
+
     def down(self, progress: Progress, *, force: bool) -> None:
+        """Stop the kubesim kubelab started, whatever it is doing: SIGTERM, then SIGKILL of
+        its whole process tree after STOP_GRACE seconds; say which it took."""
         paths = self.paths
         progress.step("Stop kubesim")
-        if not simulator_built():
-            raise BackendMissing(NOT_BUILT)
-        check(
-            _procs.run(stop_argv(paths), env=_procs.lab_env(paths.kubeconfig), timeout=60),
-            "`python -m kubesim stop`",
-            f"Look at {log_path(paths)}; the simulator's state is in {paths.sim_dir}.",
-        )
+        target = started_process(paths)
+        if target is None:
+            progress.note("no kubesim started by kubelab is running: nothing to stop")
+        else:
+            stopped = _procs.terminate(target, grace=STOP_GRACE)
+            progress.note(stopped.describe("kubesim"))
+            if stopped.remaining:
+                raise ClusterError(
+                    f"kubesim's processes {', '.join(map(str, stopped.remaining))} are still "
+                    "running even after SIGKILL (they may belong to another user, or be stuck "
+                    "in the kernel). Look at them with `ps -o pid,user,stat,cmd -p "
+                    f"{','.join(map(str, stopped.remaining))}`; the lab's state is in "
+                    f"{paths.sim_dir}."
+                )
+        record_path(paths).unlink(missing_ok=True)
+        if target is not None:  # a SIGKILLed kubesim leaves its pid file behind
+            (paths.sim_dir / "kubesim.pid").unlink(missing_ok=True)

@@ -29,11 +29,17 @@ from kubelab._backends import (
     remembered,
 )
 from kubelab._errors import ClusterError, UsageError
-from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
+from kubelab._jupyter import (
+    CourseOptions,
+    is_loopback_ip,
+    lab_argv,
+    lab_environment,
+    running_as_root,
+    write_config,
+)
+from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
 from kubelab.cli import app
-
-FIRST_NOTEBOOK = "00-welcome.ipynb"
 
 
 def _console() -> Console:
@@ -88,6 +94,17 @@ def up(
     )
 
 
+def _started_and_running(name: str | None, paths: LabPaths) -> bool:
+    """Whether a backend `up` started is provably still running without its kubeconfig:
+    `up` stopped before the kubeconfig was written (kubesim stuck loading its state), and
+    the backend recorded the process it started. A kind cluster without the lab's
+    kubeconfig is not provably ours, so deleting it stays behind `--force`."""
+    if name is None:
+        return False
+    running = getattr(make_backend(name, paths), "running", None)
+    return bool(running and running())
+
+
 @app.command()
 def down(
     force: bool = typer.Option(
@@ -99,13 +116,18 @@ def down(
     """Delete the lab cluster and its kubeconfig."""
     paths = lab_paths()
     info = _guard_existing(paths)
-    if info is None and not force:
-        raise ClusterError(
-            f"There is no lab cluster to take down: the lab's kubeconfig {paths.kubeconfig} "
-            "does not exist. If `kind get clusters` still lists a leftover `kubelab` cluster, "
-            "`kubelab down --force` deletes it; otherwise there is nothing to do."
+    started = remembered(paths)
+    if info is None and not force and not _started_and_running(started, paths):
+        # a second `down`, or never `up`: nothing is wrong, so say so and succeed
+        forget(paths)
+        _console().print(
+            f"There is no lab cluster to take down: no lab kubeconfig at {paths.kubeconfig} "
+            "and no backend that kubelab started, so there is nothing to delete. (If `kind get "
+            "clusters` still lists a leftover `kubelab` cluster, `kubelab down --force` "
+            "deletes it.)"
         )
-    name = remembered(paths) or (info.backend if info else "kind")
+        return
+    name = started or (info.backend if info else "kind")
     impl = make_backend(name, paths)
     console = _console()
     impl.down(Progress(1, console=console), force=force)
@@ -179,7 +201,7 @@ class StatusReport:
 
 def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
     """Server version and nodes, read with the official Python client on the lab kubeconfig."""
-    from kubernetes import client, config
+    from kubernetes import client
 
     def not_answering(exc: Exception) -> ClusterError:
         return ClusterError(
@@ -189,12 +211,8 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
         )
 
     try:
-        configuration = client.Configuration()
-        config.load_kube_config(
-            config_file=str(info.path), client_configuration=configuration, persist_config=False
-        )
-        configuration.retries = 0
-        with client.ApiClient(configuration) as api:
+        with api_client(info) as api:
+            api.configuration.retries = 0
             version = client.VersionApi(api).get_code(_request_timeout=5)
             raw: Any = client.CoreV1Api(api).list_node(_preload_content=False, _request_timeout=5)
             body = raw.read() if hasattr(raw, "read") else raw.data
@@ -207,15 +225,10 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
 def simulator_limits(info: LabKubeconfig) -> str:
     """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
     import urllib3
-    from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
 
     try:
-        configuration = client.Configuration()
-        config.load_kube_config(
-            config_file=str(info.path), client_configuration=configuration, persist_config=False
-        )
-        with client.ApiClient(configuration) as api:
+        with api_client(info) as api:
             method, url, headers, _, _ = api.param_serialize(
                 "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
             )
@@ -259,27 +272,50 @@ def status() -> None:
 # --- course ---------------------------------------------------------------------------
 
 
-def course_command(paths: LabPaths, *, no_browser: bool) -> tuple[list[str], dict[str, str]]:
-    """The JupyterLab argv and environment: the lab's KUBECONFIG and the venv's kubectl first."""
+def course_command(
+    paths: LabPaths, *, no_browser: bool = False, options: CourseOptions | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The JupyterLab argv and environment (pure: writes nothing; see `_jupyter`)."""
+    options = options or CourseOptions(open_browser=not no_browser)
     venv_bin = Path(sys.executable).parent
-    argv = [str(venv_bin / "jupyter"), "lab", f"--ServerApp.root_dir={paths.notebooks}"]
-    if (paths.notebooks / FIRST_NOTEBOOK).exists():
-        argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
-    if no_browser:
-        argv.append("--no-browser")
-    env = _procs.lab_env(
-        paths.kubeconfig,
-        KUBELAB_HOME=str(paths.home),
-        PATH=os.pathsep.join([str(venv_bin), os.environ.get("PATH", "")]),
+    argv = lab_argv(venv_bin=venv_bin, notebooks=paths.notebooks, options=options)
+    env = lab_environment(
+        dict(os.environ), venv_bin=venv_bin, kubeconfig=paths.kubeconfig, home=paths.home
     )
     return argv, env
+
+
+ROOT_NOTE = (
+    "You are root, so kubelab starts JupyterLab with --allow-root (JupyterLab refuses root "
+    "otherwise; common in containers, WSL, Codespaces and CI). Its kernels and terminals run "
+    "as root too: keep it on this machine (the default) or behind a token."
+)
 
 
 @app.command()
 def course(
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=1,
+        max=65535,
+        help="Serve on this port (default: 8888 or the next free).",
+    ),
+    ip: str | None = typer.Option(
+        None, "--ip", help="Listen on this address (default: localhost; 0.0.0.0 for a container)."
+    ),
+    token: str | None = typer.Option(
+        None, "--token", help="Log in with this token (default: JupyterLab makes a random one)."
+    ),
+    no_token: bool = typer.Option(
+        False,
+        "--no-token",
+        help="No token at all: for local use only (refused with a non-local --ip).",
+    ),
 ) -> None:
-    """Open the course: JupyterLab on notebooks/, with KUBECONFIG set to the lab's cluster."""
+    """Open the course: JupyterLab on notebooks/, with the lab's KUBECONFIG, the venv's kubectl
+    and kubelab in kernels and terminals; works as root too."""
     paths = lab_paths()
     require_lab_kubeconfig(paths.kubeconfig)
     if not paths.notebooks.is_dir():
@@ -288,7 +324,30 @@ def course(
             "`kubelab course` from a clone of the kubelab repository (where `pip install -e .` "
             "was run), so the notebooks come with it."
         )
-    argv, env = course_command(paths, no_browser=no_browser)
+    if no_token and token is not None:
+        raise UsageError("Give either --token TEXT or --no-token, not both.")
+    if no_token and not is_loopback_ip(ip):
+        raise UsageError(
+            f"Refusing --no-token with --ip {ip}: anyone who reaches that address could run "
+            "code on this machine through JupyterLab. Keep a token (`--token TEXT`, or none of "
+            "the two options for a random one), or listen on this machine only (no --ip)."
+        )
+    if port is not None and not _procs.port_free(port):
+        raise UsageError(
+            f"Port {port} is already in use, so JupyterLab cannot listen there. Pick another "
+            "with --port, or leave --port out and JupyterLab takes the next free one from 8888."
+        )
+    options = CourseOptions(
+        port=port,
+        ip=ip,
+        open_browser=not no_browser,
+        token="" if no_token else token,
+        as_root=running_as_root(),
+    )
+    if options.as_root:
+        _console().print(ROOT_NOTE)
+    argv, env = course_command(paths, options=options)
+    write_config(home=paths.home, kubeconfig=paths.kubeconfig, venv_bin=Path(sys.executable).parent)
     code = _procs.foreground(argv, env=env, cwd=paths.notebooks)
     if code:
         raise typer.Exit(code)

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
 
 import checker
-from kubelab._errors import ClusterError, LabDataError, UsageError
+from kubelab._errors import ClusterError, ForeignContextError, LabDataError, UsageError
 from kubelab._kubeconfig import require_lab_kubeconfig
 from kubelab.cli import app
 
@@ -57,10 +58,70 @@ def translated_errors() -> Iterator[None]:
 
 
 def load_labs(root: Path) -> dict[str, checker.Lab]:
+    """Every lab under `root` (none in an empty folder: `require_labs` for grading)."""
     if not root.is_dir():
         raise UsageError(f"The labs folder {root} does not exist; pass --labs-dir DIR.")
-    with translated_errors():
-        return checker.discover_labs(root)
+    try:
+        with translated_errors():
+            labs = checker.discover_labs(root)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:  # the checker lets these through
+        raise _unreadable_lab(root, exc) from exc
+    except OSError as exc:
+        raise UsageError(
+            f"The labs folder {root} cannot be read ({exc.strerror or exc}). Check its "
+            "permissions, or pass --labs-dir DIR (or set KUBELAB_LABS) to the course's labs/."
+        ) from exc
+    return labs
+
+
+def require_labs(labs: dict[str, checker.Lab], root: Path) -> dict[str, checker.Lab]:
+    """Refuse to grade no labs: it would report 0/0 and "passed", so a mis-set CI
+    autograder would pass everyone (issue 21, finding 7)."""
+    if not labs:
+        hint = (
+            f" {root} is one lab's folder (it holds lab.yaml itself): point at {root.parent}."
+            if (root / "lab.yaml").is_file()
+            else ""
+        )
+        raise UsageError(
+            f"There are no labs in {root}: no NN-slug/lab.yaml folder under it, so there is "
+            f"nothing to grade (and grading nothing must not count as a pass).{hint} Pass "
+            "--labs-dir DIR, or set KUBELAB_LABS, to the course's labs/ folder, the one that "
+            "holds 01-deploy/lab.yaml and the others."
+        )
+    return labs
+
+
+def _unreadable_lab(root: Path, exc: Exception) -> LabDataError:
+    """A lab.yaml the YAML reader rejects before parsing (a NUL byte, bad UTF-8): find it."""
+    culprit = next(
+        (
+            path
+            for path in sorted(root.glob("*/lab.yaml"))
+            if not _loads(path) and not path.parent.name.startswith(("_", "."))
+        ),
+        root,
+    )
+    what = getattr(exc, "problem", None) or exc.__class__.__name__
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
+        what = f"character #x{char:04x} at position {exc.position} is not allowed in YAML"
+    elif isinstance(exc, UnicodeDecodeError):
+        what = f"byte 0x{exc.object[exc.start]:02x} at position {exc.start} is not UTF-8"
+    return LabDataError(
+        f"The lab data is broken: {culprit} cannot be read as YAML ({what}). A lab.yaml is "
+        "UTF-8 text without control characters such as NUL; this usually comes from a bad "
+        "copy or an editor's binary save. Restore the file (`git checkout -- "
+        f"{culprit.name}` in its folder, or `git diff` to see what changed) and try again."
+    )
+
+
+def _loads(path: Path) -> bool:
+    try:
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return False
+    return True
 
 
 def pick_lab(labs: dict[str, checker.Lab], lab_id: str) -> checker.Lab:
@@ -88,7 +149,15 @@ def open_client() -> checker.ReadOnlyClient:
     """A read-only client on the lab's own kubeconfig, after the guard approved it."""
     info = require_lab_kubeconfig()
     with translated_errors():
-        return checker.ReadOnlyClient.from_kubeconfig(info.path)
+        client = checker.ReadOnlyClient.from_kubeconfig(info.path)
+    if client.server.rstrip("/") != info.server:  # the file changed under us, or a reader differs
+        client.close()
+        raise ForeignContextError(
+            f"Refusing to grade: the checker's client resolved {client.server} from "
+            f"{info.path}, where kubelab's guard resolved {info.server}. Run `kubelab down` "
+            "and `kubelab up` to write a fresh lab kubeconfig, then grade again."
+        )
+    return client
 
 
 def announce_wait(pending: int, seconds: float) -> None:
@@ -115,6 +184,34 @@ def _emit(report: checker.GradeReport, fmt: str, console: Console) -> None:
     else:
         for lab in report.labs:
             console.print(checker.render_text(lab))
+
+
+def writable_report_path(path: Path, flag: str) -> None:
+    """Refuse a report path that cannot be written, in one paragraph, before any grading."""
+    folder = path.expanduser().parent
+    problem = ""
+    if path.is_dir():
+        problem = "it is a folder"
+    elif not folder.is_dir():
+        problem = f"the folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "you may not write there"
+    if problem:
+        create = f" (create it first: `mkdir -p {folder}`)" if "exist" in problem else ""
+        raise UsageError(
+            f"Cannot write the report {flag} {path}: {problem}. Pass {flag} with a file in a "
+            f"folder that exists and you can write to{create}, then grade again."
+        )
+
+
+def write_report(path: Path, text: str, flag: str) -> None:
+    try:
+        path.expanduser().write_text(text)
+    except OSError as exc:
+        raise UsageError(
+            f"Could not write the report {flag} {path}: {exc.strerror or exc}. Free some room "
+            f"or pass {flag} with another file, then grade again."
+        ) from exc
 
 
 LabArg = Annotated[str, typer.Argument(help="Lab id, e.g. 01-deploy (or just 01).")]
@@ -163,11 +260,20 @@ def grade(
     no_wait: NoWaitOpt = False,
 ) -> None:
     """Grade every lab; write JSON and JUnit reports for CI autograding."""
-    labs = load_labs(labs_dir(labs_dir_opt))
+    for path, flag in ((json_path, "--json"), (junit_path, "--junit")):
+        writable_report_path(path, flag)  # before minutes of grading, not after
+    root = labs_dir(labs_dir_opt)
+    labs = require_labs(load_labs(root), root)
     with translated_errors(), open_client() as client:
         report = checker.grade(client, labs, wait=not no_wait, on_wait=announce_wait)
-    json_path.write_text(json.dumps(checker.to_json(report), indent=2) + "\n")
-    junit_path.write_text(checker.to_junit(report) + "\n")
+    if report.max_points == 0:
+        raise UsageError(
+            f"The labs in {root} have no checks worth points, so grading "
+            "them says nothing (0/0 must not count as a pass). Point --labs-dir or "
+            "KUBELAB_LABS at the course's labs/ folder."
+        )
+    write_report(json_path, json.dumps(checker.to_json(report), indent=2) + "\n", "--json")
+    write_report(junit_path, checker.to_junit(report) + "\n", "--junit")
     console = Console(highlight=False, soft_wrap=True)
     for lab in report.labs:
         mark = "PASS" if lab.passed else "FAIL"

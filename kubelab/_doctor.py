@@ -12,6 +12,7 @@ the course runs on the simulator. It exits 1 when no backend can run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Facts:
     free_memory: int | None
     port_free: bool
     simulator: bool
+    root: bool = False  # effective uid 0 (containers, WSL, Codespaces, CI)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,18 @@ def diagnose(facts: Facts) -> Report:
             )
         )  # fmt: skip
 
+    if facts.root:
+        rows.append(
+            Row(
+                "user", OK, "root",
+                "Fine: `kubelab course` starts JupyterLab with --allow-root (JupyterLab refuses "
+                "root without it) and says so; its kernels and terminals run as root, so keep "
+                "it on this machine or behind a token (`--token`).",
+            )
+        )  # fmt: skip
+    else:
+        rows.append(Row("user", OK, "not root"))
+
     kind_usable = kind_ok and facts.docker_daemon
     auto = auto_choice(docker_daemon=facts.docker_daemon, kind_on_path=facts.kind is not None)
     can_run = {"kind": kind_usable, "sim": facts.simulator}
@@ -261,4 +275,5 @@ def gather() -> Facts:
         free_memory=_procs.free_memory(),
         port_free=_procs.port_free(NODE_PORT),
         simulator=simulator_built(),
+        root=hasattr(os, "geteuid") and os.geteuid() == 0,
     )

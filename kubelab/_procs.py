@@ -1,7 +1,8 @@
 """THE boundary between kubelab and the host: processes, binaries, ports, memory, the clock.
 
 Every `docker`, `kind`, `kubectl`, `jupyter` and `python -m kubesim` call goes through the
-functions here, and so do the host probes the CLI decides on (is a binary on PATH, is a port
+functions here, and so does stopping what kubelab started (`terminate`: SIGTERM, then
+SIGKILL of the whole process tree, and a `Stopped` that says which), and the host probes the CLI decides on (is a binary on PATH, is a port
 free, how much memory is free) and the sleeps of its waits. Tests install a fake `Host` with
 `use_host()` and so see, and script, everything kubelab would do to the machine, without a
 single real process or sleep (STYLE.md: swap the transport, not the code path).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,103 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class Process:
+    """A running process, told apart from a later one that reuses its pid by its start time."""
+
+    pid: int
+    started: str  # /proc/<pid>/stat starttime (clock ticks since boot); "" where unknown
+    argv: tuple[str, ...] = ()
+    ppid: int = 0
+    pgid: int = 0
+    sid: int = 0
+    zombie: bool = False
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What `terminate` did, in words a person can read (`describe()`)."""
+
+    pid: int
+    graceful: bool  # the process exited on SIGTERM within the grace period
+    seconds: float
+    grace: float
+    killed: int = 0  # processes of its tree that got SIGKILL
+    remaining: tuple[int, ...] = ()  # still alive after SIGKILL (not ours to kill?)
+
+    def describe(self, name: str) -> str:
+        if self.graceful:
+            said = f"{name} (pid {self.pid}) stopped on SIGTERM in {self.seconds:.1f} s"
+            if self.killed:
+                said += (
+                    f"; {self.killed} process{'es' if self.killed > 1 else ''} it left "
+                    "behind were killed with SIGKILL"
+                )
+        else:
+            others = self.killed - 1
+            said = (
+                f"{name} (pid {self.pid}) did not stop within {self.grace:.0f} s of SIGTERM; "
+                f"killed it{f' and {others} other processes of its tree' if others > 0 else ''} "
+                "with SIGKILL"
+            )
+        if self.remaining:
+            said += f"; still running: pid {', '.join(map(str, self.remaining))}"
+        return said + "."
+
+
+def process_tree(root: int, table: Mapping[int, Process]) -> set[int]:
+    """`root`, its descendants, and every process in its process group or session.
+
+    Pure: decided on one snapshot of the process table. A process that double-forked and
+    re-parented to init before the snapshot is found only through its group or session.
+    """
+    leader = table.get(root)
+    members = {root}
+    if leader is not None and leader.sid == root:
+        members |= {p.pid for p in table.values() if p.sid == root or p.pgid == root}
+    children: dict[int, list[int]] = {}
+    for proc in table.values():
+        children.setdefault(proc.ppid, []).append(proc.pid)
+    todo = list(members)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in members:
+                members.add(child)
+                todo.append(child)
+    return members
+
+
+def _read_process(pid: int) -> Process | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    # fields[0] is field 3 of proc(5): state, ppid, pgrp, session, ..., starttime (field 22)
+    return Process(
+        pid=pid,
+        started=fields[19],
+        argv=tuple(a.decode(errors="replace") for a in raw.split(b"\0") if a),
+        ppid=int(fields[1]),
+        pgid=int(fields[2]),
+        sid=int(fields[3]),
+        zombie=fields[0] == "Z",
+    )
+
+
+def process_table() -> dict[int, Process]:
+    """Every process on this machine, from /proc (empty where there is no /proc)."""
+    table: dict[int, Process] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                proc = _read_process(int(entry.name))
+                if proc is not None:
+                    table[proc.pid] = proc
+    return table
 
 
 class Host(Protocol):
@@ -59,6 +158,10 @@ class Host(Protocol):
     ) -> int: ...
 
     def which(self, name: str) -> str | None: ...
+
+    def process(self, pid: int) -> Process | None: ...
+
+    def terminate(self, target: Process, *, grace: float) -> Stopped: ...
 
     def port_free(self, port: int) -> bool: ...
 
@@ -118,14 +221,107 @@ class RealHost:
     def foreground(
         self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
     ) -> int:
-        """Run a long-lived program attached to this terminal (JupyterLab) until it exits."""
+        """Run a long-lived program attached to this terminal (JupyterLab) until it exits.
+
+        As a shell does: Ctrl-C reaches the program from the terminal (JupyterLab asks to
+        confirm), so kubelab ignores it meanwhile instead of leaving the program orphaned;
+        SIGTERM and SIGHUP sent to kubelab are passed on, so stopping kubelab stops it.
+        """
+        proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd)
+
+        def forward(signum: int, _frame: object) -> None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signum)
+
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                previous[sig] = signal.signal(sig, forward)
         try:
-            return subprocess.call(list(argv), env=dict(env) if env is not None else None, cwd=cwd)
-        except KeyboardInterrupt:
-            return 130
+            return proc.wait()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def which(self, name: str) -> str | None:
         return shutil.which(name)
+
+    def process(self, pid: int) -> Process | None:
+        """The live process `pid` (None when gone or a zombie)."""
+        if Path("/proc/self/stat").exists():
+            found = _read_process(pid)
+            return None if found is None or found.zombie else found
+        try:  # no /proc (macOS): only whether it exists
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return Process(pid=pid, started="")
+
+    def terminate(self, target: Process, *, grace: float) -> Stopped:
+        """SIGTERM `target`'s process group, wait up to `grace` seconds, then SIGKILL every
+        process of its tree (descendants, group, session) that is still there.
+
+        Members are remembered with their start times, so a pid reused meanwhile by an
+        unrelated process is never signalled.
+        """
+        began = time.monotonic()
+        members: dict[int, str] = {}
+
+        def survey() -> bool:
+            """Add the tree's current members; whether the leader still runs."""
+            table = process_table()
+            for pid in process_tree(target.pid, table):
+                proc = table.get(pid)
+                if proc is not None and not proc.zombie:
+                    members.setdefault(pid, proc.started)
+            leader = table.get(target.pid)
+            if not table:  # no /proc: ask the kernel
+                return self.process(target.pid) is not None
+            return leader is not None and not leader.zombie and leader.started == target.started
+
+        survey()
+        _signal(target, signal.SIGTERM)
+        graceful = False
+        while True:
+            if not survey():
+                graceful = True
+                break
+            if time.monotonic() - began >= grace:
+                break
+            time.sleep(0.05)
+        seconds = time.monotonic() - began
+        table = process_table()
+        left = [
+            pid
+            for pid, started in members.items()
+            if (proc := table.get(pid)) and not proc.zombie and proc.started == started
+        ]
+        if not graceful:
+            _signal(target, signal.SIGKILL)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        remaining = left
+        while remaining and time.monotonic() < deadline:
+            time.sleep(0.05)
+            table = process_table()
+            remaining = [
+                pid
+                for pid in remaining
+                if (proc := table.get(pid)) and not proc.zombie and proc.started == members[pid]
+            ]
+        return Stopped(
+            pid=target.pid,
+            graceful=graceful,
+            seconds=seconds,
+            grace=grace,
+            killed=len(left) if graceful else max(len(left), 1),
+            remaining=tuple(remaining),
+        )
 
     def port_free(self, port: int) -> bool:
         """True when nothing listens on `port` on this machine (what docker or kubesim needs)."""
@@ -155,6 +351,16 @@ class RealHost:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+
+def _signal(target: Process, sig: signal.Signals) -> None:
+    """Signal the process group when `target` leads one (kubelab starts kubesim in its own
+    session), else the process alone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if target.pgid == target.pid or (not target.pgid and os.getpgid(target.pid) == target.pid):
+            os.killpg(target.pid, sig)
+        else:
+            os.kill(target.pid, sig)
 
 
 _host: Host = RealHost()
@@ -198,6 +404,14 @@ def foreground(
 
 def which(name: str) -> str | None:
     return _host.which(name)
+
+
+def process(pid: int) -> Process | None:
+    return _host.process(pid)
+
+
+def terminate(target: Process, *, grace: float) -> Stopped:
+    return _host.terminate(target, grace=grace)
 
 
 def port_free(port: int) -> bool:

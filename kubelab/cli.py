@@ -5,13 +5,20 @@ Errors are turned into one readable paragraph here, at the edge, and nowhere els
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
+import traceback
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from kubelab._errors import KubelabError
+from kubelab._kubeconfig import no_proxy_with_loopback
 
 app = typer.Typer(
     name="kubelab",
@@ -49,35 +56,102 @@ def _skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
-    _skip_slow_optional_imports()
-    _register()
+def _click_exception() -> type[Any]:
+    """ClickException, wherever this typer keeps it: typer < 0.20 uses click itself, later
+    ones vendor it as `typer._click` (without click's `Abort`: `typer.Abort` is the one
+    both raise for EOF at a prompt; Ctrl-C comes out as `typer.Exit(130)`)."""
     try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # older typer: the real click
+        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment]
+    return ClickException
+
+
+def _say(text: str) -> None:
+    """One paragraph on stderr; tools' own output in it ("[internal] load ...",
+    "[/var/lib/docker]") prints as written, not as rich markup."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(text)}", highlight=False
+    )
+
+
+def _output_failed(exc: OSError) -> int:
+    """The output could not be written (a full disk, /dev/full, a closed pipe)."""
+    # Whatever is still buffered would fail again at exit with "Exception ignored ...":
+    # point stdout at /dev/null so the interpreter's last flush has somewhere to go.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    if isinstance(exc, BrokenPipeError):
+        return 141  # the reader went away (`| head`): the shell's code for SIGPIPE, no text
+    _say(
+        f"kubelab could not write its output: {exc.strerror or exc} (errno {exc.errno}). "
+        "Its standard output (or a file it writes) goes to a disk or device that cannot take "
+        "it, such as a full disk or /dev/full; send the output somewhere with room (or to "
+        "the terminal) and run the command again."
+    )
+    return 74  # EX_IOERR
+
+
+def _unexpected(exc: BaseException) -> int:
+    """The last resort: a bug in kubelab, said in one paragraph; the traceback on request."""
+    if os.environ.get("KUBELAB_DEBUG"):
+        traceback.print_exception(exc)
+    where = ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        where = f" (in {Path(last.filename).name}, line {last.lineno})"
+    _say(
+        f"kubelab stopped on an unexpected error: {exc.__class__.__name__}: {exc}{where}. "
+        "This is a bug in kubelab, not in your work. Run the command again with "
+        "KUBELAB_DEBUG=1 to see the full traceback, and report it with that output to the "
+        "course's issue tracker."
+    )
+    return 70  # EX_SOFTWARE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code.
+
+    Every way out is one paragraph and an exit code, never a traceback: kubelab's own
+    errors, typer/click usage errors and Ctrl-C, output that cannot be written, and, last,
+    anything unexpected (a bug, said as one).
+    """
+    _skip_slow_optional_imports()
+    no_proxy_with_loopback(os.environ)  # the lab is on loopback: never through a proxy
+    code = _run(argv)
+    try:
+        sys.stdout.flush()  # an output error belongs to this command, not to the exit
+    except OSError as exc:
+        return _output_failed(exc)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
+    click_exception = _click_exception()
+    try:
+        _register()
         # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except KubelabError as exc:
-        # the message quotes tools' own output ("[internal] load ...", "[/var/lib/docker]"),
-        # which must print as written, not be read as rich markup
-        Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False
-        )
+        _say(str(exc))
         return exc.exit_code
     except SystemExit as exc:  # typer.Exit inside commands
-        return int(exc.code or 0)
-    except Exception as exc:  # click usage errors come as click exceptions
-        try:
-            import click
-        except ModuleNotFoundError:  # typer >= 0.20 vendors click as typer._click
-            from typer import _click as click  # type: ignore[no-redef]
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            return 130
-        raise
-    return code if isinstance(code, int) else 0
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click_exception as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _say("Stopped (Ctrl-C, or the end of input at a question). Nothing more was done.")
+        return 130
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EPIPE):
+            return _output_failed(exc)
+        return _unexpected(exc)
+    except Exception as exc:
+        return _unexpected(exc)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from kubelab._procs import Result
+from kubelab._procs import Process, Result, Stopped
 
 Answer = Result | Callable[[Sequence[str]], Result]
 
@@ -52,6 +52,10 @@ class FakeHost:
     calls: list[Call] = field(default_factory=list)
     clock: float = 0.0
     on_spawn: Callable[[Sequence[str]], None] | None = None
+    # live processes by pid; `spawn` adds one, `terminate` ends it (stubborn ones need SIGKILL)
+    processes: dict[int, Process] = field(default_factory=dict)
+    stubborn: set[int] = field(default_factory=set)
+    next_pid: int = 4242
 
     def answer(self, argv: Sequence[str]) -> Result:
         line = " ".join(short(argv))
@@ -69,7 +73,9 @@ class FakeHost:
         self.calls.append(Call("spawn", list(argv), dict(env) if env is not None else None))
         if self.on_spawn:
             self.on_spawn(argv)
-        return 4242
+        pid = self.next_pid
+        self.processes[pid] = Process(pid=pid, started="1000", argv=tuple(argv), pgid=pid, sid=pid)
+        return pid
 
     def foreground(self, argv, *, env=None, cwd=None) -> int:
         self.calls.append(Call("foreground", list(argv), dict(env) if env is not None else None))
@@ -77,6 +83,17 @@ class FakeHost:
 
     def which(self, name: str) -> str | None:
         return self.binaries.get(name)
+
+    def process(self, pid: int) -> Process | None:
+        return self.processes.get(pid)
+
+    def terminate(self, target: Process, *, grace: float) -> Stopped:
+        self.calls.append(Call("terminate", ["terminate", str(target.pid)], None))
+        self.processes.pop(target.pid, None)
+        if target.pid in self.stubborn:
+            self.clock += grace
+            return Stopped(target.pid, graceful=False, seconds=grace, grace=grace, killed=3)
+        return Stopped(target.pid, graceful=True, seconds=0.5, grace=grace)
 
     def port_free(self, port: int) -> bool:
         return port not in self.busy_ports

@@ -90,7 +90,6 @@ def test_the_node_port_in_use(host: FakeHost, capsys):
 @pytest.mark.parametrize(
     "argv, words",
     [
-        pytest.param(["down"], "no lab cluster to take down", id="down"),
         pytest.param(["status"], "Run `kubelab up`", id="status"),
         pytest.param(["course", "--no-browser"], "Run `kubelab up`", id="course"),
     ],

@@ -86,3 +86,24 @@ def test_bootstrap_runs_on_the_python_it_is_given():
         [sys.executable, str(ROOT / "bootstrap.py"), "help"], capture_output=True, text=True
     )
     assert out.returncode == 0 and "bootstrap.py test" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, up, course",
+    [
+        pytest.param([], [], [], id="none"),
+        pytest.param(["--backend", "sim"], ["--backend", "sim"], [], id="up-only"),
+        pytest.param(
+            ["--backend", "sim", "--port", "8899", "--no-browser", "--ip=0.0.0.0", "--no-token"],
+            ["--backend", "sim"],
+            ["--port", "8899", "--no-browser", "--ip=0.0.0.0", "--no-token"],
+            id="both",
+        ),
+        pytest.param(["--token", "abc"], [], ["--token", "abc"], id="token"),
+    ],
+)
+def test_up_passes_course_options_to_kubelab_course(bootstrap, monkeypatch, args, up, course):
+    monkeypatch.setattr(bootstrap, "ensure_venv", lambda extra: None)
+    bootstrap.main(["up", *args])
+    kubelab = str(bootstrap.BIN / "kubelab")
+    assert bootstrap.ran == [[kubelab, "up", *up], [kubelab, "course", *course]]
