@@ -41,9 +41,14 @@ class Call:
         return " ".join(short(self.argv))
 
 
+KIND_VERSION_SAID = "kind v0.33.0 go1.25.4 linux/amd64\n"
+
+
 @dataclass
 class FakeHost:
-    rules: dict[str, Answer] = field(default_factory=dict)
+    rules: dict[str, Answer] = field(
+        default_factory=lambda: {"kind version": Result((), 0, KIND_VERSION_SAID, "")}
+    )
     binaries: dict[str, str] = field(
         default_factory=lambda: {"docker": "/usr/bin/docker", "kind": "/usr/local/bin/kind"}
     )
