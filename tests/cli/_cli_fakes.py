@@ -35,6 +35,7 @@ class Call:
     kind: str  # run | spawn | foreground
     argv: list[str]
     env: dict[str, str] | None
+    cwd: Path | None = None
 
     @property
     def line(self) -> str:
@@ -67,7 +68,9 @@ class FakeHost:
         return found(argv) if callable(found) else Result(tuple(argv), *_fields(found))
 
     def run(self, argv, *, env=None, cwd=None, timeout=None) -> Result:
-        self.calls.append(Call("run", list(argv), dict(env) if env is not None else None))
+        self.calls.append(
+            Call("run", list(argv), dict(env) if env is not None else None, cwd and Path(cwd))
+        )
         return self.answer(argv)
 
     def spawn(self, argv, *, env=None, log: Path) -> int:
