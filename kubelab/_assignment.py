@@ -59,8 +59,6 @@ ENDLESS = ("-w", "--watch", "--watch-only", "--follow", "--follow=true")
 INTERACTIVE = ("port-forward", "proxy", "edit", "attach")
 SHELL = ("|", "||", "&&", ";", ">", ">>", "<", "&")
 COMMAND_TIMEOUT = 600
-# kind v0.33.0's linux-amd64 release binary (its kind-linux-amd64.sha256sum)
-KIND_SHA256_LINUX_AMD64 = "aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d"
 
 
 class ReplayError(UsageError):
@@ -192,7 +190,7 @@ syntax (pipes, `&&`, redirections), and commands that never end (`-w`, `--follow
 
 def classroom_workflow(*, backend: str) -> str:
     """The GitHub Classroom grading workflow of a learner edition."""
-    from kubelab._backend_kind import KIND_VERSION
+    from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
 
     install_kind = ""
     if backend == "kind":

@@ -52,6 +52,9 @@ from kubelab._kubeconfig import CLUSTER_NAME, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 KIND_VERSION = "v0.33.0"
+# sha256 of kind v0.33.0's kind-linux-amd64 release binary, as its .sha256sum file gives it;
+# the CI workflow and the Classroom workflow verify the download against it
+KIND_SHA256_LINUX_AMD64 = "aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d"
 MIN_KIND_VERSION = (0, 32, 0)  # the first kind that writes kubeadm v1beta4 for 1.36+ nodes
 NODE_IMAGE = (
     "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"

@@ -12,8 +12,8 @@ import yaml
 
 import checker
 from kubelab import _assignment
-from kubelab._assignment import KIND_SHA256_LINUX_AMD64, learner_lab, strip_solution_cells
-from kubelab._backend_kind import KIND_VERSION
+from kubelab._assignment import learner_lab, strip_solution_cells
+from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
 from kubelab.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
