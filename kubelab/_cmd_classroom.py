@@ -121,3 +121,35 @@ def assignment_points(
             handle.write(f"result={_assignment.encoded(points)}\n")
     score = sum(t["score"] for t in points["tests"])
     typer.echo(f"Points: {score}/{points['max_score']} -> {out}")
+
+
+# --- workshops ------------------------------------------------------------------------
+
+
+@app.command()
+def bundle(
+    out: Annotated[Path, typer.Argument(help="The folder to write the bundle to.")],
+    no_wheels: Annotated[
+        bool, typer.Option("--no-wheels", help="Leave out the Python packages.")
+    ] = False,
+) -> None:
+    """Save what a room without internet needs: images and Python packages."""
+    from kubelab import _bundle
+    from kubelab._progress import Progress
+
+    paths = lab_paths()
+    out = out.resolve()
+    if (out / _bundle.BUNDLE_FILE).exists():
+        raise UsageError(
+            f"{out} already holds a bundle ({_bundle.BUNDLE_FILE}); pick a new folder, or "
+            "delete that one to make it again."
+        )
+    console = _console()
+    steps = len(_bundle.bundle_images(paths)) + 1
+    data = _bundle.make(paths, out, wheels=not no_wheels, progress=Progress(steps, console=console))
+    console.print(f"[green]The workshop bundle is ready[/] in {out} ({data['platform']}).")
+    console.print(
+        "In the room: copy the folder and the course, then\n"
+        f"  python3 -m venv .venv && .venv/bin/pip install --no-index --find-links {out}/wheels -e .\n"
+        f"  .venv/bin/kubelab up --from-bundle {out}"
+    )
