@@ -153,3 +153,29 @@ def bundle(
         f"  python3 -m venv .venv && .venv/bin/pip install --no-index --find-links {out}/wheels -e .\n"
         f"  .venv/bin/kubelab up --from-bundle {out}"
     )
+
+
+@app.command("class-report")
+def class_report(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(help="`kubelab grade --json` files, one per learner, or folders of them."),
+    ],
+    csv_path: Annotated[
+        Path, typer.Option("--csv", help="Where to write the table as CSV.")
+    ] = Path("class-report.csv"),
+) -> None:
+    """One table of many learners' grades (printed, and written as CSV)."""
+    from kubelab import _classreport
+
+    files = _classreport.report_files(reports)
+    if not files:
+        raise UsageError(
+            "No reports found in " + ", ".join(str(r) for r in reports) + ". Pass the "
+            "kubelab-grade.json files (or folders holding them) the grading workflow keeps."
+        )
+    report = _classreport.build(files)
+    _classreport.write_csv(report, csv_path)
+    console = _console()
+    console.print(report)
+    console.print(f"CSV: {csv_path}")
