@@ -43,6 +43,11 @@ TESTED_WHERE = (
     "the course is proven on kind only by the CI workflow's kind job (kind v0.33.0 on "
     "GitHub's ubuntu-latest); on this machine, other kind versions are untested."
 )
+TESTED_NOTE = (
+    "What was tested where: the whole course runs in the project's CI on the simulator; "
+    "the kind path's commands are tested against a fake docker and kind; a real kind run "
+    "is the CI workflow's kind job (kind v0.33.0). See docs/instructors.md."
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class Report:
                 "No backend can run yet: see the backend row for exactly what is missing.",
                 style="bold red",
             )
-        return Group(table, verdict)
+        return Group(table, verdict, Text(TESTED_NOTE, style="dim"))
 
 
 def minor_of(version: str | None) -> tuple[int, int] | None:

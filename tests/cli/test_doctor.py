@@ -116,3 +116,9 @@ def test_doctor_exits_zero_here_once_the_simulator_is_built(host: FakeHost, monk
     monkeypatch.setattr(doctor, "simulator_built", lambda: True)
     assert main(["doctor"]) == 0
     assert "`kubelab up` will use the sim backend" in capsys.readouterr().out
+
+
+def test_doctor_always_says_what_was_tested_where(host: FakeHost, capsys):
+    main(["doctor"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "What was tested where" in out and "CI workflow's kind job" in out
