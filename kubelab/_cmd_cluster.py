@@ -45,7 +45,7 @@ def _console() -> Console:
 
 @app.command()
 def doctor() -> None:
-    """Check Python, Docker, kind, kubectl, memory and ports; say how to fix what is missing."""
+    """Check Python, Docker, kind, kubectl and memory; say how to fix what is missing."""
     from kubelab._doctor import diagnose, gather
 
     report = diagnose(gather())
