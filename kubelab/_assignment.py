@@ -58,6 +58,9 @@ KUBELAB_VERBS = ("break", "reset", "check")
 ENDLESS = ("-w", "--watch", "--watch-only", "--follow", "--follow=true")
 INTERACTIVE = ("port-forward", "proxy", "edit", "attach")
 SHELL = ("|", "||", "&&", ";", ">", ">>", "<", "&")
+# flags that would point kubectl at another cluster than the lab's (DESIGN: one kubeconfig)
+OTHER_CLUSTER = ("--kubeconfig", "--context", "--cluster", "--server", "-s", "--user", "--token")
+KEYBOARD = ("-i", "-t", "-it", "-ti", "--stdin", "--tty")
 COMMAND_TIMEOUT = 600
 
 
@@ -302,8 +305,12 @@ def _refusal(argv: Sequence[str]) -> str | None:
         return None
     if program != "kubectl":
         return "only `kubectl` and `kubelab` commands are replayed."
+    if any(word.split("=", 1)[0] in OTHER_CLUSTER for word in argv[1:]):
+        return "the replay acts on the lab's own cluster only: leave out --kubeconfig, --context, --server and the like."
     if any(word in INTERACTIVE for word in argv[1:2]):
         return f"`kubectl {argv[1]}` waits for you and never ends by itself."
+    if argv[1:2] and argv[1] in ("exec", "run", "debug") and any(w in KEYBOARD for w in argv):
+        return "`-i`/`-t` wait for your keyboard, which the replay does not have; drop them."
     if any(word in ENDLESS for word in argv) or (
         len(argv) > 1 and argv[1] == "logs" and "-f" in argv
     ):

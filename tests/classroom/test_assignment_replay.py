@@ -103,6 +103,16 @@ def test_replay_outside_an_assignment_says_where_to_run_it(
         pytest.param("curl http://x", "only `kubectl` and `kubelab`", id="other-program"),
         pytest.param("kubelab up", "only break, reset, check", id="kubelab-up"),
         pytest.param("kubectl get pods 'unclosed", "quoting", id="quoting"),
+        pytest.param(
+            "kubectl --kubeconfig /home/me/.kube/config delete ns prod",
+            "lab's own cluster",
+            id="other-kubeconfig",
+        ),
+        pytest.param(
+            "kubectl delete ns prod --context=production", "lab's own cluster", id="other-context"
+        ),
+        pytest.param("kubectl exec -it deploy/inference-service -- sh", "keyboard", id="exec-it"),
+        pytest.param("kubectl run tmp -i --image busybox -- sh", "keyboard", id="run-i"),
     ],
 )
 def test_lines_the_replay_refuses(line, words):
@@ -122,6 +132,7 @@ def test_lines_the_replay_refuses(line, words):
         ),
         pytest.param("kubectl wait --for=condition=Ready pod -l app=x", None, id="wait-ends"),
         pytest.param("kubelab reset 01-deploy --yes", None, id="reset"),
+        pytest.param("kubectl exec deploy/inference-service -- env", None, id="exec-no-tty"),
     ],
 )  # fmt: skip
 def test_lines_the_replay_runs(line, argv):
