@@ -186,8 +186,9 @@ run's summary and in GitHub Classroom. Try it yourself before pushing:
     kubelab up && kubelab assignment replay && kubelab grade
 
 Commands the replay refuses: `kubelab solve` (it applies the reference solution), shell
-syntax (pipes, `&&`, redirections), and commands that never end (`-w`, `--follow`,
-`port-forward`, `proxy`, `edit`).
+syntax (pipes, `&&`, redirections), commands that never end (`-w`, `--follow`,
+`port-forward`, `proxy`, `edit`) or wait for a keyboard (`exec -it`), and flags that point
+kubectl elsewhere (`--kubeconfig`, `--context`, `--server`).
 """
 
 
