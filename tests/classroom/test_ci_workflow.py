@@ -5,6 +5,7 @@ here (no Docker daemon); this is everything about it that can be checked here.""
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,16 @@ def test_the_course_tests_pick_their_backend_from_the_environment(value, backend
 def test_an_unknown_test_backend_is_a_usage_error():
     with pytest.raises(pytest.UsageError, match="use `sim`"):
         _conftest().chosen_backend("minikube")
+
+
+def test_kind_course_tests_refuse_several_workers_before_making_a_cluster():
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/course_e2e", "--collect-only", "-q", "-n", "2"],
+        cwd=ROOT,
+        env={**os.environ, "KUBELAB_TEST_BACKEND": "kind"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "add `-n 0`" in proc.stdout + proc.stderr

@@ -36,6 +36,21 @@ def chosen_backend(value: str | None) -> str:
     return name
 
 
+ONE_WORKER = (
+    "The course tests on kind share one cluster (kind's `kubelab`, whose nodes lab 03 stops), "
+    "so they run on one worker: add `-n 0`, as in `KUBELAB_TEST_BACKEND=kind python3 "
+    "bootstrap.py test tests/course_e2e -n 0`."
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse kind with several xdist workers before any cluster is made."""
+    backend = chosen_backend(os.environ.get("KUBELAB_TEST_BACKEND"))
+    workers = getattr(config.option, "numprocesses", None)
+    if backend == "kind" and workers not in (None, 0, 1):
+        raise pytest.UsageError(ONE_WORKER)
+
+
 @dataclass
 class LabCluster:
     home: Path
@@ -71,15 +86,6 @@ def lab_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         HOME=str(home.parent),  # kubectl's caches and anything else stay in the sandbox
     )
     backend = chosen_backend(os.environ.get("KUBELAB_TEST_BACKEND"))
-    if backend == "kind" and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-        # one kind cluster named kubelab per machine, and lab 03 stops its nodes: the course
-        # tests cannot share it between workers
-        pytest.exit(
-            "The course tests on kind share one cluster (kind's `kubelab`), so they run on one "
-            "worker: add `-n 0`, as in `KUBELAB_TEST_BACKEND=kind python3 bootstrap.py test "
-            "tests/course_e2e -n 0`.",
-            returncode=4,
-        )
     cluster = LabCluster(home=home, env=env)
     # kind: creating 3 nodes and building the images takes minutes on a CI runner
     cluster.run("kubelab", "up", "--backend", backend, timeout=120 if backend == "sim" else 1500)
