@@ -57,16 +57,20 @@ def student_work(lab: checker.Lab, work: Path) -> list[str]:
 
 
 def grade(cluster: Any, edition: Path, name: str, *, wait: bool) -> tuple[int, dict, dict]:
-    """`kubelab grade` then `kubelab assignment points`, as the workflow's Grade step runs them."""
+    """`kubelab grade` then `kubelab assignment points`, as the workflow's Grade step runs them
+    (in the assignment, where kubelab finds its labs; here through KUBELAB_LABS)."""
     output = edition / f"{name}.github-output"
-    graded = cluster.run(
+    step = type(cluster)(
+        home=cluster.home,
+        env={**cluster.env, "KUBELAB_LABS": str(edition / "labs"), "GITHUB_OUTPUT": str(output)},
+    )
+    graded = step.run(
         "kubelab", "grade", *([] if wait else ["--no-wait"]),
-        "--json", f"{name}.json", "--junit", f"{name}.xml",
-        cwd=edition, check=False, KUBELAB_LABS=str(edition / "labs"),
+        "--json", f"{name}.json", "--junit", f"{name}.xml", cwd=edition, check=False,
     )  # fmt: skip
-    cluster.run(
+    step.run(
         "kubelab", "assignment", "points", f"{name}.json", "--out", f"{name}.points.json",
-        cwd=edition, GITHUB_OUTPUT=str(output),
+        cwd=edition,
     )  # fmt: skip
     points = json.loads((edition / f"{name}.points.json").read_text())
     key, value = output.read_text().strip().split("=", 1)
