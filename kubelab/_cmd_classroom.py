@@ -1,5 +1,6 @@
 """Classroom commands: `kubelab assignment build|replay|points`, `kubelab bundle`,
-`kubelab class-report`. The work is done in `_assignment`, `_bundle` and `_classreport`;
+`kubelab class-report`. The work is done in `_assignment`, `_replay`, `_bundle` and
+`_classreport`;
 this module reads the options, prints, and turns bad input into one paragraph.
 """
 
@@ -13,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from kubelab import _assignment
+from kubelab import _assignment, _replay
 from kubelab._backends import REPO_ROOT, lab_paths
 from kubelab._cmd_grading import labs_dir, load_labs, pick_lab
 from kubelab._errors import UsageError
@@ -85,7 +86,7 @@ def assignment_replay(
 ) -> None:
     """Reset each lab and run the student's work/<lab>/commands.txt on the lab cluster."""
     require_lab_kubeconfig()
-    ran = _assignment.replay(root.resolve(), lab_paths(), say=typer.echo)
+    ran = _replay.replay(root.resolve(), lab_paths(), say=typer.echo)
     failed = [r for r in ran if r.code]
     typer.echo(
         f"Replayed {len(ran)} command(s); {len(failed)} exited non-zero. Next: `kubelab grade`."
@@ -113,12 +114,12 @@ def assignment_points(
         ) from exc
     if not isinstance(data, dict) or "labs" not in data:
         raise UsageError(f"{report} is not a `kubelab grade --json` report (no `labs`).")
-    points = _assignment.classroom_points(data)
+    points = _replay.classroom_points(data)
     out.write_text(json.dumps(points, indent=2) + "\n")
     github_output = os.environ.get("GITHUB_OUTPUT")
     if github_output:
         with open(github_output, "a", encoding="utf-8") as handle:
-            handle.write(f"result={_assignment.encoded(points)}\n")
+            handle.write(f"result={_replay.encoded(points)}\n")
     score = sum(t["score"] for t in points["tests"])
     typer.echo(f"Points: {score}/{points['max_score']} -> {out}")
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import checker
-from kubelab import _assignment
+from kubelab import _assignment, _replay
 from kubelab._assignment import learner_lab, strip_solution_cells
 from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
 from kubelab.cli import main
@@ -180,4 +180,4 @@ def test_learner_lab_drops_solutions_and_moves_needed_files_to_given():
 
 def test_commands_template_parses_to_nothing():
     text = _assignment.commands_template("01-deploy", "Deploy")
-    assert _assignment.parse_commands(text, origin="t") == []
+    assert _replay.parse_commands(text, origin="t") == []

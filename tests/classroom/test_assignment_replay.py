@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from _cli_fakes import FakeHost, fail, write_kubeconfig
 
-from kubelab._assignment import ReplayError, classroom_points, parse_commands
+from kubelab._replay import ReplayError, classroom_points, parse_commands
 from kubelab.cli import main
 
 

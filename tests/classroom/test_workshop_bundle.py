@@ -11,8 +11,9 @@ import pytest
 from _cli_fakes import OFFLINE, FakeDocker, FakeHost
 
 from kubelab import _bundle
-from kubelab._backend_kind import NODE_IMAGE, addon_images, base_image, node_tag
+from kubelab._backend_kind import NODE_IMAGE, node_tag
 from kubelab._backends import REPO_ROOT, LabPaths
+from kubelab._images import addon_images, base_image
 from kubelab.cli import main
 
 PATHS = LabPaths(home=Path("/unused"))
@@ -23,9 +24,9 @@ BASE = base_image(PATHS)
 @pytest.fixture
 def bundle_dir(tmp_path: Path, host: FakeHost, monkeypatch) -> Path:
     """A bundle made on a connected machine (the fake Docker is online)."""
-    import kubelab._backend_kind as kind
+    import kubelab._images as images
 
-    monkeypatch.setattr(kind.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(images.platform, "machine", lambda: "x86_64")
     docker = FakeDocker(host, online=True)
     out = tmp_path / "bundle"
     assert main(["bundle", str(out)]) == 0
@@ -51,9 +52,9 @@ def test_the_bundle_saves_the_node_image_by_tag_the_addons_and_the_base(
 
 
 def test_the_bundle_runs_exactly_these_commands(host: FakeHost, tmp_path: Path, monkeypatch):
-    import kubelab._backend_kind as kind
+    import kubelab._images as images
 
-    monkeypatch.setattr(kind.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(images.platform, "machine", lambda: "aarch64")
     FakeDocker(host, online=True)
     out = tmp_path / "b"
     assert main(["bundle", str(out), "--no-wheels"]) == 0

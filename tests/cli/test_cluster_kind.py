@@ -14,14 +14,9 @@ from pathlib import Path
 import pytest
 from _cli_fakes import FakeHost, fail, nodes_json, ok, write_kubeconfig
 
-from kubelab._backend_kind import (
-    NODE_IMAGE,
-    addon_images,
-    context_digest,
-    kind_too_old,
-    pod_images,
-)
+from kubelab._backend_kind import NODE_IMAGE, kind_too_old
 from kubelab._backends import REPO_ROOT, LabPaths
+from kubelab._images import addon_images, context_digest, pod_images
 from kubelab.cli import main
 
 KIND_YAML = REPO_ROOT / "manifests" / "cluster" / "kind.yaml"
@@ -200,9 +195,9 @@ def test_containerd_image_store_falls_back_to_a_one_platform_archive(
     host: FakeHost, lab_home: Path, monkeypatch
 ):
     """kind issue 3795: `kind load docker-image` fails with "content digest ... not found"."""
-    import kubelab._backend_kind as kind
+    import kubelab._images as images
 
-    monkeypatch.setattr(kind.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(images.platform, "machine", lambda: "x86_64")
     host.rules["kind create cluster"] = kind_creates_kubeconfig(lab_home)
     host.rules["kind load docker-image"] = fail(
         'ERROR: failed to load image: command "docker exec --privileged -i kubelab-worker ctr '
