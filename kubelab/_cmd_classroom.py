@@ -1,7 +1,6 @@
 """Classroom commands: `kubelab assignment build|replay|points`, `kubelab bundle`,
 `kubelab class-report`. The work is done in `_assignment`, `_replay`, `_bundle` and
-`_classreport`;
-this module reads the options, prints, and turns bad input into one paragraph.
+`_classreport`; this module reads the options, prints, and turns bad input into one paragraph.
 """
 
 from __future__ import annotations
