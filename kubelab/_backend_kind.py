@@ -5,6 +5,22 @@
 Deployment) and does only what is missing. The pure functions below build the exact argv
 of every command, so tests assert them without Docker.
 
+Nothing is pulled by the cluster after `up`: every image the course runs (the inference
+images, metrics-server's) is put into the nodes with `kind load`, and each manifest says
+`imagePullPolicy: IfNotPresent`. An inference image is tagged twice, `kubelab/inference:2.4.0`
+(what the manifests name) and `kubelab/inference:2.4.0-<hash of inference/>`, so an edit to
+the app changes the second tag, which the nodes then lack, which rebuilds and reloads it.
+
+With Docker's containerd image store `kind load docker-image` can fail with "content digest
+... not found" (kind issue 3795: `docker save` exports an index whose other platforms are not
+in the archive); `up` then falls back to `docker image save --platform linux/<arch>` and
+`kind load image-archive`, the workaround kind's documentation gives.
+
+kind older than v0.32.0 is refused: `manifests/cluster/kind.yaml` patches the kubeadm
+ClusterConfiguration in the v1beta4 format (list-form `extraArgs`), and kind generates
+v1beta4 only from v0.32.0 on (for Kubernetes 1.36+); an older kind writes v1beta3 and
+silently skips a patch of another apiVersion, and cannot `kind load` into these node images.
+
 Pins (kind v0.33.0 release notes, current 2026-11-24): kind v0.33.0 and its v1.37.0 node
 image by digest. The image is pinned in two places that must agree, `NODE_IMAGE` here
 (passed as `--image`) and each node of `manifests/cluster/kind.yaml`; a test keeps them equal.
@@ -12,11 +28,11 @@ image by digest. The image is pinned in two places that must agree, `NODE_IMAGE`
 
 from __future__ import annotations
 
-import json
 import platform
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubelab import _procs
 from kubelab._backends import (
@@ -28,18 +44,30 @@ from kubelab._backends import (
     wait_nodes_ready,
 )
 from kubelab._errors import BackendMissing, ClusterError
+from kubelab._images import (
+    INFERENCE_VERSIONS,
+    addon_images,
+    content_tag,
+    context_digest,
+    docker_platform,
+    image_tag,
+    missing_images,
+)
 from kubelab._kubeconfig import CLUSTER_NAME, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 KIND_VERSION = "v0.33.0"
+# sha256 of kind v0.33.0's kind-linux-amd64 release binary, as its .sha256sum file gives it;
+# the CI workflow and the Classroom workflow verify the download against it
+KIND_SHA256_LINUX_AMD64 = "aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d"
+MIN_KIND_VERSION = (0, 32, 0)  # the first kind that writes kubeadm v1beta4 for 1.36+ nodes
 NODE_IMAGE = (
     "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 )
 NODE_MINOR = (1, 37)
-INFERENCE_VERSIONS = ("2.4.0", "2.5.0")
-INFERENCE_REPO = "kubelab/inference"
-NODE_PORT = 30080  # extraPortMappings in kind.yaml: the NodePort answers on localhost:30080
 WAIT = "120s"
+# `kind load docker-image` with Docker's containerd image store (kind issue 3795)
+DIGEST_NOT_FOUND = re.compile(r"content digest .*not found", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -53,11 +81,13 @@ class KindFacts:
 # --- pure: commands -------------------------------------------------------------------
 
 
-def image_tag(version: str) -> str:
-    return f"{INFERENCE_REPO}:{version}"
+def node_tag(image: str = NODE_IMAGE) -> str:
+    """The node image without its digest (`kindest/node:v1.37.0`): the name a bundle keeps,
+    since `docker save` of a digest reference loads back without that reference."""
+    return image.split("@", 1)[0]
 
 
-def create_argv(paths: LabPaths) -> list[str]:
+def create_argv(paths: LabPaths, *, image: str = NODE_IMAGE) -> list[str]:
     return [
         "kind",
         "create",
@@ -67,7 +97,7 @@ def create_argv(paths: LabPaths) -> list[str]:
         "--config",
         str(paths.manifests / "cluster" / "kind.yaml"),
         "--image",
-        NODE_IMAGE,
+        image,
         "--kubeconfig",
         str(paths.kubeconfig),
         "--wait",
@@ -87,23 +117,35 @@ def delete_argv(paths: LabPaths) -> list[str]:
     ]
 
 
-def build_argv(paths: LabPaths, version: str) -> list[str]:
+def build_argv(paths: LabPaths, version: str, *, digest: str, base: str | None = None) -> list[str]:
+    """`docker build` of one inference version, tagged by version and by content."""
     context = paths.repo / "inference"
+    argv = ["docker", "build", "-f", str(context / "Dockerfile")]
+    if base:
+        argv += ["--build-arg", f"BASE_IMAGE={base}"]
     return [
-        "docker",
-        "build",
-        "-f",
-        str(context / "Dockerfile"),
+        *argv,
         "--build-arg",
         f"VERSION={version}",
         "-t",
         image_tag(version),
+        "-t",
+        content_tag(version, digest),
         str(context),
     ]
 
 
 def load_argv(images: Iterable[str]) -> list[str]:
     return ["kind", "load", "docker-image", *images, "--name", CLUSTER_NAME]
+
+
+def archive_argv(images: Iterable[str], archive: Path, *, platform_: str) -> list[str]:
+    """One platform only, so the archive holds every blob its index names (kind issue 3795)."""
+    return ["docker", "image", "save", "--platform", platform_, "-o", str(archive), *images]
+
+
+def load_archive_argv(archive: Path) -> list[str]:
+    return ["kind", "load", "image-archive", str(archive), "--name", CLUSTER_NAME]
 
 
 def node_argv(name: str, action: str) -> list[str]:
@@ -116,38 +158,37 @@ def clusters_listed(stdout: str) -> list[str]:
     return [line.strip() for line in stdout.splitlines() if line.strip()]
 
 
-def missing_images(nodes_json: str, wanted: Iterable[str]) -> list[str]:
-    """The wanted images that some node does not hold yet, from `kubectl get nodes -o json`.
-
-    containerd names a loaded image `docker.io/kubelab/inference:2.4.0`; the kubelet lists
-    every name of every image in `status.images[].names`.
-    """
-    try:
-        nodes = json.loads(nodes_json).get("items") or []
-    except (ValueError, AttributeError):
-        nodes = []
-    wanted = list(wanted)
-    if not nodes:
-        return wanted
-    missing = []
-    for image in wanted:
-        forms = {image, f"docker.io/{image}", f"docker.io/library/{image}"}
-        for node in nodes:
-            names = {
-                name
-                for entry in (node.get("status") or {}).get("images") or []
-                for name in entry.get("names") or []
-            }
-            if not forms & names:
-                missing.append(image)
-                break
-    return missing
-
-
 def parse_kind_version(stdout: str) -> str | None:
     """`kind version` prints e.g. `kind v0.33.0 go1.25.4 linux/amd64`."""
     match = re.search(r"\bv(\d+\.\d+\.\d+)", stdout)
     return f"v{match.group(1)}" if match else None
+
+
+def version_tuple(version: str | None) -> tuple[int, int, int] | None:
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", version or "")
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def kind_too_old(version: str | None) -> str | None:
+    """The paragraph refusing a kind older than v0.32.0; None when it is new enough (or its
+    version cannot be read: a development build is given the benefit of the doubt)."""
+    have = version_tuple(version)
+    if have is None or have >= MIN_KIND_VERSION:
+        return None
+    need = "v" + ".".join(map(str, MIN_KIND_VERSION))
+    return (
+        f"kind {version} is too old for the lab cluster: manifests/cluster/kind.yaml patches "
+        "the API server's settings in the kubeadm v1beta4 format (list-form extraArgs, "
+        f"required by Kubernetes 1.37), which kind writes only from {need} on; an older kind "
+        "writes v1beta3, silently skips the patch, and cannot `kind load` images into the "
+        f"v1.37 node image. {kind_install_hint()} Then run `kubelab up` again, or run "
+        "`kubelab up --backend sim` to use the built-in simulated cluster instead."
+    )
+
+
+def load_failed_on_digest(result: _procs.Result) -> bool:
+    """`kind load docker-image` hit Docker's containerd image store (kind issue 3795)."""
+    return not result.ok and bool(DIGEST_NOT_FOUND.search(result.stderr + result.stdout))
 
 
 def kind_install_hint() -> str:
@@ -189,18 +230,32 @@ DOCKER_MISSING = (
 # --- the backend ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OfflineImages:
+    """What `kubelab up --from-bundle DIR` brings instead of a registry (see `_bundle`).
+
+    archives: `docker save` tarballs to `docker load` first; node: the node image's name as
+    loaded (`kindest/node:v1.37.0`); base: the Python image the inference images build on.
+    """
+
+    archives: tuple[Path, ...]
+    node: str
+    base: str
+
+
 class KindBackend:
     name = "kind"
 
-    def __init__(self, paths: LabPaths) -> None:
+    def __init__(self, paths: LabPaths, *, offline: OfflineImages | None = None) -> None:
         self.paths = paths
+        self.offline = offline
 
     def steps(self) -> int:
-        # preflight, cluster, build, load, metrics-server, namespace, nodes, kube-system
-        return 8
+        # preflight, [bundle], cluster, build, load, metrics-server, namespace, nodes, kube-system
+        return 9 if self.offline else 8
 
     def preflight(self) -> None:
-        """Docker CLI, its daemon and kind, each with its own paragraph when missing."""
+        """Docker CLI, its daemon and kind (new enough), each with its own paragraph."""
         if _procs.which("docker") is None:
             raise BackendMissing(DOCKER_MISSING)
         if not docker_daemon_up():
@@ -211,6 +266,10 @@ class KindBackend:
                 f"Kubernetes in Docker. {kind_install_hint()} Then run `kubelab up` again, or "
                 "run `kubelab up --backend sim` to use the built-in simulated cluster instead."
             )
+        said = _procs.run(["kind", "version"], timeout=20)
+        too_old = kind_too_old(parse_kind_version(said.stdout))
+        if too_old:
+            raise BackendMissing(too_old)
 
     def cluster_exists(self) -> bool:
         listed = _procs.run(["kind", "get", "clusters"], timeout=60)
@@ -221,6 +280,8 @@ class KindBackend:
         paths = self.paths
         progress.step("Check Docker and kind")
         self.preflight()
+        if self.offline:
+            self._load_bundle(progress, self.offline)
         facts = KindFacts(
             cluster_exists=self.cluster_exists(), kubeconfig_exists=paths.kubeconfig.exists()
         )
@@ -242,6 +303,17 @@ class KindBackend:
             "needs a minute after the nodes are Ready.",
         )  # fmt: skip
 
+    def _load_bundle(self, progress: Progress, offline: OfflineImages) -> None:
+        """`docker load` every archive of the bundle into the host's Docker."""
+        progress.step(f"Load the workshop bundle's {len(offline.archives)} image archives")
+        for archive in offline.archives:
+            check(
+                _procs.run(["docker", "load", "-i", str(archive)], timeout=900),
+                f"`docker load -i {archive}`",
+                "The bundle may be incomplete or damaged: make it again with `kubelab bundle` "
+                "on a machine with internet.",
+            )
+
     def _cluster(self, progress: Progress, facts: KindFacts) -> None:
         paths = self.paths
         title = f"Create the kind cluster {CLUSTER_NAME} (1 control plane, 2 workers)"
@@ -257,39 +329,86 @@ class KindBackend:
             require_lab_kubeconfig(paths.kubeconfig)
             progress.skip(title, "already exists; keeping it")
             return
-        if not _procs.port_free(NODE_PORT):
-            raise ClusterError(port_in_use(NODE_PORT))
         progress.step(title)
         paths.home.mkdir(parents=True, exist_ok=True)
+        image = self.offline.node if self.offline else NODE_IMAGE
         check(
-            _procs.run(create_argv(paths), env=_procs.lab_env(paths.kubeconfig), timeout=900),
+            _procs.run(
+                create_argv(paths, image=image), env=_procs.lab_env(paths.kubeconfig), timeout=900
+            ),
             "`kind create cluster`",
             "Run `kubelab doctor` to check Docker and memory, then `kubelab down --force` and "
             "`kubelab up` to start over.",
         )
 
     def _images(self, progress: Progress) -> None:
+        """Build what changed, have every addon image locally, load what a node lacks."""
         paths = self.paths
-        wanted = [image_tag(v) for v in INFERENCE_VERSIONS]
+        digest = context_digest(paths.repo / "inference")
+        by_tag = {content_tag(v, digest): v for v in INFERENCE_VERSIONS}
+        addons = addon_images(paths)
         nodes = run_kubectl(paths, "get", "nodes", "-o", "json")
-        missing = missing_images(nodes.stdout if nodes.ok else "", wanted)
+        missing = missing_images(nodes.stdout if nodes.ok else "", [*by_tag, *addons])
         if not missing:
             progress.skip("Build the inference images", "already in every node")
             progress.skip("Load the images into the nodes", "already loaded")
             return
-        progress.step("Build the inference images " + ", ".join(missing))
-        for image in missing:
-            version = image.rsplit(":", 1)[1]
+        versions = [by_tag[image] for image in missing if image in by_tag]
+        if versions:
+            progress.step("Build the inference images " + ", ".join(versions))
+        else:
+            progress.skip("Build the inference images", "unchanged and already in every node")
+        base = self.offline.base if self.offline else None
+        for version in versions:
             check(
-                _procs.run(build_argv(paths, version), timeout=1800),
-                f"`docker build` of {image}",
+                _procs.run(build_argv(paths, version, digest=digest, base=base), timeout=1800),
+                f"`docker build` of {image_tag(version)}",
                 f"Read the build output above; the Dockerfile is {paths.repo / 'inference'}.",
             )
-        progress.step("Load the images into the nodes (kind load docker-image)")
+        for image in (i for i in missing if i in addons):
+            self._have_locally(image)
+        to_load = [
+            name
+            for image in missing
+            for name in ((image_tag(by_tag[image]), image) if image in by_tag else (image,))
+        ]
+        progress.step("Load the images into the nodes (kind load), so nothing is pulled later")
+        loaded = _procs.run(load_argv(to_load), timeout=900)
+        if load_failed_on_digest(loaded):
+            # Docker's containerd image store: save one platform, load the archive
+            archive = paths.home / "images" / "kubelab-images.tar"
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            check(
+                _procs.run(
+                    archive_argv(to_load, archive, platform_=docker_platform()), timeout=900
+                ),
+                "`docker image save --platform` (the fallback for Docker's containerd image store)",
+                "Docker 28 or newer is needed for `--platform`; or turn off the containerd image "
+                "store in Docker's settings, then run `kubelab up` again.",
+            )
+            loaded = _procs.run(load_archive_argv(archive), timeout=900)
+            archive.unlink(missing_ok=True)
         check(
-            _procs.run(load_argv(missing), timeout=900),
-            "`kind load docker-image`",
-            "Check `docker images kubelab/inference` and run `kubelab up` again.",
+            loaded,
+            "`kind load`",
+            "Check `docker images` lists " + ", ".join(to_load) + " and run `kubelab up` again.",
+        )
+
+    def _have_locally(self, image: str) -> None:
+        """An addon image in the host's Docker: already there, or pulled (never offline)."""
+        if _procs.run(["docker", "image", "inspect", image], timeout=60).ok:
+            return
+        if self.offline:
+            raise ClusterError(
+                f"The image {image} is neither in Docker nor in the workshop bundle, and "
+                "`--from-bundle` never pulls. Make the bundle again with `kubelab bundle` from "
+                "this version of the course (its add-on manifests name this image)."
+            )
+        check(
+            _procs.run(["docker", "pull", image], timeout=900),
+            f"`docker pull {image}`",
+            "Check the machine's internet access, or bring the image with a workshop bundle "
+            "(`kubelab bundle` on a connected machine, `kubelab up --from-bundle DIR` here).",
         )
 
     def _metrics_server(self, progress: Progress) -> None:
@@ -312,12 +431,12 @@ class KindBackend:
         )
 
     def down(self, progress: Progress, *, force: bool) -> None:
-        paths = self.paths
         if _procs.which("kind") is None:
             raise BackendMissing(
                 f"kind is not on PATH, so kubelab cannot delete the kind cluster. "
                 f"{kind_install_hint()}"
             )
+        paths = self.paths
         progress.step(f"Delete the kind cluster {CLUSTER_NAME}")
         check(
             _procs.run(delete_argv(paths), env=_procs.lab_env(paths.kubeconfig), timeout=300),
@@ -341,12 +460,3 @@ class KindBackend:
             f"`docker {action} {name}`",
             f"Check that Docker is running (`docker info`) and that `docker ps -a` lists {name}.",
         )
-
-
-def port_in_use(port: int) -> str:
-    return (
-        f"Port {port} on this machine is already in use, and the lab cluster maps it to the "
-        f"NodePort {port} so the inference service answers at http://localhost:{port}. Find "
-        f"what holds it (`lsof -i :{port}` or `ss -ltnp`), stop it, and run `kubelab up` again; "
-        "or run `kubelab up --backend sim`, which does not need that port."
-    )

@@ -159,12 +159,26 @@ def pick(requested: str | None, paths: LabPaths) -> str:
     return choice
 
 
-def make_backend(name: str, paths: LabPaths) -> Backend:
-    """The launcher's one branch between the real cluster and the simulator."""
+def make_backend(name: str, paths: LabPaths, *, bundle: Path | None = None) -> Backend:
+    """The launcher's one branch between the real cluster and the simulator.
+
+    `bundle`: a workshop bundle folder (`kubelab bundle`) whose images replace every pull;
+    only kind pulls images, so only kind takes one.
+    """
+    if bundle is not None and name != "kind":
+        raise UsageError(
+            f"--from-bundle brings the images a kind cluster would pull, and the {name} "
+            "backend pulls none. Run `kubelab up --from-bundle DIR` (kind), or `kubelab up "
+            "--backend sim` without a bundle."
+        )
     if name == "kind":
         from kubelab._backend_kind import KindBackend
 
-        return KindBackend(paths)
+        if bundle is None:
+            return KindBackend(paths)
+        from kubelab import _bundle
+
+        return KindBackend(paths, offline=_bundle.read(bundle))
     if name == "sim":
         from kubelab._backend_sim import SimBackend
 

@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console, Group, RenderableType
@@ -51,7 +51,7 @@ def _console() -> Console:
 
 @app.command()
 def doctor() -> None:
-    """Check Python, Docker, kind, kubectl, memory and ports; say how to fix what is missing."""
+    """Check Python, Docker, kind, kubectl and memory; say how to fix what is missing."""
     from kubelab._doctor import diagnose, gather
 
     report = diagnose(gather())
@@ -78,12 +78,21 @@ def up(
         "Default: $KUBELAB_BACKEND or auto.",
         show_default=False,
     ),
+    from_bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-bundle",
+            help="A workshop bundle (`kubelab bundle DIR`): its images replace every pull. "
+            "Implies the kind backend.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create the lab cluster, or finish it: only missing steps are redone."""
     paths = lab_paths()
     _guard_existing(paths)
-    name = pick(backend, paths)
-    impl = make_backend(name, paths)
+    name = pick(backend or ("kind" if from_bundle else None), paths)
+    impl = make_backend(name, paths, bundle=from_bundle.resolve() if from_bundle else None)
     console = _console()
     console.print(f"Bringing up the lab cluster on the [bold]{name}[/] backend.")
     remember(paths, name)

@@ -39,6 +39,7 @@ def _register() -> None:
         "kubelab._cmd_grading",
         "kubelab._cmd_labs",
         "kubelab._cmd_lint",
+        "kubelab._cmd_classroom",
     ):
         importlib.import_module(name)
 

@@ -35,15 +35,21 @@ class Call:
     kind: str  # run | spawn | foreground
     argv: list[str]
     env: dict[str, str] | None
+    cwd: Path | None = None
 
     @property
     def line(self) -> str:
         return " ".join(short(self.argv))
 
 
+KIND_VERSION_SAID = "kind v0.33.0 go1.25.4 linux/amd64\n"
+
+
 @dataclass
 class FakeHost:
-    rules: dict[str, Answer] = field(default_factory=dict)
+    rules: dict[str, Answer] = field(
+        default_factory=lambda: {"kind version": Result((), 0, KIND_VERSION_SAID, "")}
+    )
     binaries: dict[str, str] = field(
         default_factory=lambda: {"docker": "/usr/bin/docker", "kind": "/usr/local/bin/kind"}
     )
@@ -66,7 +72,9 @@ class FakeHost:
         return found(argv) if callable(found) else Result(tuple(argv), *_fields(found))
 
     def run(self, argv, *, env=None, cwd=None, timeout=None) -> Result:
-        self.calls.append(Call("run", list(argv), dict(env) if env is not None else None))
+        self.calls.append(
+            Call("run", list(argv), dict(env) if env is not None else None, cwd and Path(cwd))
+        )
         return self.answer(argv)
 
     def spawn(self, argv, *, env=None, log: Path) -> int:
@@ -156,3 +164,141 @@ def nodes_json(images_per_node: Mapping[str, list[str]]) -> str:
             ]
         }
     )
+
+
+# --- a fake Docker image store and kind, for offline (workshop) tests ------------------
+
+OFFLINE = (
+    'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup '
+    "registry-1.docker.io: no such host"
+)
+DEFAULT_BASE = "python:3.12-slim"
+
+
+@dataclass
+class FakeDocker:
+    """The host's Docker images as a set, and every command that reads or writes them.
+
+    Offline, anything that would reach a registry fails as Docker and pip do without a
+    network: `docker pull`, `docker build` on a base it lacks, `kind create cluster` with a
+    node image it lacks (kind pulls it), `pip download`. `docker image save` writes a real
+    file (the names, as JSON) that `docker load -i` reads back.
+    """
+
+    host: FakeHost
+    online: bool = True
+    images: set[str] = field(default_factory=set)
+    pulled: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        import sys
+
+        rules = self.host.rules
+        rules["docker pull"] = self.pull
+        rules["docker tag"] = self.tag
+        rules["docker image save"] = self.save
+        rules["docker load"] = self.load
+        rules["docker image inspect"] = self.inspect
+        rules["docker build"] = self.build
+        rules["kind load docker-image"] = self.kind_load
+        rules[f"{sys.executable} -m pip download"] = self.pip_download
+
+    def pull(self, argv: Sequence[str]) -> Result:
+        if not self.online:
+            return Result(tuple(argv), 1, "", OFFLINE)
+        self.pulled.append(argv[-1])
+        self.images.add(argv[-1])
+        return Result(tuple(argv), 0, "", "")
+
+    def tag(self, argv: Sequence[str]) -> Result:
+        source, target = argv[-2:]
+        if source not in self.images:
+            return Result(
+                tuple(argv), 1, "", f"Error response from daemon: No such image: {source}"
+            )
+        self.images.add(target)
+        return Result(tuple(argv), 0, "", "")
+
+    def save(self, argv: Sequence[str]) -> Result:
+        out = Path(argv[list(argv).index("-o") + 1])
+        names = list(argv[list(argv).index("-o") + 2 :])
+        lacking = [n for n in names if n not in self.images]
+        if lacking:
+            return Result(
+                tuple(argv), 1, "", f"Error response from daemon: No such image: {lacking[0]}"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(names))
+        return Result(tuple(argv), 0, "", "")
+
+    def load(self, argv: Sequence[str]) -> Result:
+        names = json.loads(Path(argv[-1]).read_text())
+        self.images.update(names)
+        return Result(tuple(argv), 0, "".join(f"Loaded image: {n}\n" for n in names), "")
+
+    def inspect(self, argv: Sequence[str]) -> Result:
+        ok_ = argv[-1] in self.images
+        return Result(
+            tuple(argv),
+            0 if ok_ else 1,
+            "[{}]" if ok_ else "[]",
+            "" if ok_ else f"Error: No such image: {argv[-1]}",
+        )
+
+    def build(self, argv: Sequence[str]) -> Result:
+        args = list(argv)
+        base = DEFAULT_BASE
+        for i, word in enumerate(args):
+            if word == "--build-arg" and args[i + 1].startswith("BASE_IMAGE="):
+                base = args[i + 1].split("=", 1)[1]
+        if base not in self.images:
+            if not self.online:
+                return Result(
+                    tuple(argv),
+                    1,
+                    "",
+                    f"ERROR: failed to resolve source metadata for docker.io/library/{base}: {OFFLINE}",
+                )
+            self.images.add(base)
+            self.pulled.append(base)
+        self.images.update(args[i + 1] for i, word in enumerate(args) if word == "-t")
+        return Result(tuple(argv), 0, "", "")
+
+    def kind_load(self, argv: Sequence[str]) -> Result:
+        names = list(argv[3:-2])
+        lacking = [n for n in names if n not in self.images]
+        if lacking:
+            return Result(tuple(argv), 1, "", f'ERROR: image: "{lacking[0]}" not present locally')
+        return Result(tuple(argv), 0, "", "")
+
+    def kind_create(self, kubeconfig: Path) -> Callable[[Sequence[str]], Result]:
+        """`kind create cluster --image X`: pulls X when Docker lacks it, writes the kubeconfig."""
+
+        def create(argv: Sequence[str]) -> Result:
+            image = argv[list(argv).index("--image") + 1]
+            if image not in self.images:
+                if not self.online:
+                    return Result(
+                        tuple(argv),
+                        1,
+                        "",
+                        f'ERROR: failed to create cluster: failed to pull image "{image}": {OFFLINE}',
+                    )
+                self.images.add(image)
+                self.pulled.append(image)
+            write_kubeconfig(kubeconfig, "kind-kubelab", "https://127.0.0.1:40123")
+            return Result(tuple(argv), 0, "", "")
+
+        return create
+
+    def pip_download(self, argv: Sequence[str]) -> Result:
+        if not self.online:
+            return Result(
+                tuple(argv), 1, "", "ERROR: Could not find a version that satisfies the requirement"
+            )
+        dest = Path(argv[list(argv).index("--dest") + 1])
+        dest.mkdir(parents=True, exist_ok=True)
+        for req in argv[list(argv).index("--dest") + 2 :]:
+            name = req.split(">")[0].split("<")[0].split("=")[0].split("[")[0]
+            (dest / f"{name}-1.0-py3-none-any.whl").write_text("wheel")
+        return Result(tuple(argv), 0, "", "")

@@ -79,12 +79,32 @@ def test_a_kubelab_cluster_that_is_not_ours(host: FakeHost, capsys):
     assert not [line for line in host.lines() if line.startswith("kind create")]
 
 
-def test_the_node_port_in_use(host: FakeHost, capsys):
-    host.busy_ports.add(30080)
-    assert main(["up", "--backend", "kind"]) == 5
+@pytest.mark.parametrize(
+    "said",
+    [
+        pytest.param("kind v0.31.0 go1.25.5 linux/amd64", id="v0.31"),
+        pytest.param("kind v0.27.0 go1.23.4 darwin/arm64", id="v0.27"),
+    ],
+)
+def test_kind_older_than_the_v1beta4_patch_is_refused_before_anything_is_created(
+    host: FakeHost, capsys, said
+):
+    host.rules["kind version"] = ok(said + "\n")
+    assert main(["up", "--backend", "kind"]) == 4
     text = error_text(capsys)
-    assert "Port 30080" in text and "already in use" in text
-    assert not [line for line in host.lines() if line.startswith("kind create")]
+    assert "too old" in text and "v1beta4" in text and "v0.32.0" in text
+    assert "go install sigs.k8s.io/kind@v0.33.0" in text
+    assert host.lines() == ["docker info --format {{.ServerVersion}}", "kind version"]
+
+
+def test_no_host_port_is_needed_for_kind(host: FakeHost, lab_home: Path):
+    """The course has no NodePort exercise, so nothing is mapped and no port is checked."""
+    host.busy_ports.update({30080, 80, 443})
+    host.rules["kind create cluster"] = lambda argv: (
+        write_kubeconfig(lab_home / "kubeconfig", "kind-kubelab", "https://127.0.0.1:4"),
+        ok(),
+    )[1]
+    assert main(["up", "--backend", "kind"]) == 0
 
 
 @pytest.mark.parametrize(

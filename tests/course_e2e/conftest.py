@@ -1,8 +1,11 @@
 """One lab cluster for the course's end-to-end tests, brought up the way a learner does it.
 
-`kubelab up --backend sim` in a temporary KUBELAB_HOME, with the simulator's clock sped up
-(KUBESIM_TIME_SCALE, a test-only knob) so deadlines, probe periods and back-off pass
-quickly; every command then runs through the `kubelab` and `kubectl` a learner has.
+`kubelab up --backend $KUBELAB_TEST_BACKEND` (sim by default) in a temporary KUBELAB_HOME;
+every command then runs through the `kubelab` and `kubectl` a learner has. On sim the
+simulator's clock is sped up (KUBESIM_TIME_SCALE, a test-only knob) so deadlines, probe
+periods and back-off pass quickly. `KUBELAB_TEST_BACKEND=kind python3 bootstrap.py test
+tests/course_e2e` runs the same tests on a real kind cluster (the CI workflow's kind job):
+the tests themselves do not know which one is behind the kubeconfig.
 """
 
 from __future__ import annotations
@@ -19,6 +22,33 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TIME_SCALE = os.environ.get("KUBELAB_COURSE_TIME_SCALE", "4")
+BACKENDS = ("sim", "kind")
+
+
+def chosen_backend(value: str | None) -> str:
+    """The backend the course is proven on: $KUBELAB_TEST_BACKEND, sim when unset."""
+    name = (value or "sim").strip().lower()
+    if name not in BACKENDS:
+        raise pytest.UsageError(
+            f"KUBELAB_TEST_BACKEND={value!r} is not a backend the course tests run on; use "
+            "`sim` (the default, kubesim) or `kind` (needs Docker and kind v0.32+)."
+        )
+    return name
+
+
+ONE_WORKER = (
+    "The course tests on kind share one cluster (kind's `kubelab`, whose nodes lab 03 stops), "
+    "so they run on one worker: add `-n 0`, as in `KUBELAB_TEST_BACKEND=kind python3 "
+    "bootstrap.py test tests/course_e2e -n 0`."
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse kind with several xdist workers before any cluster is made."""
+    backend = chosen_backend(os.environ.get("KUBELAB_TEST_BACKEND"))
+    workers = getattr(config.option, "numprocesses", None)
+    if backend == "kind" and workers not in (None, 0, 1):
+        raise pytest.UsageError(ONE_WORKER)
 
 
 @dataclass
@@ -55,8 +85,10 @@ def lab_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(home.parent),  # kubectl's caches and anything else stay in the sandbox
     )
+    backend = chosen_backend(os.environ.get("KUBELAB_TEST_BACKEND"))
     cluster = LabCluster(home=home, env=env)
-    cluster.run("kubelab", "up", "--backend", "sim", timeout=120)
+    # kind: creating 3 nodes and building the images takes minutes on a CI runner
+    cluster.run("kubelab", "up", "--backend", backend, timeout=120 if backend == "sim" else 1500)
     try:
         yield cluster
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from kubelab._backend_kind import NODE_IMAGE, NODE_PORT, create_argv
+from kubelab._backend_kind import NODE_IMAGE, create_argv
 from kubelab._backends import LabPaths
 from kubelab._kubeconfig import CLUSTER_NAME
 
@@ -33,12 +33,9 @@ def test_every_node_pins_the_same_image_digest_the_code_passes_to_kind():
     assert argv[argv.index("--image") + 1] == NODE_IMAGE
 
 
-def test_the_node_port_answers_on_the_host_through_the_control_plane():
-    control_plane = config()["nodes"][0]
-    assert control_plane["extraPortMappings"] == [
-        {"containerPort": NODE_PORT, "hostPort": NODE_PORT, "protocol": "TCP"}
-    ]
-    assert 30000 <= NODE_PORT <= 32767, "inside the default NodePort range"
+def test_no_host_port_is_mapped_since_the_course_has_no_node_port():
+    assert not [n for n in config()["nodes"] if "extraPortMappings" in n]
+    assert "30080" not in KIND_CONFIG.read_text()
 
 
 def test_events_outlive_a_course_day_for_the_end_of_course_grade():
