@@ -53,7 +53,7 @@ from kubelab._images import (
     image_tag,
     missing_images,
 )
-from kubelab._kubeconfig import CLUSTER_NAME, require_lab_kubeconfig
+from kubelab._kubeconfig import CLUSTER_NAME, LabKubeconfig, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 KIND_VERSION = "v0.33.0"
@@ -443,6 +443,9 @@ class KindBackend:
             "`kind delete cluster`",
             "Check that Docker is running (`docker info`) and try again.",
         )
+
+    def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
+        return [("backend", f"{self.name}: a real Kubernetes cluster in Docker (kind)")]
 
     def node(self, name: str, action: str) -> None:
         """Stop or start a node's container; the kubelet in it stops or resumes with it."""

@@ -33,7 +33,7 @@ from kubelab._backends import (
     wait_nodes_ready,
 )
 from kubelab._errors import BackendMissing, ClusterError
-from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
+from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 START_TIMEOUT = 15.0
@@ -186,6 +186,11 @@ class SimBackend:
             "Run `kubelab down` and `kubelab up --backend sim` to start over."
         )
 
+    def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
+        rows = [("backend", f"{self.name}: kubesim — a simulated cluster (test double)")]
+        limits = simulator_limits(info)
+        return [*rows, ("limits", limits)] if limits else rows
+
     def node(self, name: str, action: str) -> None:
         """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating)."""
         if action not in ("stop", "start"):
@@ -241,3 +246,24 @@ class SimBackend:
         record_path(paths).unlink(missing_ok=True)
         if target is not None:  # a SIGKILLed kubesim leaves its pid file behind
             (paths.sim_dir / "kubesim.pid").unlink(missing_ok=True)
+
+
+def simulator_limits(info: LabKubeconfig) -> str:
+    """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        with api_client(info) as api:
+            method, url, headers, _, _ = api.param_serialize(
+                "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
+            )
+            response = api.call_api(method, url, header_params=headers, _request_timeout=5)
+            facts = json.loads(response.read() or b"{}")
+    # an older kubesim without the endpoint, or one that stopped answering: say nothing
+    # rather than guess (a programming error, say a changed client API, still surfaces)
+    except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
+        return ""
+    if facts.get("cgroups"):
+        return "kernel cgroup v1 limits (memory over the limit is OOM-killed by the kernel)"
+    return "measured: no writable cgroups here, so the kubelet polls memory and kills over-limit containers itself"

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from kubelab import _procs
 from kubelab._errors import ClusterError, UsageError
-from kubelab._kubeconfig import kubeconfig_path, lab_home
+from kubelab._kubeconfig import LabKubeconfig, kubeconfig_path, lab_home
 from kubelab._progress import Progress
 
 CHOICES = ("auto", "kind", "sim")
@@ -93,6 +93,11 @@ class Backend(Protocol):
         Node faults (`{node: {name, action}}` steps) need it: a stopped node goes NotReady
         and its pods are evicted after the grace period, as when a machine dies.
         """
+
+    def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
+        """Rows `kubelab status` shows about this backend: what it is, and what it cannot
+        do as the real thing would (the simulator names its limits; DESIGN.md, Backends)."""
+        ...
 
 
 def resolve_choice(requested: str | None, *, env: str | None = None) -> str:

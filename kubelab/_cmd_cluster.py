@@ -179,25 +179,20 @@ class StatusReport:
     server_version: str
     kubectl_version: str
     nodes: tuple[NodeRow, ...]
-    limits: str = ""
-
-    @property
-    def backend_text(self) -> str:
-        if "kubesim" in self.server_version:
-            return f"{self.backend}: kubesim — a simulated cluster (test double)"
-        return self.backend
+    about: tuple[tuple[str, str], ...] = ()  # what the backend says of itself
 
     def __rich__(self) -> RenderableType:
         about = Table(show_header=False, box=None, pad_edge=False)
         about.add_column(style="bold")
         about.add_column()
+        said = dict(self.about)
         for key, value in (
-            ("backend", self.backend_text),
+            ("backend", said.pop("backend", self.backend)),
             ("context", self.context),
             ("server", self.server),
             ("Kubernetes", self.server_version),
             ("kubectl", self.kubectl_version),
-            *((("limits", self.limits),) if self.limits else ()),
+            *said.items(),
         ):
             about.add_row(key, value)
         nodes = Table(title="nodes", title_justify="left")
@@ -231,27 +226,6 @@ def read_cluster(info: LabKubeconfig) -> tuple[str, list[dict[str, Any]]]:
     return str(getattr(version, "git_version", "") or ""), nodes
 
 
-def simulator_limits(info: LabKubeconfig) -> str:
-    """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
-    import urllib3
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        with api_client(info) as api:
-            method, url, headers, _, _ = api.param_serialize(
-                "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
-            )
-            response = api.call_api(method, url, header_params=headers, _request_timeout=5)
-            facts = json.loads(response.read() or b"{}")
-    # an older kubesim without the endpoint, or one that stopped answering: say nothing
-    # rather than guess (a programming error, say a changed client API, still surfaces)
-    except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
-        return ""
-    if facts.get("cgroups"):
-        return "kernel cgroup v1 limits (memory over the limit is OOM-killed by the kernel)"
-    return "measured: no writable cgroups here, so the kubelet polls memory and kills over-limit containers itself"
-
-
 def kubectl_version() -> str:
     out = _procs.run([_procs.kubectl_binary(), "version", "--client", "-o", "json"], timeout=30)
     try:
@@ -266,14 +240,15 @@ def status() -> None:
     paths = lab_paths()
     info = require_lab_kubeconfig(paths.kubeconfig)
     server_version, nodes = read_cluster(info)
+    backend = remembered(paths) or info.backend
     report = StatusReport(
-        backend=remembered(paths) or info.backend,
+        backend=backend,
         context=info.context,
         server=info.server,
         server_version=server_version,
         kubectl_version=kubectl_version(),
         nodes=tuple(node_row(n) for n in nodes),
-        limits=simulator_limits(info) if "kubesim" in server_version else "",
+        about=tuple(make_backend(backend, paths).describe(info)),
     )
     _console().print(report)
 
