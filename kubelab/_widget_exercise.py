@@ -19,6 +19,7 @@ import contextlib
 import html
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -404,9 +405,10 @@ class ExerciseWidget:
         for state in run.states:
             note = ""
             if state.status == "waiting" and state.deadline:
+                mine = duration(state.deadline - time.monotonic())
                 note = (
                     " <span class='kl-muted'>(not yet; gives up in "
-                    f"<span class='kl-countdown'>{duration(left)}</span>)</span>"
+                    f"<span class='kl-countdown'>{mine}</span>)</span>"
                 )
             rows.append(
                 f"<div class='kl-check'>{badge(state.status)}<b>{html.escape(state.name)}</b>: "
