@@ -28,14 +28,15 @@ from kubelab._kubeconfig import require_lab_kubeconfig
 STYLE = """<style>
 .kl-live{font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4}
 .kl-live .kl-nodes{display:flex;flex-wrap:wrap;gap:8px}
-.kl-live .kl-node{border:2px solid #1a7f37;border-radius:6px;padding:4px 6px;min-width:14em;
- max-width:24em;background:var(--jp-layout-color1,#fff)}
+.kl-live .kl-node{border:2px solid #1a7f37;border-radius:6px;padding:4px 6px;flex:1 1 16em;
+ min-width:14em;max-width:30em;background:var(--jp-layout-color1,#fff)}
+.kl-live .kl-node.kl-unplaced{border:2px dashed #6e7781}
 .kl-live .kl-node.kl-notready{border-color:#c62828;background:rgba(198,40,40,.06)}
 .kl-live .kl-node.kl-cordoned{border-style:dashed}
 .kl-live .kl-node-head{font-weight:bold;margin-bottom:3px}
 .kl-live .kl-node-head span{font-weight:normal;color:#555}
-.kl-live .kl-pod{display:inline-block;margin:2px;padding:1px 6px;border-radius:10px;
- color:#fff;background:#6e7781;white-space:nowrap}
+.kl-live .kl-pod{display:inline-block;margin:2px;padding:1px 6px;border-radius:8px;
+ color:#fff;background:#6e7781;max-width:100%;overflow-wrap:anywhere}
 .kl-live .kl-ready{background:#1a7f37}.kl-live .kl-starting{background:#b26a00}
 .kl-live .kl-pending{background:#0b61a4}.kl-live .kl-bad{background:#c62828}
 .kl-live .kl-done{background:#8c959f}.kl-live .kl-terminating{background:#6e7781;
@@ -124,7 +125,7 @@ def view_html(
         label = "not scheduled" if not name else f"{name} (node not found)"
         chips = "".join(pod_chip(p) for p in unplaced)
         boxes.append(
-            f"<div class='kl-node kl-notready'><div class='kl-node-head'>{html.escape(label)}"
+            f"<div class='kl-node kl-unplaced'><div class='kl-node-head'>{html.escape(label)}"
             f"</div>{chips}</div>"
         )
     meta = f"Pods in namespace <b>{html.escape(namespace)}</b>, kept current by a watch. {note}"
