@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from kubelab._widget_settings import jupyter_config_path
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = Path(os.environ.get("KUBELAB_CHROMIUM", "/usr/bin/chromium"))
@@ -40,9 +42,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# The lab settings the course needs from JupyterLab: widget state saved in the notebook (a
-# reopened notebook shows its exercises, not "model not found"), and no news popup.
-LAB_SETTINGS = ROOT / "kubelab" / "jupyter_config"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -115,7 +114,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
         KUBECONFIG=str(home / "kubeconfig"),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(base),  # no user Jupyter settings, no ~/.kube
-        JUPYTER_CONFIG_PATH=str(LAB_SETTINGS),
+        # widget state saved in the notebook, no news prompt (kubelab/_widget_settings.py)
+        JUPYTER_CONFIG_PATH=jupyter_config_path({}),
         PYTHONUNBUFFERED="1",
     )
     course = Course(home=home, workdir=workdir, env=env)
