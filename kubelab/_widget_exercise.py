@@ -52,7 +52,7 @@ _MARK = {
 OFFLINE_STYLE = """<style>
 .kl-offline{display:none}
 .kubelab-exercise.jupyter-widgets-disconnected .kl-offline{display:block;margin:4px 0;
- padding:4px 8px;border-left:4px solid #b26a00;background:rgba(178,106,0,.08)}
+ padding:4px 8px;border-left:4px solid #b26a00;background:rgba(178,106,0,.08);line-height:1.45}
 .kubelab-exercise.jupyter-widgets-disconnected .widget-button{pointer-events:none;opacity:.4}
 </style>"""
 OFFLINE = (
