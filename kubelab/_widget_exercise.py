@@ -60,6 +60,8 @@ OFFLINE = (
     "Check and Hint are disabled. Run this cell to load the exercise."
 )
 
+CELL_STOP = "Interrupt the kernel (the &#9632; button, or I, I) to stop waiting."
+
 # Every live widget, so a result from anywhere (a `.check()` cell, another widget of the
 # same exercise) updates every progress block of its lab at once.
 _LIVE: weakref.WeakSet[ExerciseWidget] = weakref.WeakSet()
@@ -203,7 +205,7 @@ class ExerciseWidget:
                 if shell is not None:
                     from IPython.display import HTML, display
 
-                    page = HTML(self._running_html(run))
+                    page = HTML(self._running_html(run, how_to_stop=CELL_STOP))
                     if handle is None:
                         handle = display(page, display_id=True)
                     else:
@@ -398,7 +400,9 @@ class ExerciseWidget:
             self._widget.output.value = card_html(card.result, footer=footer)
         self._widget.status.value = self._progress_html()
 
-    def _running_html(self, run: CheckRun) -> str:
+    def _running_html(
+        self, run: CheckRun, *, how_to_stop: str = "<b>Stop</b> ends the wait."
+    ) -> str:
         """The card while the run is on: a tick per passed check, a countdown per waiting one."""
         left = run.seconds_left()
         rows = []
@@ -420,7 +424,7 @@ class ExerciseWidget:
             head = (
                 f"Waiting for {len(waiting)} check{'s' if len(waiting) > 1 else ''} to pass, up "
                 f"to <span class='kl-countdown kl-left'>{duration(left)}</span> more "
-                "(a cluster takes time to catch up). <b>Stop</b> ends the wait."
+                f"(a cluster takes time to catch up). {how_to_stop}"
             )
         else:
             head = f"Checking {html.escape(self.exercise.title)}..."

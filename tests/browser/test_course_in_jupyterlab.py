@@ -108,6 +108,7 @@ def test_an_interrupted_check_cell_ends_in_one_line(nb, real_errors):
     nb.command("notebook:run-cell", wait=False)
     output = nb.cell(cell).locator(".jp-OutputArea")
     output.get_by_text(re.compile(r"Waiting for \d+ checks? to pass")).wait_for(timeout=10_000)
+    assert "Interrupt the kernel" in output.inner_text()  # no Stop button in a cell's output
     nb.shot("05-check-cell-waiting", output)
     nb.notebook_js("nb.sessionContext.session.kernel.interrupt();")
     nb.wait_idle(30)
