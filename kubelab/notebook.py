@@ -21,7 +21,7 @@ from pathlib import Path
 
 import checker
 from kubelab._cmd_grading import labs_dir, load_labs, pick_exercise, pick_lab
-from kubelab._widget_exercise import CheckInterrupted, ExerciseWidget, ResultCard
+from kubelab._widget_exercise import CheckInterrupted, ExerciseWidget, ResultCard, _kernel_shell
 from kubelab._widget_live import ClusterView, cluster_view
 from kubelab._widget_progress import ProgressStore, ProgressView, progress_text
 
@@ -39,6 +39,11 @@ __all__ = [
     "progress",
     "progress_text",
 ]
+
+
+# In a notebook kernel, kubelab's errors (a wrong lab id, no cluster yet) show as their one
+# paragraph from the first cell on, not as a traceback through kubelab's code.
+_kernel_shell()
 
 
 def _lab(lab_id: str, labs: Path | None) -> checker.Lab:

@@ -160,7 +160,24 @@ def test_the_live_view_follows_a_pod_within_two_seconds(course, nb, real_errors)
     seen = time.monotonic() - started
     print(f"\nlive view saw the deleted pod in {seen:.2f}s")
     assert seen < 2.0
-    nb.shot("07-live-view", view)
+    nb.shot(
+        "07-live-view", nb.page.locator(".kubelab-cluster-view").last
+    )  # the HTML inside is redrawn per event
+    _no_page_errors(nb, real_errors)
+
+
+def test_a_mistyped_exercise_id_is_one_paragraph_not_a_traceback(nb, real_errors):
+    last = nb.page.locator(".jp-Notebook .jp-Cell").count() - 1
+    nb.notebook_js(f"nb.content.activeCellIndex = {last};")
+    nb.command("notebook:insert-cell-below")
+    nb.notebook_js('nb.content.activeCell.model.sharedModel.setSource(\'exercise("01", "nope")\');')
+    nb.command("notebook:run-cell")
+    nb.wait_idle(30)
+    text = nb.cell(last + 1).locator(".jp-OutputArea").inner_text().strip()
+    assert text == (
+        "UsageError: Lab 01-deploy has no exercise 'nope'. Its exercises are: deploy."
+    ), text
+    nb.command("notebook:delete-cell")
     _no_page_errors(nb, real_errors)
 
 
