@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelab._kubeconfig import no_proxy_with_loopback
+from kubelab._widget_settings import jupyter_config_path
 
 FIRST_NOTEBOOK = "00-welcome.ipynb"
 # What a learner should not meet in the file browser: the notebooks' sources and builder,
@@ -155,5 +156,7 @@ def lab_environment(
     env["KUBELAB_HOME"] = str(home)
     env["PATH"] = os.pathsep.join([str(venv_bin), base.get("PATH", "")])
     env["JUPYTER_CONFIG_DIR"] = str(config_dir(home))
+    # the widgets' settings (save widget state: a reopened notebook shows its exercises)
+    env["JUPYTER_CONFIG_PATH"] = jupyter_config_path(env)
     no_proxy_with_loopback(env)  # the notebooks' checker reaches the lab directly
     return env

@@ -4,6 +4,7 @@
     kubesim   a served kubesim driven over HTTP or by the real kubectl
     scenario  the whole simulated cluster (controllers, kubelets) through a tutorial's steps
     course    the course end to end: `kubelab up`, every lab's checks, the notebooks
+    browser   JupyterLab on the simulator, driven in headless Chromium
 
 A test that needs a heavier tier than its folder's says so with the marker itself
 (`@pytest.mark.kubesim`); the folder's tier is added only when none is set.
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-TIERS = ("unit", "kubesim", "scenario", "course")
+TIERS = ("unit", "kubesim", "scenario", "course", "browser")
 BY_FOLDER = {
     "kubesim/e2e": "kubesim",
     "kubesim/cluster": "kubesim",
@@ -24,6 +25,7 @@ BY_FOLDER = {
     "kubesim/network": "kubesim",
     "scenarios": "scenario",
     "course_e2e": "course",
+    "browser": "browser",
 }
 
 
