@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim._api import WriteOptions
 from kubesim._status import ApiError, NotFound
-from kubesim.cluster._apply_actions import CONTROLLER_MANAGER, Written, apply
+from kubesim.cluster._apply_actions import CONTROLLER_MANAGER, Written, apply, apply_async
 from kubesim.cluster._eviction import check_eviction
 from kubesim.cluster._informer import key_of
 from kubesim.cluster._recorder import EventRecorder
@@ -199,6 +199,16 @@ class ControllerManager:
 
     def _apply(self, decision: Decision, component: str) -> tuple[list[Written], float | None]:
         written = apply(
+            self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
+        )
+        return written, decision.requeue_after
+
+    async def _apply_async(
+        self, decision: Decision, component: str
+    ) -> tuple[list[Written], float | None]:
+        """`_apply` for the controllers that create pods in slow-start batches: it yields
+        to the loop after each write, so the API server keeps answering meanwhile."""
+        written = await apply_async(
             self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
         )
         return written, decision.requeue_after
@@ -401,7 +411,7 @@ class ControllerManager:
         )
         return self._apply(decision, "deployment-controller")
 
-    def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         rs = self.caches.get("apps", "replicasets", ns, name)
         if rs is None:
@@ -417,11 +427,11 @@ class ControllerManager:
             }
             related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
         decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
-        return self._apply(decision, "replicaset-controller")
+        return await self._apply_async(decision, "replicaset-controller")
 
     # -- daemonset / job --
 
-    def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         ds = self.caches.get("apps", "daemonsets", ns, name)
         if ds is None:
@@ -433,9 +443,9 @@ class ControllerManager:
             self.caches.items("apps", "controllerrevisions", ns),
             now=self.now(),
         )
-        return self._apply(decision, "daemonset-controller")
+        return await self._apply_async(decision, "daemonset-controller")
 
-    def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         job = self.caches.get("batch", "jobs", ns, name)
         pods = self.caches.items("", "pods", ns)
@@ -449,7 +459,7 @@ class ControllerManager:
             ]
             return self._apply(Decision(release_pods(orphans)), "job-controller")
         decision = reconcile_job(job, pods, now=self.now())
-        return self._apply(decision, "job-controller")
+        return await self._apply_async(decision, "job-controller")
 
     # -- endpoints and endpoint slices --
 

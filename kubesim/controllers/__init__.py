@@ -16,6 +16,7 @@ from ._actions import (
     Update,
     UpdateStatus,
     object_ref,
+    slow_start_batches,
 )
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
@@ -61,6 +62,7 @@ __all__ = [
     "Update",
     "UpdateStatus",
     "object_ref",
+    "slow_start_batches",
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",

@@ -162,7 +162,7 @@ def _claim(rs: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
 def _create_pod(rs: Obj) -> Create:
     """GetPodFromTemplate, with the replica set controller's event."""
     event = Event(ref(rs), "Normal", "SuccessfulCreate", "Created pod: {name}")
-    return Create(pod_from_template(rs), events=(event,))
+    return Create(pod_from_template(rs), events=(event,), slow_start=True)
 
 
 # --- which pods go first ----------------------------------------------------------------
