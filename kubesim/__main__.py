@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import sys
 from pathlib import Path
 
+from kubesim import _controllers
 from kubesim._serve import serve, stop_server
+from kubesim.cluster import KIND_EVENT_TTL, parse_duration
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
@@ -32,6 +35,13 @@ def _env_time_scale() -> float:
     return value
 
 
+def _event_ttl(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kubesim", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     run.add_argument(
+        "--event-ttl",
+        type=_event_ttl,
+        default=KIND_EVENT_TTL,
+        help=(
+            "how long an Event lives after its last write, as kube-apiserver's --event-ttl "
+            "(a Go duration; default 24h, what the course's kind cluster sets; upstream's "
+            "own default is 1h)"
+        ),
+    )
+    run.add_argument(
         "--no-controllers",
         action="store_true",
         help="serve the API alone (no scheduler, kubelet or controllers): for API tests",
@@ -67,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 time_scale=args.time_scale,
-                extensions=[] if args.no_controllers else None,
+                extensions=[]
+                if args.no_controllers
+                else [functools.partial(_controllers.install, event_ttl=args.event_ttl)],
             )
         )
         return 0

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from kubesim._api import Api
 
 
-def install(api: Api) -> None:
-    cluster.install(api)
+def install(api: Api, *, event_ttl: float = cluster.KIND_EVENT_TTL) -> None:
+    cluster.install(api, event_ttl=event_ttl)
     try:
         manager = importlib.import_module("kubesim.cluster._controller_manager")
     except ModuleNotFoundError as exc:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim._status import ApiError, Conflict, NotFound
 from kubesim.cluster import _nodes, _system
+from kubesim.cluster._event_ttl import KIND_EVENT_TTL, EventExpiry, parse_duration
 from kubesim.cluster._logs import KubeletLogs
 from kubesim.cluster._metrics import Metrics
 from kubesim.cluster._network import ClusterNetwork
@@ -36,7 +37,7 @@ log = logging.getLogger("kubesim.cluster")
 Obj = dict[str, Any]
 STATUS_REPORT_SECONDS = 300.0
 
-__all__ = ["Cluster", "install"]
+__all__ = ["Cluster", "KIND_EVENT_TTL", "install", "parse_duration"]
 
 
 class Cluster:
@@ -172,8 +173,9 @@ class Cluster:
             self.api.update(self._nodes_res, None, spec.name, updated, subresource="status")
 
 
-def install(api: Api) -> Cluster:
-    """Plug the cluster into the API (hooks) and schedule it to run with the server."""
+def install(api: Api, *, event_ttl: float = KIND_EVENT_TTL) -> Cluster:
+    """Plug the cluster into the API (hooks) and schedule it to run with the server;
+    events expire `event_ttl` seconds after their last write (`_event_ttl`)."""
     path = getattr(api.store, "path", ":memory:")
     state_dir = (
         Path(tempfile.mkdtemp(prefix="kubesim-")) if path == ":memory:" else Path(path).parent
@@ -189,4 +191,10 @@ def install(api: Api) -> Cluster:
         await cluster.run()
 
     api.hooks.tasks.append(run)
+    expiry = EventExpiry(api, ttl=event_ttl)
+
+    async def expire_events(_api: Api) -> None:
+        await expiry.run()
+
+    api.hooks.tasks.append(expire_events)
     return cluster
