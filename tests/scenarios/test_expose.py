@@ -31,3 +31,24 @@ def test_describe_shows_the_endpoints_of_a_service_made_by_kubectl_expose(lab: L
         "items"
     ]
     assert [p.get("name") for s in slices for p in s["ports"]] == [""]
+
+
+def test_the_proxy_names_the_pod_ip_when_nothing_listens(lab: Lab) -> None:
+    """kube-apiserver dials the pod IP; its error says so in Go's words (no kubesim-only
+    loopback address, no Python exception text)."""
+    lab.kubectl("run", "quiet", "--image=busybox:1.36", "--", "sleep", "3600")
+    pod = lab.wait_for(
+        lambda: (p := lab.get_json("pod", "quiet"))["status"].get("podIP") and p,
+        timeout=lab.wall(60),
+        what="the pod to get its IP",
+    )
+    ip = pod["status"]["podIP"]
+
+    out = lab.kubectl("get", "--raw", "/api/v1/namespaces/lab/pods/quiet:80/proxy/", check=False)
+
+    assert out.returncode != 0
+    assert (
+        "error trying to reach service: "
+        f"dial tcp {ip}:80: connect: connection refused" in out.stderr
+    ), out.stderr
+    assert "127." not in out.stderr
