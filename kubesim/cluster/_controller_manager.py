@@ -251,11 +251,7 @@ class ControllerManager:
         self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
         self._on("", "endpoints", lambda k, o, p: self._add("endpoints", _ns_name(o)))
         self._on("discovery.k8s.io", "endpointslices", self._slice_changed)
-        self._on(
-            "autoscaling",
-            "horizontalpodautoscalers",
-            lambda k, o, p: self._add("horizontalpodautoscaling", _ns_name(o)),
-        )
+        self._on("autoscaling", "horizontalpodautoscalers", self._hpa_changed)
         self._on(
             "policy", "poddisruptionbudgets", lambda k, o, p: self._add("disruption", _ns_name(o))
         )
@@ -346,6 +342,15 @@ class ControllerManager:
                 if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
                     self._add("disruption", _ns_name(pdb))
         self._quota_dirty(kind, pod, previous)
+
+    def _hpa_changed(self, kind: str, hpa: Obj, previous: Obj | None) -> None:
+        """enqueueHPA: every request waits out the sync period (the queue's fixed-interval
+        rate limiter), and one already waiting absorbs the next, so an HPA, whatever
+        writes it (its own status, a learner's edit), is processed at most once per
+        --horizontal-pod-autoscaler-sync-period and rescales at most once per period."""
+        c = self.controllers.get("horizontalpodautoscaling")
+        if c is not None:
+            c.queue.add_after(_ns_name(hpa), self.api.clock.wall_seconds(HPA_SYNC_PERIOD))
 
     def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
         ref = controller_ref(rev)
