@@ -7,7 +7,7 @@ decision and applies the actions (``_apply_actions.apply``). The queue, the cach
 worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_eviction``.
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
-  deployment, replicaset, daemonset and statefulset (with their ControllerRevisions), job (with the
+  deployment, replicaset, replicationcontroller, daemonset and statefulset (with their ControllerRevisions), job (with the
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
@@ -54,6 +54,7 @@ from kubesim.controllers import (
     reconcile_job,
     reconcile_namespace,
     reconcile_replicaset,
+    reconcile_replicationcontroller,
     reconcile_statefulset,
     reconcile_volume,
     release_pods,
@@ -76,6 +77,7 @@ Obj = dict[str, Any]
 ALL_CONTROLLERS = (
     "deployment",
     "replicaset",
+    "replicationcontroller",
     "daemonset",
     "statefulset",
     "job",
@@ -103,6 +105,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("", "v1", "secrets"),
     ("apps", "v1", "deployments"),
     ("apps", "v1", "replicasets"),
+    ("", "v1", "replicationcontrollers"),
     ("apps", "v1", "daemonsets"),
     ("apps", "v1", "statefulsets"),
     ("apps", "v1", "controllerrevisions"),
@@ -121,6 +124,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("", "endpoints"),
     ("apps", "deployments"),
     ("apps", "replicasets"),
+    ("", "replicationcontrollers"),
     ("apps", "daemonsets"),
     ("apps", "statefulsets"),
     ("apps", "controllerrevisions"),
@@ -171,6 +175,7 @@ class ControllerManager:
         for name, sync in (
             ("deployment", self._sync_deployment),
             ("replicaset", self._sync_replicaset),
+            ("replicationcontroller", self._sync_replicationcontroller),
             ("daemonset", self._sync_daemonset),
             ("statefulset", self._sync_statefulset),
             ("job", self._sync_job),
@@ -242,6 +247,11 @@ class ControllerManager:
     def _wire(self) -> None:
         self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
         self._on("apps", "replicasets", self._replicaset_changed)
+        self._on(
+            "",
+            "replicationcontrollers",
+            lambda k, o, p: self._add("replicationcontroller", _ns_name(o)),
+        )
         self._on("apps", "daemonsets", lambda k, o, p: self._add("daemonset", _ns_name(o)))
         self._on("apps", "statefulsets", lambda k, o, p: self._add("statefulset", _ns_name(o)))
         self._on("apps", "controllerrevisions", self._revision_changed)
@@ -323,10 +333,15 @@ class ControllerManager:
                         self._add("deployment", key)
             elif ref is not None and ref.get("kind") in ("Job", "DaemonSet", "StatefulSet"):
                 self._add(ref["kind"].lower(), (ns, ref["name"]))
+            elif ref is not None and ref.get("kind") == "ReplicationController":
+                self._add("replicationcontroller", (ns, ref["name"]))
             elif ref is None and not deleting(p):
                 for rs in self.caches.items("apps", "replicasets", ns):
                     if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
                         self._add("replicaset", _ns_name(rs))
+                for rc in self.caches.items("", "replicationcontrollers", ns):
+                    if map_selector_matches((rc.get("spec") or {}).get("selector"), labels(p)):
+                        self._add("replicationcontroller", _ns_name(rc))
                 for controller, (group, plural) in (
                     ("job", ("batch", "jobs")),
                     ("daemonset", ("apps", "daemonsets")),
@@ -433,6 +448,18 @@ class ControllerManager:
             related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
         decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
         return await self._apply_async(decision, "replicaset-controller")
+
+    async def _sync_replicationcontroller(
+        self, key: tuple[str, str]
+    ) -> tuple[list[Written], float | None]:
+        ns, name = key
+        rc = self.caches.get("", "replicationcontrollers", ns, name)
+        if rc is None:
+            return [], None
+        decision = reconcile_replicationcontroller(
+            rc, self.caches.items("", "pods", ns), now=self.now()
+        )
+        return await self._apply_async(decision, "replication-controller")
 
     # -- daemonset / job --
 

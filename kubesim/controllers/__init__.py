@@ -29,7 +29,7 @@ from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
 from ._pdb import eviction_cause, eviction_decision, pdb_status
 from ._quota import apply_limit_range, pod_usage, quota_denial, quota_status
-from ._replicaset import pods_to_delete, reconcile_replicaset
+from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._volumes import reconcile_claim, reconcile_volume
@@ -66,6 +66,7 @@ __all__ = [
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",
+    "reconcile_replicationcontroller",
     "reconcile_gc",
     "reconcile_namespace",
     "namespace_conditions",
