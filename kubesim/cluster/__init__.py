@@ -73,9 +73,10 @@ class Cluster:
             try:
                 self.api.get(self._nodes_res, None, spec.name)
             except NotFound:
-                self.api.create(
+                node = self.api.create(
                     self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
                 )
+                self._status_events(node, None, node["status"])
 
     def create_system_pods(self) -> None:
         pods = self.api.resource("", "v1", "pods")
@@ -106,7 +107,14 @@ class Cluster:
     # -- the node fault --------------------------------------------------------------------
 
     def start_node(self, name: str) -> None:
+        """The kubelet starts (with kubesim, or after the node fault): it says so on its
+        Node first, then heartbeats; its first status post records the conditions'
+        transitions (from Unknown, after the node controller marked it)."""
         kubelet = self.kubelets[name]
+        with contextlib.suppress(ApiError):
+            node = self.api.get(self._nodes_res, None, name)
+            for reason, message in _nodes.STARTUP_EVENTS:
+                kubelet.recorder.record(node, "Normal", reason, message)
         kubelet.start()
         if name not in self._heartbeats or self._heartbeats[name].done():
             self._heartbeats[name] = asyncio.create_task(self._heartbeat(name))
@@ -171,6 +179,13 @@ class Cluster:
         )
         with contextlib.suppress(Conflict):
             self.api.update(self._nodes_res, None, spec.name, updated, subresource="status")
+            self._status_events(node, node.get("status"), updated["status"])
+
+    def _status_events(self, node: Obj, previous: Obj | None, current: Obj) -> None:
+        name = node["metadata"]["name"]
+        recorder = self.kubelets[name].recorder
+        for reason in _nodes.condition_events(previous, current):
+            recorder.record(node, "Normal", reason, f"Node {name} status is now: {reason}")
 
 
 def install(api: Api, *, event_ttl: float = KIND_EVENT_TTL) -> Cluster:

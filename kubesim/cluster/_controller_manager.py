@@ -775,6 +775,10 @@ class ControllerManager:
                 actions.append(
                     UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}})
                 )
+                # "Record NodeNotReady event after updateStatus to make sure pod still exists"
+                actions.append(
+                    Emit(Event(object_ref(pod), "Warning", "NodeNotReady", "Node is not ready"))
+                )
         return apply(self.api, actions, self.recorder("node-controller"))
 
     # -- garbage collector --
