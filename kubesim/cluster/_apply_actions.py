@@ -22,7 +22,9 @@ real syncReplicaSet writes status after a failed manageReplicas), then `PartialW
 carries the first error with what was written, so the controller still waits for its
 informers to see those writes before it decides again. `apply_async` yields to the event
 loop after every write, so a controller creating hundreds of pods never holds the API
-server's loop (the real controllers are separate processes).
+server's loop (the real controllers are separate processes); since a run then spans many
+turns of the loop, each batch first checks that its owner still stands, so a deleted
+ReplicaSet stops creating at once.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ class _Applier:
     def step(self, batch: list[Action]) -> Iterator[None]:
         """Apply one step, yielding after each write (the async caller lets the loop run)."""
         slow = isinstance(batch[0], Create) and batch[0].slow_start
-        if slow and self.skipping:
+        if slow and (self.skipping or not self._owner_alive(batch[0])):
+            self.skipping = True
             return
         if not slow:
             self.skipping = False
@@ -130,6 +133,27 @@ class _Applier:
                 self.error = self.error or exc
             yield None
         self.skipping = slow and failed
+
+    def _owner_alive(self, create: Action) -> bool:
+        """Whether the controller that decided ``create`` still stands: a run spread over
+        the loop's turns stops when its owner was deleted meanwhile (upstream's burst is
+        over in milliseconds; here it must not outlive the learner's `kubectl delete`)."""
+        assert isinstance(create, Create)
+        refs = (create.obj.get("metadata") or {}).get("ownerReferences") or []
+        ref = next((r for r in refs if r.get("controller")), None)
+        if ref is None:
+            return True
+        try:
+            res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            owner = self.api.get(
+                res,
+                (create.obj.get("metadata") or {}).get("namespace") if res.namespaced else None,
+                ref.get("name", ""),
+            )
+        except ApiError:
+            return False
+        md = owner.get("metadata") or {}
+        return md.get("uid") == ref.get("uid") and not md.get("deletionTimestamp")
 
     def result(self) -> list[Written]:
         if self.error is not None:

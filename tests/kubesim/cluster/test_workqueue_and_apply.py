@@ -175,3 +175,34 @@ async def test_apply_async_lets_the_loop_run_between_creates(tmp_path: Path) -> 
     task.cancel()
     assert len(written) == 20
     assert len(set(ticks)) >= 10, "another task ran while the pods were being created"
+
+
+async def test_a_slow_start_run_stops_once_its_owner_is_deleted(tmp_path: Path) -> None:
+    api = _api(tmp_path)
+    owners = api.resource("", "v1", "configmaps")
+    owner = api.create(owners, "default", {"metadata": {"name": "owner"}})
+    ref = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "owner",
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+    }
+    creates = []
+    for _ in range(7):  # batches of 1, 2 and 4
+        create = _pod_create()
+        create.obj["metadata"]["ownerReferences"] = [ref]
+        creates.append(create)
+    recorder = EventRecorder(api, component="replicaset-controller")
+
+    async def delete_owner_after_the_first_pod() -> None:
+        pods = api.resource("", "v1", "pods")
+        while not api.list(pods, "default").objects():
+            await asyncio.sleep(0)
+        api.delete(owners, "default", "owner")
+
+    deleter = asyncio.create_task(delete_owner_after_the_first_pod())
+    written = await apply_async(api, creates, recorder)
+    await deleter
+
+    assert 1 <= len(written) < 7, "the run stopped at a batch after the owner went away"
