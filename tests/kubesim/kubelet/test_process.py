@@ -245,3 +245,24 @@ def test_command_and_args_follow_the_kubernetes_rule():
         "-m",
         "inference",
     ]
+
+
+async def test_an_http_probe_that_gets_no_answer_says_eof_about_the_pod_ip():
+    """A server that closes without answering: Go's client says EOF; no loopback twin or
+    Python exception text reaches the learner's `kubectl describe`."""
+    from kubesim.network import twin
+
+    netid = claim()
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, twin("10.244.1.78", netid.value), 18082)
+    try:
+        result = await http_get(
+            {"port": 18082, "path": "/healthz"}, "10.244.1.78", {}, timeout=1, net_id=netid.value
+        )
+    finally:
+        server.close()
+        netid.release()
+    assert result.message == 'Get "http://10.244.1.78:18082/healthz": EOF'
