@@ -143,7 +143,7 @@ STARTUP_EVENTS = (
 )
 
 
-def condition_events(previous: Obj | None, current: Obj) -> list[tuple[str, str]]:
+def condition_events(previous: Obj | None, current: Obj) -> list[str]:
     """The reasons of the events a kubelet records posting ``current`` over ``previous``
     (node statuses): one per condition whose status changed, or that is new, in the
     setters' order; each event says `Node <name> status is now: <reason>`."""
