@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import os
 import sys
 from pathlib import Path
 
+from kubesim.cluster import components
+from kubesim.cluster.event_ttl import KIND_EVENT_TTL, parse_duration
 from kubesim.cluster.serve import serve, stop_server
 from kubesim.kubelet import PullError, pull
 
@@ -39,6 +42,13 @@ def _env_time_scale() -> float:
     return value
 
 
+def _event_ttl(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kubesim", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
             "run cluster time this many times faster than wall time (default 1.0: real "
             f"time; from ${TIME_SCALE_ENV} when set). For tests only: kubelab never turns "
             "it on by default, and a learner's cluster runs in real time"
+        ),
+    )
+    run.add_argument(
+        "--event-ttl",
+        type=_event_ttl,
+        default=KIND_EVENT_TTL,
+        help=(
+            "how long an Event lives after its last write, as kube-apiserver's --event-ttl "
+            "(a Go duration; default 24h, what the course's kind cluster sets; upstream's "
+            "own default is 1h)"
         ),
     )
     run.add_argument(
@@ -79,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 time_scale=args.time_scale,
-                extensions=[] if args.no_controllers else None,
+                extensions=[]
+                if args.no_controllers
+                else [functools.partial(components.install, event_ttl=args.event_ttl)],
             )
         )
         return 0

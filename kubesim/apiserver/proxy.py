@@ -3,11 +3,16 @@
 `/api/v1/namespaces/NS/services/[scheme:]NAME[:PORT]/proxy/PATH` (and `pods/.../proxy`)
 forwards any method to the address `hooks.proxy` resolves (the live cluster's: ready endpoints, pod
 IPs); until then the resolver answers 503 `no endpoints available for service "x"`, as
-kube-apiserver does for a service without ready endpoints.
+kube-apiserver does for a service without ready endpoints. A backend that cannot be reached
+is a 503 in Go's words about the address a real API server dials, the pod IP (a resolver's
+backend may carry it as ``address`` beside the host kubesim dials): `error trying to reach
+service: dial tcp 10.244.2.6:80: connect: connection refused`.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -70,4 +75,22 @@ async def forward(
             }
             return web.Response(body=data, status=upstream.status, headers=out_headers)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise ServiceUnavailable(f"error trying to reach service: {exc}") from exc
+        address = getattr(backend, "address", "") or backend.host
+        raise ServiceUnavailable(
+            f"error trying to reach service: {dial_error(exc, address, backend.port)}"
+        ) from exc
+
+
+def dial_error(exc: BaseException, address: str, port: int) -> str:
+    """What Go's net/http says for this failure, naming ``address:port`` as dialed."""
+    dial = f"dial tcp {address}:{port}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "EOF"
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return f"{dial}: i/o timeout"
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, OSError) and cause.errno:
+        if cause.errno == errno.ETIMEDOUT:
+            return f"{dial}: i/o timeout"
+        return f"{dial}: connect: {os.strerror(cause.errno).lower()}"
+    return f"{dial}: {type(exc).__name__}"

@@ -13,13 +13,26 @@ Errors: a `Conflict` (stale decision) propagates so the caller requeues the key 
 `NotFound` on update/delete means the object went away, which the next pass sees; a
 refused create of an object that carries events (a ReplicaSet's pod, say, over quota)
 becomes the `FailedCreate` warning the real controllers record, then propagates.
+
+Slow start (controller_utils.go slowStartBatch): a run of `Create(slow_start=True)` (the
+ReplicaSet, Job and DaemonSet controllers' pods) is made in batches of 1, 2, 4, ...; every
+create of a batch is attempted, and a batch with an error skips the rest of the run, so a
+refused template costs one request, not five hundred. The other actions still apply (the
+real syncReplicaSet writes status after a failed manageReplicas), then `PartialWrite`
+carries the first error with what was written, so the controller still waits for its
+informers to see those writes before it decides again. `apply_async` yields to the event
+loop after every write, so a controller creating hundreds of pods never holds the API
+server's loop (the real controllers are separate processes); since a run then spans many
+turns of the loop, each batch first checks that its owner still stands, so a deleted
+ReplicaSet stops creating at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +48,7 @@ from kubesim.controllers import (
     Scale,
     Update,
     UpdateStatus,
+    slow_start_batches,
 )
 from kubesim.core.errors import AlreadyExists, ApiError, Conflict, NotFound
 
@@ -58,6 +72,95 @@ class Written:
     revision: int
 
 
+class PartialWrite(Exception):
+    """A slow-start batch failed: ``cause`` is its first error (a Conflict or another
+    ApiError), ``written`` what the pass wrote before and after it."""
+
+    def __init__(self, cause: ApiError, written: list[Written]) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+        self.written = written
+
+
+def _steps(actions: Iterable[Action]) -> Iterator[list[Action]]:
+    """The actions in order, one per step, except that each run of slow-start creates
+    comes as its batches (a step of 1, then 2, 4, ...)."""
+    run: list[Create] = []
+
+    def batches() -> Iterator[list[Action]]:
+        start = 0
+        for size in slow_start_batches(len(run)):
+            yield list(run[start : start + size])
+            start += size
+        run.clear()
+
+    for action in actions:
+        if isinstance(action, Create) and action.slow_start:
+            run.append(action)
+            continue
+        yield from batches()
+        yield [action]
+    yield from batches()
+
+
+class _Applier:
+    """One pass over a decision's steps; see the module docstring for errors."""
+
+    def __init__(self, api: Api, recorder: EventRecorder, field_manager: str) -> None:
+        self.api = api
+        self.recorder = recorder
+        self.opts = WriteOptions(field_manager=field_manager)
+        self.written: list[Written] = []
+        self.error: ApiError | None = None
+        self.skipping = False
+
+    def step(self, batch: list[Action]) -> Iterator[None]:
+        """Apply one step, yielding after each write (the async caller lets the loop run)."""
+        slow = isinstance(batch[0], Create) and batch[0].slow_start
+        if slow and (self.skipping or not self._owner_alive(batch[0])):
+            self.skipping = True
+            return
+        if not slow:
+            self.skipping = False
+        failed = False
+        for action in batch:
+            try:
+                self.written += _apply_one(self.api, action, self.recorder, self.opts)
+            except ApiError as exc:
+                if not slow:
+                    raise
+                failed = True
+                self.error = self.error or exc
+            yield None
+        self.skipping = slow and failed
+
+    def _owner_alive(self, create: Action) -> bool:
+        """Whether the controller that decided ``create`` still stands: a run spread over
+        the loop's turns stops when its owner was deleted meanwhile (upstream's burst is
+        over in milliseconds; here it must not outlive the learner's `kubectl delete`)."""
+        assert isinstance(create, Create)
+        refs = (create.obj.get("metadata") or {}).get("ownerReferences") or []
+        ref = next((r for r in refs if r.get("controller")), None)
+        if ref is None:
+            return True
+        try:
+            res = self.api.resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+            owner = self.api.get(
+                res,
+                (create.obj.get("metadata") or {}).get("namespace") if res.namespaced else None,
+                ref.get("name", ""),
+            )
+        except ApiError:
+            return False
+        md = owner.get("metadata") or {}
+        return md.get("uid") == ref.get("uid") and not md.get("deletionTimestamp")
+
+    def result(self) -> list[Written]:
+        if self.error is not None:
+            raise PartialWrite(self.error, self.written) from self.error
+        return self.written
+
+
 def apply(
     api: Api,
     actions: Iterable[Action],
@@ -66,24 +169,45 @@ def apply(
     field_manager: str = CONTROLLER_MANAGER,
 ) -> list[Written]:
     """Apply `actions` in order; see the module docstring for how errors travel."""
-    written: list[Written] = []
-    opts = WriteOptions(field_manager=field_manager)
-    for action in actions:
-        if isinstance(action, Emit):
-            _emit(recorder, action.event)
-        elif isinstance(action, Create):
-            written += _create(api, action, recorder, opts)
-        elif isinstance(action, Update):
-            written += _update(api, action.obj, opts)
-        elif isinstance(action, UpdateStatus):
-            written += _update_status(api, action.obj, opts)
-        elif isinstance(action, Delete):
-            written += _delete(api, action, recorder)
-        elif isinstance(action, Bind):
-            written += _bind(api, action, opts)
-        elif isinstance(action, Scale):
-            written += _scale(api, action, opts)
-    return written
+    applier = _Applier(api, recorder, field_manager)
+    for batch in _steps(actions):
+        for _ in applier.step(batch):
+            pass
+    return applier.result()
+
+
+async def apply_async(
+    api: Api,
+    actions: Iterable[Action],
+    recorder: EventRecorder,
+    *,
+    field_manager: str = CONTROLLER_MANAGER,
+) -> list[Written]:
+    """`apply`, yielding to the event loop after every write."""
+    applier = _Applier(api, recorder, field_manager)
+    for batch in _steps(actions):
+        for _ in applier.step(batch):
+            await asyncio.sleep(0)
+    return applier.result()
+
+
+def _apply_one(
+    api: Api, action: Action, recorder: EventRecorder, opts: WriteOptions
+) -> list[Written]:
+    if isinstance(action, Emit):
+        _emit(recorder, action.event)
+        return []
+    if isinstance(action, Create):
+        return _create(api, action, recorder, opts)
+    if isinstance(action, Update):
+        return _update(api, action.obj, opts)
+    if isinstance(action, UpdateStatus):
+        return _update_status(api, action.obj, opts)
+    if isinstance(action, Delete):
+        return _delete(api, action, recorder)
+    if isinstance(action, Bind):
+        return _bind(api, action, opts)
+    return _scale(api, action, opts)
 
 
 def _emit(recorder: EventRecorder, event: Event, **names: str) -> None:

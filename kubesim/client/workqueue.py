@@ -10,6 +10,9 @@ informer caches, and one controller's worker loop.
 * Before deciding again a controller waits until its informers have seen its own last
   writes (``Caches.caught_up``): without it a ReplicaSet synced twice in a row would create
   its pods twice. client-go calls this "expectations"; here it is a revision watermark.
+* A sync may be a coroutine (the controllers that create pods in slow-start batches yield
+  to the loop between writes); a ``PartialWrite`` still sets the watermark from what it
+  wrote, then requeues like its cause.
 
 The controller manager and the scheduler both build on it.
 """
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubesim.client.actuator import Written
+from kubesim.client.actuator import PartialWrite, Written
 from kubesim.client.informer import Informer
 from kubesim.core.errors import ApiError, Conflict
 
@@ -171,15 +175,19 @@ class Caches:
         await asyncio.gather(*(i.synced.wait() for i in self.informers.values()))
 
 
+SyncResult = tuple[list[Written], float | None]
+
+
 # --- one controller -----------------------------------------------------------------------
 
 
 @dataclass
 class Controller:
-    """A named work queue and its sync function. `sync(key)` returns (writes, requeue)."""
+    """A named work queue and its sync function. `sync(key)` returns (writes, requeue), or
+    a coroutine that does."""
 
     name: str
-    sync: Callable[[Any], tuple[list[Written], float | None]]
+    sync: Callable[[Any], SyncResult | Awaitable[SyncResult]]
     caches: Caches
     queue: WorkQueue = field(default_factory=WorkQueue)
     expected: dict[GR, int] = field(default_factory=dict)
@@ -195,14 +203,19 @@ class Controller:
                 try:
                     await self.caches.wait_caught_up(self.expected)
                     self.expected.clear()
-                    written, requeue = self.sync(key)
-                    for w in written:
-                        gr = (w.group, w.plural)
-                        if gr in self.caches.informers:
-                            self.expected[gr] = max(self.expected.get(gr, 0), w.revision)
+                    result = self.sync(key)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    written, requeue = result
+                    self._expect(written)
                     self.queue.forget(key)
                     if requeue is not None:
                         self.queue.add_after(key, clock.wall_seconds(max(requeue, 0.0)))
+                except PartialWrite as exc:
+                    self._expect(exc.written)
+                    if not isinstance(exc.cause, Conflict):
+                        log.info("%s: %s: %s", self.name, key, exc.cause.message)
+                    self.queue.add_rate_limited(key)
                 except Conflict:
                     self.queue.add_rate_limited(key)
                 except ApiError as exc:
@@ -216,3 +229,9 @@ class Controller:
                 await asyncio.sleep(0)  # let informers deliver what we just wrote
         finally:
             self.queue.close()
+
+    def _expect(self, written: list[Written]) -> None:
+        for w in written:
+            gr = (w.group, w.plural)
+            if gr in self.caches.informers:
+                self.expected[gr] = max(self.expected.get(gr, 0), w.revision)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from kubesim import controllermanager, scheduler
 from kubesim.apiserver.api import Api
 from kubesim.cluster import live
+from kubesim.cluster.event_ttl import KIND_EVENT_TTL
 
 
-def install(api: Api) -> None:
-    live.install(api)
+def install(api: Api, *, event_ttl: float = KIND_EVENT_TTL) -> None:
+    live.install(api, event_ttl=event_ttl)
     controllermanager.install(api)  # reads metrics from api.hooks.metrics, which the nodes set
     api.hooks.tasks.append(scheduler.run_scheduler)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.cluster import nodes as _nodes
 from kubesim.cluster import system as _system
+from kubesim.cluster.event_ttl import KIND_EVENT_TTL, EventExpiry
 from kubesim.cluster.logs import KubeletLogs
 from kubesim.cluster.metrics import Metrics
 from kubesim.core.errors import ApiError, Conflict, NotFound
@@ -73,9 +74,10 @@ class Cluster:
             try:
                 self.api.get(self._nodes_res, None, spec.name)
             except NotFound:
-                self.api.create(
+                node = self.api.create(
                     self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
                 )
+                self._status_events(node, None, node["status"])
 
     def create_system_pods(self) -> None:
         pods = self.api.resource("", "v1", "pods")
@@ -106,7 +108,14 @@ class Cluster:
     # -- the node fault --------------------------------------------------------------------
 
     def start_node(self, name: str) -> None:
+        """The kubelet starts (with kubesim, or after the node fault): it says so on its
+        Node first, then heartbeats; its first status post records the conditions'
+        transitions (from Unknown, after the node controller marked it)."""
         kubelet = self.kubelets[name]
+        with contextlib.suppress(ApiError):
+            node = self.api.get(self._nodes_res, None, name)
+            for reason, message in _nodes.STARTUP_EVENTS:
+                kubelet.recorder.record(node, "Normal", reason, message)
         kubelet.start()
         if name not in self._heartbeats or self._heartbeats[name].done():
             self._heartbeats[name] = asyncio.create_task(self._heartbeat(name))
@@ -171,10 +180,18 @@ class Cluster:
         )
         with contextlib.suppress(Conflict):
             self.api.update(self._nodes_res, None, spec.name, updated, subresource="status")
+            self._status_events(node, node.get("status"), updated["status"])
+
+    def _status_events(self, node: Obj, previous: Obj | None, current: Obj) -> None:
+        name = node["metadata"]["name"]
+        recorder = self.kubelets[name].recorder
+        for reason in _nodes.condition_events(previous, current):
+            recorder.record(node, "Normal", reason, f"Node {name} status is now: {reason}")
 
 
-def install(api: Api) -> Cluster:
-    """Plug the cluster into the API (hooks) and schedule it to run with the server."""
+def install(api: Api, *, event_ttl: float = KIND_EVENT_TTL) -> Cluster:
+    """Plug the cluster into the API (hooks) and schedule it to run with the server;
+    events expire `event_ttl` seconds after their last write (`event_ttl`)."""
     path = getattr(api.store, "path", ":memory:")
     state_dir = (
         Path(tempfile.mkdtemp(prefix="kubesim-")) if path == ":memory:" else Path(path).parent
@@ -190,4 +207,10 @@ def install(api: Api) -> Cluster:
         await cluster.run()
 
     api.hooks.tasks.append(run)
+    expiry = EventExpiry(api, ttl=event_ttl)
+
+    async def expire_events(_api: Api) -> None:
+        await expiry.run()
+
+    api.hooks.tasks.append(expire_events)
     return cluster

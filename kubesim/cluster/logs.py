@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 FOLLOW_POLL_SECONDS = 0.1
+# kubelet_pods.go validateContainerLogStatus: "output some info for the most common pending
+# failures"; any other waiting reason is printed as it is.
+PULL_FAILURES = {
+    "ErrImagePull": "image can't be pulled",
+    "ImagePullBackOff": "trying and failing to pull image",
+}
 
 
 class KubeletLogs:
@@ -45,6 +51,14 @@ class KubeletLogs:
                         finished,
                     )
         if worker is None or record is None or (not record.ever_ran and not request.previous):
+            waiting = ((container_status(pod, request.container) or {}).get("state") or {}).get(
+                "waiting"
+            ) or {}
+            if waiting.get("reason") in PULL_FAILURES:
+                raise BadRequest(
+                    f'container "{request.container}" in pod "{name}" is waiting to start: '
+                    f"{PULL_FAILURES[waiting['reason']]}"
+                )
             return NoKubeletLogs().open(pod, request)
         if request.previous:
             if record.restart_count == 0:

@@ -125,6 +125,37 @@ def node_status(spec: NodeSpec, *, previous: Obj | None, now: str) -> Obj:
     }
 
 
+# kubelet nodestatus setters: the event each condition's transition records, by new status
+CONDITION_EVENTS = {
+    ("MemoryPressure", "False"): "NodeHasSufficientMemory",
+    ("MemoryPressure", "True"): "NodeHasInsufficientMemory",
+    ("DiskPressure", "False"): "NodeHasNoDiskPressure",
+    ("DiskPressure", "True"): "NodeHasDiskPressure",
+    ("PIDPressure", "False"): "NodeHasSufficientPID",
+    ("PIDPressure", "True"): "NodeHasInsufficientPID",
+    ("Ready", "True"): "NodeReady",
+    ("Ready", "False"): "NodeNotReady",
+}
+# kubelet.go initializeModules / containerManager: what a starting kubelet says first
+STARTUP_EVENTS = (
+    ("Starting", "Starting kubelet."),
+    ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
+)
+
+
+def condition_events(previous: Obj | None, current: Obj) -> list[str]:
+    """The reasons of the events a kubelet records posting ``current`` over ``previous``
+    (node statuses): one per condition whose status changed, or that is new, in the
+    setters' order; each event says `Node <name> status is now: <reason>`."""
+    old = {c["type"]: c.get("status") for c in (previous or {}).get("conditions") or []}
+    out = []
+    for c in current.get("conditions") or []:
+        reason = CONDITION_EVENTS.get((c["type"], c.get("status")))
+        if reason is not None and old.get(c["type"]) != c.get("status"):
+            out.append(reason)
+    return out
+
+
 def lease_object(node: Obj, *, now_micro: str) -> Obj:
     meta = node["metadata"]
     return {

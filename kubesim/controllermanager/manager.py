@@ -7,7 +7,7 @@ decision and applies the actions (``_apply_actions.apply``). The queue, the cach
 worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_eviction``.
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
-  deployment, replicaset, daemonset and statefulset (with their ControllerRevisions), job (with the
+  deployment, replicaset, replicationcontroller, daemonset and statefulset (with their ControllerRevisions), job (with the
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import WriteOptions
-from kubesim.client.actuator import CONTROLLER_MANAGER, Written, apply
+from kubesim.client.actuator import CONTROLLER_MANAGER, Written, apply, apply_async
 from kubesim.client.informer import key_of
 from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import GR, Caches, Controller
@@ -51,6 +51,7 @@ from kubesim.controllers import (
     reconcile_job,
     reconcile_namespace,
     reconcile_replicaset,
+    reconcile_replicationcontroller,
     reconcile_statefulset,
     reconcile_volume,
     release_pods,
@@ -75,6 +76,7 @@ Obj = dict[str, Any]
 ALL_CONTROLLERS = (
     "deployment",
     "replicaset",
+    "replicationcontroller",
     "daemonset",
     "statefulset",
     "job",
@@ -102,6 +104,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("", "v1", "secrets"),
     ("apps", "v1", "deployments"),
     ("apps", "v1", "replicasets"),
+    ("", "v1", "replicationcontrollers"),
     ("apps", "v1", "daemonsets"),
     ("apps", "v1", "statefulsets"),
     ("apps", "v1", "controllerrevisions"),
@@ -120,6 +123,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("", "endpoints"),
     ("apps", "deployments"),
     ("apps", "replicasets"),
+    ("", "replicationcontrollers"),
     ("apps", "daemonsets"),
     ("apps", "statefulsets"),
     ("apps", "controllerrevisions"),
@@ -170,6 +174,7 @@ class ControllerManager:
         for name, sync in (
             ("deployment", self._sync_deployment),
             ("replicaset", self._sync_replicaset),
+            ("replicationcontroller", self._sync_replicationcontroller),
             ("daemonset", self._sync_daemonset),
             ("statefulset", self._sync_statefulset),
             ("job", self._sync_job),
@@ -198,6 +203,16 @@ class ControllerManager:
 
     def _apply(self, decision: Decision, component: str) -> tuple[list[Written], float | None]:
         written = apply(
+            self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
+        )
+        return written, decision.requeue_after
+
+    async def _apply_async(
+        self, decision: Decision, component: str
+    ) -> tuple[list[Written], float | None]:
+        """`_apply` for the controllers that create pods in slow-start batches: it yields
+        to the loop after each write, so the API server keeps answering meanwhile."""
+        written = await apply_async(
             self.api, decision.actions, self.recorder(component), field_manager=CONTROLLER_MANAGER
         )
         return written, decision.requeue_after
@@ -231,6 +246,11 @@ class ControllerManager:
     def _wire(self) -> None:
         self._on("apps", "deployments", lambda k, o, p: self._add("deployment", _ns_name(o)))
         self._on("apps", "replicasets", self._replicaset_changed)
+        self._on(
+            "",
+            "replicationcontrollers",
+            lambda k, o, p: self._add("replicationcontroller", _ns_name(o)),
+        )
         self._on("apps", "daemonsets", lambda k, o, p: self._add("daemonset", _ns_name(o)))
         self._on("apps", "statefulsets", lambda k, o, p: self._add("statefulset", _ns_name(o)))
         self._on("apps", "controllerrevisions", self._revision_changed)
@@ -240,11 +260,7 @@ class ControllerManager:
         self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
         self._on("", "endpoints", lambda k, o, p: self._add("endpoints", _ns_name(o)))
         self._on("discovery.k8s.io", "endpointslices", self._slice_changed)
-        self._on(
-            "autoscaling",
-            "horizontalpodautoscalers",
-            lambda k, o, p: self._add("horizontalpodautoscaling", _ns_name(o)),
-        )
+        self._on("autoscaling", "horizontalpodautoscalers", self._hpa_changed)
         self._on(
             "policy", "poddisruptionbudgets", lambda k, o, p: self._add("disruption", _ns_name(o))
         )
@@ -316,10 +332,15 @@ class ControllerManager:
                         self._add("deployment", key)
             elif ref is not None and ref.get("kind") in ("Job", "DaemonSet", "StatefulSet"):
                 self._add(ref["kind"].lower(), (ns, ref["name"]))
+            elif ref is not None and ref.get("kind") == "ReplicationController":
+                self._add("replicationcontroller", (ns, ref["name"]))
             elif ref is None and not deleting(p):
                 for rs in self.caches.items("apps", "replicasets", ns):
                     if selector_matches((rs.get("spec") or {}).get("selector"), labels(p)):
                         self._add("replicaset", _ns_name(rs))
+                for rc in self.caches.items("", "replicationcontrollers", ns):
+                    if map_selector_matches((rc.get("spec") or {}).get("selector"), labels(p)):
+                        self._add("replicationcontroller", _ns_name(rc))
                 for controller, (group, plural) in (
                     ("job", ("batch", "jobs")),
                     ("daemonset", ("apps", "daemonsets")),
@@ -335,6 +356,15 @@ class ControllerManager:
                 if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
                     self._add("disruption", _ns_name(pdb))
         self._quota_dirty(kind, pod, previous)
+
+    def _hpa_changed(self, kind: str, hpa: Obj, previous: Obj | None) -> None:
+        """enqueueHPA: every request waits out the sync period (the queue's fixed-interval
+        rate limiter), and one already waiting absorbs the next, so an HPA, whatever
+        writes it (its own status, a learner's edit), is processed at most once per
+        --horizontal-pod-autoscaler-sync-period and rescales at most once per period."""
+        c = self.controllers.get("horizontalpodautoscaling")
+        if c is not None:
+            c.queue.add_after(_ns_name(hpa), self.api.clock.wall_seconds(HPA_SYNC_PERIOD))
 
     def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
         ref = controller_ref(rev)
@@ -400,7 +430,7 @@ class ControllerManager:
         )
         return self._apply(decision, "deployment-controller")
 
-    def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_replicaset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         rs = self.caches.get("apps", "replicasets", ns, name)
         if rs is None:
@@ -416,11 +446,23 @@ class ControllerManager:
             }
             related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
         decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
-        return self._apply(decision, "replicaset-controller")
+        return await self._apply_async(decision, "replicaset-controller")
+
+    async def _sync_replicationcontroller(
+        self, key: tuple[str, str]
+    ) -> tuple[list[Written], float | None]:
+        ns, name = key
+        rc = self.caches.get("", "replicationcontrollers", ns, name)
+        if rc is None:
+            return [], None
+        decision = reconcile_replicationcontroller(
+            rc, self.caches.items("", "pods", ns), now=self.now()
+        )
+        return await self._apply_async(decision, "replication-controller")
 
     # -- daemonset / job --
 
-    def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_daemonset(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         ds = self.caches.get("apps", "daemonsets", ns, name)
         if ds is None:
@@ -432,9 +474,9 @@ class ControllerManager:
             self.caches.items("apps", "controllerrevisions", ns),
             now=self.now(),
         )
-        return self._apply(decision, "daemonset-controller")
+        return await self._apply_async(decision, "daemonset-controller")
 
-    def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+    async def _sync_job(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         job = self.caches.get("batch", "jobs", ns, name)
         pods = self.caches.items("", "pods", ns)
@@ -448,7 +490,7 @@ class ControllerManager:
             ]
             return self._apply(Decision(release_pods(orphans)), "job-controller")
         decision = reconcile_job(job, pods, now=self.now())
-        return self._apply(decision, "job-controller")
+        return await self._apply_async(decision, "job-controller")
 
     # -- endpoints and endpoint slices --
 
@@ -731,6 +773,10 @@ class ControllerManager:
             if changed:
                 actions.append(
                     UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}})
+                )
+                # "Record NodeNotReady event after updateStatus to make sure pod still exists"
+                actions.append(
+                    Emit(Event(object_ref(pod), "Warning", "NodeNotReady", "Node is not ready"))
                 )
         return apply(self.api, actions, self.recorder("node-controller"))
 

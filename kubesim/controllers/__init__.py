@@ -16,6 +16,7 @@ from ._actions import (
     Update,
     UpdateStatus,
     object_ref,
+    slow_start_batches,
 )
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
@@ -27,7 +28,7 @@ from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
 from ._pdb import eviction_cause, eviction_decision, pdb_status
-from ._replicaset import pods_to_delete, reconcile_replicaset
+from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._volumes import reconcile_claim, reconcile_volume
@@ -60,9 +61,11 @@ __all__ = [
     "Update",
     "UpdateStatus",
     "object_ref",
+    "slow_start_batches",
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",
+    "reconcile_replicationcontroller",
     "reconcile_gc",
     "reconcile_namespace",
     "namespace_conditions",

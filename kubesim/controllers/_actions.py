@@ -6,7 +6,9 @@ in pure functions, act at the edge).  Objects inside actions are full stored-sha
 
 Action
   + Create        POST the object; ``events`` are emitted after success, with ``{name}``
-                  replaced by the name the server chose (generateName)
+                  replaced by the name the server chose (generateName). A run of
+                  consecutive ``slow_start`` creates is applied in the batches
+                  ``slow_start_batches`` gives (controller_utils.go slowStartBatch)
   + Update        PUT the full object; optimistic: it carries the resourceVersion it was
                   computed from, so a stale decision loses with 409 and is recomputed
   + UpdateStatus  PUT .../status with the full object
@@ -34,10 +36,27 @@ class Event:
     message: str
 
 
+SLOW_START_INITIAL_BATCH_SIZE = 1  # controller.SlowStartInitialBatchSize
+
+
 @dataclass(frozen=True)
 class Create:
     obj: dict[str, Any]
     events: tuple[Event, ...] = ()
+    slow_start: bool = False
+
+
+def slow_start_batches(count: int, *, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
+    """slowStartBatch's batch sizes for ``count`` creations: 1, 2, 4, ... doubling, the
+    last one cut to what remains. Each batch is attempted whole; a batch with an error
+    ends the run and the remaining creations are skipped (the next sync retries them)."""
+    sizes: list[int] = []
+    remaining, size = count, min(count, initial)
+    while remaining > 0 and size > 0:
+        sizes.append(size)
+        remaining -= size
+        size = min(2 * size, remaining)
+    return sizes
 
 
 @dataclass(frozen=True)

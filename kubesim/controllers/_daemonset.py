@@ -156,7 +156,9 @@ def _new_pod(ds: Obj, node_name: str, hash_: str) -> Create:
     spec["affinity"] = pin_to_node(spec.get("affinity"), node_name)
     pod["metadata"]["labels"].update({GENERATION_LABEL: template_generation(ds), HASH_LABEL: hash_})
     return Create(
-        pod, events=(Event(ref(ds), "Normal", "SuccessfulCreate", "Created pod: {name}"),)
+        pod,
+        events=(Event(ref(ds), "Normal", "SuccessfulCreate", "Created pod: {name}"),),
+        slow_start=True,
     )
 
 

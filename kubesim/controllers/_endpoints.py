@@ -65,10 +65,16 @@ def target_port(pod: Obj, service_port: Obj) -> int | None:
     return None
 
 
-def _endpoint_port(service_port: Obj, number: int) -> Obj:
+def _endpoint_port(service_port: Obj, number: int, *, slice_port: bool = False) -> Obj:
+    """One port of an Endpoints subset, or (``slice_port``) of an EndpointSlice.
+
+    The endpointslice controller's getEndpointPorts sets ``Name: &portName`` always, so a
+    slice port carries ``name: ""`` when the Service port has none (kubectl describe
+    dereferences it); core/v1 EndpointPort's name is a plain omitempty string.
+    """
     out: Obj = {"port": number, "protocol": service_port.get("protocol", "TCP")}
-    if service_port.get("name"):
-        out = {"name": service_port["name"], **out}
+    if service_port.get("name") or slice_port:
+        out = {"name": service_port.get("name") or "", **out}
     if service_port.get("appProtocol"):
         out["appProtocol"] = service_port["appProtocol"]
     return out
@@ -177,7 +183,7 @@ def endpointslices_for(service: Obj, pods: list[Obj], existing: list[Obj]) -> li
         for sp in spec.get("ports") or []:
             n = target_port(pod, sp)
             if n is not None:
-                ports.append(_endpoint_port(sp, n))
+                ports.append(_endpoint_port(sp, n, slice_port=True))
         if not port_list:
             port_list = ports
         terminating = deleting(pod)

@@ -305,7 +305,9 @@ def _new_pod(job: Obj, index: int | None) -> Create:
         pod_meta["annotations"] = annotations
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
     return Create(
-        pod, events=(Event(ref(job), "Normal", "SuccessfulCreate", "Created pod: {name}"),)
+        pod,
+        events=(Event(ref(job), "Normal", "SuccessfulCreate", "Created pod: {name}"),),
+        slow_start=True,
     )
 
 

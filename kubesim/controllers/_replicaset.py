@@ -4,6 +4,11 @@ Follows pkg/controller/replicaset (syncReplicaSet, manageReplicas, calculateStat
 pod ranking of controller_utils (ActivePodsWithRanks) used to pick which pods to delete.
 Created pods use ``generateName: <rs-name>-``; their SuccessfulCreate event is attached to
 the Create action and carries ``{name}`` until the server has chosen the name.
+
+The replication controller is the same controller upstream (pkg/controller/replication
+wraps the ReplicaSet controller, converting a ReplicationController's map selector into a
+label selector): ``reconcile_replicationcontroller`` does the same over a converted view
+and writes the status back onto the ReplicationController as it was stored.
 """
 
 from __future__ import annotations
@@ -91,6 +96,24 @@ def reconcile_replicaset(
     return Decision(actions, _requeue(mine, want, mrs, now))
 
 
+def reconcile_replicationcontroller(rc: Obj, pods: list[Obj], *, now: datetime) -> Decision:
+    """syncReplicaSet over a ReplicationController (pkg/controller/replication's conversion):
+    its ``spec.selector`` (a map; the template's labels when empty, as the API defaults it)
+    becomes ``matchLabels``; pods it creates name it as owner (v1 ReplicationController)."""
+    spec = rc.get("spec") or {}
+    selector = spec.get("selector") or ((spec.get("template") or {}).get("metadata") or {}).get(
+        "labels"
+    )
+    view = {**rc, "spec": {**spec, "selector": {"matchLabels": dict(selector or {})}}}
+    decision = reconcile_replicaset(view, pods, now=now)
+    actions: list[Action] = []
+    for action in decision.actions:
+        if isinstance(action, UpdateStatus) and uid(action.obj) == uid(rc):
+            action = UpdateStatus({**deepcopy(rc), "status": action.obj["status"]})
+        actions.append(action)
+    return Decision(actions, decision.requeue_after)
+
+
 def _comparable(st: Obj) -> Obj:
     keys = (
         "replicas",
@@ -164,7 +187,7 @@ def _claim(rs: Obj, pods: list[Obj]) -> tuple[list[Obj], list[Action]]:
 def _create_pod(rs: Obj) -> Create:
     """GetPodFromTemplate, with the replica set controller's event."""
     event = Event(ref(rs), "Normal", "SuccessfulCreate", "Created pod: {name}")
-    return Create(pod_from_template(rs), events=(event,))
+    return Create(pod_from_template(rs), events=(event,), slow_start=True)
 
 
 # --- which pods go first ----------------------------------------------------------------
@@ -270,4 +293,4 @@ def _restarts(pod: Obj) -> int:
     return max(counts, default=0)
 
 
-__all__ = ["reconcile_replicaset", "pods_to_delete", "Emit"]
+__all__ = ["reconcile_replicaset", "reconcile_replicationcontroller", "pods_to_delete", "Emit"]

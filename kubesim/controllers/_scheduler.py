@@ -329,11 +329,18 @@ def fit_error_message(num_nodes: int, verdicts: list[_Verdict]) -> str:
     return msg
 
 
+# podMaxInUnschedulablePodsDuration: an unschedulable pod waits in the unschedulable queue
+# until a cluster event that may help it (a node change, a bound pod leaving) moves it back,
+# or at most this long.
+UNSCHEDULABLE_FLUSH_SECONDS = 300.0
+
+
 def schedule_actions(
     pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj], *, now: datetime
 ) -> Decision:
     """``schedule`` as actions: Bind + ``Scheduled`` event, or the PodScheduled=False
-    condition + ``FailedScheduling`` warning (requeued like the scheduler's backoff)."""
+    condition + ``FailedScheduling`` warning (requeued after the unschedulable queue's flush
+    period; the loop moves it back sooner on the cluster events that may help it)."""
     result = schedule(pod, nodes, pods_on_nodes)
     ns = meta(pod).get("namespace")
     if isinstance(result, Bind):
@@ -359,4 +366,4 @@ def schedule_actions(
     if updated != pod:
         actions.append(UpdateStatus(updated))
     actions.append(Emit(Event(object_ref(pod), "Warning", "FailedScheduling", result.message)))
-    return Decision(actions, requeue_after=10.0)
+    return Decision(actions, requeue_after=UNSCHEDULABLE_FLUSH_SECONDS)

@@ -5,12 +5,20 @@ DESIGN.md: as root on these machines the v1 memory and cpu controllers are mount
 (the kernel OOM-kills the process and counts it in memory.oom_control) and a CPU limit a real
 CFS quota. Without write access (no root, macOS) the kubelet falls back to polling RSS and
 killing the process itself when it passes the limit, and says so in `kubelab status`.
+
+Every container gets its cgroup pair when cgroups are writable, limits or not: the cgroup is
+what holds *all* of a container's processes, whatever they do (a child that calls setsid
+leaves the process group and session, never the cgroup), so the kubelet ends a container by
+killing its cgroup's processes (`kill_all`), as a runtime ends a container's PID namespace.
+Without cgroups the fallback is the process tree by parent pid, taken before the kill.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,17 +92,52 @@ class Cgroup:
                 inactive = int(value)
         return max(0, usage - inactive)
 
+    def pids(self) -> list[int]:
+        """The processes in this cgroup (the memory controller's view of it)."""
+        try:
+            text = (self.memory / "cgroup.procs").read_text()
+        except OSError:
+            return []
+        return [int(x) for x in text.split()]
+
+    def kill_all(self, *, rounds: int = 50) -> int:
+        """SIGKILL every process in the cgroup, again until it is empty (a process that forks
+        meanwhile is caught on the next round); how many signals were sent."""
+        sent = 0
+        for n in range(rounds):
+            pids = [pid for pid in self.pids() if _alive(pid)]
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+                    sent += 1
+            time.sleep(0.001 * min(n + 1, 10))
+        return sent
+
     def remove(self) -> None:
         for path in (self.memory, self.cpu):
             with contextlib.suppress(OSError):
                 path.rmdir()
 
 
+def _alive(pid: int) -> bool:
+    """A process that still runs (a zombie is dead, only not yet reaped by its parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def process_rss(pid: int) -> int | None:
     """Resident set size of a process and its children, from /proc (the fallback meter)."""
+    return rss_of(process_tree(pid))
+
+
+def rss_of(pids: list[int]) -> int | None:
     total = 0
     found = False
-    for candidate in _process_tree(pid):
+    for candidate in pids:
         try:
             for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -107,10 +150,15 @@ def process_rss(pid: int) -> int | None:
 
 def process_cpu_seconds(pid: int) -> float | None:
     """User+system CPU seconds of a process tree, from /proc/<pid>/stat."""
+    return cpu_seconds_of(process_tree(pid))
+
+
+def cpu_seconds_of(pids: list[int]) -> float | None:
+    """User+system CPU seconds of these processes, from /proc/<pid>/stat."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     found = False
-    for candidate in _process_tree(pid):
+    for candidate in pids:
         try:
             fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -120,7 +168,7 @@ def process_cpu_seconds(pid: int) -> float | None:
     return total if found else None
 
 
-def _process_tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """pid and its descendants (by scanning /proc once)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():

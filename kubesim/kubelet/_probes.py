@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,16 @@ async def http_get(
         return ProbeResult(
             False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
         )
-    except (OSError, ValueError) as exc:
-        return ProbeResult(False, f'Get "{url}": {exc}')
+    except (ConnectionResetError, asyncio.IncompleteReadError):
+        return ProbeResult(False, f'Get "{url}": EOF')
+    except OSError as exc:  # Go's words about the pod IP, never the loopback twin dialed
+        reason = os.strerror(exc.errno).lower() if exc.errno else type(exc).__name__
+        return ProbeResult(False, f'Get "{url}": dial tcp {host}:{port}: connect: {reason}')
+    except ValueError:
+        return ProbeResult(
+            False,
+            f'Get "{url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response',
+        )
     if 200 <= status < 400:
         return ProbeResult(True)
     return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")

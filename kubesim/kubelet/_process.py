@@ -5,6 +5,12 @@ process really did (STYLE.md: "the kubelet reports what the processes did; never
 status nothing produced"). Logs go to files in the CRI log format the real kubelet uses
 (`<RFC3339Nano> stdout F <line>`), one file per restart, so `kubectl logs --previous` reads
 the previous instance.
+
+A container ends with all its processes, as when a runtime tears down its PID namespace:
+when its first process exits or is killed, every other process of its cgroup is killed
+(`Cgroup.kill_all`; without cgroups, its process group and the process tree taken before the
+kill), and the log pumps then drain for at most `DRAIN_SECONDS`, so a stray process that
+kept the log pipe open can never hold a pod in Terminating.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +30,7 @@ from kubesim.kubelet._images import Image
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
 RSS_POLL_SECONDS = 0.2
+DRAIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,17 @@ class Running:
     async def wait(self) -> Exit:
         if self._exit is not None:
             return self._exit
-        returncode = await self._proc.wait()
-        for pump in self._pumps:
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
+        await _exited(self.pid, self._proc)
+        self._kill_rest()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._proc.wait()), DRAIN_SECONDS)
+        if self._pumps:
+            _, late = await asyncio.wait(self._pumps, timeout=DRAIN_SECONDS)
+            for pump in late:
+                pump.cancel()
+        while self._proc.returncode is None:  # reaped by the child watcher, a moment later
+            await asyncio.sleep(0.01)
+        returncode = self._proc.returncode
         if self._watch is not None:
             self._watch.cancel()
         oom = self._oom_killed_by_us or (self._cgroup is not None and self._cgroup.oom_kills() > 0)
@@ -87,12 +102,29 @@ class Running:
         code = 128 + sig if sig else returncode
         reason = "OOMKilled" if oom else ("Completed" if code == 0 else "Error")
         self._exit = Exit(code, reason, self.started_at, _now(), sig)
-        # reap anything the process left in its group (a shell's children)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        self._kill_rest()
         if self._cgroup is not None:
             self._cgroup.remove()
         return self._exit
+
+    def _kill_rest(self, tree: list[int] | None = None) -> None:
+        """SIGKILL every process of the container: its cgroup, or its process group and
+        ``tree`` (the descendants by parent pid, taken while the first process lived)."""
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        for pid in tree or ():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+    def _kill_all(self) -> None:
+        """The end of the grace period: the first process and everything it started."""
+        tree = _cgroups.process_tree(self.pid) if self._cgroup is None else None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._kill_rest(tree)
 
     def alive(self) -> bool:
         return self._proc.returncode is None
@@ -114,17 +146,20 @@ class Running:
             try:
                 await asyncio.wait_for(asyncio.shield(self.wait()), timeout=max(0.0, grace_seconds))
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
+                self._kill_all()
         return await self.wait()
 
     def usage(self) -> Usage | None:
         if not self.alive():
             return None
-        memory = self._cgroup.memory_usage() if self._cgroup is not None else None
+        if self._cgroup is not None:
+            pids = self._cgroup.pids() or [self.pid]
+            memory = self._cgroup.memory_usage()
+        else:
+            pids, memory = _cgroups.process_tree(self.pid), None
         if memory is None:
-            memory = _cgroups.process_rss(self.pid) or 0
-        cpu = _cgroups.process_cpu_seconds(self.pid) or 0.0
+            memory = _cgroups.rss_of(pids) or 0
+        cpu = _cgroups.cpu_seconds_of(pids) or 0.0
         return Usage(cpu_seconds=cpu, memory_bytes=memory)
 
     async def _enforce_memory(self) -> None:
@@ -135,10 +170,36 @@ class Running:
             rss = _cgroups.process_rss(self.pid) or 0
             if rss > limit:
                 self._oom_killed_by_us = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
+                self._kill_all()
                 return
             await asyncio.sleep(RSS_POLL_SECONDS)
+
+
+async def _exited(pid: int, proc: asyncio.subprocess.Process) -> None:
+    """Return once the process has exited. Not `proc.wait()`: that also waits until its
+    stdout and stderr pipes close, which a stray process of the container can hold open.
+    A pidfd turns readable when the process exits (Linux 5.3+); elsewhere, poll."""
+    if proc.returncode is not None:
+        return
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        while proc.returncode is None:
+            await asyncio.sleep(0.1)
+        return
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, readable)
+    try:
+        await done
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
 
 
 def catches(pid: int, signum: int) -> bool:
@@ -168,6 +229,9 @@ class Runtime:
     def __init__(self, root: Path, *, cgroups: bool | None = None) -> None:
         self.root = root
         self.cgroups = _cgroups.available() if cgroups is None else cgroups
+        # cgroups are machine-wide: a name unique to this runtime keeps two kubesims (or two
+        # tests) whose pods share a uid from ever killing each other's processes
+        self._cgroup_prefix = uuid.uuid4().hex[:8]
 
     def sandbox(self, pod_uid: str, container: str) -> Path:
         return self.root / "pods" / pod_uid / container
@@ -217,8 +281,10 @@ class Runtime:
                 KUBESIM_NET_ID=str(network.net_id),
             )
         cgroup = None
-        if self.cgroups and (limits.memory_bytes or limits.cpu_millis):
-            cgroup = _cgroups.Cgroup.create(f"{pod_uid}-{container}-{restart_count}")
+        if self.cgroups:  # limits or not: the cgroup is how every process of it is found
+            cgroup = _cgroups.Cgroup.create(
+                f"{self._cgroup_prefix}-{pod_uid}-{container}-{restart_count}"
+            )
             cgroup.limit(memory_bytes=limits.memory_bytes, cpu_millis=limits.cpu_millis)
 
         def _in_child() -> None:

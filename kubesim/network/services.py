@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 log = logging.getLogger("kubesim.network")
+
+
+@dataclass(frozen=True)
+class PodNetworkBackend(Backend):
+    """A backend on the pod network: ``host`` is the loopback twin kubesim dials, ``address``
+    the pod IP the real API server dials, and so names in its proxy errors."""
+
+    address: str = ""
 
 
 def proxy_table(
@@ -119,7 +128,7 @@ class ClusterNetwork:
         endpoint = self.proxy.pick(spec.get("clusterIP", ""), int(chosen["port"]))
         if endpoint is None:
             raise ServiceUnavailable(f'no endpoints available for service "{name}"')
-        return Backend(twin(endpoint.ip, self.net_id), endpoint.port)
+        return PodNetworkBackend(twin(endpoint.ip, self.net_id), endpoint.port, address=endpoint.ip)
 
     async def pod(self, namespace: str, name: str, port: str) -> Backend:
         pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
@@ -134,4 +143,4 @@ class ClusterNetwork:
                         number = int(p["containerPort"])
         if number is None:
             number = 80
-        return Backend(twin(ip, self.net_id), number)
+        return PodNetworkBackend(twin(ip, self.net_id), number, address=ip)

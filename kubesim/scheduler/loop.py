@@ -42,6 +42,21 @@ def pending(pod: Obj, scheduler_name: str = DEFAULT_SCHEDULER) -> bool:
     )
 
 
+def _scheduling_view(node: Obj) -> tuple[Any, ...]:
+    """What of a node the scheduler's filters read: spec (taints, unschedulable), labels,
+    allocatable and the conditions' statuses."""
+    status = node.get("status") or {}
+    conditions = sorted(
+        (c.get("type", ""), c.get("status", "")) for c in status.get("conditions") or []
+    )
+    return (
+        node.get("spec") or {},
+        (node.get("metadata") or {}).get("labels") or {},
+        status.get("allocatable") or {},
+        conditions,
+    )
+
+
 class Scheduler:
     def __init__(self, api: Api, *, scheduler_name: str = DEFAULT_SCHEDULER) -> None:
         self.api = api
@@ -50,7 +65,7 @@ class Scheduler:
         self.recorder = EventRecorder(api, component=scheduler_name)
         self.controller = Controller("scheduler", self._sync, self.caches)
         self.caches.informer("", "pods").on_change(self._pod_changed)
-        self.caches.informer("", "nodes").on_change(lambda k, o, p: self._retry_all())
+        self.caches.informer("", "nodes").on_change(self._node_changed)
 
     def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
         finished = phase(pod) in ("Succeeded", "Failed") and (
@@ -68,6 +83,16 @@ class Scheduler:
             or labels(previous) != labels(pod)
         ):
             self.controller.enqueue(key_of(pod))
+
+    def _node_changed(self, kind: str, node: Obj, previous: Obj | None) -> None:
+        """A node event moves the unschedulable pods back only when it may help them
+        (nodeSchedulingPropertiesChange): not a heartbeat that changes nothing they need."""
+        if (
+            previous is None
+            or kind == "DELETED"
+            or _scheduling_view(node) != _scheduling_view(previous)
+        ):
+            self._retry_all()
 
     def _retry_all(self) -> None:
         for pod in self.caches.items("", "pods"):

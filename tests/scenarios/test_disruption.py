@@ -3,6 +3,7 @@ come back on the other worker once the node is NotReady past the pods' toleratio
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections import Counter
 
@@ -91,6 +92,7 @@ def test_a_stopped_nodes_pods_come_back_on_the_other_worker(lab: Lab) -> None:
     other = next(w for w in WORKERS if w != node)
     lost = {r["NAME"] for r in rows if r["NODE"] == node}
 
+    before = _kubelet_event_counts(lab, node)
     lab.cluster.kubectl("create", "--raw", f"/kubesim/v1/nodes/{node}/stop", "-f", "-", input="{}")
     try:
         lab.wait_for(
@@ -98,6 +100,25 @@ def test_a_stopped_nodes_pods_come_back_on_the_other_worker(lab: Lab) -> None:
             timeout=lab.wall(60),
             what=f"{node} to be NotReady",
         )
+        # MarkPodsNotReady: one warning per pod of the node, from the node controller
+        warned = lab.wait_for(
+            lambda: (
+                {
+                    e["involvedObject"]["name"]
+                    for e in lab.get_json("events", "--field-selector", "reason=NodeNotReady")[
+                        "items"
+                    ]
+                    if e["involvedObject"]["kind"] == "Pod"
+                    and e["type"] == "Warning"
+                    and e["message"] == "Node is not ready"
+                    and e["source"]["component"] == "node-controller"
+                }
+                >= lost
+            ),
+            timeout=lab.wall(30),
+            what="a NodeNotReady warning on each pod of the stopped node",
+        )
+        assert warned
 
         # not-ready / unreachable NoExecute taints, tolerated for 300 s, then eviction; as on
         # a real cluster the evicted pods stay Terminating while their node is down (no kubelet
@@ -127,3 +148,39 @@ def test_a_stopped_nodes_pods_come_back_on_the_other_worker(lab: Lab) -> None:
             timeout=lab.wall(60),
             what=f"{node} to be Ready again",
         )
+    # the restarted kubelet's own start-up events, as `kubectl describe node` shows on kind
+    after = _kubelet_event_counts(lab, node)
+    for reason in STARTUP_REASONS:
+        assert after.get(reason, 0) > before.get(reason, 0), (reason, before, after)
+
+
+STARTUP_REASONS = (
+    "Starting",
+    "NodeAllocatableEnforced",
+    "NodeHasSufficientMemory",
+    "NodeHasNoDiskPressure",
+    "NodeHasSufficientPID",
+    "NodeReady",
+)
+
+
+def _kubelet_event_counts(lab: Lab, node: str) -> dict[str, int]:
+    """How many times the node's kubelet recorded each reason on its Node (count included)."""
+    events = lab.cluster.kubectl(
+        "get", "events", "-A", "--field-selector", f"involvedObject.name={node}", "-o", "json"
+    ).stdout
+    counts: dict[str, int] = {}
+    for e in json.loads(events)["items"]:
+        if e["involvedObject"]["kind"] == "Node" and e["source"].get("component") == "kubelet":
+            assert e["source"].get("host") == node
+            counts[e["reason"]] = counts.get(e["reason"], 0) + int(e.get("count") or 1)
+    messages = {
+        e["reason"]: e["message"]
+        for e in json.loads(events)["items"]
+        if e["involvedObject"]["kind"] == "Node"
+    }
+    if "Starting" in messages:
+        assert messages["Starting"] == "Starting kubelet."
+    if "NodeReady" in messages:
+        assert messages["NodeReady"] == f"Node {node} status is now: NodeReady"
+    return counts

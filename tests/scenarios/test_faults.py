@@ -93,3 +93,15 @@ def test_an_image_tag_that_does_not_exist_backs_off_pulling(lab: Lab) -> None:
     waiting = lab.get_json("pod", rows[0]["NAME"])["status"]["containerStatuses"][0]["state"]
     assert waiting["waiting"]["reason"] == "ImagePullBackOff"
     assert 'Back-off pulling image "kubelab/inference:2.40"' in waiting["waiting"]["message"]
+
+    pod = rows[0]["NAME"]
+    container = lab.get_json("pod", pod)["spec"]["containers"][0]["name"]
+    backoff = (
+        f'Error from server (BadRequest): container "{container}" in pod "{pod}" is waiting '
+        "to start: trying and failing to pull image"
+    )
+    lab.wait_for(
+        lambda: backoff in lab.kubectl("logs", pod, check=False).stderr,
+        timeout=lab.wall(30),
+        what="kubectl logs to say the kubelet's words for ImagePullBackOff",
+    )

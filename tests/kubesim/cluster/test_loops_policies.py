@@ -10,6 +10,7 @@ from _loops_helpers import deployment, pod, running_lab, settle
 
 from kubesim.apiserver import subresources as _subresources
 from kubesim.apiserver.api import DeleteOptions
+from kubesim.core.clock import parse_time
 from kubesim.core.errors import TooManyRequests
 
 APPS = ("deployment", "replicaset", "garbagecollector")
@@ -76,6 +77,8 @@ async def test_hpa_scales_a_deployment_up_from_measured_cpu(tmp_path: Path) -> N
             f"New size: {n}; reason: cpu resource utilization (percentage of request) above target"
             for n in (4, 5)
         ]
+        first, second = sorted(parse_time(e["firstTimestamp"]) for e in events)
+        assert (second - first).total_seconds() >= 15, "at most one rescale per sync period"
         hpa = lab.get("horizontalpodautoscalers", "web", "autoscaling", "v2")
         assert hpa["status"]["desiredReplicas"] == 5
         assert (

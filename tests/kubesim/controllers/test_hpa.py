@@ -202,6 +202,22 @@ def test_scale_up_rate_follows_default_policies(cpus, want, reason):
     assert conds["ScalingLimited"][:2] == ("True", reason)
 
 
+@pytest.mark.parametrize(
+    "behavior, want",
+    [
+        # GetScaleUpRules' defaults: Max(Pods 4, Percent 100) per 15 s: max(3 + 4, 3 * 2)
+        pytest.param({}, 7, id="behavior-defaults-max-of-4-pods-and-100-percent"),
+        # no behavior: calculateScaleUpLimit, max(2 x current, 4)
+        pytest.param(None, 6, id="no-behavior-twice-current-at-least-4"),
+    ],
+)
+def test_from_three_replicas_one_step_is_limited_as_upstream(behavior, want):
+    decision, _ = run(hpa(target=50, max_r=20, behavior=behavior), 3, ["2000m"] * 3)
+    conds, _ = conditions(decision)
+    assert [a.replicas for a in decision.actions if isinstance(a, Scale)] == [want]
+    assert conds["ScalingLimited"][:2] == ("True", "ScaleUpLimit")
+
+
 def test_max_replicas_clamps_with_too_many_replicas():
     decision, _ = run(hpa(target=50, max_r=3, behavior={}), 2, ["400m", "400m"])
     conds, _ = conditions(decision)

@@ -6,7 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from kubesim.controllers import Create, Delete, UpdateStatus, pods_to_delete, reconcile_replicaset
+from kubesim.controllers import (
+    Create,
+    Delete,
+    UpdateStatus,
+    pods_to_delete,
+    reconcile_replicaset,
+    reconcile_replicationcontroller,
+)
 from kubesim.core.objects import fmt_time
 
 from .world import T0
@@ -154,3 +161,39 @@ def test_terminating_pods_do_not_count_and_are_replaced():
         RS, [gone, pod("b", ready_since=T0 - timedelta(hours=1))], now=T0
     )
     assert sum(isinstance(a, Create) for a in decision.actions) == 1
+
+
+def test_a_replication_controller_is_the_replicaset_controller_over_its_map_selector():
+    rc = {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "web", "namespace": "lab", "uid": "rc-uid", "generation": 1},
+        "spec": {
+            "replicas": 2,
+            "selector": {"app": "web"},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
+        },
+    }
+    stranger = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "other", "namespace": "lab", "labels": {"app": "other"}},
+    }
+
+    decision = reconcile_replicationcontroller(rc, [stranger], now=T0)
+
+    creates = [a for a in decision.actions if isinstance(a, Create)]
+    assert len(creates) == 2 and all(c.slow_start for c in creates)
+    owner = creates[0].obj["metadata"]["ownerReferences"][0]
+    assert (owner["apiVersion"], owner["kind"], owner["uid"]) == (
+        "v1",
+        "ReplicationController",
+        "rc-uid",
+    )
+    assert creates[0].events[0].involved["kind"] == "ReplicationController"
+    (status,) = [a for a in decision.actions if isinstance(a, UpdateStatus)]
+    assert status.obj["spec"]["selector"] == {"app": "web"}, "written back as stored"
+    assert status.obj["status"]["replicas"] == 0

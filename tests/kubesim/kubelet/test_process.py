@@ -97,6 +97,48 @@ async def test_a_pid_1_without_a_sigterm_handler_waits_out_the_grace_period(runt
     assert done.exit_code == 137
 
 
+def _alive(pid: int) -> bool:
+    """Whether `pid` is a live process (not gone, not a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+DAEMONIZING = "setsid sleep 7773 & echo pid=$!; sleep 7775"
+
+
+@pytest.mark.parametrize(
+    "cgroups", [pytest.param(None, id="cgroup"), pytest.param(False, id="tree")]
+)
+async def test_stop_ends_a_child_that_left_the_session_within_the_grace_period(tmp_path, cgroups):
+    """A child that calls setsid leaves the process group and still holds the log pipe: the
+    stop kills it with the container (its cgroup, or its process tree without cgroups)
+    instead of waiting for EOF on the pipe forever."""
+    import time
+
+    runtime = Runtime(tmp_path, cgroups=cgroups)
+    running = await _run(runtime, SHELL, ["/bin/sh", "-c", DAEMONIZING])
+    await _wait_for_log(running.log_path, "pid=")
+    child = int(read_log(running.log_path)[0].removeprefix("pid="))
+    assert _alive(child)
+    started = time.monotonic()
+    done = await asyncio.wait_for(running.stop(1.0), 10)
+    assert time.monotonic() - started < 1.0 + 2.0
+    assert done.exit_code == 137
+    assert not _alive(child), "the setsid child outlived its container"
+
+
+async def test_a_container_whose_first_process_exits_takes_its_strays_with_it(runtime):
+    """As when PID 1 of a container's PID namespace exits: the rest of it is killed."""
+    running = await _run(runtime, SHELL, ["/bin/sh", "-c", "setsid sleep 7771 & echo $!"])
+    done = await asyncio.wait_for(running.wait(), 10)
+    child = int(read_log(running.log_path)[0])
+    assert done.exit_code == 0
+    assert not _alive(child)
+
+
 async def test_memory_limit_kills_with_oomkilled(runtime):
     hog = "b = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nimport time; time.sleep(30)"
     running = await _run(
@@ -203,3 +245,24 @@ def test_command_and_args_follow_the_kubernetes_rule():
         "-m",
         "inference",
     ]
+
+
+async def test_an_http_probe_that_gets_no_answer_says_eof_about_the_pod_ip():
+    """A server that closes without answering: Go's client says EOF; no loopback twin or
+    Python exception text reaches the learner's `kubectl describe`."""
+    from kubesim.network import twin
+
+    netid = claim()
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, twin("10.244.1.78", netid.value), 18082)
+    try:
+        result = await http_get(
+            {"port": 18082, "path": "/healthz"}, "10.244.1.78", {}, timeout=1, net_id=netid.value
+        )
+    finally:
+        server.close()
+        netid.release()
+    assert result.message == 'Get "http://10.244.1.78:18082/healthz": EOF'

@@ -1,0 +1,75 @@
+"""A pod whose container daemonizes a child (issue 21): the child leaves the process group
+and session and keeps the log pipe open. Deleting the pod must still end within its grace
+period, with every process of it gone, and kubesim must still exit promptly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from kubesim_process import Cluster, start_kubesim, stop_kubesim
+
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "daemonizer", "namespace": "default"},
+    "spec": {
+        "terminationGracePeriodSeconds": 3,
+        "containers": [
+            {
+                "name": "c",
+                "image": "busybox:1.36",
+                "command": ["sh", "-c", "setsid sleep 7773 & echo pid=$!; sleep 7775"],
+            }
+        ],
+    },
+}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _running_child(cluster: Cluster) -> int:
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(POD))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = cluster.kubectl("logs", "daemonizer", check=False).stdout
+        if out.startswith("pid="):
+            return int(out.split()[0].removeprefix("pid="))
+        time.sleep(0.2)
+    raise AssertionError("the pod never logged its child's pid")
+
+
+def test_a_daemonizing_pod_deletes_within_its_grace_period(tmp_path: Path) -> None:
+    cluster = start_kubesim(tmp_path, controllers=True)
+    try:
+        child = _running_child(cluster)
+        assert _alive(child)
+        started = time.monotonic()
+        cluster.kubectl("delete", "pod", "daemonizer", "--wait=true", timeout=30)
+        took = time.monotonic() - started
+        assert took < 3 + 3, f"deletion took {took:.1f}s, grace period 3s"
+        assert not _alive(child), "the setsid child outlived its pod"
+    finally:
+        stop_kubesim(cluster)
+
+
+def test_kubesim_exits_promptly_on_sigterm_with_a_daemonizing_pod(tmp_path: Path) -> None:
+    cluster = start_kubesim(tmp_path, controllers=True)
+    child = _running_child(cluster)
+    started = time.monotonic()
+    cluster.process.terminate()
+    try:
+        code = cluster.process.wait(10)
+    except Exception:
+        cluster.process.kill()
+        raise
+    assert time.monotonic() - started < 10
+    assert code == 0 or code == -15
+    assert not _alive(child), "the setsid child outlived kubesim"
