@@ -319,12 +319,16 @@ def parse_bool(value: str | None) -> bool:
 
 
 def parse_int(name: str, value: str | None) -> int | None:
+    """An int64 query parameter as the parameter codec converts it (strconv.ParseInt);
+    `name` is kept for callers' readability, the error does not carry it upstream."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequest(f'{name}: Invalid value: "{value}": must be an integer') from None
+    text = str(value)
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise BadRequest(f'strconv.ParseInt: parsing "{text}": invalid syntax')
+    if len(text.lstrip("+-")) > 19 or not -(2**63) <= int(text) < 2**63:
+        raise BadRequest(f'strconv.ParseInt: parsing "{text}": value out of range')
+    return int(text)
 
 
 _FIELD_VALIDATION = {"": "Warn", "warn": "Warn", "strict": "Strict", "ignore": "Ignore"}

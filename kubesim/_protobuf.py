@@ -269,8 +269,7 @@ def decode_object(data: bytes, *, kind: str = "") -> dict[str, Any]:
 def _decode_object(data: bytes) -> dict[str, Any]:
     if not data.startswith(MAGIC):
         raise ProtobufError(
-            "provided data does not appear to be a protobuf message, expected prefix "
-            "[107 56 115 0]"
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
         )
     unknown = decode_message(data[len(MAGIC) :], _UNKNOWN) or {}
     type_meta = unknown.get("typeMeta") or {}

@@ -72,12 +72,42 @@ def version_info() -> Obj:
 
 
 def _json(body: Any, *, status: int = 200, content_type: str = "application/json") -> web.Response:
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    """A JSON body as Go's json.Encoder writes it: compact, keys in struct order (the dicts
+    are built in that order), one trailing newline."""
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
     return web.Response(body=data, status=status, headers={"Content-Type": content_type})
 
 
 def _raw(data: bytes, *, status: int = 200) -> web.Response:
-    return web.Response(body=data, status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=data + b"\n", status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+# go-restful's answer to a method no route serves (apiserver's serviceErrorHandler through
+# NewGenericServerResponse): e.g. DELETE on /api/v1/configmaps, where a namespaced kind
+# serves only list and watch across namespaces.
+_APPLY_NEEDS_MANAGER = Invalid(
+    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for '
+    "apply patch",
+    details={
+        "group": "meta.k8s.io",
+        "kind": "PatchOptions",
+        "causes": [
+            {
+                "reason": "FieldValueRequired",
+                "message": "Required value: is required for apply patch",
+                "field": "fieldManager",
+            }
+        ],
+    },
+)
+_NO_ROUTE_FOR_METHOD = MethodNotSupported(
+    "the server does not allow this method on the requested resource",
+    details={
+        "causes": [{"reason": "UnexpectedServerResponse", "message": "405: Method Not Allowed"}]
+    },
+)
 
 
 def _error(err: ApiError) -> web.Response:
@@ -400,6 +430,8 @@ class Server:
     async def _collection(self, request: web.Request, t: Target) -> web.StreamResponse:
         q = request.query
         method = request.method
+        if t.res.namespaced and t.namespace is None and method != "GET":
+            raise _NO_ROUTE_FOR_METHOD
         if method == "GET":
             if _http.parse_bool(q.get("watch")):
                 return await self._watch(request, t)
@@ -408,7 +440,7 @@ class Server:
                 t.namespace,
                 label_selector=q.get("labelSelector", ""),
                 field_selector=q.get("fieldSelector", ""),
-                limit=_http.parse_int("limit", q.get("limit")) or 0,
+                limit=max(_http.parse_int("limit", q.get("limit")) or 0, 0),
                 continue_token=q.get("continue", ""),
             )
             if _http.wants_table(request.headers.get("Accept", "")):
@@ -491,6 +523,10 @@ class Server:
             content_type, patch = _http.decode_patch(
                 await self._body(request), request.headers.get("Content-Type")
             )
+            if content_type == "application/apply-patch+yaml" and not request.query.get(
+                "fieldManager"
+            ):
+                raise _APPLY_NEEDS_MANAGER
             obj = api.patch(
                 t.res,
                 t.namespace,
