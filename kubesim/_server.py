@@ -34,6 +34,7 @@ from kubesim._status import (
     NotFound,
     RequestEntityTooLarge,
     ServiceUnavailable,
+    Timeout,
     Unauthorized,
     not_found,
     resource_not_found,
@@ -139,10 +140,18 @@ class Target:
 class Server:
     """Builds the aiohttp application around an `Api`."""
 
-    def __init__(self, api: Api, *, token: str, server_address: str = "127.0.0.1:6443") -> None:
+    def __init__(
+        self,
+        api: Api,
+        *,
+        token: str,
+        server_address: str = "127.0.0.1:6443",
+        request_timeout: float = 60.0,
+    ) -> None:
         self.api = api
         self.token = token
         self.server_address = server_address
+        self.request_timeout = request_timeout
         self.watches: set[Any] = set()
 
     def app(self) -> web.Application:
@@ -168,6 +177,14 @@ class Server:
             if request.path not in _HEALTH and not self._authorized(request):
                 raise Unauthorized("Unauthorized")
             return await handler(request)
+        except Timeout as err:
+            # the body never arrived whole: answer, then drop the connection (no lingering
+            # read of the rest, which is what a stalled client would exploit)
+            response = _error(err)
+            await response.prepare(request)
+            await response.write_eof()
+            request.protocol.force_close()
+            return response
         except ApiError as err:
             return _error(err)
         except web.HTTPException:
@@ -388,11 +405,23 @@ class Server:
         if request.content_length is not None and request.content_length > _http.MAX_BODY:
             raise RequestEntityTooLarge(f"Request entity too large: limit is {_http.MAX_BODY}")
         chunks, size = [], 0
-        async for chunk in request.content.iter_chunked(65536):
-            size += len(chunk)
-            if size > _http.MAX_BODY:
-                raise RequestEntityTooLarge(f"Request entity too large: limit is {_http.MAX_BODY}")
-            chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                async for chunk in request.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > _http.MAX_BODY:
+                        raise RequestEntityTooLarge(
+                            f"Request entity too large: limit is {_http.MAX_BODY}"
+                        )
+                    chunks.append(chunk)
+        except TimeoutError:
+            # kube-apiserver's timeout filter; aiohttp closes the connection after this
+            # answer, since its body never completed
+            raise Timeout(
+                "Timeout: request did not complete within requested timeout - context "
+                "deadline exceeded",
+                details={},
+            ) from None
         return b"".join(chunks)
 
     def _respond(
@@ -620,9 +649,9 @@ class Server:
         try:
             async for chunk in iterator:
                 await response.write(chunk)
+            await response.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        await response.write_eof()
+            log.info("kubesim: a logs client hung up on %s/%s", t.namespace, t.name)
         return response
 
     # -- watch ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ ApiError                      code  reason
   + InternalError             500   InternalError
   + UntypedError              500   (none)
   + ServiceUnavailable        503   ServiceUnavailable
+  + Timeout                   504   Timeout
 """
 
 from __future__ import annotations
@@ -144,6 +145,10 @@ class UntypedError(ApiError):
 
 class ServiceUnavailable(ApiError):
     code, reason = 503, "ServiceUnavailable"
+
+
+class Timeout(ApiError):
+    code, reason = 504, "Timeout"
 
 
 # -- constructors worded as apimachinery's errors.NewXxx -------------------------------

@@ -47,7 +47,9 @@ class Cluster:
         return proc
 
 
-def start_kubesim(state_dir: Path, *, port: int = 0, controllers: bool = False) -> Cluster:
+def start_kubesim(
+    state_dir: Path, *, port: int = 0, controllers: bool = False, extra_args: tuple[str, ...] = ()
+) -> Cluster:
     """Start `python -m kubesim serve`; without `controllers` the API runs alone, so API
     tests see exactly what the API layer does (no scheduler or kubelet acting)."""
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -66,6 +68,7 @@ def start_kubesim(state_dir: Path, *, port: int = 0, controllers: bool = False) 
             "--port",
             str(port),
             *([] if controllers else ["--no-controllers"]),
+            *extra_args,
         ],
         stdout=subprocess.PIPE,
         stderr=log,
