@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from kubesim import _admission, _convert, _meta, _patch, _ssa
 from kubesim._binding import bound_pod, check_binding
 from kubesim._clock import Clock
+from kubesim._defaults_kinds import fill_zero_status
 from kubesim._hooks import Hooks
 from kubesim._http import load_yaml, loads_json, parse_int
 from kubesim._registry import Registry, Resource, registry
@@ -654,6 +655,7 @@ class Api:
         # takes the rest from the request, as the main update of a Namespace does here.
         strategy = "" if subresource == "finalize" else subresource
         obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
+        fill_zero_status(sres.gvk, obj)
         self._validate(sres, obj, old=old, options=opts)
         if not applied:
             obj = _ssa.record_update(
@@ -818,6 +820,7 @@ class Api:
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
+        fill_zero_status(sres.gvk, obj)  # the create strategy's zeroed status, as Go writes it
         if sres.kind == "Service":
             self._allocate_service(obj)
         charges = self._quota_charges(res, sres, obj, namespace)

@@ -39,10 +39,10 @@ def status_body(
         "status": "Failure",
         "message": message,
         "reason": reason,
-        "code": code,
     }
     if details is not None:
         body["details"] = details
+    body["code"] = code  # metav1.Status field order: ..., reason, details, code
     if not reason:
         del body["reason"]
     return body
