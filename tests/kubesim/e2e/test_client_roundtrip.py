@@ -114,6 +114,16 @@ MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
         "type": "Normal",
     },
     ("coordination.k8s.io", "Lease"): {"spec": {"holderIdentity": "rt"}},
+    ("apiregistration.k8s.io", "APIService"): {
+        "spec": {
+            "group": f"rt{SUFFIX}.example.com",
+            "version": "v1",
+            "groupPriorityMinimum": 1000,
+            "versionPriority": 15,
+            "service": {"namespace": NS, "name": "rt-api", "port": 443},
+            "insecureSkipTLSVerify": True,
+        }
+    },
     ("authentication.k8s.io", "SelfSubjectReview"): {},
     ("authorization.k8s.io", "SelfSubjectAccessReview"): {
         "spec": {"resourceAttributes": {"verb": "get", "resource": "pods", "namespace": NS}}
@@ -178,6 +188,20 @@ def deserialize(body: str | bytes | dict[str, Any], model: str) -> Any:
     return kubernetes.client.ApiClient().deserialize(text, model, "application/json")
 
 
+def test_apiservices_list_the_built_in_groups_as_local_and_available(
+    http: requests.Session,
+) -> None:
+    listing = http.get(http.base + "/apis/apiregistration.k8s.io/v1/apiservices", timeout=30)  # type: ignore[attr-defined]
+    items = {i.metadata.name: i for i in deserialize(listing.text, "V1APIServiceList").items}
+    for name in ("v1.", "v1.apps", "v1.batch", "v2.autoscaling", "v1.rbac.authorization.k8s.io"):
+        service = items[name]
+        assert service.spec.service is None  # Local
+        (available,) = [c for c in service.status.conditions if c.type == "Available"]
+        assert (available.status, available.reason) == ("True", "Local")
+    assert items["v1.apps"].spec.group_priority_minimum == 17800
+    assert items["v1beta1.metrics.k8s.io"].spec.service.name == "metrics-server"
+
+
 def test_every_served_kind_has_a_minimal_object(http: requests.Session) -> None:
     kinds = {(r["group"], r["kind"]) for r in served(http)}
     assert kinds - set(MINIMAL) == set(), "add a minimal object for each newly served kind"
@@ -191,6 +215,9 @@ def test_every_served_kind_round_trips_through_the_official_client(
         group, version, kind = res["group"], res["version"], res["kind"]
         model = model_name(group, version, kind)
         name = f"rt-{kind.lower()}-{version}-{group.split('.')[0] or 'core'}-{SUFFIX}"
+        if kind == "APIService":  # named <version>.<group>, as kube-aggregator requires
+            spec = MINIMAL[(group, kind)]["spec"]
+            name = f"{spec['version']}.{spec['group']}"
         body = {
             "apiVersion": f"{group}/{version}" if group else version,
             "kind": kind,
