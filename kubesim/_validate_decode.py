@@ -36,6 +36,13 @@ _OPAQUE = {
 class DecodeReport:
     strict: list[str] = field(default_factory=list)  # `unknown field "..."` in body order
     type_error: str | None = None  # first wrong-type or bad-quantity message
+    # (the object holding it, key) of each unknown field: decoding into Go structs drops
+    # them, so `prune_unknown` removes them before the object is stored
+    unknown: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    def prune_unknown(self) -> None:
+        for holder, key in self.unknown:
+            holder.pop(key, None)
 
 
 def _ref_name(schema: dict[str, Any]) -> str | None:
@@ -203,6 +210,7 @@ class _Walker:
                 self.walk(child, extra, path=child_path, go_path=go_path, struct=struct)
             else:
                 self.report.strict.append(f'unknown field "{child_path}"')
+                self.report.unknown.append((value, key))
 
 
 def _base64_error(value: str) -> str | None:

@@ -306,6 +306,25 @@ CASES: dict[str, Case] = {
         query={"watch": "1", "timeoutSeconds": "abc"},
         message="invalid syntax",
     ),
+    "resource-version-5000-digits-watch": Case(
+        "GET", CONFIGMAPS, query={"watch": "1", "resourceVersion": _HUGE}
+    ),
+    "resource-version-5000-digits-get": Case(
+        "GET", f"{CONFIGMAPS}/victim", status=200, query={"resourceVersion": _HUGE}
+    ),
+    "continue-token-garbage": Case(
+        "GET", CONFIGMAPS, query={"limit": "1", "continue": "%%%not-base64"}
+    ),
+    "label-selector-garbage": Case("GET", CONFIGMAPS, query={"labelSelector": "a in (b"}),
+    "field-selector-unknown-field": Case(
+        "GET", CONFIGMAPS, query={"fieldSelector": "spec.nothing=1"}
+    ),
+    "unknown-field-holding-a-huge-number": Case(
+        "POST",
+        CONFIGMAPS,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"unk"},"x":1e400}',
+        status=201,
+    ),
     # patches
     "apply-nested-2000": Case(
         "PATCH",
@@ -346,6 +365,21 @@ CASES: dict[str, Case] = {
         _json([{"op": "copy", "from": "/metadata", "path": "/metadata/x"}] * 12),
         "application/json-patch+json",
         status=200,
+    ),
+    "json-patch-index-5000-digits": Case(
+        "PATCH",
+        f"{DEPLOYMENTS}/target",
+        _json(
+            [
+                {
+                    "op": "replace",
+                    "path": f"/spec/template/spec/containers/{_HUGE}/image",
+                    "value": "x",
+                }
+            ]
+        ),
+        "application/json-patch+json",
+        status=422,
     ),
     "merge-patch-replicas-2^31": Case(
         "PATCH",
@@ -501,6 +535,8 @@ def test_after_the_table_kubesim_still_serves_and_logged_no_traceback(
     runaway = http.get(http.base + DEPLOYMENTS + "/runaway")  # type: ignore[attr-defined]
     assert runaway.status_code == 404  # the runaway object never reached the store
     assert http.get(http.base + CONFIGMAPS + "/ts").json()["data"] == {"d": "2001-13-45"}  # type: ignore[attr-defined]
+    unknown = http.get(http.base + CONFIGMAPS + "/unk").json()  # type: ignore[attr-defined]
+    assert "x" not in unknown  # an unknown field is dropped, as Go's decoder drops it
     log = (hostile.state_dir / "kubesim.stderr").read_text()
     assert "Traceback" not in log, log[-4000:]
     assert "unexpected error" not in log, log[-4000:]
