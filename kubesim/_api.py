@@ -859,8 +859,9 @@ class Api:
         problems = _admission.validate(
             ("", "v1", "Binding"), binding, old=None, field_validation="Ignore"
         )
-        if getattr(problems, "decode_error", None):
-            raise BadRequest(problems.decode_error)
+        decode_error = getattr(problems, "decode_error", None)
+        if decode_error:
+            raise BadRequest(decode_error)
         check_binding(pod_name, binding)
         row = self.get_row(pods, namespace, pod_name)
         pod = bound_pod(row.obj, str(row.rev), binding, now=self.clock.rfc3339())
