@@ -594,3 +594,40 @@ def test_a_body_that_never_finishes_is_answered_504_at_the_request_timeout(
     assert answer.startswith(b"HTTP/1.1 504"), answer[:300]
     assert b"Timeout: request did not complete within requested timeout" in answer
     assert BODY_TIMEOUT - 0.5 < took < BODY_TIMEOUT + 5
+
+
+def test_a_watcher_hanging_up_is_logged_without_a_traceback(
+    http: requests.Session, hostile: Cluster
+) -> None:
+    for _ in range(3):
+        with http.get(
+            http.base + CONFIGMAPS,  # type: ignore[attr-defined]
+            params={"watch": "1", "timeoutSeconds": "30"},
+            stream=True,
+            timeout=10,
+        ) as watch:
+            next(watch.iter_lines())  # an event arrived: the stream is open
+        # leaving the block closes the socket under the server's feet
+    time.sleep(0.5)
+    assert http.get(http.base + "/readyz").text == "ok"  # type: ignore[attr-defined]
+    log = (hostile.state_dir / "kubesim.stderr").read_text()
+    assert "Traceback" not in log, log[-4000:]
+
+
+def test_status_bodies_are_byte_for_byte_kube_apiservers(http: requests.Session) -> None:
+    r = http.get(http.base + CONFIGMAPS + "/nope")  # type: ignore[attr-defined]
+    assert r.content == (
+        b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+        b'"message":"configmaps \\"nope\\" not found","reason":"NotFound",'
+        b'"details":{"name":"nope","kind":"configmaps"},"code":404}\n'
+    )
+
+
+def test_the_root_ca_configmap_comes_back_when_deleted(http: requests.Session) -> None:
+    """The root-CA publisher recreates kube-root-ca.crt in every live namespace."""
+    url = http.base + CONFIGMAPS + "/kube-root-ca.crt"  # type: ignore[attr-defined]
+    before = http.get(url).json()
+    assert http.delete(url).status_code == 200
+    after = http.get(url).json()
+    assert after["data"] == before["data"]
+    assert after["metadata"]["uid"] != before["metadata"]["uid"]
