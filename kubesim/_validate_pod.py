@@ -274,10 +274,14 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
                 "must be between 1 and 2147483647, inclusive",
             )
         )
-    for key in ("serviceAccountName",):
+    for key in ("serviceAccountName", "nodeName"):
         value = spec.get(key)
         if value:
             errs.extend(invalid(f"{path}.{key}", value, m) for m in is_dns1123_subdomain(value))
+    for key in ("hostname", "subdomain"):  # ValidateDNS1123Label, as DNS publishes them
+        value = spec.get(key)
+        if value and isinstance(value, str):
+            errs.extend(invalid(f"{path}.{key}", value, m) for m in is_dns1123_label(value))
     node_selector = spec.get("nodeSelector")
     if isinstance(node_selector, dict):
         errs.extend(validate_labels(node_selector, f"{path}.nodeSelector"))

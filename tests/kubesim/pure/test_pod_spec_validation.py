@@ -1,4 +1,5 @@
-"""Toleration validation as ValidateTolerations (core/validation) words it."""
+"""Pod spec validation as ValidatePodSpec (core/validation) words it: tolerations, and the
+DNS names a pod is published under."""
 
 from __future__ import annotations
 
@@ -97,3 +98,33 @@ def test_invalid_tolerations_are_refused_with_the_upstream_text(
 )
 def test_valid_tolerations_pass(toleration: dict[str, Any]) -> None:
     assert _errors(_pod(toleration)) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        pytest.param(
+            "hostname",
+            "Web_0",
+            'spec.hostname: Invalid value: "Web_0": a lowercase RFC 1123 label',
+            id="hostname",
+        ),
+        pytest.param(
+            "subdomain",
+            "my.svc",
+            'spec.subdomain: Invalid value: "my.svc": must not contain dots',
+            id="subdomain-is-a-label",
+        ),
+        pytest.param(
+            "nodeName",
+            "Node_1",
+            'spec.nodeName: Invalid value: "Node_1": a lowercase RFC 1123 subdomain',
+            id="node-name",
+        ),
+    ],
+)
+def test_pod_dns_names_are_validated_as_upstream(key: str, value: str, expected: str) -> None:
+    pod = _pod()
+    pod["spec"][key] = value
+    errors = _errors(pod)
+    assert any(e.startswith(expected) for e in errors), errors
