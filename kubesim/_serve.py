@@ -85,7 +85,10 @@ def _close_if_no_request(proto: Any) -> None:
     transport = getattr(proto, "transport", None)
     if transport is None or transport.is_closing():
         return
-    if getattr(proto, "_request_count", 0) == 0 and not getattr(proto, "_messages", None):
+    # aiohttp's RequestHandler counts the request heads it has parsed; should a later
+    # aiohttp not, leave the connection alone rather than guess
+    count = getattr(proto, "_request_count", None)
+    if count == 0 and not getattr(proto, "_messages", None):
         transport.close()
 
 

@@ -631,3 +631,31 @@ def test_the_root_ca_configmap_comes_back_when_deleted(http: requests.Session) -
     after = http.get(url).json()
     assert after["data"] == before["data"]
     assert after["metadata"]["uid"] != before["metadata"]["uid"]
+
+
+def test_silent_connections_are_closed_at_the_header_timeout(hostile: Cluster) -> None:
+    """kube-apiserver's ReadHeaderTimeout (32 s, which in Go also bounds the TLS handshake):
+    a connection that never handshakes, and one that never finishes its request head, are
+    both closed then, not held open."""
+    host, port = hostile.url.removeprefix("https://").rsplit(":", 1)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    silent = socket.create_connection((host, int(port)), timeout=60)
+    slow = context.wrap_socket(
+        socket.create_connection((host, int(port)), timeout=60), server_hostname=host
+    )
+    slow.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+    started = time.monotonic()
+    try:
+        for conn in (silent, slow):
+            try:
+                while conn.recv(1024):
+                    pass
+            except (ssl.SSLError, ConnectionResetError):
+                pass
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+        slow.close()
+    assert 25 < took < 40, took
