@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 import kubernetes.client
+import kubernetes.config
 import pytest
 import requests
 import yaml
@@ -332,3 +333,42 @@ def test_a_new_object_carries_the_zero_status_a_real_server_writes(
     r = http.post(http.base + path.format(ns=NS), json=body, timeout=30)  # type: ignore[attr-defined]
     assert r.status_code == 201, r.text
     assert r.json()["status"] == expected
+
+
+def test_the_typed_apis_create_and_read_the_kinds_issue_14_names(kubesim_cluster, http) -> None:
+    """create_namespaced_daemon_set and friends, as a learner's script calls them: each
+    create and read returns a model (the client raised ValidationError on `status: {}`)."""
+    api_client = kubernetes.config.new_client_from_config(
+        config_file=str(kubesim_cluster.kubeconfig)
+    )
+    apps = kubernetes.client.AppsV1Api(api_client)
+    core = kubernetes.client.CoreV1Api(api_client)
+    autoscaling = kubernetes.client.AutoscalingV1Api(api_client)
+
+    def body(kind: str, group: str = "apps", version: str = "v1") -> dict[str, Any]:
+        return {
+            "apiVersion": f"{group}/{version}" if group else version,
+            "kind": kind,
+            "metadata": {"name": f"typed-{kind.lower()}"},
+            **MINIMAL[(group, kind)],
+        }
+
+    made = [
+        apps.create_namespaced_daemon_set(NS, body("DaemonSet")),
+        apps.create_namespaced_replica_set(NS, body("ReplicaSet")),
+        apps.create_namespaced_stateful_set(NS, body("StatefulSet")),
+        core.create_namespaced_replication_controller(NS, body("ReplicationController", "")),
+        autoscaling.create_namespaced_horizontal_pod_autoscaler(
+            NS,
+            {
+                "apiVersion": "autoscaling/v1",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": "typed-hpa"},
+                "spec": {"scaleTargetRef": TARGET, "maxReplicas": 3},
+            },
+        ),
+    ]
+    assert made[0].status.desired_number_scheduled == 0
+    assert made[4].status.current_replicas == 0
+    assert apps.read_namespaced_daemon_set("typed-daemonset", NS).status.number_ready == 0
+    assert [s.metadata.name for s in apps.list_namespaced_stateful_set(NS).items]
