@@ -13,7 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,7 @@ def serve_argv(
     *,
     port: int | None = None,
     controllers: bool = True,
+    extra_args: Sequence[str] = (),
 ) -> list[str]:
     """`python -m kubesim serve`; without `controllers` the API server runs alone (no
     scheduler, kubelets or controllers), so API tests see exactly what the API does."""
@@ -47,7 +48,7 @@ def serve_argv(
         argv += ["--port", str(port)]
     if not controllers:
         argv.append("--no-controllers")
-    return argv
+    return [*argv, *extra_args]
 
 
 def stop_argv(state_dir: Path) -> list[str]:
@@ -87,6 +88,7 @@ def launch(
     *,
     port: int = 0,
     controllers: bool = True,
+    extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
 ) -> Served:
@@ -99,7 +101,9 @@ def launch(
     start = log.stat().st_size if log.exists() else 0  # a restart appends: read only this run
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            serve_argv(state_dir, kubeconfig, port=port, controllers=controllers),
+            serve_argv(
+                state_dir, kubeconfig, port=port, controllers=controllers, extra_args=extra_args
+            ),
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,

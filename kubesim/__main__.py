@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve the API alone (no scheduler, kubelet or controllers): for API tests",
     )
+    run.add_argument(
+        "--request-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a request may take to arrive, as kube-apiserver's --request-timeout "
+        "(default 60)",
+    )
     halt = commands.add_parser("stop", help="stop the server recorded in --state-dir")
     halt.add_argument("--state-dir", type=Path, required=True)
     images = commands.add_parser("images", help="which image references the kubelet can run")
@@ -99,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 time_scale=args.time_scale,
+                request_timeout=args.request_timeout,
                 extensions=[]
                 if args.no_controllers
                 else [functools.partial(components.install, event_ttl=args.event_ttl)],

@@ -126,6 +126,7 @@ def validate(
             return problems
         if mode == "Warn":
             problems.warnings.extend(strict)
+        report.prune_unknown()  # Go's decoder has no field to put them in
     namespaced = _namespaced().get((group, kind), True)
     problems.errors.extend(validate_values(gvk, obj, old, namespaced=namespaced))
     return problems

@@ -38,10 +38,11 @@ from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
 from kubesim.apiserver.binding import bound_pod, check_binding
+from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.hooks import Hooks
 from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
-from kubesim.apiserver.watch import ApiWatch
+from kubesim.apiserver.request import load_yaml, loads_json, parse_int
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
     MODIFIED,
@@ -151,11 +152,26 @@ class DeleteOptions:
             )
         dry = body.get("dryRun") or ([query["dryRun"]] if query.get("dryRun") else [])
         return cls(
-            grace_period_seconds=int(grace) if grace not in (None, "") else None,
+            grace_period_seconds=_grace_value(grace, from_body="gracePeriodSeconds" in body),
             propagation_policy=policy,
             preconditions=body.get("preconditions"),
             dry_run="All" in dry,
         )
+
+
+def _grace_value(value: Any, *, from_body: bool) -> int | None:
+    """gracePeriodSeconds as the parameter codec (query: strconv.ParseInt) or the JSON
+    decoder (body: an int64 field) reads it."""
+    if value is None or value == "":
+        return None
+    if from_body:
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise BadRequest(
+                f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+                "DeleteOptions.gracePeriodSeconds of type int64"
+            )
+        return value
+    return parse_int("gracePeriodSeconds", str(value))
 
 
 def _decode_continue(token: str) -> tuple[int, str]:
@@ -640,6 +656,7 @@ class Api:
         # takes the rest from the request, as the main update of a Namespace does here.
         strategy = "" if subresource == "finalize" else subresource
         obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
+        fill_zero_status(sres.gvk, obj)
         self._validate(sres, obj, old=old, options=opts)
         if not applied:
             obj = _ssa.record_update(
@@ -672,6 +689,7 @@ class Api:
         ):
             final = self.store.delete(row.key, expected_rev=row.rev, final=obj)
             return self._out(res, final.obj)
+        _check_etcd_size(obj)
         try:
             new = self.store.update(row.key, obj, expected_rev=row.rev)
         except RevisionMismatch:
@@ -803,6 +821,7 @@ class Api:
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
+        fill_zero_status(sres.gvk, obj)  # the create strategy's zeroed status, as Go writes it
         if sres.kind == "Service":
             self._allocate_service(obj)
         charges = self._quota_charges(res, sres, obj, namespace)
@@ -823,6 +842,7 @@ class Api:
             if self.store.get(key) is not None:
                 raise already_exists(res.plural, name, group=res.group)
             return self._out(res, obj)
+        _check_etcd_size(obj)
         try:
             row = self.store.create(key, obj)
         except KeyExists:
@@ -837,6 +857,12 @@ class Api:
         """POST pods/{name}/binding: what the scheduler writes (`_binding.bound_pod` says
         what changes and what is refused)."""
         pods = self.resource("", "v1", "pods")
+        problems = _admission.validate(
+            ("", "v1", "Binding"), binding, old=None, field_validation="Ignore"
+        )
+        decode_error = getattr(problems, "decode_error", None)
+        if decode_error:
+            raise BadRequest(decode_error)
         check_binding(pod_name, binding)
         row = self.get_row(pods, namespace, pod_name)
         pod = bound_pod(row.obj, str(row.rev), binding, now=self.clock.rfc3339())
@@ -909,7 +935,20 @@ class Api:
         if opts.dry_run:
             return self._out(res, obj)
         final = self.store.delete(row.key, expected_rev=row.rev)
+        self._after_delete(res, final.obj)
         return self._out(res, final.obj)
+
+    def _after_delete(self, res: Resource, obj: Obj) -> None:
+        """The root-CA publisher (kube-controller-manager's `root-ca-cert-publisher`)
+        recreates `kube-root-ca.crt` in every namespace that is not terminating."""
+        meta = obj.get("metadata") or {}
+        if res.kind != "ConfigMap" or meta.get("name") != "kube-root-ca.crt" or not self.root_ca:
+            return
+        namespaces = self.resource("", "v1", "namespaces")
+        ns = self.store.get(self._key(namespaces, None, meta.get("namespace") or ""))
+        if ns is None or ns.obj["metadata"].get("deletionTimestamp"):
+            return
+        self._after_create(namespaces, ns.obj)
 
     def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
         """Seconds of graceful termination; 0 means delete at once."""
@@ -1013,6 +1052,16 @@ class Api:
         return self.store.compact(keep=keep)
 
 
+# etcd's --max-request-bytes (1.5 MiB): a larger object never reaches storage, and
+# kube-apiserver passes etcd's error through untyped (500, no reason).
+ETCD_MAX_REQUEST = 1536 * 1024
+
+
+def _check_etcd_size(obj: Obj) -> None:
+    if len(json.dumps(obj, separators=(",", ":"))) > ETCD_MAX_REQUEST:
+        raise UntypedError("etcdserver: request is too large")
+
+
 def _keep_requested_finalizers(body: Obj, obj: Obj) -> None:
     if "spec" not in body:
         obj.pop("spec", None)  # prepare_update keeps the stored spec
@@ -1040,12 +1089,10 @@ def _json_type(value: Any) -> str:
 def _parse_apply_body(patch: Any) -> Obj:
     if isinstance(patch, dict):
         return copy.deepcopy(patch)
-    import yaml
-
-    text = patch.decode() if isinstance(patch, bytes) else str(patch)
+    raw = patch if isinstance(patch, bytes) else str(patch).encode()
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = loads_json(raw) if raw.lstrip()[:1] == b"{" else load_yaml(raw)
+    except ValueError as exc:
         raise BadRequest(f"error decoding YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise BadRequest("error decoding YAML: the body of an apply patch must be an object")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubesim.apiserver.api import Api, WriteOptions
+from kubesim.apiserver.discovery import api_services
 from kubesim.core.clusterconfig import control_plane_ip
 
 NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -102,6 +103,7 @@ def bootstrap(api: Api) -> None:
         api.create(api.resource("", "v1", "services"), "default", _KUBERNETES_SERVICE, options=opts)
         for group, version, plural, obj in _apiserver_endpoints(control_plane_ip()):
             api.create(api.resource(group, version, plural), "default", obj, options=opts)
+    _register_api_services(api)
     if api.store.get("/storage.k8s.io/storageclasses/standard") is None:
         api.create(
             api.resource("storage.k8s.io", "v1", "storageclasses"),
@@ -109,3 +111,21 @@ def bootstrap(api: Api) -> None:
             _STANDARD_CLASS,
             options=WriteOptions(field_manager="kubectl-client-side-apply", trusted=True),
         )
+
+
+def _register_api_services(api: Api) -> None:
+    """kube-apiserver's autoregister controller: an Available APIService per group-version
+    (`_discovery.api_services`)."""
+    res = api.resource("apiregistration.k8s.io", "v1", "apiservices")
+    opts = WriteOptions(field_manager="kube-apiserver", trusted=True)
+    for obj, condition in api_services(api.registry):
+        name = obj["metadata"]["name"]
+        if api.store.get(f"/{res.storage}/{name}") is not None:
+            continue
+        created = api.create(res, None, obj, options=opts)
+        created["status"] = {
+            "conditions": [
+                {**condition, "lastTransitionTime": created["metadata"]["creationTimestamp"]}
+            ]
+        }
+        api.update(res, None, name, created, subresource="status", options=opts)

@@ -67,6 +67,9 @@ def hpa_v2_to_v1(obj: Obj) -> Obj:
                 if "averageUtilization" in current:
                     status["currentCPUUtilizationPercentage"] = current["averageUtilization"]
         status.pop("conditions", None)
+        # v1's replica counts are not omitempty: a new HPA reads 0 and 0, as on a real server
+        status.setdefault("currentReplicas", 0)
+        status.setdefault("desiredReplicas", 0)
     return out
 
 

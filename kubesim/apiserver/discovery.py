@@ -160,3 +160,90 @@ def api_resource_list(reg: Registry, group: str, version: str) -> Obj | None:
     if group:
         body = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}
     return body
+
+
+# --- APIServices (apiregistration.k8s.io/v1) --------------------------------------------
+
+# kube-apiserver's apiVersionPriorities (pkg/controlplane/apiserver/aggregator.go and
+# kube-apiserver's own additions): the groupPriorityMinimum and versionPriority of the
+# APIService its autoregister controller writes for each built-in group-version.
+API_SERVICE_PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
+    ("", "v1"): (18000, 1),
+    ("apps", "v1"): (17800, 15),
+    ("events.k8s.io", "v1"): (17750, 15),
+    ("authentication.k8s.io", "v1"): (17700, 15),
+    ("authorization.k8s.io", "v1"): (17600, 15),
+    ("autoscaling", "v1"): (17500, 15),
+    ("autoscaling", "v2"): (17500, 30),
+    ("batch", "v1"): (17400, 15),
+    ("certificates.k8s.io", "v1"): (17300, 15),
+    ("networking.k8s.io", "v1"): (17200, 15),
+    ("policy", "v1"): (17100, 15),
+    ("rbac.authorization.k8s.io", "v1"): (17000, 15),
+    ("storage.k8s.io", "v1"): (16800, 15),
+    ("admissionregistration.k8s.io", "v1"): (16700, 15),
+    ("apiextensions.k8s.io", "v1"): (16700, 15),
+    ("scheduling.k8s.io", "v1"): (16600, 15),
+    ("coordination.k8s.io", "v1"): (16500, 15),
+    ("node.k8s.io", "v1"): (16300, 15),
+    ("discovery.k8s.io", "v1"): (16200, 15),
+    ("flowcontrol.apiserver.k8s.io", "v1"): (16100, 21),
+}
+# metrics.k8s.io is not built in: metrics-server's manifest registers it, backed by its
+# Service (kind's course setup installs it; kubesim answers the group itself).
+_METRICS_API_SERVICE: Obj = {
+    "metadata": {"name": "v1beta1.metrics.k8s.io", "labels": {"k8s-app": "metrics-server"}},
+    "spec": {
+        "service": {"namespace": "kube-system", "name": "metrics-server", "port": 443},
+        "group": "metrics.k8s.io",
+        "version": "v1beta1",
+        "insecureSkipTLSVerify": True,
+        "groupPriorityMinimum": 100,
+        "versionPriority": 100,
+    },
+}
+_LOCAL_AVAILABLE = {
+    "type": "Available",
+    "status": "True",
+    "reason": "Local",
+    "message": "Local APIServices are always available",
+}
+_PASSED_AVAILABLE = {
+    "type": "Available",
+    "status": "True",
+    "reason": "Passed",
+    "message": "all checks passed",
+}
+
+
+def api_services(reg: Registry) -> list[tuple[Obj, Obj]]:
+    """(object, status) of each APIService a real cluster lists for the groups kubesim
+    serves: `v1.` and `v1.apps` ... as the autoregister controller writes them (Local, no
+    service, `kube-aggregator.kubernetes.io/automanaged: onstart`), and metrics-server's.
+    Status conditions carry no lastTransitionTime here; the caller stamps it."""
+    out: list[tuple[Obj, Obj]] = []
+    for group, versions in reg.group_versions():
+        for version in versions:
+            if group == "metrics.k8s.io":
+                body = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService"}
+                out.append(({**body, **_METRICS_API_SERVICE}, dict(_PASSED_AVAILABLE)))
+                continue
+            priority = API_SERVICE_PRIORITIES.get((group, version))
+            if priority is None:
+                continue  # as makeAPIService: a group-version without a priority is skipped
+            obj = {
+                "apiVersion": "apiregistration.k8s.io/v1",
+                "kind": "APIService",
+                "metadata": {
+                    "name": f"{version}.{group}",
+                    "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"},
+                },
+                "spec": {
+                    "group": group,
+                    "version": version,
+                    "groupPriorityMinimum": priority[0],
+                    "versionPriority": priority[1],
+                },
+            }
+            out.append((obj, dict(_LOCAL_AVAILABLE)))
+    return out

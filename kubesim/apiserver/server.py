@@ -37,6 +37,7 @@ from kubesim.core.errors import (
     NotFound,
     RequestEntityTooLarge,
     ServiceUnavailable,
+    Timeout,
     Unauthorized,
     not_found,
     resource_not_found,
@@ -76,12 +77,42 @@ def version_info() -> Obj:
 
 
 def _json(body: Any, *, status: int = 200, content_type: str = "application/json") -> web.Response:
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    """A JSON body as Go's json.Encoder writes it: compact, keys in struct order (the dicts
+    are built in that order), one trailing newline."""
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
     return web.Response(body=data, status=status, headers={"Content-Type": content_type})
 
 
 def _raw(data: bytes, *, status: int = 200) -> web.Response:
-    return web.Response(body=data, status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=data + b"\n", status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+# go-restful's answer to a method no route serves (apiserver's serviceErrorHandler through
+# NewGenericServerResponse): e.g. DELETE on /api/v1/configmaps, where a namespaced kind
+# serves only list and watch across namespaces.
+_APPLY_NEEDS_MANAGER = Invalid(
+    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for '
+    "apply patch",
+    details={
+        "group": "meta.k8s.io",
+        "kind": "PatchOptions",
+        "causes": [
+            {
+                "reason": "FieldValueRequired",
+                "message": "Required value: is required for apply patch",
+                "field": "fieldManager",
+            }
+        ],
+    },
+)
+_NO_ROUTE_FOR_METHOD = MethodNotSupported(
+    "the server does not allow this method on the requested resource",
+    details={
+        "causes": [{"reason": "UnexpectedServerResponse", "message": "405: Method Not Allowed"}]
+    },
+)
 
 
 def _error(err: ApiError) -> web.Response:
@@ -113,10 +144,18 @@ class Target:
 class Server:
     """Builds the aiohttp application around an `Api`."""
 
-    def __init__(self, api: Api, *, token: str, server_address: str = "127.0.0.1:6443") -> None:
+    def __init__(
+        self,
+        api: Api,
+        *,
+        token: str,
+        server_address: str = "127.0.0.1:6443",
+        request_timeout: float = 60.0,
+    ) -> None:
         self.api = api
         self.token = token
         self.server_address = server_address
+        self.request_timeout = request_timeout
         self.watches: set[Any] = set()
 
     def app(self) -> web.Application:
@@ -142,6 +181,14 @@ class Server:
             if request.path not in _HEALTH and not self._authorized(request):
                 raise Unauthorized("Unauthorized")
             return await handler(request)
+        except Timeout as err:
+            # the body never arrived whole: answer, then drop the connection (no lingering
+            # read of the rest, which is what a stalled client would exploit)
+            response = _error(err)
+            await response.prepare(request)
+            await response.write_eof()
+            request.protocol.force_close()
+            return response
         except ApiError as err:
             return _error(err)
         except web.HTTPException:
@@ -362,11 +409,23 @@ class Server:
         if request.content_length is not None and request.content_length > _http.MAX_BODY:
             raise RequestEntityTooLarge(f"Request entity too large: limit is {_http.MAX_BODY}")
         chunks, size = [], 0
-        async for chunk in request.content.iter_chunked(65536):
-            size += len(chunk)
-            if size > _http.MAX_BODY:
-                raise RequestEntityTooLarge(f"Request entity too large: limit is {_http.MAX_BODY}")
-            chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                async for chunk in request.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > _http.MAX_BODY:
+                        raise RequestEntityTooLarge(
+                            f"Request entity too large: limit is {_http.MAX_BODY}"
+                        )
+                    chunks.append(chunk)
+        except TimeoutError:
+            # kube-apiserver's timeout filter; aiohttp closes the connection after this
+            # answer, since its body never completed
+            raise Timeout(
+                "Timeout: request did not complete within requested timeout - context "
+                "deadline exceeded",
+                details={},
+            ) from None
         return b"".join(chunks)
 
     def _respond(
@@ -404,6 +463,8 @@ class Server:
     async def _collection(self, request: web.Request, t: Target) -> web.StreamResponse:
         q = request.query
         method = request.method
+        if t.res.namespaced and t.namespace is None and method != "GET":
+            raise _NO_ROUTE_FOR_METHOD
         if method == "GET":
             if _http.parse_bool(q.get("watch")):
                 return await self._watch(request, t)
@@ -412,7 +473,7 @@ class Server:
                 t.namespace,
                 label_selector=q.get("labelSelector", ""),
                 field_selector=q.get("fieldSelector", ""),
-                limit=_http.parse_int("limit", q.get("limit")) or 0,
+                limit=max(_http.parse_int("limit", q.get("limit")) or 0, 0),
                 continue_token=q.get("continue", ""),
             )
             if _http.wants_table(request.headers.get("Accept", "")):
@@ -495,6 +556,10 @@ class Server:
             content_type, patch = _http.decode_patch(
                 await self._body(request), request.headers.get("Content-Type")
             )
+            if content_type == "application/apply-patch+yaml" and not request.query.get(
+                "fieldManager"
+            ):
+                raise _APPLY_NEEDS_MANAGER
             obj = api.patch(
                 t.res,
                 t.namespace,
@@ -588,9 +653,9 @@ class Server:
         try:
             async for chunk in iterator:
                 await response.write(chunk)
+            await response.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        await response.write_eof()
+            log.info("kubesim: a logs client hung up on %s/%s", t.namespace, t.name)
         return response
 
     # -- watch ----------------------------------------------------------------------------------

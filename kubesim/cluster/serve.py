@@ -22,9 +22,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
@@ -39,6 +41,81 @@ NAME = "kubesim-kubelab"
 COMPACT_EVERY = 60.0
 
 Extension = Callable[[Api], None]
+
+# kube-apiserver's http.Server (secure_serving.go): IdleTimeout 90 s, ReadHeaderTimeout
+# 32 s (which in Go also bounds the TLS handshake), MaxHeaderBytes 1 MiB; and its
+# --request-timeout (60 s) for a body that never finishes arriving.
+IDLE_TIMEOUT = 90.0
+HEADER_TIMEOUT = 32.0
+MAX_HEADER_BYTES = 1 << 20
+REQUEST_TIMEOUT = 60.0
+
+
+class _Site(web.SockSite):
+    """A SockSite whose TLS handshake and first request line and headers must arrive
+    within `header_timeout`, or the connection is closed (Go's ReadHeaderTimeout)."""
+
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout = header_timeout
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        loop = asyncio.get_running_loop()
+        handler = self._runner.server
+        assert handler is not None
+        timeout = self._header_timeout
+
+        def protocol() -> asyncio.Protocol:
+            proto = handler()
+            loop.call_later(timeout, _close_if_no_request, proto)
+            return proto
+
+        self._server = await loop.create_server(
+            protocol,
+            sock=self._sock,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            ssl_handshake_timeout=timeout,
+        )
+
+
+def _close_if_no_request(proto: Any) -> None:
+    """A connection that has not sent one complete request head in time: dropped."""
+    transport = getattr(proto, "transport", None)
+    if transport is None or transport.is_closing():
+        return
+    # aiohttp's RequestHandler counts the request heads it has parsed; should a later
+    # aiohttp not, leave the connection alone rather than guess
+    count = getattr(proto, "_request_count", None)
+    if count == 0 and not getattr(proto, "_messages", None):
+        transport.close()
+
+
+class _ClientFaults(logging.Filter):
+    """aiohttp logs a malformed request (bad request line, headers too long) or a client
+    that hangs up mid-stream with a traceback; both are the client's doing and normal on
+    any server. Kept as one line, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            words = " ".join(str(getattr(exc, "message", "") or type(exc).__name__).split())
+            record.msg = "kubesim: bad request refused (%s): %s"
+            record.args = (exc.code, words[:200])
+        elif isinstance(exc, ConnectionError | asyncio.CancelledError):
+            record.msg, record.args = "kubesim: client hung up (%s)", (type(exc).__name__,)
+        else:
+            return True
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _quiet_client_faults() -> None:
+    target = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _ClientFaults) for f in target.filters):
+        target.addFilter(_ClientFaults())
 
 
 def write_kubeconfig(path: Path, *, server: str, ca_pem: str, token: str) -> None:
@@ -99,6 +176,7 @@ async def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     time_scale: float = 1.0,
+    request_timeout: float = REQUEST_TIMEOUT,
     extensions: list[Extension] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
@@ -116,12 +194,25 @@ async def serve(
     actual_port = sock.getsockname()[1]
     (state_dir / "port").write_text(str(actual_port))
     url = f"https://{host}:{actual_port}"
-    server = Server(api, token=tls.token, server_address=f"{host}:{actual_port}")
+    server = Server(
+        api,
+        token=tls.token,
+        server_address=f"{host}:{actual_port}",
+        request_timeout=request_timeout,
+    )
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(tls.server_cert, tls.server_key)
-    runner = web.AppRunner(server.app(), access_log=None, shutdown_timeout=2.0)
+    runner = web.AppRunner(
+        server.app(),
+        access_log=None,
+        shutdown_timeout=2.0,
+        keepalive_timeout=IDLE_TIMEOUT,
+        max_field_size=MAX_HEADER_BYTES,
+        max_line_size=MAX_HEADER_BYTES,
+    )
     await runner.setup()
-    site = web.SockSite(runner, sock, ssl_context=ctx)
+    _quiet_client_faults()
+    site = _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
     await site.start()
     write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
     (state_dir / "kubesim.pid").write_text(str(os.getpid()))

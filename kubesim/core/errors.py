@@ -21,6 +21,7 @@ ApiError                      code  reason
   + InternalError             500   InternalError
   + UntypedError              500   (none)
   + ServiceUnavailable        503   ServiceUnavailable
+  + Timeout                   504   Timeout
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def status_body(
         "status": "Failure",
         "message": message,
         "reason": reason,
-        "code": code,
     }
     if details is not None:
         body["details"] = details
+    body["code"] = code  # metav1.Status field order: ..., reason, details, code
     if not reason:
         del body["reason"]
     return body
@@ -144,6 +145,10 @@ class UntypedError(ApiError):
 
 class ServiceUnavailable(ApiError):
     code, reason = 503, "ServiceUnavailable"
+
+
+class Timeout(ApiError):
+    code, reason = 504, "Timeout"
 
 
 # -- constructors worded as apimachinery's errors.NewXxx -------------------------------

@@ -48,11 +48,13 @@ class Cluster:
         return proc
 
 
-def start_kubesim(state_dir: Path, *, port: int = 0, controllers: bool = False) -> Cluster:
+def start_kubesim(
+    state_dir: Path, *, port: int = 0, controllers: bool = False, extra_args: tuple[str, ...] = ()
+) -> Cluster:
     """A served kubesim (`kubelab._simprocess.launch`, the launcher kubelab itself uses);
     without `controllers` the API runs alone, so API tests see exactly what the API layer
     does (no scheduler or kubelet acting)."""
-    served = launch(state_dir, port=port, controllers=controllers)
+    served = launch(state_dir, port=port, controllers=controllers, extra_args=extra_args)
     home = state_dir / "home"
     home.mkdir(exist_ok=True)
     env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(served.kubeconfig)}

@@ -326,6 +326,8 @@ def _v2_to_v1(obj: Obj) -> Obj:
     for key in ("observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas"):
         if key in status:
             out_status[key] = status[key]
+        elif key in ("currentReplicas", "desiredReplicas"):
+            out_status[key] = 0  # v1's are not omitempty: a new HPA reads 0 and 0
     for metric in current:
         resource = metric.get("resource") or {}
         utilization = (resource.get("current") or {}).get("averageUtilization")

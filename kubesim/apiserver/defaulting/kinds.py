@@ -381,6 +381,36 @@ VERSIONED_DEFAULTERS: dict[tuple[str, str, str], Callable[[Obj], None]] = {
 }
 
 
+# Status fields Go writes even at zero (no `omitempty`): the ones the 1.37 schema marks
+# required, which the official client's models refuse to go without, and StatefulSet's
+# availableReplicas. A new DaemonSet reads `status: {currentNumberScheduled: 0, ...}` on a
+# real server, never `status: {}`. (HPA: v2 is stored; the v1 view adds currentReplicas.)
+_ZERO_STATUS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "ReplicationController"): ("replicas",),
+    ("apps", "ReplicaSet"): ("replicas",),
+    ("apps", "StatefulSet"): ("replicas", "availableReplicas"),
+    ("apps", "DaemonSet"): (
+        "currentNumberScheduled",
+        "numberMisscheduled",
+        "desiredNumberScheduled",
+        "numberReady",
+    ),
+    ("autoscaling", "HorizontalPodAutoscaler"): ("desiredReplicas",),
+}
+
+
+def fill_zero_status(gvk: tuple[str, str, str], obj: Obj) -> None:
+    """The zero-valued status fields a real API server always returns for `gvk`."""
+    fields = _ZERO_STATUS.get((gvk[0], gvk[2]))
+    if not fields:
+        return
+    status = obj.get("status")
+    if not isinstance(status, dict):
+        status = obj["status"] = {}
+    for key in fields:
+        status.setdefault(key, 0)
+
+
 def defaulter(gvk: tuple[str, str, str]) -> Callable[[Obj], None] | None:
     group, version, kind = gvk
     return VERSIONED_DEFAULTERS.get(gvk) or DEFAULTERS.get((group, kind))

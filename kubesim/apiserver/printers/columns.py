@@ -562,6 +562,12 @@ COLUMNS: dict[str, list[Column]] = {
         _col("Groups", "string", "Groups in the clusterRoleBinding", priority=1),
         _col("ServiceAccounts", "string", "ServiceAccounts in the clusterRoleBinding", priority=1),
     ],
+    "APIService": [
+        _col("Name", "string", _NAME_DOC, fmt="name"),
+        _col("Service", "string", "The reference to the service that hosts this API endpoint."),
+        _col("Available", "string", "Whether this service is available."),
+        _col("Age", "string", _AGE_DOC),
+    ],
     "Lease": [
         _col("Name", "string", _NAME_DOC, fmt="name"),
         _col(

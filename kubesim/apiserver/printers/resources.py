@@ -438,3 +438,17 @@ def role_binding(obj: dict[str, Any], now: datetime) -> Row:
 def lease(obj: dict[str, Any], now: datetime) -> Row:
     """NAME HOLDER AGE."""
     return [_name(obj), str(dig(obj, "spec", "holderIdentity", default="")), _age(obj, now)]
+
+
+def api_service(obj: dict[str, Any], now: datetime) -> Row:
+    """NAME SERVICE AVAILABLE AGE (kube-aggregator's table convertor): the Service as
+    namespace/name or `Local`; Available's status, with its reason when not True."""
+    service = dig(obj, "spec", "service")
+    where = f"{service.get('namespace', '')}/{service.get('name', '')}" if service else "Local"
+    available = "Unknown"
+    for condition in dig(obj, "status", "conditions", default=[]) or []:
+        if condition.get("type") == "Available":
+            available = str(condition.get("status", ""))
+            if available != "True":
+                available = f"{available} ({condition.get('reason', '')})"
+    return [_name(obj), where, available, _age(obj, now)]

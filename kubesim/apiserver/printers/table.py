@@ -61,6 +61,7 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): res.role_binding,
     ("discovery.k8s.io", "EndpointSlice"): res.endpoint_slice,
     ("coordination.k8s.io", "Lease"): res.lease,
+    ("apiregistration.k8s.io", "APIService"): res.api_service,
 }
 
 DEFAULT = "__default__"

@@ -14,12 +14,12 @@ Go's protobuf encoder writes non-pointer fields even when empty; like JSON's
 from __future__ import annotations
 
 import base64
-import json
 import struct
 from datetime import UTC, datetime
 from typing import Any
 
 from kubesim.apiserver.protobuf.tables import TABLES
+from kubesim.apiserver.request import loads_json, summarize
 from kubesim.core.errors import BadRequest, UnsupportedMediaType
 
 MAGIC = b"k8s\x00"
@@ -89,6 +89,10 @@ _POINTER_FIELDS = frozenset(
 )
 
 
+class ProtobufError(ValueError):
+    """A malformed message, worded as gogo-protobuf's generated Unmarshal words it."""
+
+
 class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -97,34 +101,45 @@ class _Reader:
     def varint(self) -> int:
         shift = result = 0
         while True:
+            if shift >= 64:
+                raise ProtobufError("proto: integer overflow")
             if self.pos >= len(self.data):
-                raise BadRequest("protobuf body ends inside a varint")
+                raise ProtobufError("unexpected EOF")
             byte = self.data[self.pos]
             self.pos += 1
             result |= (byte & 0x7F) << shift
             if byte < 0x80:
-                return result
+                return result & 0xFFFFFFFFFFFFFFFF
             shift += 7
 
-    def field(self) -> tuple[int, int, Any]:
+    def _take(self, size: int) -> bytes:
+        if self.pos + size > len(self.data):
+            raise ProtobufError("unexpected EOF")
+        value = self.data[self.pos : self.pos + size]
+        self.pos += size
+        return value
+
+    def field(self, message: str) -> tuple[int, int, Any]:
         key = self.varint()
         number, wire = key >> 3, key & 7
+        if wire == 4:
+            short = message.rsplit(".", 1)[-1]
+            raise ProtobufError(f"proto: {short}: wiretype end group for non-group")
+        if number <= 0:
+            short = message.rsplit(".", 1)[-1]
+            raise ProtobufError(f"proto: {short}: illegal tag {number} (wire type {wire})")
         if wire == 0:
             return number, wire, self.varint()
         if wire == 2:
             size = self.varint()
-            value = self.data[self.pos : self.pos + size]
-            self.pos += size
-            return number, wire, value
+            if size >= 1 << 63:
+                raise ProtobufError("proto: negative length found during unmarshaling")
+            return number, wire, self._take(size)
         if wire == 1:
-            value = self.data[self.pos : self.pos + 8]
-            self.pos += 8
-            return number, wire, value
+            return number, wire, self._take(8)
         if wire == 5:
-            value = self.data[self.pos : self.pos + 4]
-            self.pos += 4
-            return number, wire, value
-        raise BadRequest(f"unsupported protobuf wire type {wire}")
+            return number, wire, self._take(4)
+        raise ProtobufError(f"proto: illegal wireType {wire}")
 
     def done(self) -> bool:
         return self.pos >= len(self.data)
@@ -135,12 +150,17 @@ def _signed(value: int) -> int:
 
 
 def _scalar(kind: int, wire: int, value: Any) -> Any:
+    if (kind in _INT_TYPES or kind == 8) and wire != 0 or kind in (1, 2, 9, 12) and wire == 0:
+        raise ProtobufError(f"proto: wrong wireType = {wire} for field")
     if kind == 9:
-        return value.decode("utf-8")
+        return value.decode("utf-8", errors="replace")
     if kind == 12:
         return base64.b64encode(value).decode()
     if kind == 8:
         return bool(value)
+    if kind == 5:  # int32: Go keeps the low 32 bits of the varint
+        low = value & 0xFFFFFFFF
+        return low - (1 << 32) if low >= 1 << 31 else low
     if kind in _INT_TYPES:
         return _signed(value)
     if kind == 1:
@@ -166,13 +186,17 @@ def decode_message(data: bytes, message: str) -> Any:
     out: dict[str, Any] = {}
     reader = _Reader(data)
     while not reader.done():
-        number, wire, value = reader.field()
+        number, wire, value = reader.field(message)
         spec = fields.get(str(number))
         if spec is None:
             continue  # a field newer than our tables: skipped
         name, kind, label, type_name = spec
         if kind == 11:
+            if wire != 2:
+                raise ProtobufError(f"proto: wrong wireType = {wire} for field {name}")
             item = decode_message(value, type_name)
+            if item is None:
+                continue
             entry = TABLES.get(type_name, {})
             if entry.get("map"):
                 out.setdefault(name, {})[item.get("key", "")] = item.get("value", "")
@@ -204,7 +228,12 @@ def _special(message: str, out: dict[str, Any]) -> Any:
         return out.get("strVal", "") if out.get("type") == 1 else out.get("intVal", 0)
     if message in ("k8s.io.apimachinery.pkg.runtime.RawExtension", _META + "FieldsV1"):
         raw = out.get("raw") or out.get("Raw")
-        return json.loads(base64.b64decode(raw)) if raw else None
+        if not raw:
+            return None
+        try:
+            return loads_json(base64.b64decode(raw))
+        except ValueError as exc:
+            raise ProtobufError(str(exc)) from exc
     return {
         k: v
         for k, v in out.items()
@@ -223,13 +252,30 @@ def message_for(api_version: str, kind: str) -> str | None:
     return name if name in TABLES else None
 
 
-def decode_object(data: bytes) -> dict[str, Any]:
-    """A protobuf-encoded object as the dict its JSON form would be."""
+def decode_object(data: bytes, *, kind: str = "") -> dict[str, Any]:
+    """A protobuf-encoded object as the dict its JSON form would be; a malformed body is
+    400 as transformDecodeError words it (`the object provided is unrecognized (must be of
+    type Deployment): unexpected EOF (6b387300...)`)."""
+    try:
+        return _decode_object(data)
+    except (ProtobufError, RecursionError) as exc:
+        why = str(exc) if isinstance(exc, ProtobufError) else "proto: exceeded max depth"
+        raise BadRequest(
+            f"the object provided is unrecognized (must be of type {kind or 'Object'}): "
+            f"{why} ({summarize(data)})"
+        ) from exc
+
+
+def _decode_object(data: bytes) -> dict[str, Any]:
     if not data.startswith(MAGIC):
-        raise BadRequest("the protobuf body does not start with the Kubernetes magic prefix")
+        raise ProtobufError(
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
+        )
     unknown = decode_message(data[len(MAGIC) :], _UNKNOWN) or {}
     type_meta = unknown.get("typeMeta") or {}
     api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
+    if not kind:
+        raise ProtobufError("Object 'Kind' is missing in the protobuf body's runtime.Unknown")
     message = message_for(api_version, kind)
     if message is None:
         raise UnsupportedMediaType(

@@ -12,10 +12,13 @@ hand-written tables. Texts follow sigs.k8s.io/json and the apiserver:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubesim.apiserver.request import BigNumber
 from kubesim.core import schema as _schema
 from kubesim.core.quantity import QUANTITY_ERROR, is_quantity
 
@@ -33,6 +36,13 @@ _OPAQUE = {
 class DecodeReport:
     strict: list[str] = field(default_factory=list)  # `unknown field "..."` in body order
     type_error: str | None = None  # first wrong-type or bad-quantity message
+    # (the object holding it, key) of each unknown field: decoding into Go structs drops
+    # them, so `prune_unknown` removes them before the object is stored
+    unknown: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    def prune_unknown(self) -> None:
+        for holder, key in self.unknown:
+            holder.pop(key, None)
 
 
 def _ref_name(schema: dict[str, Any]) -> str | None:
@@ -49,7 +59,17 @@ def _types(schema: dict[str, Any]) -> set[str]:
     return {t} if isinstance(t, str) else set()
 
 
+# Go's integer types and their ranges: a JSON number outside them does not decode.
+_INT_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "int": (-(2**63), 2**63 - 1),
+}
+
+
 def _json_kind(value: Any) -> str:
+    if isinstance(value, BigNumber):
+        return "number"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -149,11 +169,19 @@ class _Walker:
             items = resolved.get("items", {})
             for i, item in enumerate(value):
                 self.walk(item, items, path=f"{path}[{i}]", go_path=go_path, struct=struct)
-        elif kind == "string" and "string" in types or kind == "bool" and "boolean" in types:
+        elif kind == "string" and "string" in types:
+            bad = _base64_error(value) if resolved.get("format") == "byte" else None
+            if bad and self.report.type_error is None:
+                self.report.type_error = bad
+        elif kind == "bool" and "boolean" in types:
             return
         elif kind == "number" and types & {"integer", "number"}:
-            if "integer" in types and "number" not in types and value != int(value):
-                self._type_error(value, schema, struct, go_path, literal=True)
+            if isinstance(value, BigNumber):
+                self._type_error(value, resolved, struct, go_path, literal=True)
+            elif "integer" in types and "number" not in types:
+                low, high = _INT_RANGES.get(resolved.get("format") or "int64", _INT_RANGES["int"])
+                if value != int(value) or not low <= value <= high:
+                    self._type_error(value, resolved, struct, go_path, literal=True)
         else:
             self._type_error(value, schema, struct, go_path)
 
@@ -182,6 +210,24 @@ class _Walker:
                 self.walk(child, extra, path=child_path, go_path=go_path, struct=struct)
             else:
                 self.report.strict.append(f'unknown field "{child_path}"')
+                self.report.unknown.append((value, key))
+
+
+def _base64_error(value: str) -> str | None:
+    """Go's `[]byte` fields are standard base64 with padding; its error names the offset."""
+    try:
+        base64.b64decode(value, validate=True)
+        return None
+    except (binascii.Error, ValueError):
+        pass
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    stripped = value.replace("\r", "").replace("\n", "")
+    for i, ch in enumerate(stripped):
+        if ch == "=":
+            return f"illegal base64 data at input byte {max(i, 0)}"
+        if ch not in alphabet:
+            return f"illegal base64 data at input byte {i}"
+    return f"illegal base64 data at input byte {len(stripped) - len(stripped) % 4}"
 
 
 def decode_report(def_name: str, obj: dict[str, Any]) -> DecodeReport:

@@ -18,6 +18,7 @@ from kubesim.apiserver.validation.errors import (
     invalid,
     not_supported,
     required,
+    too_long,
 )
 from kubesim.apiserver.validation.names import (
     NameRule,
@@ -184,8 +185,26 @@ def _pdb(obj: Obj, old: Obj | None) -> list[FieldError]:
     return errs
 
 
+# core.MaxSecretSize: the data of one ConfigMap or Secret, all keys together.
+MAX_DATA_SIZE = 1024 * 1024
+
+
+def _data_size(obj: Obj, *, encoded: tuple[str, ...]) -> int:
+    """Bytes of data and binaryData; sections in `encoded` are base64 in JSON."""
+    total = 0
+    for section in ("data", "binaryData"):
+        values = obj.get(section)
+        for value in (values if isinstance(values, dict) else {}).values():
+            text = value if isinstance(value, str) else ""
+            total += len(text) * 3 // 4 if section in encoded else len(text.encode())
+    return total
+
+
 def _configmap(obj: Obj, old: Obj | None) -> list[FieldError]:
     errs: list[FieldError] = []
+    if obj.get("kind") != "Secret" and _data_size(obj, encoded=("binaryData",)) > MAX_DATA_SIZE:
+        # the path is "" upstream (the whole object), printed as [] by the aggregate
+        errs.append(too_long("[]", MAX_DATA_SIZE))
     key_re = re.compile(r"^[-._a-zA-Z0-9]+$")
     for section in ("data", "binaryData"):
         for key in obj.get(section) or {}:
@@ -234,6 +253,8 @@ def _secret(obj: Obj, old: Obj | None) -> list[FieldError]:
             return errs
         return errs + _secret(obj, None)
     errs = _configmap(obj, None)
+    if _data_size(obj, encoded=("data",)) > MAX_DATA_SIZE:
+        errs.append(too_long("data", MAX_DATA_SIZE))
     data = obj.get("data") or {}
     kind = obj.get("type")
     if kind == "kubernetes.io/service-account-token":

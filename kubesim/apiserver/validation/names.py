@@ -214,4 +214,43 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: NameRule) ->
         )
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
     errs.extend(validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    errs.extend(validate_owner_references(meta.get("ownerReferences")))
+    return errs
+
+
+def validate_owner_references(refs: Any) -> list[FieldError]:
+    """ValidateOwnerReferences (apimachinery objectmeta.go): each reference names a
+    version, kind, name and uid; an Event cannot own; one controller at most. Paths carry
+    no index, as upstream's do."""
+    path = "metadata.ownerReferences"
+    errs: list[FieldError] = []
+    first_controller = ""
+    for ref in refs if isinstance(refs, list) else []:
+        ref = ref if isinstance(ref, dict) else {}
+        api_version = str(ref.get("apiVersion") or "")
+        kind = str(ref.get("kind") or "")
+        version = api_version.rpartition("/")[2]
+        if not version:
+            errs.append(invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
+        if not kind:
+            errs.append(invalid(f"{path}.kind", kind, "kind must not be empty"))
+        if not ref.get("name"):
+            errs.append(invalid(f"{path}.name", ref.get("name") or "", "name must not be empty"))
+        if not ref.get("uid"):
+            errs.append(invalid(f"{path}.uid", ref.get("uid") or "", "uid must not be empty"))
+        if api_version == "v1" and kind == "Event":
+            errs.append(invalid(path, ref, "/v1, Kind=Event is disallowed from being an owner"))
+        if ref.get("controller") is True:
+            current = f"{kind}/{ref.get('name') or ''}"
+            if first_controller:
+                errs.append(
+                    invalid(
+                        path,
+                        refs,
+                        "Only one reference can have Controller set to true. Found "
+                        f'"true" in references for {first_controller} and {current}',
+                    )
+                )
+            else:
+                first_controller = current
     return errs

@@ -15,6 +15,7 @@ from typing import Any
 
 from kubesim.apiserver.validation.errors import (
     FieldError,
+    GoLiteral,
     duplicate,
     forbidden,
     invalid,
@@ -25,6 +26,8 @@ from kubesim.apiserver.validation.errors import (
 from kubesim.apiserver.validation.names import (
     is_dns1123_label,
     is_dns1123_subdomain,
+    is_label_value,
+    is_qualified_name,
     validate_labels,
 )
 from kubesim.core.quantity import QuantityError, canonical, parse
@@ -271,13 +274,82 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
                 "must be between 1 and 2147483647, inclusive",
             )
         )
-    for key in ("serviceAccountName",):
+    for key in ("serviceAccountName", "nodeName"):
         value = spec.get(key)
         if value:
             errs.extend(invalid(f"{path}.{key}", value, m) for m in is_dns1123_subdomain(value))
+    for key in ("hostname", "subdomain"):  # ValidateDNS1123Label, as DNS publishes them
+        value = spec.get(key)
+        if value and isinstance(value, str):
+            errs.extend(invalid(f"{path}.{key}", value, m) for m in is_dns1123_label(value))
     node_selector = spec.get("nodeSelector")
     if isinstance(node_selector, dict):
         errs.extend(validate_labels(node_selector, f"{path}.nodeSelector"))
+    errs.extend(validate_tolerations(spec.get("tolerations"), f"{path}.tolerations"))
+    return errs
+
+
+_TOLERATION_OPERATORS = ["Equal", "Exists"]
+_TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+def _toleration_literal(t: Obj) -> GoLiteral:
+    seconds = t.get("tolerationSeconds")
+    pointer = "(*int64)(nil)" if seconds is None else f"(*int64)(0xc000{seconds:06x})"  # an address
+    return GoLiteral(
+        f"core.Toleration{{Key:{json.dumps(t.get('key') or '')}, "
+        f'Operator:"{t.get("operator") or ""}", Value:{json.dumps(t.get("value") or "")}, '
+        f'Effect:"{t.get("effect") or ""}", TolerationSeconds:{pointer}}}'
+    )
+
+
+def validate_tolerations(tolerations: Any, path: str) -> list[FieldError]:
+    """ValidateTolerations (core/validation): key a label name; an empty key only with
+    Exists; tolerationSeconds only with effect NoExecute; Equal's value a label value,
+    Exists' value empty; the effect one of the three taint effects."""
+    errs: list[FieldError] = []
+    for i, t in enumerate(tolerations if isinstance(tolerations, list) else []):
+        if not isinstance(t, dict):
+            continue
+        p = f"{path}[{i}]"
+        key, operator = t.get("key") or "", t.get("operator") or ""
+        value, effect = t.get("value") or "", t.get("effect") or ""
+        if key:
+            errs.extend(invalid(f"{p}.key", key, m) for m in is_qualified_name(key))
+        if not key and operator != "Exists":
+            errs.append(
+                invalid(
+                    f"{p}.operator",
+                    operator,
+                    'operator must be Exists when `key` is empty, which means "match all '
+                    'values and all keys"',
+                )
+            )
+        if t.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.append(
+                invalid(
+                    f"{p}.effect",
+                    effect,
+                    "effect must be 'NoExecute' when `tolerationSeconds` is set",
+                )
+            )
+        if operator in ("Equal", ""):
+            problems = is_label_value(value)
+            if problems:
+                errs.append(invalid(f"{p}.operator", value, ";".join(problems)))
+        elif operator == "Exists":
+            if value:
+                errs.append(
+                    invalid(
+                        f"{p}.operator",
+                        _toleration_literal(t),
+                        "value must be empty when `operator` is 'Exists'",
+                    )
+                )
+        else:
+            errs.append(not_supported(f"{p}.operator", operator, _TOLERATION_OPERATORS))
+        if effect and effect not in _TAINT_EFFECTS:
+            errs.append(not_supported(f"{p}.effect", effect, _TAINT_EFFECTS))
     return errs
 
 

@@ -64,11 +64,11 @@ def test_kubesim_exits_promptly_on_sigterm_with_a_daemonizing_pod(tmp_path: Path
     cluster = start_kubesim(tmp_path, controllers=True)
     child = _running_child(cluster)
     started = time.monotonic()
-    cluster.process.terminate()
+    cluster.served.process.terminate()
     try:
-        code = cluster.process.wait(10)
+        code = cluster.served.process.wait(10)
     except Exception:
-        cluster.process.kill()
+        cluster.served.process.kill()
         raise
     assert time.monotonic() - started < 10
     assert code == 0 or code == -15
