@@ -42,7 +42,8 @@ from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.hooks import Hooks
 from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
-from kubesim.apiserver.request import load_yaml, loads_json, parse_int
+from kubesim.apiserver.request import parse_int
+from kubesim.apiserver.serialization import load_yaml, loads_json
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
     MODIFIED,

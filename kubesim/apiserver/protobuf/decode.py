@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kubesim.apiserver.protobuf.tables import TABLES
-from kubesim.apiserver.request import loads_json, summarize
+from kubesim.apiserver.serialization import loads_json, summarize
 from kubesim.core.errors import BadRequest, UnsupportedMediaType
 
 MAGIC = b"k8s\x00"

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubesim.apiserver.request import BigNumber
+from kubesim.apiserver.serialization import BigNumber
 from kubesim.core import schema as _schema
 from kubesim.core.quantity import QUANTITY_ERROR, is_quantity
 
