@@ -32,7 +32,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
@@ -44,6 +44,7 @@ from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.apiserver.request import parse_int
 from kubesim.apiserver.serialization import load_yaml, loads_json
+from kubesim.apiserver.watch import ApiWatch
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
     MODIFIED,
@@ -68,9 +69,6 @@ from kubesim.core.quota import apply_limit_range, quota_status
 from kubesim.core.resources import Registry, Resource, registry
 from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
 from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
-
-if TYPE_CHECKING:
-    from kubesim.apiserver.watch import ApiWatch
 
 Obj = dict[str, Any]
 # Quotas a create counts against, each with the status.used that includes it.

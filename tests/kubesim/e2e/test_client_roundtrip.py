@@ -21,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 
 SUFFIX = uuid.uuid4().hex[:6]
 NS = f"roundtrip-{SUFFIX}"

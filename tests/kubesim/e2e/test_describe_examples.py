@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "k8s-examples"
 _counter = itertools.count()

@@ -27,7 +27,7 @@ from kubesim_process import Cluster, start_kubesim, stop_kubesim
 from kubesim.apiserver.protobuf.decode import CONTENT_TYPE as PROTOBUF
 from kubesim.apiserver.protobuf.tables import TABLES
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.kubesim
 BODY_TIMEOUT = 2.0  # this suite's --request-timeout (kube-apiserver's default is 60 s)
 
 NS = "default"
