@@ -25,7 +25,9 @@ import requests
 import yaml
 
 
-def start(state: Path) -> tuple[subprocess.Popen[str], float, float, str]:
+def start(
+    state: Path, *, controllers: bool = False
+) -> tuple[subprocess.Popen[str], float, float, str]:
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [
@@ -37,7 +39,7 @@ def start(state: Path) -> tuple[subprocess.Popen[str], float, float, str]:
             str(state),
             "--kubeconfig",
             str(state / "kubeconfig"),
-            "--no-controllers",
+            *([] if controllers else ["--no-controllers"]),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
