@@ -26,9 +26,9 @@ import yaml
 from kubelab._simprocess import Served, launch
 
 
-def start(state: Path) -> tuple[Served, float, float, str]:
+def start(state: Path, *, controllers: bool = False) -> tuple[Served, float, float, str]:
     t0 = time.perf_counter()
-    served = launch(state, controllers=False)
+    served = launch(state, controllers=controllers)
     ready = time.perf_counter() - t0
     return served, t0, ready, served.url
 

@@ -171,6 +171,8 @@ class ControllerManager:
         self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
         self._provisioner_id = str(uuid.uuid4())
         self._recorders: dict[str, EventRecorder] = {}
+        self._uid_index: dict[str, tuple[GR, str, str]] = {}
+        self._dependents_index: dict[str, set[tuple[GR, str, str]]] = {}
         for name, sync in (
             ("deployment", self._sync_deployment),
             ("replicaset", self._sync_replicaset),
@@ -391,6 +393,7 @@ class ControllerManager:
 
     def _gc_changed(self, gr: GR) -> Callable[[str, Obj, Obj | None], None]:
         def handler(kind: str, obj: Obj, previous: Obj | None) -> None:
+            self._index(gr, kind, obj, previous)
             if "garbagecollector" not in self.controllers:
                 return
             meta = obj.get("metadata") or {}
@@ -782,27 +785,47 @@ class ControllerManager:
 
     # -- garbage collector --
 
+    def _index(self, gr: GR, kind: str, obj: Obj, previous: Obj | None) -> None:
+        """The collector's graph (uidToNode and each owner's dependents), kept from the
+        informers' events so that a lookup is a dict access, not a scan of every object."""
+        me = (gr, *_ns_name(obj))
+        uid = _uid(obj)
+
+        def owners(o: Obj | None) -> set[str]:
+            refs = ((o or {}).get("metadata") or {}).get("ownerReferences") or []
+            return {r.get("uid", "") for r in refs}
+
+        now = set() if kind == "DELETED" else owners(obj)
+        for gone in (owners(previous) | (owners(obj) if kind == "DELETED" else set())) - now:
+            deps = self._dependents_index.get(gone)
+            if deps is not None:
+                deps.discard(me)
+                if not deps:
+                    del self._dependents_index[gone]
+        for owner in now:
+            self._dependents_index.setdefault(owner, set()).add(me)
+        if kind == "DELETED":
+            if self._uid_index.get(uid) == me:
+                del self._uid_index[uid]
+        elif uid:
+            self._uid_index[uid] = me
+
     def _find_uid(self, uid: str) -> tuple[GR, Obj] | None:
-        if not uid:
+        entry = self._uid_index.get(uid) if uid else None
+        if entry is None:
             return None
-        for gr in GC_KINDS:
-            for obj in self.caches.informer(*gr).items():
-                if _uid(obj) == uid:
-                    return gr, obj
-        return None
+        gr, ns, name = entry
+        obj = self.caches.get(gr[0], gr[1], ns, name)
+        return (gr, obj) if obj is not None and _uid(obj) == uid else None
 
     def _dependents(self, uid: str) -> list[tuple[GR, Obj]]:
-        if not uid:
-            return []
-        return [
-            (gr, obj)
-            for gr in GC_KINDS
-            for obj in self.caches.informer(*gr).items()
-            if any(
-                r.get("uid") == uid
-                for r in (obj.get("metadata") or {}).get("ownerReferences") or []
-            )
-        ]
+        out = []
+        for gr, ns, name in sorted(self._dependents_index.get(uid, ())) if uid else ():
+            obj = self.caches.get(gr[0], gr[1], ns, name)
+            refs = (obj or {}).get("metadata", {}).get("ownerReferences") or []
+            if obj is not None and any(r.get("uid") == uid for r in refs):
+                out.append((gr, obj))
+        return out
 
     def _owner_state(self, obj: Obj) -> dict[str, Obj | None]:
         """Each owner by uid: the live object, None when verified gone (a live GET, as the

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
 
 Obj = dict[str, Any]
+RETRY_BACKOFF_SECONDS = 1.0  # podInitialBackoffDuration
 DEFAULT_SCHEDULER = "default-scheduler"
 
 
@@ -95,9 +96,13 @@ class Scheduler:
             self._retry_all()
 
     def _retry_all(self) -> None:
+        """MoveAllToActiveOrBackoffQueue: the pending pods are tried again after the initial
+        back-off, so a burst of events (a node's pods deleted one by one) makes one pass
+        over them, not one per event."""
+        wait = self.api.clock.wall_seconds(RETRY_BACKOFF_SECONDS)
         for pod in self.caches.items("", "pods"):
             if pending(pod, self.name):
-                self.controller.enqueue(key_of(pod))
+                self.controller.queue.add_after(key_of(pod), wait)
 
     def _sync(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
