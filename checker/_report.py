@@ -26,7 +26,8 @@ _STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold yellow"}
 
 
 def _check_lines(check: CheckResult, indent: str = "") -> list[str]:
-    lines = [f"{indent}[{_MARK[check.status]}] {check.name}: {check.message}"]
+    guard = "guard " if check.guard else ""
+    lines = [f"{indent}[{_MARK[check.status]}] {guard}{check.name}: {check.message}"]
     if check.passed:
         return lines
     pad = indent + "    "
@@ -134,6 +135,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         ],
         "attempts": check.attempts,
         "seconds": check.seconds,
+        "guard": check.guard,
     }
 
 
@@ -184,6 +186,12 @@ def point_shares(points: int, checks: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(checks)]
 
 
+def exercise_shares(ex: ExerciseResult) -> list[int]:
+    """Point shares of an exercise's checks in order; guards are worth 0."""
+    shares = iter(point_shares(ex.max_points, sum(not c.guard for c in ex.checks)))
+    return [0 if c.guard else next(shares) for c in ex.checks]
+
+
 def _failure_text(check: CheckResult) -> str:
     return "\n".join(_check_lines(check)[1:]).strip() or check.message
 
@@ -209,7 +217,7 @@ def to_junit(report: GradeReport) -> str:
         ET.SubElement(props, "property", name="points", value=str(lab.points))
         ET.SubElement(props, "property", name="maxPoints", value=str(lab.max_points))
         for ex in lab.exercises:
-            shares = point_shares(ex.max_points, len(ex.checks))
+            shares = exercise_shares(ex)
             for check, share in zip(ex.checks, shares, strict=True):
                 case = ET.SubElement(
                     suite,

@@ -135,6 +135,7 @@ def _run_checks(
             evidence=evidence,
             attempts=item.attempts,
             seconds=round(item.seconds, 3),
+            guard=item.check.guard,
         )
     return results
 
