@@ -210,9 +210,7 @@ def test_solve_on_a_lab_never_reset_runs_its_setup_first(
     assert "Namespace lab does not exist yet" in capsys.readouterr().out
 
 
-def test_solve_says_so_when_the_namespace_cannot_be_looked_up(
-    host: FakeHost, kind_cluster, capsys
-):
+def test_solve_says_so_when_the_namespace_cannot_be_looked_up(host: FakeHost, kind_cluster, capsys):
     host.rules[NAMESPACE] = fail("Unable to connect to the server: connection refused")
     assert main(["solve", "01-fixture"]) == 5
     err = " ".join(capsys.readouterr().err.split())
