@@ -341,7 +341,7 @@ def test_probe_check_accepts_the_named_port_too():
 @pytest.mark.parametrize(
     "manifest, passes",
     [
-        pytest.param(ROOT / "manifests/inference/deployment.yaml", True, id="team-manifest"),
+        pytest.param(LABS / "01-deploy/solution/deployment.yaml", True, id="team-manifest"),
         pytest.param(FAULTS_06 / "oom.yaml", False, id="oom-resources"),
     ],
 )
@@ -352,7 +352,7 @@ def test_01_resources_check_matches_the_team_manifest_only(manifest, passes):
 
 
 def test_05_probe_checks_fail_on_the_starting_manifest_and_pass_on_the_solution():
-    start = documents(ROOT / "manifests/inference/deployment.yaml")[0]
+    start = documents(LABS / "01-deploy/solution/deployment.yaml")[0]
     solution = documents(LABS / "05-rolling-updates/solution/deployment.yaml")[0]
     for name in ("readiness-probe", "liveness-probe", "rollout-settings"):
         check = _check("05-rolling-updates", "probes", name)
@@ -362,20 +362,20 @@ def test_05_probe_checks_fail_on_the_starting_manifest_and_pass_on_the_solution(
 
 def test_03_toleration_check_fails_on_the_default_and_passes_on_fast_failover():
     check = _check("03-self-healing", "node-failure", "short-toleration")
-    assert not _matches(check, documents(ROOT / "manifests/inference/deployment.yaml")[0])
+    assert not _matches(check, documents(LABS / "01-deploy/solution/deployment.yaml")[0])
     fast = documents(LABS / "03-self-healing/solution/deployment-fast-failover.yaml")[0]
     assert _matches(check, fast)
 
 
 def test_04_hpa_spec_check_passes_on_the_team_hpa():
     assert _matches(
-        _check("04-scaling", "hpa", "hpa-spec"), documents(ROOT / "manifests/inference/hpa.yaml")[0]
+        _check("04-scaling", "hpa", "hpa-spec"), documents(LABS / "04-scaling/solution/hpa.yaml")[0]
     )
 
 
 def test_02_service_check_passes_on_the_team_service():
     check = _check("02-expose", "service", "service-spec")
-    assert _matches(check, documents(ROOT / "manifests/inference/service.yaml")[0])
+    assert _matches(check, documents(LABS / "02-expose/solution/service.yaml")[0])
 
 
 # -- notebooks ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
-PREDICT_JOB = ROOT / "labs" / "05-rolling-updates" / "solution" / "predict-during-rollout.yaml"
+PREDICT_JOB = ROOT / "manifests" / "inference" / "predict-during-rollout.yaml"
 
 
 def _exercise(cluster: LabCluster, lab_id: str, exercise_id: str, *, wait: bool) -> dict:
