@@ -80,8 +80,7 @@ def test_a_broken_cluster_fails_with_field_errors_diff_and_evidence(broken, clie
     assert crash.status == "failed" and crash.target == "v1/Pod/lab/inference-service-7f6b-x"
     assert crash.detail == "v1/Pod/lab/inference-service-7f6b-x matches what should be absent."
     assert checks["service-endpoints"].field_errors == (
-        "subsets: Required value: field not found; "
-        "Expected the number of subsets[0].addresses = 3",
+        "subsets: Required value: field not found; Expected the number of subsets[0].addresses = 3",
     )
     assert checks["healthz"].field_errors == (
         'body: Invalid value: "no endpoints available for service": Expected to contain "ok"',
