@@ -9,6 +9,7 @@ outcome, not an exception, so the other checks of a grade are still judged and r
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         return Outcome(
             "failed",
             header(wanted, namespaced=resource.namespaced),
-            field_errors=["actual resource not found"],
+            field_errors=[_not_found(node, snapshot, resource, namespace=namespace, name=name)],
             keys=keys,
         )
     errs, closest = min(scored, key=lambda pair: len(pair[0]))
@@ -145,6 +146,42 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         subject=closest,
         keys=keys,
     )
+
+
+NEAR_NAME_CUTOFF = 0.75
+
+
+def _not_found(
+    node: Node, snapshot: Snapshot, resource: Any, *, namespace: str, name: str | None
+) -> str:
+    """One line for a missing object, naming it where it does exist: in another namespace
+    (applied without `-n`, or with the wrong context), or under a near name (a typo)."""
+    kind = resource.kind
+    if resource.namespaced:
+        elsewhere = sorted(
+            {
+                str(o["metadata"].get("namespace"))
+                for o in snapshot.objects(resource, None)
+                if o["metadata"].get("namespace") != namespace
+                and (o["metadata"].get("name") == name if name else not node.match(o, ""))
+            }
+        )
+        if elsewhere:
+            what = f"{kind} {name}" if name else f"a matching {kind}"
+            return (
+                f"not found in namespace {namespace}, but {what} exists in namespace "
+                f"{', '.join(elsewhere)}: create it in {namespace} (`-n {namespace}`, or "
+                f"`kubectl config set-context --current --namespace {namespace}`)"
+            )
+    if name is not None:
+        names = [str(o["metadata"].get("name")) for o in snapshot.objects(resource, namespace)]
+        near = difflib.get_close_matches(name, names, n=1, cutoff=NEAR_NAME_CUTOFF)
+        if near:
+            return (
+                f"no {kind} named {name} in {namespace}, but there is {kind} {near[0]}: "
+                "names must match exactly"
+            )
+    return "actual resource not found"
 
 
 def _evaluate_http(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:

@@ -73,6 +73,16 @@ class _Pending:
 
 Key = tuple[str, str, str]  # (lab id, exercise id, check name)
 
+
+def about_running(check: Check) -> bool:
+    """Whether events and logs can explain this check: it is about things running (a status,
+    pods, a service's answer, a log), not about what a manifest says."""
+    if check.http is not None or check.log is not None:
+        return True
+    tree = check.tree
+    return tree is not None and ("status" in tree or tree.get("kind") == "Pod")
+
+
 # Told once, when the first attempt left checks failing with time to spare: how many, and
 # the longest any of them may still wait (seconds). A silent two-minute wait looks hung.
 OnWait = Callable[[int, float], None]
@@ -122,7 +132,8 @@ def _run_checks(
     for item in todo:
         out = item.outcome
         assert out is not None
-        evidence = gather(snapshot, out.subject) if out.status == "failed" else ()
+        failed = out.status == "failed"
+        evidence = gather(snapshot, out.subject) if failed and about_running(item.check) else ()
         results[(item.lab.id, item.exercise.id, item.check.name)] = CheckResult(
             name=item.check.name,
             message=item.check.message,
