@@ -27,7 +27,12 @@ def _register() -> None:
     from here, so they cannot be imported before it exists)."""
     import importlib
 
-    for name in ("kubelab._cmd_cluster", "kubelab._cmd_grading", "kubelab._cmd_labs"):
+    for name in (
+        "kubelab._cmd_cluster",
+        "kubelab._cmd_grading",
+        "kubelab._cmd_labs",
+        "kubelab._cmd_tasks",
+    ):
         importlib.import_module(name)
 
 
