@@ -32,6 +32,33 @@ class Outcome:
     diff: str | None = None
     subject: dict[str, Any] | None = None  # the object evidence is gathered around
     keys: set[Key] = field(default_factory=set)
+    # Set when waiting longer can only help if something changes: the object does not exist,
+    # or it is a Deployment whose rollout is over. The value says what was seen (names and
+    # resourceVersions), so the runner can tell whether anything moved between attempts.
+    settled: tuple[Any, ...] | None = None
+
+
+def _versions(objects: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple(
+        sorted(
+            (str(o["metadata"].get("name")), str(o["metadata"].get("resourceVersion")))
+            for o in objects
+        )
+    )
+
+
+def rollout_over(obj: dict[str, Any]) -> bool:
+    """A Deployment with no rollout in progress: its controller saw the current generation
+    and reports the rollout complete (NewReplicaSetAvailable) or given up (deadline)."""
+    if obj.get("kind") != "Deployment":
+        return False
+    status = obj.get("status") or {}
+    if status.get("observedGeneration") != (obj.get("metadata") or {}).get("generation"):
+        return False
+    progressing: dict[str, Any] = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
+    )
+    return progressing.get("reason") in ("NewReplicaSetAvailable", "ProgressDeadlineExceeded")
 
 
 _CONTEXT_TARGET = "kubeconfig current-context"
@@ -136,6 +163,7 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
             header(wanted, namespaced=resource.namespaced),
             field_errors=[_not_found(node, snapshot, resource, namespace=namespace, name=name)],
             keys=keys,
+            settled=_versions(objects),
         )
     errs, closest = min(scored, key=lambda pair: len(pair[0]))
     return Outcome(
@@ -145,6 +173,7 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         diff=diff(node, closest),
         subject=closest,
         keys=keys,
+        settled=_versions([closest]) if rollout_over(closest) else None,
     )
 
 

@@ -324,3 +324,49 @@ def test_compact_text_says_a_finding_once_and_stays_short(fake_api: FakeApi, cli
     assert sum("as for deployed-0 above" in line for line in compact) == 7
     full = plain_text(result, verbose=True)
     assert full.count("actual resource not found") == 1  # once per exercise, verbose or not
+
+
+# -- within stops early when nothing moves -----------------------------------------------------
+
+
+class _Ticking:
+    """A clock that moves only when slept on (virtual time), counting the time waited."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def test_a_missing_object_nobody_creates_stops_the_wait_early(fake_api: FakeApi, client):
+    from checker._run import QUIET_SECONDS
+
+    clock = _Ticking()
+    long_wait = dict(DEPLOYMENT, within=120)
+    check = run_exercise(client, lab(exercise(long_wait)), "ex", clock=clock).checks[0]
+    assert check.status == "failed"
+    assert QUIET_SECONDS <= clock.t < QUIET_SECONDS + 2  # not the 120 s of its `within`
+    assert check.detail and check.detail.startswith("Stopped waiting after ")
+
+
+def test_a_deployment_mid_rollout_is_waited_for(fake_api: FakeApi, client):
+    clock = _Ticking()
+    rolling = deployment("web", "lab")
+    rolling["metadata"].update(generation=2, resourceVersion="7")
+    rolling["status"] = {
+        "observedGeneration": 2,
+        "conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}],
+    }
+    fake_api.objects.append(rolling)
+    available = dict(
+        DEPLOYMENT,
+        within=30,
+        expect={**DEPLOYMENT["expect"], "status": {"availableReplicas": 3}},
+    )
+    check = run_exercise(client, lab(exercise(available)), "ex", clock=clock).checks[0]
+    assert check.status == "failed" and clock.t >= 30
+    assert not (check.detail or "").startswith("Stopped waiting")
