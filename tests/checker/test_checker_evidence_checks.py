@@ -370,3 +370,21 @@ def test_a_deployment_mid_rollout_is_waited_for(fake_api: FakeApi, client):
     check = run_exercise(client, lab(exercise(available)), "ex", clock=clock).checks[0]
     assert check.status == "failed" and clock.t >= 30
     assert not (check.detail or "").startswith("Stopped waiting")
+
+
+def test_a_log_check_reads_the_log_again_while_it_waits(fake_api: FakeApi, client):
+    """The load generator prints its summary at the end: a retry must see the new line."""
+    fake_api.objects.append(pod("dns-check-x", labels={"job-name": "dns-check"}))
+    fake_api.logs[("dns-check-x", "c", False)] = "starting\n"
+
+    class PrintsLater(_Ticking):
+        def sleep(self, seconds: float) -> None:
+            super().sleep(seconds)
+            if self.t > 2:
+                fake_api.logs[("dns-check-x", "c", False)] = (
+                    'starting\nhttp://svc:8080/version 200 {"version": "2.4.0"}\n'
+                )
+
+    waiting = dict(DNS_LOG, within=10)
+    result = run_exercise(client, lab(exercise(waiting)), "ex", clock=PrintsLater())
+    assert result.passed
