@@ -9,8 +9,11 @@ outcome, not an exception, so the other checks of a grade are still judged and r
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from checker._errors import ApiError
@@ -29,6 +32,33 @@ class Outcome:
     diff: str | None = None
     subject: dict[str, Any] | None = None  # the object evidence is gathered around
     keys: set[Key] = field(default_factory=set)
+    # Set when waiting longer can only help if something changes: the object does not exist,
+    # or it is a Deployment whose rollout is over. The value says what was seen (names and
+    # resourceVersions), so the runner can tell whether anything moved between attempts.
+    settled: tuple[Any, ...] | None = None
+
+
+def _versions(objects: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple(
+        sorted(
+            (str(o["metadata"].get("name")), str(o["metadata"].get("resourceVersion")))
+            for o in objects
+        )
+    )
+
+
+def rollout_over(obj: dict[str, Any]) -> bool:
+    """A Deployment with no rollout in progress: its controller saw the current generation
+    and reports the rollout complete (NewReplicaSetAvailable) or given up (deadline)."""
+    if obj.get("kind") != "Deployment":
+        return False
+    status = obj.get("status") or {}
+    if status.get("observedGeneration") != (obj.get("metadata") or {}).get("generation"):
+        return False
+    progressing: dict[str, Any] = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
+    )
+    return progressing.get("reason") in ("NewReplicaSetAvailable", "ProgressDeadlineExceeded")
 
 
 _CONTEXT_TARGET = "kubeconfig current-context"
@@ -69,6 +99,10 @@ def _target(check: Check, lab: Lab) -> str:
         return f"GET {namespace}/{http.service}:{http.port}{http.path}"
     if check.context is not None:
         return _CONTEXT_TARGET
+    if check.log is not None:
+        return f"logs of pods -l {_selector(check.log.selector)} in {namespace}"
+    if check.order is not None:
+        return " < ".join(m.id for m in check.order) + f" in {namespace}"
     tree = check.tree or {}
     name = (tree.get("metadata") or {}).get("name")
     ref = {"apiVersion": tree.get("apiVersion"), "kind": tree.get("kind")}
@@ -80,6 +114,10 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         return _evaluate_http(check, lab, snapshot)
     if check.context is not None:
         return _evaluate_context(check, snapshot)
+    if check.log is not None:
+        return _evaluate_log(check, lab, snapshot)
+    if check.order is not None:
+        return _evaluate_order(check, lab, snapshot)
     tree = check.tree
     assert tree is not None
     namespace = check_namespace(check, lab)
@@ -123,8 +161,9 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         return Outcome(
             "failed",
             header(wanted, namespaced=resource.namespaced),
-            field_errors=["actual resource not found"],
+            field_errors=[_not_found(node, snapshot, resource, namespace=namespace, name=name)],
             keys=keys,
+            settled=_versions(objects),
         )
     errs, closest = min(scored, key=lambda pair: len(pair[0]))
     return Outcome(
@@ -134,7 +173,44 @@ def _evaluate(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         diff=diff(node, closest),
         subject=closest,
         keys=keys,
+        settled=_versions([closest]) if rollout_over(closest) else None,
     )
+
+
+NEAR_NAME_CUTOFF = 0.75
+
+
+def _not_found(
+    node: Node, snapshot: Snapshot, resource: Any, *, namespace: str, name: str | None
+) -> str:
+    """One line for a missing object, naming it where it does exist: in another namespace
+    (applied without `-n`, or with the wrong context), or under a near name (a typo)."""
+    kind = resource.kind
+    if resource.namespaced:
+        elsewhere = sorted(
+            {
+                str(o["metadata"].get("namespace"))
+                for o in snapshot.objects(resource, None)
+                if o["metadata"].get("namespace") != namespace
+                and (o["metadata"].get("name") == name if name else not node.match(o, ""))
+            }
+        )
+        if elsewhere:
+            what = f"{kind} {name}" if name else f"a matching {kind}"
+            return (
+                f"not found in namespace {namespace}, but {what} exists in namespace "
+                f"{', '.join(elsewhere)}: create it in {namespace} (`-n {namespace}`, or "
+                f"`kubectl config set-context --current --namespace {namespace}`)"
+            )
+    if name is not None:
+        names = [str(o["metadata"].get("name")) for o in snapshot.objects(resource, namespace)]
+        near = difflib.get_close_matches(name, names, n=1, cutoff=NEAR_NAME_CUTOFF)
+        if near:
+            return (
+                f"no {kind} named {name} in {namespace}, but there is {kind} {near[0]}: "
+                "names must match exactly"
+            )
+    return "actual resource not found"
 
 
 def _evaluate_http(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
@@ -199,16 +275,185 @@ def _evaluate_context(check: Check, snapshot: Snapshot) -> Outcome:
     assert check.context is not None
     target = _CONTEXT_TARGET
     want = check.context.namespace
-    if want is None:
+    pattern = check.context.pattern
+    if want is None and pattern is None:
         return Outcome("passed", target)
-    wanted = [want] if isinstance(want, str) else want
+    wanted = [] if want is None else [want] if isinstance(want, str) else want
     have = snapshot.client.context_namespace()
-    if (have or "default") in wanted:
+    if (have or "default") in wanted or (
+        pattern is not None and re.fullmatch(pattern, have or "default")
+    ):
         return Outcome("passed", target)
+    choices = [show(w) for w in wanted] + (
+        [f"a name matching {show(pattern)}"] if pattern is not None else []
+    )
     expected = (
-        f"Expected value: {show(wanted[0])}"
-        if len(wanted) == 1
-        else "Expected one of: " + ", ".join(show(w) for w in wanted)
+        f"Expected value: {choices[0]}"
+        if len(choices) == 1
+        else "Expected one of: " + ", ".join(choices)
     )
     error = FieldError("context.namespace", "Invalid value", expected, have)
     return Outcome("failed", target, field_errors=[str(error)])
+
+
+# -- log ---------------------------------------------------------------------------------------
+
+LOG_TAIL_LINES = 500
+
+
+def _selector(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _evaluate_log(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
+    """Pods with the selector's labels; one whose log has `count` lines matching `pattern`."""
+    spec = check.log
+    assert spec is not None
+    namespace = check_namespace(check, lab)
+    target = _target(check, lab)
+    keys = {("v1", "Pod", namespace)}
+    pods = [
+        p
+        for p in snapshot.objects_of("v1", "Pod", namespace)
+        if all(
+            ((p.get("metadata") or {}).get("labels") or {}).get(k) == v
+            for k, v in spec.selector.items()
+        )
+    ]
+    if not pods:
+        return Outcome(
+            "failed",
+            target,
+            field_errors=[f"no pod in {namespace} has the labels {_selector(spec.selector)}"],
+            keys=keys,
+        )
+    pattern = re.compile(spec.pattern)
+    best: tuple[int, dict[str, Any], str] | None = None
+    for pod in pods:
+        containers = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
+        if spec.container is not None:
+            containers = [c for c in containers if c == spec.container]
+        for container in containers:
+            text = snapshot.log(
+                namespace,
+                pod["metadata"]["name"],
+                container,
+                tail_lines=LOG_TAIL_LINES,
+                previous=False,
+            )
+            hits = sum(1 for line in (text or "").splitlines() if pattern.search(line))
+            if hits >= spec.count:
+                return Outcome("passed", target, keys=keys)
+            if best is None or hits > best[0]:
+                best = (hits, pod, container)
+    if best is None:
+        return Outcome(
+            "failed",
+            target,
+            field_errors=[
+                f"the pods -l {_selector(spec.selector)} have no container {spec.container!r}"
+            ],
+            keys=keys,
+        )
+    hits, pod, container = best
+    name = pod["metadata"]["name"]
+    wanted = "a line" if spec.count == 1 else f"{spec.count} lines"
+    return Outcome(
+        "failed",
+        f"v1/Pod/{namespace}/{name} (container {container})",
+        field_errors=[
+            f"log: {wanted} matching {show(spec.pattern)} expected, found {hits} "
+            f"(`kubectl logs {name} -c {container} -n {namespace}`)"
+        ],
+        subject=pod,
+        keys=keys,
+    )
+
+
+# -- order -------------------------------------------------------------------------------------
+
+_NEVER = datetime.max
+
+
+def _substitute(tree: Any, names: dict[str, str]) -> Any:
+    """`${id}` in keys and strings replaced with the name an earlier moment found."""
+
+    def text(value: str) -> str:
+        return re.sub(r"\$\{([^}]*)\}", lambda m: names.get(m.group(1), m.group(0)), value)
+
+    if isinstance(tree, dict):
+        return {text(k): _substitute(v, names) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_substitute(v, names) for v in tree]
+    return text(tree) if isinstance(tree, str) else tree
+
+
+def _timestamp(obj: dict[str, Any], path: str) -> datetime | None:
+    """The time at a dotted path, as naive UTC; None when it is missing or not a time."""
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is None else stamp.astimezone(UTC).replace(tzinfo=None)
+
+
+def _evaluate_order(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
+    """Each moment found, and each no earlier than the one before it (1 s resolution)."""
+    moments = check.order
+    assert moments is not None
+    default_namespace = check_namespace(check, lab)
+    target = _target(check, lab)
+    names: dict[str, str] = {}
+    found: list[tuple[str, datetime, str]] = []  # (what, when, header)
+    keys: set[Key] = set()
+    for moment in moments:
+        tree = _substitute(moment.object, names)
+        meta = tree.get("metadata") or {}
+        namespace = meta.get("namespace") or default_namespace
+        resource = snapshot.resource(tree["apiVersion"], tree["kind"])
+        if resource is None:
+            return Outcome(
+                "failed",
+                target,
+                detail=f"The cluster does not serve {tree['kind']} in {tree['apiVersion']}.",
+            )
+        keys.add(snapshot.key(resource, namespace))
+        node = parse(tree)
+        matching = [
+            (when, obj)
+            for obj in snapshot.objects(resource, namespace)
+            if (meta.get("name") is None or obj["metadata"].get("name") == meta["name"])
+            and not node.match(obj, "")
+            and (when := _timestamp(obj, moment.time)) is not None
+        ]
+        if not matching:
+            if moment.pending:
+                found.append((moment.what, _NEVER, "(not yet)"))
+                continue
+            ref = {**tree, "metadata": {**meta, "namespace": namespace}}
+            return Outcome(
+                "failed",
+                target,
+                field_errors=[
+                    f"{moment.id}: {moment.what}: not found ({header(ref)} with {moment.time})"
+                ],
+                keys=keys,
+            )
+        when, obj = min(matching, key=lambda pair: pair[0])
+        names[moment.id] = str(obj["metadata"].get("name", ""))
+        found.append((moment.what, when, header(obj, namespaced=resource.namespaced)))
+    errors = []
+    for (before, t0, _), (after, t1, _) in zip(found, found[1:], strict=False):
+        if t1 < t0:
+            errors.append(
+                f"order: {show(after)} ({t1:%H:%M:%S}) expected after {show(before)} "
+                f"({'never' if t0 == _NEVER else f'{t0:%H:%M:%S}'})"
+            )
+    if errors:
+        return Outcome("failed", target, field_errors=errors, keys=keys)
+    return Outcome("passed", target, keys=keys)

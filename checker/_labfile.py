@@ -30,7 +30,8 @@ from checker._match import ExpectationError, Node, parse
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
 DEFAULT_WITHIN = 5.0
-_CHECK_KINDS = ("expect", "absent", "http", "context")
+_CHECK_KINDS = ("expect", "absent", "http", "context", "log", "order")
+_TIME_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
 # The lab format's version: every lab.yaml names it, so a later format can be told apart
 # and refused with a clear word instead of misread (docs/lab-format.md).
 LAB_API_VERSION = "kubelab.dev/v1"
@@ -112,6 +113,74 @@ class ContextCheck(_Model):
     """
 
     namespace: str | list[str] | None = None
+    pattern: str | None = Field(
+        default=None,
+        description="a regular expression the whole namespace name must match, e.g. lab-\\d\\d",
+    )
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+
+class LogCheck(_Model):
+    """Lines of container logs, read through the API (`pods/log`, GET only).
+
+    Evidence that a pod ran and saw something: a Job whose log says what it fetched. The pods
+    are those of the check's namespace carrying every label of `selector` (a Job's pods carry
+    `job-name: <job>`); the check passes when one pod's log has at least `count` lines that
+    match `pattern` (a Python regular expression, searched in each line).
+    """
+
+    selector: dict[str, str] = Field(min_length=1)
+    container: str | None = None
+    pattern: str = Field(min_length=1)
+    count: int = Field(default=1, ge=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+
+class Moment(_Model):
+    """One point in time of an `order` check: when an object (or an event) came to be.
+
+    `object` is a partial object, matched like `expect:` (an Event, a ReplicaSet, a Job...);
+    `time` is the dotted path of the timestamp to read (`metadata.creationTimestamp`,
+    `status.startTime`, `firstTimestamp`). When several objects match, the earliest time
+    counts: the first time it happened. A string `${id}` anywhere in `object` (keys included)
+    is replaced with the name of the object an earlier moment `id` found. A `pending` moment
+    may not have happened yet: then it counts as later than everything.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    what: str = Field(min_length=1, description="the moment in words, for the learner")
+    object: dict[str, Any]
+    time: str
+    pending: bool = False
+
+    @field_validator("object", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        return _object_tree(value)
+
+    @field_validator("time")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not _TIME_FIELD.match(value):
+            raise ValueError(f"{value!r} is not a dotted field path like status.startTime")
+        return value
 
 
 class Check(_Model):
@@ -123,8 +192,17 @@ class Check(_Model):
     absent: dict[str, Any] | None = None
     http: HttpCheck | None = None
     context: ContextCheck | None = None
+    log: LogCheck | None = None
+    order: list[Moment] | None = Field(default=None, min_length=2)
     within: Annotated[float, WithJsonSchema(_DURATION_SCHEMA)] = DEFAULT_WITHIN
     namespace: str | None = None
+    guard: bool = Field(
+        default=False,
+        description=(
+            "a condition that must already hold when the exercise starts (the fault is in "
+            "place, nothing else broke): required for the points, worth none by itself"
+        ),
+    )
 
     @field_validator("within", mode="before")
     @classmethod
@@ -141,7 +219,7 @@ class Check(_Model):
         given = [k for k in _CHECK_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "a check needs exactly one of expect, absent, http or context"
+                "a check needs exactly one of expect, absent, http, context, log or order"
                 + (f" (found {', '.join(given)})" if given else "")
             )
         tree = self.expect if self.expect is not None else self.absent
@@ -155,6 +233,22 @@ class Check(_Model):
                 parse(self.http.json_)
             except ExpectationError as exc:
                 raise ValueError(f"{exc} (at http.json.{exc.path})") from exc
+        if self.order is not None:
+            seen: list[str] = []
+            for index, moment in enumerate(self.order):
+                if moment.id in seen:
+                    raise ValueError(f"order[{index}]: the id {moment.id!r} is used twice")
+                for ref in re.findall(r"\$\{([^}]*)\}", yaml.safe_dump(moment.object)):
+                    if ref not in seen:
+                        raise ValueError(
+                            f"order[{index}] ({moment.id}) refers to ${{{ref}}}, which is not "
+                            "an earlier moment of this check"
+                        )
+                try:
+                    parse(moment.object)
+                except ExpectationError as exc:
+                    raise ValueError(f"{exc} (at order[{index}].object.{exc.path})") from exc
+                seen.append(moment.id)
         return self
 
     @property
@@ -265,6 +359,11 @@ class Exercise(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"check names must be unique within an exercise: {', '.join(dupes)}")
+        if all(c.guard for c in self.checks):
+            raise ValueError(
+                "every check of this exercise is a guard; at least one must grade the work "
+                "(a guard only says what must already hold)"
+            )
         return self
 
 

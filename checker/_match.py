@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -62,6 +63,79 @@ def _required(path: str, detail: str = "field not found") -> FieldError:
 
 def child_path(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+# -- JMESPath keys in words: a learner reads Kubernetes fields, never query syntax ----------
+
+_WORDS = (
+    (r"`null`", "null"),
+    (r"`\[\]`", "[]"),
+    (r"`(-?[\d.]+)`", r"\1"),
+    (r"`(true|false)`", r"\1"),
+    (r"'([^']*)'", r'"\1"'),
+    (r"length\(([\w.\[\]]+?)\[\?([^\]]+)\]\)", r"the number of \1 with \2"),
+    (r"length\(([^()]+)\)", r"the number of \1"),
+    (r"contains\(([\w.\[\]]+) \|\| \[\], (\"[^\"]*\")\)", r"\1 include \2"),
+    (r"contains\(([\w.\[\]]+), (\"[^\"]*\")\)", r"\1 contains \2"),
+    (r"\s*!=\s*null", " is set"),
+    (r"\s*==\s*", " = "),
+    (r"\s*\|\|\s*", " or "),
+    (r"\s*&&\s*", " and "),
+    (r"\[\]", "[*]"),
+)
+_FIELD = re.compile(r"(?<![\w\".])([a-zA-Z_][\w]*(?:\.[a-zA-Z_][\w]*)*)(?![\w\"(])")
+_NOT_FIELDS = {"null", "true", "false", "or", "and", "the", "number", "of", "with", "is", "set"}
+
+
+def in_words(key: str) -> str:
+    """A `(JMESPath)` key as a learner reads it: `(port == `8080` || port == 'http')` ->
+    `port = 8080 or port = "http"`; any other key unchanged."""
+    if not (key.startswith("(") and key.endswith(")")):
+        return key
+    text = key[1:-1]
+    for pattern, replacement in _WORDS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _fields(expression: str) -> list[str]:
+    """The field paths an expression reads at its own level (what to show the values of)."""
+    text = re.sub(r"'[^']*'|`[^`]*`", " ", expression)
+    while re.search(r"\[[^\[\]]*\]", text):  # filters and projections read inner fields
+        text = re.sub(r"\[[^\[\]]*\]", " ", text)
+    names = [
+        m.group(1)
+        for m in _FIELD.finditer(text)
+        if m.group(1) not in _NOT_FIELDS and not text[m.end() :].lstrip().startswith("(")
+    ]
+    return list(dict.fromkeys(names))
+
+
+def _dig(actual: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        actual = actual.get(part) if isinstance(actual, dict) else None
+    return actual
+
+
+def _query_error(
+    key: str, expected: Any, actual: dict[str, Any], path: str, *, got: Any
+) -> FieldError:
+    """A failed JMESPath key as a Kubernetes-style field error on the fields it reads."""
+    words = in_words(key)
+    fields = _fields(key[1:-1])
+    where = child_path(path, fields[0]) if fields else (path or "(object)")
+    if not isinstance(expected, bool):  # `(length(x)): 3`: the computed value is the news
+        detail = f"Expected {words} = {show(expected)}"
+        if got is None:
+            return FieldError(where, "Required value", f"field not found; {detail}")
+        return _invalid(where, got, detail)
+    want = words if expected else f"not ({words})"
+    first = _dig(actual, fields[0]) if fields else None
+    others = ", ".join(f"{f} is {show(_dig(actual, f))}" for f in fields[1:])
+    detail = f"Expected {want}" + (f" ({others})" if others else "")
+    if first is None and fields:
+        return FieldError(where, "Required value", f"field not found; {detail}")
+    return _invalid(where, first, detail)
 
 
 class Node(Protocol):
@@ -151,6 +225,13 @@ class MapNode:
         for entry in self.entries:
             here = child_path(path, entry.key)
             found, value = self._lookup(entry, actual)
+            if entry.query is not None and isinstance(entry.node, ScalarNode):
+                if (found and not entry.node.match(value, here)) or (
+                    not found and entry.node.value is None
+                ):
+                    continue
+                errors.append(_query_error(entry.key, entry.node.value, actual, path, got=value))
+                continue
             if not found:
                 if not (isinstance(entry.node, ScalarNode) and entry.node.value is None):
                     errors.append(_required(here))
@@ -180,7 +261,8 @@ class ListNode:
 
     def _table(self, actual: list[Any], path: str) -> list[list[list[FieldError]]]:
         return [
-            [item.match(a, f"{path}[{j}]") for j, a in enumerate(actual)] for item in self.items
+            [item.match(a, f"{path}[{_item_label(a, j)}]") for j, a in enumerate(actual)]
+            for item in self.items
         ]
 
     def _closest(self, i: int, table: list[list[list[FieldError]]]) -> int | None:
@@ -223,6 +305,13 @@ class ListNode:
             if j is not None:
                 out.append(item.project(actual[j]))
         return out
+
+
+def _item_label(item: Any, index: int) -> str:
+    """`name=model-server` for a named item (as a reader finds it), else its index."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+        return f"name={item['name']}"
+    return str(index)
 
 
 def _max_matching(ok: list[list[bool]]) -> dict[int, int]:
@@ -268,9 +357,18 @@ def parse(tree: Any, path: str = "") -> Node:
 
 def diff(node: Node, actual: Any) -> str:
     """A unified diff of the expectation against the matching part of `actual`, in YAML."""
-    want = yaml.safe_dump(node.expected, sort_keys=False, default_flow_style=False)
-    have = yaml.safe_dump(node.project(actual), sort_keys=False, default_flow_style=False)
+    want = yaml.safe_dump(_worded(node.expected), sort_keys=False, default_flow_style=False)
+    have = yaml.safe_dump(_worded(node.project(actual)), sort_keys=False, default_flow_style=False)
     lines = difflib.unified_diff(
         want.splitlines(), have.splitlines(), "expected", "actual", lineterm="", n=3
     )
     return "\n".join(lines)
+
+
+def _worded(tree: Any) -> Any:
+    """The tree with its JMESPath keys in words, for diffs."""
+    if isinstance(tree, dict):
+        return {in_words(str(k)): _worded(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_worded(v) for v in tree]
+    return tree

@@ -25,54 +25,106 @@ _STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold yellow"}
 # -- plain text ------------------------------------------------------------------------------
 
 
-def _check_lines(check: CheckResult, indent: str = "") -> list[str]:
-    lines = [f"{indent}[{_MARK[check.status]}] {check.name}: {check.message}"]
+MAX_EXERCISE_LINES = 25  # a failing exercise's share of a terminal, unless verbose
+_COMPACT_ERRORS = 3
+_COMPACT_EVIDENCE_LINES = 6
+_COMPACT_EVIDENCE_PIECES = 3  # per exercise
+
+
+def _check_lines(
+    check: CheckResult,
+    indent: str = "",
+    *,
+    verbose: bool = True,
+    shown: set[tuple[str, str]] | None = None,
+    seen: dict[tuple[str, tuple[str, ...]], str] | None = None,
+) -> list[str]:
+    """One check: its verdict line, and when it failed what was found and the evidence.
+
+    `shown` (evidence already printed in this exercise) and `seen` (findings already printed,
+    by target and errors) make an exercise say each thing once; compact output (not
+    `verbose`) also drops the diff and clips long lists."""
+    guard = "guard " if check.guard else ""
+    lines = [f"{indent}[{_MARK[check.status]}] {guard}{check.name}: {check.message}"]
     if check.passed:
         return lines
     pad = indent + "    "
+    finding = (check.target, check.field_errors)
+    if seen is not None and finding in seen and check.field_errors:
+        lines.append(f"{pad}{check.target}: as for {seen[finding]} above")
+        return lines
+    if seen is not None:
+        seen[finding] = check.name
     lines.append(f"{pad}{check.target}")
     if check.detail:
         lines.append(f"{pad}{check.detail}")
-    lines += [f"{pad}* {err}" for err in check.field_errors]
-    if check.diff:
+    errors = list(check.field_errors)
+    if not verbose and len(errors) > _COMPACT_ERRORS:
+        more = len(errors) - _COMPACT_ERRORS
+        errors = [*errors[:_COMPACT_ERRORS], f"... and {more} more"]
+    lines += [f"{pad}* {err}" for err in errors]
+    if check.diff and verbose:
         lines += [f"{pad}{line}" for line in check.diff.splitlines()]
-    for piece in check.evidence:
+    pieces = list(check.evidence)
+    if not verbose:  # a log line usually says why; the events of every pod rarely add to it
+        pieces.sort(key=lambda piece: piece.kind != "logs")
+    for piece in pieces:
+        key = (piece.title, piece.command)
+        if shown is not None:
+            if key in shown:
+                continue
+            if not verbose and len(shown) >= _COMPACT_EVIDENCE_PIECES:
+                break
+            shown.add(key)
         lines.append(f"{pad}{piece.title}  ($ {piece.command})")
-        lines += [f"{pad}  {line}" for line in piece.lines]
+        body = list(piece.lines)
+        if not verbose and len(body) > _COMPACT_EVIDENCE_LINES:
+            body = body[:_COMPACT_EVIDENCE_LINES] + ["..."]
+        lines += [f"{pad}  {line}" for line in body]
     return lines
 
 
-def _exercise_lines(ex: ExerciseResult, indent: str = "") -> list[str]:
+def _exercise_lines(ex: ExerciseResult, indent: str = "", *, verbose: bool = True) -> list[str]:
     head = f"{indent}Exercise {ex.exercise_id}: {ex.title}  [{ex.points}/{ex.max_points} points]"
     lines = [head]
+    shown: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, tuple[str, ...]], str] = {}
     for check in ex.checks:
-        lines += _check_lines(check, indent + "  ")
+        lines += _check_lines(check, indent + "  ", verbose=verbose, shown=shown, seen=seen)
+    if not verbose and len(lines) > MAX_EXERCISE_LINES:
+        cut = len(lines) - (MAX_EXERCISE_LINES - 1)
+        lines = lines[: MAX_EXERCISE_LINES - 1] + [
+            f"{indent}  ... {cut} more lines (the JSON report, `--format json`, has every detail)"
+        ]
     return lines
 
 
-def _lab_lines(lab: LabResult) -> list[str]:
+def _lab_lines(lab: LabResult, *, verbose: bool = True) -> list[str]:
     passed = sum(e.passed for e in lab.exercises)
     lines = [
         f"Lab {lab.lab_id}: {lab.title}  [{lab.points}/{lab.max_points} points, "
         f"{passed}/{len(lab.exercises)} exercises passed]"
     ]
     for ex in lab.exercises:
-        lines += _exercise_lines(ex, "  ")
+        lines += _exercise_lines(ex, "  ", verbose=verbose)
     return lines
 
 
-def plain_text(result: Result) -> str:
-    """The result as plain text, for terminals, logs and notebooks without widgets."""
+def plain_text(result: Result, *, verbose: bool = True) -> str:
+    """The result as plain text, for terminals, logs and notebooks without widgets.
+
+    Verbose (the default) has every finding, diff and piece of evidence; compact output says
+    each thing once per exercise and keeps a failing exercise to about 25 lines."""
     if isinstance(result, CheckResult):
-        lines = _check_lines(result)
+        lines = _check_lines(result, verbose=verbose)
     elif isinstance(result, ExerciseResult):
-        lines = _exercise_lines(result)
+        lines = _exercise_lines(result, verbose=verbose)
     elif isinstance(result, LabResult):
-        lines = _lab_lines(result)
+        lines = _lab_lines(result, verbose=verbose)
     else:
         lines = []
         for lab in result.labs:
-            lines += _lab_lines(lab)
+            lines += _lab_lines(lab, verbose=verbose)
         verdict = "all checks passed" if result.passed else "some checks failed"
         lines.append(f"Total: {result.points}/{result.max_points} points ({verdict})")
     return "\n".join(lines)
@@ -84,15 +136,16 @@ def plain_text(result: Result) -> str:
 class TextReport:
     """A result that renders itself: in colour through rich, as plain text through str()."""
 
-    def __init__(self, result: Result) -> None:
+    def __init__(self, result: Result, *, verbose: bool = False) -> None:
         self.result = result
+        self.verbose = verbose
 
     def __str__(self) -> str:
-        return plain_text(self.result)
+        return plain_text(self.result, verbose=self.verbose)
 
     def __rich__(self) -> RenderableType:
         out: list[RenderableType] = []
-        for line in plain_text(self.result).splitlines():
+        for line in str(self).splitlines():
             text = Text(line)
             for status, mark in _MARK.items():
                 text.highlight_words([f"[{mark}]"], style=_STYLE[status])
@@ -109,9 +162,9 @@ class TextReport:
         return Group(*out)
 
 
-def render_text(result: Result) -> TextReport:
-    """A renderable for `rich.print`; `str()` of it is the plain-text form."""
-    return TextReport(result)
+def render_text(result: Result, *, verbose: bool = False) -> TextReport:
+    """A renderable for `rich.print` (compact unless `verbose`); `str()` is the plain text."""
+    return TextReport(result, verbose=verbose)
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -134,6 +187,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         ],
         "attempts": check.attempts,
         "seconds": check.seconds,
+        "guard": check.guard,
     }
 
 
@@ -184,6 +238,12 @@ def point_shares(points: int, checks: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(checks)]
 
 
+def exercise_shares(ex: ExerciseResult) -> list[int]:
+    """Point shares of an exercise's checks in order; guards are worth 0."""
+    shares = iter(point_shares(ex.max_points, sum(not c.guard for c in ex.checks)))
+    return [0 if c.guard else next(shares) for c in ex.checks]
+
+
 def _failure_text(check: CheckResult) -> str:
     return "\n".join(_check_lines(check)[1:]).strip() or check.message
 
@@ -209,7 +269,7 @@ def to_junit(report: GradeReport) -> str:
         ET.SubElement(props, "property", name="points", value=str(lab.points))
         ET.SubElement(props, "property", name="maxPoints", value=str(lab.max_points))
         for ex in lab.exercises:
-            shares = point_shares(ex.max_points, len(ex.checks))
+            shares = exercise_shares(ex)
             for check, share in zip(ex.checks, shares, strict=True):
                 case = ET.SubElement(
                     suite,

@@ -1,7 +1,8 @@
 """What grading produces: plain dataclasses, one per level (check, exercise, lab, grade).
 
-Scoring: an exercise earns its points only when every one of its checks passes; a lab's
-points are the sum of its exercises'. Reporters (`_report.py`) turn these into text, JSON
+Scoring: an exercise earns its points only when every one of its checks passes, guards
+included (a guard says what must already hold, like the fault being in place, and is worth
+nothing by itself); a lab's points are the sum of its exercises'. Reporters (`_report.py`) turn these into text, JSON
 and JUnit; nothing here formats for a reader.
 """
 
@@ -27,7 +28,7 @@ class Evidence:
 class CheckResult:
     name: str
     message: str
-    kind: Literal["expect", "absent", "http", "context"]
+    kind: Literal["expect", "absent", "http", "context", "log", "order"]
     status: Status
     target: str
     field_errors: tuple[str, ...] = ()
@@ -36,6 +37,7 @@ class CheckResult:
     evidence: tuple[Evidence, ...] = ()
     attempts: int = 1
     seconds: float = 0.0
+    guard: bool = False  # must already hold: required for the points, worth none itself
 
     @property
     def passed(self) -> bool:

@@ -28,6 +28,9 @@ from checker._snapshot import Snapshot
 
 FIRST_DELAY = 0.1
 MAX_DELAY = 1.0
+# A failing check stops waiting early once what it waits on has been settled and unchanged
+# this long: an object nobody creates, a Deployment whose rollout is over.
+QUIET_SECONDS = 5.0
 
 
 class Clock(Protocol):
@@ -69,9 +72,38 @@ class _Pending:
     attempts: int = 0
     outcome: Outcome | None = None
     seconds: float = 0.0  # from the start of the run to this check's last attempt
+    quiet_since: float | None = None  # when its settled outcome was first seen unchanged
+    gave_up: float | None = None  # seconds of quiet after which it stopped waiting
+
+    def settled_for(self, before: Outcome | None, now: float) -> float:
+        """How long this check's outcome has been settled and unchanged."""
+        out = self.outcome
+        same = (
+            out is not None
+            and before is not None
+            and out.settled is not None
+            and out.settled == before.settled
+            and out.field_errors == before.field_errors
+        )
+        if not same:
+            self.quiet_since = now if out is not None and out.settled is not None else None
+            return 0.0
+        if self.quiet_since is None:
+            self.quiet_since = now
+        return now - self.quiet_since
 
 
 Key = tuple[str, str, str]  # (lab id, exercise id, check name)
+
+
+def about_running(check: Check) -> bool:
+    """Whether events and logs can explain this check: it is about things running (a status,
+    pods, a service's answer, a log), not about what a manifest says."""
+    if check.http is not None or check.log is not None:
+        return True
+    tree = check.tree
+    return tree is not None and ("status" in tree or tree.get("kind") == "Pod")
+
 
 # Told once, when the first attempt left checks failing with time to spare: how many, and
 # the longest any of them may still wait (seconds). A silent two-minute wait looks hung.
@@ -100,12 +132,17 @@ def _run_checks(
     delays = backoff_delays()
     pending = list(todo)
     while True:
+        before = {id(item): item.outcome for item in pending}
         for item in pending:
             item.attempts += 1
             item.outcome = evaluate(item.check, item.lab, snapshot)
         now = clock.now()
         for item in pending:
             item.seconds = now - start
+            quiet = item.settled_for(before[id(item)], now)
+            if quiet >= QUIET_SECONDS and item.deadline > now:
+                item.gave_up = quiet
+                item.deadline = now
         pending = [
             p for p in pending if p.outcome and p.outcome.status != "passed" and p.deadline > now
         ]
@@ -122,7 +159,16 @@ def _run_checks(
     for item in todo:
         out = item.outcome
         assert out is not None
-        evidence = gather(snapshot, out.subject) if out.status == "failed" else ()
+        failed = out.status == "failed"
+        evidence = gather(snapshot, out.subject) if failed and about_running(item.check) else ()
+        detail = out.detail
+        if failed and item.gave_up is not None:
+            early = (
+                f"Stopped waiting after {item.seconds:.0f}s of its {item.check.within:g}s: "
+                "nothing it depends on changed (the object does not exist, or the rollout is "
+                "over). Check again once you have changed something."
+            )
+            detail = f"{detail} {early}" if detail else early
         results[(item.lab.id, item.exercise.id, item.check.name)] = CheckResult(
             name=item.check.name,
             message=item.check.message,
@@ -130,11 +176,12 @@ def _run_checks(
             status=out.status,
             target=out.target,
             field_errors=tuple(out.field_errors),
-            detail=out.detail,
+            detail=detail,
             diff=out.diff,
             evidence=evidence,
             attempts=item.attempts,
             seconds=round(item.seconds, 3),
+            guard=item.check.guard,
         )
     return results
 

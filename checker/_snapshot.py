@@ -52,5 +52,12 @@ class Snapshot:
         return self._logs[key]
 
     def forget(self, keys: set[Key]) -> None:
+        """Read these lists again on next use; forgetting a namespace's pods forgets their
+        logs too (a `log` check waits for a line that a running container has yet to print)."""
         for key in keys:
             self._lists.pop(key, None)
+        pod_namespaces = {
+            ns for api_version, kind, ns in keys if (api_version, kind) == ("v1", "Pod")
+        }
+        for log_key in [k for k in self._logs if k[0] in pod_namespaces]:
+            del self._logs[log_key]

@@ -1,9 +1,11 @@
 """Lab commands that change the cluster: `kubelab break`, `kubelab reset`, `kubelab solve`.
 
     break NAME            apply one fault (fault names are global across labs)
-    reset LAB [--yes]     back up, then empty the lab's namespace of what the course creates,
-                          uncordon and start nodes, and run the lab's setup steps
-    solve LAB [EXERCISE]  each exercise's setup, then its reference solution, in order
+    reset LAB [--yes]     back up everything in the lab's namespace, uncordon and start nodes,
+                          delete the namespace (and with it every object and event in it),
+                          and run the lab's setup steps, which create it again
+    solve LAB [EXERCISE]  the lab's setup first when its namespace does not exist (the lab was
+                          never reset), then each exercise's setup and reference solution
 
 Every one of them calls `require_lab_kubeconfig()` before anything else, so a kubeconfig
 that points anywhere but the lab's own cluster is refused before a single process runs.
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 import checker
 from kubelab._backends import LabPaths, lab_paths, make_backend, run_kubectl
@@ -38,21 +39,13 @@ from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
 from kubelab._steps import StepError, StepRunner, checker_waiter, kubectl_said, stopped_nodes
 from kubelab.cli import app
 
-# What the course creates in the lab namespace, deleted by `reset` (after a backup).
-# ConfigMaps are deleted by name: `kube-root-ca.crt` belongs to the cluster, not the course.
-RESET_KINDS = (
-    "deployments",
-    "replicasets",
-    "pods",
-    "services",
-    "horizontalpodautoscalers",
-    "poddisruptionbudgets",
-    "jobs",
-)
-BACKUP_KINDS = (*RESET_KINDS, "configmaps")
-CLUSTER_CONFIGMAPS = ("kube-root-ca.crt",)
+# `reset` deletes the lab's whole namespace, so nothing a learner made there survives (a
+# Secret, a ConfigMap, a Job, an Event). The backup before it lists every kind the cluster
+# serves in a namespace (discovery), except events: history, not something to restore.
+NOT_BACKED_UP = ("events", "events.events.k8s.io")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 NODE_READY_TIMEOUT = "120s"
+NAMESPACE_DELETE_TIMEOUT = "180s"
 
 
 # --- pure decisions -------------------------------------------------------------------
@@ -84,27 +77,29 @@ def find_fault(
     )
 
 
-def backup_args(namespace: str) -> tuple[str, ...]:
-    return ("get", ",".join(BACKUP_KINDS), "-n", namespace, "-o", "yaml")
+API_RESOURCES_ARGS = ("api-resources", "--verbs=list", "--namespaced", "-o", "name")
+
+
+def backup_kinds(api_resources: str) -> list[str]:
+    """The kinds to back up, from `kubectl api-resources --verbs=list --namespaced -o name`."""
+    names = [line.strip() for line in api_resources.splitlines() if line.strip()]
+    return [n for n in dict.fromkeys(names) if n not in NOT_BACKED_UP]
+
+
+def backup_args(kinds: Sequence[str], namespace: str) -> tuple[str, ...]:
+    return ("get", ",".join(kinds), "-n", namespace, "-o", "yaml", "--ignore-not-found")
 
 
 def delete_args(namespace: str) -> tuple[str, ...]:
-    return ("delete", ",".join(RESET_KINDS), "--all", "-n", namespace, "--wait=true")
+    return (
+        "delete", "namespace", namespace, "--ignore-not-found", "--wait=true",
+        f"--timeout={NAMESPACE_DELETE_TIMEOUT}",
+    )  # fmt: skip
 
 
-def configmap_delete_args(names: Sequence[str], namespace: str) -> tuple[str, ...]:
-    return ("delete", "configmap", *names, "-n", namespace, "--ignore-not-found", "--wait=true")
-
-
-def course_configmaps(listing: str) -> list[str]:
-    """ConfigMap names in a `kubectl get ... -o yaml` List, except the cluster's own."""
-    data = yaml.safe_load(listing) or {}
-    return [
-        str(item["metadata"]["name"])
-        for item in data.get("items") or []
-        if item.get("kind") == "ConfigMap"
-        and item.get("metadata", {}).get("name") not in CLUSTER_CONFIGMAPS
-    ]
+def namespace_args(namespace: str) -> tuple[str, ...]:
+    """Prints the namespace's name when it exists, nothing when it does not."""
+    return ("get", "namespace", namespace, "--ignore-not-found", "-o", "name")
 
 
 def _nodes(nodes_json: str) -> list[dict[str, Any]]:
@@ -223,9 +218,8 @@ def reset(
             f"Lab {the_lab.id} works in namespace {namespace!r}, which belongs to the cluster; "
             "reset only ever empties a lab's own namespace. Fix `namespace:` in its lab.yaml."
         )
-    what = ", ".join(BACKUP_KINDS)
     if not yes and not typer.confirm(
-        f"Reset lab {the_lab.id}? This deletes the {what} in namespace {namespace} "
+        f"Reset lab {the_lab.id}? This deletes namespace {namespace} with everything in it "
         "(saved to a backup file first) and runs the lab's setup.",
         default=False,
     ):
@@ -255,13 +249,21 @@ def reset(
 
 
 def _backup(paths: LabPaths, lab: checker.Lab) -> Path:
-    listed = run_kubectl(paths, *backup_args(lab.namespace))
-    if not listed.ok:
-        raise StepError(
+    def refuse(args: Sequence[str], said: str) -> StepError:
+        return StepError(
             f"Lab {lab.id}: reset could not save what is in namespace {lab.namespace} (`kubectl "
-            f"{' '.join(backup_args(lab.namespace))}` failed: {kubectl_said(listed)}), so it "
-            "deleted nothing. Run `kubelab status` to see whether the cluster answers."
+            f"{' '.join(args)}` failed: {said}), so it deleted nothing. Run `kubelab status` "
+            "to see whether the cluster answers."
         )
+
+    found = run_kubectl(paths, *API_RESOURCES_ARGS)
+    kinds = backup_kinds(found.stdout) if found.ok else []
+    if not kinds:
+        raise refuse(API_RESOURCES_ARGS, kubectl_said(found) if not found.ok else "no kinds")
+    args = backup_args(kinds, lab.namespace)
+    listed = run_kubectl(paths, *args)
+    if not listed.ok:
+        raise refuse(args, kubectl_said(listed))
     path = backup_path(paths.home, lab.id, datetime.now(UTC))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(listed.stdout)
@@ -269,20 +271,28 @@ def _backup(paths: LabPaths, lab: checker.Lab) -> Path:
 
 
 def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
+    """Delete the lab's namespace and wait until it is gone: its objects and events go too."""
     namespace = lab.namespace
-    commands = [delete_args(namespace)]
-    configmaps = course_configmaps(saved.read_text())
-    if configmaps:
-        commands.append(configmap_delete_args(configmaps, namespace))
-    for args in commands:
-        typer.echo(f"  [reset] kubectl {' '.join(args)}")
-        done = run_kubectl(paths, *args)
-        if not done.ok:
-            raise StepError(
-                f"Lab {lab.id}: reset failed while emptying namespace {namespace} (`kubectl "
-                f"{' '.join(args)}`). kubectl said: {kubectl_said(done)} Nothing is lost: the "
-                f"backup is {saved}. Run `kubelab reset {lab.id}` again."
-            )
+    args = delete_args(namespace)
+    typer.echo(f"  [reset] kubectl {' '.join(args)}")
+    done = run_kubectl(paths, *args)
+    if not done.ok:
+        raise StepError(
+            f"Lab {lab.id}: reset failed while deleting namespace {namespace} (`kubectl "
+            f"{' '.join(args)}`). kubectl said: {kubectl_said(done)} Nothing is lost: the "
+            f"backup is {saved}. Run `kubelab reset {lab.id}` again."
+        )
+
+
+def _namespace_exists(paths: LabPaths, lab: checker.Lab) -> bool:
+    found = run_kubectl(paths, *namespace_args(lab.namespace))
+    if not found.ok:
+        raise StepError(
+            f"Lab {lab.id}: could not look up namespace {lab.namespace} (`kubectl "
+            f"{' '.join(namespace_args(lab.namespace))}`): {kubectl_said(found)} Run `kubelab "
+            "status` to see whether the cluster answers."
+        )
+    return bool(found.stdout.strip())
 
 
 def _restore_nodes(paths: LabPaths, info: LabKubeconfig, lab: checker.Lab) -> None:
@@ -319,6 +329,12 @@ def solve(
     the_lab = pick_lab(load_labs(labs_dir(labs_dir_opt)), lab)
     chosen = [pick_exercise(the_lab, exercise)] if exercise else list(the_lab.exercises)
     steps = runner(paths, info)
+    if not _namespace_exists(paths, the_lab):
+        typer.echo(
+            f"Namespace {the_lab.namespace} does not exist yet: running lab {the_lab.id}'s "
+            "setup first (as `kubelab reset` would)."
+        )
+        steps.run(the_lab, the_lab.setup, phase="setup")
     for item in chosen:
         typer.echo(
             f"{'Setting up' if setup_only else 'Solving'} {the_lab.id} / {item.id}: {item.title}"

@@ -40,6 +40,7 @@ def _register() -> None:
         "kubelab._cmd_labs",
         "kubelab._cmd_lint",
         "kubelab._cmd_classroom",
+        "kubelab._cmd_tasks",
     ):
         importlib.import_module(name)
 

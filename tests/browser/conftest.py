@@ -94,7 +94,7 @@ def _wait_for_server(url: str, proc: subprocess.Popen[bytes], log: Path) -> None
     raise AssertionError(f"jupyter lab did not answer in 90s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
@@ -105,6 +105,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(notebook, workdir / "notebooks" / notebook.name)
     (workdir / "manifests").symlink_to(ROOT / "manifests")
+    (workdir / "labs").symlink_to(ROOT / "labs")  # the solution cells apply labs/*/solution
     home = workdir / ".kubelab"
     env = dict(os.environ)
     for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
@@ -160,7 +161,10 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
         )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and every pytest-asyncio test that a worker runs after this
+# module would fail with "Runner.run() cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser(course: Course) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

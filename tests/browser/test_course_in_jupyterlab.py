@@ -120,7 +120,7 @@ def test_an_interrupted_check_cell_ends_in_one_line(nb, real_errors):
 
 
 def test_check_after_the_solution_passes_and_progress_follows(nb, real_errors):
-    solution = nb.cell_index("kubectl apply -f ../manifests/inference/deployment.yaml")
+    solution = nb.cell_index("kubectl apply -f ../labs/01-deploy/solution/deployment.yaml")
     nb.run_cells(solution, solution + 1)
     widget = _widget(nb)
     widget.get_by_role("button", name="Check").click()

@@ -113,7 +113,7 @@ def test_durations_parse_to_seconds(text, value):
             "expect: {apiVersion: v1, kind: Pod}\n        http: {service: s, port: 80}",
             10,
             "exercises[0].checks[0]",
-            "exactly one of expect, absent, http or context",
+            "exactly one of expect, absent, http, context, log or order",
             id="two-kinds",
         ),
         pytest.param(

@@ -82,7 +82,8 @@ def errors(expect: Any, actual: Any) -> list[str]:
             },
             DEPLOY,
             [
-                "spec.template.spec.containers[1].resources.requests: Required value: field not found"
+                "spec.template.spec.containers[name=inference].resources.requests: "
+                "Required value: field not found"
             ],
             id="list-item-reports-its-closest-candidate-by-name",
         ),
@@ -142,14 +143,14 @@ def errors(expect: Any, actual: Any) -> list[str]:
         pytest.param(
             {"(length(subsets[0].addresses))": 3},
             {"subsets": [{"addresses": [{"ip": "a"}, {"ip": "b"}]}]},
-            ["(length(subsets[0].addresses)): Invalid value: 2: Expected value: 3"],
+            ["subsets: Invalid value: 2: Expected the number of subsets[0].addresses = 3"],
             id="jmespath-length",
         ),
         pytest.param({"spec": {"(replicas > `1`)": True}}, DEPLOY, [], id="jmespath-comparison"),
         pytest.param(
             {"(length(subsets))": 1},
             {},
-            ["(length(subsets)): Required value: field not found"],
+            ["subsets: Required value: field not found; Expected the number of subsets = 1"],
             id="jmespath-on-missing-field",
         ),
         pytest.param({"spec": {"paused": None}}, DEPLOY, [], id="null-means-absent"),

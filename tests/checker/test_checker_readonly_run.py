@@ -50,9 +50,10 @@ def test_a_broken_cluster_fails_with_field_errors_diff_and_evidence(broken, clie
     assert dep.status == "failed"
     assert dep.target == "apps/v1/Deployment/lab/inference-service"
     assert dep.field_errors == (
-        "spec.(replicas > `2`): Invalid value: false: Expected value: true",
+        "spec.replicas: Invalid value: 2: Expected replicas > 2",
         "spec.replicas: Invalid value: 2: Expected value: 3",
-        'spec.template.spec.containers[0].resources.limits.memory: Invalid value: "2Gi": '
+        "spec.template.spec.containers[name=inference].resources.limits.memory: "
+        'Invalid value: "2Gi": '
         'Expected value: "4Gi"',
         'status.conditions[1].status: Invalid value: "False": Expected value: "True"',
     )
@@ -79,7 +80,7 @@ def test_a_broken_cluster_fails_with_field_errors_diff_and_evidence(broken, clie
     assert crash.status == "failed" and crash.target == "v1/Pod/lab/inference-service-7f6b-x"
     assert crash.detail == "v1/Pod/lab/inference-service-7f6b-x matches what should be absent."
     assert checks["service-endpoints"].field_errors == (
-        "(length(subsets[0].addresses)): Required value: field not found",
+        "subsets: Required value: field not found; Expected the number of subsets[0].addresses = 3",
     )
     assert checks["healthz"].field_errors == (
         'body: Invalid value: "no endpoints available for service": Expected to contain "ok"',

@@ -96,7 +96,7 @@ def test_text_report_shows_pass_fail_message_errors_diff_and_evidence(broken, cl
     assert any(
         "$ kubectl logs inference-service-7f6b-x -c inference -n lab --previous" in x for x in lines
     )
-    assert str(render_text(result)) == text
+    assert str(render_text(result, verbose=True)) == text
 
 
 def test_rich_rendering_keeps_the_words(healthy, client, labs, clock):

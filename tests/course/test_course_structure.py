@@ -33,20 +33,13 @@ import checker  # noqa: E402
 LABS = ROOT / "labs"
 NOTEBOOKS = ROOT / "notebooks"
 K8S_VERSION = "1.37.0"
-LAB_IDS = [
-    "00-welcome",
-    "01-deploy",
-    "02-expose",
-    "03-self-healing",
-    "04-scaling",
-    "05-rolling-updates",
-    "06-break-fix",
-]
+# Discovered, never listed: a lab added as YAML is walked by every course test.
+LAB_IDS = sorted(p.parent.name for p in LABS.glob("[0-9][0-9]-*/lab.yaml"))
 # Step and check kinds the course uses beyond docs/lab-format.md (documented in docs/course.md).
 EXTENSION_STEPS = {"node"}
 EXTENSION_CHECKS = {"context"}
 STEP_KINDS = {"apply", "manifest", "kubectl", "delete", "wait"} | EXTENSION_STEPS
-CHECK_KINDS = {"expect", "absent", "http"} | EXTENSION_CHECKS
+CHECK_KINDS = {"expect", "absent", "http", "log", "order"} | EXTENSION_CHECKS
 
 
 def lab_data(lab_id: str) -> dict[str, Any]:
@@ -106,10 +99,15 @@ def test_each_lab_after_the_welcome_has_a_namespace_of_its_own():
     """A reset empties only its own lab's namespace, so every lab solved stays solved and
     `kubelab grade` at the end of the course can award every point."""
     namespaces = lab_namespaces()
-    assert namespaces["00-welcome"] == "lab"  # the one the learner creates by hand
+    # lab-00 is the one the learner creates by hand; `kubelab up` makes `lab`, which earns
+    # nothing
+    assert namespaces["00-welcome"] == "lab-00"
     assert len(set(namespaces.values())) == len(LAB_IDS), namespaces
     welcome_context = lab_data("00-welcome")["exercises"][0]["checks"][1]["context"]
-    assert set(welcome_context["namespace"]) == set(namespaces.values())
+    # every lab's namespace counts, by pattern: lab 00 does not enumerate the other labs
+    pattern = welcome_context["pattern"]
+    assert all(re.fullmatch(pattern, ns) for ns in namespaces.values())
+    assert not re.fullmatch(pattern, "lab") and not re.fullmatch(pattern, "default")
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS[1:])
@@ -343,7 +341,7 @@ def test_probe_check_accepts_the_named_port_too():
 @pytest.mark.parametrize(
     "manifest, passes",
     [
-        pytest.param(ROOT / "manifests/inference/deployment.yaml", True, id="team-manifest"),
+        pytest.param(LABS / "01-deploy/solution/deployment.yaml", True, id="team-manifest"),
         pytest.param(FAULTS_06 / "oom.yaml", False, id="oom-resources"),
     ],
 )
@@ -354,7 +352,7 @@ def test_01_resources_check_matches_the_team_manifest_only(manifest, passes):
 
 
 def test_05_probe_checks_fail_on_the_starting_manifest_and_pass_on_the_solution():
-    start = documents(ROOT / "manifests/inference/deployment.yaml")[0]
+    start = documents(LABS / "01-deploy/solution/deployment.yaml")[0]
     solution = documents(LABS / "05-rolling-updates/solution/deployment.yaml")[0]
     for name in ("readiness-probe", "liveness-probe", "rollout-settings"):
         check = _check("05-rolling-updates", "probes", name)
@@ -364,20 +362,20 @@ def test_05_probe_checks_fail_on_the_starting_manifest_and_pass_on_the_solution(
 
 def test_03_toleration_check_fails_on_the_default_and_passes_on_fast_failover():
     check = _check("03-self-healing", "node-failure", "short-toleration")
-    assert not _matches(check, documents(ROOT / "manifests/inference/deployment.yaml")[0])
+    assert not _matches(check, documents(LABS / "01-deploy/solution/deployment.yaml")[0])
     fast = documents(LABS / "03-self-healing/solution/deployment-fast-failover.yaml")[0]
     assert _matches(check, fast)
 
 
 def test_04_hpa_spec_check_passes_on_the_team_hpa():
     assert _matches(
-        _check("04-scaling", "hpa", "hpa-spec"), documents(ROOT / "manifests/inference/hpa.yaml")[0]
+        _check("04-scaling", "hpa", "hpa-spec"), documents(LABS / "04-scaling/solution/hpa.yaml")[0]
     )
 
 
 def test_02_service_check_passes_on_the_team_service():
     check = _check("02-expose", "service", "service-spec")
-    assert _matches(check, documents(ROOT / "manifests/inference/service.yaml")[0])
+    assert _matches(check, documents(LABS / "02-expose/solution/service.yaml")[0])
 
 
 # -- notebooks ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Every exercise's checks fail on its starting state, with the lab's own messages, and pass
-after `kubelab solve` (DESIGN.md, "What makes a check honest"), on a served simulator."""
+"""Every lab grades 0 right after its reset; each check of each exercise fails on the
+exercise's starting state (or is a declared guard), with the lab's own messages, and passes
+after `kubelab solve`; and after solve -> reset the lab grades 0 again (DESIGN.md, "What makes
+a check honest"), on a served simulator. Labs are discovered from `labs/`, never listed."""
 
 from __future__ import annotations
 
@@ -27,6 +29,17 @@ def _report(cluster: LabCluster, lab_id: str, exercise_id: str, *, wait: bool) -
     return report["labs"][0]["exercises"][0]
 
 
+def _lab_points(cluster: LabCluster, lab_id: str) -> tuple[int, list[str]]:
+    """The lab graded as it stands now (no waiting): points, and the checks that passed."""
+    proc = cluster.run("kubelab", "check", lab_id, "--format", "json", "--no-wait", check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    lab = json.loads(proc.stdout)["labs"][0]
+    passed = [
+        f"{e['id']}/{c['name']}" for e in lab["exercises"] for c in e["checks"] if c["passed"]
+    ]
+    return lab["points"], passed
+
+
 @pytest.mark.parametrize("lab_id", list(LABS))
 def test_each_exercise_fails_before_its_solution_and_passes_after(
     lab_cluster: LabCluster, lab_id: str
@@ -36,12 +49,20 @@ def test_each_exercise_fails_before_its_solution_and_passes_after(
     and its reference solution makes them pass."""
     lab = LABS[lab_id]
     lab_cluster.run("kubelab", "reset", lab_id, "--yes")
+    points, passed = _lab_points(lab_cluster, lab_id)
+    assert points == 0, f"{lab_id} grades {points} right after its reset ({passed} pass)"
     for exercise in lab.exercises:
         wanted = {c.name: c.message for c in exercise.checks}
+        guards = {c.name for c in exercise.checks if c.guard}
         lab_cluster.run("kubelab", "solve", lab_id, exercise.id, "--setup-only")
 
         before = _report(lab_cluster, lab_id, exercise.id, wait=False)
         assert not before["passed"], f"{lab_id}/{exercise.id} passes before its solution"
+        passing = [c["name"] for c in before["checks"] if c["passed"] and c["name"] not in guards]
+        assert not passing, (
+            f"{lab_id}/{exercise.id}: {passing} already pass on the exercise's starting state; "
+            "make each fail there, or declare it `guard: true` if it must already hold"
+        )
         failed = [c for c in before["checks"] if not c["passed"]]
         for check in failed:
             assert check["message"] == wanted[check["name"]]
@@ -54,3 +75,8 @@ def test_each_exercise_fails_before_its_solution_and_passes_after(
             if not c["passed"]
         ]
         assert after["passed"], f"{lab_id}/{exercise.id} still fails after its solution: {problems}"
+
+    # solve -> reset -> every check that grades the work fails again
+    lab_cluster.run("kubelab", "reset", lab_id, "--yes")
+    points, passed = _lab_points(lab_cluster, lab_id)
+    assert points == 0, f"{lab_id} grades {points} after solve and reset ({passed} pass)"

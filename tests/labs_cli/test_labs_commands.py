@@ -12,8 +12,7 @@ from _cli_fakes import FakeHost, fail, ok, write_kubeconfig
 
 import checker
 from kubelab._cmd_labs import (
-    configmap_delete_args,
-    course_configmaps,
+    backup_kinds,
     find_fault,
     nodes_to_start,
     nodes_to_uncordon,
@@ -23,8 +22,12 @@ from kubelab.cli import main
 
 LABS = Path(__file__).resolve().parent / "data" / "labs"
 FIXTURE = LABS / "01-fixture"
-KINDS = "deployments,replicasets,pods,services,horizontalpodautoscalers,poddisruptionbudgets,jobs"
-BACKUP = f"kubectl get {KINDS},configmaps -n lab -o yaml"
+API_RESOURCES = "kubectl api-resources --verbs=list --namespaced -o name"
+SERVED = "configmaps\nevents\nsecrets\npods\ndeployments.apps\nevents.events.k8s.io\njobs.batch\n"
+KINDS = "configmaps,secrets,pods,deployments.apps,jobs.batch"
+BACKUP = f"kubectl get {KINDS} -n lab -o yaml --ignore-not-found"
+DELETE = "kubectl delete namespace lab --ignore-not-found --wait=true --timeout=180s"
+NAMESPACE = "kubectl get namespace lab --ignore-not-found -o name"
 
 LISTING = yaml.safe_dump(
     {
@@ -156,12 +159,21 @@ def test_break_step_failure_exits_5_naming_lab_step_and_kubectl_words(
 # --- solve ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def reset_before(host: FakeHost) -> FakeHost:
+    """The lab's namespace exists: it was reset (or solved) before."""
+    host.rules[NAMESPACE] = ok("namespace/lab\n")
+    return host
+
+
 def test_solve_runs_every_exercise_setup_then_solution_in_order(
-    host: FakeHost, kind_cluster, no_waits, capsys
+    reset_before: FakeHost, kind_cluster, no_waits, capsys
 ):
+    host = reset_before
     assert main(["solve", "01"]) == 0
 
     assert host.lines() == [
+        NAMESPACE,
         f"kubectl apply -f {FIXTURE / 'solution' / 'web.yaml'} -n lab",
         "kubectl annotate deployment/web course=scale --overwrite -n lab",
         "kubectl scale deployment/web --replicas=3 -n lab",
@@ -174,10 +186,36 @@ def test_solve_runs_every_exercise_setup_then_solution_in_order(
     assert "kubelab check 01-fixture" in out
 
 
-def test_solve_one_exercise_runs_only_that_one(host: FakeHost, kind_cluster, no_waits):
+def test_solve_one_exercise_runs_only_that_one(reset_before: FakeHost, kind_cluster, no_waits):
     assert main(["solve", "01-fixture", "deploy"]) == 0
-    assert host.lines() == [f"kubectl apply -f {FIXTURE / 'solution' / 'web.yaml'} -n lab"]
+    assert reset_before.lines() == [
+        NAMESPACE,
+        f"kubectl apply -f {FIXTURE / 'solution' / 'web.yaml'} -n lab",
+    ]
     assert no_waits == []
+
+
+def test_solve_on_a_lab_never_reset_runs_its_setup_first(
+    host: FakeHost, kind_cluster, no_waits, capsys
+):
+    """On a fresh cluster the lab's namespace does not exist: `solve` sets the lab up first
+    instead of failing with `namespaces "lab" not found`."""
+    assert main(["solve", "01-fixture", "deploy"]) == 0
+    assert host.lines() == [
+        NAMESPACE,
+        f"kubectl apply -f {FIXTURE / 'manifests' / 'web.yaml'} -n lab",
+        "kubectl rollout status deployment/web --timeout 60s -n lab",
+        f"kubectl apply -f {FIXTURE / 'solution' / 'web.yaml'} -n lab",
+    ]
+    assert "Namespace lab does not exist yet" in capsys.readouterr().out
+
+
+def test_solve_says_so_when_the_namespace_cannot_be_looked_up(host: FakeHost, kind_cluster, capsys):
+    host.rules[NAMESPACE] = fail("Unable to connect to the server: connection refused")
+    assert main(["solve", "01-fixture"]) == 5
+    err = " ".join(capsys.readouterr().err.split())
+    assert "could not look up namespace lab" in err and "connection refused" in err
+    assert host.lines() == [NAMESPACE]
 
 
 def test_solve_unknown_exercise_lists_the_exercises(host: FakeHost, kind_cluster, capsys):
@@ -192,6 +230,7 @@ def test_solve_unknown_exercise_lists_the_exercises(host: FakeHost, kind_cluster
 @pytest.fixture
 def cluster_state(host: FakeHost) -> FakeHost:
     """What the cluster answers reset with: objects in lab, a cordoned and a stopped node."""
+    host.rules[API_RESOURCES] = ok(SERVED)
     host.rules[BACKUP] = ok(LISTING)
     host.rules["kubectl get nodes -o json"] = ok(
         nodes(
@@ -211,13 +250,13 @@ def test_reset_backs_up_restores_nodes_empties_the_namespace_and_runs_setup(
 
     # nodes come back before the delete: pods on a stopped node stay Terminating otherwise
     assert host.lines() == [
+        API_RESOURCES,
         BACKUP,
         "kubectl get nodes -o json",
         "kubectl uncordon kubelab-worker -n lab",
         "docker start kubelab-worker2",
         "kubectl wait --for=condition=Ready node/kubelab-worker2 --timeout=120s -n lab",
-        f"kubectl delete {KINDS} --all -n lab --wait=true",
-        "kubectl delete configmap web-config -n lab --ignore-not-found --wait=true",
+        DELETE,
         f"kubectl apply -f {FIXTURE / 'manifests' / 'web.yaml'} -n lab",
         "kubectl rollout status deployment/web --timeout 60s -n lab",
     ]
@@ -229,21 +268,31 @@ def test_reset_backs_up_restores_nodes_empties_the_namespace_and_runs_setup(
     assert "back at its start" in out
 
 
-def test_reset_never_deletes_the_namespace_or_touches_another(
-    cluster_state: FakeHost, kind_cluster
-):
+def test_reset_deletes_only_the_labs_own_namespace(cluster_state: FakeHost, kind_cluster):
+    """The namespace goes with everything in it (Secrets, ConfigMaps, Jobs, Events), and
+    nothing else is deleted."""
     assert main(["reset", "01-fixture", "--yes"]) == 0
-    for line in cluster_state.lines():
-        if line.startswith("kubectl delete"):
-            assert "namespace" not in line.split()[2]
-            assert line.split()[line.split().index("-n") + 1] == "lab"
-            assert "-A" not in line.split() and "--all-namespaces" not in line
+    deletes = [line for line in cluster_state.lines() if line.startswith("kubectl delete")]
+    assert deletes == [DELETE]
+
+
+def test_reset_refuses_a_lab_whose_namespace_belongs_to_the_cluster(
+    host: FakeHost, kind_cluster, tmp_path, capsys
+):
+    lab = tmp_path / "labs" / "01-fixture"
+    lab.mkdir(parents=True)
+    text = (FIXTURE / "lab.yaml").read_text().replace("namespace: lab\n", "namespace: default\n")
+    (lab / "lab.yaml").write_text(text)
+    assert main(["reset", "01-fixture", "--yes", "--labs-dir", str(lab.parent)]) == 2
+    assert "belongs to the cluster" in " ".join(capsys.readouterr().err.split())
+    assert host.calls == []
 
 
 def test_reset_starts_nodes_a_fault_stopped_even_while_they_still_look_ready(
     host: FakeHost, kind_cluster, lab_home: Path
 ):
     (lab_home / "stopped-nodes").write_text("kubelab-worker2\n")
+    host.rules[API_RESOURCES] = ok(SERVED)
     host.rules["kubectl get nodes -o json"] = ok(nodes(node("kubelab-worker2")))
 
     assert main(["reset", "02-other", "--yes"]) == 0
@@ -258,7 +307,7 @@ def test_reset_asks_first_and_a_no_changes_nothing(
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
     assert main(["reset", "01-fixture"]) == 1
     out = capsys.readouterr().out
-    assert "Reset lab 01-fixture? This deletes the deployments" in out
+    assert "Reset lab 01-fixture? This deletes namespace lab with everything in it" in out
     assert "Nothing was changed." in out
     assert host.calls == []
 
@@ -267,16 +316,17 @@ def test_reset_asks_first_and_a_yes_resets(cluster_state: FakeHost, kind_cluster
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
     assert main(["reset", "01-fixture"]) == 0
     lines = cluster_state.lines()
-    assert lines[0] == BACKUP
-    assert f"kubectl delete {KINDS} --all -n lab --wait=true" in lines
+    assert lines[:2] == [API_RESOURCES, BACKUP]
+    assert DELETE in lines
 
 
 def test_reset_deletes_nothing_when_the_backup_cannot_be_taken(
     host: FakeHost, kind_cluster, lab_home: Path, capsys
 ):
+    host.rules[API_RESOURCES] = ok(SERVED)
     host.rules[BACKUP] = fail("Unable to connect to the server: connection refused")
     assert main(["reset", "01-fixture", "--yes"]) == 5
-    assert host.lines() == [BACKUP]
+    assert host.lines() == [API_RESOURCES, BACKUP]
     err = " ".join(capsys.readouterr().err.split())
     assert "could not save what is in namespace lab" in err
     assert "deleted nothing" in err
@@ -292,15 +342,16 @@ def test_each_reset_keeps_its_own_backup(cluster_state: FakeHost, kind_cluster, 
 # --- reset's pure decisions -----------------------------------------------------------
 
 
-def test_course_configmaps_leave_the_clusters_root_ca_alone():
-    assert course_configmaps(LISTING) == ["web-config"]
-    assert course_configmaps("apiVersion: v1\nkind: List\nitems: []\n") == []
+def test_backup_covers_every_namespaced_kind_but_events():
+    assert backup_kinds(SERVED) == KINDS.split(",")
+    assert backup_kinds("") == []
 
 
-def test_configmap_delete_args():
-    assert configmap_delete_args(["a", "b"], "lab") == (
-        "delete", "configmap", "a", "b", "-n", "lab", "--ignore-not-found", "--wait=true",
-    )  # fmt: skip
+def test_reset_deletes_nothing_when_discovery_fails(host: FakeHost, kind_cluster, capsys):
+    host.rules[API_RESOURCES] = fail("Unable to connect to the server: connection refused")
+    assert main(["reset", "01-fixture", "--yes"]) == 5
+    assert host.lines() == [API_RESOURCES]
+    assert "deleted nothing" in " ".join(capsys.readouterr().err.split())
 
 
 @pytest.mark.parametrize(
