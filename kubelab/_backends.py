@@ -15,7 +15,6 @@ what `up` started even when Docker comes and goes in between.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -252,7 +251,3 @@ def tail(path: Path, lines: int = 15) -> str:
     except OSError:
         return "(no log was written)"
     return "\n".join(text.strip().splitlines()[-lines:]) or "(the log is empty)"
-
-
-def argv_text(argv: Sequence[str]) -> str:
-    return " ".join(argv)

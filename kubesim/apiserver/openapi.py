@@ -23,7 +23,7 @@ only when the patch operation declares `application/strategic-merge-patch+json`;
 it kubectl warns "OpenAPI V3 path does not support strategic merge patch" and falls back
 to its compiled-in types (shared/kubectl-wire-notes.md: what kubectl asks a server for). A real apiserver
 declares it, and our schemas carry the real merge keys and strategies, so we declare it
-too (`DECLARE_STRATEGIC_MERGE_PATCH`). Checked with kubectl 1.37.1 against kubesim, both
+too. Checked with kubectl 1.37.1 against kubesim, both
 settings: adding a port, removing a container and a port, editing env and Service ports
 gave byte-identical patches (`$setElementOrder/...`, `$patch: delete` by merge key).
 
@@ -58,7 +58,6 @@ import yaml
 from kubesim.core import schema as _schema
 from kubesim.core.data import data_file
 
-DECLARE_STRATEGIC_MERGE_PATCH = True
 SKIP_GROUPS = {"metrics.k8s.io"}
 
 _REF_PREFIX = "#/components/schemas/"
@@ -288,9 +287,8 @@ def _patch_body() -> dict[str, Any]:
         "application/apply-patch+yaml",
         "application/json-patch+json",
         "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
     ]
-    if DECLARE_STRATEGIC_MERGE_PATCH:
-        types.append("application/strategic-merge-patch+json")
     return {"content": {t: {"schema": _ref(_META + "Patch")} for t in types}, "required": True}
 
 
@@ -617,11 +615,6 @@ def index() -> dict[str, Any]:
 
 def document(gv_path: str) -> dict[str, Any] | None:
     return _all().documents.get(gv_path.strip("/"))
-
-
-def document_bytes(gv_path: str) -> bytes | None:
-    """The serialised document (what the hash covers), for serving without re-encoding."""
-    return _all().bodies.get(gv_path.strip("/"))
 
 
 def document_hash(gv_path: str) -> str | None:

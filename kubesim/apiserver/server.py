@@ -41,7 +41,6 @@ from kubesim.core.errors import (
     Unauthorized,
     not_found,
     resource_not_found,
-    status_body,
     success_body,
 )
 from kubesim.core.resources import Resource
@@ -749,10 +748,6 @@ def admin_status(api: Api, cluster: Any) -> Obj:
             name: _kubelet_state(cluster, name) for name in sorted(getattr(cluster, "kubelets", {}))
         },
     }
-
-
-def status_response(code: int, reason: str, message: str) -> web.Response:
-    return _json(status_body(code=code, reason=reason, message=message), status=code)
 
 
 __all__ = ["Server", "version_info", "NotFound"]

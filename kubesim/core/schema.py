@@ -63,21 +63,3 @@ def resolve(schema: Schema) -> Schema:
     if ref:
         return definitions()[ref.rsplit("/", 1)[-1]]
     return schema
-
-
-def field_schema(root: Schema, path: list[str]) -> Schema | None:
-    """The schema at a field path (object keys; list items are stepped through)."""
-    schema: Schema | None = resolve(root)
-    for key in path:
-        if schema is None:
-            return None
-        if schema.get("type") in ("array", ["array", "null"]) or "items" in schema:
-            schema = resolve(schema.get("items", {}))
-        props = schema.get("properties", {})
-        if key in props:
-            schema = resolve(props[key])
-        elif isinstance(schema.get("additionalProperties"), dict):
-            schema = resolve(schema["additionalProperties"])
-        else:
-            return None
-    return schema

@@ -148,11 +148,6 @@ def rss_of(pids: list[int]) -> int | None:
     return total if found else None
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """User+system CPU seconds of a process tree, from /proc/<pid>/stat."""
-    return cpu_seconds_of(process_tree(pid))
-
-
 def cpu_seconds_of(pids: list[int]) -> float | None:
     """User+system CPU seconds of these processes, from /proc/<pid>/stat."""
     ticks = os.sysconf("SC_CLK_TCK")

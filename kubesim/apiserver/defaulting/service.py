@@ -68,10 +68,6 @@ def allocate_node_port(taken: set[int], *, rng: random.Random | None = None) -> 
     raise RangeFull("no node ports left in 30000-32767; delete some NodePort Services")
 
 
-def node_port_in_range(port: int) -> bool:
-    return NODE_PORT_RANGE[0] <= port <= NODE_PORT_RANGE[1]
-
-
 def assign_addresses(
     service: dict[str, Any],
     *,
