@@ -39,6 +39,7 @@ from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
 from kubesim.apiserver.binding import bound_pod, check_binding
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
+from kubesim.apiserver.defaulting.service import RangeFull, assign_addresses
 from kubesim.apiserver.hooks import Hooks
 from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
@@ -53,6 +54,7 @@ from kubesim.core.errors import (
     Conflict,
     Forbidden,
     Gone,
+    InternalError,
     Invalid,
     MethodNotSupported,
     UnsupportedMediaType,
@@ -571,29 +573,23 @@ class Api:
         )
 
     def _allocate_service(self, svc: Obj) -> None:
-        spec = svc.setdefault("spec", {})
-        if spec.get("type") == "ExternalName":
-            return
-        used = {
-            r.obj.get("spec", {}).get("clusterIP") for r in self.store.list("/core/services/")[1]
+        """Cluster IP and node ports as Service create allocates them (`defaulting.service`:
+        random within the range, the low band kept for static picks), given what the other
+        Services hold; a full range is the real 500."""
+        others = [r.obj.get("spec") or {} for r in self.store.list("/core/services/")[1]]
+        taken_ips = {
+            ip for s in others for ip in (s.get("clusterIPs") or [s.get("clusterIP")]) if ip
         }
-        if spec.get("clusterIP") in (None, ""):
-            for n in range(10, 65000):
-                ip = f"10.96.{n // 256}.{n % 256}"
-                if ip not in used:
-                    spec["clusterIP"] = ip
-                    break
-        spec["clusterIPs"] = [spec["clusterIP"]]
-        if spec.get("type") in ("NodePort", "LoadBalancer"):
-            taken = {
-                p.get("nodePort")
-                for r in self.store.list("/core/services/")[1]
-                for p in r.obj.get("spec", {}).get("ports") or []
-            }
-            free = (n for n in range(30000, 32768) if n not in taken)
-            for port in spec.get("ports") or []:
-                if not port.get("nodePort"):
-                    port["nodePort"] = next(free)
+        taken_ports = {
+            p["nodePort"] for s in others for p in s.get("ports") or [] if p.get("nodePort")
+        }
+        try:
+            assign_addresses(svc, taken_ips=taken_ips - {"None"}, taken_ports=taken_ports)
+        except RangeFull as exc:
+            what = "nodePort" if "node port" in str(exc) else "serviceIP"
+            raise InternalError(
+                f"Internal error occurred: failed to allocate a {what}: range is full"
+            ) from exc
 
     # -- writes: update / patch ------------------------------------------------------------
 

@@ -356,3 +356,27 @@ def test_watch_from_a_compacted_revision_is_gone_expired(api: Api) -> None:
     body = status_of(caught)
     assert (body["code"], body["reason"]) == (410, "Expired")
     assert body["message"] == f"too old resource version: 1 ({oldest})"
+
+
+def test_services_get_distinct_addresses_from_the_one_allocator(api: Api) -> None:
+    """Create goes through defaulting.service's allocator (random in the range, as the
+    real one), not a second sequential one: addresses never repeat, node ports in range."""
+    svcs = res(api, "services")
+    made = [
+        api.create(
+            svcs,
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"s{i}"},
+                "spec": {"type": "NodePort", "ports": [{"port": 80}]},
+            },
+        )
+        for i in range(20)
+    ]
+    ips = [s["spec"]["clusterIP"] for s in made]
+    ports = [s["spec"]["ports"][0]["nodePort"] for s in made]
+    assert len(set(ips)) == 20 and all(ip.startswith("10.96.") for ip in ips)
+    assert all(s["spec"]["clusterIPs"] == [s["spec"]["clusterIP"]] for s in made)
+    assert len(set(ports)) == 20 and all(30000 <= p <= 32767 for p in ports)
