@@ -176,14 +176,16 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-def _emit(report: checker.GradeReport, fmt: str, console: Console) -> None:
+def _emit(
+    report: checker.GradeReport, fmt: str, console: Console, *, verbose: bool = False
+) -> None:
     if fmt == "json":
         typer.echo(json.dumps(checker.to_json(report), indent=2))
     elif fmt == "junit":
         typer.echo(checker.to_junit(report))
     else:
         for lab in report.labs:
-            console.print(checker.render_text(lab))
+            console.print(checker.render_text(lab, verbose=verbose))
 
 
 def writable_report_path(path: Path, flag: str) -> None:
@@ -228,6 +230,12 @@ NoWaitOpt = Annotated[
         "--no-wait", help="Grade the cluster as it is now, without waiting out checks' `within`."
     ),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Every finding, diff and piece of evidence (text format)."
+    ),
+]
 JsonOpt = Annotated[Path, typer.Option("--json", help="Where to write the JSON report.")]
 JunitOpt = Annotated[Path, typer.Option("--junit", help="Where to write the JUnit XML report.")]
 
@@ -239,6 +247,7 @@ def check(
     format: FormatOpt = "text",
     labs_dir_opt: LabsDirOpt = None,
     no_wait: NoWaitOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Grade one lab, or one exercise of it, against the lab cluster."""
     if format not in FORMATS:
@@ -248,7 +257,7 @@ def check(
         the_lab = the_lab.model_copy(update={"exercises": [pick_exercise(the_lab, exercise)]})
     with translated_errors(), open_client() as client:
         report = checker.grade(client, [the_lab], wait=not no_wait, on_wait=announce_wait)
-    _emit(report, format, Console(highlight=False, soft_wrap=True))
+    _emit(report, format, Console(highlight=False, soft_wrap=True), verbose=verbose)
     raise typer.Exit(0 if report.passed else 1)
 
 

@@ -141,3 +141,12 @@ def test_check_ignores_a_foreign_kubeconfig_in_the_environment(
     assert "[PASS] deployment-available" in capsys.readouterr().out
     assert healthy.requests  # the lab's cluster answered
     assert foreign.read_text() == before
+
+
+def test_verbose_text_adds_the_diff_that_compact_text_leaves_out(broken, lab_env, capsys):
+    assert main(["check", "02-scale", "scale", "--labs-dir", str(LABS), "--no-wait"]) == 1
+    compact = capsys.readouterr().out
+    assert main(["check", "02-scale", "scale", "--labs-dir", str(LABS), "--no-wait", "-v"]) == 1
+    verbose = capsys.readouterr().out
+    assert len(verbose.splitlines()) > len(compact.splitlines())
+    assert set(compact.splitlines()) <= set(verbose.splitlines()) | {""}
