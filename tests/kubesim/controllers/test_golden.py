@@ -1,37 +1,81 @@
-"""Golden pairs: ``golden/<case>.input.yaml`` -> ``golden/<case>.output.yaml`` (actions as data).
+"""Golden pairs, kwok-style: ``golden/<controller>/<case>.input.yaml`` -> ``<case>.output.yaml``.
 
-Regenerate an output after a deliberate change with ``KUBESIM_GOLDEN_UPDATE=1``.
+Each input holds the objects a controller's pure decision reads (and a comment saying what
+the case is); the output is what it decides, as data: actions by type, a requeue, a
+status. The clock is `world.T0`. A case is added as two files, no Python; regenerate an
+output after a deliberate change with ``KUBESIM_GOLDEN_UPDATE=1`` and read the diff.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from kubesim.controllers import schedule_actions
+from kubesim.controllers import (
+    Decision,
+    endpoints_for,
+    endpointslices_for,
+    node_health,
+    pdb_status,
+    pods_to_evict,
+    reconcile_deployment,
+    reconcile_job,
+    schedule_actions,
+)
 
 from .world import T0
 
 HERE = Path(__file__).parent / "golden"
-CASES = sorted(p.name.removesuffix(".input.yaml") for p in HERE.glob("*.input.yaml"))
 
 
-def as_data(decision) -> dict:
+def as_data(decision: Decision) -> dict[str, Any]:
     return {
         "actions": [{type(a).__name__: dataclasses.asdict(a)} for a in decision.actions],
         "requeue_after": decision.requeue_after,
     }
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_scheduler_golden(case):
-    given = yaml.safe_load((HERE / f"{case}.input.yaml").read_text())
-    got = as_data(schedule_actions(given["pod"], given["nodes"], given["pods"], now=T0))
-    out = HERE / f"{case}.output.yaml"
+# controller folder -> its pure decision, called on an input's objects
+DECIDE: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "scheduler": lambda i: as_data(schedule_actions(i["pod"], i["nodes"], i["pods"], now=T0)),
+    "deployment": lambda i: as_data(
+        reconcile_deployment(i["deployment"], i["replicaSets"], i["pods"], now=T0)
+    ),
+    "job": lambda i: as_data(reconcile_job(i["job"], i["pods"], now=T0)),
+    "endpoints": lambda i: {
+        "endpoints": endpoints_for(i["service"], i["pods"]),
+        "endpointSlices": endpointslices_for(i["service"], i["pods"], i["existing"]),
+    },
+    "nodelifecycle": lambda i: {
+        "health": dataclasses.asdict(node_health(i["node"], i["lease"], now=T0)),
+        "eviction": as_data(pods_to_evict(i["node"], i["pods"], now=T0)),
+    },
+    "pdb": lambda i: {"status": pdb_status(i["pdb"], i["pods"], now=T0)},
+}
+CASES = sorted(
+    (p.parent.name, p.name.removesuffix(".input.yaml")) for p in HERE.glob("*/*.input.yaml")
+)
+
+
+def test_every_controller_folder_has_a_decision_and_cases() -> None:
+    folders = {p.name for p in HERE.iterdir() if p.is_dir()}
+    assert folders == set(DECIDE), "a golden folder without a decision, or the reverse"
+    assert all(any(c == folder for c, _ in CASES) for folder in DECIDE)
+
+
+@pytest.mark.parametrize("controller, case", CASES, ids=[f"{c}/{n}" for c, n in CASES])
+def test_golden(controller: str, case: str) -> None:
+    given = yaml.safe_load((HERE / controller / f"{case}.input.yaml").read_text())
+    got = yaml.safe_load(yaml.safe_dump(DECIDE[controller](given), sort_keys=False))
+    out = HERE / controller / f"{case}.output.yaml"
     if os.environ.get("KUBESIM_GOLDEN_UPDATE"):
         out.write_text(yaml.safe_dump(got, sort_keys=False, width=200))
+    if not out.exists():
+        pytest.fail(f"{out.name} is missing: run with KUBESIM_GOLDEN_UPDATE=1 and read it")
     assert got == yaml.safe_load(out.read_text())
