@@ -74,11 +74,18 @@ def strip_solution_cells(notebook: dict[str, Any], *, lab_id: str) -> dict[str, 
 
 
 def is_solution_path(rel: str) -> bool:
-    return PurePosixPath(rel).parts[:1] == ("solution",)
+    """A path into this lab's `solution/` or another lab's (`../01-deploy/solution/...`:
+    labs 02-05 start from lab 01's finished Deployment)."""
+    return "solution" in PurePosixPath(rel).parts
 
 
 def given_path(rel: str) -> str:
-    return str(PurePosixPath(GIVEN, *PurePosixPath(rel).parts[1:]))
+    """Where the learner edition keeps a solution file a setup needs: `given/<file>` for
+    the lab's own, `given/<other lab>/<file>` for another lab's (no name can collide)."""
+    parts = PurePosixPath(rel).parts
+    at = parts.index("solution")
+    owner = [parts[at - 1]] if at > 0 and parts[at - 1] not in ("..", ".") else []
+    return str(PurePosixPath(GIVEN, *owner, *parts[at + 1 :]))
 
 
 def learner_lab(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
