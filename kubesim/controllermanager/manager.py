@@ -39,9 +39,9 @@ from kubesim.controllers import (
     UpdateStatus,
     endpoints_for,
     endpointslices_for,
+    hpa_without_target,
     node_health,
     object_ref,
-    pdb_status,
     pods_to_evict,
     reconcile_claim,
     reconcile_daemonset,
@@ -50,6 +50,7 @@ from kubesim.controllers import (
     reconcile_hpa,
     reconcile_job,
     reconcile_namespace,
+    reconcile_pdb,
     reconcile_replicaset,
     reconcile_replicationcontroller,
     reconcile_statefulset,
@@ -134,7 +135,6 @@ NODE_MONITOR_PERIOD = 5.0  # --node-monitor-period
 NODE_GRACE = 50.0  # --node-monitor-grace-period (50 s since Kubernetes 1.32)
 NODE_STARTUP_GRACE = 60.0  # nodeStartupGracePeriod: a node that never reported yet
 HPA_SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
-DISRUPTED_POD_TIMEOUT = 120.0  # disruption controller's DeletionTimeout
 
 
 # --- the manager --------------------------------------------------------------------------
@@ -624,39 +624,9 @@ class ControllerManager:
         return written, HPA_SYNC_PERIOD
 
     def _hpa_no_target(self, hpa: Obj, exc: ApiError) -> list[Written]:
-        """No scale to read: AbleToScale=False/FailedGetScale and the warning event."""
-        message = f"the HPA controller was unable to get the target's current scale: {exc.message}"
-        body = {**hpa, "status": dict(hpa.get("status") or {})}
-        conds = [
-            c for c in body["status"].get("conditions") or [] if c.get("type") != "AbleToScale"
-        ]
-        old = next(
-            (c for c in body["status"].get("conditions") or [] if c.get("type") == "AbleToScale"),
-            None,
-        )
-        ltt = (
-            old["lastTransitionTime"]
-            if old and old.get("status") == "False"
-            else fmt_time(self.now())
-        )
-        conds.insert(
-            0,
-            {
-                "type": "AbleToScale",
-                "status": "False",
-                "lastTransitionTime": ltt,
-                "reason": "FailedGetScale",
-                "message": message,
-            },
-        )
-        body["status"]["conditions"] = conds
-        body["status"].setdefault("desiredReplicas", 0)
-        actions: list[Any] = [
-            Emit(Event(object_ref(hpa), "Warning", "FailedGetScale", exc.message))
-        ]
-        if body != hpa:
-            actions.insert(0, UpdateStatus(body))
-        return apply(self.api, actions, self.recorder("horizontal-pod-autoscaler"))
+        """No scale to read: the pure decision's status and warning, applied."""
+        decision = hpa_without_target(hpa, exc.message, now=self.now())
+        return apply(self.api, decision.actions, self.recorder("horizontal-pod-autoscaler"))
 
     # -- disruption budgets --
 
@@ -665,29 +635,11 @@ class ControllerManager:
         pdb = self.caches.get("policy", "poddisruptionbudgets", ns, name)
         if pdb is None:
             return [], None
-        now = self.now()
         pods = self.caches.items("", "pods", ns)
-        disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})
-        live = {p["metadata"]["name"]: p for p in pods}
-        recheck: float | None = None
-        for pod_name, at in list(disrupted.items()):
-            when = parse_time(at)
-            pod = live.get(pod_name)
-            expired = when is None or when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) < now
-            if pod is None or deleting(pod) or expired:
-                del disrupted[pod_name]
-            elif when is not None:
-                left = (when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) - now).total_seconds()
-                recheck = left if recheck is None else min(recheck, left)
-        counted = [p for p in pods if p["metadata"]["name"] not in disrupted]
-        status = pdb_status(pdb, counted, now=now, expected_pods=self._expected_pods(pdb, pods))
-        if disrupted:
-            status["disruptedPods"] = disrupted
-        if status == (pdb.get("status") or {}):
-            return [], recheck
-        return self._apply(
-            Decision([UpdateStatus({**pdb, "status": status})], recheck), "controllermanager"
+        decision = reconcile_pdb(
+            pdb, pods, now=self.now(), expected_pods=self._expected_pods(pdb, pods)
         )
+        return self._apply(decision, "controllermanager")
 
     def _expected_pods(self, pdb: Obj, pods: list[Obj]) -> int | None:
         """The owners' scale when the budget is relative (maxUnavailable or a percentage);

@@ -23,11 +23,11 @@ from ._deployment import reconcile_deployment
 from ._endpoints import endpoints_for, endpointslices_for
 from ._gc import reconcile_gc
 from ._hash import template_hash
-from ._hpa import HpaHistory, reconcile_hpa
+from ._hpa import HpaHistory, hpa_without_target, reconcile_hpa
 from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_remaining
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
-from ._pdb import eviction_cause, eviction_decision, pdb_status
+from ._pdb import eviction_cause, eviction_decision, pdb_status, reconcile_pdb
 from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
@@ -48,6 +48,8 @@ __all__ = [
     "eviction_cause",
     "eviction_decision",
     "pdb_status",
+    "reconcile_pdb",
+    "hpa_without_target",
     "endpoints_for",
     "endpointslices_for",
     "reconcile_hpa",

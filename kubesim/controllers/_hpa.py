@@ -699,3 +699,31 @@ def _store_event(
     cutoff = now - timedelta(seconds=longest)
     ev = tuple(e for e in hist.scale_down_events if e[0] > cutoff) + ((now, prev - new),)
     return HpaHistory(hist.recommendations, hist.scale_up_events, ev)
+
+
+def hpa_without_target(hpa: Obj, message: str, *, now: datetime) -> Decision:
+    """No scale to read (the target is missing or has no scale): AbleToScale=False with
+    FailedGetScale, and the warning event, as the HPA controller records them."""
+    body = {**hpa, "status": dict(hpa.get("status") or {})}
+    old = next(
+        (c for c in body["status"].get("conditions") or [] if c.get("type") == "AbleToScale"),
+        None,
+    )
+    conds = [c for c in body["status"].get("conditions") or [] if c.get("type") != "AbleToScale"]
+    kept = old["lastTransitionTime"] if old is not None and old.get("status") == "False" else None
+    conds.insert(
+        0,
+        {
+            "type": "AbleToScale",
+            "status": "False",
+            "lastTransitionTime": kept or fmt_time(now),
+            "reason": "FailedGetScale",
+            "message": f"the HPA controller was unable to get the target's current scale: {message}",
+        },
+    )
+    body["status"]["conditions"] = conds
+    body["status"].setdefault("desiredReplicas", 0)
+    actions: list[Any] = [Emit(Event(object_ref(hpa), "Warning", "FailedGetScale", message))]
+    if body != hpa:
+        actions.insert(0, UpdateStatus(body))
+    return Decision(actions)

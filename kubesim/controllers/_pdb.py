@@ -7,7 +7,7 @@ expectedPods is the number of selected pods unless the caller passes the owners'
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kubesim.core.objects import (
     Obj,
@@ -16,10 +16,14 @@ from kubesim.core.objects import (
     labels,
     meta,
     name,
+    parse_time,
     pod_ready,
     selector_matches,
 )
 
+from ._actions import Decision, UpdateStatus
+
+DISRUPTED_POD_TIMEOUT = 120.0  # the disruption controller's DeletionTimeout
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 MULTIPLE_PDBS = "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
 
@@ -100,3 +104,30 @@ def eviction_cause(pdb: Obj) -> str:
         f"The disruption budget {name(pdb)} needs {int(st.get('desiredHealthy') or 0)} healthy pods "
         f"and has {int(st.get('currentHealthy') or 0)} currently"
     )
+
+
+def reconcile_pdb(
+    pdb: Obj, pods: list[Obj], *, now: datetime, expected_pods: int | None = None
+) -> Decision:
+    """The disruption controller's sync: forget disrupted pods that are gone, being deleted
+    or older than its DeletionTimeout, count the rest, and write the status when it changed
+    (looking again when the next remembered disruption expires)."""
+    disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})
+    live = {p["metadata"]["name"]: p for p in pods}
+    recheck: float | None = None
+    for pod_name, at in list(disrupted.items()):
+        when = parse_time(at)
+        pod = live.get(pod_name)
+        expired = when is None or when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) < now
+        if pod is None or deleting(pod) or expired:
+            del disrupted[pod_name]
+        elif when is not None:
+            left = (when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) - now).total_seconds()
+            recheck = left if recheck is None else min(recheck, left)
+    counted = [p for p in pods if p["metadata"]["name"] not in disrupted]
+    status = pdb_status(pdb, counted, now=now, expected_pods=expected_pods)
+    if disrupted:
+        status["disruptedPods"] = disrupted
+    if status == (pdb.get("status") or {}):
+        return Decision([], recheck)
+    return Decision([UpdateStatus({**pdb, "status": status})], recheck)

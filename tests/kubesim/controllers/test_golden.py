@@ -21,11 +21,13 @@ from kubesim.controllers import (
     Decision,
     endpoints_for,
     endpointslices_for,
+    hpa_without_target,
     node_health,
     pdb_status,
     pods_to_evict,
     reconcile_deployment,
     reconcile_job,
+    reconcile_pdb,
     schedule_actions,
 )
 
@@ -57,6 +59,10 @@ DECIDE: dict[str, Callable[[dict[str, Any]], Any]] = {
         "eviction": as_data(pods_to_evict(i["node"], i["pods"], now=T0)),
     },
     "pdb": lambda i: {"status": pdb_status(i["pdb"], i["pods"], now=T0)},
+    "disruption": lambda i: as_data(
+        reconcile_pdb(i["pdb"], i["pods"], now=T0, expected_pods=i.get("expectedPods"))
+    ),
+    "hpa": lambda i: as_data(hpa_without_target(i["hpa"], i["message"], now=T0)),
 }
 CASES = sorted(
     (p.parent.name, p.name.removesuffix(".input.yaml")) for p in HERE.glob("*/*.input.yaml")
