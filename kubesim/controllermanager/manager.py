@@ -17,7 +17,6 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Collection, Hashable
 from datetime import datetime, timedelta
@@ -30,15 +29,11 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import GR, Caches, Controller
 from kubesim.controllermanager.eviction import check_eviction
 from kubesim.controllers import (
-    Create,
     Decision,
     Emit,
     Event,
     HpaHistory,
-    Update,
     UpdateStatus,
-    endpoints_for,
-    endpointslices_for,
     hpa_without_target,
     node_health,
     object_ref,
@@ -46,6 +41,8 @@ from kubesim.controllers import (
     reconcile_claim,
     reconcile_daemonset,
     reconcile_deployment,
+    reconcile_endpoints,
+    reconcile_endpointslices,
     reconcile_gc,
     reconcile_hpa,
     reconcile_job,
@@ -500,46 +497,15 @@ class ControllerManager:
     def _sync_endpoints(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
         ns, name = key
         svc = self.caches.get("", "services", ns, name)
-        recorder_ep = self.recorder("endpoint-controller")
-        written: list[Written] = []
-        if svc is None:
-            existing = self.caches.get("", "endpoints", ns, name)
-            if existing is not None:
-                with contextlib.suppress(NotFound):
-                    self.api.delete(self.api.resource("", "v1", "endpoints"), ns, name)
-            return [], None
-        pods = self.caches.items("", "pods", ns)
-        desired = endpoints_for(svc, pods)
-        if desired is None:
-            return [], None
         existing = self.caches.get("", "endpoints", ns, name)
-        actions: list[Any] = []
-        if existing is None:
-            actions.append(Create(desired))
-        elif existing.get("subsets") != desired.get("subsets") or labels(existing) != labels(
-            desired
-        ):
-            body = dict(desired)
-            body["metadata"] = {
-                **desired["metadata"],
-                "resourceVersion": existing["metadata"]["resourceVersion"],
-            }
-            if "subsets" not in body:
-                body["subsets"] = None
-            actions.append(Update(body))
-        written += apply(self.api, actions, recorder_ep)
-        slices = self.caches.items("discovery.k8s.io", "endpointslices", ns)
-        by_name = {s["metadata"]["name"]: s for s in slices}
-        slice_actions: list[Any] = []
-        for want in endpointslices_for(svc, pods, slices):
-            have = by_name.get(want["metadata"].get("name", ""))
-            if have is None:
-                slice_actions.append(Create(want))
-            elif any(have.get(f) != want.get(f) for f in ("endpoints", "ports")) or labels(
-                have
-            ) != labels(want):
-                slice_actions.append(Update(want))
-        written += apply(self.api, slice_actions, self.recorder("endpointslice-controller"))
+        pods = self.caches.items("", "pods", ns)
+        written, _ = self._apply(reconcile_endpoints(svc, pods, existing), "endpoint-controller")
+        if svc is not None:
+            slices = self.caches.items("discovery.k8s.io", "endpointslices", ns)
+            more, _ = self._apply(
+                reconcile_endpointslices(svc, pods, slices), "endpointslice-controller"
+            )
+            written += more
         return written, None
 
     # -- statefulsets --

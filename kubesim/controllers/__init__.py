@@ -20,7 +20,12 @@ from ._actions import (
 )
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
-from ._endpoints import endpoints_for, endpointslices_for
+from ._endpoints import (
+    endpoints_for,
+    endpointslices_for,
+    reconcile_endpoints,
+    reconcile_endpointslices,
+)
 from ._gc import reconcile_gc
 from ._hash import template_hash
 from ._hpa import HpaHistory, hpa_without_target, reconcile_hpa
@@ -52,6 +57,8 @@ __all__ = [
     "hpa_without_target",
     "endpoints_for",
     "endpointslices_for",
+    "reconcile_endpoints",
+    "reconcile_endpointslices",
     "reconcile_hpa",
     "schedule",
     "schedule_actions",

@@ -30,6 +30,8 @@ from kubesim.core.objects import (
     uid,
 )
 
+from ._actions import Action, Create, Decision, Update, delete_of
+
 TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -231,3 +233,41 @@ def endpointslices_for(service: Obj, pods: list[Obj], existing: list[Obj]) -> li
             "ports": port_list or None,
         }
     ]
+
+
+def reconcile_endpoints(service: Obj | None, pods: list[Obj], existing: Obj | None) -> Decision:
+    """The endpoints controller's sync of one Service's Endpoints: removed with the Service,
+    created, or updated when its subsets or labels differ (never rewritten unchanged)."""
+    if service is None:
+        return Decision([delete_of(existing)] if existing is not None else [])
+    desired = endpoints_for(service, pods)
+    if desired is None:
+        return Decision([])
+    if existing is None:
+        return Decision([Create(desired)])
+    if existing.get("subsets") == desired.get("subsets") and labels(existing) == labels(desired):
+        return Decision([])
+    body = dict(desired)
+    body["metadata"] = {
+        **desired["metadata"],
+        "resourceVersion": existing["metadata"]["resourceVersion"],
+    }
+    if "subsets" not in body:
+        body["subsets"] = None  # an empty Endpoints clears its subsets, not leaves them
+    return Decision([Update(body)])
+
+
+def reconcile_endpointslices(service: Obj, pods: list[Obj], slices: list[Obj]) -> Decision:
+    """The EndpointSlice controller's sync: the slices `endpointslices_for` wants, created
+    or updated where endpoints, ports or labels differ."""
+    by_name = {s["metadata"]["name"]: s for s in slices}
+    actions: list[Action] = []
+    for want in endpointslices_for(service, pods, slices):
+        have = by_name.get(want["metadata"].get("name", ""))
+        if have is None:
+            actions.append(Create(want))
+        elif any(have.get(f) != want.get(f) for f in ("endpoints", "ports")) or labels(
+            have
+        ) != labels(want):
+            actions.append(Update(want))
+    return Decision(actions)
