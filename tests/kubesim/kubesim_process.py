@@ -10,11 +10,15 @@ can import it; fixtures live in conftest.py.)
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import requests
+import yaml
 
 from kubelab._simprocess import Served, launch
 
@@ -29,6 +33,21 @@ class Cluster:
     state_dir: Path
     served: Served
     kubectl_binary: str = KUBECTL
+
+    def http_session(self) -> requests.Session:
+        """A requests session that talks to this kubesim as a client would: its CA, its
+        bearer token, no proxy from the environment; `session.base` is the server URL."""
+        config = yaml.safe_load(self.kubeconfig.read_text())
+        ca_path = self.state_dir / "test-ca.crt"
+        ca_path.write_bytes(
+            base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
+        )
+        session = requests.Session()
+        session.verify = str(ca_path)
+        session.trust_env = False
+        session.headers["Authorization"] = "Bearer " + config["users"][0]["user"]["token"]
+        session.base = self.url  # type: ignore[attr-defined]
+        return session
 
     def kubectl(
         self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60.0

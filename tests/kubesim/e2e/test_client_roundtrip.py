@@ -10,7 +10,6 @@ DaemonSet counters, ...), so `"status": {}` fails here.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from typing import Any
@@ -19,7 +18,6 @@ import kubernetes.client
 import kubernetes.config
 import pytest
 import requests
-import yaml
 
 pytestmark = pytest.mark.kubesim
 
@@ -144,16 +142,7 @@ def model_name(group: str, version: str, kind: str) -> str:
 
 @pytest.fixture(scope="module")
 def http(kubesim_cluster) -> requests.Session:
-    config = yaml.safe_load(kubesim_cluster.kubeconfig.read_text())
-    ca_path = kubesim_cluster.state_dir / "roundtrip-ca.crt"
-    ca_path.write_bytes(
-        base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
-    )
-    session = requests.Session()
-    session.verify = str(ca_path)
-    session.trust_env = False
-    session.headers["Authorization"] = "Bearer " + config["users"][0]["user"]["token"]
-    session.base = kubesim_cluster.url  # type: ignore[attr-defined]
+    session = kubesim_cluster.http_session()
     r = session.post(
         kubesim_cluster.url + "/api/v1/namespaces", json={"metadata": {"name": NS}}, timeout=30
     )

@@ -10,7 +10,6 @@ answer is 4xx or 2xx.
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import ssl
@@ -472,16 +471,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 @pytest.fixture(scope="module")
 def http(hostile: Cluster) -> requests.Session:
-    config = yaml.safe_load(hostile.kubeconfig.read_text())
-    ca_path = hostile.state_dir / "ca.crt"
-    ca_path.write_bytes(
-        base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
-    )
-    session = requests.Session()
-    session.verify = str(ca_path)
-    session.trust_env = False
-    session.headers["Authorization"] = "Bearer " + config["users"][0]["user"]["token"]
-    session.base = hostile.url  # type: ignore[attr-defined]
+    session = hostile.http_session()
     # the objects some cases act on
     for body, path in (
         (configmap("victim", data={"a": "b"}), CONFIGMAPS),
