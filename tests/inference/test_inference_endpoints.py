@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,13 @@ def test_metrics_count_requests_by_path_and_code_in_prometheus_format(server: Se
     parser = pytest.importorskip("prometheus_client.parser")
     server.post("/predict", {"instances": [SETOSA]})
     server.request("POST", "/predict", b"{")
-    resp = server.get("/metrics")
+    # the server counts a request out after its answer is sent, so the last POST may still
+    # be in flight for a moment after the client has read its answer
+    for _ in range(50):
+        resp = server.get("/metrics")
+        if "\ninference_in_flight_requests 1\n" in resp.text:
+            break
+        time.sleep(0.02)
     assert resp.status == 200
     assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = {f.name: f for f in parser.text_string_to_metric_families(resp.text)}

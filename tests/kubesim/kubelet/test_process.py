@@ -127,6 +127,10 @@ async def test_stop_ends_a_child_that_left_the_session_within_the_grace_period(t
     done = await asyncio.wait_for(running.stop(1.0), 10)
     assert time.monotonic() - started < 1.0 + 2.0
     assert done.exit_code == 137
+    # SIGKILL is delivered when the target next runs: give a loaded machine a moment
+    deadline = time.monotonic() + 2.0
+    while _alive(child) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
     assert not _alive(child), "the setsid child outlived its container"
 
 
