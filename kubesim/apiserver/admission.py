@@ -37,8 +37,6 @@ import copy
 from functools import cache
 from typing import Any
 
-import yaml
-
 from kubesim.apiserver.defaulting.hpa import convert
 from kubesim.apiserver.defaulting.kinds import defaulter
 from kubesim.apiserver.defaulting.service import (
@@ -51,9 +49,9 @@ from kubesim.apiserver.validation.decode import decode_report, duplicate_fields
 from kubesim.apiserver.validation.errors import FieldError, Problems, status_body, status_message
 from kubesim.apiserver.validation.kinds import validate_values
 from kubesim.core import schema as _schema
-from kubesim.core.data import data_file
 from kubesim.core.objects import quantity
 from kubesim.core.quota import format_quantity, matches_scopes, object_usage, quota_denial
+from kubesim.core.resources import rows as resource_rows
 
 __all__ = [
     "FieldError",
@@ -78,8 +76,7 @@ FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
 
 @cache
 def _namespaced() -> dict[tuple[str, str], bool]:
-    rows = yaml.safe_load(data_file("resources.yaml").read_text())
-    return {(r["group"], r["kind"]): bool(r["namespaced"]) for r in rows}
+    return {(r["group"], r["kind"]): bool(r["namespaced"]) for r in resource_rows()}
 
 
 def default(gvk: GVK, obj: dict[str, Any]) -> dict[str, Any]:

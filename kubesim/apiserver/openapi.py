@@ -53,10 +53,8 @@ import threading
 from functools import cache
 from typing import Any
 
-import yaml
-
 from kubesim.core import schema as _schema
-from kubesim.core.data import data_file
+from kubesim.core.resources import rows as resource_rows
 
 SKIP_GROUPS = {"metrics.k8s.io"}
 
@@ -227,8 +225,7 @@ def convert_definition(name: str, refs: set[str]) -> dict[str, Any]:
 
 @cache
 def _resources() -> list[dict[str, Any]]:
-    rows = yaml.safe_load(data_file("resources.yaml").read_text())
-    return [r for r in rows if r["group"] not in SKIP_GROUPS]
+    return [r for r in resource_rows() if r["group"] not in SKIP_GROUPS]
 
 
 def gv_path(group: str, version: str) -> str:

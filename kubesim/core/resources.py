@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import yaml
 
@@ -151,6 +152,11 @@ def _from_row(row: dict) -> Resource:
 
 
 @cache
+def rows() -> tuple[dict[str, Any], ...]:
+    """resources.yaml as read, once: the registry, admission and OpenAPI all build on it."""
+    return tuple(yaml.safe_load(data_file("resources.yaml").read_text()))
+
+
+@cache
 def registry() -> Registry:
-    rows = yaml.safe_load(data_file("resources.yaml").read_text())
-    return Registry(tuple(_from_row(row) for row in rows))
+    return Registry(tuple(_from_row(row) for row in rows()))
