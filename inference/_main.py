@@ -112,12 +112,14 @@ def drain(
     """Stop accepting, wait for in-flight requests up to DRAIN_SECONDS, and return 0."""
     app.draining = True
     timeout = app.config.drain_seconds
-    app.log.info(
-        f"{signal_name} received: no new connections; draining {app.in_flight.count} "
-        f"in-flight request(s), waiting up to {timeout:g}s"
-    )
+    in_flight = app.in_flight.count
     server_shutdown()  # ends the accept loop
     server_close()  # closes the listening socket: new connections are refused
+    # Logged only once it is true, so whoever reads the log may rely on it.
+    app.log.info(
+        f"{signal_name} received: no new connections; draining {in_flight} "
+        f"in-flight request(s), waiting up to {timeout:g}s"
+    )
     left = app.in_flight.wait_idle(timeout)
     if left:
         app.log.warning(f"drain timeout after {timeout:g}s with {left} request(s) still in flight")
