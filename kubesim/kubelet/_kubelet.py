@@ -566,13 +566,8 @@ class PodWorker:
                 probe["tcpSocket"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
             )
         if "exec" in probe:
-            box = self.kubelet.runtime.sandbox(self.uid, spec["name"])
-            return await _probes.exec_command(
-                list(probe["exec"].get("command") or []),
-                str(box),
-                {"PATH": "/usr/bin:/bin"},
-                timeout,
-            )
+            command = running.exec_spec(list(probe["exec"].get("command") or []))
+            return await _probes.exec_command(command.argv, command.cwd, command.env, timeout)
         return ProbeResult(True)
 
     async def _probe_until(

@@ -65,6 +65,15 @@ def cri_line(stream: str, line: bytes, at: datetime | None = None) -> bytes:
     return f"{stamp} {stream} F ".encode() + line.rstrip(b"\n") + b"\n"
 
 
+@dataclass(frozen=True)
+class ExecSpec:
+    """A command ready for `asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env)`."""
+
+    argv: list[str]
+    cwd: str
+    env: dict[str, str]
+
+
 @dataclass
 class Running:
     """A started container process. `wait()` resolves once, when it exits."""
@@ -72,6 +81,8 @@ class Running:
     pid: int
     started_at: datetime
     log_path: Path
+    cwd: str
+    env: dict[str, str]
     _proc: asyncio.subprocess.Process
     _cgroup: _cgroups.Cgroup | None
     _limits: Limits
@@ -128,6 +139,14 @@ class Running:
 
     def alive(self) -> bool:
         return self._proc.returncode is None
+
+    def exec_spec(self, argv: list[str], env: dict[str, str] | None = None) -> ExecSpec:
+        """How to run `argv` inside this container (kubectl exec, exec probes, cp).
+
+        Process mode: the command runs beside the container's first process, in its sandbox
+        folder and with its environment. A container world overrides this to enter the
+        container's namespaces."""
+        return ExecSpec(argv=list(argv), cwd=self.cwd, env={**self.env, **(env or {})})
 
     async def stop(
         self, grace_seconds: float, *, sleep: Callable[[float], object] | None = None
@@ -307,6 +326,8 @@ class Runtime:
             pid=proc.pid,
             started_at=_now(),
             log_path=log_path,
+            cwd=str(box),
+            env=full_env,
             _proc=proc,
             _cgroup=cgroup,
             _limits=limits,
