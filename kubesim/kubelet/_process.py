@@ -20,13 +20,14 @@ import contextlib
 import os
 import signal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kubesim.kubelet import _cgroups
 from kubesim.kubelet._images import Image
+from kubesim.kubelet._mounts import Mount
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
 RSS_POLL_SECONDS = 0.2
@@ -279,7 +280,11 @@ class Runtime:
         env: dict[str, str],
         limits: Limits,
         network: Network | None,
+        mounts: Sequence[Mount] = (),
     ) -> Running:
+        """Start a container. `mounts` are its resolved volumeMounts; process mode has no
+        filesystem of its own to mount them into, so it ignores them (the container world
+        binds them at their mountPath)."""
         box = self._prepare(pod_uid, container, image)
         argv = image.command(command, args)
         if not argv:
