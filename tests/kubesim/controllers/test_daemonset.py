@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import kubesim_builders as builders
 import pytest
+from kubesim_builders import owner
 
 from kubesim.controllers import (
     Create,
@@ -18,7 +20,6 @@ from kubesim.controllers import (
     reconcile_daemonset,
 )
 from kubesim.controllers._daemonset import ds_hash, rolling_update, target_node
-from kubesim.core.objects import fmt_time
 
 from .world import T0
 
@@ -61,37 +62,16 @@ def ds(*, tolerations: list[Obj] | None = None, strategy: Obj | None = None, **t
 
 
 def pod(name: str, node_name: str, *, hash_: str, ready: bool = True) -> Obj:
-    p: Obj = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "kube-system",
-            "uid": f"uid-{name}",
-            "creationTimestamp": fmt_time(T0 - timedelta(hours=1)),
-            "labels": {"app": "agent", "controller-revision-hash": hash_},
-            "ownerReferences": [
-                {
-                    "apiVersion": "apps/v1",
-                    "kind": "DaemonSet",
-                    "name": "agent",
-                    "uid": "ds-uid",
-                    "controller": True,
-                }
-            ],
-        },
-        "spec": {"nodeName": node_name},
-        "status": {"phase": "Running"},
-    }
-    if ready:
-        p["status"]["conditions"] = [
-            {
-                "type": "Ready",
-                "status": "True",
-                "lastTransitionTime": fmt_time(T0 - timedelta(minutes=30)),
-            }
-        ]
-    return p
+    return builders.pod(
+        name,
+        namespace="kube-system",
+        labels={"app": "agent", "controller-revision-hash": hash_},
+        created=T0 - timedelta(hours=1),
+        owned_by=owner("DaemonSet", "agent", "ds-uid"),
+        node=node_name,
+        ready=True if ready else None,
+        ready_at=T0 - timedelta(minutes=30),
+    )
 
 
 def of(actions: list[Any], kind: type) -> list[Any]:

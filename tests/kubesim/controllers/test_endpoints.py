@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import kubesim_builders as builders
+from kubesim_builders import container
+
 from kubesim.controllers import endpoints_for, endpointslices_for
 from kubesim.core.objects import fmt_time
 
@@ -24,31 +27,14 @@ SERVICE = {
 
 
 def pod(name, ip, ready=True, terminating=False):
-    p = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "lab",
-            "uid": f"uid-{name}",
-            "labels": {"app": "inference"},
-        },
-        "spec": {
-            "nodeName": "kubelab-worker",
-            "containers": [{"name": "m", "ports": [{"name": "http", "containerPort": 8080}]}],
-        },
-        "status": {
-            "phase": "Running",
-            "podIP": ip,
-            "conditions": [
-                {
-                    "type": "Ready",
-                    "status": "True" if ready else "False",
-                    "lastTransitionTime": fmt_time(T0),
-                }
-            ],
-        },
-    }
+    p = builders.pod(
+        name,
+        node="kubelab-worker",
+        ready=ready,
+        ready_at=T0,
+        containers=[container("m", ports=[{"name": "http", "containerPort": 8080}])],
+        status={"podIP": ip},
+    )
     if terminating:
         p["metadata"]["deletionTimestamp"] = fmt_time(T0)
     return p

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import kubesim_builders as builders
 import pytest
+from kubesim_builders import container
 
 from kubesim.controllers import Emit, HpaHistory, Scale, UpdateStatus, reconcile_hpa
 from kubesim.core.objects import fmt_time
@@ -49,20 +51,14 @@ def target(replicas):
 
 
 def pod(i, request="200m"):
-    resources = {"requests": {"cpu": request}} if request else {}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": f"inference-{i}", "namespace": "lab", "labels": {"app": "inference"}},
-        "spec": {"containers": [{"name": "model-server", "resources": resources}]},
-        "status": {
-            "phase": "Running",
-            "startTime": fmt_time(START),
-            "conditions": [
-                {"type": "Ready", "status": "True", "lastTransitionTime": fmt_time(START)}
-            ],
-        },
-    }
+    return builders.pod(
+        f"inference-{i}",
+        phase="Running",
+        ready=True,
+        ready_at=START,
+        containers=[container(requests={"cpu": request} if request else None)],
+        status={"startTime": fmt_time(START)},
+    )
 
 
 def usage(cpu):

@@ -7,7 +7,9 @@ import copy
 from datetime import timedelta
 from typing import Any
 
+import kubesim_builders as builders
 import pytest
+from kubesim_builders import owner
 
 from kubesim.controllers import (
     Create,
@@ -69,29 +71,15 @@ def job(status: Obj | None = None, **spec: Any) -> Obj:
 def pod(
     name: str, phase: str = "Running", *, tracked: bool = True, finished: Any = None, **meta: Any
 ) -> Obj:
-    p: Obj = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "lab",
-            "uid": f"uid-{name}",
-            "creationTimestamp": fmt_time(T0 - timedelta(minutes=5)),
-            "labels": {"batch.kubernetes.io/controller-uid": "job-uid"},
-            "ownerReferences": [
-                {
-                    "apiVersion": "batch/v1",
-                    "kind": "Job",
-                    "name": "loadgen",
-                    "uid": "job-uid",
-                    "controller": True,
-                }
-            ],
-            **meta,
-        },
-        "spec": {"nodeName": "kubelab-worker"},
-        "status": {"phase": phase},
-    }
+    p = builders.pod(
+        name,
+        labels={"batch.kubernetes.io/controller-uid": "job-uid"},
+        created=T0 - timedelta(minutes=5),
+        owned_by=owner("Job", "loadgen", "job-uid"),
+        node="kubelab-worker",
+        phase=phase,
+    )
+    p["metadata"].update(meta)
     if tracked:
         p["metadata"]["finalizers"] = [TRACKING_FINALIZER]
     if finished is not None:

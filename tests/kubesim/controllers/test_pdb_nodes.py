@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import kubesim_builders as builders
 import pytest
 
 from kubesim.controllers import (
@@ -20,21 +21,7 @@ from .world import T0
 
 
 def pod(name, ready=True, node="kubelab-worker", tolerations=None):
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "lab",
-            "uid": f"uid-{name}",
-            "labels": {"app": "inference"},
-        },
-        "spec": {"nodeName": node, "tolerations": tolerations or []},
-        "status": {
-            "phase": "Running",
-            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-        },
-    }
+    return builders.pod(name, node=node, ready=ready, tolerations=tolerations or [])
 
 
 def pdb(**spec):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import kubesim_builders as builders
 import pytest
+from kubesim_builders import owner
 
 from kubesim.controllers import (
     Create,
@@ -42,37 +44,17 @@ RS = {
 def pod(
     name, *, node="w1", phase="Running", ready_since=None, owned=True, restarts=0, created=None
 ):
-    p = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "lab",
-            "uid": f"uid-{name}",
-            "labels": {"app": "inference", "pod-template-hash": "7d9c8b6f5"},
-            "creationTimestamp": fmt_time(created or T0 - timedelta(hours=1)),
-        },
-        "spec": {"nodeName": node} if node else {},
-        "status": {
-            "phase": phase,
-            "containerStatuses": [{"name": "model-server", "restartCount": restarts}],
-        },
-    }
-    if owned:
-        p["metadata"]["ownerReferences"] = [
-            {
-                "apiVersion": "apps/v1",
-                "kind": "ReplicaSet",
-                "name": RS["metadata"]["name"],
-                "uid": "rs-uid",
-                "controller": True,
-            }
-        ]
-    if ready_since is not None:
-        p["status"]["conditions"] = [
-            {"type": "Ready", "status": "True", "lastTransitionTime": fmt_time(ready_since)}
-        ]
-    return p
+    return builders.pod(
+        name,
+        labels={"app": "inference", "pod-template-hash": "7d9c8b6f5"},
+        created=created or T0 - timedelta(hours=1),
+        owned_by=owner("ReplicaSet", RS["metadata"]["name"], "rs-uid") if owned else None,
+        node=node,
+        phase=phase,
+        ready=True if ready_since is not None else None,
+        ready_at=ready_since,
+        status={"containerStatuses": [{"name": "model-server", "restartCount": restarts}]},
+    )
 
 
 def test_missing_pods_are_created_from_the_template_with_generate_name_and_owner():

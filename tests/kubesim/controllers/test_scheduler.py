@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import kubesim_builders as builders
 import pytest
+from kubesim_builders import container
 
 from kubesim.controllers import (
     Bind,
@@ -31,24 +33,13 @@ CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSc
 
 
 def pod(name="pod-x", cpu="100m", memory="128Mi", node_name=None, labels=None, **spec):
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": "lab",
-            "uid": f"uid-{name}",
-            "labels": labels or {"app": "inference"},
-        },
-        "spec": {
-            "containers": [
-                {"name": "model-server", "resources": {"requests": {"cpu": cpu, "memory": memory}}}
-            ],
-            **({"nodeName": node_name} if node_name else {}),
-            **spec,
-        },
-        "status": {"phase": "Running" if node_name else "Pending"},
-    }
+    return builders.pod(
+        name,
+        labels=labels,
+        node=node_name,
+        containers=[container(requests={"cpu": cpu, "memory": memory})],
+        **spec,
+    )
 
 
 KIND_NODES = [
