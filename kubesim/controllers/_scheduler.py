@@ -1,15 +1,16 @@
 """The scheduler's decision for one pod: filter nodes, score the rest, bind or explain.
 
 Filters run per node in the default profile's order and stop at the first that rejects
-(NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, InterPodAffinity).
+(NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread,
+InterPodAffinity).
 A failure reads like kube-scheduler's FitError: "0/N nodes are available: " and a
 histogram "<count> <reason>" sorted as strings, then the preemption (PostFilter) summary.
 
 Not modelled: preemption itself (pods with a lower priority are never evicted; every node
 that preemption could help reports "No preemption victims found for incoming pod"),
-topology spread constraints, host ports, volumes.  Scoring is simplified: fewest pods of
-the same owner on the node, then the least requested share, then the name (the real
-scheduler breaks ties at random).
+host ports, volumes.  Scoring is simplified: the ScheduleAnyway spread cost, then fewest
+pods of the same owner on the node (standing in for the system default spreading), then the
+least requested share, then the name (the real scheduler breaks ties at random).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from kubesim.core.objects import (
     value,
 )
 
+from . import _topologyspread
 from ._actions import Bind, Decision, Emit, Event, UpdateStatus, object_ref
 
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
@@ -257,6 +259,22 @@ def _inter_pod_affinity(
     return None
 
 
+_NODE_CHECKS: dict[str, _topologyspread.NodeCheck] = {
+    "affinity_ok": lambda pod, node: _node_affinity(pod, node) is None,
+    "tolerated": lambda pod, node: (
+        untolerated_taint(pod, node, ("NoSchedule", "NoExecute")) is None
+    ),
+}
+
+
+def _topology_spread(pod: Obj, node: Obj, nodes: list[Obj], placed: list[Obj]) -> _Verdict | None:
+    found = _topologyspread.violation(pod, node, nodes, placed, **_NODE_CHECKS)
+    if found is None:
+        return None
+    unresolvable, reason = found
+    return _Verdict(UNRESOLVABLE if unresolvable else UNSCHEDULABLE, (reason,))
+
+
 # --- the decision -----------------------------------------------------------------------
 
 
@@ -280,6 +298,7 @@ def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | Fai
             or _taint_toleration(pod, node)
             or _node_affinity(pod, node)
             or _resources_fit(pod, node, on_node)
+            or _topology_spread(pod, node, nodes, placed)
             or _inter_pod_affinity(pod, node, nodes_by_name, placed)
         )
         if verdict is None:
@@ -287,7 +306,13 @@ def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | Fai
         else:
             verdicts[name(node)] = verdict
     if feasible:
-        best = min(feasible, key=lambda n: _score(pod, n, by_node.get(name(n), [])))
+        best = min(
+            feasible,
+            key=lambda n: (
+                _topologyspread.preference(pod, n, nodes, placed, **_NODE_CHECKS),
+                *_score(pod, n, by_node.get(name(n), [])),
+            ),
+        )
         return Bind(pod, name(best))
     return FailedScheduling(pod, fit_error_message(len(nodes), list(verdicts.values())))
 
