@@ -17,6 +17,7 @@ from ._scheduler import tolerates
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 STOPPED = "Kubelet stopped posting node status."
 
 
@@ -28,6 +29,23 @@ class NodeHealth:
 
 
 def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 50.0) -> NodeHealth:
+    """The conditions and taints the node lifecycle controller keeps: Unknown when the lease
+    lapses, the not-ready/unreachable taints, and (TaintNodesByCondition) the
+    `node.kubernetes.io/unschedulable:NoSchedule` taint while the node is cordoned."""
+    health = _readiness(node, lease, now=now, grace=grace)
+    taints = (node.get("spec") or {}).get("taints") or []
+    cordoned = bool((node.get("spec") or {}).get("unschedulable"))
+    has = any(t["key"] == UNSCHEDULABLE for t in taints)
+    if cordoned and not has:
+        health.add_taints.append(
+            {"key": UNSCHEDULABLE, "effect": "NoSchedule", "timeAdded": fmt_time(now)}
+        )
+    if not cordoned and has:
+        health.remove_taints.extend(t for t in taints if t["key"] == UNSCHEDULABLE)
+    return health
+
+
+def _readiness(node: Obj, lease: Obj | None, *, now: datetime, grace: float) -> NodeHealth:
     conds = [dict(c) for c in (node.get("status") or {}).get("conditions") or []]
     renew = parse_time(((lease or {}).get("spec") or {}).get("renewTime"))
     ready = next((c for c in conds if c["type"] == "Ready"), None)

@@ -103,6 +103,19 @@ def test_silent_node_goes_unknown_and_gets_unreachable_taints():
     assert node_health(*node(T0 - timedelta(seconds=10)), now=T0).add_taints == []
 
 
+def test_a_cordoned_node_gets_the_unschedulable_taint_and_loses_it_on_uncordon():
+    n, lease = node(T0 - timedelta(seconds=10))
+    n["spec"] = {"unschedulable": True}
+    added = node_health(n, lease, now=T0).add_taints
+    assert [(t["key"], t["effect"]) for t in added] == [
+        ("node.kubernetes.io/unschedulable", "NoSchedule")
+    ]
+    n["spec"] = {"unschedulable": True, "taints": added}
+    assert node_health(n, lease, now=T0).add_taints == []
+    n["spec"] = {"taints": added}
+    assert node_health(n, lease, now=T0).remove_taints == added
+
+
 def test_taint_eviction_waits_for_toleration_seconds():
     taint = {
         "key": "node.kubernetes.io/unreachable",
