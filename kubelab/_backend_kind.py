@@ -39,7 +39,6 @@ from kubelab._backends import (
     LabPaths,
     check,
     docker_daemon_up,
-    ensure_lab_namespace,
     run_kubectl,
     wait_nodes_ready,
 )
@@ -288,7 +287,6 @@ class KindBackend:
         self._cluster(progress, facts)
         self._images(progress)
         self._metrics_server(progress)
-        ensure_lab_namespace(paths, progress)
         wait_nodes_ready(paths, progress)
         # every kube-system pod, so DaemonSets (kube-proxy, kindnet) count as well as
         # Deployments (CoreDNS, metrics-server); kind runs nothing there that completes

@@ -27,7 +27,6 @@ from pathlib import Path
 from kubelab import _procs, _simprocess
 from kubelab._backends import (
     LabPaths,
-    ensure_lab_namespace,
     run_kubectl,
     tail,
     wait_nodes_ready,
@@ -157,7 +156,6 @@ class SimBackend:
         else:
             progress.step(title)
             self._start()
-        ensure_lab_namespace(paths, progress)
         wait_nodes_ready(paths, progress, timeout="60s")
 
     def _start(self) -> None:

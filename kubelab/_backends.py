@@ -25,9 +25,6 @@ from kubelab._kubeconfig import LabKubeconfig, kubeconfig_path, lab_home
 from kubelab._progress import Progress
 
 CHOICES = ("auto", "kind", "sim")
-# The namespace the course works in; `up` creates it and makes it the context's default,
-# so the manifests carry no namespace and `kubectl apply -f` lands there.
-LAB_NAMESPACE = "lab"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -213,24 +210,6 @@ def check(result: _procs.Result, what: str, fix: str) -> _procs.Result:
     said = (result.stderr or result.stdout).strip().splitlines()
     tail = " ".join(said[-3:]) if said else f"exit code {result.returncode}"
     raise ClusterError(f"{what} failed: {tail}. {fix}")
-
-
-def ensure_lab_namespace(paths: LabPaths, progress: Progress) -> None:
-    """Apply namespace `lab` and make it the context's default (both backends).
-
-    `kubectl apply` is idempotent by itself (and sends JSON, which every API server takes).
-    """
-    progress.step(f"Namespace {LAB_NAMESPACE}, the default for kubectl in the lab")
-    check(
-        run_kubectl(paths, "apply", "-f", str(paths.manifests / "cluster" / "lab-namespace.yaml")),
-        f"Creating namespace {LAB_NAMESPACE}",
-        "Run `kubelab status` to see whether the cluster answers, then `kubelab up` again.",
-    )
-    check(
-        run_kubectl(paths, "config", "set-context", "--current", f"--namespace={LAB_NAMESPACE}"),
-        "Setting the lab context's namespace",
-        "Run `kubelab down` and `kubelab up` to write a fresh kubeconfig.",
-    )
 
 
 def wait_nodes_ready(paths: LabPaths, progress: Progress, *, timeout: str = "180s") -> None:

@@ -20,7 +20,6 @@ from kubelab._images import addon_images, context_digest, pod_images
 from kubelab.cli import main
 
 KIND_YAML = REPO_ROOT / "manifests" / "cluster" / "kind.yaml"
-NAMESPACE = REPO_ROOT / "manifests" / "cluster" / "lab-namespace.yaml"
 METRICS = REPO_ROOT / "manifests" / "addons" / "metrics-server.yaml"
 INFERENCE = REPO_ROOT / "inference"
 DIGEST = context_digest(INFERENCE)
@@ -73,8 +72,6 @@ def test_fresh_up_runs_exactly_the_kind_recipe(host: FakeHost, lab_home: Path, c
         LOAD_ALL,
         "kubectl -n kube-system get deployment metrics-server --ignore-not-found -o name",
         f"kubectl apply -f {METRICS}",
-        f"kubectl apply -f {NAMESPACE}",
-        "kubectl config set-context --current --namespace=lab",
         "kubectl wait --for=condition=Ready nodes --all --timeout=180s",
         "kubectl -n kube-system wait --for=condition=Ready pod --all --timeout=180s",
     ]
@@ -113,7 +110,7 @@ def test_up_on_a_finished_cluster_redoes_nothing(host: FakeHost, lab_home: Path,
     assert not [
         line for line in lines if line.startswith(("kind load", f"kubectl apply -f {METRICS}"))
     ]
-    assert lines.count(f"kubectl apply -f {NAMESPACE}") == 1, "apply is idempotent by itself"
+    assert not [line for line in lines if "config set-context" in line], "up selects nothing"
     out = capsys.readouterr().out
     assert "already exists; keeping it" in out
     assert "already loaded" in out

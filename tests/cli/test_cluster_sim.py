@@ -14,10 +14,7 @@ from _cli_fakes import FakeHost, fail, write_kubeconfig
 
 import kubelab._backend_sim as sim
 from kubelab import _procs
-from kubelab._backends import REPO_ROOT
 from kubelab.cli import main
-
-NAMESPACE = REPO_ROOT / "manifests" / "cluster" / "lab-namespace.yaml"
 
 
 @pytest.fixture
@@ -53,8 +50,6 @@ def test_up_sim_spawns_kubesim_and_waits_for_readyz(host: FakeHost, lab_home: Pa
     assert spawn[0].env is not None and spawn[0].env["KUBECONFIG"] == str(lab_home / "kubeconfig")
     assert host.lines() == [
         "kubectl get --raw /readyz",
-        f"kubectl apply -f {NAMESPACE}",
-        "kubectl config set-context --current --namespace=lab",
         "kubectl wait --for=condition=Ready nodes --all --timeout=60s",
     ]
     assert not [line for line in host.lines() if line.startswith(("docker", "kind"))]
@@ -116,7 +111,7 @@ def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, caps
         code = main(["up", "--backend", "sim"])
         captured = capsys.readouterr()
         assert (lab_home / "kubeconfig").exists(), captured.err
-        assert "Start kubesim" in captured.out and "Namespace lab" in captured.out
+        assert "Start kubesim" in captured.out and "Namespace lab" not in captured.out
         assert code == 0, captured.err
         assert main(["status"]) == 0, capsys.readouterr().err
         out = " ".join(capsys.readouterr().out.split())
