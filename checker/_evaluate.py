@@ -326,7 +326,11 @@ def _evaluate_log(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
             target,
             field_errors=[f"no pod in {namespace} has the labels {_selector(spec.selector)}"],
             keys=keys,
+            settled=(),  # waiting helps only if something makes such a pod
         )
+    # A finished pod's log is final: waiting on it helps only if another pod comes along.
+    finished = all((p.get("status") or {}).get("phase") in ("Succeeded", "Failed") for p in pods)
+    settled = _versions(pods) if finished else None
     pattern = re.compile(spec.pattern)
     best: tuple[int, dict[str, Any], str] | None = None
     for pod in pods:
@@ -354,6 +358,7 @@ def _evaluate_log(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
                 f"the pods -l {_selector(spec.selector)} have no container {spec.container!r}"
             ],
             keys=keys,
+            settled=settled,
         )
     hits, pod, container = best
     name = pod["metadata"]["name"]
@@ -367,6 +372,7 @@ def _evaluate_log(check: Check, lab: Lab, snapshot: Snapshot) -> Outcome:
         ],
         subject=pod,
         keys=keys,
+        settled=settled,
     )
 
 

@@ -382,7 +382,9 @@ def test_a_deployment_mid_rollout_is_waited_for(fake_api: FakeApi, client):
 
 def test_a_log_check_reads_the_log_again_while_it_waits(fake_api: FakeApi, client):
     """The load generator prints its summary at the end: a retry must see the new line."""
-    fake_api.objects.append(pod("dns-check-x", labels={"job-name": "dns-check"}))
+    running = pod("dns-check-x", labels={"job-name": "dns-check"})
+    running["status"]["phase"] = "Running"
+    fake_api.objects.append(running)
     fake_api.logs[("dns-check-x", "c", False)] = "starting\n"
 
     class PrintsLater(_Ticking):
@@ -396,3 +398,31 @@ def test_a_log_check_reads_the_log_again_while_it_waits(fake_api: FakeApi, clien
     waiting = dict(DNS_LOG, within=10)
     result = run_exercise(client, lab(exercise(waiting)), "ex", clock=PrintsLater())
     assert result.passed
+
+
+def test_a_log_check_stops_early_when_no_pod_has_the_labels(fake_api: FakeApi, client):
+    """Check clicked before the Job was made: nothing will print, so no 2-minute wait."""
+    from checker._run import QUIET_SECONDS
+
+    clock = _Ticking()
+    check = run_exercise(client, lab(exercise(dict(DNS_LOG, within=120))), "ex", clock=clock)
+    assert check.checks[0].status == "failed"
+    assert QUIET_SECONDS <= clock.t < QUIET_SECONDS + 2
+    assert (check.checks[0].detail or "").startswith("Stopped waiting after ")
+
+
+def test_a_log_check_stops_early_on_a_finished_pod_but_waits_on_a_running_one(
+    fake_api: FakeApi, client
+):
+    from checker._run import QUIET_SECONDS
+
+    done = pod("dns-check-x", labels={"job-name": "dns-check"})  # Succeeded, log final
+    fake_api.objects.append(done)
+    fake_api.logs[("dns-check-x", "c", False)] = "nothing useful\n"
+    clock = _Ticking()
+    run_exercise(client, lab(exercise(dict(DNS_LOG, within=120))), "ex", clock=clock)
+    assert QUIET_SECONDS <= clock.t < QUIET_SECONDS + 2
+    done["status"]["phase"] = "Running"
+    clock = _Ticking()
+    run_exercise(client, lab(exercise(dict(DNS_LOG, within=30))), "ex", clock=clock)
+    assert clock.t >= 30, "a running pod may still print the line"
