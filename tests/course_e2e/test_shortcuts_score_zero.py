@@ -56,9 +56,10 @@ def _hand_made_event(namespace: str, *, reason: str, message: str, involved: dic
 
 
 def test_kubelab_up_alone_earns_nothing_in_lab_00(lab_cluster: LabCluster):
-    """`kubelab up` creates and selects the namespace `lab`; lab 00's is `lab-00`."""
+    """After `kubelab up` and the lab's reset, kubectl is on `default`; selecting some other
+    namespace than the lab's own (here one named `lab`) earns nothing either."""
     lab_cluster.run("kubelab", "reset", "00-welcome", "--yes")
-    # what `kubelab up` leaves: namespace `lab` (it may exist already) selected
+    assert _exercise(lab_cluster, "00-welcome", "namespace", wait=False)["points"] == 0
     lab_cluster.run("kubectl", "create", "namespace", "lab", check=False)
     _kubectl(lab_cluster, "get", "namespace", "lab")
     _kubectl(lab_cluster, "config", "set-context", "--current", "--namespace", "lab")
