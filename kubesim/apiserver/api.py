@@ -37,6 +37,7 @@ from typing import Any
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
+from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.defaulting.service import RangeFull, assign_addresses
@@ -199,8 +200,10 @@ class Api:
         hooks: Hooks | None = None,
         reg: Registry | None = None,
         root_ca: str = "",
+        service_account_key: bytes | None = None,
     ) -> None:
         self.store = store
+        self.tokens = _serviceaccount.TokenIssuer(service_account_key)
         self.clock = clock or Clock()
         self.hooks = hooks or Hooks()
         self.registry = reg or registry()
@@ -435,6 +438,7 @@ class Api:
             limitranges = self._in_namespace("limitranges", namespace)
             if limitranges:
                 obj = apply_limit_range(obj, limitranges)
+            self._admit_service_account(obj, namespace)
         if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
             finalizers = obj["metadata"].setdefault("finalizers", [])
             if _IN_USE_PROTECTION[sres.kind] not in finalizers:
@@ -450,6 +454,23 @@ class Api:
                 if default_class is not None:
                     spec["storageClassName"] = default_class
         return obj
+
+    def _admit_service_account(self, pod: Obj, namespace: str) -> None:
+        """The ServiceAccount plugin (`serviceaccount.admit_pod`): the token volume, or 403."""
+        accounts = self.resource("", "v1", "serviceaccounts")
+
+        def lookup(name: str) -> Obj | None:
+            row = self.store.get(self._key(accounts, namespace, name))
+            return row.obj if row is not None else None
+
+        why = _serviceaccount.admit_pod(
+            pod, namespace=namespace, lookup=lookup, generate_name=_meta.generate_name
+        )
+        if why:
+            name = pod["metadata"].get("name", "")
+            raise Forbidden(
+                f'pods "{name}" is forbidden: {why}', details={"name": name, "kind": "pods"}
+            )
 
     def _quota_charges(
         self, res: Resource, sres: Resource, obj: Obj, namespace: str | None
