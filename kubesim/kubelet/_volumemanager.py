@@ -93,6 +93,11 @@ class VolumeManager:
                 mounted[volume_plan.name] = self._materialize(uid, volume_plan)
             except MountError as exc:
                 errors.append(f'MountVolume.SetUp failed for volume "{volume_plan.name}" : {exc}')
+            except OSError as exc:  # the node's disk said no (permissions, space)
+                errors.append(
+                    f'MountVolume.SetUp failed for volume "{volume_plan.name}" : '
+                    f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+                )
         # a volume that fails on a resync keeps what it had (a deleted configMap leaves the
         # files in place, as on a node)
         self._volumes[uid] = {**self._volumes.get(uid, {}), **mounted}
@@ -269,11 +274,14 @@ def _sub_path(volume: Path, sub: str, mount: str, container: str) -> Path:
     if posixpath.isabs(sub) or ".." in sub.split("/"):
         raise error
     candidate = volume / sub
+    inside = volume.resolve()
+    if not candidate.resolve().is_relative_to(inside):  # before creating anything
+        raise error
     if not os.path.lexists(candidate):
         candidate.mkdir(parents=True, exist_ok=True)
         candidate.chmod(volume.stat().st_mode & 0o777)
     resolved = candidate.resolve()
-    if not resolved.is_relative_to(volume.resolve()):
+    if not resolved.is_relative_to(inside):
         raise error
     return resolved
 

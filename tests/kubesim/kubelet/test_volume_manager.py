@@ -11,10 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.kubelet._env import ConfigError
 from kubesim.kubelet._mounts import Mount
-from kubesim.kubelet._volumemanager import Volume, container_mounts, host_path, write_atomic
+from kubesim.kubelet._volumemanager import (
+    Volume,
+    VolumeManager,
+    container_mounts,
+    host_path,
+    write_atomic,
+)
 from kubesim.kubelet._volumes import File, MountError
+from kubesim.store.sqlite import Store
 
 T0 = datetime(2026, 12, 5, 6, 0, 0, tzinfo=UTC)
 T1 = datetime(2026, 12, 5, 6, 1, 0, tzinfo=UTC)
@@ -186,3 +195,34 @@ def test_a_mount_of_an_unknown_volume_is_a_container_config_error() -> None:
     container = {"name": "c", "volumeMounts": [{"name": "ghost", "mountPath": "/x"}]}
     with pytest.raises(ConfigError, match='cannot find volume "ghost" to mount into container "c"'):
         container_mounts(container, {}, {})
+
+
+def test_a_subpath_through_a_symlink_creates_nothing_outside_the_volume(tmp_path: Path) -> None:
+    vol, outside = tmp_path / "vol", tmp_path / "outside"
+    vol.mkdir()
+    outside.mkdir()
+    (vol / "link").symlink_to(outside)  # what a container could leave in its emptyDir
+    container = {
+        "name": "c",
+        "volumeMounts": [{"name": "v", "mountPath": "/x", "subPath": "link/new"}],
+    }
+    with pytest.raises(ConfigError):
+        container_mounts(container, {"v": Volume(vol)}, {})
+    assert not (outside / "new").exists()
+
+
+def test_a_node_disk_error_is_a_failed_mount_not_a_crash(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    api = Api(store)
+    bootstrap(api)
+    manager = VolumeManager(api, root=tmp_path / "kubelet", node="kind-worker")
+    pod = {
+        "metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+        "spec": {"containers": [], "volumes": [{"name": "scratch", "emptyDir": {}}]},
+    }
+    plugin_dir = manager.pod_dir("u1") / "kubernetes.io~empty-dir"
+    plugin_dir.parent.mkdir(parents=True)
+    plugin_dir.write_text("not a folder")
+    (error,) = manager.setup(pod)
+    assert error.startswith('MountVolume.SetUp failed for volume "scratch" : Not a directory')
+    store.close()
