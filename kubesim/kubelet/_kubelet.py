@@ -99,7 +99,8 @@ class Kubelet:
         await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
 
     async def _run(self) -> None:
-
+        pods = self.api.list(self._pods_res, None).objects()
+        self.volumes.remove_orphans({p["metadata"]["uid"] for p in pods})
         informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
         informer.on_change(self._on_pod)
         try:

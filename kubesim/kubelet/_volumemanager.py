@@ -191,6 +191,17 @@ class VolumeManager:
             del self._tokens[key]
         shutil.rmtree(self.pod_dir(uid), ignore_errors=True)
 
+    def remove_orphans(self, live: set[str]) -> None:
+        """At start-up, as the kubelet's cleanupOrphanedPodDirs: the volumes of pods that were
+        deleted while the node was down (the folder is shared by every node's kubelet, so
+        only pods that no longer exist anywhere count)."""
+        pods = self.root / "pods"
+        if not pods.is_dir():
+            return
+        for folder in pods.iterdir():
+            if folder.name not in live and (folder / "volumes").is_dir():
+                shutil.rmtree(folder / "volumes", ignore_errors=True)
+
 
 # -- node paths ------------------------------------------------------------------------------
 

@@ -226,3 +226,17 @@ def test_a_node_disk_error_is_a_failed_mount_not_a_crash(tmp_path: Path) -> None
     (error,) = manager.setup(pod)
     assert error.startswith('MountVolume.SetUp failed for volume "scratch" : Not a directory')
     store.close()
+
+
+def test_orphaned_pod_volumes_are_removed_and_live_ones_and_node_data_kept(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    manager = VolumeManager(Api(store), root=tmp_path / "kubelet", node="kind-worker")
+    for uid in ("gone", "live"):
+        (manager.pod_dir(uid) / "kubernetes.io~empty-dir" / "x").mkdir(parents=True)
+    (manager.root / "pods" / "gone" / "app" / "logs").mkdir(parents=True)
+    kept = host_path(manager.node_root, "/data", "DirectoryOrCreate")
+    manager.remove_orphans({"live"})
+    assert not manager.pod_dir("gone").exists()
+    assert (manager.root / "pods" / "gone" / "app" / "logs").is_dir()  # logs are not volumes
+    assert manager.pod_dir("live").is_dir() and kept.is_dir()
+    store.close()
