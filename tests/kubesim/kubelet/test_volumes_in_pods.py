@@ -238,3 +238,34 @@ async def test_a_missing_configmap_keeps_the_pod_creating_with_failed_mount(node
 
     node.create("configmaps", {"metadata": {"name": "app-config"}, "data": {"k": "v"}})
     await node.until("waiting", _running)  # the next retry mounts it and the container starts
+
+
+async def test_a_label_change_reaches_the_downward_api_file_after_the_resync(node: Node) -> None:
+    pod = node.create(
+        "pods",
+        _pod(
+            "labelled",
+            [
+                {
+                    "name": "info",
+                    "downwardAPI": {
+                        "items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]
+                    },
+                }
+            ],
+            [{"name": "info", "mountPath": "/etc/podinfo"}],
+        ),
+    )
+    await node.until("labelled", _running)
+    labels = node.runtime.root / "pods" / pod["metadata"]["uid"] / "volumes"
+    labels = labels / "kubernetes.io~downward-api" / "info" / "labels"
+    assert labels.read_text() == 'app="labelled"'
+    pods = node.res("pods")
+    current = node.api.get(pods, "default", "labelled")
+    current["metadata"]["labels"]["tier"] = "gold"
+    node.api.update(pods, "default", "labelled", current)
+    for _ in range(int(SYNC / 10 * 3 / 0.05)):
+        if "tier" in labels.read_text():
+            break
+        await asyncio.sleep(0.05)
+    assert labels.read_text() == 'app="labelled"\ntier="gold"'
