@@ -27,6 +27,7 @@ Controllers write with `field_manager=` their real manager name (e.g.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import uuid
@@ -74,6 +75,12 @@ from kubesim.core.selectors import make_filter, parse_field_selector, parse_labe
 from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
 
 Obj = dict[str, Any]
+_ROOT_CA_DESCRIPTION_KEY = "kubernetes.io/description"
+_ROOT_CA_DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
+    "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
+    "guaranteed across distributions of Kubernetes clusters."
+)
 # Quotas a create counts against, each with the status.used that includes it.
 Charges = list[tuple[Obj, Obj]]
 Objs = list[Obj]
@@ -566,12 +573,7 @@ class Api:
                     "kube-root-ca.crt",
                     {
                         "metadata": {
-                            "annotations": {
-                                "kubernetes.io/description": "Contains a CA bundle that can be used "
-                                "to verify the kube-apiserver when using internal endpoints such as "
-                                "the internal service IP or kubernetes.default.svc. No other usage is "
-                                "guaranteed across distributions of Kubernetes clusters."
-                            }
+                            "annotations": {_ROOT_CA_DESCRIPTION_KEY: _ROOT_CA_DESCRIPTION}
                         },
                         "data": {"ca.crt": self.root_ca},
                     },
@@ -712,6 +714,7 @@ class Api:
             raise conflict(
                 res.plural, row.obj["metadata"]["name"], MODIFIED, group=res.group
             ) from None
+        self._republish_root_ca(sres, new.obj)
         return self._out(res, new.obj)
 
     def patch(
@@ -965,6 +968,31 @@ class Api:
         if ns is None or ns.obj["metadata"].get("deletionTimestamp"):
             return
         self._after_create(namespaces, ns.obj)
+
+    def _republish_root_ca(self, res: Resource, obj: Obj) -> None:
+        """The root-CA publisher's sync on an update: `kube-root-ca.crt` that no longer holds
+        exactly the CA, or lost its description annotation, is written back (the writer's
+        update succeeded; the controller undoes it, as on kind)."""
+        meta = obj.get("metadata") or {}
+        if res.kind != "ConfigMap" or meta.get("name") != "kube-root-ca.crt" or not self.root_ca:
+            return
+        if obj.get("data") == {"ca.crt": self.root_ca} and (meta.get("annotations") or {}).get(
+            _ROOT_CA_DESCRIPTION_KEY
+        ):
+            return
+        fixed = copy.deepcopy(obj)
+        fixed["data"] = {"ca.crt": self.root_ca}
+        fixed["metadata"].setdefault("annotations", {})[_ROOT_CA_DESCRIPTION_KEY] = (
+            _ROOT_CA_DESCRIPTION
+        )
+        with contextlib.suppress(ApiError):  # deleted or changed meanwhile: the next sync
+            self.update(
+                res,
+                meta.get("namespace"),
+                meta["name"],
+                fixed,
+                options=WriteOptions(field_manager="kube-controller-manager", trusted=True),
+            )
 
     def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
         """Seconds of graceful termination; 0 means delete at once."""

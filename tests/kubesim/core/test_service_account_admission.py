@@ -222,3 +222,27 @@ def test_the_signing_key_is_kept_in_the_state_folder(tmp_path: Path) -> None:
     assert (tmp_path / "sa.key").stat().st_mode & 0o777 == 0o600
     token = TokenIssuer(first).issue(service_account=ACCOUNT, pod=None, node=None, now=0)
     assert TokenIssuer(service_account_key(tmp_path)).verify(token)["sub"].endswith(":default")
+
+
+# -- the root-CA publisher --------------------------------------------------------------------
+
+
+def test_an_edited_root_ca_configmap_is_written_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    api = Api(store, clock=FrozenClock(), root_ca="-----BEGIN CERTIFICATE-----\nCA\n")
+    bootstrap(api)
+    cms = api.resource("", "v1", "configmaps")
+    published = api.get(cms, "default", "kube-root-ca.crt")
+    assert published["data"] == {"ca.crt": api.root_ca}
+    edited = {**published, "data": {"ca.crt": "not the CA", "extra": "x"}}
+    edited["metadata"] = {**published["metadata"], "annotations": {}}
+    api.update(cms, "default", "kube-root-ca.crt", edited)
+    back = api.get(cms, "default", "kube-root-ca.crt")
+    assert back["data"] == {"ca.crt": api.root_ca}
+    assert back["metadata"]["annotations"]["kubernetes.io/description"].startswith(
+        "Contains a CA bundle"
+    )
+    other = api.create(cms, "default", {"metadata": {"name": "mine"}, "data": {"a": "1"}})
+    api.update(cms, "default", "mine", {**other, "data": {"a": "2"}})
+    assert api.get(cms, "default", "mine")["data"] == {"a": "2"}  # only the CA's is kept
+    store.close()
