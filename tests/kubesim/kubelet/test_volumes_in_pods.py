@@ -269,3 +269,53 @@ async def test_a_label_change_reaches_the_downward_api_file_after_the_resync(nod
             break
         await asyncio.sleep(0.05)
     assert labels.read_text() == 'app="labelled"\ntier="gold"'
+
+
+async def test_init_containers_get_their_mounts_too(node: Node) -> None:
+    body = _pod(
+        "seeded",
+        [{"name": "work", "emptyDir": {}}],
+        [{"name": "work", "mountPath": "/work", "readOnly": True}],
+    )
+    body["spec"]["initContainers"] = [
+        {
+            "name": "seed",
+            "image": "busybox:1.36",
+            "command": ["true"],
+            "volumeMounts": [{"name": "work", "mountPath": "/seed"}],
+        }
+    ]
+    pod = node.create("pods", body)
+    await node.until("seeded", _running)
+    work = node.runtime.root / "pods" / pod["metadata"]["uid"] / "volumes"
+    work = work / "kubernetes.io~empty-dir" / "work"
+    (seed, token) = node.runtime.mounts["seed"]
+    assert seed == Mount(work, "/seed", read_only=False)
+    assert token.target == "/var/run/secrets/kubernetes.io/serviceaccount" and token.read_only
+    assert node.runtime.mounts["app"][0] == Mount(work, "/work", read_only=True)
+
+
+async def test_a_pod_deleted_while_its_volume_is_missing_goes_away(node: Node) -> None:
+    node.create(
+        "pods",
+        _pod(
+            "doomed",
+            [{"name": "s", "secret": {"secretName": "never"}}],
+            [{"name": "s", "mountPath": "/s"}],
+        ),
+    )
+    for _ in range(100):
+        if any(e["reason"] == "FailedMount" for e in node.events("doomed")):
+            break
+        await asyncio.sleep(0.05)
+    messages = [e["message"] for e in node.events("doomed") if e["reason"] == "FailedMount"]
+    assert messages == ['MountVolume.SetUp failed for volume "s" : secret "never" not found']
+    pods = node.res("pods")
+    node.api.delete(pods, "default", "doomed")
+    for _ in range(100):
+        if not [
+            p for p in node.api.list(pods, "default").objects() if p["metadata"]["name"] == "doomed"
+        ]:
+            break
+        await asyncio.sleep(0.05)
+    assert "doomed" not in {p["metadata"]["name"] for p in node.api.list(pods, "default").objects()}
