@@ -186,6 +186,7 @@ class PodWorker:
                 rec.state = copy.deepcopy(initializing)
         self._adopt_previous_status(pod)
         self.running: dict[str, Running] = {}
+        self.mounts: dict[str, list[Mount]] = {}  # each container's resolved volumeMounts
         self.pod_ip = ""
         self.terminating = asyncio.Event()
         self._changed = asyncio.Event()
@@ -392,7 +393,7 @@ class PodWorker:
             pull_backoff = 0.0
             try:
                 env = self._environment(spec)
-                mounts = self.kubelet.volumes.mounts(self.pod, spec, env)
+                self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:
                 rec.state = {
                     "waiting": {"reason": "CreateContainerConfigError", "message": str(exc)}
@@ -402,7 +403,7 @@ class PodWorker:
                 if await self._sleep(PULL_BACKOFF_INITIAL):
                     return False
                 continue
-            exit_info = await self._run_once(spec, rec, image, env, mounts)
+            exit_info = await self._run_once(spec, rec, image, env)
             if exit_info is None or self.terminating.is_set():
                 return False
             if init and exit_info.exit_code == 0:
@@ -498,14 +499,7 @@ class PodWorker:
         env.setdefault("HOSTNAME", self.name)
         return env
 
-    async def _run_once(  # type: ignore[no-untyped-def]
-        self,
-        spec: Obj,
-        rec: ContainerRecord,
-        image: Image,
-        env: dict[str, str],
-        mounts: list[Mount],
-    ):
+    async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
         name = spec["name"]
         limits = (spec.get("resources") or {}).get("limits") or {}
 
@@ -528,7 +522,7 @@ class PodWorker:
                     search_path(self.namespace),
                     net_id=self.kubelet.network.net_id,
                 ),
-                mounts=mounts,
+                mounts=self.mounts.get(name, ()),
             )
         except OSError as exc:
             message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
