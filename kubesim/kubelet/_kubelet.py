@@ -512,6 +512,7 @@ class PodWorker:
                 command=spec.get("command"),
                 args=spec.get("args"),
                 env=env,
+                mounts=self.mounts.get(name, ()),
                 limits=Limits(
                     memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
                     cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
@@ -522,7 +523,6 @@ class PodWorker:
                     search_path(self.namespace),
                     net_id=self.kubelet.network.net_id,
                 ),
-                mounts=self.mounts.get(name, ()),
             )
         except OSError as exc:
             message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
