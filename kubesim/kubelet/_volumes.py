@@ -211,7 +211,11 @@ def _projection(pod: Obj, projection: Obj, sources: Sources, default_mode: int) 
         except LookupError as exc:
             raise MountError(f"failed to fetch token: {exc.args[0]}") from exc
         return [File(token_source["path"], token.encode(), default_mode)]
-    return []  # clusterTrustBundle, podCertificate: nothing kubesim issues
+    kinds = sorted(projection) or ["an empty"]
+    raise MountError(
+        f"kubesim has no stand-in for {kinds[0]} projections (it projects "
+        "serviceAccountToken, configMap, secret and downwardAPI)"
+    )
 
 
 def _object_files(

@@ -227,6 +227,13 @@ def test_atomic_volumes_hold_the_planned_files(volume: Obj, files: list[File]) -
             id="projected-configmap-missing",
         ),
         pytest.param(
+            {"projected": {"sources": [{"clusterTrustBundle": {"path": "ca.pem"}}]}},
+            'MountVolume.SetUp failed for volume "v" : kubesim has no stand-in for '
+            "clusterTrustBundle projections (it projects serviceAccountToken, configMap, secret "
+            "and downwardAPI)",
+            id="unsupported-projection-refused-clearly",
+        ),
+        pytest.param(
             {"nfs": {"server": "nfs.example", "path": "/exports"}},
             'MountVolume.SetUp failed for volume "v" : kubesim has no stand-in for nfs volumes '
             "(it mounts emptyDir, configMap, secret, downwardAPI, projected, hostPath and "
