@@ -27,6 +27,7 @@ Controllers write with `field_manager=` their real manager name (e.g.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import uuid
@@ -37,6 +38,7 @@ from typing import Any
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
+from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.defaulting.service import RangeFull, assign_addresses
@@ -73,6 +75,12 @@ from kubesim.core.selectors import make_filter, parse_field_selector, parse_labe
 from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
 
 Obj = dict[str, Any]
+_ROOT_CA_DESCRIPTION_KEY = "kubernetes.io/description"
+_ROOT_CA_DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
+    "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
+    "guaranteed across distributions of Kubernetes clusters."
+)
 # Quotas a create counts against, each with the status.used that includes it.
 Charges = list[tuple[Obj, Obj]]
 Objs = list[Obj]
@@ -199,8 +207,10 @@ class Api:
         hooks: Hooks | None = None,
         reg: Registry | None = None,
         root_ca: str = "",
+        service_account_key: bytes | None = None,
     ) -> None:
         self.store = store
+        self.tokens = _serviceaccount.TokenIssuer(service_account_key)
         self.clock = clock or Clock()
         self.hooks = hooks or Hooks()
         self.registry = reg or registry()
@@ -435,6 +445,7 @@ class Api:
             limitranges = self._in_namespace("limitranges", namespace)
             if limitranges:
                 obj = apply_limit_range(obj, limitranges)
+            self._admit_service_account(obj, namespace)
         if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
             finalizers = obj["metadata"].setdefault("finalizers", [])
             if _IN_USE_PROTECTION[sres.kind] not in finalizers:
@@ -450,6 +461,23 @@ class Api:
                 if default_class is not None:
                     spec["storageClassName"] = default_class
         return obj
+
+    def _admit_service_account(self, pod: Obj, namespace: str) -> None:
+        """The ServiceAccount plugin (`serviceaccount.admit_pod`): the token volume, or 403."""
+        accounts = self.resource("", "v1", "serviceaccounts")
+
+        def lookup(name: str) -> Obj | None:
+            row = self.store.get(self._key(accounts, namespace, name))
+            return row.obj if row is not None else None
+
+        why = _serviceaccount.admit_pod(
+            pod, namespace=namespace, lookup=lookup, generate_name=_meta.generate_name
+        )
+        if why:
+            name = pod["metadata"].get("name", "")
+            raise Forbidden(
+                f'pods "{name}" is forbidden: {why}', details={"name": name, "kind": "pods"}
+            )
 
     def _quota_charges(
         self, res: Resource, sres: Resource, obj: Obj, namespace: str | None
@@ -545,12 +573,7 @@ class Api:
                     "kube-root-ca.crt",
                     {
                         "metadata": {
-                            "annotations": {
-                                "kubernetes.io/description": "Contains a CA bundle that can be used "
-                                "to verify the kube-apiserver when using internal endpoints such as "
-                                "the internal service IP or kubernetes.default.svc. No other usage is "
-                                "guaranteed across distributions of Kubernetes clusters."
-                            }
+                            "annotations": {_ROOT_CA_DESCRIPTION_KEY: _ROOT_CA_DESCRIPTION}
                         },
                         "data": {"ca.crt": self.root_ca},
                     },
@@ -691,6 +714,7 @@ class Api:
             raise conflict(
                 res.plural, row.obj["metadata"]["name"], MODIFIED, group=res.group
             ) from None
+        self._republish_root_ca(sres, new.obj)
         return self._out(res, new.obj)
 
     def patch(
@@ -944,6 +968,31 @@ class Api:
         if ns is None or ns.obj["metadata"].get("deletionTimestamp"):
             return
         self._after_create(namespaces, ns.obj)
+
+    def _republish_root_ca(self, res: Resource, obj: Obj) -> None:
+        """The root-CA publisher's sync on an update: `kube-root-ca.crt` that no longer holds
+        exactly the CA, or lost its description annotation, is written back (the writer's
+        update succeeded; the controller undoes it, as on kind)."""
+        meta = obj.get("metadata") or {}
+        if res.kind != "ConfigMap" or meta.get("name") != "kube-root-ca.crt" or not self.root_ca:
+            return
+        if obj.get("data") == {"ca.crt": self.root_ca} and (meta.get("annotations") or {}).get(
+            _ROOT_CA_DESCRIPTION_KEY
+        ):
+            return
+        fixed = copy.deepcopy(obj)
+        fixed["data"] = {"ca.crt": self.root_ca}
+        fixed["metadata"].setdefault("annotations", {})[_ROOT_CA_DESCRIPTION_KEY] = (
+            _ROOT_CA_DESCRIPTION
+        )
+        with contextlib.suppress(ApiError):  # deleted or changed meanwhile: the next sync
+            self.update(
+                res,
+                meta.get("namespace"),
+                meta["name"],
+                fixed,
+                options=WriteOptions(field_manager="kube-controller-manager", trusted=True),
+            )
 
     def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
         """Seconds of graceful termination; 0 means delete at once."""

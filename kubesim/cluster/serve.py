@@ -32,6 +32,7 @@ from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
+from kubesim.apiserver.serviceaccount import service_account_key
 from kubesim.cluster import components
 from kubesim.core.clock import Clock
 from kubesim.store.sqlite import Store
@@ -186,7 +187,12 @@ async def serve(
     db = state_dir / "state.db"
     print(f"kubesim: state in {db}", flush=True)
     store = Store(db)
-    api = Api(store, clock=Clock(scale=time_scale), root_ca=tls.ca_pem)
+    api = Api(
+        store,
+        clock=Clock(scale=time_scale),
+        root_ca=tls.ca_pem,
+        service_account_key=service_account_key(state_dir),
+    )
     bootstrap(api)
     for extend in extensions if extensions is not None else _default_extensions():
         extend(api)

@@ -77,7 +77,7 @@ def expand(value: str, env: dict[str, str]) -> str:
     return _REF.sub(repl, value)
 
 
-def _field_ref(path: str, pod: Obj) -> str:
+def field_ref(path: str, pod: Obj) -> str:
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
     simple = {
         "metadata.name": meta.get("name", ""),
@@ -141,7 +141,7 @@ def container_env(pod: Obj, container: Obj, sources: Sources) -> dict[str, str]:
             continue
         source = var.get("valueFrom") or {}
         if "fieldRef" in source:
-            env[name] = _field_ref(source["fieldRef"]["fieldPath"], pod)
+            env[name] = field_ref(source["fieldRef"]["fieldPath"], pod)
         elif "configMapKeyRef" in source:
             ref = source["configMapKeyRef"]
             value = _lookup(
@@ -157,13 +157,13 @@ def container_env(pod: Obj, container: Obj, sources: Sources) -> dict[str, str]:
             if isinstance(value, str):
                 env[name] = value
         elif "resourceFieldRef" in source:
-            env[name] = _resource_field(container, source["resourceFieldRef"])
+            env[name] = resource_field(container, source["resourceFieldRef"])
         else:
             env[name] = ""
     return env
 
 
-def _resource_field(container: Obj, ref: Obj) -> str:
+def resource_field(container: Obj, ref: Obj) -> str:
 
     kind, _, resource = ref["resource"].partition(".")
     value = ((container.get("resources") or {}).get(kind) or {}).get(resource)

@@ -27,10 +27,12 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.kubelet import _env, _podstate, _probes
 from kubesim.kubelet._images import Image, PullError, pull
+from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ log = logging.getLogger("kubesim.kubelet")
 Obj = dict[str, Any]
 PULL_BACKOFF_INITIAL = 10.0
 PULL_BACKOFF_MAX = 300.0
+MOUNT_BACKOFF_INITIAL = 0.5  # nestedpendingoperations: a failed mount retries after 500ms,
+MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,21 @@ class NodeNetwork:
 
 
 class Kubelet:
-    def __init__(self, api: Api, *, node: str, runtime: Runtime, network: NodeNetwork) -> None:
+    def __init__(
+        self,
+        api: Api,
+        *,
+        node: str,
+        runtime: Runtime,
+        network: NodeNetwork,
+        sync_period: float = SYNC_PERIOD,
+    ) -> None:
         self.api = api
         self.node = node
         self.runtime = runtime
         self.network = network
+        self.sync_period = sync_period  # cluster seconds between a pod's volume resyncs
+        self.volumes = VolumeManager(api, root=runtime.root, node=node)
         self.recorder = EventRecorder(api, component="kubelet", host=node)
         self.workers: dict[str, PodWorker] = {}
         self._pods_res = api.resource("", "v1", "pods")
@@ -85,7 +99,8 @@ class Kubelet:
         await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
 
     async def _run(self) -> None:
-
+        pods = self.api.list(self._pods_res, None).objects()
+        self.volumes.remove_orphans({p["metadata"]["uid"] for p in pods})
         informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
         informer.on_change(self._on_pod)
         try:
@@ -99,7 +114,7 @@ class Kubelet:
         if kind == "DELETED":
             worker = self.workers.pop(uid, None)
             if worker is not None:
-                asyncio.create_task(worker.kill())
+                asyncio.create_task(self._forget(worker))
             self._ips.pop(uid, None)
             return
         worker = self.workers.get(uid)
@@ -111,6 +126,10 @@ class Kubelet:
             self.workers[uid] = worker
             worker.start()
         worker.update(pod)
+
+    async def _forget(self, worker: PodWorker) -> None:
+        await worker.kill()
+        self.volumes.remove(worker.uid)
 
     # -- pod IPs ---------------------------------------------------------------------------
 
@@ -167,6 +186,7 @@ class PodWorker:
                 rec.state = copy.deepcopy(initializing)
         self._adopt_previous_status(pod)
         self.running: dict[str, Running] = {}
+        self.mounts: dict[str, list[Mount]] = {}  # each container's resolved volumeMounts
         self.pod_ip = ""
         self.terminating = asyncio.Event()
         self._changed = asyncio.Event()
@@ -263,6 +283,9 @@ class PodWorker:
         """Init containers one after another, each to success; then every container at once.
         A failed init container under restartPolicy Never leaves the pod Failed."""
         sidecars: list[asyncio.Task[bool]] = []
+        if not await self._mount_volumes():
+            return
+        resync = asyncio.create_task(self._resync_volumes())
         try:
             for spec in self.pod["spec"].get("initContainers") or []:
                 rec = self.init_records[spec["name"]]
@@ -278,9 +301,32 @@ class PodWorker:
             containers = self.pod["spec"].get("containers", [])
             await asyncio.gather(*(self._container_loop(spec) for spec in containers))
         finally:
+            resync.cancel()
             for task in sidecars:
                 task.cancel()
-            await asyncio.gather(*sidecars, return_exceptions=True)
+            await asyncio.gather(*sidecars, resync, return_exceptions=True)
+
+    async def _mount_volumes(self) -> bool:
+        """Wait until every volume is set up (a FailedMount event per failed try, retried with
+        back-off), as the kubelet's WaitForAttachAndMount; False if the pod goes first."""
+        backoff = MOUNT_BACKOFF_INITIAL
+        while not self.terminating.is_set():
+            errors = self.kubelet.volumes.setup(self.pod)
+            if not errors:
+                return True
+            for message in errors:
+                self._event("Warning", "FailedMount", message)
+            if await self._sleep(backoff):
+                return False
+            backoff = min(backoff * 2, MOUNT_BACKOFF_MAX)
+        return False
+
+    async def _resync_volumes(self) -> None:
+        """The pod's periodic sync: configMap, secret, downwardAPI and projected volumes pick
+        up changes (a new `..data`), every `sync_period`."""
+        while not await self._sleep(self.kubelet.sync_period):
+            for message in self.kubelet.volumes.setup(self.pod):
+                self._event("Warning", "FailedMount", message)
 
     async def _terminate(self) -> None:
         grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
@@ -347,6 +393,7 @@ class PodWorker:
             pull_backoff = 0.0
             try:
                 env = self._environment(spec)
+                self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:
                 rec.state = {
                     "waiting": {"reason": "CreateContainerConfigError", "message": str(exc)}
@@ -465,6 +512,7 @@ class PodWorker:
                 command=spec.get("command"),
                 args=spec.get("args"),
                 env=env,
+                mounts=self.mounts.get(name, ()),
                 limits=Limits(
                     memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
                     cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,

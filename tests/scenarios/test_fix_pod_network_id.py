@@ -16,6 +16,7 @@ import pytest
 
 from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.certs import ensure_tls
 from kubesim.cluster.live import Cluster, install
 from kubesim.core.clock import Clock
 from kubesim.network import NetId, claim
@@ -26,7 +27,8 @@ from kubesim.store.sqlite import Store
 async def cluster_beside_another(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster, NetId]]:
     other = claim()  # stands in for a second kubesim on this machine
     store = Store(tmp_path / "state.db")
-    api = Api(store, clock=Clock(scale=10.0))
+    # a CA, as every kube-apiserver has: the root-CA publisher fills kube-root-ca.crt from it
+    api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
     bootstrap(api)
     cluster = install(api)
     task = asyncio.create_task(cluster.run())

@@ -56,9 +56,10 @@ async def test_pods_start_one_at_a_time_in_ordinal_order_with_their_claims(tmp_p
         assert pod["metadata"]["labels"]["apps.kubernetes.io/pod-index"] == "0"
         revision = pod["metadata"]["labels"]["controller-revision-hash"]
         assert revision.startswith("web-")
-        assert pod["spec"]["volumes"] == [
-            {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}
-        ]
+        # the claim's volume, then the ServiceAccount admission plugin's token volume
+        www, token = pod["spec"]["volumes"]
+        assert www == {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}
+        assert token["name"].startswith("kube-api-access-")
         claim = lab.get("persistentvolumeclaims", "www-web-0")
         assert claim["metadata"]["labels"] == {"app": "nginx"}
         # web-1 waits for web-0 to be Running and Ready
