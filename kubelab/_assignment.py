@@ -22,6 +22,7 @@ The student's work is what they ran, kept in the repository (docs/instructors.md
 from __future__ import annotations
 
 import json
+import posixpath
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,6 +87,28 @@ def given_path(rel: str) -> str:
     at = parts.index("solution")
     owner = [parts[at - 1]] if at > 0 and parts[at - 1] not in ("..", ".") else []
     return str(PurePosixPath(GIVEN, *owner, *parts[at + 1 :]))
+
+
+GIVEN_ANNOTATION = "kubelab.dev/given"
+
+
+def mark_given(text: str, source: str) -> str:
+    """A given file with every object annotated `kubelab.dev/given: <source>`.
+
+    The learner edition must ship lab 01's Deployment and lab 02's Service because later
+    labs' setups start from them; the annotation lets the exercises that ask a learner to
+    write those objects tell the course's copy from the learner's own (their guard checks
+    refuse an object that carries it), so applying the given file earns nothing."""
+    docs = [doc for doc in yaml.safe_load_all(text) if doc]
+    for doc in docs:
+        metadata = doc.setdefault("metadata", {})
+        metadata.setdefault("annotations", {})[GIVEN_ANNOTATION] = source
+    head = (
+        f"# Given by the course for a lab's setup (from {source}).\n"
+        f"# Its objects carry the annotation {GIVEN_ANNOTATION}, so an exercise that asks\n"
+        "# you to write them does not count this copy.\n"
+    )
+    return head + yaml.dump_all(docs, Dumper=_BlockDumper, sort_keys=False, width=100)
 
 
 def learner_lab(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -295,7 +318,8 @@ def build(out: Path, *, repo: Path, labs_root: Path, lab_ids: Sequence[str], bac
         for rel in needed:
             given = target / given_path(rel)
             given.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(folder / rel, given)
+            shown = posixpath.normpath(f"labs/{lab_id}/{rel}")  # labs/01-deploy/solution/...
+            given.write_text(mark_given((folder / rel).read_text(), shown))
         dropped += [
             str(p.relative_to(repo))
             for p in sorted((folder / "solution").rglob("*"))

@@ -63,6 +63,30 @@ def test_a_solution_file_the_setup_needs_is_kept_under_given(edition: Path):
                 assert (edition / "labs" / lab_id / path).resolve().exists(), (lab_id, path)
 
 
+def test_every_object_of_a_given_file_is_marked_as_the_courses_copy(edition: Path):
+    given = sorted((edition / "labs").glob("*/given/**/*.yaml"))
+    assert given, "labs 02-06 start from given copies of lab 01's and lab 02's work"
+    for path in given:
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        assert docs, path
+        for doc in docs:
+            mark = doc["metadata"]["annotations"][_assignment.GIVEN_ANNOTATION]
+            assert mark.startswith("labs/") and "/solution/" in mark, (path, mark)
+
+
+def test_mark_given_keeps_every_object_and_its_own_annotations():
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  annotations: {x: y}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+    )
+    marked = list(yaml.safe_load_all(_assignment.mark_given(text, "labs/02/solution/s.yaml")))
+    assert [d["metadata"]["name"] for d in marked] == ["a", "b"]
+    assert marked[0]["metadata"]["annotations"] == {
+        "x": "y",
+        "kubelab.dev/given": "labs/02/solution/s.yaml",
+    }
+
+
 def test_the_edition_carries_what_grading_needs_and_nothing_of_the_projects_own(edition: Path):
     for name in ("pyproject.toml", "bootstrap.py", "README.md", ".gitignore"):
         assert (edition / name).is_file(), name
