@@ -81,7 +81,10 @@ class Image:
 
 
 class PullError(Exception):
-    """The image does not exist in the catalog; the message is the runtime's."""
+    """The image cannot be pulled. A tag the catalog's repository lacks gets the runtime's
+    own `not found`; a repository kubesim has no stand-in for says so and where the catalog
+    lives, since a registry's answer would send the learner hunting for a typo that is not
+    there."""
 
 
 @cache
@@ -102,13 +105,26 @@ def pull(image: str) -> Image:
     """Resolve an image reference, or raise PullError worded as containerd words it."""
     ref = normalize(image)
     entry = _catalog().get(ref.repository)
-    if entry is None or ref.tag not in entry["tags"]:
+    if entry is None:
+        raise PullError(
+            f'kubesim has no stand-in for image "{ref.name}": the simulator runs only the '
+            f"images in its catalog (kubesim/images.yaml; `python -m kubesim images` lists "
+            f"them), and {ref.repository} is not one of them. Check the name for a typo, or "
+            "run this image on a real cluster (kind)"
+        )
+    if ref.tag not in entry["tags"]:
         raise PullError(
             f'failed to pull and unpack image "{ref.name}": failed to resolve reference '
             f'"{ref.name}": {ref.name}: not found'
         )
     env = {k: str(v).replace("{tag}", ref.tag) for k, v in (entry.get("env") or {}).items()}
-    files = {k: _resource_dir(v) for k, v in (entry.get("files") or {}).items()}
+    # container paths (`/etc/nginx`) need a root filesystem of the container's own; process
+    # mode has none, and the stand-ins read their packaged copies instead
+    files = {
+        k: _resource_dir(v)
+        for k, v in (entry.get("files") or {}).items()
+        if not str(k).startswith("/")
+    }
     return Image(
         ref=ref,
         entrypoint=list(entry.get("entrypoint") or []),
@@ -120,3 +136,8 @@ def pull(image: str) -> Image:
         ignore_args=bool(entry.get("ignoreArgs")),
         handles_sigterm=bool(entry.get("handlesSigterm")),
     )
+
+
+def catalog() -> dict[str, list[str]]:
+    """Every repository kubesim can run, with its tags: what `python -m kubesim images` lists."""
+    return {repository: list(entry["tags"]) for repository, entry in _catalog().items()}
