@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from conftest import free_port
+from standin_process import free_port
 
 
 def get(port: int, path: str):

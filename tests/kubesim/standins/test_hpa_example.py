@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from conftest import free_port
+from standin_process import free_port
 
 
 def cpu_seconds(pid: int) -> float:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from standin_process import free_port
 
 from kubesim.standins.nginx._server import FILES
 
