@@ -1,0 +1,89 @@
+"""The Kubernetes docs' tutorials on kubesim: their images run, so their steps complete.
+
+The docs' nginx Deployments roll out (`kubectl rollout status` returns) and their pods serve
+the welcome page through a Service; the HPA walkthrough's php-apache runs to Ready and
+answers `OK!`; an image kubesim has no stand-in for is refused saying so, in the pod's
+status and events, where a learner looks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenario_kubectl import Lab
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "k8s-examples"
+
+
+def _proxy(lab: Lab, service: str, path: str = "") -> str:
+    """GET through the API server's service proxy, as `kubectl get --raw` does."""
+    url = f"/api/v1/namespaces/{lab.namespace}/services/{service}/proxy/{path}"
+    return lab.kubectl("get", "--raw", url).stdout
+
+
+def test_the_docs_nginx_deployment_rolls_out_and_serves_the_welcome_page(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", str(EXAMPLES / "controllers__nginx-deployment.yaml"))
+    status = lab.kubectl(
+        "rollout", "status", "deployment/nginx-deployment", "--timeout=120s", timeout=150
+    )
+    assert 'deployment "nginx-deployment" successfully rolled out' in status.stdout
+    pods = lab.pods("app.kubernetes.io/name=nginx")
+    assert len(pods) == 3
+    assert {p["status"]["containerStatuses"][0]["image"] for p in pods} == {
+        "docker.io/library/nginx:1.14.2"
+    }
+    lab.kubectl("expose", "deployment", "nginx-deployment", "--port=80")
+    page = lab.wait_for(
+        lambda: _proxy(lab, "nginx-deployment"),
+        timeout=lab.wall(30),
+        what="the welcome page through the Service",
+    )
+    assert "<title>Welcome to nginx!</title>" in page
+
+
+def test_the_docs_rolling_update_from_1_14_2_to_1_16_1_completes(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", str(EXAMPLES / "controllers__nginx-deployment.yaml"))
+    lab.kubectl("rollout", "status", "deployment/nginx-deployment", "--timeout=120s", timeout=150)
+    lab.kubectl(
+        "set", "image", "deployment/nginx-deployment", "nginx=nginx:1.16.1"
+    )  # the docs' next step
+    status = lab.kubectl(
+        "rollout", "status", "deployment/nginx-deployment", "--timeout=120s", timeout=150
+    )
+    assert 'deployment "nginx-deployment" successfully rolled out' in status.stdout
+    live = lab.live_pods("app.kubernetes.io/name=nginx")
+    assert {p["spec"]["containers"][0]["image"] for p in live} == {"nginx:1.16.1"}
+
+
+def test_the_hpa_walkthrough_php_apache_runs_to_ready_and_answers_ok(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", str(EXAMPLES / "application__php-apache.yaml"))
+    status = lab.kubectl(
+        "rollout", "status", "deployment/php-apache", "--timeout=120s", timeout=150
+    )
+    assert 'deployment "php-apache" successfully rolled out' in status.stdout
+    [pod] = lab.live_pods("app.kubernetes.io/name=php-apache")
+    assert pod["status"]["containerStatuses"][0]["ready"] is True
+    body = lab.wait_for(
+        lambda: _proxy(lab, "php-apache"), timeout=lab.wall(30), what="OK! from php-apache"
+    )
+    assert body == "OK!"
+
+
+def test_an_image_without_a_stand_in_is_refused_saying_so(lab: Lab) -> None:
+    lab.kubectl("run", "db", "--image=mysql:8.0")
+    events = lab.wait_for(
+        lambda: "kubesim has no stand-in" in (out := _events(lab, "db")) and out,
+        timeout=lab.wall(30),
+        what="the pull's Failed event",
+    )
+    assert (
+        'Failed to pull image "mysql:8.0": kubesim has no stand-in for image '
+        '"docker.io/library/mysql:8.0": the simulator runs only the images in its catalog '
+        "(kubesim/images.yaml" in " ".join(events.split())
+    )
+    reason = lab.get_json("pod", "db")["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert reason["reason"] in ("ErrImagePull", "ImagePullBackOff")
+
+
+def _events(lab: Lab, name: str) -> str:
+    return lab.kubectl("get", "events", "--field-selector", f"involvedObject.name={name}").stdout
