@@ -29,7 +29,6 @@ def _docs_images() -> list[str]:
 # the docs' images kubesim still has no stand-in for, and why
 NOT_EMULATED = {
     "k8s.gcr.io/fluentd-elasticsearch:1.20": "a log shipper that needs Elasticsearch",
-    "registry.k8s.io/goproxy:0.1": "not yet",
 }
 
 
@@ -46,7 +45,9 @@ def test_every_image_of_the_docs_examples_pulls(image):
     "image",
     ["nginx", "nginx:1.14.2", "nginx:1.16.1", "nginx:1.27", "nginx:stable", "nginx:alpine",
      "registry.k8s.io/hpa-example", "registry.k8s.io/e2e-test-images/agnhost:2.40",
-     "registry.k8s.io/pause:3.1", "registry.k8s.io/pause:3.10"],
+     "registry.k8s.io/pause:3.1", "registry.k8s.io/pause:3.10", "python:3.12", "python:3.11-slim",
+     "curlimages/curl", "registry.k8s.io/goproxy:0.1", "redis", "redis:7", "perl:5.34.0",
+     "k8s.gcr.io/liveness", "k8s.gcr.io/busybox"],
 )  # fmt: skip
 def test_the_images_tutorials_use_pull(image):
     pull(image)
@@ -95,3 +96,13 @@ def test_python_m_kubesim_images_lists_the_catalog():
     lines = done.stdout.splitlines()
     assert "registry.k8s.io/hpa-example: latest" in lines
     assert len(lines) == len(catalog())
+
+
+def test_the_python_image_runs_python_c_and_its_modules():
+    image = pull("python:3.12")
+    argv = image.command(
+        None, ["python", "-c", "import http.server, sys; print(sys.version_info[0])"]
+    )
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "3\n")
+    assert image.command(None, None)[0] == sys.executable  # its CMD, python3, in process mode
