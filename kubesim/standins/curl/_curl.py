@@ -173,7 +173,7 @@ def fetch(url: str, opts: Options, *, redirects: int = 0) -> Result:
         infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
     except OSError:
         raise CurlError(6, f"Could not resolve host: {host}") from None
-    address = infos[0][4][0]
+    address = str(infos[0][4][0])
     if parts.scheme == "https":
         raise CurlError(
             35, f"TLS connect error: kubesim's curl stand-in speaks plain HTTP only ({host})"
