@@ -87,3 +87,29 @@ def test_an_image_without_a_stand_in_is_refused_saying_so(lab: Lab) -> None:
 
 def _events(lab: Lab, name: str) -> str:
     return lab.kubectl("get", "events", "--field-selector", f"involvedObject.name={name}").stdout
+
+
+LOAD = """
+import urllib.request
+while True:
+    urllib.request.urlopen("http://php-apache", timeout=30).read()
+"""
+
+
+def test_the_hpa_walkthrough_load_scales_php_apache_up(lab: Lab) -> None:
+    """The walkthrough's steps, its busybox `wget` loop written in Python: in process mode
+    only Python programs see the cluster's DNS and Service IPs (the pod network shim)."""
+    lab.kubectl("apply", "-f", str(EXAMPLES / "application__php-apache.yaml"))
+    lab.kubectl("apply", "-f", str(EXAMPLES / "application__hpa__php-apache.yaml"))
+    lab.kubectl("rollout", "status", "deployment/php-apache", "--timeout=120s", timeout=150)
+    lab.kubectl("run", "load-generator", "--image=python:3.12", "--restart=Never",
+                "--", "python", "-c", LOAD)  # fmt: skip
+    busy = lab.wait_for(
+        lambda: int((row := lab.table("hpa", "php-apache")[0])["REPLICAS"]) > 1 and row,
+        timeout=lab.wall(180, slack=90),
+        what="the HPA to scale php-apache above 1 replica under load",
+    )
+    percent = int(busy["TARGETS"].split()[1].split("%")[0])
+    assert percent > 50, busy
+    events = lab.kubectl("get", "events", "--field-selector", "reason=SuccessfulRescale").stdout
+    assert "reason: cpu resource utilization (percentage of request) above target" in events
