@@ -18,6 +18,7 @@ import socketserver
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from kubesim.standins._program import Stopper, out
 from kubesim.standins._program import port as standin_port
@@ -59,6 +60,33 @@ class Store:
         self.expires: dict[bytes, float] = {}
         self.lock = threading.Lock()
 
+    def commands(self) -> dict[str, Callable[[list[bytes]], Reply]]:
+        return {
+            "ping": self.cmd_ping,
+            "echo": self.cmd_echo,
+            "select": self.cmd_select,
+            "client": self.cmd_client,
+            "command": self.cmd_command,
+            "info": self.cmd_info,
+            "dbsize": self.cmd_dbsize,
+            "flushall": self.cmd_flushall,
+            "get": self.cmd_get,
+            "set": self.cmd_set,
+            "mget": self.cmd_mget,
+            "mset": self.cmd_mset,
+            "append": self.cmd_append,
+            "incr": self.cmd_incr,
+            "decr": self.cmd_decr,
+            "incrby": self.cmd_incrby,
+            "decrby": self.cmd_decrby,
+            "del": self.cmd_del,
+            "exists": self.cmd_exists,
+            "keys": self.cmd_keys,
+            "expire": self.cmd_expire,
+            "ttl": self.cmd_ttl,
+            "flushdb": self.cmd_flushall,
+        }
+
     def _alive(self, key: bytes) -> bool:
         deadline = self.expires.get(key)
         if deadline is not None and deadline <= time.monotonic():
@@ -68,7 +96,7 @@ class Store:
 
     def run(self, args: list[bytes]) -> Reply:
         name = args[0].decode(errors="replace").lower()
-        handler = getattr(self, f"cmd_{name}", None)
+        handler = self.commands().get(name)
         if handler is None:
             rest = " ".join(f"'{a.decode(errors='replace')}'" for a in args[1:])
             return error(
@@ -110,8 +138,6 @@ class Store:
         self.data.clear()
         self.expires.clear()
         return simple("OK")
-
-    cmd_flushdb = cmd_flushall
 
     # -- strings --
     def cmd_get(self, a: list[bytes]) -> Reply:

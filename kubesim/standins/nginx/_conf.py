@@ -177,9 +177,6 @@ class Server:
     directives: list[Directive]
     locations: list[Location] = field(default_factory=list)
 
-    def find(self, name: str) -> list[Directive]:
-        return [d for d in self.directives if d.name == name]
-
     def location(self, uri: str) -> Location | None:
         """nginx's choice: an exact match; else the longest prefix, unless it is `^~`, then
         the regular expressions in order; else that longest prefix."""

@@ -235,6 +235,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return  # our access log is written in `finish_request`, nginx's format
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        del message, explain  # nginx's page says only the status
         # the stdlib's own parse errors (a bad request line, too long headers)
         self.close_connection = True
         self._send(Response(code, [("Content-Type", "text/html")], self._page(code)), "GET")
