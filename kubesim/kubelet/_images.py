@@ -118,13 +118,7 @@ def pull(image: str) -> Image:
             f'"{ref.name}": {ref.name}: not found'
         )
     env = {k: str(v).replace("{tag}", ref.tag) for k, v in (entry.get("env") or {}).items()}
-    # container paths (`/etc/nginx`) need a root filesystem of the container's own; process
-    # mode has none, and the stand-ins read their packaged copies instead
-    files = {
-        k: _resource_dir(v)
-        for k, v in (entry.get("files") or {}).items()
-        if not str(k).startswith("/")
-    }
+    files = {k: _resource_dir(v) for k, v in (entry.get("files") or {}).items()}
     return Image(
         ref=ref,
         entrypoint=list(entry.get("entrypoint") or []),

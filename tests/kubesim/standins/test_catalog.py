@@ -106,3 +106,25 @@ def test_the_python_image_runs_python_c_and_its_modules():
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "3\n")
     assert image.command(None, None)[0] == sys.executable  # its CMD, python3, in process mode
+
+
+@pytest.mark.parametrize("name", ["nginx", "curl"])
+def test_the_packaged_image_files_are_installed_with_the_package(name):
+    """Package data (pyproject's package-data): nginx's conf and html, curl's bin/curl."""
+    spec = importlib.util.find_spec(f"kubesim.standins.{name}")
+    assert spec and spec.submodule_search_locations
+    files = Path(next(iter(spec.submodule_search_locations))) / "files"
+    found = sorted(p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file())
+    assert (
+        found
+        == {
+            "nginx": [
+                "etc/nginx/conf.d/default.conf",
+                "etc/nginx/mime.types",
+                "etc/nginx/nginx.conf",
+                "usr/share/nginx/html/50x.html",
+                "usr/share/nginx/html/index.html",
+            ],
+            "curl": ["bin/curl"],
+        }[name]
+    )
