@@ -586,6 +586,8 @@ def run_nginx(args: list[str], v: str) -> int:
     if "-v" in args or "-V" in args:
         err(f"nginx version: nginx/{v}")
         return 0
+    if "-s" in args and args.index("-s") + 1 < len(args):
+        return send_signal(args[args.index("-s") + 1], conf_path)
     try:
         main, http_ = load(FILES, conf_path)
         nginx = Nginx(main, http_, v)
@@ -600,18 +602,13 @@ def run_nginx(args: list[str], v: str) -> int:
         err(f"nginx: the configuration file {conf_path} syntax is ok")
         err(f"nginx: configuration file {conf_path} test is successful")
         return 0
-    stopper = Stopper((signal.SIGTERM, signal.SIGQUIT, signal.SIGINT))
-    servers: list[_TCPServer] = []
-    for address, port in nginx.ports():
-        try:
-            srv = _TCPServer((address, port), Handler)
-        except OSError as exc:
-            text = f"bind() to {address}:{port} failed ({exc.errno}: {exc.strerror})"
-            nginx.error_log.log("emerg", text)
-            err(f"nginx: [emerg] {text}")
-            return 1
-        srv.nginx = nginx
-        servers.append(srv)
+    stopper = Stopper((signal.SIGTERM, signal.SIGQUIT, signal.SIGINT, signal.SIGHUP))
+    listeners = Listeners()
+    problem = listeners.follow(nginx)
+    if problem:
+        nginx.error_log.log("emerg", problem)
+        err(f"nginx: [emerg] {problem}")
+        return 1
     log = nginx.error_log
     log.log("notice", 'using the "epoll" event method')
     log.log("notice", f"nginx/{v}")
@@ -620,19 +617,34 @@ def run_nginx(args: list[str], v: str) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     log.log("notice", f"getrlimit(RLIMIT_NOFILE): {soft}:{hard}")
     log.log("notice", "start worker processes")
-    threads = []
-    for srv in servers:
-        thread = threading.Thread(target=srv.serve_forever, daemon=True)
-        thread.start()
-        threads.append(thread)
-    log.worker = (threads[0].native_id if threads else None) or os.getpid()
+    log.worker = listeners.worker()
     log.log("notice", f"start worker process {log.worker}")
-    got = stopper.wait()
+    _write_pid(main)
+    while True:
+        got = stopper.wait()
+        if got != signal.SIGHUP:
+            break
+        log.log("notice", "signal 1 (SIGHUP) received, reconfiguring")
+        log.log("notice", "reconfiguring")
+        try:
+            main, http_ = load(FILES, conf_path)
+            fresh = Nginx(main, http_, v)
+            fresh.check_upstreams()
+        except ConfError as exc:
+            log.log("emerg", str(exc))  # nginx keeps serving the configuration it had
+            continue
+        problem = listeners.follow(fresh)
+        if problem:
+            log.log("emerg", problem)
+            continue
+        fresh.error_log.worker = listeners.worker()
+        fresh.error_log.log("notice", 'using the "epoll" event method')
+        fresh.error_log.log("notice", "start worker processes")
+        fresh.error_log.log("notice", f"start worker process {fresh.error_log.worker}")
+        nginx, log = fresh, fresh.error_log
     action = ", shutting down" if got == signal.SIGQUIT else ", exiting"
     log.log("notice", f"signal {int(got)} ({got.name}) received{action}")
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+    listeners.close()
     if got == signal.SIGQUIT:
         log.log("notice", "gracefully shutting down", worker=True)
     log.log("notice", "exiting", worker=True)
@@ -640,6 +652,96 @@ def run_nginx(args: list[str], v: str) -> int:
     log.log("notice", f"signal 17 (SIGCHLD) received from {log.worker}")
     log.log("notice", f"worker process {log.worker} exited with code 0")
     log.log("notice", "exit")
+    return 0
+
+
+class Listeners:
+    """The listening sockets of the current configuration; a reload keeps the ones it still
+    names (their connections carry on), opens new ones and closes the rest."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, int], tuple[_TCPServer, threading.Thread]] = {}
+
+    def follow(self, nginx: Nginx) -> str | None:
+        wanted = nginx.ports()
+        for address, port in wanted:
+            if (address, port) in self.open:
+                continue
+            try:
+                srv = _TCPServer((address, port), Handler)
+            except OSError as exc:
+                return f"bind() to {address}:{port} failed ({exc.errno}: {exc.strerror})"
+            srv.nginx = nginx
+            thread = threading.Thread(target=srv.serve_forever, daemon=True)
+            thread.start()
+            self.open[(address, port)] = (srv, thread)
+        for key in [k for k in self.open if k not in wanted]:
+            srv, _ = self.open.pop(key)
+            srv.shutdown()
+            srv.server_close()
+        for srv, _ in self.open.values():
+            srv.nginx = nginx
+        return None
+
+    def worker(self) -> int:
+        for _, thread in self.open.values():
+            if thread.native_id:
+                return thread.native_id
+        return os.getpid()
+
+    def close(self) -> None:
+        for srv, _ in self.open.values():
+            srv.shutdown()
+            srv.server_close()
+        self.open.clear()
+
+
+def _write_pid(main: list[Directive]) -> None:
+    """The `pid` file, for `nginx -s reload`; only as a container's PID 1, so that kubesim's
+    process mode never writes into the host's /run."""
+    if os.getpid() != 1:
+        return
+    d = first(main, "pid")
+    path = Path(d.args[0] if d and d.args else "/run/nginx.pid")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{os.getpid()}\n")
+    except OSError:
+        pass
+
+
+SIGNALS = {
+    "stop": signal.SIGTERM,
+    "quit": signal.SIGQUIT,
+    "reload": signal.SIGHUP,
+    "reopen": signal.SIGUSR1,
+}
+
+
+def send_signal(name: str, conf_path: str) -> int:
+    """`nginx -s reload|stop|quit|reopen`: signal the master named in its pid file."""
+    if name not in SIGNALS:
+        err(f'nginx: invalid option: "-s {name}"')
+        return 1
+    try:
+        main, _ = load(FILES, conf_path)
+    except ConfError as exc:
+        err(f"nginx: [emerg] {exc}")
+        return 1
+    d = first(main, "pid")
+    pid_file = d.args[0] if d and d.args else "/run/nginx.pid"
+    try:
+        pid = int(Path(pid_file).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        err(f'nginx: [error] open() "{pid_file}" failed (2: No such file or directory)')
+        return 1
+    try:
+        os.kill(pid, SIGNALS[name])
+    except OSError as exc:
+        err(
+            f"nginx: [error] kill({pid}, {int(SIGNALS[name])}) failed ({exc.errno}: {exc.strerror})"
+        )
+        return 1
     return 0
 
 

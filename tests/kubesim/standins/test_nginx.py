@@ -12,6 +12,7 @@ import http.server
 import re
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,34 @@ def test_another_command_runs_instead_of_nginx_as_the_entrypoint_execs_it(standi
     echo = standin("nginx", "echo", "hello from the entrypoint")
     assert echo.proc.wait(timeout=20) == 0
     assert echo.stdout == "hello from the entrypoint\n"
+
+
+def test_sighup_reloads_the_configuration_and_a_broken_one_keeps_the_old(standin, tmp_path):
+    """What `nginx -s reload` does after a configMap update: new server blocks, new ports."""
+    port, second = free_port(), free_port()
+    path = conf(tmp_path, f"server {{ listen {port}; return 200 'one'; }}\n")
+    nginx = standin("nginx", "nginx", "-c", str(path), port=port)
+    assert get(port)[1] == b"one"
+    (tmp_path / "conf.d" / "default.conf").write_text(
+        f"server {{ listen {port}; return 200 'two'; }}\nserver {{ listen {second}; return 200 'new'; }}\n"
+    )
+    nginx.proc.send_signal(signal.SIGHUP)
+    nginx.wait_for_output("reconfiguring\n", stream="stderr")
+    deadline = time.monotonic() + 10
+    while get(port)[1] != b"two":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert get(second)[1] == b"new"
+    (tmp_path / "conf.d" / "default.conf").write_text("server { listen 1; \n")
+    nginx.proc.send_signal(signal.SIGHUP)
+    nginx.wait_for_output("[emerg]", stream="stderr")
+    assert get(port)[1] == b"two"
+    assert "signal 1 (SIGHUP) received, reconfiguring" in nginx.stderr
+
+
+def test_nginx_s_reload_without_a_running_master_says_so_as_nginx_does(standin, tmp_path):
+    nginx = standin("nginx", "nginx", "-s", "reload", "-c", str(conf(tmp_path, "")))
+    assert nginx.proc.wait(timeout=20) == 1
+    assert nginx.stderr.endswith(
+        'nginx: [error] open() "/run/nginx.pid" failed (2: No such file or directory)\n'
+    )
