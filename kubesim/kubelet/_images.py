@@ -61,6 +61,9 @@ class Image:
     python: bool = False
     ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
     handles_sigterm: bool = False  # the real program does, though its stand-in `sleep` does not
+    # a stand-in image's real programs (`/agnhost`, `nginx`): a pod's `command` naming one runs
+    # the stand-in's entrypoint with these arguments first, as the program would have run
+    programs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def image_id(self) -> str:
@@ -72,6 +75,8 @@ class Image:
         """Kubernetes' rule: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD."""
         if self.ignore_args:
             command, args = None, None
+        if command and command[0] in self.programs:  # the real image's program, by its path
+            command = [*self.entrypoint, *self.programs[command[0]], *command[1:]]
         argv = (list(command) if command else self.entrypoint) + (
             list(args) if args else ([] if command else self.cmd)
         )
@@ -129,6 +134,7 @@ def pull(image: str) -> Image:
         python=bool(entry.get("python")),
         ignore_args=bool(entry.get("ignoreArgs")),
         handles_sigterm=bool(entry.get("handlesSigterm")),
+        programs={k: [str(a) for a in v or []] for k, v in (entry.get("programs") or {}).items()},
     )
 
 

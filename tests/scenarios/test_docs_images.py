@@ -134,3 +134,23 @@ def test_the_probes_tutorial_agnhost_liveness_pod_is_restarted_after_ten_seconds
     )
     events = lab.kubectl("get", "events", "--field-selector", "involvedObject.name=liveness-http")
     assert "Liveness probe failed: HTTP probe failed with statuscode: 500" in events.stdout
+
+
+def test_the_hello_minikube_tutorial_deployment_runs_agnhost_netexec(lab: Lab) -> None:
+    """`kubectl create deployment hello-node --image=...agnhost:2.39 -- /agnhost netexec
+    --http-port=8080`: the command names the image's own program."""
+    lab.kubectl(
+        "create", "deployment", "hello-node",
+        "--image=registry.k8s.io/e2e-test-images/agnhost:2.39",
+        "--", "/agnhost", "netexec", "--http-port=8080",
+    )  # fmt: skip
+    lab.kubectl("rollout", "status", "deployment/hello-node", "--timeout=120s", timeout=150)
+    lab.kubectl("expose", "deployment", "hello-node", "--type=LoadBalancer", "--port=8080")
+    body = lab.wait_for(
+        lambda: _proxy(lab, "hello-node:8080", "echo?msg=hello"),
+        timeout=lab.wall(30),
+        what="netexec's /echo through the Service",
+    )
+    assert body == "hello"
+    logs = lab.kubectl("logs", "deployment/hello-node").stdout
+    assert "Started HTTP server on port 8080" in logs

@@ -128,3 +128,26 @@ def test_the_packaged_image_files_are_installed_with_the_package(name):
             "curl": ["bin/curl"],
         }[name]
     )
+
+
+@pytest.mark.parametrize(
+    "image, command, args, runs",
+    [
+        pytest.param("registry.k8s.io/e2e-test-images/agnhost:2.39",
+                     ["/agnhost", "netexec", "--http-port=8080"], None,
+                     ["kubesim.standins.agnhost", "netexec", "--http-port=8080"], id="hello-node"),
+        pytest.param("nginx", ["nginx", "-g", "daemon off;"], None,
+                     ["kubesim.standins.nginx", "nginx", "-g", "daemon off;"], id="nginx-command"),
+        pytest.param("redis", ["redis-server"], ["--port", "7000"],
+                     ["kubesim.standins.redis", "redis-server", "--port", "7000"], id="redis-args"),
+        pytest.param("curlimages/curl", ["curl", "-s", "http://web"], None,
+                     ["kubesim.standins.curl", "curl", "-s", "http://web"], id="curl-command"),
+    ],
+)  # fmt: skip
+def test_a_command_naming_the_real_program_runs_the_stand_in(image, command, args, runs):
+    argv = pull(image).command(command, args)
+    assert argv[:2] == [sys.executable, "-m"] and argv[2:] == runs
+
+
+def test_a_command_naming_another_program_runs_it():
+    assert pull("nginx").command(["sh", "-c", "sleep 1"], None) == ["sh", "-c", "sleep 1"]
