@@ -133,7 +133,9 @@ def test_the_probes_tutorial_agnhost_liveness_pod_is_restarted_after_ten_seconds
         what="the liveness probe to restart the container",
     )
     events = lab.kubectl("get", "events", "--field-selector", "involvedObject.name=liveness-http")
-    assert "Liveness probe failed: HTTP probe failed with statuscode: 500" in events.stdout
+    # statuscode: 500 once /healthz fails; on a loaded machine a probe's 1 s timeout (0.1 s
+    # wall at the tests' time scale) can fail it first, so the reason is the event's
+    assert "Unhealthy" in events.stdout and "Liveness probe failed: " in events.stdout
 
 
 def test_the_hello_minikube_tutorial_deployment_runs_agnhost_netexec(lab: Lab) -> None:
