@@ -90,10 +90,11 @@ def _events(lab: Lab, name: str) -> str:
 
 
 LOAD = """
-import urllib.request
+import time, urllib.request
 while True:
+    time.sleep(0.01)
     urllib.request.urlopen("http://php-apache", timeout=30).read()
-"""
+"""  # the docs' `while sleep 0.01; do wget -q -O- http://php-apache; done`
 
 
 def test_the_hpa_walkthrough_load_scales_php_apache_up(lab: Lab) -> None:
@@ -110,6 +111,7 @@ def test_the_hpa_walkthrough_load_scales_php_apache_up(lab: Lab) -> None:
         what="the HPA to scale php-apache above 1 replica under load",
     )  # its TARGETS fall again as the new pods share the load, so the event is the evidence
     events = lab.kubectl("get", "events", "--field-selector", "reason=SuccessfulRescale").stdout
+    lab.kubectl("delete", "pod", "load-generator", "--now")  # the docs' Ctrl+C; frees the CPU
     assert "reason: cpu resource utilization (percentage of request) above target" in events
 
 
