@@ -267,8 +267,7 @@ def _images(
     return [
         Problem(
             *where[image],
-            f"image {image} has no stand-in in the simulator's catalog (kubesim/images.yaml), "
-            f"so the lab cannot run on kubesim ({why})",
+            f"image {image} cannot run on kubesim, so the lab cannot either: {why}",
         )
         for image, why in sorted(answers.items())
         if why

@@ -2,7 +2,8 @@
 
 `images IMAGE...` prints, as JSON, which image references kubesim's kubelet could run
 (`null`) and the runtime's message for each it could not: `kubelab lint` asks here, so
-kubelab learns the catalog from the simulator's own answer without importing it.
+kubelab learns the catalog from the simulator's own answer without importing it. `images`
+alone lists the catalog: each repository with its tags.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from kubesim.cluster import components
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, parse_duration
 from kubesim.cluster.serve import serve, stop_server
-from kubesim.kubelet import PullError, pull
+from kubesim.kubelet import PullError, catalog, pull
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     images.add_argument("image", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "images":
+        if not args.image:  # the catalog itself, as a learner asks which images exist
+            for repository, tags in sorted(catalog().items()):
+                print(f"{repository}: {', '.join(tags)}")
+            return 0
         print(json.dumps({image: _pull_error(image) for image in args.image}, indent=2))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

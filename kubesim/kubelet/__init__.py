@@ -8,6 +8,6 @@ The pieces, each with one job:
   _probes     httpGet / tcpSocket / exec probes with the kubelet's messages
 """
 
-from kubesim.kubelet._images import PullError, pull
+from kubesim.kubelet._images import PullError, catalog, pull
 
-__all__ = ["PullError", "pull"]
+__all__ = ["PullError", "catalog", "pull"]

@@ -61,6 +61,9 @@ class Image:
     python: bool = False
     ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
     handles_sigterm: bool = False  # the real program does, though its stand-in `sleep` does not
+    # a stand-in image's real programs (`/agnhost`, `nginx`): a pod's `command` naming one runs
+    # the stand-in's entrypoint with these arguments first, as the program would have run
+    programs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def image_id(self) -> str:
@@ -72,6 +75,8 @@ class Image:
         """Kubernetes' rule: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD."""
         if self.ignore_args:
             command, args = None, None
+        if command and command[0] in self.programs:  # the real image's program, by its path
+            command = [*self.entrypoint, *self.programs[command[0]], *command[1:]]
         argv = (list(command) if command else self.entrypoint) + (
             list(args) if args else ([] if command else self.cmd)
         )
@@ -81,7 +86,10 @@ class Image:
 
 
 class PullError(Exception):
-    """The image does not exist in the catalog; the message is the runtime's."""
+    """The image cannot be pulled. A tag the catalog's repository lacks gets the runtime's
+    own `not found`; a repository kubesim has no stand-in for says so and where the catalog
+    lives, since a registry's answer would send the learner hunting for a typo that is not
+    there."""
 
 
 @cache
@@ -102,7 +110,14 @@ def pull(image: str) -> Image:
     """Resolve an image reference, or raise PullError worded as containerd words it."""
     ref = normalize(image)
     entry = _catalog().get(ref.repository)
-    if entry is None or ref.tag not in entry["tags"]:
+    if entry is None:
+        raise PullError(
+            f'kubesim has no stand-in for image "{ref.name}": the simulator runs only the '
+            f"images in its catalog (kubesim/images.yaml; `python -m kubesim images` lists "
+            f"them), and {ref.repository} is not one of them. Check the name for a typo, or "
+            "run this image on a real cluster (kind)"
+        )
+    if ref.tag not in entry["tags"]:
         raise PullError(
             f'failed to pull and unpack image "{ref.name}": failed to resolve reference '
             f'"{ref.name}": {ref.name}: not found'
@@ -119,4 +134,10 @@ def pull(image: str) -> Image:
         python=bool(entry.get("python")),
         ignore_args=bool(entry.get("ignoreArgs")),
         handles_sigterm=bool(entry.get("handlesSigterm")),
+        programs={k: [str(a) for a in v or []] for k, v in (entry.get("programs") or {}).items()},
     )
+
+
+def catalog() -> dict[str, list[str]]:
+    """Every repository kubesim can run, with its tags: what `python -m kubesim images` lists."""
+    return {repository: list(entry["tags"]) for repository, entry in _catalog().items()}

@@ -92,7 +92,9 @@ def test_an_image_the_simulator_lacks_is_named_at_its_line(tmp_path):
     [problem] = lint_lab(lab, images=known)
     assert problem.file == lab.parent / "solution" / "pod.yaml"
     assert problem.line == 1
-    assert "image other/app:1 has no stand-in in the simulator's catalog" in problem.message
+    assert problem.message == (
+        "image other/app:1 cannot run on kubesim, so the lab cannot either: other/app:1: not found"
+    )
 
 
 def test_a_fault_may_name_a_missing_image_on_purpose(tmp_path):
@@ -177,6 +179,9 @@ def test_the_simulator_answers_which_images_it_runs():
     answers = simulator_images(["kubelab/inference:2.4.0", "kubelab/inference:9.9.9"])
     assert answers["kubelab/inference:2.4.0"] is None
     assert "not found" in (answers["kubelab/inference:9.9.9"] or "")
+    unknown = simulator_images(["nobody/has-this:1"])["nobody/has-this:1"] or ""
+    assert unknown.startswith('kubesim has no stand-in for image "docker.io/nobody/has-this:1"')
+    assert "kubesim/images.yaml" in unknown
 
 
 def test_kubelab_lint_exits_non_zero_with_file_and_line(tmp_path):

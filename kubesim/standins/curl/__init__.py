@@ -1,0 +1,1 @@
+"""The `curlimages/curl` image's stand-in: see `_curl` for what it does."""

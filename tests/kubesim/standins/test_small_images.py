@@ -1,0 +1,157 @@
+"""goproxy, redis and curl stand-ins answer as the real programs do for the docs' uses."""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+from standin_process import free_port
+
+
+class _Site(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/missing":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = f"site saw {self.path} ua={self.headers['User-Agent']}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        data = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(201)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+
+
+def test_goproxy_forwards_proxy_requests_and_refuses_plain_ones(standin, site):
+    port = free_port()
+    standin("goproxy", env={"KUBESIM_STANDIN_PORT": str(port)}, port=port)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", f"http://127.0.0.1:{site}/page", headers={"User-Agent": "test"})
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"site saw /page ua=test")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    assert response.status == 500
+    assert response.read() == b"This is a proxy server. Does not respond to non-proxy requests.\n"
+
+
+def test_goproxy_tunnels_connect(standin, site):
+    port = free_port()
+    standin("goproxy", env={"KUBESIM_STANDIN_PORT": str(port)}, port=port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"CONNECT 127.0.0.1:{site} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert s.recv(100) == b"HTTP/1.0 200 OK\r\n\r\n"
+        s.sendall(b"GET /tunnelled HTTP/1.0\r\n\r\n")
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.0 200") and b"site saw /tunnelled" in reply
+
+
+def _redis(port: int, *commands: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"".join(commands))
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+    return reply
+
+
+def test_redis_speaks_resp_and_inline_commands(standin):
+    port = free_port()
+    redis = standin("redis", "redis-server", "--port", str(port), port=port)
+    assert _redis(port, b"PING\r\n") == b"+PONG\r\n"
+    assert _redis(
+        port,
+        b"*3\r\n$3\r\nSET\r\n$5\r\nhello\r\n$5\r\nworld\r\n",
+        b"*2\r\n$3\r\nGET\r\n$5\r\nhello\r\n",
+        b"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n",
+        b"*2\r\n$3\r\nGET\r\n$7\r\nmissing\r\n",
+        b"*1\r\n$4\r\nNOPE\r\n",
+    ) == (
+        b"+OK\r\n$5\r\nworld\r\n:1\r\n$-1\r\n"
+        b"-ERR unknown command 'NOPE', with args beginning with: \r\n"
+    )
+    assert "* Ready to accept connections tcp" in redis.stdout
+    assert redis.stop(signal.SIGTERM) == 0
+    assert "Received SIGTERM scheduling shutdown..." in redis.stdout
+    assert redis.stdout.rstrip().endswith("# Redis is now ready to exit, bye bye...")
+
+
+def _curl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kubesim.standins.curl", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_curl_fetches_and_reports_as_curl_does(site):
+    done = _curl("-s", f"http://127.0.0.1:{site}/x")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "site saw /x ua=curl/8.11.1", "")
+    done = _curl(f"127.0.0.1:{site}/y")  # the entrypoint adds `curl`; the meter goes to stderr
+    assert done.stdout == "site saw /y ua=curl/8.11.1"
+    assert "% Total    % Received % Xferd" in done.stderr
+    done = _curl(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", f"http://127.0.0.1:{site}/"
+    )
+    assert done.stdout == "200\n"
+    done = _curl("-si", "-d", "a=1", f"http://127.0.0.1:{site}/post")
+    assert done.stdout.startswith("HTTP/1.0 201 Created\n")  # text mode: \r\n read as \n
+    assert done.stdout.endswith("\n\na=1")
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        pytest.param(["-sS", "http://no-such-host.invalid/"], 6,
+                     "curl: (6) Could not resolve host: no-such-host.invalid", id="resolve"),
+        pytest.param(["-sSf", "http://127.0.0.1:{site}/missing"], 22,
+                     "curl: (22) The requested URL returned error: 404", id="fail"),
+        pytest.param(["--nope", "http://x"], 2, "curl: option --nope: is unknown", id="option"),
+    ],
+)  # fmt: skip
+def test_curl_errors_carry_curl_exit_codes_and_words(site, args, code, message):
+    done = _curl(*[a.replace("{site}", str(site)) for a in args])
+    assert done.returncode == code
+    assert done.stderr.splitlines()[0] == message
+
+
+def test_curl_connection_refused_is_exit_7():
+    port = free_port()
+    done = _curl("-sS", f"http://127.0.0.1:{port}/")
+    assert done.returncode == 7
+    assert done.stderr.startswith(f"curl: (7) Failed to connect to 127.0.0.1 port {port} after ")
+    assert done.stderr.rstrip().endswith("ms: Couldn't connect to server")
+
+
+def test_curl_image_runs_another_program_as_its_entrypoint_does():
+    done = _curl("echo", "hi")
+    assert (done.returncode, done.stdout) == (0, "hi\n")
