@@ -1,0 +1,68 @@
+"""exec, attach and port-forward, as the kubelets serve them (`Hooks.streams`).
+
+The API server's handlers (`apiserver/streaming.py`, `apiserver/portforward.py`) speak the
+wire protocols; this module only finds what they reach on the pod's node: the running
+container (its `Running`, whose `exec_spec` says how a command enters it) and the pod's
+network (where a port-forward dials, as the kubelet's probes do). Refusals are the kubelet's
+own words (`pod does not exist`, `container not found ("app")`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from kubesim.apiserver.hooks import ContainerSession, StreamUnavailable
+from kubesim.kubelet._exec import spawn
+from kubesim.network._netid import twin
+
+if TYPE_CHECKING:
+    from kubesim.kubelet._kubelet import Kubelet, PodWorker
+    from kubesim.kubelet._process import Running
+
+Obj = dict[str, Any]
+
+
+class RunningContainer:
+    def __init__(self, running: Running) -> None:
+        self.running = running
+
+    async def exec(self, command: list[str], *, stdin: bool, tty: bool) -> ContainerSession:
+        return await spawn(self.running.exec_spec(list(command)), stdin=stdin, tty=tty)
+
+    async def attach(self, *, stdin: bool, tty: bool) -> ContainerSession:
+        raise OSError("attach is not supported by kubesim yet")
+
+
+class KubeletStreams:
+    def __init__(self, kubelets: dict[str, Kubelet]) -> None:
+        self.kubelets = kubelets
+
+    def _worker(self, pod: Obj) -> tuple[Kubelet, PodWorker]:
+        kubelet = self.kubelets.get((pod.get("spec") or {}).get("nodeName") or "")
+        worker = kubelet.worker_for(pod["metadata"]["uid"]) if kubelet else None
+        if kubelet is None or worker is None:
+            raise StreamUnavailable("pod does not exist", code=404)
+        return kubelet, worker
+
+    def container(self, pod: Obj, container: str) -> RunningContainer:
+        _, worker = self._worker(pod)
+        running = worker.running.get(container)
+        if running is None or not running.alive():
+            raise StreamUnavailable(f'container not found ("{container}")')
+        return RunningContainer(running)
+
+    async def dial(self, pod: Obj, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        kubelet, worker = self._worker(pod)
+        address = worker.pod_ip or (pod.get("status") or {}).get("podIP") or ""
+        return await asyncio.open_connection(twin(address, kubelet.network.net_id), port)
+
+    def sandbox_id(self, pod: Obj) -> str:
+        return hashlib.sha256(f"sandbox/{pod['metadata']['uid']}".encode()).hexdigest()
+
+
+def netns_path(pod: Obj) -> str:
+    """The CNI network namespace a runtime would have made for the pod (named in errors)."""
+    return f"/var/run/netns/cni-{uuid.uuid5(uuid.NAMESPACE_URL, pod['metadata']['uid'])}"
