@@ -23,6 +23,7 @@ from aiohttp import web
 
 from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import openapi as _openapi
+from kubesim.apiserver import portforward as _portforward
 from kubesim.apiserver import request as _http
 from kubesim.apiserver import streaming as _streaming
 from kubesim.apiserver import subresources as _subresources
@@ -540,6 +541,9 @@ class Server:
         if t.sub in ("exec", "attach"):
             assert t.namespace is not None
             return await _streaming.serve(api, request, t.namespace, t.name, t.sub)
+        if t.sub == "portforward":
+            assert t.namespace is not None
+            return await _portforward.serve(api, request, t.namespace, t.name)
         if t.sub in ("token", "ephemeralcontainers") and method != "GET":
             raise MethodNotSupported(f"{t.sub} is not supported by kubesim")
         if method == "GET":

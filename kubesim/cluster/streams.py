@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,23 @@ class KubeletStreams:
         return RunningContainer(running)
 
     async def dial(self, pod: Obj, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The pod's `localhost:port`, which in process mode is its pod IP's loopback twin
+        (where the kubelet's probes reach it); a failure in containerd's words."""
         kubelet, worker = self._worker(pod)
         address = worker.pod_ip or (pod.get("status") or {}).get("podIP") or ""
-        return await asyncio.open_connection(twin(address, kubelet.network.net_id), port)
+        try:
+            return await asyncio.open_connection(twin(address, kubelet.network.net_id), port)
+        except OSError as exc:
+            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+            raise StreamUnavailable(
+                f'failed to execute portforward in network namespace "{netns_path(pod)}": '
+                f'failed to connect to localhost:{port} inside namespace "{self.sandbox_id(pod)}", '
+                f"IPv4: dial tcp4 127.0.0.1:{port}: connect: {reason} "
+                f"IPv6 dial tcp6 [::1]:{port}: connect: {reason} "
+            ) from exc
 
     def sandbox_id(self, pod: Obj) -> str:
+        self._worker(pod)  # the kubelet's "pod does not exist" when it runs no such pod
         return hashlib.sha256(f"sandbox/{pod['metadata']['uid']}".encode()).hexdigest()
 
 
