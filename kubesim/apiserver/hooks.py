@@ -103,8 +103,6 @@ class ContainerSession(Protocol):
     """A command (exec) or a container's own process (attach) with the client's streams:
     `output()` yields (1 stdout | 2 stderr, bytes) until the streams end."""
 
-    tty: bool
-
     def output(self) -> AsyncIterator[tuple[int, bytes]]: ...
 
     def write(self, data: bytes) -> None: ...

@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.hooks import ContainerSession, StreamUnavailable
-from kubesim.kubelet._exec import spawn
+from kubesim.kubelet._exec import attach, spawn
 from kubesim.network._netid import twin
 
 if TYPE_CHECKING:
@@ -27,14 +27,15 @@ Obj = dict[str, Any]
 
 
 class RunningContainer:
-    def __init__(self, running: Running) -> None:
+    def __init__(self, running: Running, spec: Obj) -> None:
         self.running = running
+        self.spec = spec
 
     async def exec(self, command: list[str], *, stdin: bool, tty: bool) -> ContainerSession:
         return await spawn(self.running.exec_spec(list(command)), stdin=stdin, tty=tty)
 
     async def attach(self, *, stdin: bool, tty: bool) -> ContainerSession:
-        raise OSError("attach is not supported by kubesim yet")
+        return attach(self.running, stdin_once=bool(self.spec.get("stdinOnce")))
 
 
 class KubeletStreams:
@@ -53,7 +54,8 @@ class KubeletStreams:
         running = worker.running.get(container)
         if running is None or not running.alive():
             raise StreamUnavailable(f'container not found ("{container}")')
-        return RunningContainer(running)
+        spec = (pod.get("spec") or {}).get("containers") or []
+        return RunningContainer(running, next((c for c in spec if c["name"] == container), {}))
 
     async def dial(self, pod: Obj, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """The pod's `localhost:port`, which in process mode is its pod IP's loopback twin

@@ -1,4 +1,5 @@
-"""A command run inside a running container for `kubectl exec` (and cp, which is tar over exec).
+"""A command run inside a running container for `kubectl exec` (and cp, which is tar over exec),
+and a client attached to a container's own process (`kubectl attach`, `kubectl run -it`).
 
 The container's `Running.exec_spec` says *how* to run it (process mode: beside the container's
 first process, in its sandbox with its environment; the container world: entered into the
@@ -28,7 +29,7 @@ import termios
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from kubesim.kubelet._process import ExecSpec, _die_with_parent
+from kubesim.kubelet._process import ExecSpec, Running, _die_with_parent
 
 STDOUT, STDERR = 1, 2
 READ_CHUNK = 32 * 1024
@@ -204,3 +205,57 @@ async def _spawn_tty(spec: ExecSpec, *, width: int, height: int) -> ExecProcess:
 
     loop.add_reader(master, readable)
     return process
+
+
+@dataclass
+class Attached:
+    """A client attached to the container's first process: its output from now on, its
+    stdin (kept open by `stdin: true`) and its terminal (`tty: true`). Leaving does not stop
+    the container; with `stdinOnce` the first client's leaving closes the container's stdin."""
+
+    running: Running
+    stdin_once: bool
+    _queue: asyncio.Queue[tuple[int, bytes] | None]
+
+    @property
+    def tty(self) -> bool:
+        return self.running.tty
+
+    async def output(self) -> AsyncIterator[tuple[int, bytes]]:
+        streams = 1 if self.running.tty else 2
+        while streams:
+            item = await self._queue.get()
+            if item is None:
+                streams -= 1
+                continue
+            yield item
+
+    def write(self, data: bytes) -> None:
+        self.running.write_stdin(data)
+
+    async def drain(self) -> None:
+        stdin = self.running._stdin
+        if stdin is not None and not stdin.is_closing():
+            with contextlib.suppress(ConnectionError):
+                await stdin.drain()
+
+    def close_stdin(self) -> None:
+        self.running.close_stdin()
+
+    def resize(self, width: int, height: int) -> None:
+        self.running.resize(width, height)
+
+    async def wait(self) -> int:
+        return 0  # attach reports no exit code: the pod's status does
+
+    def kill(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.running.unlisten(self._queue)
+        if self.stdin_once:
+            self.running.close_stdin()
+
+
+def attach(running: Running, *, stdin_once: bool) -> Attached:
+    return Attached(running, stdin_once, running.listen())

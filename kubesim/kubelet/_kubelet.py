@@ -475,6 +475,8 @@ class PodWorker:
                     search_path(self.namespace),
                     net_id=self.kubelet.network.net_id,
                 ),
+                stdin=bool(spec.get("stdin")),
+                tty=bool(spec.get("tty")),
             )
         except OSError as exc:
             message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
