@@ -186,3 +186,27 @@ def test_python_client_portforward_reads_a_page_and_reports_a_closed_port(lab: L
     error = forward.error(7777) or ""
     assert error.startswith("error forwarding port 7777 to pod ")
     assert "dial tcp4 127.0.0.1:7777: connect: connection refused" in error
+
+
+def test_lab_02s_port_forward_step_reaches_the_model_server(lab: Lab) -> None:
+    """notebooks/src/02-expose.md: `kubectl port-forward service/inference-service 8080:8080`
+    and `curl http://localhost:8080/health`, on the course's own manifests."""
+    lab.apply("manifests/inference/deployment.yaml", "manifests/inference/service.yaml")
+    lab.kubectl(
+        "rollout", "status", "deployment/inference-service", f"--timeout={lab.wall(120):.0f}s"
+    )
+    # no readiness probe until lab 05: wait until every pod's model server answers (through
+    # the API server's pod proxy), whichever pod kubectl picks
+    pods = lab.kubectl("get", "pods", "-l", "app=inference", "-o", "name").stdout.split()
+    for pod in pods:
+        proxy = f"/api/v1/namespaces/{lab.namespace}/pods/{pod.split('/')[1]}:8080/proxy/health"
+        lab.wait_for(
+            lambda proxy=proxy: lab.kubectl("get", "--raw", proxy, check=False).returncode == 0,
+            timeout=lab.wall(60),
+            what=f"{pod}'s model server to answer",
+        )
+    with _forwarding(lab, "service/inference-service", 8080) as (port, pod_port, _):
+        assert pod_port == 8080
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as answer:
+            assert answer.status == 200
+            assert json.loads(answer.read())["status"] == "ok"
