@@ -544,7 +544,7 @@ class Server:
         if t.sub == "portforward":
             assert t.namespace is not None
             return await _portforward.serve(api, request, t.namespace, t.name)
-        if t.sub in ("token", "ephemeralcontainers") and method != "GET":
+        if t.sub == "token" and method != "GET":
             raise MethodNotSupported(f"{t.sub} is not supported by kubesim")
         if method == "GET":
             if t.sub in ("", "status", "ephemeralcontainers"):

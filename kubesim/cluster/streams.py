@@ -54,7 +54,8 @@ class KubeletStreams:
         running = worker.running.get(container)
         if running is None or not running.alive():
             raise StreamUnavailable(f'container not found ("{container}")')
-        spec = (pod.get("spec") or {}).get("containers") or []
+        pod_spec = pod.get("spec") or {}
+        spec = (pod_spec.get("containers") or []) + (pod_spec.get("ephemeralContainers") or [])
         return RunningContainer(running, next((c for c in spec if c["name"] == container), {}))
 
     async def dial(self, pod: Obj, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
