@@ -1,8 +1,9 @@
 """The seams where the live cluster (controllers, scheduler, kubelets) plugs into the API.
 
 Each hook has a default that answers as a real cluster without that component would:
-no kubelet -> logs say the container is waiting to start; no endpoints -> the proxy says
-so; no metrics-server -> empty metric lists; no PodDisruptionBudgets checked -> an eviction
+no kubelet -> logs say the container is waiting to start, exec and port-forward that no
+kubelet can be dialled; no endpoints -> the proxy says so; no metrics-server -> empty metric
+lists; no PodDisruptionBudgets checked -> an eviction
 always proceeds. `Hooks` is one mutable object owned by the `Api`; `kubesim.cluster.components` replaces fields.
 """
 

@@ -162,7 +162,10 @@ class Codec:
             head = bytes(self._buffer[:8])
             body = bytes(self._buffer[8 : 8 + length])
             del self._buffer[: 8 + length]
-            frame = self._parse(head, body)
+            try:
+                frame = self._parse(head, body)
+            except (struct.error, IndexError, UnicodeDecodeError) as exc:
+                raise SpdyError(f"malformed frame: {exc}") from exc
             if frame is not None:
                 frames.append(frame)
         return frames

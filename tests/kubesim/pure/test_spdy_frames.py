@@ -71,3 +71,9 @@ def test_another_spdy_version_is_refused() -> None:
     frame = struct.pack(">HHII", 0x8002, spdy.PING, 4, 1)
     with pytest.raises(spdy.SpdyError, match="unsupported SPDY version 2"):
         spdy.Codec().feed(frame)
+
+
+def test_a_truncated_control_frame_is_a_framing_error_not_a_crash() -> None:
+    frame = struct.pack(">HHI", 0x8003, spdy.RST_STREAM, 2) + b"\x00\x01"  # 8 bytes expected
+    with pytest.raises(spdy.SpdyError, match="malformed frame"):
+        spdy.Codec().feed(frame)
