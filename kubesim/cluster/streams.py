@@ -16,6 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.hooks import ContainerSession, StreamUnavailable
+from kubesim.core.errors import UntypedError
 from kubesim.kubelet._exec import attach, spawn
 from kubesim.network._netid import twin
 
@@ -44,6 +45,12 @@ class KubeletStreams:
 
     def _worker(self, pod: Obj) -> tuple[Kubelet, PodWorker]:
         kubelet = self.kubelets.get((pod.get("spec") or {}).get("nodeName") or "")
+        if kubelet is not None and not kubelet.running:
+            # the node is down (the node fault): the API server cannot reach its kubelet
+            raise UntypedError(
+                f"error dialing backend: dial tcp {kubelet.network.host_ip}:10250: connect: "
+                "connection refused"
+            )
         worker = kubelet.worker_for(pod["metadata"]["uid"]) if kubelet else None
         if kubelet is None or worker is None:
             raise StreamUnavailable("pod does not exist", code=404)
