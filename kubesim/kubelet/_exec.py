@@ -29,7 +29,7 @@ import termios
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from kubesim.kubelet._process import ExecSpec, Running, _die_with_parent
+from kubesim.kubelet._process import ExecSpec, Running, _die_with_parent, read_terminal
 
 STDOUT, STDERR = 1, 2
 READ_CHUNK = 32 * 1024
@@ -185,26 +185,19 @@ async def _spawn_tty(spec: ExecSpec, *, width: int, height: int) -> ExecProcess:
         raise
     finally:
         os.close(slave)
-    os.set_blocking(master, False)
     process = ExecProcess(pid=proc.pid, tty=True, _proc=proc, _master=master, _open_streams=1)
-    loop = asyncio.get_running_loop()
-    queue = process._queue
-
-    def readable() -> None:
-        try:
-            chunk = os.read(master, READ_CHUNK)
-        except BlockingIOError:
-            return
-        except OSError:  # EIO: every process holding the terminal has exited
-            chunk = b""
-        if chunk:
-            queue.put_nowait((STDOUT, chunk))
-            return
-        loop.remove_reader(master)
-        queue.put_nowait(None)
-
-    loop.add_reader(master, readable)
+    process._readers = [asyncio.create_task(_pump_terminal(read_terminal(master), process._queue))]
     return process
+
+
+async def _pump_terminal(
+    chunks: asyncio.Queue[bytes], queue: asyncio.Queue[tuple[int, bytes] | None]
+) -> None:
+    try:
+        while chunk := await chunks.get():
+            await queue.put((STDOUT, chunk))
+    finally:
+        queue.put_nowait(None)
 
 
 @dataclass

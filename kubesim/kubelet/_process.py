@@ -448,8 +448,9 @@ async def _pump(stream: asyncio.StreamReader | None, name: str, handle, running:
             queue.put_nowait(None)
 
 
-async def _pump_terminal(running: Running, master: int, handle) -> None:  # type: ignore[no-untyped-def]
-    """A container with a terminal: everything it shows is its stdout."""
+def read_terminal(master: int) -> asyncio.Queue[bytes]:
+    """What a terminal shows, chunk by chunk from its master side, then b"" once every
+    process holding it has exited (EIO)."""
     loop = asyncio.get_running_loop()
     chunks: asyncio.Queue[bytes] = asyncio.Queue()
 
@@ -466,6 +467,12 @@ async def _pump_terminal(running: Running, master: int, handle) -> None:  # type
 
     os.set_blocking(master, False)
     loop.add_reader(master, readable)
+    return chunks
+
+
+async def _pump_terminal(running: Running, master: int, handle) -> None:  # type: ignore[no-untyped-def]
+    """A container with a terminal: everything it shows is its stdout."""
+    chunks = read_terminal(master)
     partial = b""
     try:
         while chunk := await chunks.get():
@@ -478,7 +485,7 @@ async def _pump_terminal(running: Running, master: int, handle) -> None:  # type
             handle.write(cri_line("stdout", partial))
     finally:
         with contextlib.suppress(OSError, ValueError):
-            loop.remove_reader(master)
+            asyncio.get_running_loop().remove_reader(master)
         running._master = None
         with contextlib.suppress(OSError):
             os.close(master)
