@@ -47,6 +47,7 @@ from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.apiserver.request import parse_int
 from kubesim.apiserver.serialization import load_yaml, loads_json
+from kubesim.apiserver.validation.pod import validate_ephemeral_update
 from kubesim.apiserver.watch import ApiWatch
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
@@ -402,6 +403,19 @@ class Api:
                 f"converting (v1.{kind}) to (v1.{res.kind}): unknown conversion"
             )
 
+    def _validate_ephemeral(self, res: Resource, obj: Obj, old: Obj, options: WriteOptions) -> Obj:
+        """pods/ephemeralcontainers: only additions; returns the old object as the general
+        update validation should see it (with the new ephemeral containers, its one change)."""
+        errors = [] if options.trusted else validate_ephemeral_update(obj["spec"], old["spec"])
+        if errors:
+            causes = [{"reason": e.type, "message": e.message, "field": e.field} for e in errors]
+            raise invalid(res.kind, obj["metadata"]["name"], causes, group=res.group)
+        seen = copy.deepcopy(old)
+        seen["spec"]["ephemeralContainers"] = copy.deepcopy(obj["spec"].get("ephemeralContainers"))
+        if seen["spec"]["ephemeralContainers"] is None:
+            del seen["spec"]["ephemeralContainers"]
+        return seen
+
     def _validate(self, res: Resource, obj: Obj, *, old: Obj | None, options: WriteOptions) -> None:
         if options.trusted:
             return
@@ -675,7 +689,10 @@ class Api:
         strategy = "" if subresource == "finalize" else subresource
         obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
         fill_zero_status(sres.gvk, obj)
-        self._validate(sres, obj, old=old, options=opts)
+        validate_against = old
+        if subresource == "ephemeralcontainers":
+            validate_against = self._validate_ephemeral(sres, obj, old, opts)
+        self._validate(sres, obj, old=validate_against, options=opts)
         if not applied:
             obj = _ssa.record_update(
                 old,

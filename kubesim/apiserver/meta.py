@@ -107,6 +107,17 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
     new["apiVersion"] = res.api_version
     if subresource == "status":
         return _prepare_status_update(res, old, new)
+    if subresource == "ephemeralcontainers":
+        # dropNonEphemeralContainerUpdates: the stored pod with the request's ephemeral
+        # containers (and its resourceVersion, the write's precondition)
+        merged = copy.deepcopy(old)
+        merged["spec"]["ephemeralContainers"] = copy.deepcopy(
+            (new.get("spec") or {}).get("ephemeralContainers") or []
+        )
+        version = (new.get("metadata") or {}).get("resourceVersion")
+        if version:
+            merged["metadata"]["resourceVersion"] = version
+        return merged
     meta = new.setdefault("metadata", {})
     old_meta = old.get("metadata", {})
     for field in _SYSTEM_FIELDS:

@@ -23,7 +23,9 @@ from aiohttp import web
 
 from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import openapi as _openapi
+from kubesim.apiserver import portforward as _portforward
 from kubesim.apiserver import request as _http
+from kubesim.apiserver import streaming as _streaming
 from kubesim.apiserver import subresources as _subresources
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
 from kubesim.apiserver.hooks import LogRequest
@@ -536,7 +538,13 @@ class Server:
             return _json(_subresources.evict(api, t.namespace, t.name, body), status=201)
         if t.sub == "binding":
             return await self._binding(request, t)
-        if t.sub in ("token", "ephemeralcontainers") and method != "GET":
+        if t.sub in ("exec", "attach"):
+            assert t.namespace is not None
+            return await _streaming.serve(api, request, t.namespace, t.name, t.sub)
+        if t.sub == "portforward":
+            assert t.namespace is not None
+            return await _portforward.serve(api, request, t.namespace, t.name)
+        if t.sub == "token" and method != "GET":
             raise MethodNotSupported(f"{t.sub} is not supported by kubesim")
         if method == "GET":
             if t.sub in ("", "status", "ephemeralcontainers"):

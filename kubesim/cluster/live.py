@@ -25,6 +25,7 @@ from kubesim.cluster import system as _system
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, EventExpiry
 from kubesim.cluster.logs import KubeletLogs
 from kubesim.cluster.metrics import Metrics
+from kubesim.cluster.streams import KubeletStreams
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.kubelet._kubelet import Kubelet, NodeNetwork
 from kubesim.kubelet._process import Runtime
@@ -200,6 +201,7 @@ def install(api: Api, *, event_ttl: float = KIND_EVENT_TTL) -> Cluster:
     api.hooks.logs = KubeletLogs(api, cluster.kubelets)
     api.hooks.proxy = cluster.network
     api.hooks.metrics = cluster.metrics
+    api.hooks.streams = KubeletStreams(cluster.kubelets)
     api.hooks.kubelet_running = True
     api.cluster = cluster  # type: ignore[attr-defined]  # the admin endpoint finds it here
 

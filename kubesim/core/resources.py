@@ -29,6 +29,9 @@ SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "ephemeralcontainers": ("get", "patch", "update"),
     "token": ("create",),
     "finalize": ("update",),
+    "exec": ("create", "get"),
+    "attach": ("create", "get"),
+    "portforward": ("create", "get"),
 }
 
 
@@ -77,6 +80,10 @@ class Resource:
             return ("", "v1", f"{self.kind}ProxyOptions")
         if sub == "log":
             return ("", "v1", "Pod")
+        if sub in ("exec", "attach"):
+            return ("", "v1", f"Pod{sub.capitalize()}Options")
+        if sub == "portforward":
+            return ("", "v1", "PodPortForwardOptions")
         return self.gvk
 
 

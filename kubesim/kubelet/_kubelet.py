@@ -184,6 +184,9 @@ class PodWorker:
         if self.init_records:
             for rec in self.records.values():
                 rec.state = copy.deepcopy(initializing)
+        # `kubectl debug`: added to a running pod through pods/ephemeralcontainers, run once
+        self.ephemeral_records: dict[str, ContainerRecord] = {}
+        self._ephemeral_tasks: list[asyncio.Task[bool]] = []
         self._adopt_previous_status(pod)
         self.running: dict[str, Running] = {}
         self.mounts: dict[str, list[Mount]] = {}  # each container's resolved volumeMounts
@@ -220,7 +223,11 @@ class PodWorker:
                 init.restart_count = int(status.get("restartCount") or 0)
 
     def record_for(self, container: str) -> ContainerRecord | None:
-        return self.records.get(container) or self.init_records.get(container)
+        return (
+            self.records.get(container)
+            or self.init_records.get(container)
+            or self.ephemeral_records.get(container)
+        )
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"pod-{self.pod['metadata']['name']}")
@@ -230,6 +237,27 @@ class PodWorker:
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
         self._changed.set()
+        self._start_ephemeral()
+
+    def _start_ephemeral(self) -> None:
+        """Start each new ephemeral container once the sandbox exists; one that a previous
+        kubesim already ran to its end keeps its reported state and is not run again."""
+        if not self.pod_ip or self.terminating.is_set():
+            return
+        reported = {
+            s.get("name"): s
+            for s in (self.pod.get("status") or {}).get("ephemeralContainerStatuses") or []
+        }
+        for spec in self.pod["spec"].get("ephemeralContainers") or []:
+            name = spec["name"]
+            if name in self.ephemeral_records:
+                continue
+            rec = ContainerRecord(name=name, image=spec.get("image", ""))
+            self.ephemeral_records[name] = rec
+            if "terminated" in ((reported.get(name) or {}).get("state") or {}):
+                rec.state = reported[name]["state"]
+                continue
+            self._ephemeral_tasks.append(asyncio.create_task(self._container_loop(spec)))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -243,6 +271,8 @@ class PodWorker:
 
     def _event(self, type_: str, reason: str, message: str, container: str = "") -> None:
         kind = "initContainers" if container in self.init_records else "containers"
+        if container in self.ephemeral_records:
+            kind = "ephemeralContainers"
         path = f"spec.{kind}{{{container}}}" if container else ""
         self.kubelet.recorder.record(self.pod, type_, reason, message, field_path=path)
 
@@ -262,6 +292,7 @@ class PodWorker:
             self.pod_ip = self.kubelet.allocate_ip(self.pod)
             await self.publish(start=True)
             self._container_tasks = [asyncio.create_task(self._containers())]
+            self._start_ephemeral()
             waiter: asyncio.Future[Any] = asyncio.gather(
                 *self._container_tasks, return_exceptions=True
             )
@@ -337,9 +368,9 @@ class PodWorker:
                 self._event("Normal", "Killing", f"Stopping container {name}", name)
         stops = [r.stop(self.api.clock.wall_seconds(float(grace))) for r in self.running.values()]
         await asyncio.gather(*stops, return_exceptions=True)
-        for task in self._container_tasks:
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
-        await asyncio.gather(*self._container_tasks, return_exceptions=True)
+        await asyncio.gather(*self._container_tasks, *self._ephemeral_tasks, return_exceptions=True)
         with contextlib.suppress(ApiError):
             self.api.delete(
                 self.kubelet._pods_res,
@@ -353,7 +384,7 @@ class PodWorker:
         """The node died or the object is gone: stop processes at once."""
         if self._task is not None:
             self._task.cancel()
-        for task in self._container_tasks:
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
 
@@ -364,9 +395,12 @@ class PodWorker:
         (what an init container must do before the next one starts). A sidecar restarts
         like a container under restartPolicy Always, whatever the pod's policy."""
         name = spec["name"]
-        rec = self.records.get(name) or self.init_records[name]
+        rec = self.record_for(name)
+        assert rec is not None
         init = name in self.init_records and not rec.sidecar
         policy = "Always" if rec.sidecar else self.pod["spec"].get("restartPolicy", "Always")
+        if name in self.ephemeral_records:
+            policy = "Never"  # an ephemeral container is never restarted
         pull_backoff = 0.0
         while not self.terminating.is_set():
             image = await self._pull(spec, rec)
@@ -523,6 +557,8 @@ class PodWorker:
                     search_path(self.namespace),
                     net_id=self.kubelet.network.net_id,
                 ),
+                stdin=bool(spec.get("stdin")),
+                tty=bool(spec.get("tty")),
             )
         except OSError as exc:
             message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
@@ -742,4 +778,9 @@ class PodWorker:
         }
         if init_records:
             status["initContainerStatuses"] = [r.status() for r in init_records]
+        if self.ephemeral_records:
+            status["ephemeralContainerStatuses"] = [
+                {k: v for k, v in r.status().items() if k != "started"}
+                for r in self.ephemeral_records.values()
+            ]
         return status

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
+import pty
 import signal
+import struct
+import termios
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ from kubesim.kubelet._mounts import Mount
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
 RSS_POLL_SECONDS = 0.2
 DRAIN_SECONDS = 1.0
+READ_CHUNK = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,12 @@ class Running:
     _oom_killed_by_us: bool = False
     _exit: Exit | None = None
     _handles_sigterm: bool = False  # the image says so, whatever its stand-in process does
+    # attach: the container's stdin (`stdin: true`: a pipe, or with `tty: true` the terminal's
+    # master side, which also carries its output) and who is listening to its output
+    tty: bool = False
+    _stdin: asyncio.StreamWriter | None = None
+    _master: int | None = None
+    _listeners: list[asyncio.Queue[tuple[int, bytes] | None]] = field(default_factory=list)
 
     async def wait(self) -> Exit:
         if self._exit is not None:
@@ -148,6 +159,39 @@ class Running:
         folder and with its environment. A container world overrides this to enter the
         container's namespaces."""
         return ExecSpec(argv=list(argv), cwd=self.cwd, env={**self.env, **(env or {})})
+
+    def listen(self) -> asyncio.Queue[tuple[int, bytes] | None]:
+        """Output from now on, as (1 stdout | 2 stderr, bytes); None once per stream at its
+        end (one stream with a terminal, two without)."""
+        queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
+        if not self.alive():
+            for _ in range(1 if self.tty else 2):
+                queue.put_nowait(None)
+        self._listeners.append(queue)
+        return queue
+
+    def unlisten(self, queue: asyncio.Queue[tuple[int, bytes] | None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(queue)
+
+    def write_stdin(self, data: bytes) -> None:
+        if self._master is not None:
+            with contextlib.suppress(OSError):
+                os.write(self._master, data)
+        elif self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.write(data)
+
+    def close_stdin(self) -> None:
+        """`stdinOnce`: the first attached client's end of input is the container's."""
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.close()
+
+    def resize(self, width: int, height: int) -> None:
+        if self._master is not None and width > 0 and height > 0:
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(
+                    self._master, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0)
+                )
 
     async def stop(
         self, grace_seconds: float, *, sleep: Callable[[float], object] | None = None
@@ -281,10 +325,13 @@ class Runtime:
         limits: Limits,
         network: Network | None,
         mounts: Sequence[Mount] = (),
+        stdin: bool = False,
+        tty: bool = False,
     ) -> Running:
         """Start a container. `mounts` are its resolved volumeMounts; process mode has no
         filesystem of its own to mount them into, so it ignores them (the container world
-        binds them at their mountPath)."""
+        binds them at their mountPath). `stdin` keeps its standard input open for attach
+        (a pipe), `tty` gives it a terminal instead (the spec's `stdin` and `tty`)."""
         box = self._prepare(pod_uid, container, image)
         argv = image.command(command, args)
         if not argv:
@@ -315,18 +362,33 @@ class Runtime:
             _die_with_parent()
             if cgroup is not None:
                 cgroup.attach(os.getpid())
+            if tty:
+                fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
         log_path = self.log_path(pod_uid, container, restart_count)
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=str(box),
-            env=full_env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=_in_child,
-        )
+        master, slave = pty.openpty() if tty else (None, None)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=str(box),
+                env={"TERM": "xterm", **full_env} if tty else full_env,
+                stdin=slave
+                if tty
+                else asyncio.subprocess.PIPE
+                if stdin
+                else asyncio.subprocess.DEVNULL,
+                stdout=slave if tty else asyncio.subprocess.PIPE,
+                stderr=slave if tty else asyncio.subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=_in_child,
+            )
+        except BaseException:
+            if master is not None:
+                os.close(master)
+            raise
+        finally:
+            if slave is not None:
+                os.close(slave)
         running = Running(
             pid=proc.pid,
             started_at=_now(),
@@ -337,12 +399,18 @@ class Runtime:
             _cgroup=cgroup,
             _limits=limits,
             _handles_sigterm=image.handles_sigterm,
+            tty=tty,
+            _stdin=proc.stdin,
+            _master=master,
         )
         handle = log_path.open("ab", buffering=0)
-        running._pumps = [
-            asyncio.create_task(_pump(proc.stdout, "stdout", handle)),
-            asyncio.create_task(_pump(proc.stderr, "stderr", handle)),
-        ]
+        if master is not None:
+            running._pumps = [asyncio.create_task(_pump_terminal(running, master, handle))]
+        else:
+            running._pumps = [
+                asyncio.create_task(_pump(proc.stdout, "stdout", handle, running)),
+                asyncio.create_task(_pump(proc.stderr, "stderr", handle, running)),
+            ]
         if cgroup is None and limits.memory_bytes:
             running._watch = asyncio.create_task(running._enforce_memory())
         return running
@@ -359,14 +427,70 @@ def _die_with_parent() -> None:
         pass  # not Linux: the kubelet still stops containers on a clean shutdown
 
 
-async def _pump(stream: asyncio.StreamReader | None, name: str, handle) -> None:  # type: ignore[no-untyped-def]
-    if stream is None:
-        return
-    while True:
-        line = await stream.readline()
-        if not line:
-            break
-        handle.write(cri_line(name, line))
+async def _pump(stream: asyncio.StreamReader | None, name: str, handle, running: Running) -> None:  # type: ignore[no-untyped-def]
+    """One output stream into the log, a CRI line per line, and to whoever is attached."""
+    number = 1 if name == "stdout" else 2
+    partial = b""
+    try:
+        while stream is not None:
+            chunk = await stream.read(READ_CHUNK)
+            if not chunk:
+                break
+            for queue in running._listeners:
+                queue.put_nowait((number, chunk))
+            *lines, partial = (partial + chunk).split(b"\n")
+            for line in lines:
+                handle.write(cri_line(name, line))
+        if partial:
+            handle.write(cri_line(name, partial))
+    finally:
+        for queue in running._listeners:
+            queue.put_nowait(None)
+
+
+def read_terminal(master: int) -> asyncio.Queue[bytes]:
+    """What a terminal shows, chunk by chunk from its master side, then b"" once every
+    process holding it has exited (EIO)."""
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def readable() -> None:
+        try:
+            chunk = os.read(master, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: every process holding the terminal has exited
+            chunk = b""
+        if not chunk:
+            loop.remove_reader(master)
+        chunks.put_nowait(chunk)
+
+    os.set_blocking(master, False)
+    loop.add_reader(master, readable)
+    return chunks
+
+
+async def _pump_terminal(running: Running, master: int, handle) -> None:  # type: ignore[no-untyped-def]
+    """A container with a terminal: everything it shows is its stdout."""
+    chunks = read_terminal(master)
+    partial = b""
+    try:
+        while chunk := await chunks.get():
+            for queue in running._listeners:
+                queue.put_nowait((1, chunk))
+            *lines, partial = (partial + chunk).split(b"\n")
+            for line in lines:
+                handle.write(cri_line("stdout", line.rstrip(b"\r")))
+        if partial:
+            handle.write(cri_line("stdout", partial))
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            asyncio.get_running_loop().remove_reader(master)
+        running._master = None
+        with contextlib.suppress(OSError):
+            os.close(master)
+        for queue in running._listeners:
+            queue.put_nowait(None)
 
 
 def read_log(

@@ -36,6 +36,17 @@ _GROUP_PACKAGES = {
 }
 _INT_TYPES = {3, 4, 5, 13}
 _DROP = {"selfLink", "clusterName", "initializers"}
+# Embedded structs (`json:",inline"`): a message field in protobuf, flattened in JSON
+# (a Volume's hostPath, a configMap volume's name, a Probe's httpGet).
+_INLINE = frozenset(
+    {
+        "volumeSource",
+        "persistentVolumeSource",
+        "localObjectReference",
+        "handler",
+        "ephemeralContainerCommon",
+    }
+)
 # Pointer fields (Go `*int32`, `*bool`): sent only when set, so a zero or false is
 # meaningful and kept. Every other zero/false scalar is a non-pointer field that Go wrote
 # because it always writes them, and JSON's omitempty would have left it out.
@@ -200,6 +211,9 @@ def decode_message(data: bytes, message: str) -> Any:
             entry = TABLES.get(type_name, {})
             if entry.get("map"):
                 out.setdefault(name, {})[item.get("key", "")] = item.get("value", "")
+                continue
+            if name in _INLINE:  # an embedded Go struct: its fields are the parent's in JSON
+                out.update(item)
                 continue
         elif label == 3 and wire == 2 and kind not in (9, 12):
             out.setdefault(name, []).extend(_packed(kind, value))

@@ -431,3 +431,68 @@ def _diff(old: Obj, new: Obj) -> str:
                 lines.append(f"+ \t{key}: {json.dumps(new[key], sort_keys=True)},")
     lines.append("  }")
     return "\n".join(lines)
+
+
+# --- pods/ephemeralcontainers -------------------------------------------------------------
+
+# What an ephemeral container may not have (validateEphemeralContainers: "cannot be set for an
+# Ephemeral Container"): it is never restarted, probed, exposed or given resources.
+_EPHEMERAL_FORBIDDEN = (
+    "ports",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "resources",
+    "resizePolicy",
+    "restartPolicy",
+)
+
+
+def validate_ephemeral_update(spec: Obj, old_spec: Obj) -> list[FieldError]:
+    """A write through `pods/ephemeralcontainers`: ephemeral containers may be added, never
+    changed or removed, and each is a container without what only long-lived ones have."""
+    errs: list[FieldError] = []
+    new = spec.get("ephemeralContainers") or []
+    old = {c.get("name"): c for c in old_spec.get("ephemeralContainers") or []}
+    by_name = {c.get("name"): (i, c) for i, c in enumerate(new) if isinstance(c, dict)}
+    for name, container in old.items():
+        if name not in by_name:
+            errs.append(
+                forbidden(
+                    "spec.ephemeralContainers",
+                    f'existing ephemeral containers "{name}" may not be removed',
+                )
+            )
+        elif by_name[name][1] != container:
+            errs.append(
+                forbidden(
+                    f"spec.ephemeralContainers[{by_name[name][0]}]",
+                    f'existing ephemeral containers "{name}" may not be changed',
+                )
+            )
+    regular = [
+        c.get("name") for key in ("initContainers", "containers") for c in spec.get(key) or []
+    ]
+    seen = set(regular)
+    for i, container in enumerate(new):
+        path = f"spec.ephemeralContainers[{i}]"
+        if not isinstance(container, dict) or container.get("name") in old:
+            continue
+        name = container.get("name")
+        if not name:
+            errs.append(required(f"{path}.name"))
+        elif name in seen:
+            errs.append(duplicate(f"{path}.name", name))
+        seen.add(name)
+        if not container.get("image"):
+            errs.append(required(f"{path}.image"))
+        for field in _EPHEMERAL_FORBIDDEN:
+            if container.get(field) not in (None, {}, []):
+                errs.append(
+                    forbidden(f"{path}.{field}", "cannot be set for an Ephemeral Container")
+                )
+        target = container.get("targetContainerName")
+        if target and target not in regular:
+            errs.append(not_found(f"{path}.targetContainerName", target))
+    return errs

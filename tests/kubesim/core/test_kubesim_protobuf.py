@@ -87,3 +87,17 @@ def test_undecodable_protobuf_is_refused_clearly(body: bytes, code: int) -> None
     with pytest.raises(ApiError) as caught:
         decode_object(body)
     assert caught.value.code == code
+
+
+def test_embedded_structs_are_flattened_as_in_json() -> None:
+    """`kubectl debug node/X` sends its pod as protobuf, with a hostPath volume: a Volume's
+    VolumeSource and a configMap volume's LocalObjectReference are inline in JSON."""
+    host_path = field(1, field(1, b"/"))  # VolumeSource.hostPath.path
+    config_map = field(19, field(1, field(1, b"settings")))  # configMap.localObjectReference
+    spec = field(1, field(1, b"host-root") + field(2, host_path))
+    spec += field(1, field(1, b"conf") + field(2, config_map))
+    obj = decode_object(envelope("v1", "Pod", field(2, spec)))
+    assert obj["spec"]["volumes"] == [
+        {"name": "host-root", "hostPath": {"path": "/"}},
+        {"name": "conf", "configMap": {"name": "settings"}},
+    ]

@@ -83,6 +83,14 @@ def test_legacy_resource_list_includes_subresources(http) -> None:
     names = {r["name"]: r for r in http.get(url(http, "/api/v1")).json()["resources"]}
     assert names["pods/eviction"]["kind"] == "Eviction"
     assert names["pods/log"]["verbs"] == ["get"]
+    assert names["pods/exec"] == {
+        "name": "pods/exec",
+        "singularName": "",
+        "namespaced": True,
+        "kind": "PodExecOptions",
+        "verbs": ["create", "get"],
+    }
+    assert names["pods/portforward"]["kind"] == "PodPortForwardOptions"
     scale = {r["name"]: r for r in http.get(url(http, "/apis/apps/v1")).json()["resources"]}
     assert scale["deployments/scale"]["group"] == "autoscaling"
 

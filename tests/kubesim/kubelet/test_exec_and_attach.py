@@ -1,0 +1,143 @@
+"""A command started inside a container for `kubectl exec`: separate stdout and stderr, stdin
+and its end, a terminal with the client's size, exit codes, and kill reaching the command's
+children; and a client attached to a container started with `stdin`/`tty` (kubectl attach,
+run -it). kubesim/kubelet/_exec.py and _process.py, process mode."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from kubesim.kubelet._exec import ExecProcess, attach, spawn
+from kubesim.kubelet._images import Image, ImageRef
+from kubesim.kubelet._process import ExecSpec, Limits, Running, Runtime, read_log
+
+
+def _spec(tmp_path: Path, *argv: str) -> ExecSpec:
+    return ExecSpec(
+        argv=list(argv), cwd=str(tmp_path), env={"PATH": os.environ["PATH"], "WHO": "c"}
+    )
+
+
+async def _collect(process: ExecProcess) -> dict[int, bytes]:
+    out: dict[int, bytes] = {1: b"", 2: b""}
+    async for number, data in process.output():
+        out[number] += data
+    return out
+
+
+async def test_pipes_keep_stdout_and_stderr_apart_and_report_the_exit_code(tmp_path: Path) -> None:
+    process = await spawn(
+        _spec(tmp_path, "sh", "-c", "echo $WHO; pwd; echo oops >&2; exit 7"), stdin=False, tty=False
+    )
+    out = await _collect(process)
+    assert out == {1: f"c\n{tmp_path}\n".encode(), 2: b"oops\n"}
+    assert await process.wait() == 7
+
+
+async def test_stdin_reaches_the_command_and_its_end_is_eof(tmp_path: Path) -> None:
+    process = await spawn(_spec(tmp_path, "sh", "-c", "wc -c"), stdin=True, tty=False)
+    process.write(b"x" * 100_000)
+    await process.drain()
+    process.close_stdin()
+    out = await _collect(process)
+    assert out[1].split() == [b"100000"]
+    assert await process.wait() == 0
+
+
+async def test_a_terminal_has_the_clients_size_and_follows_resizes(tmp_path: Path) -> None:
+    process = await spawn(_spec(tmp_path, "sh"), stdin=True, tty=True)
+    process.resize(120, 40)
+    process.write(b"stty size; exit 3\n")
+    out = await asyncio.wait_for(_collect(process), 10)
+    process.close()
+    assert b"40 120" in out[1] and out[2] == b""  # a terminal has one output stream
+    assert await process.wait() == 3
+
+
+async def test_kill_ends_the_command_and_what_it_started(tmp_path: Path) -> None:
+    process = await spawn(
+        _spec(tmp_path, "sh", "-c", "sleep 300 & echo $!; wait"), stdin=False, tty=False
+    )
+    first = await process._queue.get()
+    assert first is not None
+    child = int(first[1].split()[0])
+    process.kill()
+    assert await asyncio.wait_for(process.wait(), 5) == 137  # 128 + SIGKILL, as a runtime says
+    for _ in range(100):
+        if not Path(f"/proc/{child}").exists() or "Z" in _state(child):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the command's child outlived the kill")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
+
+
+async def _container(tmp_path: Path, script: str, *, stdin: bool, tty: bool) -> Running:
+    return await Runtime(tmp_path).start(
+        pod_uid="uid-1",
+        container="c",
+        restart_count=0,
+        image=SHELL,
+        command=None,
+        args=["/bin/sh", "-c", script] if script else None,
+        env={},
+        limits=Limits(),
+        network=None,
+        stdin=stdin,
+        tty=tty,
+    )
+
+
+async def test_a_container_with_stdin_waits_for_it_and_an_attached_client_feeds_it(
+    tmp_path: Path,
+) -> None:
+    running = await _container(tmp_path, "read x; echo got $x; exit 2", stdin=True, tty=False)
+    session = attach(running, stdin_once=True)
+    await asyncio.sleep(0.2)
+    assert running.alive()  # `stdin: true` keeps input open instead of /dev/null
+    session.write(b"hello\n")
+    out: dict[int, bytes] = {1: b"", 2: b""}
+    async for number, data in session.output():
+        out[number] += data
+    assert out == {1: b"got hello\n", 2: b""}
+    assert (await running.wait()).exit_code == 2
+    assert read_log(running.log_path) == ["got hello"]  # what attach saw is logged too
+
+
+async def test_stdin_once_closes_the_containers_input_when_the_client_leaves(
+    tmp_path: Path,
+) -> None:
+    running = await _container(tmp_path, "cat; echo eof", stdin=True, tty=False)
+    session = attach(running, stdin_once=True)
+    session.write(b"line\n")
+    session.kill()  # the client went away: the container goes on, with its stdin closed
+    assert (await asyncio.wait_for(running.wait(), 5)).exit_code == 0
+    assert read_log(running.log_path) == ["line", "eof"]
+
+
+async def test_a_tty_container_is_a_shell_on_a_terminal_that_attach_can_drive(
+    tmp_path: Path,
+) -> None:
+    running = await _container(tmp_path, "", stdin=True, tty=True)  # the image's `sh`
+    session = attach(running, stdin_once=False)
+    session.resize(90, 20)
+    session.write(b"stty size; tty; exit 5\n")
+    shown = b""
+    async for number, data in session.output():
+        assert number == 1
+        shown += data
+    assert b"20 90" in shown and b"/dev/pts/" in shown
+    assert (await running.wait()).exit_code == 5
+    # a terminal's output, echoed input and prompt included, is the stdout log
+    assert any(line.endswith("20 90") for line in read_log(running.log_path))
