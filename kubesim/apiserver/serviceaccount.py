@@ -204,11 +204,6 @@ class TokenIssuer:
         )
         return _b64(hashlib.sha256(der).digest())
 
-    def public_pem(self) -> bytes:
-        return self.key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
     def issue(
         self,
         *,
