@@ -106,4 +106,7 @@ def test_debug_node_runs_a_pod_on_that_node_with_the_hosts_root(lab: Lab) -> Non
     ]
     assert pod["spec"]["nodeName"] == node
     assert pod["spec"]["hostNetwork"] is True and pod["spec"]["hostPID"] is True
-    assert pod["spec"]["volumes"] == [{"hostPath": {"path": "/", "type": ""}, "name": "host-root"}]
+    # the node's root, beside the service account's volume that admission adds to every pod
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert volumes["host-root"] == {"hostPath": {"path": "/", "type": ""}, "name": "host-root"}
+    assert [n for n in volumes if n.startswith("kube-api-access-")], volumes

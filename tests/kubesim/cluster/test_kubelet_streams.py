@@ -12,6 +12,7 @@ import pytest
 
 from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.hooks import StreamUnavailable
 from kubesim.cluster.live import Cluster, install
 from kubesim.core.clock import Clock
@@ -26,7 +27,8 @@ SERVER = (
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster]]:
     store = Store(tmp_path / "state.db")
-    api = Api(store, clock=Clock(scale=10.0))
+    # a CA, as every kube-apiserver has: pods mount kube-root-ca.crt from it
+    api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
     bootstrap(api)
     cl = install(api)
     task = asyncio.create_task(cl.run())
