@@ -191,3 +191,24 @@ def test_lab_06_untouched_after_its_reset_scores_zero(lab_cluster: LabCluster):
     for exercise in lab["exercises"]:
         guards = [c for c in exercise["checks"] if c["guard"]]
         assert guards and not any(c["passed"] for c in guards), exercise["id"]
+
+
+def test_a_node_brought_back_by_a_later_labs_reset_scores_zero_for_recover(
+    lab_cluster: LabCluster,
+):
+    """Lab 03's node stays down if the learner moves on; lab 04's reset starts it again so
+    lab 04 can run. That restart is kubelab's, not the learner's: lab 03's recover scores 0
+    (found by running the learner edition's notebooks top to bottom)."""
+    lab_cluster.run("kubelab", "reset", "03-self-healing", "--yes", timeout=600)
+    lab_cluster.run("kubelab", "solve", "03-self-healing", "node-failure", timeout=600)
+    lab_cluster.run("kubelab", "reset", "04-scaling", "--yes", timeout=600)
+    _assert_zero(
+        _exercise(lab_cluster, "03-self-healing", "recover", wait=False),
+        failing="not-started-by-another-lab",
+    )
+    # the exercise done as the task says still scores once the lab is started over
+    lab_cluster.run("kubelab", "reset", "03-self-healing", "--yes", timeout=600)
+    lab_cluster.run("kubelab", "solve", "03-self-healing", "node-failure", timeout=600)
+    lab_cluster.run("kubelab", "solve", "03-self-healing", "recover", timeout=900)
+    done = _exercise(lab_cluster, "03-self-healing", "recover", wait=True)
+    assert done["passed"], [(c["name"], c.get("detail"), c.get("fieldErrors")) for c in done["checks"]]

@@ -255,6 +255,8 @@ def test_reset_backs_up_restores_nodes_empties_the_namespace_and_runs_setup(
         "kubectl get nodes -o json",
         "kubectl uncordon kubelab-worker -n lab",
         "docker start kubelab-worker2",
+        "kubectl annotate node kubelab-worker2 kubelab.dev/started-by=kubelab reset 01-fixture "
+        "--overwrite",
         "kubectl wait --for=condition=Ready node/kubelab-worker2 --timeout=120s -n lab",
         DELETE,
         f"kubectl apply -f {FIXTURE / 'manifests' / 'web.yaml'} -n lab",
@@ -379,7 +381,10 @@ def test_break_a_node_fault_on_kind_stops_the_node_container_and_points_at_nodes
 ):
     assert main(["break", "worker-down"]) == 0
 
-    assert host.lines() == ["docker stop kubelab-worker2"]
+    assert host.lines() == [
+        "docker stop kubelab-worker2",
+        "kubectl annotate node kubelab-worker2 kubelab.dev/started-by- --overwrite",
+    ]
     assert (lab_home / "stopped-nodes").read_text() == "kubelab-worker2\n"
     out = capsys.readouterr().out
     assert "[fault worker-down 1/1] node kubelab-worker2: stop" in out
