@@ -72,3 +72,4 @@ working_dir  # unused variable (kubesim/kubelet/_images.py:58)
 want_success  # unused variable (kubesim/kubelet/_kubelet.py:579)
 _.do_GET  # unused method (kubesim/kubelet/_standin.py:19)
 _.log_message  # unused method (kubesim/kubelet/_standin.py:26)
+drop_widget_views  # unused function (kubelab/_widget_settings.py): jupyter_server's pre_save_hook, named by import string in kubelab/jupyter_config/jupyter_server_config.json
