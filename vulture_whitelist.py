@@ -78,3 +78,4 @@ do_OPTIONS  # http.server callback (kubesim/standins/goproxy.py, nginx/_server.p
 _.do_OPTIONS  # http.server callback (kubesim/standins/nginx/_server.py)
 _.log_request  # http.server callback (kubesim/standins/hpa_example.py)
 _.send_error  # http.server callback (kubesim/standins/nginx/_server.py)
+drop_widget_views  # unused function (kubelab/_widget_settings.py): jupyter_server's pre_save_hook, named by import string in kubelab/jupyter_config/jupyter_server_config.json

@@ -31,7 +31,9 @@ from typing import Any
 from kubelab._kubeconfig import no_proxy_with_loopback
 from kubelab._widget_settings import jupyter_config_path
 
-FIRST_NOTEBOOK = "00-welcome.ipynb"
+# What a learner sees first: the course's landing page (every lab, minutes, score), or the
+# first lab's notebook where there is no landing page (an older checkout).
+FIRST_NOTEBOOKS = ("course.ipynb", "00-welcome.ipynb")
 # What a learner should not meet in the file browser: the notebooks' sources and builder,
 # on top of jupyter_server's own default hide_globs.
 AUTHORING = ("src", "build.py")
@@ -131,8 +133,9 @@ def write_config(*, home: Path, kubeconfig: Path, venv_bin: Path) -> Path:
 def lab_argv(*, venv_bin: Path, notebooks: Path, options: CourseOptions) -> list[str]:
     """`jupyter lab` with the learner's choices on the command line."""
     argv = [str(venv_bin / "jupyter"), "lab", f"--ServerApp.root_dir={notebooks}"]
-    if (notebooks / FIRST_NOTEBOOK).exists():
-        argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
+    first = next((name for name in FIRST_NOTEBOOKS if (notebooks / name).exists()), None)
+    if first is not None:
+        argv.append(f"--LabApp.default_url=/lab/tree/{first}")
     if options.as_root:
         argv.append("--allow-root")
     if options.port is not None:
@@ -156,7 +159,8 @@ def lab_environment(
     env["KUBELAB_HOME"] = str(home)
     env["PATH"] = os.pathsep.join([str(venv_bin), base.get("PATH", "")])
     env["JUPYTER_CONFIG_DIR"] = str(config_dir(home))
-    # the widgets' settings (save widget state: a reopened notebook shows its exercises)
+    # the widgets' settings: notebooks saved without widget views (a reopened one shows each
+    # exercise with "run this cell to load the exercise", not "model not found")
     env["JUPYTER_CONFIG_PATH"] = jupyter_config_path(env)
     no_proxy_with_loopback(env)  # the notebooks' checker reaches the lab directly
     return env

@@ -8,9 +8,11 @@ terminal, printing a line per change); Ctrl-C or the kernel's interrupt stops th
 ends the cell with one line, not a traceback through the checker.
 
 The widget lives as long as its kernel. Its style block tells JupyterLab what to show when
-the kernel is gone (restarted, or a saved notebook reopened): ipywidgets marks a widget
-whose kernel connection died with the class `jupyter-widgets-disconnected`, and the style
-then greys the buttons out and says "run this cell to load the exercise".
+the kernel restarts under an open notebook: ipywidgets marks a widget whose kernel
+connection died with the class `jupyter-widgets-disconnected`, and the style then greys the
+buttons out and says "run this cell to load the exercise". A saved notebook keeps no widget
+(`_widget_settings.drop_widget_views`): reopened, it shows the output's HTML fallback, the
+same exercise with its buttons disabled and the same sentence.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ OFFLINE_STYLE = """<style>
 OFFLINE = (
     "Not connected to a running kernel (it was restarted, or this notebook was reopened): "
     "Check and Hint are disabled. Run this cell to load the exercise."
+)
+
+# The title of the fallback's disabled buttons: why they do nothing, and what does.
+BUTTON_OFF = "Run this cell to load the exercise: no running kernel has it yet."
+STATIC_NOTE = (
+    "display:block;margin:4px 0;padding:4px 8px;border-left:4px solid #b26a00;"
+    "background:rgba(178,106,0,.08);line-height:1.45"
 )
 
 CELL_STOP = "Interrupt the kernel (the &#9632; button, or I, I) to stop waiting."
@@ -294,11 +303,21 @@ class ExerciseWidget:
         p.text(repr(self))
 
     def _static_html(self) -> str:
-        """The exercise without a kernel: what a saved notebook shows outside JupyterLab."""
+        """The exercise without a kernel: what a saved notebook shows when reopened (and
+        outside JupyterLab): its task, the buttons disabled saying why, the way back."""
         ex = self.exercise
+        buttons = "".join(
+            f"<button class='jupyter-button widget-button' disabled "
+            f"title='{html.escape(BUTTON_OFF, quote=True)}' style='margin:2px 4px 2px 0'>"
+            f"{name}</button>"
+            for name in ("Check", "Hint")
+        )
         return (
-            f"{STYLE}<div class='kl-card'><h4>{html.escape(ex.title)} ({ex.points} points)</h4>"
-            f"{markdown(ex.task)}<p class='kl-muted'>{html.escape(OFFLINE)}</p></div>"
+            f"{STYLE}<div class='kubelab-exercise kl-static'>"
+            f"<h4 style='margin:4px 0'>{html.escape(ex.title)} ({ex.points} points)</h4>"
+            f"<div class='kl-offline' style='{STATIC_NOTE}'>{html.escape(OFFLINE)}</div>"
+            f"<div class='kl-card' style='border-left-width:1px'>{markdown(ex.task)}</div>"
+            f"<div>{buttons}</div></div>"
         )
 
     # -- the widget ------------------------------------------------------------------------

@@ -276,11 +276,17 @@ class ClusterView:
         return self._widget
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/html": self.html()}
+        nodes, pods = self.snapshot()  # what a saved notebook shows, reopened without a kernel
+        bundle: dict[str, Any] = {
+            "text/html": view_html(nodes, pods, namespace=self.namespace, note=SNAPSHOT)
+        }
         with contextlib.suppress(Exception):  # no ipywidgets: the static view is enough
             bundle.update(self.widget()._repr_mimebundle_())
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+SNAPSHOT = "A snapshot from when this cell ran: run it again to watch the cluster live."
 
 
 def _lab_api() -> Any:

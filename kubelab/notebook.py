@@ -5,6 +5,7 @@ view of the cluster.
     ex = exercise("01-deploy", "deploy")   # the task, Check / Stop / Hint buttons, the card
     ex.check()                             # grades in a cell: countdown, then a compact card
     cluster_view("lab-01")                 # nodes and their pods, kept current by a watch
+    course_overview()                      # every lab, its minutes and your score now
 
 The widgets need ipywidgets and a front end that renders them (JupyterLab). Everywhere else
 (nbval, a terminal, a notebook exported to HTML) the same objects show themselves as plain
@@ -12,7 +13,7 @@ text or static HTML, and `check()` / `hint()` print their results. Progress (pas
 exercises, points, hints revealed) is kept in `.kubelab/progress.json` so it survives kernel
 restarts. The lab data comes from lab.yaml, never restated here. The modules behind this
 one: `_widget_card` (HTML), `_widget_run` (background grading), `_widget_progress`,
-`_widget_exercise`, `_widget_live` (the cluster view).
+`_widget_exercise`, `_widget_live` (the cluster view), `_widget_course` (the landing page).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import checker
 from kubelab._cmd_grading import labs_dir, load_labs, pick_exercise, pick_lab
+from kubelab._widget_course import CourseOverview, course_overview
 from kubelab._widget_exercise import CheckInterrupted, ExerciseWidget, ResultCard, _kernel_shell
 from kubelab._widget_live import ClusterView, cluster_view
 from kubelab._widget_progress import ProgressStore, ProgressView, progress_text
@@ -28,12 +30,14 @@ from kubelab._widget_progress import ProgressStore, ProgressView, progress_text
 __all__ = [
     "CheckInterrupted",
     "ClusterView",
+    "CourseOverview",
     "ExerciseWidget",
     "LabHeader",
     "ProgressStore",
     "ProgressView",
     "ResultCard",
     "cluster_view",
+    "course_overview",
     "exercise",
     "lab_header",
     "progress",

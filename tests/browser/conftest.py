@@ -115,7 +115,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
         KUBECONFIG=str(home / "kubeconfig"),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(base),  # no user Jupyter settings, no ~/.kube
-        # widget state saved in the notebook, no news prompt (kubelab/_widget_settings.py)
+        # notebooks saved without widget views, no news prompt (kubelab/_widget_settings.py)
         JUPYTER_CONFIG_PATH=jupyter_config_path({}),
         PYTHONUNBUFFERED="1",
     )

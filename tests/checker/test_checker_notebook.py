@@ -279,7 +279,10 @@ def test_a_widget_says_what_to_do_when_its_kernel_is_gone(lab_env):
     assert "Run this cell to load the exercise." in title
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "Run this cell to load the exercise." in bundle["text/html"]
+    static = bundle["text/html"]  # what a saved notebook shows, reopened without a kernel
+    assert "Run this cell to load the exercise." in static
+    assert "class='kubelab-exercise kl-static'" in static
+    assert static.count("disabled title='Run this cell to load the exercise") == 2
     assert bundle["text/plain"].startswith("Exercise deploy: Run three replicas")
 
 
@@ -343,15 +346,3 @@ def test_nodes_are_boxes_holding_their_pods_with_restart_counts():
     assert "web-1 &middot; Running 1/1, 3 restarts" in worker
     assert "NotReady, SchedulingDisabled" in worker2 and "kl-notready kl-cordoned" in worker2
     assert "not scheduled" in page and "Pods in namespace <b>lab-03</b>" in page
-
-
-def test_jupyterlab_reads_the_course_widget_settings_from_the_config_path(tmp_path, monkeypatch):
-    from jupyterlab_server.settings_utils import _get_overrides
-
-    from kubelab._widget_settings import jupyter_config_path
-
-    monkeypatch.setenv("JUPYTER_CONFIG_PATH", jupyter_config_path({"JUPYTER_CONFIG_PATH": "/x"}))
-    assert os.environ["JUPYTER_CONFIG_PATH"].endswith(os.pathsep + "/x")
-    overrides, error = _get_overrides(str(tmp_path))
-    assert error == ""
-    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}

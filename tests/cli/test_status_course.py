@@ -144,11 +144,21 @@ def test_course_opens_jupyterlab_with_the_lab_kubeconfig(host: FakeHost, lab_hom
     assert call.env["PATH"].split(":")[0] == venv_bin, "!kubectl cells find the venv's kubectl"
 
 
-@pytest.mark.parametrize("present", [True, False], ids=["welcome-present", "no-welcome"])
-def test_course_opens_the_welcome_notebook_when_there_is_one(tmp_path: Path, present: bool):
+@pytest.mark.parametrize(
+    "present, opens",
+    [
+        pytest.param(("course.ipynb", "00-welcome.ipynb"), "course.ipynb", id="landing-page"),
+        pytest.param(("00-welcome.ipynb",), "00-welcome.ipynb", id="welcome-only"),
+        pytest.param((), None, id="neither"),
+    ],
+)
+def test_course_opens_the_landing_page_else_the_welcome_notebook(
+    tmp_path: Path, present: tuple[str, ...], opens: str | None
+):
     (tmp_path / "notebooks").mkdir()
-    if present:
-        (tmp_path / "notebooks" / "00-welcome.ipynb").write_text("{}")
+    for name in present:
+        (tmp_path / "notebooks" / name).write_text("{}")
     argv, _env = course_command(LabPaths(home=tmp_path / "lab", repo=tmp_path), no_browser=False)
-    assert ("--LabApp.default_url=/lab/tree/00-welcome.ipynb" in argv) is present
+    urls = [a for a in argv if a.startswith("--LabApp.default_url=")]
+    assert urls == ([f"--LabApp.default_url=/lab/tree/{opens}"] if opens else [])
     assert "--no-browser" not in argv

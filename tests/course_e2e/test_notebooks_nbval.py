@@ -44,6 +44,25 @@ def test_notebook_runs_and_its_lab_grades_in_full(lab_cluster: Any, notebook: Pa
     _PASSED.add(notebook.stem)
 
 
+def test_the_course_landing_page_runs_under_nbval(lab_cluster: Any):
+    """`course.ipynb`, what `kubelab course` opens first: it lists and grades every lab."""
+    page = ROOT / "notebooks" / "course.ipynb"
+    proc = lab_cluster.run(
+        sys.executable.rsplit("/", 1)[-1],
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        page.name,
+        cwd=page.parent,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"{page.name} failed under nbval:\n{proc.stdout[-6000:]}"
+
+
 def test_after_every_notebook_kubelab_grade_awards_every_point(lab_cluster: Any, tmp_path: Path):
     """Each lab works in its own namespace, so a later lab's reset leaves an earlier lab as
     the learner finished it: the end-of-course grade is full marks, lab by lab."""
