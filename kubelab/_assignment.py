@@ -339,6 +339,10 @@ def build(out: Path, *, repo: Path, labs_root: Path, lab_ids: Sequence[str], bac
             (out / "notebooks").mkdir(exist_ok=True)
             (out / "notebooks" / notebook.name).write_text(json.dumps(learner, indent=1) + "\n")
             notebooks.append(notebook.name)
+    landing = repo / "notebooks" / "course.ipynb"  # lists the labs found in labs/: no answers
+    if notebooks and landing.is_file():
+        shutil.copy2(landing, out / "notebooks" / landing.name)
+        notebooks.insert(0, landing.name)
     (out / "README.md").write_text(student_readme(titles, backend=backend))
     (out / ".gitignore").write_text(
         ".venv/\n.kubelab/\n__pycache__/\nkubelab-grade.json\nkubelab-grade.xml\nautograding.json\n"

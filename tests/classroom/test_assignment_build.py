@@ -49,6 +49,8 @@ def test_every_lab_and_notebook_is_there_without_a_solution(edition: Path):
         assert len(learner["cells"]) == len(source["cells"]) - len(solutions) + 1
         assert f"work/{lab_id}/commands.txt" in "".join(learner["cells"][1]["source"])
         assert (edition / "work" / lab_id / "commands.txt").is_file()
+    landing = json.loads((edition / "notebooks" / "course.ipynb").read_text())
+    assert not [c for c in landing["cells"] if "solution" in tags(c)]
 
 
 def test_a_solution_file_the_setup_needs_is_kept_under_given(edition: Path):
