@@ -1,0 +1,68 @@
+"""Run All in the learner edition earns nothing (issue 17): with the solution cells gone, every
+cell a learner can run without doing the work leaves each exercise at 0 points.
+
+Each lab's learner notebook runs top to bottom under nbval on the simulator, then the lab is
+graded. The notebook's `.check()` cells are left out: the checker only reads, so they cannot
+change the grade, and a failing check waits out its `within`. Lab 03 is left out here for
+time (its learner notebook waits about six minutes on `kubectl wait` timeouts for work never
+done); its one leak, a later reset bringing the lost node back, has its own test in
+tests/course_e2e/test_shortcuts_score_zero.py, and bench/run_all_learner_edition.py runs
+every lab, lab 03 included.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import checker
+
+ROOT = Path(__file__).resolve().parents[2]
+LABS = [lab for lab in checker.discover_labs(ROOT / "labs") if lab != "03-self-healing"]
+
+pytestmark = pytest.mark.kubesim
+
+
+def without_check_cells(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook minus the cells that call `.check()` (read-only, and slow when failing)."""
+    cells = [
+        c
+        for c in notebook["cells"]
+        if not (c["cell_type"] == "code" and ".check()" in "".join(c["source"]))
+    ]
+    return {**notebook, "cells": cells}
+
+
+@pytest.fixture(scope="module")
+def edition(sim_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("edition") / "course"
+    sim_cluster.run("kubelab", "assignment", "build", str(out), "--backend", "sim")
+    return out
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_run_all_of_a_learner_notebook_scores_zero(
+    sim_cluster: Any, edition: Path, lab_id: str
+) -> None:
+    learner = type(sim_cluster)(
+        home=sim_cluster.home, env={**sim_cluster.env, "KUBELAB_LABS": str(edition / "labs")}
+    )
+    source = edition / "notebooks" / f"{lab_id}.ipynb"
+    run_all = source.with_name(f"run-all-{lab_id}.ipynb")
+    run_all.write_text(json.dumps(without_check_cells(json.loads(source.read_text()))))
+    ran = learner.run(
+        sys.executable.rsplit("/", 1)[-1], "-m", "pytest", "--nbval-lax", "-p",
+        "no:cacheprovider", "-q", "--nbval-cell-timeout=600", run_all.name,
+        cwd=run_all.parent, check=False, timeout=1200,
+    )  # fmt: skip
+    assert ran.returncode == 0, f"a cell raised under Run All:\n{ran.stdout[-3000:]}"
+    graded = learner.run(
+        "kubelab", "check", lab_id, "--no-wait", "--format", "json", check=False, cwd=edition
+    )
+    report = json.loads(graded.stdout)["labs"][0]
+    earned = {e["id"]: e["points"] for e in report["exercises"] if e["points"]}
+    assert not earned, f"Run All alone earned points in {lab_id}: {earned}"
