@@ -1,4 +1,9 @@
-"""One container = one process group on this host: start it, log it, limit it, stop it.
+"""One container: start it, log it, limit it, stop it.
+
+On Linux a container is a world of its own (`_world`, `_rootfs`, `_ctrinit`): its own mount,
+UTS, IPC and PID namespaces and a root filesystem assembled for its image, its command PID 1
+there. Where namespaces are not available it is one process group on this host (process
+mode), and kubesim says so (`Isolation.describe`).
 
 The kubelet decides *what* should run; this module only makes it so and reports what the
 process really did (STYLE.md: "the kubelet reports what the processes did; never script a
@@ -19,17 +24,21 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kubesim.kubelet import _cgroups
+from kubesim.kubelet import _cgroups, _rootfs, _world
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
+# util-linux 2.38's `unshare --fork` cannot re-raise a SIGKILL that ended its child: it says
+# this and exits 1 instead (its sigprocmask on SIGKILL fails). It means "killed by SIGKILL".
+UNSHARE_SIGKILL_BUG = "sigprocmask unblock failed"
 RSS_POLL_SECONDS = 0.2
 DRAIN_SECONDS = 1.0
 
@@ -92,11 +101,20 @@ class Running:
     _oom_killed_by_us: bool = False
     _exit: Exit | None = None
     _handles_sigterm: bool = False  # the image says so, whatever its stand-in process does
+    _group: int | None = None  # the process group kubesim started (process mode: pid's own)
+    _enter: list[str] | None = None  # container world: the nsenter prefix that enters it
+    _contained: bool = False
+    _waiter: asyncio.Future[Exit] | None = None
 
     async def wait(self) -> Exit:
         if self._exit is not None:
             return self._exit
-        await _exited(self.pid, self._proc)
+        if self._waiter is None:  # one reaping for every caller (stop waits while others do)
+            self._waiter = asyncio.ensure_future(self._reap())
+        return await asyncio.shield(self._waiter)
+
+    async def _reap(self) -> Exit:
+        await _exited(self._proc.pid, self._proc)
         self._kill_rest()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._proc.wait()), DRAIN_SECONDS)
@@ -107,6 +125,8 @@ class Running:
         while self._proc.returncode is None:  # reaped by the child watcher, a moment later
             await asyncio.sleep(0.01)
         returncode = self._proc.returncode
+        if self._contained and returncode == 1 and await self._unshare_says(UNSHARE_SIGKILL_BUG):
+            returncode = -signal.SIGKILL
         if self._watch is not None:
             self._watch.cancel()
         oom = self._oom_killed_by_us or (self._cgroup is not None and self._cgroup.oom_kills() > 0)
@@ -119,6 +139,16 @@ class Running:
             self._cgroup.remove()
         return self._exit
 
+    async def _unshare_says(self, text: str) -> bool:
+        """Whether `unshare` itself (not the container: its logs have their own pipes)
+        reported `text` on its stderr."""
+        if self._proc.stderr is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            said = await asyncio.wait_for(self._proc.stderr.read(), DRAIN_SECONDS)
+            return text in said.decode("utf-8", "replace")
+        return False
+
     def _kill_rest(self, tree: list[int] | None = None) -> None:
         """SIGKILL every process of the container: its cgroup, or its process group and
         ``tree`` (the descendants by parent pid, taken while the first process lived)."""
@@ -126,7 +156,7 @@ class Running:
             self._cgroup.kill_all()
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+            os.killpg(self._group or self.pid, signal.SIGKILL)
         for pid in tree or ():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
@@ -145,9 +175,12 @@ class Running:
         """How to run `argv` inside this container (kubectl exec, exec probes, cp).
 
         Process mode: the command runs beside the container's first process, in its sandbox
-        folder and with its environment. A container world overrides this to enter the
-        container's namespaces."""
-        return ExecSpec(argv=list(argv), cwd=self.cwd, env={**self.env, **(env or {})})
+        folder and with its environment. In a container world `nsenter` enters the
+        container's namespaces (its root, its PID namespace, its working directory) first."""
+        merged = {**self.env, **(env or {})}
+        if self._enter is not None:
+            return ExecSpec(argv=[*self._enter, *argv], cwd="/", env=merged)
+        return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged)
 
     async def stop(
         self, grace_seconds: float, *, sleep: Callable[[float], object] | None = None
@@ -158,9 +191,14 @@ class Running:
         its namespace only the signals it handles (pid_namespaces(7)): `sleep 3600` or a
         shell without a trap ignores SIGTERM and dies by SIGKILL when the grace period
         ends, as on a node. The process here is the container's first process, so its
-        handler mask (/proc/<pid>/status SigCgt) says which case this is."""
+        handler mask (/proc/<pid>/status SigCgt) says which case this is. In a container
+        world the kernel applies that rule itself; an image whose real program handles
+        SIGTERM but whose stand-in (`sleep`) cannot as PID 1 is ended at once (SIGKILL)."""
         if self.alive():
-            if self._handles_sigterm or catches(self.pid, signal.SIGTERM):
+            catching = catches(self.pid, signal.SIGTERM)
+            if self._contained and self._handles_sigterm and not catching:
+                self._kill_all()
+            elif self._handles_sigterm or catching:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGTERM)
             try:
@@ -235,20 +273,43 @@ def catches(pid: int, signum: int) -> bool:
 
 @dataclass(frozen=True)
 class Network:
-    """The pod's network view handed to the netshim."""
+    """The pod's network view: for the netshim, and for the container's /etc (hosts,
+    hostname, resolv.conf) as the kubelet writes it."""
 
     pod_ip: str
     hosts_file: Path
     search: tuple[str, ...]
     net_id: int = 0
+    hostname: str = ""
+    subdomain: str = ""
+    host_network: bool = False
+
+    def netshim(self) -> dict[str, str]:
+        """The shim's configuration, as the KUBESIM_* variables of process mode say it."""
+        return {
+            "KUBESIM_POD_IP": self.pod_ip,
+            "KUBESIM_HOSTS": f"{NETSHIM_DNS_DIR}/{self.hosts_file.name}",
+            "KUBESIM_SEARCH": " ".join(self.search),
+            "KUBESIM_NET_ID": str(self.net_id),
+        }
+
+
+NETSHIM_DNS_DIR = "/usr/local/lib/kubesim/dns"  # the cluster's DNS records, in the container
 
 
 class Runtime:
     """Starts containers under `root/pods/<pod uid>/<container>/`."""
 
-    def __init__(self, root: Path, *, cgroups: bool | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        cgroups: bool | None = None,
+        isolation: _world.Isolation | None = None,
+    ) -> None:
         self.root = root
         self.cgroups = _cgroups.available() if cgroups is None else cgroups
+        self.isolation = _world.probe() if isolation is None else isolation
         # cgroups are machine-wide: a name unique to this runtime keeps two kubesims (or two
         # tests) whose pods share a uid from ever killing each other's processes
         self._cgroup_prefix = uuid.uuid4().hex[:8]
@@ -262,11 +323,30 @@ class Runtime:
     def _prepare(self, pod_uid: str, container: str, image: Image) -> Path:
         box = self.sandbox(pod_uid, container)
         (box / "logs").mkdir(parents=True, exist_ok=True)
-        for name, source in image.files.items():
-            link = box / name
-            if not link.exists():
-                link.symlink_to(source, target_is_directory=True)
+        if self.isolation.contained:
+            return box
+        for target, source in image.files.items():
+            # process mode: the image's files relative to the sandbox standing in for WORKDIR
+            path = Path(target)
+            work = Path(image.working_dir or "/")
+            relative = (
+                path.relative_to(work) if path.is_relative_to(work) else path.relative_to("/")
+            )
+            link = box / relative
+            if not link.exists() and not link.is_symlink():
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(source, target_is_directory=source.is_dir())
         return box
+
+    def warning(self, image: Image) -> str | None:
+        """What a pod's events say when this runtime cannot give the image its own world."""
+        if self.isolation.contained or image.base == "python":
+            return None
+        return (
+            f"kubesim runs this container in process mode ({self.isolation.reason}): image "
+            f"{image.ref.name} stands on busybox, but its commands are this host's own programs "
+            "and see the host's filesystem, hostname and processes"
+        )
 
     async def start(
         self,
@@ -282,28 +362,13 @@ class Runtime:
         network: Network | None,
         mounts: Sequence[Mount] = (),
     ) -> Running:
-        """Start a container. `mounts` are its resolved volumeMounts; process mode has no
-        filesystem of its own to mount them into, so it ignores them (the container world
-        binds them at their mountPath)."""
+        """Start a container. `mounts` are its resolved volumeMounts: the container world
+        binds them at their mountPath; process mode has no filesystem of its own to mount
+        them into, so it ignores them."""
         box = self._prepare(pod_uid, container, image)
         argv = image.command(command, args)
         if not argv:
             raise OSError("no command specified")
-        full_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(box),
-            "HOSTNAME": env.get("HOSTNAME", ""),
-            **image.env,
-            **env,
-        }
-        if image.python and network is not None:
-            full_env.update(
-                PYTHONPATH=str(NETSHIM_DIR),
-                KUBESIM_POD_IP=network.pod_ip,
-                KUBESIM_HOSTS=str(network.hosts_file),
-                KUBESIM_SEARCH=" ".join(network.search),
-                KUBESIM_NET_ID=str(network.net_id),
-            )
         cgroup = None
         if self.cgroups:  # limits or not: the cgroup is how every process of it is found
             cgroup = _cgroups.Cgroup.create(
@@ -317,35 +382,172 @@ class Runtime:
                 cgroup.attach(os.getpid())
 
         log_path = self.log_path(pod_uid, container, restart_count)
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=str(box),
-            env=full_env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=_in_child,
-        )
+        try:
+            if self.isolation.contained:
+                full_env = {
+                    "PATH": _rootfs.image_path(image),
+                    "HOSTNAME": env.get("HOSTNAME", ""),
+                    "HOME": "/root",
+                    **image.env,
+                    **env,
+                }
+                proc, pid, enter, logs = await self._start_contained(
+                    box, image, argv, full_env, network, mounts, _in_child
+                )
+                cwd = image.working_dir or "/"
+            else:
+                full_env = {
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "HOME": str(box),
+                    "HOSTNAME": env.get("HOSTNAME", ""),
+                    **image.env,
+                    **env,
+                }
+                if image.python and network is not None:
+                    full_env.update(PYTHONPATH=str(NETSHIM_DIR), **network.netshim())
+                    full_env["KUBESIM_HOSTS"] = str(network.hosts_file)
+                proc = await asyncio.create_subprocess_exec(
+                    *image.host_command(argv),
+                    cwd=str(box),
+                    env=full_env,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                    start_new_session=True,
+                    preexec_fn=_in_child,
+                )
+                pid, enter, cwd = proc.pid, None, str(box)
+                logs = None
+        except BaseException:
+            if cgroup is not None:
+                cgroup.kill_all()
+                cgroup.remove()
+            raise
         running = Running(
-            pid=proc.pid,
+            pid=pid,
             started_at=_now(),
             log_path=log_path,
-            cwd=str(box),
+            cwd=cwd,
             env=full_env,
             _proc=proc,
             _cgroup=cgroup,
             _limits=limits,
             _handles_sigterm=image.handles_sigterm,
+            _group=proc.pid,
+            _enter=enter,
+            _contained=self.isolation.contained,
         )
         handle = log_path.open("ab", buffering=0)
+        stdout, stderr = logs or (proc.stdout, proc.stderr)
         running._pumps = [
-            asyncio.create_task(_pump(proc.stdout, "stdout", handle)),
-            asyncio.create_task(_pump(proc.stderr, "stderr", handle)),
+            asyncio.create_task(_pump(stdout, "stdout", handle)),
+            asyncio.create_task(_pump(stderr, "stderr", handle)),
         ]
         if cgroup is None and limits.memory_bytes:
             running._watch = asyncio.create_task(running._enforce_memory())
         return running
+
+    async def _start_contained(
+        self,
+        box: Path,
+        image: Image,
+        argv: list[str],
+        env: dict[str, str],
+        network: Network | None,
+        mounts: Sequence[Mount],
+        preexec: Callable[[], None],
+    ) -> tuple[
+        asyncio.subprocess.Process,
+        int,
+        list[str],
+        tuple[asyncio.StreamReader, asyncio.StreamReader],
+    ]:
+        """Assemble the container's root filesystem, start `_ctrinit` in fresh namespaces and
+        wait until it reports that it is exec'ing the command (or why it cannot)."""
+        if image.base == "busybox" and not _rootfs.BUSYBOX.is_file():
+            raise _world.SetupError(
+                2,
+                f"kubesim's busybox image needs {_rootfs.BUSYBOX}: install Debian's "
+                "busybox-static (`apt-get install busybox-static`)",
+                argv[0],
+            )
+        net = network or Network("", Path("/nonexistent/hosts"), ())
+        pod = _rootfs.PodIdentity(
+            hostname=net.hostname or env.get("HOSTNAME", "") or "localhost",
+            namespace=(net.search[0].split(".")[0] if net.search else "default"),
+            pod_ip=net.pod_ip,
+            subdomain=net.subdomain,
+            search=net.search,
+        )
+        try:
+            layout = _rootfs.plan(
+                image,
+                pod,
+                mounts=mounts,
+                netshim=net.netshim() if image.python and network is not None else None,
+                dns_dir=net.hosts_file.parent if network is not None else None,
+            )
+            rootfs = _rootfs.fresh(box / "rootfs")
+            layout.materialize(rootfs)
+        except (_rootfs.LayoutError, OSError) as exc:
+            raise _world.SetupError(
+                0, f"error mounting into the container: {exc}", argv[0]
+            ) from exc
+        status_read, status_write = os.pipe()
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        spec = box / "init.json"
+        _rootfs.InitSpec(
+            rootfs=rootfs,
+            binds=layout.binds(),
+            hostname=pod.hostname,
+            working_dir=image.working_dir or "/",
+            argv=argv,
+            env=env,
+            status_fd=status_write,
+            stdout_fd=out_write,
+            stderr_fd=err_write,
+        ).write(spec)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.isolation.unshare_argv(),
+                sys.executable, "-I", "-S", str(_world.INIT), str(spec),
+                cwd="/",
+                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=preexec,
+                pass_fds=(status_write, out_write, err_write),
+            )  # fmt: skip
+        except BaseException:
+            for fd in (status_read, out_read, err_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (status_write, out_write, err_write):
+                os.close(fd)
+        logs = (await _reader(out_read), await _reader(err_read))
+        pid, error = await _world.read_status(status_read)
+        if error is not None or pid is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            _, stderr = await proc.communicate()
+            said = stderr.decode("utf-8", "replace").strip()
+            raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
+        enter = self.isolation.nsenter_argv(pid, image.working_dir or "/")
+        return proc, pid, enter, logs
+
+
+async def _reader(fd: int) -> asyncio.StreamReader:
+    """An asyncio reader on a pipe's read end (closed by its transport at EOF)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    return reader
 
 
 def _die_with_parent() -> None:

@@ -1,0 +1,184 @@
+"""The container world's init step: runs as PID 1 of a fresh PID namespace, then becomes the
+container's command.
+
+`unshare --fork --pid --mount --uts --ipc` (plus `--user --map-root-user` when kubesim is
+not root) starts this file with kubesim's interpreter (`python -I -S`, standard library only,
+so it costs one interpreter start and nothing of kubesim). Still seeing the host's files, it:
+
+  1. reports its host PID on the status pipe (`pid N`), so the kubelet can signal it and
+     `nsenter` can enter it;
+  2. binds the root filesystem the runtime assembled (`_rootfs`) onto itself, binds every
+     read-only host directory, image file and volume at its path, mounts `/proc` of its own
+     PID namespace, `/sys` read-only, the few `/dev` nodes, a private `/dev/pts` and
+     `/dev/shm`;
+  3. sets the hostname, pivots into the new root and detaches the host's;
+  4. resolves the command against the container's PATH, reports `exec` (or `err ERRNO
+     MESSAGE` when there is nothing to run, the runtime's StartError), and `execve`s it
+     with exactly the container's environment. The command is then PID 1: the kernel
+     delivers to it only the signals it handles, as on a node.
+
+Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
+before `exec` is reported on the status pipe and ends the process with 127.
+"""
+
+import ctypes
+import errno
+import json
+import os
+import platform
+import sys
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_BIND = 4096
+MS_REC = 16384
+MS_RELATIME = 1 << 21
+MNT_DETACH = 2
+ST_RELATIME = 4096
+PIVOT_ROOT = {
+    "x86_64": 155,
+    "aarch64": 41,
+    "arm64": 41,
+    "riscv64": 41,
+    "ppc64le": 203,
+    "s390x": 217,
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
+
+
+class InitError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise InitError(code, f"{what}: {os.strerror(code)}")
+
+
+def mount(source, target, fstype, flags, data=None):  # type: ignore[no-untyped-def]
+    enc = [None if x is None else os.fsencode(x) for x in (source, target, fstype, data)]
+    _check(_libc.mount(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {source} on {target}")
+
+
+def _locked_flags(path: str) -> int:
+    """The flags a read-only remount must keep (in a user namespace they are locked)."""
+    have = os.statvfs(path).f_flag
+    flags = have & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    if have & ST_RELATIME:
+        flags |= MS_RELATIME
+    return flags
+
+
+def bind(source: str, target: str, *, read_only: bool, recursive: bool = True) -> None:
+    mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
+    if read_only:
+        mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(target))
+
+
+def _try(action, *args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        action(*args, **kwargs)
+    except InitError:
+        return False
+    return True
+
+
+def assemble(spec: dict) -> None:  # type: ignore[type-arg]
+    root = spec["rootfs"]
+    bind(root, root, read_only=False, recursive=False)
+    for source, target, read_only in spec["binds"]:
+        bind(source, root + target, read_only=read_only)
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # the host's /sys, read-only; without the cgroup hierarchy under it where the kernel allows
+    if not _try(bind, "/sys", root + "/sys", read_only=True, recursive=False):
+        bind("/sys", root + "/sys", read_only=True)
+    for node in spec["devices"]:
+        bind("/dev/" + node, f"{root}/dev/{node}", read_only=False, recursive=False)
+    mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    if _try(
+        mount,
+        "devpts",
+        root + "/dev/pts",
+        "devpts",
+        MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620",
+    ):
+        os.symlink("pts/ptmx", root + "/dev/ptmx")
+    name = spec["hostname"].encode()
+    _check(_libc.sethostname(name, len(name)), "sethostname")
+    os.chdir(root)
+    number = PIVOT_ROOT.get(platform.machine())
+    if number is not None and _libc.syscall(number, b".", b".") == 0:
+        _check(_libc.umount2(b".", MNT_DETACH), "umount the host's root")
+    else:  # an architecture without a known pivot_root number: chroot, still a private tree
+        os.chroot(".")
+    os.chdir("/")
+
+
+def resolve(argv0: str, path: str) -> str:
+    """The executable `argv0` names, as runc looks it up (exec: "x": ...)."""
+    if "/" in argv0:
+        candidates = [argv0]
+    else:
+        candidates = [os.path.join(d or ".", argv0) for d in path.split(":")]
+    for candidate in candidates:
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    if "/" in argv0:
+        if os.path.exists(argv0):
+            raise InitError(errno.EACCES, "permission denied")
+        raise InitError(errno.ENOENT, "no such file or directory")
+    raise InitError(errno.ENOENT, "executable file not found in $PATH")
+
+
+def main() -> int:
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    status = int(spec["statusFd"])
+    os.set_inheritable(status, False)
+    for fd, target in ((spec["stdoutFd"], 1), (spec["stderrFd"], 2)):
+        os.dup2(fd, target)  # the container's log pipes; unshare keeps its own stderr
+        os.close(fd)
+    os.write(status, f"pid {os.readlink('/proc/self')}\n".encode())
+    try:
+        assemble(spec)
+        workdir = spec["workingDir"]
+        try:
+            os.chdir(workdir)
+        except OSError as exc:
+            raise InitError(
+                exc.errno or errno.ENOENT,
+                f"chdir to cwd ({workdir!r}) set in config.json failed: {exc.strerror}",
+            ) from exc
+        argv, env = spec["argv"], spec["env"]
+        path = resolve(argv[0], env.get("PATH", ""))
+    except InitError as exc:
+        os.write(status, f"err {exc.code} {exc}\n".encode())
+        return 127
+    os.write(status, b"exec\n")
+    os.close(status)
+    try:
+        os.execve(path, argv, env)
+    except OSError as exc:
+        sys.stderr.write(f"exec {argv[0]}: {exc.strerror}\n")
+    return 127
+
+
+if __name__ == "__main__":
+    sys.exit(main())
