@@ -536,7 +536,7 @@ class Runtime:
             _, stderr = await proc.communicate()
             said = stderr.decode("utf-8", "replace").strip()
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
-        enter = self.isolation.nsenter_argv(pid, image.working_dir or "/")
+        enter = self.isolation.nsenter_argv(pid)
         return proc, pid, enter, logs
 
 

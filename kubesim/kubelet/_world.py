@@ -64,11 +64,14 @@ class Isolation:
         user = ["--user", "--map-root-user"] if self.user_namespace else []
         return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
 
-    def nsenter_argv(self, pid: int, working_dir: str) -> list[str]:
+    def nsenter_argv(self, pid: int) -> list[str]:
+        """Enter the container of `pid` (its PID 1): its namespaces, its root and its working
+        directory. Never `--wd=PATH`: nsenter opens PATH on the host before entering, which
+        would put the command in the host's folder; `--root --wd` take the target's own."""
         user = ["--user", "--preserve-credentials"] if self.user_namespace else []
         return [
             _which("nsenter"), f"--target={pid}", *user,
-            "--mount", "--uts", "--ipc", "--pid", f"--wd={working_dir}", "--",
+            "--mount", "--uts", "--ipc", "--pid", "--root", "--wd", "--",
         ]  # fmt: skip
 
 
