@@ -282,7 +282,6 @@ class Network:
     net_id: int = 0
     hostname: str = ""
     subdomain: str = ""
-    host_network: bool = False
 
     def netshim(self) -> dict[str, str]:
         """The shim's configuration, as the KUBESIM_* variables of process mode say it."""
