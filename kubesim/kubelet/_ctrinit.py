@@ -11,7 +11,8 @@ so it costs one interpreter start and nothing of kubesim). Still seeing the host
      read-only host directory, image file and volume at its path, mounts `/proc` of its own
      PID namespace, `/sys` read-only, the few `/dev` nodes, a private `/dev/pts` and
      `/dev/shm`;
-  3. sets the hostname, pivots into the new root and detaches the host's;
+  3. sets the hostname, pivots into the new root and detaches the host's, and shrinks the
+     capability bounding set to a runtime's defaults (no CAP_SYS_ADMIN: no new mounts);
   4. resolves the command against the container's PATH, reports `exec` (or `err ERRNO
      MESSAGE` when there is nothing to run, the runtime's StartError), and `execve`s it
      with exactly the container's environment. The command is then PID 1: the kernel
@@ -40,6 +41,11 @@ MS_REC = 16384
 MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 ST_RELATIME = 4096
+PR_CAPBSET_DROP = 24
+# the capabilities a container keeps, as Docker's and containerd's defaults: without
+# CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE... a container's root cannot undo its
+# mounts, read the host's files by handle, or trace the host's processes
+KEPT_CAPS = {0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31}
 PIVOT_ROOT = {
     "x86_64": 155,
     "aarch64": 41,
@@ -131,6 +137,13 @@ def assemble(spec: dict) -> None:  # type: ignore[type-arg]
     os.chdir("/")
 
 
+def drop_capabilities(last: int) -> None:
+    """Shrink the bounding set: the command, exec'd as root, gets only the kept ones."""
+    for cap in range(last + 1):
+        if cap not in KEPT_CAPS:
+            _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"drop capability {cap}")
+
+
 def resolve(argv0: str, path: str) -> str:
     """The executable `argv0` names, as runc looks it up (exec: "x": ...)."""
     if "/" in argv0:
@@ -157,7 +170,10 @@ def main() -> int:
         os.close(fd)
     os.write(status, f"pid {os.readlink('/proc/self')}\n".encode())
     try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+            last_cap = int(handle.read())
         assemble(spec)
+        drop_capabilities(last_cap)
         workdir = spec["workingDir"]
         try:
             os.chdir(workdir)
