@@ -6,7 +6,7 @@ not root) starts this file with kubesim's interpreter (`python -I -S`, standard 
 so it costs one interpreter start and nothing of kubesim). Still seeing the host's files, it:
 
   1. reports its host PID on the status pipe (`pid N`), so the kubelet can signal it and
-     `nsenter` can enter it;
+     `--enter` (below) can enter it;
   2. binds the root filesystem the runtime assembled (`_rootfs`) onto itself, binds every
      read-only host directory, image file and volume at its path, mounts `/proc` of its own
      PID namespace, `/sys` read-only, the few `/dev` nodes, a private `/dev/pts` and
@@ -20,6 +20,10 @@ so it costs one interpreter start and nothing of kubesim). Still seeing the host
 
 Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
 before `exec` is reported on the status pipe and ends the process with 127.
+
+`--enter PID [--user] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join
+a running container's namespaces, root and working directory, shrink the capability
+bounding set as its command's, run ARGV with the caller's environment, and end as it ended.
 """
 
 import ctypes
@@ -27,6 +31,7 @@ import errno
 import json
 import os
 import platform
+import signal
 import sys
 
 MS_RDONLY = 1
@@ -160,7 +165,58 @@ def resolve(argv0: str, path: str) -> str:
     raise InitError(errno.ENOENT, "executable file not found in $PATH")
 
 
+def enter(pid: int, user: bool, argv: list[str]) -> int:
+    """`kubectl exec`'s way in (`Running.exec_spec`): what `nsenter --target PID --mount --uts
+    --ipc --pid --root --wd` does, plus the container's capability bounding set, which
+    nsenter cannot shrink. Waits for the command and ends as it ended (code or signal)."""
+    kinds = (["user"] if user else []) + ["ipc", "uts", "pid", "mnt"]
+    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
+    root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
+    cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
+    with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+        last_cap = int(handle.read())
+    try:
+        for kind in kinds:
+            _check(_libc.setns(fds[kind], 0), f"enter the container's {kind} namespace")
+            os.close(fds[kind])
+        os.fchdir(root)
+        os.chroot(".")
+        os.fchdir(cwd)
+        path = resolve(argv[0], os.environ.get("PATH", ""))
+    except InitError as exc:
+        sys.stderr.write(
+            f'exec failed: unable to start container process: exec: "{argv[0]}": {exc}\n'
+        )
+        return 127
+    child = os.fork()  # the PID namespace applies to children
+    if child == 0:
+        try:
+            _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: not without its caller
+            drop_capabilities(last_cap)
+            os.execve(path, argv, dict(os.environ))
+        except (OSError, InitError) as exc:
+            sys.stderr.write(f"exec {argv[0]}: {exc}\n")
+        os._exit(127)
+    for forwarded in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(forwarded, lambda n, _f: os.kill(child, n))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            return 127
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return os.waitstatus_to_exitcode(status)
+
+
 def main() -> int:
+    if sys.argv[1] == "--enter":  # --enter PID [--user] -- ARGV...
+        rest = sys.argv[2:]
+        split = rest.index("--")
+        return enter(int(rest[0]), "--user" in rest[1:split], rest[split + 1 :])
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
     status = int(spec["statusFd"])

@@ -102,7 +102,7 @@ class Running:
     _exit: Exit | None = None
     _handles_sigterm: bool = False  # the image says so, whatever its stand-in process does
     _group: int | None = None  # the process group kubesim started (process mode: pid's own)
-    _enter: list[str] | None = None  # container world: the nsenter prefix that enters it
+    _enter: list[str] | None = None  # container world: the prefix that enters it
     _contained: bool = False
     _waiter: asyncio.Future[Exit] | None = None
 
@@ -175,8 +175,8 @@ class Running:
         """How to run `argv` inside this container (kubectl exec, exec probes, cp).
 
         Process mode: the command runs beside the container's first process, in its sandbox
-        folder and with its environment. In a container world `nsenter` enters the
-        container's namespaces (its root, its PID namespace, its working directory) first."""
+        folder and with its environment. In a container world `_ctrinit --enter` enters
+        the container first: its namespaces, root, working directory and capabilities."""
         merged = {**self.env, **(env or {})}
         if self._enter is not None:
             return ExecSpec(argv=[*self._enter, *argv], cwd="/", env=merged)
@@ -535,7 +535,7 @@ class Runtime:
             _, stderr = await proc.communicate()
             said = stderr.decode("utf-8", "replace").strip()
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
-        enter = self.isolation.nsenter_argv(pid)
+        enter = self.isolation.enter_argv(pid)
         return proc, pid, enter, logs
 
 

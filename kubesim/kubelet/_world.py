@@ -3,8 +3,9 @@
 On Linux every container gets its own mount, UTS, IPC and PID namespaces: util-linux's
 `unshare` creates them (inside a user namespace mapping kubesim's user to root when kubesim
 is not root) and starts `_ctrinit`, which assembles the root filesystem `_rootfs` planned,
-sets the hostname and becomes the container's command as PID 1. `nsenter` enters the same
-namespaces for `kubectl exec`, exec probes and `kubectl cp`.
+sets the hostname and becomes the container's command as PID 1. `_ctrinit --enter` enters
+the same namespaces (as `nsenter` would, with the container's capabilities) for `kubectl
+exec`, exec probes and `kubectl cp`.
 
 Where namespaces cannot be created (macOS, unprivileged user namespaces switched off, no
 util-linux) kubesim keeps process mode, probed once per runtime, and says so: the isolation
@@ -64,15 +65,14 @@ class Isolation:
         user = ["--user", "--map-root-user"] if self.user_namespace else []
         return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
 
-    def nsenter_argv(self, pid: int) -> list[str]:
-        """Enter the container of `pid` (its PID 1): its namespaces, its root and its working
-        directory. Never `--wd=PATH`: nsenter opens PATH on the host before entering, which
-        would put the command in the host's folder; `--root --wd` take the target's own."""
-        user = ["--user", "--preserve-credentials"] if self.user_namespace else []
-        return [
-            _which("nsenter"), f"--target={pid}", *user,
-            "--mount", "--uts", "--ipc", "--pid", "--root", "--wd", "--",
-        ]  # fmt: skip
+    def enter_argv(self, pid: int) -> list[str]:
+        """The prefix that runs a command inside the container of `pid` (its PID 1): its
+        namespaces, root, working directory and capability bounding set. `_ctrinit --enter`
+        does what `nsenter --target PID --mount --uts --ipc --pid --root --wd` (plus `--user`
+        when rootless) does, and also drops the capabilities the container's command lost,
+        which nsenter cannot. (Never `nsenter --wd=PATH`: it opens PATH on the host first.)"""
+        user = ["--user"] if self.user_namespace else []
+        return [sys.executable, "-I", "-S", str(INIT), "--enter", str(pid), *user, "--"]
 
 
 def _which(tool: str) -> str:
@@ -85,9 +85,8 @@ def probe() -> Isolation:
         return Isolation(PROCESS, reason=f"{FORCE_ENV}=process")
     if not sys.platform.startswith("linux"):
         return Isolation(PROCESS, reason=f"no Linux namespaces on {sys.platform}")
-    for tool in ("unshare", "nsenter"):
-        if shutil.which(tool) is None and not Path("/usr/bin", tool).exists():
-            return Isolation(PROCESS, reason=f"util-linux's `{tool}` is not installed")
+    if shutil.which("unshare") is None and not Path("/usr/bin/unshare").exists():
+        return Isolation(PROCESS, reason="util-linux's `unshare` is not installed")
     user = os.geteuid() != 0
     candidate = Isolation(NAMESPACES, user_namespace=user)
     try:

@@ -177,7 +177,12 @@ async def test_exec_spec_enters_the_container(tmp_path: Path) -> None:
                 break
             await asyncio.sleep(0.05)
         spec = running.exec_spec(
-            ["sh", "-c", "hostname; pwd; ls /tmp; echo $GREETING $EXTRA; ps -o comm | sort -u"],
+            [
+                "sh",
+                "-c",
+                "hostname; pwd; ls /tmp; echo $GREETING $EXTRA; ps -o comm | sort -u;"
+                " grep CapBnd /proc/self/status",
+            ],
             {"EXTRA": "there"},
         )
         proc = await asyncio.create_subprocess_exec(
@@ -187,7 +192,11 @@ async def test_exec_spec_enters_the_container(tmp_path: Path) -> None:
         assert proc.returncode == 0
         lines = out.decode().splitlines()
         assert lines[:4] == ["pod-a", "/", "mine", "hi there"]
-        assert set(lines[4:]) <= {"COMMAND", "sh", "sleep", "ps", "sort"}, lines  # only its own
+        assert lines[-1].split() == ["CapBnd:", "00000000a80425fb"]  # the container's caps
+        assert set(lines[4:-1]) <= {"COMMAND", "sh", "sleep", "ps", "sort"}, lines  # its own
+        failing = running.exec_spec(["sh", "-c", "exit 3"])
+        proc = await asyncio.create_subprocess_exec(*failing.argv, cwd=failing.cwd, env=failing.env)
+        assert await asyncio.wait_for(proc.wait(), 20) == 3  # the exit code comes back
     finally:
         await running.stop(0.5)
 
