@@ -211,3 +211,11 @@ async def test_a_container_s_root_has_a_runtime_s_default_capabilities(tmp_path:
     log = read_log(running.log_path)
     assert log[0].split() == ["CapBnd:", "00000000a80425fb"]
     assert log[-1] == "no-mount"
+
+
+def test_every_entry_of_the_shipped_catalog_follows_the_schema() -> None:
+    from kubesim.kubelet._images import _catalog
+
+    entries = _catalog()
+    assert entries["docker.io/library/busybox"]["base"] == "busybox"
+    assert all(entry["base"] in ("busybox", "python", "scratch") for entry in entries.values())
