@@ -205,12 +205,11 @@ async def test_exec_spec_enters_the_container(tmp_path: Path) -> None:
 async def test_a_container_s_root_has_a_runtime_s_default_capabilities(tmp_path: Path) -> None:
     """Docker's and containerd's default set (0xa80425fb): no CAP_SYS_ADMIN, so a container
     cannot mount over its own root or set the hostname, as on a node."""
-    script = "grep CapBnd /proc/self/status; mount -t tmpfs x /tmp || echo no-mount"
+    script = "grep CapBnd /proc/self/status; mount -t tmpfs x /tmp 2>/dev/null || echo no-mount"
     running = await _start(Runtime(tmp_path), BUSYBOX, script)
     await asyncio.wait_for(running.wait(), 20)
     log = read_log(running.log_path)
-    assert log[0].split() == ["CapBnd:", "00000000a80425fb"]
-    assert log[-1] == "no-mount"
+    assert log == ["CapBnd:\t00000000a80425fb", "no-mount"]
 
 
 def test_every_entry_of_the_shipped_catalog_follows_the_schema() -> None:
