@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from kubelab import _procs, _simprocess
 from kubelab._backends import (
@@ -186,8 +187,14 @@ class SimBackend:
 
     def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
         rows = [("backend", f"{self.name}: kubesim — a simulated cluster (test double)")]
-        limits = simulator_limits(info)
-        return [*rows, ("limits", limits)] if limits else rows
+        facts = simulator_status(info)
+        limits = limits_text(facts)
+        if limits:
+            rows.append(("limits", limits))
+        isolation = (facts.get("isolation") or {}).get("description")
+        if isolation:
+            rows.append(("isolation", str(isolation)))
+        return rows
 
     def node(self, name: str, action: str) -> None:
         """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating)."""
@@ -246,8 +253,8 @@ class SimBackend:
             (paths.sim_dir / "kubesim.pid").unlink(missing_ok=True)
 
 
-def simulator_limits(info: LabKubeconfig) -> str:
-    """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
+def simulator_status(info: LabKubeconfig) -> dict[str, Any]:
+    """kubesim's own account of itself (/kubesim/v1/status): limits, isolation, nodes."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
@@ -261,6 +268,13 @@ def simulator_limits(info: LabKubeconfig) -> str:
     # an older kubesim without the endpoint, or one that stopped answering: say nothing
     # rather than guess (a programming error, say a changed client API, still surfaces)
     except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def limits_text(facts: dict[str, Any]) -> str:
+    """How kubesim enforces memory and CPU limits here (DESIGN.md: say so in status)."""
+    if not facts:
         return ""
     if facts.get("cgroups"):
         return "kernel cgroup v1 limits (memory over the limit is OOM-killed by the kernel)"

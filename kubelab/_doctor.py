@@ -62,6 +62,10 @@ class Facts:
     free_memory: int | None
     simulator: bool
     root: bool = False  # effective uid 0 (containers, WSL, Codespaces, CI)
+    # how kubesim can isolate containers here: "namespaces", "rootless namespaces", or why
+    # not ("process mode: ..."); and whether Debian's busybox-static is at /bin/busybox
+    isolation: str = "namespaces"
+    busybox: bool = True
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,30 @@ def diagnose(facts: Facts) -> Report:
     else:
         rows.append(Row("user", OK, "not root"))
 
+    if facts.isolation.startswith("process"):
+        rows.append(
+            Row(
+                "simulator isolation", WARN, "process mode",
+                f"{facts.isolation}. kubesim then runs pods as plain processes that see this "
+                "machine's files, hostname and processes (`ls /` in a pod is your root). On "
+                "Linux, install util-linux and allow unprivileged user namespaces "
+                "(`sysctl kernel.unprivileged_userns_clone=1`, or "
+                "`user.max_user_namespaces` above 0); elsewhere use the kind backend.",
+            )
+        )  # fmt: skip
+    else:
+        rows.append(Row("simulator isolation", OK, facts.isolation))
+    if facts.busybox:
+        rows.append(Row("busybox", OK, "/bin/busybox"))
+    else:
+        rows.append(
+            Row(
+                "busybox", WARN, "missing",
+                "kubesim's busybox image (`kubectl run --image=busybox`) needs Debian's "
+                "busybox-static: `sudo apt-get install busybox-static`.",
+            )
+        )  # fmt: skip
+
     kind_usable = kind_ok and facts.docker_daemon
     auto = auto_choice(docker_daemon=facts.docker_daemon, kind_on_path=facts.kind is not None)
     can_run = {"kind": kind_usable, "sim": facts.simulator}
@@ -290,4 +318,25 @@ def gather() -> Facts:
         free_memory=_procs.free_memory(),
         simulator=simulator_built(),
         root=hasattr(os, "geteuid") and os.geteuid() == 0,
+        isolation=_isolation(),
+        busybox=Path("/bin/busybox").is_file(),
     )
+
+
+def _isolation() -> str:
+    """Whether kubesim can give containers their own namespaces here: the same `unshare`
+    kubesim's kubelet tries (kubesim/kubelet/_world.py), run once."""
+    if not sys.platform.startswith("linux"):
+        return f"process mode: no Linux namespaces on {sys.platform}"
+    unshare = _procs.which("unshare")
+    if unshare is None:
+        return "process mode: util-linux's `unshare` is not installed"
+    rootless = not (hasattr(os, "geteuid") and os.geteuid() == 0)
+    user = ["--user", "--map-root-user"] if rootless else []
+    out = _procs.run(
+        [unshare, *user, "--fork", "--pid", "--mount", "--uts", "--ipc", "true"], timeout=20
+    )
+    if not out.ok:
+        said = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]
+        return f"process mode: namespaces cannot be created ({said})"
+    return "rootless namespaces" if rootless else "namespaces"

@@ -742,6 +742,14 @@ def _kubelet_state(cluster: Any, name: str) -> str:
     return "running" if cluster.node_running(name) else "stopped"
 
 
+def _isolation(runtime: Any) -> Obj:
+    """How containers are isolated here (`kubesim.kubelet._world.Isolation`), when known."""
+    isolation = getattr(runtime, "isolation", None)
+    if isolation is None:
+        return {}
+    return {"isolation": {"mode": isolation.mode, "description": isolation.describe()}}
+
+
 def admin_status(api: Api, cluster: Any) -> Obj:
     """What `kubelab status` shows of kubesim: that it is a simulator, its time scale,
     whether memory limits are kernel cgroup limits or measured RSS, and each node's
@@ -752,6 +760,7 @@ def admin_status(api: Api, cluster: Any) -> Obj:
         "kubernetesVersion": f"v{KUBERNETES_VERSION}",
         "timeScale": api.clock.scale,
         "cgroups": bool(getattr(runtime, "cgroups", False)),
+        **_isolation(runtime),
         "nodes": {
             name: _kubelet_state(cluster, name) for name in sorted(getattr(cluster, "kubelets", {}))
         },

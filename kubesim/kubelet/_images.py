@@ -57,8 +57,9 @@ class Image:
     cmd: list[str]
     working_dir: str
     env: dict[str, str]
-    files: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)  # absolute container path -> content
     python: bool = False
+    base: str = "busybox"  # busybox | python | scratch: what of the host the image stands on
     ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
     handles_sigterm: bool = False  # the real program does, though its stand-in `sleep` does not
     # a stand-in image's real programs (`/agnhost`, `nginx`): a pod's `command` naming one runs
@@ -80,8 +81,12 @@ class Image:
         argv = (list(command) if command else self.entrypoint) + (
             list(args) if args else ([] if command else self.cmd)
         )
+        return argv
+
+    def host_command(self, argv: list[str]) -> list[str]:
+        """Process mode: `python3` of an image is kubesim's own interpreter on this host."""
         if argv and argv[0] in ("python3", "python"):
-            argv = [sys.executable, *argv[1:]]
+            return [sys.executable, *argv[1:]]
         return argv
 
 
@@ -92,10 +97,59 @@ class PullError(Exception):
     there."""
 
 
+class CatalogError(Exception):
+    """kubesim/images.yaml breaks its schema (see the file's header); says which entry and key."""
+
+
+BASES = ("busybox", "python", "scratch")
+KEYS = {
+    "repository",
+    "tags",
+    "entrypoint",
+    "cmd",
+    "workingDir",
+    "env",
+    "files",
+    "python",
+    "base",
+    "ignoreArgs",
+    "handlesSigterm",
+    "programs",
+}
+
+
+def check_entry(entry: Any, where: str) -> dict[str, Any]:
+    """One catalog entry against the schema in images.yaml's header."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("repository"), str):
+        raise CatalogError(f"{where}: an entry must be a mapping with a `repository` string")
+    name = f"{where} ({entry['repository']})"
+    unknown = sorted(set(entry) - KEYS)
+    if unknown:
+        raise CatalogError(
+            f"{name}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(sorted(KEYS))}"
+        )
+    base = entry.get("base", "python" if entry.get("python") else "busybox")
+    if base not in BASES:
+        raise CatalogError(f"{name}: base {base!r} is not one of {', '.join(BASES)}")
+    for path in entry.get("files") or {}:
+        if not str(path).startswith("/"):
+            raise CatalogError(
+                f"{name}: files key {path!r} must be the absolute path in the container, "
+                "e.g. /app/models"
+            )
+    if not isinstance(entry.get("tags"), list) or not entry["tags"]:
+        raise CatalogError(f"{name}: `tags` must be a non-empty list")
+    return {**entry, "base": base}
+
+
 @cache
 def _catalog() -> dict[str, dict[str, Any]]:
     text = data_file("images.yaml").read_text()
-    return {entry["repository"]: entry for entry in yaml.safe_load(text)}
+    entries = yaml.safe_load(text)
+    return {
+        entry["repository"]: entry
+        for entry in (check_entry(e, f"images.yaml entry {n}") for n, e in enumerate(entries, 1))
+    }
 
 
 def _resource_dir(spec: str) -> Path:
@@ -131,7 +185,8 @@ def pull(image: str) -> Image:
         working_dir=entry.get("workingDir", "/"),
         env=env,
         files=files,
-        python=bool(entry.get("python")),
+        python=bool(entry.get("python")) or entry["base"] == "python",
+        base=entry["base"],
         ignore_args=bool(entry.get("ignoreArgs")),
         handles_sigterm=bool(entry.get("handlesSigterm")),
         programs={k: [str(a) for a in v or []] for k, v in (entry.get("programs") or {}).items()},

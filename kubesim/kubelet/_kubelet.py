@@ -533,6 +533,14 @@ class PodWorker:
         env.setdefault("HOSTNAME", self.name)
         return env
 
+    def _hostname(self) -> str:
+        """The container's hostname: the node's on the host network, else spec.hostname or
+        the pod's name (the kubelet's GeneratePodHostNameAndDomain)."""
+        spec = self.pod.get("spec") or {}
+        if spec.get("hostNetwork"):
+            return self.kubelet.node
+        return str(spec.get("hostname") or self.name)[:63]
+
     async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
         name = spec["name"]
         limits = (spec.get("resources") or {}).get("limits") or {}
@@ -556,12 +564,14 @@ class PodWorker:
                     self.kubelet.network.hosts_file,
                     search_path(self.namespace),
                     net_id=self.kubelet.network.net_id,
+                    hostname=self._hostname(),
+                    subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
                 ),
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),
             )
         except OSError as exc:
-            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{(spec.get("command") or [""])[0]}": {exc.strerror or exc}'
+            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{exc.filename or (spec.get("command") or [""])[0]}": {exc.strerror or exc}'
             rec.state = {
                 "terminated": {"exitCode": 128, "reason": "StartError", "message": message}
             }
@@ -584,6 +594,9 @@ class PodWorker:
         rec.ready = not spec.get("readinessProbe") and not spec.get("startupProbe")
         self._event("Normal", "Created", "Container created", name)
         self._event("Normal", "Started", "Container started", name)
+        isolation_warning = self.kubelet.runtime.warning(image)
+        if isolation_warning:
+            self._event("Warning", "ProcessMode", isolation_warning, name)
         await self.publish()
         probes = asyncio.create_task(self._probes(spec, rec, running))
         exit_info = await running.wait()

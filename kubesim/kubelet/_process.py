@@ -1,4 +1,9 @@
-"""One container = one process group on this host: start it, log it, limit it, stop it.
+"""One container: start it, log it, limit it, stop it.
+
+On Linux a container is a world of its own (`_world`, `_rootfs`, `_ctrinit`): its own mount,
+UTS, IPC and PID namespaces and a root filesystem assembled for its image, its command PID 1
+there. Where namespaces are not available it is one process group on this host (process
+mode), and kubesim says so (`Isolation.describe`).
 
 The kubelet decides *what* should run; this module only makes it so and reports what the
 process really did (STYLE.md: "the kubelet reports what the processes did; never script a
@@ -22,6 +27,7 @@ import os
 import pty
 import signal
 import struct
+import sys
 import termios
 import uuid
 from collections.abc import Callable, Sequence
@@ -29,11 +35,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kubesim.kubelet import _cgroups
+from kubesim.kubelet import _cgroups, _rootfs, _world
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
+# util-linux 2.38's `unshare --fork` cannot re-raise a SIGKILL that ended its child: it says
+# this and exits 1 instead (its sigprocmask on SIGKILL fails). It means "killed by SIGKILL".
+UNSHARE_SIGKILL_BUG = "sigprocmask unblock failed"
 RSS_POLL_SECONDS = 0.2
 DRAIN_SECONDS = 1.0
 READ_CHUNK = 32 * 1024
@@ -103,11 +112,20 @@ class Running:
     _stdin: asyncio.StreamWriter | None = None
     _master: int | None = None
     _listeners: list[asyncio.Queue[tuple[int, bytes] | None]] = field(default_factory=list)
+    _group: int | None = None  # the process group kubesim started (process mode: pid's own)
+    _enter: list[str] | None = None  # container world: the prefix that enters it
+    _contained: bool = False
+    _waiter: asyncio.Future[Exit] | None = None
 
     async def wait(self) -> Exit:
         if self._exit is not None:
             return self._exit
-        await _exited(self.pid, self._proc)
+        if self._waiter is None:  # one reaping for every caller (stop waits while others do)
+            self._waiter = asyncio.ensure_future(self._reap())
+        return await asyncio.shield(self._waiter)
+
+    async def _reap(self) -> Exit:
+        await _exited(self._proc.pid, self._proc)
         self._kill_rest()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._proc.wait()), DRAIN_SECONDS)
@@ -118,6 +136,8 @@ class Running:
         while self._proc.returncode is None:  # reaped by the child watcher, a moment later
             await asyncio.sleep(0.01)
         returncode = self._proc.returncode
+        if self._contained and returncode == 1 and await self._unshare_says(UNSHARE_SIGKILL_BUG):
+            returncode = -signal.SIGKILL
         if self._watch is not None:
             self._watch.cancel()
         oom = self._oom_killed_by_us or (self._cgroup is not None and self._cgroup.oom_kills() > 0)
@@ -130,6 +150,16 @@ class Running:
             self._cgroup.remove()
         return self._exit
 
+    async def _unshare_says(self, text: str) -> bool:
+        """Whether `unshare` itself (not the container: its logs have their own pipes)
+        reported `text` on its stderr."""
+        if self._proc.stderr is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            said = await asyncio.wait_for(self._proc.stderr.read(), DRAIN_SECONDS)
+            return text in said.decode("utf-8", "replace")
+        return False
+
     def _kill_rest(self, tree: list[int] | None = None) -> None:
         """SIGKILL every process of the container: its cgroup, or its process group and
         ``tree`` (the descendants by parent pid, taken while the first process lived)."""
@@ -137,7 +167,7 @@ class Running:
             self._cgroup.kill_all()
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+            os.killpg(self._group or self.pid, signal.SIGKILL)
         for pid in tree or ():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
@@ -156,9 +186,12 @@ class Running:
         """How to run `argv` inside this container (kubectl exec, exec probes, cp).
 
         Process mode: the command runs beside the container's first process, in its sandbox
-        folder and with its environment. A container world overrides this to enter the
-        container's namespaces."""
-        return ExecSpec(argv=list(argv), cwd=self.cwd, env={**self.env, **(env or {})})
+        folder and with its environment. In a container world `_ctrinit --enter` enters
+        the container first: its namespaces, root, working directory and capabilities."""
+        merged = {**self.env, **(env or {})}
+        if self._enter is not None:
+            return ExecSpec(argv=[*self._enter, *argv], cwd="/", env=merged)
+        return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged)
 
     def listen(self) -> asyncio.Queue[tuple[int, bytes] | None]:
         """Output from now on, as (1 stdout | 2 stderr, bytes); None once per stream at its
@@ -202,9 +235,14 @@ class Running:
         its namespace only the signals it handles (pid_namespaces(7)): `sleep 3600` or a
         shell without a trap ignores SIGTERM and dies by SIGKILL when the grace period
         ends, as on a node. The process here is the container's first process, so its
-        handler mask (/proc/<pid>/status SigCgt) says which case this is."""
+        handler mask (/proc/<pid>/status SigCgt) says which case this is. In a container
+        world the kernel applies that rule itself; an image whose real program handles
+        SIGTERM but whose stand-in (`sleep`) cannot as PID 1 is ended at once (SIGKILL)."""
         if self.alive():
-            if self._handles_sigterm or catches(self.pid, signal.SIGTERM):
+            catching = catches(self.pid, signal.SIGTERM)
+            if self._contained and self._handles_sigterm and not catching:
+                self._kill_all()
+            elif self._handles_sigterm or catching:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGTERM)
             try:
@@ -279,20 +317,42 @@ def catches(pid: int, signum: int) -> bool:
 
 @dataclass(frozen=True)
 class Network:
-    """The pod's network view handed to the netshim."""
+    """The pod's network view: for the netshim, and for the container's /etc (hosts,
+    hostname, resolv.conf) as the kubelet writes it."""
 
     pod_ip: str
     hosts_file: Path
     search: tuple[str, ...]
     net_id: int = 0
+    hostname: str = ""
+    subdomain: str = ""
+
+    def netshim(self) -> dict[str, str]:
+        """The shim's configuration, as the KUBESIM_* variables of process mode say it."""
+        return {
+            "KUBESIM_POD_IP": self.pod_ip,
+            "KUBESIM_HOSTS": f"{NETSHIM_DNS_DIR}/{self.hosts_file.name}",
+            "KUBESIM_SEARCH": " ".join(self.search),
+            "KUBESIM_NET_ID": str(self.net_id),
+        }
+
+
+NETSHIM_DNS_DIR = "/usr/local/lib/kubesim/dns"  # the cluster's DNS records, in the container
 
 
 class Runtime:
     """Starts containers under `root/pods/<pod uid>/<container>/`."""
 
-    def __init__(self, root: Path, *, cgroups: bool | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        cgroups: bool | None = None,
+        isolation: _world.Isolation | None = None,
+    ) -> None:
         self.root = root
         self.cgroups = _cgroups.available() if cgroups is None else cgroups
+        self.isolation = _world.probe() if isolation is None else isolation
         # cgroups are machine-wide: a name unique to this runtime keeps two kubesims (or two
         # tests) whose pods share a uid from ever killing each other's processes
         self._cgroup_prefix = uuid.uuid4().hex[:8]
@@ -306,11 +366,30 @@ class Runtime:
     def _prepare(self, pod_uid: str, container: str, image: Image) -> Path:
         box = self.sandbox(pod_uid, container)
         (box / "logs").mkdir(parents=True, exist_ok=True)
-        for name, source in image.files.items():
-            link = box / name
-            if not link.exists():
-                link.symlink_to(source, target_is_directory=True)
+        if self.isolation.contained:
+            return box
+        for target, source in image.files.items():
+            # process mode: the image's files relative to the sandbox standing in for WORKDIR
+            path = Path(target)
+            work = Path(image.working_dir or "/")
+            relative = (
+                path.relative_to(work) if path.is_relative_to(work) else path.relative_to("/")
+            )
+            link = box / relative
+            if not link.exists() and not link.is_symlink():
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(source, target_is_directory=source.is_dir())
         return box
+
+    def warning(self, image: Image) -> str | None:
+        """What a pod's events say when this runtime cannot give the image its own world."""
+        if self.isolation.contained or image.base == "python":
+            return None
+        return (
+            f"kubesim runs this container in process mode ({self.isolation.reason}): image "
+            f"{image.ref.name} stands on busybox, but its commands are this host's own programs "
+            "and see the host's filesystem, hostname and processes"
+        )
 
     async def start(
         self,
@@ -328,29 +407,14 @@ class Runtime:
         stdin: bool = False,
         tty: bool = False,
     ) -> Running:
-        """Start a container. `mounts` are its resolved volumeMounts; process mode has no
-        filesystem of its own to mount them into, so it ignores them (the container world
-        binds them at their mountPath). `stdin` keeps its standard input open for attach
-        (a pipe), `tty` gives it a terminal instead (the spec's `stdin` and `tty`)."""
+        """Start a container. `mounts` are its resolved volumeMounts: the container world
+        binds them at their mountPath; process mode has no filesystem of its own to mount
+        them into, so it ignores them. `stdin` keeps its standard input open for attach (a
+        pipe), `tty` gives it a terminal instead (the spec's `stdin` and `tty`)."""
         box = self._prepare(pod_uid, container, image)
         argv = image.command(command, args)
         if not argv:
             raise OSError("no command specified")
-        full_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(box),
-            "HOSTNAME": env.get("HOSTNAME", ""),
-            **image.env,
-            **env,
-        }
-        if image.python and network is not None:
-            full_env.update(
-                PYTHONPATH=str(NETSHIM_DIR),
-                KUBESIM_POD_IP=network.pod_ip,
-                KUBESIM_HOSTS=str(network.hosts_file),
-                KUBESIM_SEARCH=" ".join(network.search),
-                KUBESIM_NET_ID=str(network.net_id),
-            )
         cgroup = None
         if self.cgroups:  # limits or not: the cgroup is how every process of it is found
             cgroup = _cgroups.Cgroup.create(
@@ -362,58 +426,228 @@ class Runtime:
             _die_with_parent()
             if cgroup is not None:
                 cgroup.attach(os.getpid())
-            if tty:
+            if tty and not contained:  # the container world's init takes its terminal itself
                 fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
+        contained = self.isolation.contained
         log_path = self.log_path(pod_uid, container, restart_count)
         master, slave = pty.openpty() if tty else (None, None)
+        piped = stdin and not tty and self.isolation.contained  # process mode: asyncio's pipe
+        stdin_read, stdin_write = os.pipe() if piped else (None, None)
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                cwd=str(box),
-                env={"TERM": "xterm", **full_env} if tty else full_env,
-                stdin=slave
-                if tty
-                else asyncio.subprocess.PIPE
-                if stdin
-                else asyncio.subprocess.DEVNULL,
-                stdout=slave if tty else asyncio.subprocess.PIPE,
-                stderr=slave if tty else asyncio.subprocess.PIPE,
-                start_new_session=True,
-                preexec_fn=_in_child,
-            )
+            if self.isolation.contained:
+                full_env = {
+                    "PATH": _rootfs.image_path(image),
+                    "HOSTNAME": env.get("HOSTNAME", ""),
+                    "HOME": "/root",
+                    **({"TERM": "xterm"} if tty else {}),
+                    **image.env,
+                    **env,
+                }
+                proc, pid, enter, logs = await self._start_contained(
+                    box, image, argv, full_env, network, mounts, _in_child,
+                    terminal=slave, stdin_fd=stdin_read,
+                )  # fmt: skip
+                cwd = image.working_dir or "/"
+                writer = await _writer(stdin_write) if stdin_write is not None else None
+                stdin_write = None
+            else:
+                full_env = {
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "HOME": str(box),
+                    "HOSTNAME": env.get("HOSTNAME", ""),
+                    **({"TERM": "xterm"} if tty else {}),
+                    **image.env,
+                    **env,
+                }
+                if image.python and network is not None:
+                    full_env.update(PYTHONPATH=str(NETSHIM_DIR), **network.netshim())
+                    full_env["KUBESIM_HOSTS"] = str(network.hosts_file)
+                proc = await asyncio.create_subprocess_exec(
+                    *image.host_command(argv),
+                    cwd=str(box),
+                    env=full_env,
+                    stdin=slave
+                    if tty
+                    else asyncio.subprocess.PIPE
+                    if stdin
+                    else asyncio.subprocess.DEVNULL,
+                    stdout=slave if tty else asyncio.subprocess.PIPE,
+                    stderr=slave if tty else asyncio.subprocess.PIPE,
+                    start_new_session=True,
+                    preexec_fn=_in_child,
+                )
+                pid, enter, cwd = proc.pid, None, str(box)
+                logs, writer = None, proc.stdin
         except BaseException:
+            if cgroup is not None:
+                cgroup.kill_all()
+                cgroup.remove()
             if master is not None:
                 os.close(master)
             raise
         finally:
-            if slave is not None:
-                os.close(slave)
+            for fd in (slave, stdin_read, stdin_write):
+                if fd is not None:
+                    os.close(fd)
         running = Running(
-            pid=proc.pid,
+            pid=pid,
             started_at=_now(),
             log_path=log_path,
-            cwd=str(box),
+            cwd=cwd,
             env=full_env,
             _proc=proc,
             _cgroup=cgroup,
             _limits=limits,
             _handles_sigterm=image.handles_sigterm,
             tty=tty,
-            _stdin=proc.stdin,
+            _stdin=writer,
             _master=master,
+            _group=proc.pid,
+            _enter=enter,
+            _contained=self.isolation.contained,
         )
         handle = log_path.open("ab", buffering=0)
         if master is not None:
             running._pumps = [asyncio.create_task(_pump_terminal(running, master, handle))]
         else:
+            stdout, stderr = logs or (proc.stdout, proc.stderr)
             running._pumps = [
-                asyncio.create_task(_pump(proc.stdout, "stdout", handle, running)),
-                asyncio.create_task(_pump(proc.stderr, "stderr", handle, running)),
+                asyncio.create_task(_pump(stdout, "stdout", handle, running)),
+                asyncio.create_task(_pump(stderr, "stderr", handle, running)),
             ]
         if cgroup is None and limits.memory_bytes:
             running._watch = asyncio.create_task(running._enforce_memory())
         return running
+
+    async def _start_contained(
+        self,
+        box: Path,
+        image: Image,
+        argv: list[str],
+        env: dict[str, str],
+        network: Network | None,
+        mounts: Sequence[Mount],
+        preexec: Callable[[], None],
+        *,
+        terminal: int | None = None,
+        stdin_fd: int | None = None,
+    ) -> tuple[
+        asyncio.subprocess.Process,
+        int,
+        list[str],
+        tuple[asyncio.StreamReader, asyncio.StreamReader] | None,
+    ]:
+        """Assemble the container's root filesystem, start `_ctrinit` in fresh namespaces and
+        wait until it reports that it is exec'ing the command (or why it cannot)."""
+        if image.base == "busybox" and not _rootfs.BUSYBOX.is_file():
+            raise _world.SetupError(
+                2,
+                f"kubesim's busybox image needs {_rootfs.BUSYBOX}: install Debian's "
+                "busybox-static (`apt-get install busybox-static`)",
+                argv[0],
+            )
+        net = network or Network("", Path("/nonexistent/hosts"), ())
+        pod = _rootfs.PodIdentity(
+            hostname=net.hostname or env.get("HOSTNAME", "") or "localhost",
+            namespace=(net.search[0].split(".")[0] if net.search else "default"),
+            pod_ip=net.pod_ip,
+            subdomain=net.subdomain,
+            search=net.search,
+        )
+        try:
+            layout = _rootfs.plan(
+                image,
+                pod,
+                mounts=mounts,
+                netshim=net.netshim() if image.python and network is not None else None,
+                dns_dir=net.hosts_file.parent if network is not None else None,
+            )
+            rootfs = _rootfs.fresh(box / "rootfs")
+            layout.materialize(rootfs)
+        except (_rootfs.LayoutError, OSError) as exc:
+            raise _world.SetupError(
+                0, f"error mounting into the container: {exc}", argv[0]
+            ) from exc
+        status_read, status_write = os.pipe()
+        # a terminal is the container's stdin, stdout and stderr at once; else two log pipes
+        out_read, out_write = os.pipe() if terminal is None else (None, terminal)
+        err_read, err_write = os.pipe() if terminal is None else (None, terminal)
+        stdin = stdin_fd if terminal is None else terminal
+        spec = box / "init.json"
+        _rootfs.InitSpec(
+            rootfs=rootfs,
+            binds=layout.binds(),
+            hostname=pod.hostname,
+            working_dir=image.working_dir or "/",
+            argv=argv,
+            env=env,
+            status_fd=status_write,
+            stdout_fd=out_write,
+            stderr_fd=err_write,
+            stdin_fd=stdin,
+            tty=terminal is not None,
+        ).write(spec)
+        passed = tuple(
+            dict.fromkeys(
+                fd for fd in (status_write, out_write, err_write, stdin) if fd is not None
+            )
+        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.isolation.unshare_argv(),
+                sys.executable, "-I", "-S", str(_world.INIT), str(spec),
+                cwd="/",
+                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=preexec,
+                pass_fds=passed,
+            )  # fmt: skip
+        except BaseException:
+            for fd in (status_read, out_read, err_read):
+                if fd is not None:
+                    os.close(fd)
+            raise
+        finally:
+            for fd in (status_write, out_write, err_write):
+                if fd is not None and fd != terminal:  # the caller closes the terminal
+                    os.close(fd)
+        logs = (
+            (await _reader(out_read), await _reader(err_read))
+            if out_read is not None and err_read is not None
+            else None
+        )
+        pid, error = await _world.read_status(status_read)
+        if error is not None or pid is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            _, stderr = await proc.communicate()
+            said = stderr.decode("utf-8", "replace").strip()
+            raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
+        enter = self.isolation.enter_argv(pid)
+        return proc, pid, enter, logs
+
+
+async def _writer(fd: int) -> asyncio.StreamWriter:
+    """An asyncio writer on a pipe's write end: the container's stdin for attach."""
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(fd, "wb", buffering=0)
+    )
+    return asyncio.StreamWriter(transport, protocol, None, loop)
+
+
+async def _reader(fd: int) -> asyncio.StreamReader:
+    """An asyncio reader on a pipe's read end (closed by its transport at EOF)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    return reader
 
 
 def _die_with_parent() -> None:

@@ -117,6 +117,9 @@ def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, caps
         out = " ".join(capsys.readouterr().out.split())
         assert "kubesim — a simulated cluster (test double)" in out and "Ready" in out
         assert "limits" in out and ("cgroup" in out or "polls memory" in out), out
+        assert "isolation" in out and (
+            "own mount, UTS, IPC and PID" in out or "process mode" in out
+        )
     finally:
         assert main(["down"]) == 0, capsys.readouterr().err
         assert not (lab_home / "kubeconfig").exists()

@@ -55,6 +55,11 @@ def test_a_fully_equipped_machine_is_all_ok_and_uses_kind():
                      id="low-memory"),
         pytest.param({"simulator": False}, "simulator (kubesim)", WARN, "pip install -e .",
                      id="no-simulator"),
+        pytest.param({"isolation": "process mode: namespaces cannot be created (x)"},
+                     "simulator isolation", WARN, "`ls /` in a pod is your root",
+                     id="no-namespaces"),
+        pytest.param({"busybox": False}, "busybox", WARN, "apt-get install busybox-static",
+                     id="no-busybox"),
     ],
 )  # fmt: skip
 def test_each_shortfall_gets_its_row_and_fix(change, item, status, fix_words):

@@ -7,18 +7,32 @@ its own instead: pod IP 10.244.X.Y lives at 127.244.X.Y, and a Service's cluster
 endpoints. This shim (on PYTHONPATH as `sitecustomize`) makes the process see the pod's view:
 binding to 0.0.0.0 binds the pod's address, connecting to a pod or cluster IP reaches its
 loopback twin, and service names resolve through the cluster DNS records kubesim writes.
-Nothing here runs unless the kubelet set KUBESIM_POD_IP.
+
+Its configuration: in a container world, `netshim.json` beside this file in the image's site
+dir (the container's environment stays exactly the pod's); in process mode, the KUBESIM_*
+variables. Nothing here runs unless one of them names the pod's IP.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 
-_POD_IP = os.environ.get("KUBESIM_POD_IP", "")
-_HOSTS_FILE = os.environ.get("KUBESIM_HOSTS", "")
-_SEARCH = os.environ.get("KUBESIM_SEARCH", "").split()
-_NET_ID = int(os.environ.get("KUBESIM_NET_ID", "0") or 0)
+
+def _config() -> dict[str, str]:
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "netshim.json"), encoding="utf-8") as f:
+            return dict(json.load(f))
+    except (OSError, ValueError):
+        return dict(os.environ)
+
+
+_CONFIG = _config()
+_POD_IP = _CONFIG.get("KUBESIM_POD_IP", "")
+_HOSTS_FILE = _CONFIG.get("KUBESIM_HOSTS", "")
+_SEARCH = _CONFIG.get("KUBESIM_SEARCH", "").split()
+_NET_ID = int(_CONFIG.get("KUBESIM_NET_ID", "0") or 0)
 
 
 # Kept standalone (a twin of kubesim.network._netid.twin): sitecustomize runs before any

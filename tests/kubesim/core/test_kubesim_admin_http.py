@@ -15,6 +15,7 @@ from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.server import Server
 from kubesim.core.clock import Clock
+from kubesim.kubelet._world import PROCESS, Isolation
 from kubesim.store.sqlite import Store
 
 TOKEN = "t0ken"
@@ -28,6 +29,7 @@ class FakeKubelet:
 
 class FakeRuntime:
     cgroups = False
+    isolation = Isolation(PROCESS, reason="KUBESIM_ISOLATION=process")
 
 
 class FakeCluster:
@@ -80,7 +82,7 @@ async def test_stopping_and_starting_a_node_calls_the_cluster(api: Api) -> None:
         await client.close()
 
 
-async def test_admin_status_reports_time_scale_cgroups_and_nodes(api: Api) -> None:
+async def test_admin_status_reports_time_scale_cgroups_isolation_and_nodes(api: Api) -> None:
     cluster = FakeCluster()
     cluster.kubelets["kind-worker"].running = False
     api.cluster = cluster  # type: ignore[attr-defined]
@@ -93,6 +95,10 @@ async def test_admin_status_reports_time_scale_cgroups_and_nodes(api: Api) -> No
             "kubernetesVersion": "v1.37.0",
             "timeScale": 4.0,
             "cgroups": False,
+            "isolation": {
+                "mode": "process",
+                "description": FakeRuntime.isolation.describe(),
+            },
             "nodes": {"kind-control-plane": "running", "kind-worker": "stopped"},
         }
     finally:

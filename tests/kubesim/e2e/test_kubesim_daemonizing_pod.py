@@ -35,13 +35,28 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _host_pid(pid: int) -> int:
+    """The host PID of `sleep 7773`, which its container calls `pid` (NSpid's last field);
+    the same number in process mode."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if (entry / "cmdline").read_bytes() != b"sleep\x007773\x00":
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("NSpid:") and int(line.split()[-1]) == pid:
+                    return int(entry.name)
+        except (OSError, ValueError):
+            continue
+    raise AssertionError(f"no `sleep 7773` that its container calls {pid}")
+
+
 def _running_child(cluster: Cluster) -> int:
     cluster.kubectl("apply", "-f", "-", input=json.dumps(POD))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         out = cluster.kubectl("logs", "daemonizer", check=False).stdout
         if out.startswith("pid="):
-            return int(out.split()[0].removeprefix("pid="))
+            return _host_pid(int(out.split()[0].removeprefix("pid=")))
         time.sleep(0.2)
     raise AssertionError("the pod never logged its child's pid")
 

@@ -1,8 +1,11 @@
-"""The process runtime reports what real processes did: exit codes, logs, OOM kills, stops."""
+"""The runtime reports what real processes did: exit codes, logs, OOM kills, stops, in a
+container world of its own and in process mode alike."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,15 +14,39 @@ import pytest
 from kubesim.kubelet._images import Image, ImageRef, PullError, normalize, pull
 from kubesim.kubelet._probes import http_get, tcp_socket
 from kubesim.kubelet._process import Limits, Network, Runtime, read_log
+from kubesim.kubelet._world import PROCESS, Isolation, probe
 from kubesim.network import claim
 
 SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
-PYTHON = Image(ImageRef("docker.io/test/python", "1"), [], ["python3"], "/", {}, python=True)
+PYTHON = Image(
+    ImageRef("docker.io/test/python", "1"), [], ["python3"], "/", {}, python=True, base="python"
+)
+PROCESS_MODE = Isolation(PROCESS, reason="forced by the test")
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return Runtime(tmp_path)
+@pytest.fixture(params=["world", "process"])
+def runtime(request, tmp_path: Path) -> Runtime:
+    """Each behaviour, in this machine's container world and in the process-mode fallback."""
+    if request.param == "world" and not probe().contained:
+        pytest.skip("no namespaces here: the container world is not available")
+    return Runtime(tmp_path, isolation=None if request.param == "world" else PROCESS_MODE)
+
+
+def _host_pid(running, pid: int) -> int:
+    """The host PID of the container's process `pid` as the container sees it (its NSpid)."""
+    if not running._contained:
+        return pid
+    ns = Path(f"/proc/{running.pid}/ns/pid").readlink()
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or (entry / "ns/pid").readlink() != ns:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("NSpid:") and int(line.split()[-1]) == pid:
+                    return int(entry.name)
+        except OSError:
+            continue
+    raise AssertionError(f"no process {pid} in the container's PID namespace")
 
 
 async def _run(runtime: Runtime, image: Image, args: list[str], **kw):
@@ -42,13 +69,30 @@ async def _run(runtime: Runtime, image: Image, args: list[str], **kw):
     [
         pytest.param("exit 0", 0, "Completed", id="success"),
         pytest.param("exit 3", 3, "Error", id="failure"),
-        pytest.param("kill -9 $$", 137, "Error", id="sigkill-is-137"),
+        pytest.param("sh -c 'kill -9 $$'; exit $?", 137, "Error", id="child-sigkill-is-137"),
     ],
 )
 async def test_exit_codes_and_reasons_come_from_the_process(runtime, script, code, reason):
     running = await _run(runtime, SHELL, ["/bin/sh", "-c", script])
     done = await running.wait()
     assert (done.exit_code, done.reason) == (code, reason)
+
+
+async def test_death_by_sigkill_from_outside_is_137(runtime):
+    """The kernel or a runtime SIGKILLs the container's first process: 137 and signal 9,
+    whatever stands between kubesim and it (`unshare` in a world)."""
+    running = await _run(runtime, SHELL, ["/bin/sh", "-c", "echo up; while :; do sleep 0.05; done"])
+    await _wait_for_log(running.log_path, "up")
+    os.kill(running.pid, signal.SIGKILL)
+    done = await asyncio.wait_for(running.wait(), 10)
+    assert (done.exit_code, done.reason, done.signal) == (137, "Error", 9)
+
+
+async def test_a_segfault_is_139(runtime):
+    """A fault kills even a PID 1 (the kernel forces it): 128 + SIGSEGV."""
+    running = await _run(runtime, PYTHON, ["python3", "-c", "import ctypes; ctypes.string_at(0)"])
+    done = await asyncio.wait_for(running.wait(), 20)
+    assert (done.exit_code, done.signal) == (139, signal.SIGSEGV)
 
 
 async def test_logs_are_kept_per_restart_in_cri_format(runtime):
@@ -115,10 +159,11 @@ DAEMONIZING = "setsid sleep 7773 & echo pid=$!; sleep 7775"
 async def test_stop_ends_a_child_that_left_the_session_within_the_grace_period(tmp_path, cgroups):
     """A child that calls setsid leaves the process group and still holds the log pipe: the
     stop kills it with the container (its cgroup, or its process tree without cgroups)
-    instead of waiting for EOF on the pipe forever."""
+    instead of waiting for EOF on the pipe forever. Process mode: in a world, the PID
+    namespace ends it anyway."""
     import time
 
-    runtime = Runtime(tmp_path, cgroups=cgroups)
+    runtime = Runtime(tmp_path, cgroups=cgroups, isolation=PROCESS_MODE)
     running = await _run(runtime, SHELL, ["/bin/sh", "-c", DAEMONIZING])
     await _wait_for_log(running.log_path, "pid=")
     child = int(read_log(running.log_path)[0].removeprefix("pid="))
@@ -136,9 +181,12 @@ async def test_stop_ends_a_child_that_left_the_session_within_the_grace_period(t
 
 async def test_a_container_whose_first_process_exits_takes_its_strays_with_it(runtime):
     """As when PID 1 of a container's PID namespace exits: the rest of it is killed."""
-    running = await _run(runtime, SHELL, ["/bin/sh", "-c", "setsid sleep 7771 & echo $!"])
+    running = await _run(
+        runtime, SHELL, ["/bin/sh", "-c", "setsid sleep 7771 & echo $!; sleep 0.3"]
+    )
+    await _wait_for_log(running.log_path, "\n")
+    child = _host_pid(running, int(read_log(running.log_path)[0]))
     done = await asyncio.wait_for(running.wait(), 10)
-    child = int(read_log(running.log_path)[0])
     assert done.exit_code == 0
     assert not _alive(child)
 
@@ -153,7 +201,7 @@ async def test_memory_limit_kills_with_oomkilled(runtime):
 
 
 async def test_memory_fallback_without_cgroups_also_kills(tmp_path):
-    runtime = Runtime(tmp_path, cgroups=False)
+    runtime = Runtime(tmp_path, cgroups=False, isolation=PROCESS_MODE)
     hog = "b = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nimport time; time.sleep(30)"
     running = await _run(
         runtime, PYTHON, ["python3", "-c", hog], limits=Limits(memory_bytes=64 * 1024 * 1024)
@@ -244,7 +292,9 @@ def test_command_and_args_follow_the_kubernetes_rule():
     assert image.command(None, ["a"]) == ["/entry", "a"]
     assert image.command(["/bin/other"], None) == ["/bin/other"]
     assert image.command(["/bin/other"], ["a"]) == ["/bin/other", "a"]
-    assert pull("kubelab/inference:2.5.0").command(None, None) == [
+    inference = pull("kubelab/inference:2.5.0")
+    assert inference.command(None, None) == ["python3", "-m", "inference"]
+    assert inference.host_command(inference.command(None, None)) == [
         sys.executable,
         "-m",
         "inference",

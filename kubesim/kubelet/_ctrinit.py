@@ -1,0 +1,266 @@
+"""The container world's init step: runs as PID 1 of a fresh PID namespace, then becomes the
+container's command.
+
+`unshare --fork --pid --mount --uts --ipc` (plus `--user --map-root-user` when kubesim is
+not root) starts this file with kubesim's interpreter (`python -I -S`, standard library only,
+so it costs one interpreter start and nothing of kubesim). Still seeing the host's files, it:
+
+  1. reports its host PID on the status pipe (`pid N`), so the kubelet can signal it and
+     `--enter` (below) can enter it;
+  2. binds the root filesystem the runtime assembled (`_rootfs`) onto itself, binds every
+     read-only host directory, image file and volume at its path, mounts `/proc` of its own
+     PID namespace, `/sys` read-only, the few `/dev` nodes, a private `/dev/pts` and
+     `/dev/shm`;
+  3. sets the hostname, pivots into the new root and detaches the host's, and shrinks the
+     capability bounding set to a runtime's defaults (no CAP_SYS_ADMIN: no new mounts);
+  4. resolves the command against the container's PATH, reports `exec` (or `err ERRNO
+     MESSAGE` when there is nothing to run, the runtime's StartError), and `execve`s it
+     with exactly the container's environment. The command is then PID 1: the kernel
+     delivers to it only the signals it handles, as on a node.
+
+Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
+before `exec` is reported on the status pipe and ends the process with 127.
+
+`--enter PID [--user] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join
+a running container's namespaces, root and working directory, shrink the capability
+bounding set as its command's, run ARGV with the caller's environment, and end as it ended.
+"""
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import platform
+import signal
+import sys
+import termios
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_BIND = 4096
+MS_REC = 16384
+MS_RELATIME = 1 << 21
+MNT_DETACH = 2
+ST_RELATIME = 4096
+PR_CAPBSET_DROP = 24
+# the capabilities a container keeps, as Docker's and containerd's defaults: without
+# CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE... a container's root cannot undo its
+# mounts, read the host's files by handle, or trace the host's processes
+KEPT_CAPS = {0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31}
+PIVOT_ROOT = {
+    "x86_64": 155,
+    "aarch64": 41,
+    "arm64": 41,
+    "riscv64": 41,
+    "ppc64le": 203,
+    "s390x": 217,
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
+
+
+class InitError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise InitError(code, f"{what}: {os.strerror(code)}")
+
+
+def mount(source, target, fstype, flags, data=None):  # type: ignore[no-untyped-def]
+    enc = [None if x is None else os.fsencode(x) for x in (source, target, fstype, data)]
+    _check(_libc.mount(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {source} on {target}")
+
+
+def _locked_flags(path: str) -> int:
+    """The flags a read-only remount must keep (in a user namespace they are locked)."""
+    have = os.statvfs(path).f_flag
+    flags = have & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    if have & ST_RELATIME:
+        flags |= MS_RELATIME
+    return flags
+
+
+def bind(source: str, target: str, *, read_only: bool, recursive: bool = True) -> None:
+    mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
+    if read_only:
+        mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(target))
+
+
+def _try(action, *args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        action(*args, **kwargs)
+    except InitError:
+        return False
+    return True
+
+
+def assemble(spec: dict) -> None:  # type: ignore[type-arg]
+    root = spec["rootfs"]
+    bind(root, root, read_only=False, recursive=False)
+    for source, target, read_only in spec["binds"]:
+        bind(source, root + target, read_only=read_only)
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # the host's /sys, read-only; without the cgroup hierarchy under it where the kernel allows
+    if not _try(bind, "/sys", root + "/sys", read_only=True, recursive=False):
+        bind("/sys", root + "/sys", read_only=True)
+    for node in spec["devices"]:
+        bind("/dev/" + node, f"{root}/dev/{node}", read_only=False, recursive=False)
+    mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    if _try(
+        mount,
+        "devpts",
+        root + "/dev/pts",
+        "devpts",
+        MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620",
+    ):
+        os.symlink("pts/ptmx", root + "/dev/ptmx")
+    name = spec["hostname"].encode()
+    _check(_libc.sethostname(name, len(name)), "sethostname")
+    os.chdir(root)
+    number = PIVOT_ROOT.get(platform.machine())
+    if number is not None and _libc.syscall(number, b".", b".") == 0:
+        _check(_libc.umount2(b".", MNT_DETACH), "umount the host's root")
+    else:  # an architecture without a known pivot_root number: chroot, still a private tree
+        os.chroot(".")
+    os.chdir("/")
+
+
+def drop_capabilities(last: int) -> None:
+    """Shrink the bounding set: the command, exec'd as root, gets only the kept ones."""
+    for cap in range(last + 1):
+        if cap not in KEPT_CAPS:
+            _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"drop capability {cap}")
+
+
+def resolve(argv0: str, path: str) -> str:
+    """The executable `argv0` names, as runc looks it up (exec: "x": ...)."""
+    if "/" in argv0:
+        candidates = [argv0]
+    else:
+        candidates = [os.path.join(d or ".", argv0) for d in path.split(":")]
+    for candidate in candidates:
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    if "/" in argv0:
+        if os.path.exists(argv0):
+            raise InitError(errno.EACCES, "permission denied")
+        raise InitError(errno.ENOENT, "no such file or directory")
+    raise InitError(errno.ENOENT, "executable file not found in $PATH")
+
+
+def enter(pid: int, user: bool, argv: list[str]) -> int:
+    """`kubectl exec`'s way in (`Running.exec_spec`): what `nsenter --target PID --mount --uts
+    --ipc --pid --root --wd` does, plus the container's capability bounding set, which
+    nsenter cannot shrink. Waits for the command and ends as it ended (code or signal)."""
+    kinds = (["user"] if user else []) + ["ipc", "uts", "pid", "mnt"]
+    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
+    root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
+    cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
+    with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+        last_cap = int(handle.read())
+    try:
+        for kind in kinds:
+            _check(_libc.setns(fds[kind], 0), f"enter the container's {kind} namespace")
+            os.close(fds[kind])
+        os.fchdir(root)
+        os.chroot(".")
+        os.fchdir(cwd)
+        path = resolve(argv[0], os.environ.get("PATH", ""))
+    except InitError as exc:
+        sys.stderr.write(
+            f'exec failed: unable to start container process: exec: "{argv[0]}": {exc}\n'
+        )
+        return 127
+    child = os.fork()  # the PID namespace applies to children
+    if child == 0:
+        try:
+            _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: not without its caller
+            drop_capabilities(last_cap)
+            os.execve(path, argv, dict(os.environ))
+        except (OSError, InitError) as exc:
+            sys.stderr.write(f"exec {argv[0]}: {exc}\n")
+        os._exit(127)
+    for forwarded in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(forwarded, lambda n, _f: os.kill(child, n))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            return 127
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    if sys.argv[1] == "--enter":  # --enter PID [--user] -- ARGV...
+        rest = sys.argv[2:]
+        split = rest.index("--")
+        return enter(int(rest[0]), "--user" in rest[1:split], rest[split + 1 :])
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    status = int(spec["statusFd"])
+    os.set_inheritable(status, False)
+    streams = [(spec["stdoutFd"], 1), (spec["stderrFd"], 2)]
+    if spec.get("stdinFd") is not None:
+        streams.insert(0, (spec["stdinFd"], 0))
+    for fd, target in streams:
+        os.dup2(fd, target)  # the container's log pipes; unshare keeps its own stderr
+    for fd in {fd for fd, _ in streams}:
+        if fd > 2:
+            os.close(fd)
+    if spec.get("tty"):
+        os.setsid()  # a session of its own, with the terminal as its controlling tty
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    os.write(status, f"pid {os.readlink('/proc/self')}\n".encode())
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+            last_cap = int(handle.read())
+        assemble(spec)
+        drop_capabilities(last_cap)
+        workdir = spec["workingDir"]
+        try:
+            os.chdir(workdir)
+        except OSError as exc:
+            raise InitError(
+                exc.errno or errno.ENOENT,
+                f"chdir to cwd ({workdir!r}) set in config.json failed: {exc.strerror}",
+            ) from exc
+        argv, env = spec["argv"], spec["env"]
+        path = resolve(argv[0], env.get("PATH", ""))
+    except InitError as exc:
+        os.write(status, f"err {exc.code} {exc}\n".encode())
+        return 127
+    os.write(status, b"exec\n")
+    os.close(status)
+    try:
+        os.execve(path, argv, env)
+    except OSError as exc:
+        sys.stderr.write(f"exec {argv[0]}: {exc.strerror}\n")
+    return 127
+
+
+if __name__ == "__main__":
+    sys.exit(main())

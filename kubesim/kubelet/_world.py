@@ -1,0 +1,143 @@
+"""The container world: which isolation this machine allows, and starting a container in it.
+
+On Linux every container gets its own mount, UTS, IPC and PID namespaces: util-linux's
+`unshare` creates them (inside a user namespace mapping kubesim's user to root when kubesim
+is not root) and starts `_ctrinit`, which assembles the root filesystem `_rootfs` planned,
+sets the hostname and becomes the container's command as PID 1. `_ctrinit --enter` enters
+the same namespaces (as `nsenter` would, with the container's capabilities) for `kubectl
+exec`, exec probes and `kubectl cp`.
+
+Where namespaces cannot be created (macOS, unprivileged user namespaces switched off, no
+util-linux) kubesim keeps process mode, probed once per runtime, and says so: the isolation
+in force and what it costs are in `/kubesim/v1/status`, `kubelab status` and `kubelab
+doctor`, and a pod whose image stands on busybox gets a Warning event saying it runs the
+host's programs on the host's filesystem. `KUBESIM_ISOLATION=process` forces process mode
+(the tests of the fallback use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+NAMESPACES = "namespaces"
+PROCESS = "process"
+INIT = Path(__file__).resolve().parent / "_ctrinit.py"
+FORCE_ENV = "KUBESIM_ISOLATION"
+SETUP_TIMEOUT = 30.0
+UNSHARE_KINDS = ("--pid", "--mount", "--uts", "--ipc")
+PROCESS_MODE_LOSS = (
+    "containers run as plain processes on this host: they see its files (`ls /` is the "
+    "host's root, /tmp is the host's /tmp), its hostname and its processes, and a busybox "
+    "image runs the host's own programs"
+)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What a container is on this machine."""
+
+    mode: str  # namespaces | process
+    user_namespace: bool = False  # namespaces inside a user namespace (kubesim is not root)
+    reason: str = ""  # process mode: why namespaces are not available
+
+    @property
+    def contained(self) -> bool:
+        return self.mode == NAMESPACES
+
+    def describe(self) -> str:
+        if self.contained:
+            how = " in a user namespace (rootless)" if self.user_namespace else ""
+            return (
+                "each container in its own mount, UTS, IPC and PID namespaces"
+                + how
+                + ", with a root filesystem assembled for its image"
+            )
+        return f"process mode ({self.reason}): {PROCESS_MODE_LOSS}"
+
+    def unshare_argv(self) -> list[str]:
+        user = ["--user", "--map-root-user"] if self.user_namespace else []
+        return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
+
+    def enter_argv(self, pid: int) -> list[str]:
+        """The prefix that runs a command inside the container of `pid` (its PID 1): its
+        namespaces, root, working directory and capability bounding set. `_ctrinit --enter`
+        does what `nsenter --target PID --mount --uts --ipc --pid --root --wd` (plus `--user`
+        when rootless) does, and also drops the capabilities the container's command lost,
+        which nsenter cannot. (Never `nsenter --wd=PATH`: it opens PATH on the host first.)"""
+        user = ["--user"] if self.user_namespace else []
+        return [sys.executable, "-I", "-S", str(INIT), "--enter", str(pid), *user, "--"]
+
+
+def _which(tool: str) -> str:
+    return shutil.which(tool) or shutil.which(tool, path="/usr/bin:/bin:/usr/sbin:/sbin") or tool
+
+
+def probe() -> Isolation:
+    """Try once to create the namespaces a container needs; process mode if that fails."""
+    if os.environ.get(FORCE_ENV) == PROCESS:
+        return Isolation(PROCESS, reason=f"{FORCE_ENV}=process")
+    if not sys.platform.startswith("linux"):
+        return Isolation(PROCESS, reason=f"no Linux namespaces on {sys.platform}")
+    if shutil.which("unshare") is None and not Path("/usr/bin/unshare").exists():
+        return Isolation(PROCESS, reason="util-linux's `unshare` is not installed")
+    user = os.geteuid() != 0
+    candidate = Isolation(NAMESPACES, user_namespace=user)
+    try:
+        done = subprocess.run(
+            [*candidate.unshare_argv(), "true"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Isolation(PROCESS, reason=f"`unshare` did not run: {exc}")
+    if done.returncode != 0:
+        said = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        what = "unprivileged user namespaces are off" if user else "namespaces are refused"
+        return Isolation(PROCESS, reason=f"{what}: {said[0]}")
+    return candidate
+
+
+class SetupError(OSError):
+    """The container could not be set up or has nothing to run; str() is runc's wording."""
+
+
+async def read_status(fd: int) -> tuple[int | None, str | None]:
+    """The init step's report: its host PID, then `exec` or `err ERRNO MESSAGE`.
+    (host pid, error) where error is None once the command is being exec'd."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    pid: int | None = None
+    try:
+        async with asyncio.timeout(SETUP_TIMEOUT):
+            while True:
+                line = (await reader.readline()).decode("utf-8", "replace").strip()
+                if not line:
+                    return pid, "the container's init step ended before it started the command"
+                word, _, rest = line.partition(" ")
+                if word == "pid":
+                    pid = int(rest)
+                elif word == "exec":
+                    return pid, None
+                elif word == "err":
+                    return pid, rest
+    except TimeoutError:
+        return pid, f"the container was not set up within {SETUP_TIMEOUT:.0f} s"
+    finally:
+        transport.close()
+
+
+def setup_error(report: str, command: str) -> SetupError:
+    """The init step's `err ERRNO MESSAGE` as an OSError naming the command (runc's
+    `exec: "CMD": MESSAGE`)."""
+    code, _, message = report.partition(" ")
+    with contextlib.suppress(ValueError):
+        return SetupError(int(code), message, command)
+    return SetupError(0, report, command)
