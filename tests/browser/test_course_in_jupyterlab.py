@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = yaml.safe_load((ROOT / "labs" / "01-deploy" / "lab.yaml").read_text())
@@ -96,8 +97,9 @@ def test_every_hint_shows_once_then_the_button_says_why_it_is_off(nb):
     for number in range(1, len(HINTS) + 1):
         hint.click()
         widget.get_by_text(f"Hint {number}/{len(HINTS)}:").wait_for(timeout=5_000)
-    assert hint.is_disabled()
-    assert hint.get_attribute("title") == "All hints are shown"
+    # the button's state and its tooltip arrive as separate widget messages: wait for both
+    expect(hint).to_be_disabled()
+    expect(hint).to_have_attribute("title", "All hints are shown")
     assert "`" not in widget.locator(".kl-card").filter(has_text="Hint 1/").inner_text()
     nb.shot("04-hints")
 
