@@ -32,7 +32,15 @@ from ._hpa import HpaHistory, hpa_without_target, reconcile_hpa
 from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_remaining
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
-from ._pdb import eviction_cause, eviction_decision, pdb_status, reconcile_pdb
+from ._pdb import (
+    EvictionVerdict,
+    eviction_cause,
+    eviction_decision,
+    eviction_verdict,
+    pdb_status,
+    reconcile_pdb,
+    spent_status,
+)
 from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
@@ -52,6 +60,9 @@ __all__ = [
     "pods_to_evict",
     "eviction_cause",
     "eviction_decision",
+    "eviction_verdict",
+    "EvictionVerdict",
+    "spent_status",
     "pdb_status",
     "reconcile_pdb",
     "hpa_without_target",
