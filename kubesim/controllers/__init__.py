@@ -41,7 +41,12 @@ from ._pdb import (
     reconcile_pdb,
     spent_status,
 )
-from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
+from ._replicaset import (
+    pods_to_delete,
+    reconcile_replicaset,
+    reconcile_replicationcontroller,
+    replica_failure_status,
+)
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._volumes import reconcile_claim, reconcile_volume
@@ -85,6 +90,7 @@ __all__ = [
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",
+    "replica_failure_status",
     "reconcile_replicationcontroller",
     "reconcile_gc",
     "reconcile_namespace",
