@@ -229,7 +229,7 @@ def test_a_drain_before_the_budget_scores_zero(lab_cluster: LabCluster):
     try:
         _kubectl(
             lab_cluster, "drain", "kubelab-worker", "--ignore-daemonsets",
-            "--delete-emptydir-data", "--timeout=180s",
+            "--delete-emptydir-data", "--pod-selector=app=inference", "--timeout=180s",
         )  # fmt: skip
         _kubectl(
             lab_cluster, "rollout", "status", "deployment/inference-service", "-n", "lab-08",
