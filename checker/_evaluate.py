@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import jmespath
+
 from checker._errors import ApiError
 from checker._labfile import Check, Lab
 from checker._match import FieldError, Node, diff, parse, show
@@ -395,10 +397,14 @@ def _substitute(tree: Any, names: dict[str, str]) -> Any:
 
 
 def _timestamp(obj: dict[str, Any], path: str) -> datetime | None:
-    """The time at a dotted path, as naive UTC; None when it is missing or not a time."""
+    """The time at a dotted path, or what a parenthesised JMESPath expression gives, as
+    naive UTC; None when it is missing or not a time."""
     value: Any = obj
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+    if path.startswith("(") and path.endswith(")"):
+        value = jmespath.search(path[1:-1], obj)
+    else:
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import jmespath
 import yaml
+from jmespath.exceptions import JMESPathError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -158,8 +160,10 @@ class Moment(_Model):
 
     `object` is a partial object, matched like `expect:` (an Event, a ReplicaSet, a Job...);
     `time` is the dotted path of the timestamp to read (`metadata.creationTimestamp`,
-    `status.startTime`, `firstTimestamp`). When several objects match, the earliest time
-    counts: the first time it happened. A string `${id}` anywhere in `object` (keys included)
+    `status.startTime`, `firstTimestamp`), or a JMESPath expression in parentheses for a
+    time inside a list, such as a condition's
+    `(status.conditions[?type=='Ready'].lastTransitionTime | [0])`. When several objects
+    match, the earliest time counts: the first time it happened. A string `${id}` anywhere in `object` (keys included)
     is replaced with the name of the object an earlier moment `id` found. A `pending` moment
     may not have happened yet: then it counts as later than everything.
     """
@@ -178,8 +182,17 @@ class Moment(_Model):
     @field_validator("time")
     @classmethod
     def _path(cls, value: str) -> str:
+        if value.startswith("(") and value.endswith(")"):
+            try:
+                jmespath.compile(value[1:-1])
+            except JMESPathError as exc:
+                raise ValueError(f"{value} is not a valid JMESPath expression ({exc})") from exc
+            return value
         if not _TIME_FIELD.match(value):
-            raise ValueError(f"{value!r} is not a dotted field path like status.startTime")
+            raise ValueError(
+                f"{value!r} is not a dotted field path like status.startTime, nor a "
+                "JMESPath expression in parentheses"
+            )
         return value
 
 

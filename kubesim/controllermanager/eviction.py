@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import WriteOptions
 from kubesim.client.actuator import CONTROLLER_MANAGER
-from kubesim.controllers import eviction_cause, eviction_decision
+from kubesim.controllers import eviction_verdict, spent_status
 from kubesim.core.errors import InternalError, TooManyRequests
-from kubesim.core.objects import deleting, labels, meta, phase, selector_matches
+from kubesim.core.objects import meta
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -18,35 +18,25 @@ Obj = dict[str, Any]
 
 
 def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
-    """`hooks.eviction_check`: refuse with 429 (and the DisruptionBudget cause) when the
-    pod's budget allows no disruption; otherwise spend one disruption in the budget's
-    status (disruptionsAllowed - 1, disruptedPods[pod] = now) as the eviction REST does,
-    so two quick evictions cannot both pass one allowed disruption."""
-    if phase(pod) in ("Succeeded", "Failed") or deleting(pod):
-        return
+    """`hooks.eviction_check`: the eviction REST's budget check (`eviction_verdict`). A
+    refusal is a 429 with its DisruptionBudget cause (a 500 for several budgets); a pass
+    that spends a disruption writes the budget's status first (`spent_status`), as
+    checkAndDecrement does, so two quick evictions cannot both pass one allowed
+    disruption."""
+    del eviction
     ns = meta(pod).get("namespace") or ""
     res = api.resource("policy", "v1", "poddisruptionbudgets")
-    pdbs = api.list(res, ns).objects()
-    verdict = eviction_decision(pod, pdbs, [])
-    matching = [
-        b for b in pdbs if selector_matches((b.get("spec") or {}).get("selector"), labels(pod))
-    ]
-    if verdict is not None:
-        if len(matching) > 1:
-            raise InternalError(verdict)
+    verdict = eviction_verdict(pod, api.list(res, ns).objects())
+    if verdict.refusal is not None:
+        if verdict.code == 500:
+            raise InternalError(verdict.refusal)
         raise TooManyRequests(
-            verdict,
-            details={
-                "causes": [{"reason": "DisruptionBudget", "message": eviction_cause(matching[0])}]
-            },
+            verdict.refusal,
+            details={"causes": [{"reason": "DisruptionBudget", "message": verdict.cause}]},
         )
-    if len(matching) == 1:
-        pdb = matching[0]
-        status = dict(pdb.get("status") or {})
-        status["disruptionsAllowed"] = max(int(status.get("disruptionsAllowed") or 0) - 1, 0)
-        disrupted = dict(status.get("disruptedPods") or {})
-        disrupted[pod["metadata"]["name"]] = api.clock.rfc3339()
-        status["disruptedPods"] = disrupted
+    if verdict.spend and verdict.pdb is not None:
+        pdb = verdict.pdb
+        status = spent_status(pdb, pod["metadata"]["name"], now=api.clock.now())
         api.update(
             res,
             ns,

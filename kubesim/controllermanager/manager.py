@@ -23,7 +23,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import WriteOptions
-from kubesim.client.actuator import CONTROLLER_MANAGER, Written, apply, apply_async
+from kubesim.client.actuator import (
+    CONTROLLER_MANAGER,
+    PartialWrite,
+    Written,
+    apply,
+    apply_async,
+)
 from kubesim.client.informer import key_of
 from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import GR, Caches, Controller
@@ -53,8 +59,9 @@ from kubesim.controllers import (
     reconcile_statefulset,
     reconcile_volume,
     release_pods,
+    replica_failure_status,
 )
-from kubesim.core.errors import ApiError, NotFound
+from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import (
     controller_ref,
     deleting,
@@ -446,7 +453,31 @@ class ControllerManager:
             }
             related = [p for p in pods if (controller_ref(p) or {}).get("uid") in siblings]
         decision = reconcile_replicaset(rs, pods, now=self.now(), related_pods=related)
-        return await self._apply_async(decision, "replicaset-controller")
+        try:
+            return await self._apply_async(decision, "replicaset-controller")
+        except PartialWrite as exc:
+            if not isinstance(exc.cause, Conflict):
+                self._replica_failure(ns, name, exc.cause.message)
+            raise
+
+    def _replica_failure(self, ns: str, name: str, error: str) -> None:
+        """A refused create (a quota, an admission plugin) as the ReplicaSet's ReplicaFailure
+        condition, beside the FailedCreate event the actuator recorded."""
+        res = self.api.resource("apps", "v1", "replicasets")
+        try:
+            rs = self.api.get(res, ns, name)
+            status = replica_failure_status(rs, error, now=self.now())
+            if status is not None:
+                self.api.update(
+                    res,
+                    ns,
+                    name,
+                    {**rs, "status": status},
+                    subresource="status",
+                    options=WriteOptions(field_manager=CONTROLLER_MANAGER),
+                )
+        except ApiError:  # gone or changed meanwhile: the retry will see it again
+            return
 
     async def _sync_replicationcontroller(
         self, key: tuple[str, str]

@@ -32,8 +32,21 @@ from ._hpa import HpaHistory, hpa_without_target, reconcile_hpa
 from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_remaining
 from ._namespace import namespace_conditions, reconcile_namespace
 from ._nodes import NodeHealth, node_health, pods_to_evict
-from ._pdb import eviction_cause, eviction_decision, pdb_status, reconcile_pdb
-from ._replicaset import pods_to_delete, reconcile_replicaset, reconcile_replicationcontroller
+from ._pdb import (
+    EvictionVerdict,
+    eviction_cause,
+    eviction_decision,
+    eviction_verdict,
+    pdb_status,
+    reconcile_pdb,
+    spent_status,
+)
+from ._replicaset import (
+    pods_to_delete,
+    reconcile_replicaset,
+    reconcile_replicationcontroller,
+    replica_failure_status,
+)
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._volumes import reconcile_claim, reconcile_volume
@@ -52,6 +65,9 @@ __all__ = [
     "pods_to_evict",
     "eviction_cause",
     "eviction_decision",
+    "eviction_verdict",
+    "EvictionVerdict",
+    "spent_status",
     "pdb_status",
     "reconcile_pdb",
     "hpa_without_target",
@@ -74,6 +90,7 @@ __all__ = [
     "pods_to_delete",
     "reconcile_deployment",
     "reconcile_replicaset",
+    "replica_failure_status",
     "reconcile_replicationcontroller",
     "reconcile_gc",
     "reconcile_namespace",

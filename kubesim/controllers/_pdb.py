@@ -7,6 +7,7 @@ expectedPods is the number of selected pods unless the caller passes the owners'
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kubesim.core.objects import (
@@ -17,6 +18,7 @@ from kubesim.core.objects import (
     meta,
     name,
     parse_time,
+    phase,
     pod_ready,
     selector_matches,
 )
@@ -82,19 +84,96 @@ def pdb_status(
     }
 
 
+STILL_PROCESSING = "The disruption budget {name} is still being processed by the server."
+
+
+@dataclass(frozen=True)
+class EvictionVerdict:
+    """What the eviction subresource does with one pod (registry/core/pod/storage/eviction.go).
+
+    ``refusal`` None: delete the pod; ``spend``: first take one disruption from ``pdb``'s
+    status (checkAndDecrement). Otherwise answer ``code`` (429, or 500 for several budgets)
+    with ``refusal`` and, for a 429, the DisruptionBudget ``cause``."""
+
+    refusal: str | None = None
+    code: int = 429
+    cause: str | None = None
+    pdb: Obj | None = None
+    spend: bool = False
+
+
+def _budgets_for(pod: Obj, pdbs: list[Obj]) -> list[Obj]:
+    """getPodDisruptionBudgets: an empty selector matches nothing, not everything."""
+    out = []
+    for b in pdbs:
+        selector = (b.get("spec") or {}).get("selector")
+        if not selector or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+            continue
+        if covers(b, pod):
+            out.append(b)
+    return out
+
+
+def eviction_verdict(pod: Obj, pdbs: list[Obj]) -> EvictionVerdict:
+    """The eviction REST's decision, in upstream's order: a pod that is Pending, finished or
+    already being deleted goes without a budget check (canIgnorePDB); several budgets are a
+    500; a pod that is not Ready goes without spending a disruption when the budget's
+    unhealthyPodEvictionPolicy is AlwaysAllow, or (IfHealthyBudget, the default) when the
+    budget has its desired healthy pods; a budget whose status is older than its spec is a
+    429 "still being processed"; no disruption allowed is the 429 kubectl drain retries on;
+    otherwise one disruption is spent."""
+    if phase(pod) in ("Succeeded", "Failed", "Pending") or deleting(pod):
+        return EvictionVerdict()
+    matching = _budgets_for(pod, pdbs)
+    if not matching:
+        return EvictionVerdict()
+    if len(matching) > 1:
+        return EvictionVerdict(refusal=MULTIPLE_PDBS, code=500)
+    budget = matching[0]
+    spec, st = budget.get("spec") or {}, budget.get("status") or {}
+    if not pod_ready(pod):
+        if spec.get("unhealthyPodEvictionPolicy") == "AlwaysAllow":
+            return EvictionVerdict(pdb=budget)
+        desired = int(st.get("desiredHealthy") or 0)
+        if int(st.get("currentHealthy") or 0) >= desired and desired > 0:
+            return EvictionVerdict(pdb=budget)
+    if int(st.get("observedGeneration") or 0) < int(meta(budget).get("generation") or 0):
+        return EvictionVerdict(
+            refusal=EVICTION_REFUSED, cause=STILL_PROCESSING.format(name=name(budget)), pdb=budget
+        )
+    if int(st.get("disruptionsAllowed") or 0) <= 0:
+        return EvictionVerdict(refusal=EVICTION_REFUSED, cause=eviction_cause(budget), pdb=budget)
+    return EvictionVerdict(pdb=budget, spend=True)
+
+
+def spent_status(pdb: Obj, pod_name: str, *, now: datetime) -> Obj:
+    """The budget's status after checkAndDecrement let one eviction through: one disruption
+    fewer (DisruptionAllowed turning False at 0) and the pod in disruptedPods, so two quick
+    evictions cannot both pass one allowed disruption."""
+    status = dict(pdb.get("status") or {})
+    allowed = max(int(status.get("disruptionsAllowed") or 0) - 1, 0)
+    status["disruptionsAllowed"] = allowed
+    if allowed == 0:
+        conditions = []
+        for c in status.get("conditions") or []:
+            if c.get("type") == "DisruptionAllowed" and c.get("status") != "False":
+                c = {
+                    **c,
+                    "status": "False",
+                    "reason": "InsufficientPods",
+                    "lastTransitionTime": fmt_time(now),
+                }
+            conditions.append(c)
+        status["conditions"] = conditions
+    status["disruptedPods"] = {**(status.get("disruptedPods") or {}), pod_name: fmt_time(now)}
+    return status
+
+
 def eviction_decision(pod: Obj, pdbs: list[Obj], pods: list[Obj]) -> str | None:
     """None when the eviction may proceed, else the API's refusal message (429, or 500
-    for several budgets).  ``pods`` is unused today; kept for unhealthy-pod policies."""
+    for several budgets). ``pods`` is unused (kept for callers)."""
     del pods
-    matching = [b for b in pdbs if covers(b, pod)]
-    if not matching:
-        return None
-    if len(matching) > 1:
-        return MULTIPLE_PDBS
-    st = matching[0].get("status") or {}
-    if int(st.get("disruptionsAllowed") or 0) <= 0:
-        return EVICTION_REFUSED
-    return None
+    return eviction_verdict(pod, pdbs).refusal
 
 
 def eviction_cause(pdb: Obj) -> str:

@@ -23,6 +23,7 @@ from kubesim.core.objects import (
     controller_ref,
     deepcopy,
     deleting,
+    fmt_time,
     labels,
     meta,
     name,
@@ -85,15 +86,48 @@ def reconcile_replicaset(
         # pods as they are now, and the next pass sees the creations and deletions.
 
     status = _status(rs, mine, mrs, now)
-    if status != _comparable(rs.get("status") or {}):
+    # calculateStatus drops ReplicaFailure once manageReplicas succeeds; here, once nothing
+    # is left to create or delete (the manager sets it when a create is refused).
+    cleared = None if len(mine) != want else replica_failure_status(rs, None, now=now)
+    if status != _comparable(rs.get("status") or {}) or cleared is not None:
         updated = deepcopy(rs)
-        updated["status"] = {**(rs.get("status") or {}), **status}
+        updated["status"] = {**(cleared or rs.get("status") or {}), **status}
         for k in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
             if not updated["status"].get(k):
                 updated["status"].pop(k, None)
         actions.append(UpdateStatus(updated))
 
     return Decision(actions, _requeue(mine, want, mrs, now))
+
+
+def replica_failure_status(rs: Obj, error: str | None, *, now: datetime) -> Obj | None:
+    """calculateStatus's ReplicaFailure condition: added (True, FailedCreate, the refused
+    create's error, as `kubectl describe replicaset` shows it) when manageReplicas failed
+    and the ReplicaSet has none yet; removed when it no longer fails. The new status, or
+    None when it stays as it is. The deployment controller copies the condition onto the
+    Deployment."""
+    status = dict(rs.get("status") or {})
+    conditions = list(status.get("conditions") or [])
+    have = any(c.get("type") == "ReplicaFailure" for c in conditions)
+    if error is not None and not have:
+        conditions.append(
+            {
+                "type": "ReplicaFailure",
+                "status": "True",
+                "lastTransitionTime": fmt_time(now),
+                "reason": "FailedCreate",
+                "message": error,
+            }
+        )
+    elif error is None and have:
+        conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
+    else:
+        return None
+    if conditions:
+        status["conditions"] = conditions
+    else:
+        status.pop("conditions", None)
+    return status
 
 
 def reconcile_replicationcontroller(rc: Obj, pods: list[Obj], *, now: datetime) -> Decision:

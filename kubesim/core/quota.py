@@ -245,10 +245,17 @@ def quota_denial(
 # --- LimitRange defaults --------------------------------------------------------------------
 
 
+LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger"
+
+
 def apply_limit_range(pod: Obj, limitranges: list[Obj]) -> Obj:
     """LimitRanger's defaulting: each Container-type limit's `default` fills missing limits
     and `defaultRequest` missing requests (a missing request with a limit known takes the
-    limit, as API defaulting does). Returns a new pod; the input is left alone."""
+    limit, as API defaulting does). The pod is annotated with what the plugin set, as
+    upstream's mergePodResourceRequirements does (`kubernetes.io/limit-ranger: LimitRanger
+    plugin set: cpu, memory request for container app; cpu limit for container app`): the
+    trace that a request came from the namespace's LimitRange, not from the pod's author.
+    Returns a new pod; the input is left alone."""
     out = deepcopy(pod)
     defaults: dict[str, str] = {}
     default_requests: dict[str, str] = {}
@@ -263,19 +270,32 @@ def apply_limit_range(pod: Obj, limitranges: list[Obj]) -> Obj:
     if not defaults and not default_requests:
         return out
     spec = out.get("spec") or {}
+    notes: list[str] = []
     for c in list(spec.get("containers") or []) + list(spec.get("initContainers") or []):
         res = c.setdefault("resources", {})
         limits = res.get("limits") or {}
         requests = res.get("requests") or {}
-        for k, v in defaults.items():
-            limits.setdefault(k, v)
-        for k, v in default_requests.items():
-            requests.setdefault(k, v)
+        set_limits = sorted(k for k in defaults if k not in limits)
+        set_requests = sorted(k for k in default_requests if k not in requests)
+        for k in set_limits:
+            limits[k] = defaults[k]
+        for k in set_requests:
+            requests[k] = default_requests[k]
         for k, v in limits.items():
-            if k not in default_requests:
-                requests.setdefault(k, v)
+            if k not in requests:
+                requests[k] = v
+                if k in set_limits:  # LimitRange defaulting: defaultRequest = default
+                    set_requests = sorted({*set_requests, k})
         if limits:
             res["limits"] = limits
         if requests:
             res["requests"] = requests
+        cname = c.get("name", "")
+        if set_requests:
+            notes.append(f"{', '.join(set_requests)} request for container {cname}")
+        if set_limits:
+            notes.append(f"{', '.join(set_limits)} limit for container {cname}")
+    if notes:
+        annotations = out.setdefault("metadata", {}).setdefault("annotations", {})
+        annotations[LIMIT_RANGER_ANNOTATION] = "LimitRanger plugin set: " + "; ".join(notes)
     return out

@@ -199,6 +199,64 @@ def test_order_check_needs_every_moment_that_is_not_pending(fake_api: FakeApi, c
     assert check.field_errors[0].startswith("release: the 2.5.0 ReplicaSet was created: not found")
 
 
+READY_BEFORE_CUTOVER = {
+    "name": "ready-first",
+    "message": "The new pod was ready before the old one went.",
+    "within": 0,
+    "order": [
+        {
+            "id": "ready",
+            "what": "the new pod became Ready",
+            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "new"}},
+            "time": "(status.conditions[?type=='Ready' && status=='True'].lastTransitionTime | [0])",
+        },
+        {
+            "id": "cutover",
+            "what": "the old pod was stopped",
+            "object": {"apiVersion": "v1", "kind": "Event", "reason": "Killing"},
+            "time": "firstTimestamp",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "ready_at, passes",
+    [
+        pytest.param("2026-01-01T10:00:00Z", True, id="ready-before-the-kill"),
+        pytest.param("2026-01-01T10:10:00Z", False, id="ready-after-the-kill"),
+        pytest.param(None, False, id="never-ready"),
+    ],
+)
+def test_order_time_may_be_a_jmespath_expression_into_a_list(
+    fake_api: FakeApi, client, ready_at, passes
+):
+    """A condition's lastTransitionTime sits in a list: a dotted path cannot reach it."""
+    new = pod("new", labels={})
+    new["status"]["conditions"] = [
+        {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T09:00:00Z"}
+    ] + ([{"type": "Ready", "status": "True", "lastTransitionTime": ready_at}] if ready_at else [])
+    fake_api.objects += [
+        new,
+        event(
+            "k",
+            reason="Killing",
+            message="Stopping",
+            at="2026-01-01T10:05:00Z",
+            component="kubelet",
+        ),
+    ]
+    check = run_exercise(client, lab(exercise(READY_BEFORE_CUTOVER)), "ex", wait=False).checks[0]
+    assert check.passed is passes, check.field_errors
+
+
+def test_a_time_expression_that_is_not_jmespath_is_refused():
+    bad = {**READY_BEFORE_CUTOVER, "order": [dict(m) for m in READY_BEFORE_CUTOVER["order"]]}
+    bad["order"][0]["time"] = "(status.conditions[?type==)"
+    with pytest.raises(Exception, match="not a valid JMESPath expression"):
+        lab(exercise(bad))
+
+
 def test_order_refers_only_to_earlier_moments(tmp_path):
     bad = dict(ROLLED_BACK)
     bad["order"] = [ROLLED_BACK["order"][2], *ROLLED_BACK["order"][:2]]

@@ -82,7 +82,7 @@ def load_build() -> Any:
 # -- labs ------------------------------------------------------------------------------------
 
 
-def test_the_seven_labs_exist_and_nothing_else_claims_a_lab_id():
+def test_every_lab_folder_holds_a_lab_and_nothing_else_claims_a_lab_id():
     found = sorted(p.name for p in LABS.iterdir() if p.is_dir() and not p.name.startswith("_"))
     assert found == LAB_IDS
 

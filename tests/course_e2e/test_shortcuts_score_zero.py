@@ -211,4 +211,75 @@ def test_a_node_brought_back_by_a_later_labs_reset_scores_zero_for_recover(
     lab_cluster.run("kubelab", "solve", "03-self-healing", "node-failure", timeout=600)
     lab_cluster.run("kubelab", "solve", "03-self-healing", "recover", timeout=900)
     done = _exercise(lab_cluster, "03-self-healing", "recover", wait=True)
-    assert done["passed"], [(c["name"], c.get("detail"), c.get("fieldErrors")) for c in done["checks"]]
+    assert done["passed"], [
+        (c["name"], c.get("detail"), c.get("fieldErrors")) for c in done["checks"]
+    ]
+
+
+def test_requests_written_into_the_deployment_score_zero_for_the_limitrange(
+    lab_cluster: LabCluster,
+):
+    """The LimitRange exists and the pods have the very numbers, but they were written into
+    the Deployment: no pod carries the LimitRanger's annotation."""
+    lab_cluster.run("kubelab", "reset", "07-namespaces-quotas", "--yes")
+    lab_cluster.run("kubelab", "solve", "07-namespaces-quotas", "environments")
+    lab_cluster.run("kubelab", "solve", "07-namespaces-quotas", "quota")
+    _kubectl(
+        lab_cluster, "set", "resources", "deployment/inference-service", "-n", "production",
+        "--requests=cpu=100m,memory=128Mi", "--limits=cpu=500m,memory=256Mi",
+    )  # fmt: skip
+    _kubectl(
+        lab_cluster, "rollout", "status", "deployment/inference-service", "-n", "production",
+        "--timeout=180s",
+    )  # fmt: skip
+    limitrange = ROOT / "labs" / "07-namespaces-quotas" / "solution" / "limitrange.yaml"
+    _kubectl(lab_cluster, "apply", "-f", str(limitrange), "-n", "production")
+    _assert_zero(
+        _exercise(lab_cluster, "07-namespaces-quotas", "limitrange", wait=False),
+        failing="pods-got-the-defaults",
+    )
+
+
+def _drain_checks_failed(cluster: LabCluster) -> None:
+    exercise = _exercise(cluster, "08-disruptions", "drain", wait=False)
+    _assert_zero(exercise, failing="drain-waited-for-the-budget")
+    failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+    assert "never-below-two-available" in failed, failed
+
+
+def test_a_drain_before_the_budget_scores_zero(lab_cluster: LabCluster):
+    """Drain first (all three evicted at once), budget afterwards."""
+    lab_cluster.run("kubelab", "reset", "08-disruptions", "--yes")
+    try:
+        _kubectl(
+            lab_cluster, "drain", "kubelab-worker", "--ignore-daemonsets",
+            "--delete-emptydir-data", "--pod-selector=app=inference", "--timeout=180s",
+        )  # fmt: skip
+        _kubectl(
+            lab_cluster, "rollout", "status", "deployment/inference-service", "-n", "lab-08",
+            "--timeout=180s",
+        )  # fmt: skip
+    finally:
+        _kubectl(lab_cluster, "uncordon", "kubelab-worker")
+    lab_cluster.run("kubelab", "solve", "08-disruptions", "pdb")
+    _drain_checks_failed(lab_cluster)
+
+
+def test_cordon_and_scaling_to_zero_and_back_scores_zero(lab_cluster: LabCluster):
+    """The node ends up empty and the budget existed, but nothing was evicted through it."""
+    lab_cluster.run("kubelab", "reset", "08-disruptions", "--yes")
+    lab_cluster.run("kubelab", "solve", "08-disruptions", "pdb")
+    _kubectl(lab_cluster, "cordon", "kubelab-worker")
+    try:
+        for replicas in ("0", "3"):
+            _kubectl(
+                lab_cluster, "scale", "deployment/inference-service", f"--replicas={replicas}",
+                "-n", "lab-08",
+            )  # fmt: skip
+            _kubectl(
+                lab_cluster, "rollout", "status", "deployment/inference-service", "-n",
+                "lab-08", "--timeout=180s",
+            )  # fmt: skip
+    finally:
+        _kubectl(lab_cluster, "uncordon", "kubelab-worker")
+    _drain_checks_failed(lab_cluster)

@@ -268,3 +268,28 @@ def test_empty_terminating_namespace_drops_the_kubernetes_finalizer() -> None:
     assert isinstance(final, Update) and "finalizers" not in final.obj["spec"]
     conds = {c["type"]: c["reason"] for c in namespace_conditions({}, [], now=NOW)}
     assert conds["NamespaceContentRemaining"] == "ContentRemoved"
+
+
+def test_limit_range_annotates_the_pod_with_what_it_set() -> None:
+    """Upstream's mergePodResourceRequirements writes `kubernetes.io/limit-ranger`: the
+    evidence that a pod's requests came from the namespace's LimitRange."""
+    lr = {
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults", "namespace": "lab"},
+        "spec": {
+            "limits": [
+                {
+                    "type": "Container",
+                    "default": {"cpu": "500m", "memory": "256Mi"},
+                    "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                }
+            ]
+        },
+    }
+    out = apply_limit_range(qpod("p"), [lr])
+    assert out["metadata"]["annotations"]["kubernetes.io/limit-ranger"] == (
+        "LimitRanger plugin set: cpu, memory request for container app; "
+        "cpu, memory limit for container app"
+    )
+    stated = qpod("q", requests={"cpu": "1", "memory": "1Gi"}, limits={"cpu": "1", "memory": "1Gi"})
+    assert "annotations" not in apply_limit_range(stated, [lr])["metadata"]

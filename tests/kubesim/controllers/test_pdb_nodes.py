@@ -11,9 +11,11 @@ from kubesim.controllers import (
     Delete,
     Emit,
     eviction_decision,
+    eviction_verdict,
     node_health,
     pdb_status,
     pods_to_evict,
+    spent_status,
 )
 from kubesim.core.objects import fmt_time
 
@@ -141,3 +143,94 @@ def test_taint_eviction_waits_for_toleration_seconds():
         "Marking for deletion Pod lab/x",
     )
     assert len(pods_to_evict(n, [pod("y")], now=T0).actions) == 2  # no toleration: at once
+
+
+def _budget(healthy: int, *, policy: str | None = None, generation: int = 1) -> dict:
+    """inference-pdb (minAvailable 2) whose controller counted `healthy` ready pods."""
+    spec = {"minAvailable": 2, **({"unhealthyPodEvictionPolicy": policy} if policy else {})}
+    budget = pdb(**spec)
+    budget["status"] = pdb_status(budget, [pod(f"p{i}") for i in range(healthy)], now=T0)
+    budget["metadata"]["generation"] = generation
+    return budget
+
+
+def _pending(name):
+    p = pod(name, ready=False)
+    p["status"]["phase"] = "Pending"
+    return p
+
+
+@pytest.mark.parametrize(
+    "victim, budget, want",
+    [
+        pytest.param(pod("a"), _budget(3), (None, True), id="ready-pod-spends-a-disruption"),
+        pytest.param(
+            pod("a"), _budget(2), ("would violate", False), id="ready-pod-no-disruption-left"
+        ),
+        pytest.param(
+            pod("a", ready=False), _budget(2), (None, False), id="unready-pod-budget-healthy"
+        ),
+        pytest.param(
+            pod("a", ready=False),
+            _budget(1),
+            ("would violate", False),
+            id="unready-pod-budget-short",
+        ),
+        pytest.param(
+            pod("a", ready=False),
+            _budget(1, policy="IfHealthyBudget"),
+            ("would violate", False),
+            id="if-healthy-budget-is-the-default",
+        ),
+        pytest.param(
+            pod("a", ready=False),
+            _budget(1, policy="AlwaysAllow"),
+            (None, False),
+            id="always-allow-unready",
+        ),
+        pytest.param(
+            pod("a"),
+            _budget(1, policy="AlwaysAllow"),
+            ("would violate", False),
+            id="always-allow-still-guards-ready-pods",
+        ),
+        pytest.param(_pending("a"), _budget(2), (None, False), id="pending-pod-ignores-budget"),
+        pytest.param(
+            pod("a"), _budget(3, generation=2), ("would violate", False), id="status-not-caught-up"
+        ),
+    ],
+)
+def test_eviction_verdict_follows_the_eviction_rest(victim, budget, want):
+    """registry/core/pod/storage/eviction.go: canIgnorePDB, unhealthyPodEvictionPolicy,
+    the observedGeneration guard, then checkAndDecrement."""
+    verdict = eviction_verdict(victim, [budget])
+    refusal, spend = want
+    if refusal is None:
+        assert verdict.refusal is None
+    else:
+        assert verdict.refusal is not None and refusal in verdict.refusal
+        assert verdict.code == 429 and verdict.cause
+    assert verdict.spend is spend
+
+
+def test_a_budget_still_being_processed_says_so():
+    verdict = eviction_verdict(pod("a"), [_budget(3, generation=2)])
+    assert (
+        verdict.cause
+        == "The disruption budget inference-pdb is still being processed by the server."
+    )
+
+
+def test_an_empty_selector_guards_nothing():
+    budget = _budget(2)
+    budget["spec"]["selector"] = {}
+    assert eviction_verdict(pod("a"), [budget]).refusal is None
+
+
+def test_spending_the_last_disruption_turns_disruption_allowed_false():
+    status = spent_status(_budget(3), "a", now=T0 + timedelta(seconds=5))
+    assert status["disruptionsAllowed"] == 0
+    cond = status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InsufficientPods")
+    assert cond["lastTransitionTime"] == fmt_time(T0 + timedelta(seconds=5))
+    assert status["disruptedPods"] == {"a": fmt_time(T0 + timedelta(seconds=5))}

@@ -15,6 +15,7 @@ from kubesim.controllers import (
     pods_to_delete,
     reconcile_replicaset,
     reconcile_replicationcontroller,
+    replica_failure_status,
 )
 from kubesim.core.objects import fmt_time
 
@@ -179,3 +180,38 @@ def test_a_replication_controller_is_the_replicaset_controller_over_its_map_sele
     (status,) = [a for a in decision.actions if isinstance(a, UpdateStatus)]
     assert status.obj["spec"]["selector"] == {"app": "web"}, "written back as stored"
     assert status.obj["status"]["replicas"] == 0
+
+
+REFUSED = 'pods "inference-7d9c8b6f5-x" is forbidden: exceeded quota: compute-quota'
+
+
+def _with_failure() -> dict:
+    rs = {**RS, "status": {"replicas": 1}}
+    rs["status"] = replica_failure_status(rs, REFUSED, now=T0)
+    return rs
+
+
+def test_a_refused_create_becomes_the_replica_failure_condition():
+    """calculateStatus: ReplicaFailure True, FailedCreate, the create's error, set once."""
+    rs = _with_failure()
+    assert rs["status"]["conditions"] == [
+        {
+            "type": "ReplicaFailure",
+            "status": "True",
+            "lastTransitionTime": fmt_time(T0),
+            "reason": "FailedCreate",
+            "message": REFUSED,
+        }
+    ]
+    assert replica_failure_status(rs, "another refusal", now=T0 + timedelta(seconds=5)) is None
+
+
+def test_replica_failure_stays_while_pods_are_missing_and_goes_once_all_exist():
+    rs = _with_failure()
+    short = reconcile_replicaset(rs, [pod("a", ready_since=T0)], now=T0)
+    for action in short.actions:
+        if isinstance(action, UpdateStatus):
+            assert action.obj["status"]["conditions"][0]["type"] == "ReplicaFailure"
+    whole = reconcile_replicaset(rs, [pod("a", ready_since=T0), pod("b", ready_since=T0)], now=T0)
+    (update,) = [a for a in whole.actions if isinstance(a, UpdateStatus)]
+    assert "conditions" not in update.obj["status"]
