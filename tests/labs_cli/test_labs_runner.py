@@ -172,8 +172,7 @@ def test_node_steps_go_to_the_backend_and_are_remembered_until_started(
     # the Node says who started it last, so lab 03 can tell its own restart from a reset's
     assert [line.split(" --kubeconfig")[0] for line in host.lines()] == [
         "kubectl annotate node kubelab-worker2 kubelab.dev/started-by- --overwrite",
-        f"kubectl annotate node kubelab-worker2 kubelab.dev/started-by={lab.id}, reset "
-        "--overwrite",
+        f"kubectl annotate node kubelab-worker2 kubelab.dev/started-by={lab.id}, reset --overwrite",
     ]
 
 
