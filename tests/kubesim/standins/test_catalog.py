@@ -103,9 +103,10 @@ def test_the_python_image_runs_python_c_and_its_modules():
     argv = image.command(
         None, ["python", "-c", "import http.server, sys; print(sys.version_info[0])"]
     )
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(image.host_command(argv), capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "3\n")
-    assert image.command(None, None)[0] == sys.executable  # its CMD, python3, in process mode
+    assert image.command(None, None)[0] == "python3"  # its CMD, found on the image's PATH
+    assert image.host_command(["python3"]) == [sys.executable]  # process mode: kubesim's own
 
 
 @pytest.mark.parametrize("name", ["nginx", "curl"])
@@ -146,7 +147,7 @@ def test_the_packaged_image_files_are_installed_with_the_package(name):
 )  # fmt: skip
 def test_a_command_naming_the_real_program_runs_the_stand_in(image, command, args, runs):
     argv = pull(image).command(command, args)
-    assert argv[:2] == [sys.executable, "-m"] and argv[2:] == runs
+    assert argv[:2] == ["python3", "-m"] and argv[2:] == runs
 
 
 def test_a_command_naming_another_program_runs_it():
