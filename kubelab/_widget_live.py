@@ -273,6 +273,10 @@ class ClusterView:
 
             stop.on_click(on_stop)
             self._widget = box
+            # a watch that changed the store while the box was built found no widget to
+            # update; draw once more now that it has one, or the view stays stale until the
+            # next event (none, for a settled namespace)
+            box.children[0].value = self.html()
         return self._widget
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
