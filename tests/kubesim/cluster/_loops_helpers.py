@@ -15,6 +15,8 @@ from typing import Any
 
 from kubesim.apiserver.api import Api, WriteOptions
 from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.certs import ensure_tls
+from kubesim.cluster.live import Cluster, install
 from kubesim.controllermanager.eviction import check_eviction
 from kubesim.controllermanager.manager import ControllerManager
 from kubesim.core.clock import Clock
@@ -245,3 +247,22 @@ def pod(name: str, *, labels: dict[str, str] | None = None, cpu: str = "100m") -
             ]
         },
     }
+
+
+@contextlib.asynccontextmanager
+async def live_cluster(tmp_path: Path, *, scale: float) -> AsyncIterator[tuple[Api, Cluster]]:
+    """A whole in-process cluster (kubelets included) as `kubesim serve` wires it, with a CA
+    as every kube-apiserver has: pods mount kube-root-ca.crt from it, and wait forever
+    without one."""
+    store = Store(tmp_path / "state.db")
+    api = Api(store, clock=Clock(scale=scale), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
+    bootstrap(api)
+    cl = install(api)
+    task = asyncio.create_task(cl.run())
+    await asyncio.sleep(0.1)
+    try:
+        yield api, cl
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        store.close()

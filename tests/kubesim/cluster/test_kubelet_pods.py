@@ -12,33 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _loops_helpers import live_cluster
 
 from kubesim.apiserver.api import Api
-from kubesim.apiserver.bootstrap import bootstrap
-from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.hooks import LogRequest
-from kubesim.cluster.live import Cluster, install
-from kubesim.core.clock import Clock
-from kubesim.store.sqlite import Store
+from kubesim.cluster.live import Cluster
 
 SCALE = 10.0
 
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster]]:
-    store = Store(tmp_path / "state.db")
-    # a CA, as every kube-apiserver has: the root-CA publisher fills kube-root-ca.crt from it
-    api = Api(store, clock=Clock(scale=SCALE), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
-    bootstrap(api)
-    cl = install(api)
-    task = asyncio.create_task(cl.run())
-    await asyncio.sleep(0.1)
-    try:
-        yield api, cl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        store.close()
+    async with live_cluster(tmp_path, scale=SCALE) as made:
+        yield made
 
 
 def _pod(

@@ -9,15 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from _loops_helpers import live_cluster
 
 from kubesim.apiserver.api import Api
-from kubesim.apiserver.bootstrap import bootstrap
-from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.hooks import StreamUnavailable
-from kubesim.cluster.live import Cluster, install
-from kubesim.core.clock import Clock
+from kubesim.cluster.live import Cluster
 from kubesim.core.errors import UntypedError
-from kubesim.store.sqlite import Store
 
 SERVER = (
     "import http.server as h; h.HTTPServer(('', 8000), h.SimpleHTTPRequestHandler).serve_forever()"
@@ -26,19 +23,8 @@ SERVER = (
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster]]:
-    store = Store(tmp_path / "state.db")
-    # a CA, as every kube-apiserver has: pods mount kube-root-ca.crt from it
-    api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
-    bootstrap(api)
-    cl = install(api)
-    task = asyncio.create_task(cl.run())
-    await asyncio.sleep(0.1)
-    try:
-        yield api, cl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        store.close()
+    async with live_cluster(tmp_path, scale=10.0) as made:
+        yield made
 
 
 async def _running_pod(api: Api) -> dict:
