@@ -19,6 +19,9 @@ So the course never keeps widget views in a saved file:
   exercise with its buttons disabled and "run this cell to load the exercise"); running
   the cell draws a live widget again.
 
+The same server config names the course's contents manager (`_notebook_metadata`), which
+reads notebooks in with the kernel metadata JupyterLab would otherwise add on open.
+
 Jupyter reads both from any folder on `JUPYTER_CONFIG_PATH`, which `jupyter_config_path`
 puts first; they are defaults, so a learner's own settings still win.
 """

@@ -42,6 +42,20 @@ def _saved(course) -> dict:
     return json.loads(Path(course.workdir, "notebooks", NOTEBOOK).read_text())
 
 
+def test_a_notebook_opens_saved_and_stays_so_once_its_kernel_is_up(nb):
+    """JupyterLab writes the kernel's spec and language_info into the notebook when the kernel
+    starts; the course's contents manager reads them in already, so nothing turns unsaved."""
+    nb.page.wait_for_function(
+        "() => (window.jupyterapp.shell.currentWidget.context.model.sharedModel"
+        ".getMetadata().language_info || {}).version !== undefined",
+        timeout=60_000,
+    )
+    nb.page.wait_for_timeout(500)  # any change the kernel's info reply makes lands by now
+    assert not nb.notebook_js("return nb.context.model.dirty;"), (
+        "the notebook turned unsaved when its kernel started"
+    )
+
+
 def _assert_offline_exercise(nb, real_errors) -> None:
     """The exercise as a notebook without its kernel shows it: no error, the way back said."""
     cell = nb.cell(nb.cell_index(EXERCISE))
