@@ -212,7 +212,7 @@ def _apply_one(
 
 def _emit(recorder: EventRecorder, event: Event, **names: str) -> None:
     message = event.message.format(**names) if names else event.message
-    recorder.record_ref(event.involved, event.type, event.reason, message)
+    recorder.record_ref(event.involved, event.type, event.reason, message, at=event.at)
 
 
 def _resource(api: Api, obj: Obj) -> Resource:

@@ -48,11 +48,15 @@ class EventRecorder:
         with contextlib.suppress(ApiError):
             self._record(object_ref(obj, field_path), type_, reason, message)
 
-    def record_ref(self, ref: Obj, type_: str, reason: str, message: str) -> None:
+    def record_ref(
+        self, ref: Obj, type_: str, reason: str, message: str, *, at: str | None = None
+    ) -> None:
         with contextlib.suppress(ApiError):
-            self._record(ref, type_, reason, message)
+            self._record(ref, type_, reason, message, at=at)
 
-    def _record(self, ref: Obj, type_: str, reason: str, message: str) -> None:
+    def _record(
+        self, ref: Obj, type_: str, reason: str, message: str, *, at: str | None = None
+    ) -> None:
         namespace = ref.get("namespace") or "default"
         key = (
             namespace,
@@ -61,7 +65,7 @@ class EventRecorder:
             reason,
             message,
         )
-        now = self.api.clock.rfc3339()
+        now = at or self.api.clock.rfc3339()
         name = self._seen.get(key)
         if name is not None:
             try:

@@ -34,6 +34,9 @@ class Event:
     type: EventType
     reason: str
     message: str
+    # when the controller saw it happen (RFC 3339), for an event whose time a status field
+    # repeats (the HPA's lastScaleTime); None: when it is written, as a recorder stamps it
+    at: str | None = None
 
 
 SLOW_START_INITIAL_BATCH_SIZE = 1  # controller.SlowStartInitialBatchSize

@@ -94,8 +94,8 @@ class _State:
             }
         )
 
-    def event(self, etype: Any, reason: str, message: str) -> None:
-        self.events.append(Event(object_ref(self.hpa), etype, reason, message))
+    def event(self, etype: Any, reason: str, message: str, *, at: str | None = None) -> None:
+        self.events.append(Event(object_ref(self.hpa), etype, reason, message, at=at))
 
 
 # --- metrics ----------------------------------------------------------------------------
@@ -540,7 +540,14 @@ def reconcile_hpa(
             "SucceededRescale",
             f"the HPA controller was able to update the target scale to {desired}",
         )
-        s.event("Normal", "SuccessfulRescale", f"New size: {desired}; reason: {reason_text}")
+        # one instant for both, as upstream's single sync stamps them: a check that orders the
+        # event before lastScaleTime must not see them a second apart when writing is slow
+        s.event(
+            "Normal",
+            "SuccessfulRescale",
+            f"New size: {desired}; reason: {reason_text}",
+            at=fmt_time(now),
+        )
         beh = _behavior(s.hpa)
         if beh is not None:
             history = _store_event(history, beh, current, desired, now)

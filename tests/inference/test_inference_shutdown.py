@@ -47,8 +47,10 @@ def test_signal_drains_the_in_flight_request_then_exits_0(start: Start, sig: int
     assert re.search(r"draining [12] in-flight request", server.log())
     with pytest.raises(OSError):
         server.get("/health")  # the listener is closed: no new connections
-    assert server.proc.wait(timeout=10) == 0
-    thread.join(10)
+    # a bound, not a timing: the 1.5 s of CPU the request burns can take far longer on a busy
+    # machine (CI shares two cores between three test workers)
+    assert server.proc.wait(timeout=60) == 0
+    thread.join(60)
     answer = answers[0]
     assert isinstance(answer, Response) and answer.status == 200
     assert answer.json()["predictions"][0]["class"] == "setosa"

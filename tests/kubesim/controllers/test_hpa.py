@@ -237,3 +237,18 @@ def test_missing_metrics_count_as_full_use_on_scale_down():
     )
     # ratio 0.1 -> pod 1 counted at 100% of request: (10+200)/400 / 0.5 = 1.05 -> within tolerance
     assert not any(isinstance(a, Scale) for a in decision.actions)
+
+
+def test_the_rescale_event_and_last_scale_time_are_one_instant():
+    """Upstream stamps SuccessfulRescale and status.lastScaleTime in one sync; lab 04 grades
+    their order, so a slow write must not put the event a second after the status."""
+    decision, _ = run(hpa(target=50), 1, ["200m"])
+    st = next(a for a in decision.actions if isinstance(a, UpdateStatus)).obj["status"]
+    events = [
+        e
+        for a in decision.actions
+        if isinstance(a, Emit)
+        for e in [a.event]
+        if e.reason == "SuccessfulRescale"
+    ]
+    assert [e.at for e in events] == [st["lastScaleTime"]] == [fmt_time(T0)]
