@@ -25,10 +25,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # pytest-xdist, a test file per worker at a time: tests in one file may build on each other
-# (the course end to end grades the whole course after its notebooks) and run in file order.
-# `--dist loadgroup` would be finer, but its groups are lost under pytest 9 (xdist 3.8).
-# `test -n 0` runs everything in one process.
-PARALLEL = ["-n", "2", "--dist", "loadfile"]
+# (the course end to end grades the whole course after its notebooks) and run in file order;
+# tests/conftest.py names the files whose tests may be spread one by one. `--dist loadgroup`
+# would be finer, but its groups are lost under pytest 9 (xdist 3.8). Three workers on two
+# cores: the course and scenario tests mostly wait on cluster clocks and real processes, so
+# a third worker fills the idle time. `test -n 0` runs everything in one process.
+PARALLEL = ["-n", "3", "--dist", "loadfile"]
 
 
 def _run(*cmd: str | Path) -> None:
@@ -116,8 +118,6 @@ def main(argv: list[str]) -> None:
         _run(BIN / "kubelab", "course", *course_args)
     elif what == "test":
         ensure_venv("test")
-        # Two workers: the course and scenario tests mostly wait on clocks and real processes,
-        # so the walk of every lab, the notebooks and the unit tests overlap.
         if "--fast" in rest:
             rest = [a for a in rest if a != "--fast"] + ["-m", "unit"]
         chosen = any(a.startswith("-n") for a in rest) or "no:xdist" in rest

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 TESTS = Path(__file__).resolve().parent
 TIERS = ("unit", "kubesim", "scenario", "course", "browser")
@@ -40,3 +41,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(getattr(pytest.mark, tier_of(Path(str(item.fspath)))))
+
+
+# Files whose tests stand alone (each lab resets what it uses), so xdist may hand them to
+# different workers one by one; every other file runs whole on one worker, in file order
+# (`--dist loadfile`), because its tests may build on each other. Lab 0N's walk is a minute or
+# two, and the walk of every lab as one file was the tail that kept CI waiting.
+EACH_TEST_ALONE = frozenset({"tests/course_e2e/test_exercises_fail_then_pass.py"})
+
+
+class FileOrTestScheduling(LoadScopeScheduling):
+    """loadfile, except that the tests of EACH_TEST_ALONE's files are scopes of their own."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        return nodeid if path in EACH_TEST_ALONE else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling | None:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return FileOrTestScheduling(config, log)
