@@ -43,7 +43,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from kubesim.network._netid import twin
 
@@ -55,11 +55,10 @@ SERVICE_CIDR = "10.96.0.0/16"
 START_TIMEOUT = 20.0
 TOOLS = ("unshare", "nsenter", "ip", "nft", "sleep")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
-Socket, AF_INET, SOCK_STREAM = (
-    socket.socket,
-    socket.AF_INET,
-    socket.SOCK_STREAM,
-)  # defaults beside a method named socket
+# names for the class body, where the method `Fabric.socket` hides the module
+Socket: TypeAlias = socket.socket
+AF_INET = socket.AF_INET
+SOCK_STREAM = socket.SOCK_STREAM
 
 
 class FabricError(OSError):
