@@ -43,7 +43,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from kubesim.network._netid import twin
 
@@ -55,6 +55,17 @@ SERVICE_CIDR = "10.96.0.0/16"
 START_TIMEOUT = 20.0
 TOOLS = ("unshare", "nsenter", "ip", "nft", "sleep")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+FORCE_ENV = "KUBESIM_NETWORK"
+LOOPBACK = "loopback"
+FABRIC_DESCRIPTION = (
+    "a cluster network of its own: every pod in its own network namespace with its pod IP "
+    "on eth0 (a routed veth), no route out of the cluster network"
+)
+LOOPBACK_LOSS = (
+    "pod and cluster IPs are loopback twins on this host's network: only Python programs "
+    "see them (through a shim), a busybox pod cannot reach a Service or resolve its name, "
+    "and a connection to any other address leaves for the host's real network"
+)
 # names for the class body, where the method `Fabric.socket` hides the module
 Socket: TypeAlias = socket.socket
 AF_INET = socket.AF_INET
@@ -92,7 +103,10 @@ def missing_tools() -> list[str]:
 
 def unavailable_reason(contained: bool) -> str:
     """Why the fabric cannot be used here ("" when it can): it needs the container world
-    (network namespaces) and the `ip` (iproute2) and `nft` (nftables) tools."""
+    (network namespaces) and the `ip` (iproute2) and `nft` (nftables) tools.
+    `KUBESIM_NETWORK=loopback` keeps the shim (the benchmarks compare the two)."""
+    if os.environ.get(FORCE_ENV) == LOOPBACK:
+        return f"{FORCE_ENV}={LOOPBACK}"
     if not contained:
         return "the container world is off (process mode), so pods cannot have namespaces"
     missing = missing_tools()
@@ -105,6 +119,14 @@ def unavailable_reason(contained: bool) -> str:
 
 def available(contained: bool) -> bool:
     return not unavailable_reason(contained)
+
+
+def describe(reason: str) -> dict[str, str]:
+    """The network in force, for `/kubesim/v1/status` (`kubelab status`, `kubelab doctor`):
+    the fabric, or the loopback shim with why and what that costs."""
+    if not reason:
+        return {"mode": "fabric", "description": FABRIC_DESCRIPTION}
+    return {"mode": LOOPBACK, "description": f"loopback shim ({reason}): {LOOPBACK_LOSS}"}
 
 
 def veth_name(pod_uid: str) -> str:
@@ -125,6 +147,7 @@ class Fabric:
         self._control_lock = asyncio.Lock()
         self._socket_lock = threading.Lock()
         self._sandboxes: dict[str, Sandbox] = {}
+        self._pending: set[str] = set()  # pods whose sandbox was asked for
         self._tools = {tool: _which(tool) or tool for tool in TOOLS}
 
     @property
@@ -213,10 +236,16 @@ class Fabric:
     async def _request(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._control is None:
             raise FabricError(0, "the cluster network is not running")
+        control = self._control
         loop = asyncio.get_running_loop()
-        async with self._control_lock:
-            await loop.sock_sendall(self._control, json.dumps(request).encode())
-            data = await loop.sock_recv(self._control, 1 << 20)
+
+        async def exchange() -> bytes:
+            async with self._control_lock:
+                await loop.sock_sendall(control, json.dumps(request).encode())
+                return await loop.sock_recv(control, 1 << 20)
+
+        # shielded: a caller cancelled mid-way must not leave its reply for the next caller
+        data = await asyncio.shield(asyncio.ensure_future(exchange()))
         if not data:
             raise FabricError(0, "the cluster network's agent has stopped")
         reply: dict[str, Any] = json.loads(data)
@@ -243,6 +272,7 @@ class Fabric:
 
     async def sandbox(self, pod_uid: str, pod_ip: str) -> Sandbox:
         """A network namespace for the pod with its routed veth: one agent round trip."""
+        self._pending.add(pod_uid)  # a release from now on reaches the agent after this
         reply = await self._request(
             {
                 "op": "sandbox",
@@ -271,7 +301,9 @@ class Fabric:
 
     async def release(self, pod_uid: str) -> None:
         """End the pod's sandbox; its namespace, veth and route go with its last process."""
-        if self._sandboxes.pop(pod_uid, None) is None or self._control is None:
+        known = self._sandboxes.pop(pod_uid, None) is not None or pod_uid in self._pending
+        self._pending.discard(pod_uid)
+        if not known or self._control is None:
             return
         with contextlib.suppress(FabricError):
             await self._request({"op": "release", "uid": pod_uid})
@@ -337,6 +369,16 @@ class Fabric:
             sock.close()
             raise
         return sock
+
+
+class PodNet(Protocol):
+    """How kubesim dials and listens on the pod network: `Fabric` or `LoopbackNet`."""
+
+    async def open_connection(
+        self, host: str, port: int, *, pod_uid: str | None = None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]: ...
+
+    def listening_socket(self, host: str, port: int, *, type: int = ...) -> Socket: ...  # noqa: A002
 
 
 class LoopbackNet:
