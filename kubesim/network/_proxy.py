@@ -48,14 +48,15 @@ class ServiceProxy:
         ready = self._endpoints.get((cluster_ip, port)) or []
         return self._choose(ready) if ready else None
 
-    async def sync(self, table: dict[Key, list[Endpoint]]) -> None:
-        """Open listeners for new service ports, close removed ones, swap endpoint lists."""
+    async def sync(self, table: dict[Key, list[Endpoint]], *, listen: bool = True) -> None:
+        """Open listeners for new service ports, close removed ones, swap endpoint lists.
+        Without `listen` only the table is kept (for `pick`): kernel rules carry the traffic."""
         self._endpoints = {key: list(eps) for key, eps in table.items()}
         for key in list(self._servers):
-            if key not in table:
+            if key not in table or not listen:
                 server = self._servers.pop(key)
                 server.close()
-        for key in table:
+        for key in table if listen else ():
             if key not in self._servers:
                 ip, port = key
                 with contextlib.suppress(OSError):

@@ -19,6 +19,7 @@ from kubesim.apiserver.hooks import Backend
 from kubesim.client.informer import Informer
 from kubesim.core.errors import ServiceUnavailable, not_found
 from kubesim.network import Endpoint, ServiceProxy, dns_records, twin, write_hosts_file
+from kubesim.network.dataplane import DataPlane
 from kubesim.network.fabric import Fabric
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class ClusterNetwork:
         self.net_id = net_id
         self.fabric = fabric  # the cluster network, once started (else the loopback shim)
         self.proxy = ServiceProxy(net_id=net_id)
+        self.dataplane: DataPlane | None = None
         self.services = Informer(api, api.resource("", "v1", "services"))
         self.endpoints = Informer(api, api.resource("", "v1", "endpoints"))
         self._dirty = asyncio.Event()
@@ -93,11 +95,18 @@ class ClusterNetwork:
         self.endpoints.on_change(lambda *_: self._dirty.set())
 
     async def run(self) -> None:
+        tasks = []
         if self.fabric is not None and self.fabric.running:
+            # kernel rules and the cluster DNS in the fabric; the userspace proxy listens
+            # there only while kube-proxy's table is not in force
             self.proxy = ServiceProxy(net_id=self.net_id, net=self.fabric)
+            self.dataplane = DataPlane(
+                self.api, self.fabric, self.services, on_proxy_change=self._dirty.set
+            )
+            tasks.append(asyncio.create_task(self.dataplane.run()))
         self.hosts_file.parent.mkdir(parents=True, exist_ok=True)
         write_hosts_file(self.hosts_file, [])
-        tasks = [
+        tasks += [
             asyncio.create_task(self.services.run()),
             asyncio.create_task(self.endpoints.run()),
         ]
@@ -118,7 +127,8 @@ class ClusterNetwork:
         services = self.services.items()
         endpoints = dict(self.endpoints.cache)
         write_hosts_file(self.hosts_file, dns_records(services, endpoints))
-        await self.proxy.sync(proxy_table(services, endpoints))
+        kernel = self.dataplane is not None and self.dataplane.programmed
+        await self.proxy.sync(proxy_table(services, endpoints), listen=not kernel)
 
     # -- the API server's service and pod proxy (hooks.proxy) ------------------------------
 
