@@ -323,6 +323,8 @@ class PodWorker:
             else:
                 terminating.cancel()
                 await self.publish()
+                if not self.running or not any(r.alive() for r in self.running.values()):
+                    await self._release_sandbox()  # its containers are gone: so is its network
                 await self.terminating.wait()  # finished pod: wait for deletion
                 await self._terminate()
         except asyncio.CancelledError:
