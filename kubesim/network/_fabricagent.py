@@ -9,7 +9,8 @@ serves two SOCK_SEQPACKET channels, one JSON message a request and one a reply:
   `{"op": "run", "argv": [...], "input": "..."}` runs a command here (`ip -batch -`,
   `nft -f -`) and answers its exit code and stderr; `{"op": "sandbox", "uid", "ip",
   "veth"}` starts a pod's sandbox (a process in a network namespace of its own, like the
-  pause container) and wires its routed veth in one `ip -batch` on each side;
+  pause container, started by a thread that stepped into a fresh namespace) and wires its
+  routed veth in one `ip -batch` on each side;
   `{"op": "release", "uid"}` ends it (the kernel then removes its veth and route);
 * the socket channel (its own thread, so a dial never waits behind a sandbox):
   `{"family", "type", "uid"}` creates a socket here, or in the sandbox of pod `uid`, and
@@ -19,6 +20,7 @@ serves two SOCK_SEQPACKET channels, one JSON message a request and one a reply:
 End of file on the control channel (kubesim is gone) ends every sandbox and the agent.
 """
 
+import concurrent.futures
 import ctypes
 import json
 import os
@@ -27,11 +29,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
-SANDBOX_READY_SECONDS = 5.0
 MAX_MESSAGE = 1 << 20
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -49,6 +49,7 @@ class Agent:
         self.netns: dict[str, int] = {}  # pod uid -> an open fd on its network namespace
         self.lock = threading.Lock()
         self.own_netns = os.open("/proc/self/ns/net", os.O_RDONLY)
+        self.builder = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
     # -- the control channel ------------------------------------------------------------
 
@@ -85,35 +86,32 @@ class Agent:
         return {"ok": True}
 
     def op_sandbox(self, request: dict) -> dict:  # type: ignore[type-arg]
-        uid, ip, veth = request["uid"], request["ip"], request["veth"]
-        self.op_release({"uid": uid})
+        self.op_release({"uid": request["uid"]})
+        # one long-lived thread builds every sandbox: it steps into each new namespace and
+        # back, and its children (the sandboxes) die with it, i.e. with the agent
+        return self.builder.submit(self.build_sandbox, request).result()
+
+    def build_sandbox(self, request: dict) -> dict:  # type: ignore[type-arg]
+        uid, ip, veth, tool = request["uid"], request["ip"], request["veth"], request["ip_tool"]
         try:  # the same pod's previous sandbox, whose namespace the kernel is still tearing down
             socket.if_nametoindex(veth)
-            subprocess.run(
-                [request["ip_tool"], "link", "del", veth], capture_output=True, check=False
-            )
+            subprocess.run([tool, "link", "del", veth], capture_output=True, check=False)
         except OSError:
             pass
-        proc = subprocess.Popen(
-            [request["unshare"], "--net", "--", request["sleep"], "infinity"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_agent,
-        )
-        path = f"/proc/{proc.pid}/ns/net"
-        mine = os.readlink("/proc/self/ns/net")
-        deadline = time.monotonic() + SANDBOX_READY_SECONDS
-        while True:  # until `unshare` has made the namespace
-            try:
-                if os.readlink(path) != mine:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                return {"ok": False, "error": "the pod's network namespace was not created"}
-            time.sleep(0.001)
+        if _libc.unshare(CLONE_NEWNET) != 0:  # this thread only: a namespace for the pod
+            code = ctypes.get_errno()
+            return {"ok": False, "error": f"unshare(CLONE_NEWNET): {os.strerror(code)}"}
+        try:
+            fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+            proc = subprocess.Popen(  # the pause container, born in the pod's namespace
+                [request["sleep"], "infinity"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_agent,
+            )
+        finally:
+            _libc.setns(self.own_netns, CLONE_NEWNET)
         fabric_side = (
             f"link add {veth} type veth peer name eth0 netns {proc.pid}\n"
             f"link set {veth} up\n"
@@ -126,19 +124,22 @@ class Agent:
             "route add 169.254.1.1 dev eth0 scope link\n"
             "route add default via 169.254.1.1 dev eth0\n"
         )
-        steps = [
-            ([request["ip_tool"], "-batch", "-"], fabric_side),
-            ([request["nsenter"], f"--net={path}", request["ip_tool"], "-batch", "-"], pod_side),
-        ]
-        for argv, script in steps:
-            done = subprocess.run(argv, input=script, capture_output=True, text=True, check=False)
+        for inside, script in ((False, fabric_side), (True, pod_side)):
+            if inside:
+                _libc.setns(fd, CLONE_NEWNET)
+            try:
+                done = subprocess.run(
+                    [tool, "-batch", "-"], input=script, capture_output=True, text=True, check=False
+                )
+            finally:
+                _libc.setns(self.own_netns, CLONE_NEWNET)
             if done.returncode != 0:
                 proc.kill()
                 proc.wait()
+                os.close(fd)
                 return {"ok": False, "error": done.stderr.strip()}
         with open(f"/proc/sys/net/ipv4/conf/{veth}/proxy_arp", "w", encoding="ascii") as f:
             f.write("1")
-        fd = os.open(path, os.O_RDONLY)
         with self.lock:
             self.sandboxes[uid] = proc
             self.netns[uid] = fd

@@ -279,8 +279,6 @@ class Fabric:
                 "uid": pod_uid,
                 "ip": pod_ip,
                 "veth": veth_name(pod_uid),
-                "unshare": self._tools["unshare"],
-                "nsenter": self._tools["nsenter"],
                 "sleep": self._tools["sleep"],
                 "ip_tool": self._tools["ip"],
             }
