@@ -125,6 +125,8 @@ class Cluster:
         self.register_nodes()
         _system.create_system_objects(self.api)
         self.create_system_pods()
+        for name in self.kubelets:  # the nodes heartbeat while the cluster network starts
+            self._heartbeats[name] = asyncio.create_task(self._heartbeat(name))
         await self.start_fabric()
         tasks = [asyncio.create_task(self.network.run()), asyncio.create_task(self.metrics.run())]
         for name in self.kubelets:
