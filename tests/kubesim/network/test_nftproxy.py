@@ -53,7 +53,7 @@ def service(name: str, *ports: Obj, ip: str | None = "10.96.0.20", **spec: Any) 
     return {"metadata": {"namespace": "default", "name": name}, "spec": body}
 
 
-def port(number: int = 80, *, name: str = "", protocol: str = "TCP", **more: Any) -> Obj:
+def port(number: Any = 80, *, name: str = "", protocol: str = "TCP", **more: Any) -> Obj:
     return {"name": name, "port": number, "protocol": protocol, **more}
 
 
