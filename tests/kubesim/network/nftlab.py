@@ -6,13 +6,15 @@ way issue 16's design lays them out:
     pod netns: lo, eth0 = POD_IP/32, 169.254.1.1 dev eth0 scope link, default via 169.254.1.1
     fabric:    veth<n> (proxy_arp=1) with POD_IP/32 dev veth<n>, ip_forward=1, and kind0 (a
                bridge without ports: this kernel has no dummy device) holding the node IPs,
-               169.254.1.1 and the route to the Service CIDR
+               169.254.1.1, 10.96.0.10 (the cluster DNS kubesim serves itself) and the
+               route to the Service CIDR
 
 It has no uplink: nothing it does reaches the host's network. It reads one JSON command a
 line on stdin and answers one JSON line on stdout:
 
     {"op": "pod", "name": "web-1", "ip": "10.244.1.5"}
-    {"op": "listen", "pod": "web-1", "port": 8080, "proto": "tcp"}  answers "<pod> <peer ip>"
+    {"op": "listen", "pod": "web-1" | null, "port": 8080, "proto": "tcp", "host": "0.0.0.0"}
+                                                       answers "<pod or fabric> <peer ip>"
     {"op": "apply", "script": "..."}                                 nft -f - in the fabric
     {"op": "connect", "pod": "client" | null, "ip": ..., "port": ..., "proto": "tcp"}
                                                        null: from the fabric itself
@@ -71,7 +73,7 @@ def fabric() -> None:
     sh("ip", "link", "set", "lo", "up")
     sh("ip", "link", "add", "name", "kind0", "type", "bridge")
     sh("ip", "link", "set", "kind0", "up")
-    for address in ("172.18.0.2", "172.18.0.3", "172.18.0.4", "169.254.1.1"):
+    for address in ("172.18.0.2", "172.18.0.3", "172.18.0.4", "169.254.1.1", "10.96.0.10"):
         sh("ip", "addr", "add", f"{address}/32", "dev", "kind0")
     sh("ip", "route", "add", "10.96.0.0/16", "dev", "kind0")
 
@@ -114,28 +116,29 @@ def add_pod(name: str, ip: str) -> dict[str, Any]:
     return {"ok": True}
 
 
-def listen(pod: str, port: int, proto: str) -> dict[str, Any]:
+def listen(pod: str | None, port: int, proto: str, host: str) -> dict[str, Any]:
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
 
     def make() -> socket.socket:
         sock = socket.socket(socket.AF_INET, kind)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("0.0.0.0", port))
+        sock.bind((host, port))
         if proto == "tcp":
             sock.listen(64)
         return sock
 
     sock = in_pod(pod, make)  # the socket keeps the pod's namespace
+    me = pod or "fabric"
 
     def serve() -> None:
         while True:
             if proto == "tcp":
                 conn, peer = sock.accept()
                 with conn:
-                    conn.sendall(f"{pod} {peer[0]}".encode())
+                    conn.sendall(f"{me} {peer[0]}".encode())
             else:
                 _data, peer = sock.recvfrom(512)
-                sock.sendto(f"{pod} {peer[0]}".encode(), peer)
+                sock.sendto(f"{me} {peer[0]}".encode(), peer)
 
     threading.Thread(target=serve, daemon=True).start()
     return {"ok": True}
@@ -174,7 +177,9 @@ def main() -> None:
             if op == "pod":
                 answer = add_pod(cmd["name"], cmd["ip"])
             elif op == "listen":
-                answer = listen(cmd["pod"], cmd["port"], cmd.get("proto", "tcp"))
+                answer = listen(
+                    cmd.get("pod"), cmd["port"], cmd.get("proto", "tcp"), cmd.get("host", "0.0.0.0")
+                )
             elif op == "apply":
                 answer = apply(cmd["script"])
             elif op == "connect":

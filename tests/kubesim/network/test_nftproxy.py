@@ -645,6 +645,14 @@ def lab() -> Iterator[NetLab]:
         for name in ("web-1", "web-2"):
             assert lab.do("listen", pod=name, port=8080) == {"ok": True}
             assert lab.do("listen", pod=name, port=5353, proto="udp") == {"ok": True}
+        # kubesim's own sockets in the fabric: the API server and the cluster DNS
+        assert lab.do("listen", pod=None, port=6443) == {"ok": True}
+        dns = {
+            "port": 53,
+            "proto": "udp",
+            "host": "10.96.0.10",
+        }  # UDP answers from where it was asked
+        assert lab.do("listen", pod=None, **dns) == {"ok": True}
         yield lab
     finally:
         lab.close()
@@ -704,10 +712,10 @@ def test_a_pod_reaching_itself_through_its_service_is_masqueraded(lab: NetLab) -
 
 
 def test_udp_through_a_cluster_ip(lab: NetLab) -> None:
-    svc = service("dns", port(53, protocol="UDP"), ip="10.96.0.10")
+    svc = service("dns", port(53, protocol="UDP"), ip="10.96.0.11")
     eps = slice_of("dns", [sport(5353, protocol="UDP")], endpoint("10.244.2.5", "kind-worker2"))
     lab.apply([svc], [eps])
-    assert lab.connect("client", "10.96.0.10", 53, proto="udp") == "web-2 10.244.1.9"
+    assert lab.connect("client", "10.96.0.11", 53, proto="udp") == "web-2 10.244.1.9"
 
 
 def test_client_ip_affinity_keeps_a_client_on_one_endpoint(lab: NetLab) -> None:
@@ -730,3 +738,21 @@ def test_unknown_ports_are_refused_and_unallocated_or_outside_addresses_go_nowhe
     assert lab.connect("client", "10.96.0.20", 81) == "ECONNREFUSED"
     assert lab.connect("client", "10.96.7.7", 80, timeout=0.5) == "timeout"
     assert lab.connect("client", "192.0.2.1", 80, timeout=0.5) == "ENETUNREACH"
+
+
+def test_kubernetes_default_reaches_the_api_server_listening_in_the_fabric(lab: NetLab) -> None:
+    # as bootstrap.py writes them: no nodeName, the control plane's address, port 6443
+    svc = service("kubernetes", port(443, name="https"), ip="10.96.0.1")
+    eps = slice_of("kubernetes", [sport(6443, name="https")], endpoint("172.18.0.2", node=None))
+    lab.apply([svc], [eps])
+    assert lab.connect("client", "10.96.0.1", 443) == "fabric 10.244.1.9"
+    assert lab.connect(None, "10.96.0.1", 443).startswith("fabric ")
+
+
+def test_the_cluster_dns_address_is_left_to_the_fabrics_own_server(lab: NetLab) -> None:
+    # a kube-dns Service without endpoints must not reject what kubesim's DNS answers
+    dns = service("kube-dns", port(53, name="dns", protocol="UDP"), ip="10.96.0.10")
+    lab.apply([dns], [])
+    assert lab.connect("client", "10.96.0.10", 53, proto="udp") == "fabric 10.244.1.9"
+    assert lab.connect(None, "10.96.0.10", 53, proto="udp").startswith("fabric ")
+    assert "10.96.0.10" not in rules([dns], []).elements["cluster-ips"]
