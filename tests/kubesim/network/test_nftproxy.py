@@ -703,6 +703,14 @@ def test_a_node_port_answers_on_each_node_address_masqueraded(lab: NetLab) -> No
     for node_ip in ("172.18.0.2", "172.18.0.3", "172.18.0.4"):
         pod, _, source = lab.connect("client", node_ip, 30080).partition(" ")
         assert pod in {"web-1", "web-2"} and source != "10.244.1.9", (node_ip, pod, source)
+        assert lab.connect(None, node_ip, 30080).split(" ")[0] in {"web-1", "web-2"}
+
+
+def test_external_traffic_policy_local_still_serves_pods_on_any_node_port(lab: NetLab) -> None:
+    # kube-proxy short-circuits pod traffic past the Local policy: only outside clients
+    # are kept to the addressed node's endpoints (and the fabric has no outside)
+    lab.apply(*web(BOTH[0], externalTrafficPolicy="Local"))
+    assert lab.connect("client2", "172.18.0.4", 30080) == "web-1 10.244.2.9"
 
 
 def test_a_pod_reaching_itself_through_its_service_is_masqueraded(lab: NetLab) -> None:
