@@ -31,8 +31,9 @@ Where kubesim differs, and why:
 * IPv4 only (kind's default single stack); topology hints are not used (kind has no zones).
 
 The fabric must route the Service CIDR into itself (for example ``ip route add
-10.96.0.0/16 dev kind0`` on its dummy interface): without a route, traffic to a ClusterIP
-with no endpoints fails routing before the ``reject`` here can answer it.
+10.96.0.0/16 dev kind0``; kind0 can be a bridge without ports where the kernel has no dummy
+driver): without a route, traffic to a ClusterIP with no endpoints fails routing before the
+``reject`` here can answer it. tests/kubesim/network/nftlab.py builds such a fabric.
 
 Bad input never makes the script invalid: a Service, port, slice or endpoint this cannot
 program (no ports, port 0, an address that is not IPv4, a name nft could not carry) is
