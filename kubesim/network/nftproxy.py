@@ -26,11 +26,14 @@ Where kubesim differs, and why:
 * **The table is replaced whole** (``table`` + ``delete table`` + the new table, one
   transaction), so ClientIP affinity entries start afresh after each apply; established
   connections keep their conntrack NAT.
+* The cluster DNS is kubesim's own server on sockets bound at kube-dns's ClusterIP in the
+  fabric (``served_by_fabric``), so that address is left alone rather than proxied.
 * IPv4 only (kind's default single stack); topology hints are not used (kind has no zones).
 
 The fabric must route the Service CIDR into itself (for example ``ip route add
-10.96.0.0/16 dev kind0`` on its dummy interface): without a route, traffic to a ClusterIP
-with no endpoints fails routing before the ``reject`` here can answer it.
+10.96.0.0/16 dev kind0``; kind0 can be a bridge without ports where the kernel has no dummy
+driver): without a route, traffic to a ClusterIP with no endpoints fails routing before the
+``reject`` here can answer it. tests/kubesim/network/nftlab.py builds such a fabric.
 
 Bad input never makes the script invalid: a Service, port, slice or endpoint this cannot
 program (no ports, port 0, an address that is not IPv4, a name nft could not carry) is
@@ -196,6 +199,7 @@ def proxy_ruleset(
     *,
     cluster_cidr: str = "10.244.0.0/16",
     service_cidrs: Sequence[str] = ("10.96.0.0/16",),
+    served_by_fabric: Sequence[str] = ("10.96.0.10",),
     masquerade_bit: int = 14,
 ) -> str:
     """The nft script that makes table ``ip kubesim-proxy`` program these Services.
@@ -203,17 +207,21 @@ def proxy_ruleset(
     ``cluster_cidr`` is kube-proxy's ``--cluster-cidr`` (traffic from outside it to a
     ClusterIP is masqueraded; pods inside it are short-circuited past an external Local
     policy); ``service_cidrs`` are the ServiceCIDRs whose unallocated addresses are dropped.
+    ``served_by_fabric`` are Service IPs kubesim answers itself with sockets bound in the
+    fabric (the cluster DNS on kube-dns's ClusterIP): no Service claims them here and they are
+    not dropped as unallocated, so traffic reaches those sockets whatever the API holds.
     """
+    fabric_ips = {ip for ip in map(_ipv4, served_by_fabric) if ip}
     mark = f"{1 << masquerade_bit:#08x}"
     node_list = _nodes(nodes)
     endpoints = _endpoints_by_port(slices)
     table = _Table()
-    _setup(table, mark=mark, nodes=node_list, service_cidrs=service_cidrs)
+    _setup(table, mark=mark, nodes=node_list, service_cidrs=service_cidrs, fabric_ips=fabric_ips)
     seen: set[tuple[str, str, str, str]] = set()
     for svc_port in _service_ports(services):
         key = (svc_port.namespace, svc_port.name, svc_port.protocol, svc_port.port_name)
-        if key in seen:
-            continue  # two ports with one name: validation refuses it; keep the first
+        if key in seen or svc_port.cluster_ip in fabric_ips:
+            continue  # two ports with one name (validation refuses it): the first one wins
         seen.add(key)
         eps = endpoints.get(key, {})
         _program(
@@ -424,7 +432,14 @@ def _service_ports(services: list[Obj]) -> Iterable[_ServicePort]:
 # --- the table ---------------------------------------------------------------------------
 
 
-def _setup(table: _Table, *, mark: str, nodes: list[_Node], service_cidrs: Sequence[str]) -> None:
+def _setup(
+    table: _Table,
+    *,
+    mark: str,
+    nodes: list[_Node],
+    service_cidrs: Sequence[str],
+    fabric_ips: set[str],
+) -> None:
     """The fixed part: base chains, the jumps into kube-proxy's top-level chains, masquerading,
     the ClusterIP checks and the dispatch maps (kube-proxy's setupNFTables)."""
     for name, _kind, _hook, _priority in _BASE_CHAINS:
@@ -440,6 +455,8 @@ def _setup(table: _Table, *, mark: str, nodes: list[_Node], service_cidrs: Seque
         'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"'
     )
     cidrs = [str(n) for n in map(_ipv4_net, service_cidrs) if n]
+    if cidrs and fabric_ips:
+        check.append(f"ip daddr {{ {', '.join(sorted(fabric_ips))} }} return")
     if cidrs:
         check.append(
             f'ip daddr {{ {", ".join(cidrs)} }} drop comment "Drop traffic to unallocated ClusterIPs"'
