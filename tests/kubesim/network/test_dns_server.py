@@ -304,3 +304,14 @@ async def test_objects_that_cannot_be_read_give_servfail_not_a_crash():
     )
     assert wire is not None
     assert dns.message.from_wire(wire).rcode() == dns.rcode.SERVFAIL
+
+
+async def test_a_repeated_question_gets_its_own_id_and_the_same_answer(served):
+    server, live, _ = served
+    for ident in (1, 2, 0xFFFF):
+        query = dns.message.make_query("my-svc.default.svc.cluster.local", "A", id=ident)
+        wire = server.handle(query.to_wire(), limit=512)
+        assert wire is not None
+        reply = dns.message.from_wire(wire)
+        assert (reply.id, reply.answer[0][0].to_text()) == (ident, "10.96.5.5")
+    assert live.reads == 3  # each query still looks at the current objects
