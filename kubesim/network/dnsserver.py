@@ -37,7 +37,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from kubesim.network.dnsrecords import TTL, Cluster, Records, respond
+from kubesim.network.dnsanswer import respond
+from kubesim.network.dnsrecords import TTL, Cluster, Records
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,11 @@ class ClusterDNS:
             return _formerr(ident, flags)
         if records is None:
             return _servfail(request)
-        response = respond(request, records)
+        try:
+            response = respond(request, records)
+        except Exception:  # an object the answer cannot be made from: SERVFAIL, and say why
+            log.exception("the cluster DNS failed to answer %s", request.question)
+            return _servfail(request)
         rotated = self._shuffle and any(_rotates(rrset) for rrset in response.answer)
         if rotated:
             response.answer = [self._rotate(rrset) for rrset in response.answer]

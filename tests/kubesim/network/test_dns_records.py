@@ -14,7 +14,8 @@ import dns.rdataclass
 import pytest
 from _dns_cluster import cluster, endpoint, endpoint_slice, service
 
-from kubesim.network.dnsrecords import Cluster, Records, lookup, respond
+from kubesim.network.dnsanswer import lookup, respond
+from kubesim.network.dnsrecords import Cluster, Records
 
 pytestmark = pytest.mark.unit
 
@@ -359,6 +360,15 @@ CASES = [
         id="ns-at-the-apex-is-kube-dns",
     ),
     pytest.param("cluster.local", "SOA", NOERROR, [SOA], [], [], id="soa-at-the-apex"),
+    pytest.param(
+        "ns.dns.cluster.local",
+        "A",
+        NOERROR,
+        ["ns.dns.cluster.local. 30 IN A 10.96.0.10"],
+        [],
+        [],
+        id="ns-dns-is-the-dns-service-address",
+    ),
 ]
 
 
@@ -459,3 +469,18 @@ def test_an_edns_query_gets_edns_back_with_its_own_buffer_size(records):
     )
     assert (response.edns, response.payload) == (0, 1232)
     assert respond(_query("my-svc.default.svc.cluster.local"), records).edns == -1
+
+
+def test_the_ttl_is_the_corefiles_everywhere():
+    records = Records.build(cluster(), serial=SERIAL, ttl=5)
+    for qname, qtype in [
+        ("my-svc.default.svc.cluster.local", "A"),
+        ("alias.default.svc.cluster.local", "A"),
+        ("_web._tcp.web.default.svc.cluster.local", "SRV"),
+        ("10-244-1-5.default.pod.cluster.local", "A"),
+        ("5.5.96.10.in-addr.arpa", "PTR"),
+        ("nope.default.svc.cluster.local", "A"),
+    ]:
+        reply = lookup(records, qname, qtype)
+        ttls = {rrset.ttl for rrset in [*reply.answer, *reply.authority, *reply.additional]}
+        assert ttls == {5}, (qname, qtype)

@@ -315,3 +315,16 @@ async def test_a_repeated_question_gets_its_own_id_and_the_same_answer(served):
         reply = dns.message.from_wire(wire)
         assert (reply.id, reply.answer[0][0].to_text()) == (ident, "10.96.5.5")
     assert live.reads == 3  # each query still looks at the current objects
+
+
+async def test_an_object_no_answer_can_be_made_from_gives_servfail_not_a_crash(served):
+    """An ExternalName the API would have refused (a label over 63 characters)."""
+    server, live, port = served
+    broken = service("odd", type="ExternalName", externalName="x" * 70 + ".example.com")
+    live.objects = replace(live.objects, services=[*live.objects.services, broken])
+    reply = await dns.asyncquery.udp(
+        dns.message.make_query("odd.default.svc.cluster.local", "A"), HOST, port=port, timeout=3
+    )
+    assert reply.rcode() == dns.rcode.SERVFAIL
+    answer = await _resolver(port).resolve("my-svc.default.svc.cluster.local.", "A")
+    assert [r.to_text() for r in answer] == ["10.96.5.5"]
