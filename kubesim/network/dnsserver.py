@@ -16,6 +16,16 @@ On the wire it behaves as CoreDNS (miekg/dns) does:
 * a packet that does not parse gets FORMERR when its header is readable, a packet too short
   for a header or one that is itself a response is dropped; nothing crashes the server.
 * `loadbalance`: the addresses in an answer come in a random order each time.
+
+Wiring it (the fabric makes the sockets inside the cluster's network namespace):
+
+    udp = fabric.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("10.96.0.10", 53))
+    tcp = fabric.socket(socket.AF_INET, socket.SOCK_STREAM); tcp.bind(("10.96.0.10", 53))
+    tcp.listen()
+    dns = ClusterDNS(lambda: informers.cluster)   # a Cluster, replaced on every change
+    await dns.start(udp=udp, tcp=tcp)
+    ...
+    await dns.close()
 """
 
 from __future__ import annotations

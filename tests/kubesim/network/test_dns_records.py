@@ -361,6 +361,15 @@ CASES = [
     ),
     pytest.param("cluster.local", "SOA", NOERROR, [SOA], [], [], id="soa-at-the-apex"),
     pytest.param(
+        "my-svc.default.svc.cluster.local",
+        "SOA",
+        NOERROR,
+        [],
+        [SOA],
+        [],
+        id="soa-below-the-apex-is-nodata",
+    ),
+    pytest.param(
         "ns.dns.cluster.local",
         "A",
         NOERROR,
