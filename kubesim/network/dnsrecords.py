@@ -131,7 +131,10 @@ class Records:
             if not service:
                 continue
             key = (str(meta.get("namespace", "")).lower(), str(service).lower())
-            eps = _endpoints_of(slice_)
+            try:
+                eps = _endpoints_of(slice_)
+            except (TypeError, ValueError, AttributeError):
+                continue  # a slice the API would have refused: it must not take the rest down
             grouped[key].append(eps)
             for address in eps.addresses:
                 records.by_endpoint_ip.setdefault(address.ip, []).append(

@@ -493,3 +493,14 @@ def test_the_ttl_is_the_corefiles_everywhere():
         reply = lookup(records, qname, qtype)
         ttls = {rrset.ttl for rrset in [*reply.answer, *reply.authority, *reply.additional]}
         assert ttls == {5}, (qname, qtype)
+
+
+def test_a_slice_the_api_would_refuse_does_not_take_the_other_answers_down():
+    objects = cluster()
+    bad = endpoint_slice("my-svc", [endpoint("10.244.9.9")], [{"name": "http", "port": "eighty"}])
+    records = Records.build(Cluster(services=objects.services, slices=[*objects.slices, bad]))
+    assert _lines(lookup(records, "web.default.svc.cluster.local", "A").answer) == [
+        f"web.default.{S} 30 IN A 10.244.1.5",
+        f"web.default.{S} 30 IN A 10.244.2.6",
+    ]
+    assert lookup(records, "10-244-9-9.my-svc.default.svc.cluster.local", "A").rcode == NXDOMAIN
