@@ -267,7 +267,7 @@ def _from_reverse(name: dns.name.Name) -> str | None:
     """dnsutil.ExtractAddressFromReverse: the address of a full reverse name, else None."""
     try:
         return dns.reversename.to_address(name)
-    except (dns.exception.SyntaxError, ValueError):
+    except (dns.exception.DNSException, ValueError):
         return None
 
 

@@ -333,6 +333,15 @@ CASES = [
         id="ptr-unknown-falls-through-to-the-forward-that-fails",
     ),
     pytest.param(
+        "96.10.in-addr.arpa",
+        "PTR",
+        SERVFAIL,
+        [],
+        [],
+        [],
+        id="a-partial-reverse-name-falls-through-too",
+    ),
+    pytest.param(
         "example.com",
         "A",
         SERVFAIL,
