@@ -513,3 +513,54 @@ def test_a_slice_the_api_would_refuse_does_not_take_the_other_answers_down():
         f"web.default.{S} 30 IN A 10.244.2.6",
     ]
     assert lookup(records, "10-244-9-9.my-svc.default.svc.cluster.local", "A").rcode == NXDOMAIN
+
+
+@pytest.mark.parametrize(
+    "qname, qtype, rcode, answer",
+    [
+        pytest.param(
+            "dual.default.svc.cluster.local",
+            "A",
+            NOERROR,
+            [f"dual.default.{S} 30 IN A 10.96.5.7"],
+            id="dual-stack-a",
+        ),
+        pytest.param(
+            "dual.default.svc.cluster.local",
+            "AAAA",
+            NOERROR,
+            [f"dual.default.{S} 30 IN AAAA fd00::7"],
+            id="dual-stack-aaaa",
+        ),
+        pytest.param(
+            "fd00--1.default.pod.cluster.local",
+            "AAAA",
+            NOERROR,
+            ["fd00--1.default.pod.cluster.local. 30 IN AAAA fd00::1"],
+            id="ipv6-pod-record",
+        ),
+        pytest.param(
+            "by-ip.default.svc.cluster.local",
+            "A",
+            NXDOMAIN,
+            [],
+            id="externalname-that-is-an-ip-is-skipped",
+        ),
+    ],
+)
+def test_other_address_families_and_an_ip_as_externalname(qname, qtype, rcode, answer):
+    """CoreDNS answers each family from the Service's clusterIPs; an ExternalName holding an
+    IP is no CNAME target, so CoreDNS skips the Service (kubernetes.go `findServices`)."""
+    objects = Cluster(
+        services=[
+            service(
+                "dual",
+                clusterIP="10.96.5.7",
+                clusterIPs=["10.96.5.7", "fd00::7"],
+                ports=[{"name": "http", "port": 80}],
+            ),
+            service("by-ip", type="ExternalName", externalName="192.0.2.10"),
+        ]
+    )
+    reply = lookup(Records.build(objects), qname, qtype)
+    assert (reply.rcode, _lines(reply.answer)) == (rcode, answer)
