@@ -88,7 +88,8 @@ class ClusterDNS:
         self._replies: dict[tuple[bytes, int | None], bytes] = {}
 
     async def start(self, *, udp: socket.socket | None, tcp: socket.socket | None) -> None:
-        """Serve on the given sockets: `udp` bound (SOCK_DGRAM), `tcp` bound and listening."""
+        """Serve on the given sockets: `udp` bound (SOCK_DGRAM), `tcp` bound and listening.
+        The server owns them from here on: `close` closes them."""
         loop = asyncio.get_running_loop()
         if udp is not None:
             udp.setblocking(False)
