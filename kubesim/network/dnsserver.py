@@ -16,6 +16,16 @@ On the wire it behaves as CoreDNS (miekg/dns) does:
 * a packet that does not parse gets FORMERR when its header is readable, a packet too short
   for a header or one that is itself a response is dropped; nothing crashes the server.
 * `loadbalance`: the addresses in an answer come in a random order each time.
+
+Wiring it (the fabric makes the sockets inside the cluster's network namespace):
+
+    udp = fabric.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("10.96.0.10", 53))
+    tcp = fabric.socket(socket.AF_INET, socket.SOCK_STREAM); tcp.bind(("10.96.0.10", 53))
+    tcp.listen()
+    dns = ClusterDNS(lambda: informers.cluster)   # a Cluster, replaced on every change
+    await dns.start(udp=udp, tcp=tcp)
+    ...
+    await dns.close()
 """
 
 from __future__ import annotations
@@ -37,13 +47,18 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from kubesim.network.dnsrecords import TTL, Cluster, Records, respond
+from kubesim.network.dnsanswer import respond
+from kubesim.network.dnsrecords import TTL, Cluster, Records
 
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = 8.0  # miekg/dns: a TCP connection idle this long is closed
 _HEADER = struct.Struct("!HHHHHH")
 _QR = 0x8000
+# Replies kept per snapshot of the objects (dropped at any change, so answers never go
+# stale: kind's Corefile disables CoreDNS's cache for cluster.local, and this is no cache
+# in that sense); it spares dnspython's parsing and rendering for a pod's repeated names.
+_CACHED_REPLIES = 4096
 
 
 class ClusterDNS:
@@ -55,12 +70,14 @@ class ClusterDNS:
         *,
         ttl: int = TTL,
         shuffle: bool = True,
+        cache: bool = True,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._objects = objects
         self._ttl = ttl
         self._shuffle = shuffle
+        self._cache = cache
         self._clock = clock
         self._rng = rng or random.Random()
         self._seen: Cluster | None = None
@@ -68,9 +85,11 @@ class ClusterDNS:
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._replies: dict[tuple[bytes, int | None], bytes] = {}
 
     async def start(self, *, udp: socket.socket | None, tcp: socket.socket | None) -> None:
-        """Serve on the given sockets: `udp` bound (SOCK_DGRAM), `tcp` bound and listening."""
+        """Serve on the given sockets: `udp` bound (SOCK_DGRAM), `tcp` bound and listening.
+        The server owns them from here on: `close` closes them."""
         loop = asyncio.get_running_loop()
         if udp is not None:
             udp.setblocking(False)
@@ -102,31 +121,48 @@ class ClusterDNS:
         if flags & _QR:
             return None  # a response sent to us: ignored, as miekg/dns does
         try:
+            records: Records | None = self._current()
+        except Exception:
+            log.exception("the cluster DNS could not read the cluster's objects")
+            records = None
+        key = (wire[2:], limit)
+        if records is not None and (cached := self._replies.get(key)) is not None:
+            return wire[:2] + cached  # the same question while nothing changed: same reply
+        try:
             request = dns.message.from_wire(wire)
         except Exception:  # any malformed packet: FORMERR, never a crash
             return _formerr(ident, flags)
-        try:
-            records = self._current()
-        except Exception:
-            log.exception("the cluster DNS could not read the cluster's objects")
+        if records is None:
             return _servfail(request)
-        response = respond(request, records)
-        if self._shuffle:
+        try:
+            response = respond(request, records)
+        except Exception:  # an object the answer cannot be made from: SERVFAIL, and say why
+            log.exception("the cluster DNS failed to answer %s", request.question)
+            return _servfail(request)
+        rotated = self._shuffle and any(_rotates(rrset) for rrset in response.answer)
+        if rotated:
             response.answer = [self._rotate(rrset) for rrset in response.answer]
         if limit is None:
-            return response.to_wire()
-        size = max(512, request.payload) if request.edns >= 0 else 512
-        return _fit(response, min(size, limit))
+            reply = response.to_wire()
+        else:
+            size = max(512, request.payload) if request.edns >= 0 else 512
+            reply = _fit(response, min(size, limit))
+        if self._cache and not rotated:
+            if len(self._replies) >= _CACHED_REPLIES:
+                self._replies.clear()
+            self._replies[key] = reply[2:]
+        return reply
 
     def _current(self) -> Records:
         cluster = self._objects()
         if cluster is not self._seen or self._records is None:
             self._records = Records.build(cluster, serial=int(self._clock()), ttl=self._ttl)
             self._seen = cluster
+            self._replies.clear()
         return self._records
 
     def _rotate(self, rrset: dns.rrset.RRset) -> dns.rrset.RRset:
-        if rrset.rdtype not in (dns.rdatatype.A, dns.rdatatype.AAAA) or len(rrset) < 2:
+        if not _rotates(rrset):
             return rrset
         rdatas = list(rrset)
         self._rng.shuffle(rdatas)
@@ -180,6 +216,10 @@ class _Datagrams(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.debug("cluster DNS UDP socket error: %s", exc)
+
+
+def _rotates(rrset: dns.rrset.RRset) -> bool:
+    return rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA) and len(rrset) > 1
 
 
 def _fit(response: dns.message.Message, limit: int) -> bytes:

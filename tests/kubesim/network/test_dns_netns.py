@@ -181,3 +181,21 @@ async def test_busybox_nslookup_lists_a_headless_services_ready_pods(pod):
     _, output = await pod.run(BUSYBOX, "nslookup", "web.default.svc.cluster.local", "10.96.0.10")
     addresses = {line.split()[-1] for line in output.splitlines() if line.startswith("Address: ")}
     assert addresses == {"10.244.1.5", "10.244.2.6"}
+
+
+async def test_kubernetes_default_resolves_through_the_search_path(pod):
+    """kubernetes.io "Debugging DNS Resolution" looks up `kubernetes.default`: glibc (one dot,
+    under ndots:5) tries the search path first and finds kubernetes.default.svc.cluster.local.
+    busybox's nslookup (>= 1.28) asks a dotted name only as it is: on kind the node's upstream
+    says NXDOMAIN, here the missing upstream says SERVFAIL (dnsanswer.py), both a failure."""
+    code, output = await pod.run(
+        sys.executable,
+        "-c",
+        "import socket; print(socket.getaddrinfo('kubernetes.default', 443)[0][4][0])",
+    )
+    assert (code, output.strip()) == (0, "10.96.0.1")
+    code, output = await pod.run("getent", "hosts", "kubernetes.default")
+    assert output.split() == ["10.96.0.1", "kubernetes.default.svc.cluster.local"]
+    code, output = await pod.run(BUSYBOX, "nslookup", "kubernetes.default")
+    assert code != 0
+    assert "server can't find kubernetes.default: SERVFAIL" in output

@@ -14,7 +14,8 @@ import dns.rdataclass
 import pytest
 from _dns_cluster import cluster, endpoint, endpoint_slice, service
 
-from kubesim.network.dnsrecords import Cluster, Records, lookup, respond
+from kubesim.network.dnsanswer import lookup, respond
+from kubesim.network.dnsrecords import Cluster, Records
 
 pytestmark = pytest.mark.unit
 
@@ -332,6 +333,15 @@ CASES = [
         id="ptr-unknown-falls-through-to-the-forward-that-fails",
     ),
     pytest.param(
+        "96.10.in-addr.arpa",
+        "PTR",
+        SERVFAIL,
+        [],
+        [],
+        [],
+        id="a-partial-reverse-name-falls-through-too",
+    ),
+    pytest.param(
         "example.com",
         "A",
         SERVFAIL,
@@ -359,6 +369,24 @@ CASES = [
         id="ns-at-the-apex-is-kube-dns",
     ),
     pytest.param("cluster.local", "SOA", NOERROR, [SOA], [], [], id="soa-at-the-apex"),
+    pytest.param(
+        "my-svc.default.svc.cluster.local",
+        "SOA",
+        NOERROR,
+        [],
+        [SOA],
+        [],
+        id="soa-below-the-apex-is-nodata",
+    ),
+    pytest.param(
+        "ns.dns.cluster.local",
+        "A",
+        NOERROR,
+        ["ns.dns.cluster.local. 30 IN A 10.96.0.10"],
+        [],
+        [],
+        id="ns-dns-is-the-dns-service-address",
+    ),
 ]
 
 
@@ -459,3 +487,80 @@ def test_an_edns_query_gets_edns_back_with_its_own_buffer_size(records):
     )
     assert (response.edns, response.payload) == (0, 1232)
     assert respond(_query("my-svc.default.svc.cluster.local"), records).edns == -1
+
+
+def test_the_ttl_is_the_corefiles_everywhere():
+    records = Records.build(cluster(), serial=SERIAL, ttl=5)
+    for qname, qtype in [
+        ("my-svc.default.svc.cluster.local", "A"),
+        ("alias.default.svc.cluster.local", "A"),
+        ("_web._tcp.web.default.svc.cluster.local", "SRV"),
+        ("10-244-1-5.default.pod.cluster.local", "A"),
+        ("5.5.96.10.in-addr.arpa", "PTR"),
+        ("nope.default.svc.cluster.local", "A"),
+    ]:
+        reply = lookup(records, qname, qtype)
+        ttls = {rrset.ttl for rrset in [*reply.answer, *reply.authority, *reply.additional]}
+        assert ttls == {5}, (qname, qtype)
+
+
+def test_a_slice_the_api_would_refuse_does_not_take_the_other_answers_down():
+    objects = cluster()
+    bad = endpoint_slice("my-svc", [endpoint("10.244.9.9")], [{"name": "http", "port": "eighty"}])
+    records = Records.build(Cluster(services=objects.services, slices=[*objects.slices, bad]))
+    assert _lines(lookup(records, "web.default.svc.cluster.local", "A").answer) == [
+        f"web.default.{S} 30 IN A 10.244.1.5",
+        f"web.default.{S} 30 IN A 10.244.2.6",
+    ]
+    assert lookup(records, "10-244-9-9.my-svc.default.svc.cluster.local", "A").rcode == NXDOMAIN
+
+
+@pytest.mark.parametrize(
+    "qname, qtype, rcode, answer",
+    [
+        pytest.param(
+            "dual.default.svc.cluster.local",
+            "A",
+            NOERROR,
+            [f"dual.default.{S} 30 IN A 10.96.5.7"],
+            id="dual-stack-a",
+        ),
+        pytest.param(
+            "dual.default.svc.cluster.local",
+            "AAAA",
+            NOERROR,
+            [f"dual.default.{S} 30 IN AAAA fd00::7"],
+            id="dual-stack-aaaa",
+        ),
+        pytest.param(
+            "fd00--1.default.pod.cluster.local",
+            "AAAA",
+            NOERROR,
+            ["fd00--1.default.pod.cluster.local. 30 IN AAAA fd00::1"],
+            id="ipv6-pod-record",
+        ),
+        pytest.param(
+            "by-ip.default.svc.cluster.local",
+            "A",
+            NXDOMAIN,
+            [],
+            id="externalname-that-is-an-ip-is-skipped",
+        ),
+    ],
+)
+def test_other_address_families_and_an_ip_as_externalname(qname, qtype, rcode, answer):
+    """CoreDNS answers each family from the Service's clusterIPs; an ExternalName holding an
+    IP is no CNAME target, so CoreDNS skips the Service (kubernetes.go `findServices`)."""
+    objects = Cluster(
+        services=[
+            service(
+                "dual",
+                clusterIP="10.96.5.7",
+                clusterIPs=["10.96.5.7", "fd00::7"],
+                ports=[{"name": "http", "port": 80}],
+            ),
+            service("by-ip", type="ExternalName", externalName="192.0.2.10"),
+        ]
+    )
+    reply = lookup(Records.build(objects), qname, qtype)
+    assert (reply.rcode, _lines(reply.answer)) == (rcode, answer)

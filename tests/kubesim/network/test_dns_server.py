@@ -304,3 +304,57 @@ async def test_objects_that_cannot_be_read_give_servfail_not_a_crash():
     )
     assert wire is not None
     assert dns.message.from_wire(wire).rcode() == dns.rcode.SERVFAIL
+
+
+async def test_a_repeated_question_gets_its_own_id_and_the_same_answer(served):
+    server, live, _ = served
+    for ident in (1, 2, 0xFFFF):
+        query = dns.message.make_query("my-svc.default.svc.cluster.local", "A", id=ident)
+        wire = server.handle(query.to_wire(), limit=512)
+        assert wire is not None
+        reply = dns.message.from_wire(wire)
+        assert (reply.id, reply.answer[0][0].to_text()) == (ident, "10.96.5.5")
+    assert live.reads == 3  # each query still looks at the current objects
+
+
+async def test_an_object_no_answer_can_be_made_from_gives_servfail_not_a_crash(served):
+    """An ExternalName the API would have refused (a label over 63 characters)."""
+    server, live, port = served
+    broken = service("odd", type="ExternalName", externalName="x" * 70 + ".example.com")
+    live.objects = replace(live.objects, services=[*live.objects.services, broken])
+    reply = await dns.asyncquery.udp(
+        dns.message.make_query("odd.default.svc.cluster.local", "A"), HOST, port=port, timeout=3
+    )
+    assert reply.rcode() == dns.rcode.SERVFAIL
+    answer = await _resolver(port).resolve("my-svc.default.svc.cluster.local.", "A")
+    assert [r.to_text() for r in answer] == ["10.96.5.5"]
+
+
+def test_three_thousand_mangled_queries_never_raise():
+    """Every byte of real queries flipped, cut and extended at random: each gets a reply or
+    is dropped, and the server never raises."""
+    server = ClusterDNS(Live(cluster()), rng=random.Random(1))
+    rng = random.Random(16)
+    seeds = [
+        dns.message.make_query(name, qtype, use_edns=edns).to_wire()
+        for name, qtype in [
+            ("my-svc.default.svc.cluster.local", "A"),
+            ("_web._tcp.web.default.svc.cluster.local", "SRV"),
+            ("5.5.96.10.in-addr.arpa", "PTR"),
+        ]
+        for edns in (None, 0)
+    ]
+    answered = 0
+    for _ in range(3_000):
+        wire = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            wire[rng.randrange(len(wire))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            wire = wire[: rng.randrange(len(wire))]
+        if rng.random() < 0.2:
+            wire += rng.randbytes(rng.randint(1, 40))
+        reply = server.handle(bytes(wire), limit=rng.choice([512, None]))
+        if reply is not None:
+            answered += 1
+            assert len(reply) >= 12 and reply[:2] == bytes(wire[:2])
+    assert answered > 1_500
