@@ -30,6 +30,7 @@ table in one transaction. No I/O here; `Fabric.apply` runs the script.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ DNS_LABELS = {"k8s-app": "kube-dns"}
 _PROTOCOLS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
 _NAME_LABEL = "kubernetes.io/metadata.name"
 _ANY_PORT: Range = (0, 65535)
+_COMMENT_UNSAFE = re.compile(r"[^A-Za-z0-9._/ \[\]-]")
 
 
 @dataclass(frozen=True)
@@ -114,15 +116,17 @@ def compile_policies(
     dns_ip: str | None = DNS_IP,
 ) -> Policies:
     """NetworkPolicy semantics (networking.k8s.io/v1) over plain API objects."""
-    ns_labels = _namespace_labels(namespaces, pods)
+    pods = _dicts(pods)
+    ns_labels = _namespace_labels(_dicts(namespaces), pods)
     live = [p for p in pods if _live(p)]
     dns_pods = [p for p in pods if _is_dns_pod(p)] if dns_ip else []
-    ingress_isolated: set[str] = set()
-    egress_isolated: set[str] = set()
+    isolated: dict[str, set[str]] = {"ingress": set(), "egress": set()}
     grants: list[Grant] = []
-    for policy in sorted(policies, key=_key):
-        namespace = (policy.get("metadata") or {}).get("namespace") or "default"
-        spec = policy.get("spec") or {}
+    for policy in sorted(_dicts(policies), key=_key):
+        namespace = _field(policy, "metadata").get("namespace")
+        if not isinstance(namespace, str) or not namespace:
+            continue  # a NetworkPolicy is namespaced: without one it selects nothing
+        spec = _field(policy, "spec")
         selector = _selector(spec.get("podSelector"))
         if selector is None:
             continue  # an unreadable selector selects nothing (kindnet skips the policy)
@@ -130,38 +134,28 @@ def compile_policies(
         ips = frozenset(ip for p in selected for ip in _ips(p))
         if not ips:
             continue
-        types = spec.get("policyTypes") or (
-            ["Ingress"] + (["Egress"] if spec.get("egress") else [])
-        )
+        types = spec.get("policyTypes")
+        if not isinstance(types, list) or not types:  # as the API server defaults it
+            types = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
         context = _Context(namespace, ns_labels, live, dns_pods, dns_ip)
-        if "Ingress" in types:
-            ingress_isolated |= ips
-            for i, rule in enumerate(spec.get("ingress") or []):
+        for direction, peers_key, dst_pods in (
+            ("ingress", "from", selected),  # named ports resolve on the policy's own pods
+            ("egress", "to", live),  # ... and, for egress, on the destination pods
+        ):
+            if direction.capitalize() not in types:
+                continue
+            isolated[direction] |= ips
+            rules = spec.get(direction)
+            for i, rule in enumerate(rules if isinstance(rules, list) else []):
+                if rule is not None and not isinstance(rule, dict):
+                    continue
+                origin = f"{_key(policy)} {direction}[{i}]"
                 grant = _grant(
-                    "ingress",
-                    f"{_key(policy)} ingress[{i}]",
-                    ips,
-                    rule or {},
-                    "from",
-                    context,
-                    dst_pods=selected,
+                    direction, origin, ips, rule or {}, peers_key, context, dst_pods=dst_pods
                 )
                 if grant:
                     grants.append(grant)
-        if "Egress" in types:
-            egress_isolated |= ips
-            for i, rule in enumerate(spec.get("egress") or []):
-                grant = _grant(
-                    "egress",
-                    f"{_key(policy)} egress[{i}]",
-                    ips,
-                    rule or {},
-                    "to",
-                    context,
-                    dst_pods=live,
-                )
-                if grant:
-                    grants.append(grant)
+    ingress_isolated, egress_isolated = isolated["ingress"], isolated["egress"]
     return Policies(frozenset(ingress_isolated), frozenset(egress_isolated), tuple(grants))
 
 
@@ -190,8 +184,8 @@ def _grant(
     if rule.get(peers_key):
         ranges: list[Range] = []
         peer_pods = []
-        for peer in rule[peers_key]:
-            ranges += _peer_ranges(peer or {}, ctx, peer_pods)
+        for peer in _dicts(rule[peers_key]):
+            ranges += _peer_ranges(peer, ctx, peer_pods)
         if direction == "egress" and ctx.dns_ip and any(p in peer_pods for p in ctx.dns_pods):
             ranges.append((_ip(ctx.dns_ip), _ip(ctx.dns_ip)))
         peers = _merge(ranges)
@@ -202,19 +196,18 @@ def _grant(
     if rule.get("ports"):
         by_proto: dict[str, list[Range]] = {}
         resolved: set[tuple[str, str, int]] = set()
-        for entry in rule["ports"]:
-            entry = entry or {}
+        for entry in _dicts(rule["ports"]):
             proto = _PROTOCOLS.get(str(entry.get("protocol") or "TCP").upper())
             if proto is None:
                 continue
             port = entry.get("port")
             if port is None:
                 by_proto.setdefault(proto, []).append(_ANY_PORT)
-            elif isinstance(port, int):
-                end = entry.get("endPort")
-                high = end if isinstance(end, int) and end >= port else port
-                by_proto.setdefault(proto, []).append((port, high))
-            else:
+            elif _is_port(port):
+                low, end = int(port), entry.get("endPort")
+                high = end if isinstance(end, int) and _is_port(end) and end >= low else low
+                by_proto.setdefault(proto, []).append((low, high))
+            elif isinstance(port, str):
                 resolved |= _named_ports(str(port), proto, dst_pods)
                 if direction == "egress" and ctx.dns_ip:
                     resolved |= {
@@ -231,7 +224,7 @@ def _grant(
 def _peer_ranges(peer: Obj, ctx: _Context, matched: list[Obj]) -> list[Range]:
     """The addresses one NetworkPolicyPeer stands for; the pods it matched go to `matched`."""
     if "ipBlock" in peer:
-        return _ip_block(peer["ipBlock"] or {})
+        return _ip_block(_field(peer, "ipBlock"))
     if "podSelector" not in peer and "namespaceSelector" not in peer:
         return []
     pod_sel = _selector(peer.get("podSelector")) if "podSelector" in peer else ()
@@ -281,10 +274,14 @@ def _named_ports(name: str, proto: str, pods: Iterable[Obj]) -> set[tuple[str, s
     """A named port resolved on each destination pod from its containers' declared ports."""
     found: set[tuple[str, str, int]] = set()
     for pod in pods:
-        for container in (pod.get("spec") or {}).get("containers") or []:
-            for cp in container.get("ports") or []:
+        for container in _dicts(_field(pod, "spec").get("containers")):
+            for cp in _dicts(container.get("ports")):
                 cp_proto = _PROTOCOLS.get(str(cp.get("protocol") or "TCP").upper())
-                if cp.get("name") == name and cp_proto == proto and cp.get("containerPort"):
+                if (
+                    cp.get("name") == name
+                    and cp_proto == proto
+                    and _is_port(cp.get("containerPort"))
+                ):
                     found |= {(ip, proto, int(cp["containerPort"])) for ip in _ips(pod)}
     return found
 
@@ -309,7 +306,7 @@ def render(model: Policies) -> str:
                 _set(f"{name}_peers", "ipv4_addr", _range_elements(grant.peers, _addr), True)
             )
             match.append(f"ip {other} @{name}_peers")
-        comment = f'comment "{grant.origin[:120]}"'
+        comment = f'comment "{_COMMENT_UNSAFE.sub("_", grant.origin)[:120]}"'
         if grant.ports is None and grant.named is None:
             chains[grant.direction].append(" ".join([*match, "return", comment]))
             continue
@@ -380,32 +377,46 @@ def _port(r: Range) -> str:
 # --- objects -----------------------------------------------------------------------------
 
 
+def _dicts(value: Any) -> list[Obj]:
+    """The mappings in a list (objects older validation let in may hold anything)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _field(obj: Obj, key: str) -> Obj:
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _is_port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 65535
+
+
 def _key(obj: Obj) -> str:
-    meta = obj.get("metadata") or {}
+    meta = _field(obj, "metadata")
     return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
 
 
 def _ns(pod: Obj) -> str:
-    return (pod.get("metadata") or {}).get("namespace") or "default"
+    return _field(pod, "metadata").get("namespace") or "default"
 
 
 def _live(pod: Obj) -> bool:
     """Pods the policy data plane knows: running, with an address of their own."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    spec, status = _field(pod, "spec"), _field(pod, "status")
     return bool(_ips(pod)) and status.get("phase") == "Running" and not spec.get("hostNetwork")
 
 
 def _is_dns_pod(pod: Obj) -> bool:
-    labels = (pod.get("metadata") or {}).get("labels") or {}
+    labels = _field(_field(pod, "metadata"), "labels")
     return (
         _ns(pod) == DNS_NAMESPACE
         and all(labels.get(k) == v for k, v in DNS_LABELS.items())
-        and not (pod.get("spec") or {}).get("hostNetwork")
+        and not _field(pod, "spec").get("hostNetwork")
     )
 
 
 def _ips(pod: Obj) -> list[str]:
-    status = pod.get("status") or {}
+    status = _field(pod, "status")
     listed = [a.get("ip") for a in status.get("podIPs") or [] if isinstance(a, dict)]
     out = []
     for text in listed or [status.get("podIP")]:
@@ -422,10 +433,10 @@ def _namespace_labels(namespaces: list[Obj], pods: list[Obj]) -> dict[str, dict[
     server sets it."""
     out: dict[str, dict[str, str]] = {_ns(p): {_NAME_LABEL: _ns(p)} for p in pods}
     for ns in namespaces:
-        meta = ns.get("metadata") or {}
+        meta = _field(ns, "metadata")
         name = meta.get("name")
-        if name:
-            out[name] = {**(meta.get("labels") or {}), _NAME_LABEL: name}
+        if isinstance(name, str) and name:
+            out[name] = {**_field(meta, "labels"), _NAME_LABEL: name}
     return out
 
 
@@ -440,7 +451,7 @@ def _selector(spec: Any) -> Any:
 
 
 def _labels_match(selector: Any, pod: Obj) -> bool:
-    return matches_labels(selector, (pod.get("metadata") or {}).get("labels") or {})
+    return matches_labels(selector, _field(_field(pod, "metadata"), "labels"))
 
 
 def _ip(text: str) -> int:

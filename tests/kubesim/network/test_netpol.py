@@ -223,6 +223,32 @@ CASES = {
             (CLIENT, WEB, 5514, "UDP", True),
         ],
     ),
+    "sctp-port": (
+        [
+            _policy(
+                "p",
+                {
+                    "podSelector": WEB_ONLY,
+                    "ingress": [{"ports": [{"port": 9000, "protocol": "SCTP"}]}],
+                },
+            )
+        ],
+        [(CLIENT, WEB, 9000, "SCTP", True), (CLIENT, WEB, 9000, "TCP", False)],
+    ),
+    "egress-only-policy-types-ignore-ingress-rules": (
+        [
+            _policy(
+                "p",
+                {
+                    "podSelector": WEB_ONLY,
+                    "policyTypes": ["Egress"],
+                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "nobody"}}}]}],
+                    "egress": [{}],
+                },
+            )
+        ],
+        [(CLIENT, WEB, 80, "TCP", True), (WEB, DB, 5432, "TCP", True)],
+    ),
     "namespace-selector-by-label": (
         [
             _policy(
@@ -490,6 +516,34 @@ def test_unreadable_selector_selects_nothing() -> None:
     assert model.ingress_isolated == frozenset()
 
 
+MALFORMED = [
+    "not a policy",
+    {"metadata": "x", "spec": {"podSelector": {}, "ingress": "nope"}},
+    _policy("unreadable", {"podSelector": {"matchLabels": "app"}}),
+    _policy(
+        "garbage-rules",
+        {
+            "podSelector": WEB_ONLY,
+            "ingress": [
+                5,
+                {"from": ["x", {"ipBlock": "10.0.0.0/8"}, {"ipBlock": {"cidr": "bogus"}}]},
+                {"ports": [{"port": 70000}, {"port": True}, {"port": "http", "protocol": "ICMP"}]},
+            ],
+        },
+    ),
+    _policy('quote"; flush ruleset; "', {"podSelector": {"matchLabels": {"app": "db"}}}, ns="prod"),
+]
+MALFORMED_PODS = [None, {"metadata": 5}, {"status": {"podIP": "not-an-ip", "phase": "Running"}}]
+
+
+@pytest.mark.unit
+def test_objects_older_validation_let_in_deny_nothing_more_and_never_raise() -> None:
+    model = compile_policies(MALFORMED, PODS + MALFORMED_PODS, [*NAMESPACES, {"metadata": []}])
+    assert model.ingress_isolated == {WEB, DB}
+    assert not model.allowed(CLIENT, WEB, 8080)  # garbage peers and ports allow nothing
+    assert model.allowed(CLIENT, STRANGER, 80)
+
+
 @pytest.mark.unit
 def test_the_script_replaces_the_whole_table_in_one_transaction() -> None:
     script = policy_ruleset([DENY_INGRESS], PODS, NAMESPACES)
@@ -543,6 +597,12 @@ needs_nft = pytest.mark.skipif(
 def test_nft_accepts_the_generated_script(case: str) -> None:
     policies, _ = CASES[case]
     done = _nft_check(policy_ruleset(policies, PODS, NAMESPACES))
+    assert done.returncode == 0, done.stderr
+
+
+@needs_nft
+def test_nft_accepts_the_script_for_malformed_objects() -> None:
+    done = _nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
