@@ -10,13 +10,16 @@ kube-proxy's DNAT, so destinations are pod IPs):
       ip saddr @egress_isolated  jump egress  a rule that allows `return`s; the chain ends in drop
       ip daddr @ingress_isolated jump ingress
     input                                     (pod to addresses the fabric itself serves:
-      ct state established,related accept      the cluster DNS on 10.96.0.10, node addresses)
+      iifname "lo" accept                       the cluster DNS on 10.96.0.10, node addresses;
+      ct state established,related accept      kube-network-policies' input chain)
       ip saddr @egress_isolated  jump egress
 
 Traffic from the node (kubesim's own sockets in the fabric: kubelet probes, port-forward,
 the API server's proxy; hostNetwork pods) leaves through the output hook and is never
 filtered: the spec always allows it. Denied packets are dropped, so a denied connection
-times out as on kind (no RST, no ICMP).
+times out as on kind (no RST, no ICMP). Policies judge new connections; one already
+established keeps going when a policy that would deny it arrives (kindnet's default: its
+optional strict mode cuts such connections later by rewriting conntrack).
 
 The cluster DNS is answered by kubesim on the kube-dns ClusterIP inside the fabric, where kind
 runs CoreDNS pods behind it; egress to that address is judged as egress to the CoreDNS pods
@@ -339,6 +342,7 @@ def render(model: Policies) -> str:
         "  }",
         "  chain input {",
         "    type filter hook input priority filter; policy accept;",
+        '    iifname "lo" accept',
         "    ct state established,related accept",
         "    ip saddr @egress_isolated jump egress",
         "  }",

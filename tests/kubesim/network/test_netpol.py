@@ -751,3 +751,14 @@ def test_replies_of_admitted_connections_pass_an_egress_deny(lab: NetnsLab) -> N
     probes = [(CLIENT, WEB, 80, "tcp"), (CLIENT, WEB, 5514, "udp"), (WEB, CLIENT, 80, "tcp")]
     results = _through_kernel(lab, [deny_web_egress], probes)
     assert results == ["ok:web", "ok:web", "timeout"]
+
+
+def test_established_connections_outlive_a_new_deny_as_on_kindnet(lab: NetnsLab) -> None:
+    # kindnet judges a connection's first packet; conntrack carries the rest
+    lab.apply(policy_ruleset([], PODS, NAMESPACES))
+    assert lab.probe([("client", WEB, 443, "hold")]) == ["ok:web"]
+    lab.apply(policy_ruleset([DENY_INGRESS], PODS, NAMESPACES))
+    assert lab.probe([("client", WEB, 443, "poke"), ("client", WEB, 443, "tcp")]) == [
+        "ok:x",
+        "timeout",
+    ]
