@@ -7,6 +7,7 @@ kube-proxy's DNAT, so destinations are pod IPs):
 
     forward                                   (pod to pod, pod to Service backends)
       ct state established,related accept     replies and flows admitted earlier
+      ip saddr . ip daddr @self accept         a pod reaching itself through a Service
       ip saddr @egress_isolated  jump egress  a rule that allows `return`s; the chain ends in drop
       ip daddr @ingress_isolated jump ingress
     input                                     (pod to addresses the fabric itself serves:
@@ -93,6 +94,8 @@ class Policies:
     def allowed(self, src: str, dst: str, port: int = 0, proto: str = "TCP") -> bool:
         """Whether a new connection (its first packet) from `src` to `dst` passes, as the
         kernel rules decide it (traffic from the node never reaches them: always allowed)."""
+        if src == dst and src in self.ingress_isolated | self.egress_isolated:
+            return True  # "a pod cannot block access to itself" (through its own Service)
         for direction, isolated, own in (
             ("egress", self.egress_isolated, src),
             ("ingress", self.ingress_isolated, dst),
@@ -297,6 +300,14 @@ def render(model: Policies) -> str:
     sets = [
         _set("ingress_isolated", "ipv4_addr", _addr_elements_of(model.ingress_isolated)),
         _set("egress_isolated", "ipv4_addr", _addr_elements_of(model.egress_isolated)),
+        _set(
+            "self",
+            "ipv4_addr . ipv4_addr",
+            [
+                f"{ip} . {ip}"
+                for ip in _addr_elements_of(model.ingress_isolated | model.egress_isolated)
+            ],
+        ),
     ]
     chains: dict[str, list[str]] = {"ingress": [], "egress": []}
     for n, grant in enumerate(model.grants):
@@ -337,6 +348,7 @@ def render(model: Policies) -> str:
         "  chain forward {",
         "    type filter hook forward priority filter; policy accept;",
         "    ct state established,related accept",
+        "    ip saddr . ip daddr @self accept",
         "    ip saddr @egress_isolated jump egress",
         "    ip daddr @ingress_isolated jump ingress",
         "  }",

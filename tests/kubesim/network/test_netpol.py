@@ -470,6 +470,10 @@ CASES = {
         ],
         [(CLIENT, "192.0.2.7", 443, "TCP", True), (CLIENT, WEB, 80, "TCP", False)],
     ),
+    "a-pod-cannot-block-access-to-itself": (
+        [DENY_INGRESS, DENY_EGRESS_CLIENT],
+        [(WEB, WEB, 80, "TCP", True), (CLIENT, CLIENT, 80, "TCP", True)],
+    ),
     "both-ends-must-allow": (
         [
             _policy(
@@ -762,3 +766,40 @@ def test_established_connections_outlive_a_new_deny_as_on_kindnet(lab: NetnsLab)
         "ok:x",
         "timeout",
     ]
+
+
+SERVICE = "10.96.5.5"
+KUBE_PROXY_STANDIN = f"""
+table ip lab-proxy {{}}
+delete table ip lab-proxy
+table ip lab-proxy {{
+  chain prerouting {{
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr {SERVICE} tcp dport 80 dnat to {WEB}:80
+  }}
+  chain postrouting {{
+    type nat hook postrouting priority srcnat; policy accept;
+    ip saddr {WEB} ip daddr {WEB} masquerade
+  }}
+}}
+"""
+
+
+def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: NetnsLab) -> None:
+    # kube-proxy's DNAT happens in prerouting, before the forward hook sees the packet;
+    # hairpin traffic is masqueraded after it, as kube-proxy does
+    lab.apply(KUBE_PROXY_STANDIN)
+    allow = _policy(
+        "allow-client",
+        {
+            "podSelector": WEB_ONLY,
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}],
+        },
+    )
+    lab.apply(policy_ruleset([DENY_INGRESS, allow], PODS, NAMESPACES))
+    probes = [
+        ("client", SERVICE, 80, "tcp"),
+        ("stranger", SERVICE, 80, "tcp"),
+        ("web", SERVICE, 80, "tcp"),
+    ]
+    assert lab.probe(probes) == ["ok:web", "timeout", "ok:web"]
