@@ -12,6 +12,7 @@ from _netpol_lab import NetnsLab, missing_tools
 from kubesim.network.netpol import compile_policies, policy_ruleset
 
 DNS = "10.96.0.10"
+API_SERVER = "172.18.0.2"
 WEB, CLIENT, STRANGER, DB, VISITOR = (
     "10.244.1.10",
     "10.244.1.11",
@@ -654,7 +655,11 @@ NAME_OF = {p["ip"]: p["name"] for p in LAB_PODS}
 def lab():
     if missing_tools():
         pytest.skip(f"needs {', '.join(missing_tools())} (.ci/run installs nftables)")
-    with NetnsLab(LAB_PODS, local=[{"name": "dns", "ip": DNS, "tcp": [53], "udp": [53]}]) as lab:
+    local = [
+        {"name": "dns", "ip": DNS, "tcp": [53], "udp": [53]},
+        {"name": "apiserver", "ip": API_SERVER, "tcp": [6443]},  # the control-plane node's address
+    ]
+    with NetnsLab(LAB_PODS, local=local) as lab:
         yield lab
 
 
@@ -803,3 +808,30 @@ def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: Netn
         ("web", SERVICE, 80, "tcp"),
     ]
     assert lab.probe(probes) == ["ok:web", "timeout", "ok:web"]
+
+
+def test_egress_to_the_node_address_is_judged_by_ip_block(lab: NetnsLab) -> None:
+    # kubernetes.default leads to the API server on the control-plane node's address, which
+    # the fabric serves itself: pods' egress there passes the input hook
+    to_api = _policy(
+        "to-api",
+        {
+            "podSelector": {"matchLabels": {"app": "client"}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": f"{API_SERVER}/32"}}], "ports": [{"port": 6443}]}
+            ],
+        },
+    )
+    probes = [
+        (CLIENT, API_SERVER, 6443, "tcp"),
+        (STRANGER, API_SERVER, 6443, "tcp"),
+        (CLIENT, DNS, 53, "udp"),
+    ]
+    assert _through_kernel(lab, [DENY_EGRESS_CLIENT], probes) == [
+        "timeout",
+        "ok:apiserver",
+        "timeout",
+    ]
+    results = _through_kernel(lab, [DENY_EGRESS_CLIENT, to_api], probes)
+    assert results == ["ok:apiserver", "ok:apiserver", "timeout"]
