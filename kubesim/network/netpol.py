@@ -422,9 +422,14 @@ def _ns(pod: Obj) -> str:
 
 
 def _live(pod: Obj) -> bool:
-    """Pods the policy data plane knows: running, with an address of their own."""
+    """Pods the policy data plane knows: with an address of their own and not finished.
+
+    As kindnet: any pod holding a pod IP counts, including a Pending one whose init
+    containers already talk (the docs' `until nslookup myservice` init container); a
+    Succeeded or Failed pod has given its address back, and another pod may hold it now."""
     spec, status = _field(pod, "spec"), _field(pod, "status")
-    return bool(_ips(pod)) and status.get("phase") == "Running" and not spec.get("hostNetwork")
+    finished = status.get("phase") in ("Succeeded", "Failed")
+    return bool(_ips(pod)) and not finished and not spec.get("hostNetwork")
 
 
 def _is_dns_pod(pod: Obj) -> bool:

@@ -62,7 +62,9 @@ PODS = [
             {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
         ],
     ),
-    _pod("default", "pending-web", "10.244.1.20", {"app": "web"}, phase="Pending"),
+    _pod("default", "init-web", "10.244.1.20", {"app": "web"}, phase="Pending"),
+    _pod("default", "done-web", "10.244.1.21", {"app": "web"}, phase="Succeeded"),
+    _pod("default", "new-web", "", {"app": "web"}, phase="Pending"),
     _pod("default", "host-web", "172.18.0.3", {"app": "web"}, hostNetwork=True),
 ]
 
@@ -505,13 +507,14 @@ def test_verdicts_follow_the_networkpolicy_spec(case: str) -> None:
 
 
 @pytest.mark.unit
-def test_pods_not_running_or_on_the_host_network_are_not_selected() -> None:
+def test_pods_holding_an_ip_are_selected_finished_and_host_network_ones_are_not() -> None:
+    # a Pending pod with an IP runs its init containers; a Succeeded one gave its IP back
     model = compile_policies(
         [_policy("p", {"podSelector": WEB_ONLY, "policyTypes": ["Ingress", "Egress"]})],
         PODS,
         NAMESPACES,
     )
-    assert model.ingress_isolated == model.egress_isolated == {WEB}
+    assert model.ingress_isolated == model.egress_isolated == {WEB, "10.244.1.20"}
 
 
 @pytest.mark.unit
@@ -544,7 +547,7 @@ MALFORMED_PODS = [None, {"metadata": 5}, {"status": {"podIP": "not-an-ip", "phas
 @pytest.mark.unit
 def test_objects_older_validation_let_in_deny_nothing_more_and_never_raise() -> None:
     model = compile_policies(MALFORMED, PODS + MALFORMED_PODS, [*NAMESPACES, {"metadata": []}])
-    assert model.ingress_isolated == {WEB, DB}
+    assert model.ingress_isolated == {WEB, "10.244.1.20", DB}
     assert not model.allowed(CLIENT, WEB, 8080)  # garbage peers and ports allow nothing
     assert model.allowed(CLIENT, STRANGER, 80)
 
