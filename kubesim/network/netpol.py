@@ -38,6 +38,7 @@ refused ("Message too long"); as root 2000 apply in 150 ms.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def compile_policies(
     dns_pods = [p for p in pods if _is_dns_pod(p)] if dns_ip else []
     isolated: dict[str, set[str]] = {"ingress": set(), "egress": set()}
     grants: list[Grant] = []
-    for policy in sorted(_dicts(policies), key=_key):
+    for policy in sorted(_dicts(policies), key=_order):
         namespace = _field(policy, "metadata").get("namespace")
         if not isinstance(namespace, str) or not namespace:
             continue  # a NetworkPolicy is namespaced: without one it selects nothing
@@ -410,6 +411,11 @@ def _field(obj: Obj, key: str) -> Obj:
 
 def _is_port(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 65535
+
+
+def _order(obj: Obj) -> tuple[str, str]:
+    """By namespace/name, then content: the script does not depend on the list's order."""
+    return _key(obj), json.dumps(obj, sort_keys=True, default=str)
 
 
 def _key(obj: Obj) -> str:

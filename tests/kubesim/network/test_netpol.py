@@ -567,6 +567,15 @@ def test_the_script_replaces_the_whole_table_in_one_transaction() -> None:
 
 
 @pytest.mark.unit
+def test_the_same_objects_in_any_order_give_the_same_script() -> None:
+    # so a sync loop can skip `nft -f` when nothing changed
+    policies = [p for case in CASES.values() for p in case[0]]
+    script = policy_ruleset(policies, PODS, NAMESPACES)
+    again = policy_ruleset(policies[::-1], PODS[::-1], NAMESPACES[::-1])
+    assert script == again
+
+
+@pytest.mark.unit
 def test_ruleset_grows_in_set_elements_not_rules_with_more_pods() -> None:
     def rules(n: int) -> int:
         pods = [
