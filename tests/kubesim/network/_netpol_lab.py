@@ -10,6 +10,9 @@ the ports it is given (TCP: answers its name and closes; UDP: answers its name).
     lab.apply(script)                  -> runs `nft -f -` inside the fabric (raises on error)
     lab.probe([(src, dst, port, proto)]) -> "ok:<name>" | "timeout" | "refused" | "error:..."
 
+`proto` is "tcp" or "udp"; "hold" opens a TCP connection and keeps it, and "poke" then sends a
+byte more on it (answered by an echo), to show what happens to established connections.
+
 `src` is a pod name or "node" (a socket of the fabric itself, as kubelet probes are). Probes
 run concurrently, so a batch of denied connections costs one timeout. Standard library
 only: this file is also the program that runs inside the namespaces.
@@ -110,8 +113,15 @@ def _serve(name: str, host: str, tcp: list[int], udp: list[int]) -> list[socket.
 def _accept(s: socket.socket, name: str) -> None:
     while True:
         conn, _ = s.accept()
-        with conn:
-            conn.sendall(name.encode())
+        threading.Thread(target=_talk, args=(conn, name), daemon=True).start()
+
+
+def _talk(conn: socket.socket, name: str) -> None:
+    """Say the pod's name, then echo until the client hangs up (a held connection)."""
+    with conn:
+        conn.sendall(name.encode())
+        while data := conn.recv(100):
+            conn.sendall(data)
 
 
 def _answer_udp(u: socket.socket, name: str) -> None:
@@ -143,10 +153,23 @@ def _pod_main(spec: dict) -> None:
     """A pod: serve its ports, then connect wherever the fabric asks (one thread each)."""
     socks = _serve(spec["name"], "0.0.0.0", spec.get("tcp", []), spec.get("udp", []))
     lock = threading.Lock()
+    held: dict[str, socket.socket] = {}
     print("ready", flush=True)
 
     def run(req: dict) -> None:
-        result = _connect(req["dst"], req["port"], req["proto"], req["timeout"])
+        key = f"{req['dst']}:{req['port']}"
+        if req["proto"] == "hold":  # open a TCP connection and keep it
+            s = socket.create_connection((req["dst"], req["port"]), timeout=req["timeout"])
+            held[key] = s
+            result = "ok:" + s.recv(100).decode()
+        elif req["proto"] == "poke":  # a packet more on the held connection
+            try:
+                held[key].sendall(b"x")
+                result = "ok:" + held[key].recv(100).decode()
+            except TimeoutError:
+                result = "timeout"
+        else:
+            result = _connect(req["dst"], req["port"], req["proto"], req["timeout"])
         with lock:
             print(json.dumps({"id": req["id"], "result": result}), flush=True)
 

@@ -12,6 +12,7 @@ from _netpol_lab import NetnsLab, missing_tools
 from kubesim.network.netpol import compile_policies, policy_ruleset
 
 DNS = "10.96.0.10"
+API_SERVER = "172.18.0.2"
 WEB, CLIENT, STRANGER, DB, VISITOR = (
     "10.244.1.10",
     "10.244.1.11",
@@ -61,7 +62,9 @@ PODS = [
             {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
         ],
     ),
-    _pod("default", "pending-web", "10.244.1.20", {"app": "web"}, phase="Pending"),
+    _pod("default", "init-web", "10.244.1.20", {"app": "web"}, phase="Pending"),
+    _pod("default", "done-web", "10.244.1.21", {"app": "web"}, phase="Succeeded"),
+    _pod("default", "new-web", "", {"app": "web"}, phase="Pending"),
     _pod("default", "host-web", "172.18.0.3", {"app": "web"}, hostNetwork=True),
 ]
 
@@ -222,6 +225,32 @@ CASES = {
             (CLIENT, WEB, 8080, "UDP", False),
             (CLIENT, WEB, 5514, "UDP", True),
         ],
+    ),
+    "sctp-port": (
+        [
+            _policy(
+                "p",
+                {
+                    "podSelector": WEB_ONLY,
+                    "ingress": [{"ports": [{"port": 9000, "protocol": "SCTP"}]}],
+                },
+            )
+        ],
+        [(CLIENT, WEB, 9000, "SCTP", True), (CLIENT, WEB, 9000, "TCP", False)],
+    ),
+    "egress-only-policy-types-ignore-ingress-rules": (
+        [
+            _policy(
+                "p",
+                {
+                    "podSelector": WEB_ONLY,
+                    "policyTypes": ["Egress"],
+                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "nobody"}}}]}],
+                    "egress": [{}],
+                },
+            )
+        ],
+        [(CLIENT, WEB, 80, "TCP", True), (WEB, DB, 5432, "TCP", True)],
     ),
     "namespace-selector-by-label": (
         [
@@ -444,6 +473,10 @@ CASES = {
         ],
         [(CLIENT, "192.0.2.7", 443, "TCP", True), (CLIENT, WEB, 80, "TCP", False)],
     ),
+    "a-pod-cannot-block-access-to-itself": (
+        [DENY_INGRESS, DENY_EGRESS_CLIENT],
+        [(WEB, WEB, 80, "TCP", True), (CLIENT, CLIENT, 80, "TCP", True)],
+    ),
     "both-ends-must-allow": (
         [
             _policy(
@@ -474,13 +507,14 @@ def test_verdicts_follow_the_networkpolicy_spec(case: str) -> None:
 
 
 @pytest.mark.unit
-def test_pods_not_running_or_on_the_host_network_are_not_selected() -> None:
+def test_pods_holding_an_ip_are_selected_finished_and_host_network_ones_are_not() -> None:
+    # a Pending pod with an IP runs its init containers; a Succeeded one gave its IP back
     model = compile_policies(
         [_policy("p", {"podSelector": WEB_ONLY, "policyTypes": ["Ingress", "Egress"]})],
         PODS,
         NAMESPACES,
     )
-    assert model.ingress_isolated == model.egress_isolated == {WEB}
+    assert model.ingress_isolated == model.egress_isolated == {WEB, "10.244.1.20"}
 
 
 @pytest.mark.unit
@@ -488,6 +522,34 @@ def test_unreadable_selector_selects_nothing() -> None:
     broken = {"matchExpressions": [{"key": "app", "operator": "Near", "values": ["x"]}]}
     model = compile_policies([_policy("p", {"podSelector": broken})], PODS, NAMESPACES)
     assert model.ingress_isolated == frozenset()
+
+
+MALFORMED = [
+    "not a policy",
+    {"metadata": "x", "spec": {"podSelector": {}, "ingress": "nope"}},
+    _policy("unreadable", {"podSelector": {"matchLabels": "app"}}),
+    _policy(
+        "garbage-rules",
+        {
+            "podSelector": WEB_ONLY,
+            "ingress": [
+                5,
+                {"from": ["x", {"ipBlock": "10.0.0.0/8"}, {"ipBlock": {"cidr": "bogus"}}]},
+                {"ports": [{"port": 70000}, {"port": True}, {"port": "http", "protocol": "ICMP"}]},
+            ],
+        },
+    ),
+    _policy('quote"; flush ruleset; "', {"podSelector": {"matchLabels": {"app": "db"}}}, ns="prod"),
+]
+MALFORMED_PODS = [None, {"metadata": 5}, {"status": {"podIP": "not-an-ip", "phase": "Running"}}]
+
+
+@pytest.mark.unit
+def test_objects_older_validation_let_in_deny_nothing_more_and_never_raise() -> None:
+    model = compile_policies(MALFORMED, PODS + MALFORMED_PODS, [*NAMESPACES, {"metadata": []}])
+    assert model.ingress_isolated == {WEB, "10.244.1.20", DB}
+    assert not model.allowed(CLIENT, WEB, 8080)  # garbage peers and ports allow nothing
+    assert model.allowed(CLIENT, STRANGER, 80)
 
 
 @pytest.mark.unit
@@ -502,6 +564,15 @@ def test_the_script_replaces_the_whole_table_in_one_transaction() -> None:
     assert "type filter hook forward priority filter; policy accept;" in script
     assert "ct state established,related accept" in script
     assert "reject" not in script  # denied connections time out, as on kind
+
+
+@pytest.mark.unit
+def test_the_same_objects_in_any_order_give_the_same_script() -> None:
+    # so a sync loop can skip `nft -f` when nothing changed
+    policies = [p for case in CASES.values() for p in case[0]]
+    script = policy_ruleset(policies, PODS, NAMESPACES)
+    again = policy_ruleset(policies[::-1], PODS[::-1], NAMESPACES[::-1])
+    assert script == again
 
 
 @pytest.mark.unit
@@ -543,6 +614,12 @@ needs_nft = pytest.mark.skipif(
 def test_nft_accepts_the_generated_script(case: str) -> None:
     policies, _ = CASES[case]
     done = _nft_check(policy_ruleset(policies, PODS, NAMESPACES))
+    assert done.returncode == 0, done.stderr
+
+
+@needs_nft
+def test_nft_accepts_the_script_for_malformed_objects() -> None:
+    done = _nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
@@ -590,7 +667,11 @@ NAME_OF = {p["ip"]: p["name"] for p in LAB_PODS}
 def lab():
     if missing_tools():
         pytest.skip(f"needs {', '.join(missing_tools())} (.ci/run installs nftables)")
-    with NetnsLab(LAB_PODS, local=[{"name": "dns", "ip": DNS, "tcp": [53], "udp": [53]}]) as lab:
+    local = [
+        {"name": "dns", "ip": DNS, "tcp": [53], "udp": [53]},
+        {"name": "apiserver", "ip": API_SERVER, "tcp": [6443]},  # the control-plane node's address
+    ]
+    with NetnsLab(LAB_PODS, local=local) as lab:
         yield lab
 
 
@@ -691,3 +772,78 @@ def test_replies_of_admitted_connections_pass_an_egress_deny(lab: NetnsLab) -> N
     probes = [(CLIENT, WEB, 80, "tcp"), (CLIENT, WEB, 5514, "udp"), (WEB, CLIENT, 80, "tcp")]
     results = _through_kernel(lab, [deny_web_egress], probes)
     assert results == ["ok:web", "ok:web", "timeout"]
+
+
+def test_established_connections_outlive_a_new_deny_as_on_kindnet(lab: NetnsLab) -> None:
+    # kindnet judges a connection's first packet; conntrack carries the rest
+    lab.apply(policy_ruleset([], PODS, NAMESPACES))
+    assert lab.probe([("client", WEB, 443, "hold")]) == ["ok:web"]
+    lab.apply(policy_ruleset([DENY_INGRESS], PODS, NAMESPACES))
+    assert lab.probe([("client", WEB, 443, "poke"), ("client", WEB, 443, "tcp")]) == [
+        "ok:x",
+        "timeout",
+    ]
+
+
+SERVICE = "10.96.5.5"
+KUBE_PROXY_STANDIN = f"""
+table ip lab-proxy {{}}
+delete table ip lab-proxy
+table ip lab-proxy {{
+  chain prerouting {{
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr {SERVICE} tcp dport 80 dnat to {WEB}:80
+  }}
+  chain postrouting {{
+    type nat hook postrouting priority srcnat; policy accept;
+    ip saddr {WEB} ip daddr {WEB} masquerade
+  }}
+}}
+"""
+
+
+def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: NetnsLab) -> None:
+    # kube-proxy's DNAT happens in prerouting, before the forward hook sees the packet;
+    # hairpin traffic is masqueraded after it, as kube-proxy does
+    lab.apply(KUBE_PROXY_STANDIN)
+    allow = _policy(
+        "allow-client",
+        {
+            "podSelector": WEB_ONLY,
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}],
+        },
+    )
+    lab.apply(policy_ruleset([DENY_INGRESS, allow], PODS, NAMESPACES))
+    probes = [
+        ("client", SERVICE, 80, "tcp"),
+        ("stranger", SERVICE, 80, "tcp"),
+        ("web", SERVICE, 80, "tcp"),
+    ]
+    assert lab.probe(probes) == ["ok:web", "timeout", "ok:web"]
+
+
+def test_egress_to_the_node_address_is_judged_by_ip_block(lab: NetnsLab) -> None:
+    # kubernetes.default leads to the API server on the control-plane node's address, which
+    # the fabric serves itself: pods' egress there passes the input hook
+    to_api = _policy(
+        "to-api",
+        {
+            "podSelector": {"matchLabels": {"app": "client"}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": f"{API_SERVER}/32"}}], "ports": [{"port": 6443}]}
+            ],
+        },
+    )
+    probes = [
+        (CLIENT, API_SERVER, 6443, "tcp"),
+        (STRANGER, API_SERVER, 6443, "tcp"),
+        (CLIENT, DNS, 53, "udp"),
+    ]
+    assert _through_kernel(lab, [DENY_EGRESS_CLIENT], probes) == [
+        "timeout",
+        "ok:apiserver",
+        "timeout",
+    ]
+    results = _through_kernel(lab, [DENY_EGRESS_CLIENT, to_api], probes)
+    assert results == ["ok:apiserver", "ok:apiserver", "timeout"]
