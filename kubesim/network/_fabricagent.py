@@ -50,6 +50,12 @@ class Agent:
         self.lock = threading.Lock()
         self.own_netns = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.builder = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self.ops = {
+            "run": self.op_run,
+            "sysctl": self.op_sysctl,
+            "sandbox": self.op_sandbox,
+            "release": self.op_release,
+        }
 
     # -- the control channel ------------------------------------------------------------
 
@@ -62,7 +68,7 @@ class Agent:
                     return
                 request = json.loads(data)
                 try:
-                    reply = getattr(self, "op_" + request["op"])(request)
+                    reply = self.ops[request["op"]](request)
                 except Exception as exc:  # every failure is an answer, never a dead agent
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
                 self.control.send(json.dumps(reply).encode())

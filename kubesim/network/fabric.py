@@ -50,7 +50,6 @@ from kubesim.network._netid import twin
 AGENT = Path(__file__).resolve().parent / "_fabricagent.py"
 BRIDGE = "kind0"
 GATEWAY = "169.254.1.1"
-POD_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/16"
 START_TIMEOUT = 20.0
 TOOLS = ("unshare", "nsenter", "ip", "nft", "sleep")
@@ -115,10 +114,6 @@ def unavailable_reason(contained: bool) -> str:
         names = ", ".join(f"`{t}` ({packages.get(t, 'coreutils')})" for t in missing)
         return f"{names} not installed"
     return ""
-
-
-def available(contained: bool) -> bool:
-    return not unavailable_reason(contained)
 
 
 def describe(reason: str) -> dict[str, str]:
