@@ -191,3 +191,74 @@ def test_a_network_policy_is_enforced_while_it_exists(network: Lab) -> None:
         timeout=30,
         what="traffic to two once the policy is gone",
     )
+
+
+PYTHON_CLIENT = """
+apiVersion: v1
+kind: Pod
+metadata: {name: pyclient}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: py
+    image: kubelab/inference:2.4.0
+    command:
+    - python3
+    - -c
+    - |
+      import json, ssl, urllib.request
+      print(urllib.request.urlopen("http://two/", timeout=10).read().decode().strip())
+      sa = "/var/run/secrets/kubernetes.io/serviceaccount/"
+      ctx = ssl.create_default_context(cafile=sa + "ca.crt")
+      request = urllib.request.Request(
+          "https://kubernetes.default.svc/version",
+          headers={"Authorization": "Bearer " + open(sa + "token").read()},
+      )
+      try:
+          answer = urllib.request.urlopen(request, context=ctx, timeout=10)
+          print("api", answer.status, json.load(answer).get("gitVersion"))
+      except urllib.error.HTTPError as exc:
+          print("api", exc.code, json.load(exc).get("kind"))
+"""
+HOST_NETWORK = """
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  hostNetwork: true
+  containers:
+  - {name: sh, image: busybox:1.36, command: [sleep, "3600"]}
+"""
+
+
+def test_the_inference_image_resolves_services_and_reaches_the_api_server(network: Lab) -> None:
+    """The same traffic from a Python pod, through glibc's resolver and resolv.conf (no shim):
+    a Service by name, and `kubernetes.default.svc` over TLS verified with the pod's ca.crt
+    (the API server's in-cluster address in the fabric; whether the token is accepted is the
+    API server's authentication, so either its answer or its Status counts)."""
+    lab = network
+    lab.kubectl("apply", "-f", "-", input=PYTHON_CLIENT)
+    lab.wait_for(
+        lambda: lab.get_json("pod", "pyclient")["status"].get("phase") in ("Succeeded", "Failed"),
+        timeout=90,
+        what="the Python client to finish",
+    )
+    lines = lab.kubectl("logs", "pyclient").stdout.splitlines()
+    assert lines[0] == "hello-from-two", lines
+    assert lines[1] in ("api 200 v1.37.0", "api 401 Status", "api 403 Status"), lines
+
+
+def test_a_host_network_pod_shares_the_node_network(network: Lab) -> None:
+    """hostNetwork: the fabric's own namespace, where the node addresses live and every pod
+    is one route away; its pod IP is its node's InternalIP."""
+    lab = network
+    lab.kubectl("apply", "-f", "-", input=HOST_NETWORK)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/hostnet", "--timeout=60s")
+    pod = lab.get_json("pod", "hostnet")
+    assert pod["status"]["podIP"] == pod["status"]["hostIP"]
+    addresses = lab.kubectl("exec", "hostnet", "--", "ip", "-4", "-o", "addr").stdout
+    assert f"inet {pod['status']['hostIP']}/32" in addresses, addresses
+    answer = lab.kubectl(
+        "exec", "hostnet", "--", "wget", "-q", "-O-", f"http://{_pod_ip(lab, 'one')}:8080/"
+    ).stdout
+    assert answer == "hello-from-one\n"
