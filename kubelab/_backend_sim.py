@@ -194,6 +194,9 @@ class SimBackend:
         isolation = (facts.get("isolation") or {}).get("description")
         if isolation:
             rows.append(("isolation", str(isolation)))
+        network = (facts.get("network") or {}).get("description")
+        if network:
+            rows.append(("network", str(network)))
         return rows
 
     def node(self, name: str, action: str) -> None:

@@ -66,6 +66,9 @@ class Facts:
     # not ("process mode: ..."); and whether Debian's busybox-static is at /bin/busybox
     isolation: str = "namespaces"
     busybox: bool = True
+    # the tools kubesim's cluster network needs (iproute2's `ip`, nftables' `nft`) that are
+    # missing; without them (or in process mode) pods share a loopback shim
+    network_missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,23 @@ def diagnose(facts: Facts) -> Report:
         )  # fmt: skip
     else:
         rows.append(Row("simulator isolation", OK, facts.isolation))
+    if facts.isolation.startswith("process") or facts.network_missing:
+        why = (
+            "process mode"
+            if facts.isolation.startswith("process")
+            else f"{', '.join(facts.network_missing)} missing"
+        )
+        rows.append(
+            Row(
+                "simulator network", WARN, f"loopback shim ({why})",
+                "kubesim then gives pods no network of their own: only Python programs see "
+                "pod and Service addresses, a busybox pod cannot reach a Service or resolve "
+                "its name, and its connections leave for this machine's network. Install "
+                "Debian's `nftables` and `iproute2` (and allow namespaces, above).",
+            )
+        )  # fmt: skip
+    else:
+        rows.append(Row("simulator network", OK, "a cluster network namespace (nftables)"))
     if facts.busybox:
         rows.append(Row("busybox", OK, "/bin/busybox"))
     else:
@@ -320,7 +340,15 @@ def gather() -> Facts:
         root=hasattr(os, "geteuid") and os.geteuid() == 0,
         isolation=_isolation(),
         busybox=Path("/bin/busybox").is_file(),
+        network_missing=tuple(
+            tool for tool in ("ip", "nft") if _procs.which(tool) is None and not _in_sbin(tool)
+        ),
     )
+
+
+def _in_sbin(tool: str) -> bool:
+    """`ip` and `nft` live in /usr/sbin, which a user's PATH may not hold."""
+    return any(Path(folder, tool).is_file() for folder in ("/usr/sbin", "/sbin"))
 
 
 def _isolation() -> str:

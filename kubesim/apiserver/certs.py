@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from kubesim.core.clusterconfig import control_plane_ip
+
 
 @dataclass(frozen=True)
 class TlsFiles:
@@ -96,9 +98,13 @@ def _generate(folder: Path) -> None:
                 [
                     x509.DNSName("localhost"),
                     x509.DNSName("kubernetes"),
+                    x509.DNSName("kubernetes.default"),
                     x509.DNSName("kubernetes.default.svc"),
+                    x509.DNSName("kubernetes.default.svc.cluster.local"),
                     x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                     x509.IPAddress(ipaddress.ip_address("10.96.0.1")),
+                    # the in-cluster address inside the cluster network (kind's advertise address)
+                    x509.IPAddress(ipaddress.ip_address(control_plane_ip())),
                 ]
             ),
             critical=False,

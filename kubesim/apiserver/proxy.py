@@ -56,9 +56,14 @@ async def forward(
     url = f"{scheme or backend.scheme}://{backend.host}:{backend.port}{rest or '/'}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
     body = await request.read()
+    # a backend on the cluster network brings the sockets to dial it with (made inside it)
+    factory = getattr(backend, "socket_factory", None)
+    connector = aiohttp.TCPConnector(socket_factory=factory) if factory is not None else None
     try:
         async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=30), connector=connector
+            ) as session,
             session.request(
                 request.method,
                 url,

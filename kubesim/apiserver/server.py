@@ -761,6 +761,7 @@ def admin_status(api: Api, cluster: Any) -> Obj:
         "timeScale": api.clock.scale,
         "cgroups": bool(getattr(runtime, "cgroups", False)),
         **_isolation(runtime),
+        **({"network": cluster.network_status()} if hasattr(cluster, "network_status") else {}),
         "nodes": {
             name: _kubelet_state(cluster, name) for name in sorted(getattr(cluster, "kubelets", {}))
         },

@@ -17,6 +17,7 @@ import contextlib
 import copy
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.kubelet._kubelet import Kubelet, NodeNetwork
 from kubesim.kubelet._process import Runtime
 from kubesim.network import claim as claim_net_id
+from kubesim.network import fabric as _fabric
 from kubesim.network.services import ClusterNetwork
 
 if TYPE_CHECKING:
@@ -48,17 +50,26 @@ class Cluster:
         self.state_dir = state_dir
         self.runtime = Runtime(state_dir / "kubelet")
         self.net_id = claim_net_id()
-        self.network = ClusterNetwork(
-            api, state_dir / "network" / "hosts", net_id=self.net_id.value
-        )
         self.specs = {s.name: s for s in _nodes.node_specs()}
+        # the cluster network (issue 16) where the container world is on, else the shim
+        self.network_reason = _fabric.unavailable_reason(self.runtime.isolation.contained)
+        self.fabric = (
+            None
+            if self.network_reason
+            else _fabric.Fabric(node_ips=[s.ip for s in self.specs.values()])
+        )
+        # started with the fabric: the API server's in-cluster address, the cluster DNS
+        self.fabric_listeners: list[Callable[[_fabric.Fabric], Awaitable[None]]] = []
+        self.network = ClusterNetwork(
+            api, state_dir / "network" / "hosts", net_id=self.net_id.value, fabric=self.fabric
+        )
         self.kubelets: dict[str, Kubelet] = {
             name: Kubelet(
                 api,
                 node=name,
                 runtime=self.runtime,
                 network=NodeNetwork(
-                    spec.index, spec.ip, self.network.hosts_file, self.net_id.value
+                    spec.index, spec.ip, self.network.hosts_file, self.net_id.value, self.fabric
                 ),
             )
             for name, spec in self.specs.items()
@@ -90,10 +101,33 @@ class Cluster:
                 with contextlib.suppress(ApiError):
                     self.api.create(pods, "kube-system", pod)
 
+    async def start_fabric(self) -> None:
+        """Start the cluster network; if it cannot start, keep the shim and say why."""
+        if self.fabric is None:
+            return
+        try:
+            await self.fabric.start()
+        except OSError as exc:
+            self.network_reason = f"the cluster network did not start: {exc}"
+            log.warning("kubesim: %s; pods use the loopback shim", self.network_reason)
+            await self.fabric.close()
+            return
+        for listener in self.fabric_listeners:
+            try:
+                await listener(self.fabric)
+            except OSError:
+                log.exception("kubesim: a listener in the cluster network did not start")
+
+    def network_status(self) -> dict[str, str]:
+        return _fabric.describe(self.network_reason)
+
     async def run(self) -> None:
         self.register_nodes()
         _system.create_system_objects(self.api)
         self.create_system_pods()
+        for name in self.kubelets:  # the nodes heartbeat while the cluster network starts
+            self._heartbeats[name] = asyncio.create_task(self._heartbeat(name))
+        await self.start_fabric()
         tasks = [asyncio.create_task(self.network.run()), asyncio.create_task(self.metrics.run())]
         for name in self.kubelets:
             self.start_node(name)
@@ -104,6 +138,8 @@ class Cluster:
                 task.cancel()
             for name in list(self.kubelets):
                 await self.stop_node(name)
+            if self.fabric is not None:
+                await self.fabric.close()
             self.net_id.release()
 
     # -- the node fault --------------------------------------------------------------------

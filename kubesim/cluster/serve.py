@@ -35,6 +35,7 @@ from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
 from kubesim.cluster import components
 from kubesim.core.clock import Clock
+from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
 
 log = logging.getLogger("kubesim")
@@ -48,6 +49,7 @@ Extension = Callable[[Api], None]
 # --request-timeout (60 s) for a body that never finishes arriving.
 IDLE_TIMEOUT = 90.0
 HEADER_TIMEOUT = 32.0
+APISERVER_PORT = 6443  # the in-cluster address's port, as kube-apiserver's --secure-port on kind
 MAX_HEADER_BYTES = 1 << 20
 REQUEST_TIMEOUT = 60.0
 
@@ -220,6 +222,7 @@ async def serve(
     _quiet_client_faults()
     site = _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
     await site.start()
+    _serve_in_cluster(api, runner, ctx)
     write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
     (state_dir / "kubesim.pid").write_text(str(os.getpid()))
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
@@ -242,6 +245,22 @@ async def serve(
         with contextlib.suppress(FileNotFoundError):
             (state_dir / "kubesim.pid").unlink()
         print("kubesim: stopped", flush=True)
+
+
+def _serve_in_cluster(api: Api, runner: web.AppRunner, ctx: ssl.SSLContext) -> None:
+    """When the cluster network (the fabric) starts, the API server listens in it too, at
+    the control-plane node's InternalIP:6443 (what the `kubernetes` Service's endpoints say,
+    as on kind), with the same TLS: `kubernetes.default` then works from a pod."""
+    cluster = getattr(api, "cluster", None)
+    listeners = getattr(cluster, "fabric_listeners", None)
+    if listeners is None:
+        return
+
+    async def listen(fabric: Any) -> None:
+        sock = fabric.listening_socket(control_plane_ip(), APISERVER_PORT)
+        await _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT).start()
+
+    listeners.append(listen)
 
 
 def _warm_schemas() -> None:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from kubesim.apiserver.hooks import ContainerSession, StreamUnavailable
 from kubesim.core.errors import UntypedError
 from kubesim.kubelet._exec import attach, spawn
-from kubesim.network._netid import twin
 
 if TYPE_CHECKING:
     from kubesim.kubelet._kubelet import Kubelet, PodWorker
@@ -66,12 +65,22 @@ class KubeletStreams:
         return RunningContainer(running, next((c for c in spec if c["name"] == container), {}))
 
     async def dial(self, pod: Obj, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """The pod's `localhost:port`, which in process mode is its pod IP's loopback twin
-        (where the kubelet's probes reach it); a failure in containerd's words."""
+        """The pod's `localhost:port`: inside its sandbox when the cluster network (the
+        fabric) runs, as containerd dials it; in process mode its pod IP's loopback twin
+        (where the kubelet's probes reach it). A failure in containerd's words."""
         kubelet, worker = self._worker(pod)
         address = worker.pod_ip or (pod.get("status") or {}).get("podIP") or ""
         try:
-            return await asyncio.open_connection(twin(address, kubelet.network.net_id), port)
+            if kubelet.network.in_fabric:
+                # a hostNetwork pod has no sandbox of its own: its localhost is the fabric's
+                inside = (
+                    worker.uid
+                    if worker.sandbox is not None
+                    and not ((pod.get("spec") or {}).get("hostNetwork"))
+                    else None
+                )
+                return await kubelet.network.dial("127.0.0.1", port, pod_uid=inside)
+            return await kubelet.network.dial(address, port)
         except OSError as exc:
             reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
             raise StreamUnavailable(

@@ -21,7 +21,7 @@ so it costs one interpreter start and nothing of kubesim). Still seeing the host
 Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
 before `exec` is reported on the status pipe and ends the process with 127.
 
-`--enter PID [--user] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join
+`--enter PID [--user] [--net] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join
 a running container's namespaces, root and working directory, shrink the capability
 bounding set as its command's, run ARGV with the caller's environment, and end as it ended.
 """
@@ -167,11 +167,11 @@ def resolve(argv0: str, path: str) -> str:
     raise InitError(errno.ENOENT, "executable file not found in $PATH")
 
 
-def enter(pid: int, user: bool, argv: list[str]) -> int:
+def enter(pid: int, user: bool, argv: list[str], *, net: bool = False) -> int:
     """`kubectl exec`'s way in (`Running.exec_spec`): what `nsenter --target PID --mount --uts
     --ipc --pid --root --wd` does, plus the container's capability bounding set, which
     nsenter cannot shrink. Waits for the command and ends as it ended (code or signal)."""
-    kinds = (["user"] if user else []) + ["ipc", "uts", "pid", "mnt"]
+    kinds = (["user"] if user else []) + (["net"] if net else []) + ["ipc", "uts", "pid", "mnt"]
     fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
     root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
     cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
@@ -215,10 +215,11 @@ def enter(pid: int, user: bool, argv: list[str]) -> int:
 
 
 def main() -> int:
-    if sys.argv[1] == "--enter":  # --enter PID [--user] -- ARGV...
+    if sys.argv[1] == "--enter":  # --enter PID [--user] [--net] -- ARGV...
         rest = sys.argv[2:]
         split = rest.index("--")
-        return enter(int(rest[0]), "--user" in rest[1:split], rest[split + 1 :])
+        flags = rest[1:split]
+        return enter(int(rest[0]), "--user" in flags, rest[split + 1 :], net="--net" in flags)
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
     status = int(spec["statusFd"])

@@ -34,6 +34,7 @@ from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
+from kubesim.network.fabric import Fabric, FabricError, LoopbackNet, Sandbox
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -48,12 +49,26 @@ MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
 
 @dataclass(frozen=True)
 class NodeNetwork:
-    """A node's pod CIDR (10.244.N.0/24), its address, and the cluster DNS hosts file."""
+    """A node's pod CIDR (10.244.N.0/24), its address, and the cluster DNS hosts file; the
+    cluster network (`fabric`) when it runs, else the loopback shim (`net_id`)."""
 
     index: int
     host_ip: str
     hosts_file: Path
     net_id: int = 0
+    fabric: Fabric | None = None
+
+    @property
+    def in_fabric(self) -> bool:
+        return self.fabric is not None and self.fabric.running
+
+    async def dial(
+        self, host: str, port: int, *, pod_uid: str | None = None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect as this node does (`pod_uid`: from inside that pod, port-forward's way)."""
+        if self.fabric is not None and self.fabric.running:
+            return await self.fabric.open_connection(host, port, pod_uid=pod_uid)
+        return await LoopbackNet(self.net_id).open_connection(host, port, pod_uid=pod_uid)
 
 
 class Kubelet:
@@ -191,6 +206,7 @@ class PodWorker:
         self.running: dict[str, Running] = {}
         self.mounts: dict[str, list[Mount]] = {}  # each container's resolved volumeMounts
         self.pod_ip = ""
+        self.sandbox: Sandbox | None = None  # its network namespace in the fabric
         self.terminating = asyncio.Event()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -289,7 +305,11 @@ class PodWorker:
 
     async def _run(self) -> None:
         try:
-            self.pod_ip = self.kubelet.allocate_ip(self.pod)
+            pod_ip = self.kubelet.allocate_ip(self.pod)
+            if not await self._create_sandbox(pod_ip):
+                await self._terminate()
+                return
+            self.pod_ip = pod_ip
             await self.publish(start=True)
             self._container_tasks = [asyncio.create_task(self._containers())]
             self._start_ephemeral()
@@ -303,12 +323,47 @@ class PodWorker:
             else:
                 terminating.cancel()
                 await self.publish()
+                if not self.running or not any(r.alive() for r in self.running.values()):
+                    await self._release_sandbox()  # its containers are gone: so is its network
                 await self.terminating.wait()  # finished pod: wait for deletion
                 await self._terminate()
         except asyncio.CancelledError:
             raise
         except Exception:  # a kubelet bug must not take the node down
             log.exception("pod worker for %s/%s failed", self.namespace, self.name)
+
+    async def _create_sandbox(self, pod_ip: str) -> bool:
+        """The pod's network namespace in the fabric (hostNetwork: the fabric's own), retried
+        with back-off as the kubelet retries FailedCreatePodSandBox; False if the pod goes
+        first. Without the fabric the pod has the loopback shim and nothing to create."""
+        fabric = self.kubelet.network.fabric
+        if fabric is None or not fabric.running:
+            return True
+        if (self.pod.get("spec") or {}).get("hostNetwork"):
+            self.sandbox = fabric.host_sandbox()
+            return True
+        backoff = MOUNT_BACKOFF_INITIAL
+        while not self.terminating.is_set():
+            try:
+                self.sandbox = await fabric.sandbox(self.uid, pod_ip)
+                return True
+            except FabricError as exc:
+                self._event(
+                    "Warning",
+                    "FailedCreatePodSandBox",
+                    f"Failed to create pod sandbox: rpc error: code = Unknown desc = failed to "
+                    f"setup network for sandbox: {exc}",
+                )
+            if await self._sleep(backoff):
+                return False
+            backoff = min(backoff * 2, MOUNT_BACKOFF_MAX)
+        return False
+
+    async def _release_sandbox(self) -> None:
+        fabric = self.kubelet.network.fabric
+        self.sandbox = None
+        if fabric is not None:
+            await fabric.release(self.uid)
 
     async def _containers(self) -> None:
         """Init containers one after another, each to success; then every container at once.
@@ -371,6 +426,7 @@ class PodWorker:
         for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
         await asyncio.gather(*self._container_tasks, *self._ephemeral_tasks, return_exceptions=True)
+        await self._release_sandbox()
         with contextlib.suppress(ApiError):
             self.api.delete(
                 self.kubelet._pods_res,
@@ -387,6 +443,7 @@ class PodWorker:
         for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
+        await self._release_sandbox()
 
     # -- one container ---------------------------------------------------------------------
 
@@ -566,6 +623,7 @@ class PodWorker:
                     net_id=self.kubelet.network.net_id,
                     hostname=self._hostname(),
                     subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
+                    sandbox=self.sandbox,
                 ),
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),
@@ -656,11 +714,11 @@ class PodWorker:
         ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
         if "httpGet" in probe:
             return await _probes.http_get(
-                probe["httpGet"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
+                probe["httpGet"], self.pod_ip, ports, timeout, dial=self.kubelet.network.dial
             )
         if "tcpSocket" in probe:
             return await _probes.tcp_socket(
-                probe["tcpSocket"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
+                probe["tcpSocket"], self.pod_ip, ports, timeout, dial=self.kubelet.network.dial
             )
         if "exec" in probe:
             command = running.exec_spec(list(probe["exec"].get("command") or []))

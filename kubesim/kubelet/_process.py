@@ -38,6 +38,7 @@ from pathlib import Path
 from kubesim.kubelet import _cgroups, _rootfs, _world
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
+from kubesim.network.fabric import Sandbox
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
 # util-linux 2.38's `unshare --fork` cannot re-raise a SIGKILL that ended its child: it says
@@ -326,6 +327,9 @@ class Network:
     net_id: int = 0
     hostname: str = ""
     subdomain: str = ""
+    # the pod's sandbox in the fabric (kubesim/network/fabric.py): its containers join its
+    # network namespace and resolve through /etc/resolv.conf; None: the loopback shim
+    sandbox: Sandbox | None = None
 
     def netshim(self) -> dict[str, str]:
         """The shim's configuration, as the KUBESIM_* variables of process mode say it."""
@@ -460,7 +464,7 @@ class Runtime:
                     **image.env,
                     **env,
                 }
-                if image.python and network is not None:
+                if image.python and network is not None and network.sandbox is None:
                     full_env.update(PYTHONPATH=str(NETSHIM_DIR), **network.netshim())
                     full_env["KUBESIM_HOSTS"] = str(network.hosts_file)
                 proc = await asyncio.create_subprocess_exec(
@@ -548,6 +552,7 @@ class Runtime:
                 argv[0],
             )
         net = network or Network("", Path("/nonexistent/hosts"), ())
+        shim = image.python and network is not None and net.sandbox is None
         pod = _rootfs.PodIdentity(
             hostname=net.hostname or env.get("HOSTNAME", "") or "localhost",
             namespace=(net.search[0].split(".")[0] if net.search else "default"),
@@ -560,8 +565,8 @@ class Runtime:
                 image,
                 pod,
                 mounts=mounts,
-                netshim=net.netshim() if image.python and network is not None else None,
-                dns_dir=net.hosts_file.parent if network is not None else None,
+                netshim=net.netshim() if shim else None,
+                dns_dir=net.hosts_file.parent if shim else None,
             )
             rootfs = _rootfs.fresh(box / "rootfs")
             layout.materialize(rootfs)
@@ -595,7 +600,10 @@ class Runtime:
         )
         try:
             proc = await asyncio.create_subprocess_exec(
-                *self.isolation.unshare_argv(),
+                *self.isolation.unshare_argv(
+                    netns=net.sandbox.netns if net.sandbox else None,
+                    userns=net.sandbox.userns if net.sandbox else None,
+                ),
                 sys.executable, "-I", "-S", str(_world.INIT), str(spec),
                 cwd="/",
                 env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
@@ -627,7 +635,7 @@ class Runtime:
             _, stderr = await proc.communicate()
             said = stderr.decode("utf-8", "replace").strip()
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
-        enter = self.isolation.enter_argv(pid)
+        enter = self.isolation.enter_argv(pid, net=net.sandbox is not None)
         return proc, pid, enter, logs
 
 

@@ -61,18 +61,32 @@ class Isolation:
             )
         return f"process mode ({self.reason}): {PROCESS_MODE_LOSS}"
 
-    def unshare_argv(self) -> list[str]:
+    def unshare_argv(self, *, netns: str | None = None, userns: str | None = None) -> list[str]:
+        """`unshare` for a new container. With `netns` (a pod sandbox's network namespace
+        in the fabric, `kubesim/network/fabric.py`) the container joins that namespace
+        first through `nsenter`, and when rootless the fabric's user namespace `userns`
+        too, since only the user namespace owning the sandbox may enter it: the container
+        is then root there and needs no user namespace of its own."""
+        if netns is not None:
+            # --preserve-credentials: the fabric maps kubesim's user to root there, and
+            # nsenter may not setgroups in a user namespace that denies it
+            joins = ["--preserve-credentials", f"--user={userns}"] if userns else []
+            return [
+                _which("nsenter"), *joins, f"--net={netns}", "--",
+                _which("unshare"), "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS,
+            ]  # fmt: skip
         user = ["--user", "--map-root-user"] if self.user_namespace else []
         return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
 
-    def enter_argv(self, pid: int) -> list[str]:
+    def enter_argv(self, pid: int, *, net: bool = False) -> list[str]:
         """The prefix that runs a command inside the container of `pid` (its PID 1): its
         namespaces, root, working directory and capability bounding set. `_ctrinit --enter`
         does what `nsenter --target PID --mount --uts --ipc --pid --root --wd` (plus `--user`
         when rootless) does, and also drops the capabilities the container's command lost,
         which nsenter cannot. (Never `nsenter --wd=PATH`: it opens PATH on the host first.)"""
         user = ["--user"] if self.user_namespace else []
-        return [sys.executable, "-I", "-S", str(INIT), "--enter", str(pid), *user, "--"]
+        joins = ["--net"] if net else []  # the pod's sandbox (its fabric network namespace)
+        return [sys.executable, "-I", "-S", str(INIT), "--enter", str(pid), *user, *joins, "--"]
 
 
 def _which(tool: str) -> str:

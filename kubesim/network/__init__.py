@@ -1,4 +1,8 @@
-"""The pod network on one host: kube-proxy's job and cluster DNS, for processes.
+"""The pod network on one host: kube-proxy's job and cluster DNS.
+
+Where the container world runs, the cluster network is a network namespace of its own
+(`fabric`: a routed veth per pod, Services and NetworkPolicy as nftables rules kept by
+`dataplane`, the cluster DNS on 10.96.0.10). Elsewhere, the loopback shim below.
 
 See kubesim/kubelet/_netshim: pod and cluster IPs have loopback twins (see _netid). `ServiceProxy` listens on the cluster-IP twins and
 forwards each connection to a ready endpoint (kube-proxy's userspace mode, which is what a

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,8 @@ from kubesim.apiserver.hooks import Backend
 from kubesim.client.informer import Informer
 from kubesim.core.errors import ServiceUnavailable, not_found
 from kubesim.network import Endpoint, ServiceProxy, dns_records, twin, write_hosts_file
+from kubesim.network.dataplane import DataPlane
+from kubesim.network.fabric import Fabric
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -27,10 +31,12 @@ log = logging.getLogger("kubesim.network")
 
 @dataclass(frozen=True)
 class PodNetworkBackend(Backend):
-    """A backend on the pod network: ``host`` is the loopback twin kubesim dials, ``address``
-    the pod IP the real API server dials, and so names in its proxy errors."""
+    """A backend on the pod network: ``host`` is what kubesim dials (the pod IP through the
+    fabric's sockets, made by ``socket_factory``; in process mode its loopback twin),
+    ``address`` the pod IP the real API server dials, and so names in its proxy errors."""
 
     address: str = ""
+    socket_factory: Callable[[tuple[Any, ...]], socket.socket] | None = None
 
 
 def proxy_table(
@@ -73,11 +79,15 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class ClusterNetwork:
-    def __init__(self, api: Api, hosts_file: Path, *, net_id: int) -> None:
+    def __init__(
+        self, api: Api, hosts_file: Path, *, net_id: int, fabric: Fabric | None = None
+    ) -> None:
         self.api = api
         self.hosts_file = hosts_file
         self.net_id = net_id
+        self.fabric = fabric  # the cluster network, once started (else the loopback shim)
         self.proxy = ServiceProxy(net_id=net_id)
+        self.dataplane: DataPlane | None = None
         self.services = Informer(api, api.resource("", "v1", "services"))
         self.endpoints = Informer(api, api.resource("", "v1", "endpoints"))
         self._dirty = asyncio.Event()
@@ -85,9 +95,18 @@ class ClusterNetwork:
         self.endpoints.on_change(lambda *_: self._dirty.set())
 
     async def run(self) -> None:
+        tasks = []
+        if self.fabric is not None and self.fabric.running:
+            # kernel rules and the cluster DNS in the fabric; the userspace proxy listens
+            # there only while kube-proxy's table is not in force
+            self.proxy = ServiceProxy(net_id=self.net_id, net=self.fabric)
+            self.dataplane = DataPlane(
+                self.api, self.fabric, self.services, on_proxy_change=self._dirty.set
+            )
+            tasks.append(asyncio.create_task(self.dataplane.run()))
         self.hosts_file.parent.mkdir(parents=True, exist_ok=True)
         write_hosts_file(self.hosts_file, [])
-        tasks = [
+        tasks += [
             asyncio.create_task(self.services.run()),
             asyncio.create_task(self.endpoints.run()),
         ]
@@ -108,7 +127,8 @@ class ClusterNetwork:
         services = self.services.items()
         endpoints = dict(self.endpoints.cache)
         write_hosts_file(self.hosts_file, dns_records(services, endpoints))
-        await self.proxy.sync(proxy_table(services, endpoints))
+        kernel = self.dataplane is not None and self.dataplane.programmed
+        await self.proxy.sync(proxy_table(services, endpoints), listen=not kernel)
 
     # -- the API server's service and pod proxy (hooks.proxy) ------------------------------
 
@@ -128,7 +148,7 @@ class ClusterNetwork:
         endpoint = self.proxy.pick(spec.get("clusterIP", ""), int(chosen["port"]))
         if endpoint is None:
             raise ServiceUnavailable(f'no endpoints available for service "{name}"')
-        return PodNetworkBackend(twin(endpoint.ip, self.net_id), endpoint.port, address=endpoint.ip)
+        return self._backend(endpoint.ip, endpoint.port)
 
     async def pod(self, namespace: str, name: str, port: str) -> Backend:
         pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
@@ -143,4 +163,11 @@ class ClusterNetwork:
                         number = int(p["containerPort"])
         if number is None:
             number = 80
-        return PodNetworkBackend(twin(ip, self.net_id), number, address=ip)
+        return self._backend(ip, number)
+
+    def _backend(self, ip: str, port: int) -> PodNetworkBackend:
+        if self.fabric is not None and self.fabric.running:
+            return PodNetworkBackend(
+                ip, port, address=ip, socket_factory=self.fabric.socket_factory
+            )
+        return PodNetworkBackend(twin(ip, self.net_id), port, address=ip)

@@ -120,6 +120,9 @@ def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, caps
         assert "isolation" in out and (
             "own mount, UTS, IPC and PID" in out or "process mode" in out
         )
+        assert "network" in out and (  # the cluster network, or the shim and what it costs
+            "every pod in its own network namespace" in out or "loopback shim (" in out
+        ), out
     finally:
         assert main(["down"]) == 0, capsys.readouterr().err
         assert not (lab_home / "kubeconfig").exists()

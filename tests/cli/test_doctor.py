@@ -60,6 +60,10 @@ def test_a_fully_equipped_machine_is_all_ok_and_uses_kind():
                      id="no-namespaces"),
         pytest.param({"busybox": False}, "busybox", WARN, "apt-get install busybox-static",
                      id="no-busybox"),
+        pytest.param({"network_missing": ("nft",)}, "simulator network", WARN,
+                     "Install Debian's `nftables` and `iproute2`", id="no-nft"),
+        pytest.param({"isolation": "process mode: x"}, "simulator network", WARN,
+                     "a busybox pod cannot reach a Service", id="no-network-in-process-mode"),
     ],
 )  # fmt: skip
 def test_each_shortfall_gets_its_row_and_fix(change, item, status, fix_words):

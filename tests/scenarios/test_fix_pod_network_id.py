@@ -20,11 +20,16 @@ from kubesim.apiserver.certs import ensure_tls
 from kubesim.cluster.live import Cluster, install
 from kubesim.core.clock import Clock
 from kubesim.network import NetId, claim
+from kubesim.network.fabric import FORCE_ENV, LOOPBACK
 from kubesim.store.sqlite import Store
 
 
 @pytest.fixture
-async def cluster_beside_another(tmp_path: Path) -> AsyncIterator[tuple[Api, Cluster, NetId]]:
+async def cluster_beside_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Api, Cluster, NetId]]:
+    # the loopback shim is what this regression is about (the fabric has no twins)
+    monkeypatch.setenv(FORCE_ENV, LOOPBACK)
     other = claim()  # stands in for a second kubesim on this machine
     store = Store(tmp_path / "state.db")
     # a CA, as every kube-apiserver has: the root-CA publisher fills kube-root-ca.crt from it

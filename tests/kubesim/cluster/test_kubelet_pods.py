@@ -7,6 +7,7 @@ fast so back-off and probe periods pass quickly.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,18 @@ async def _logs(api: Api, pod: dict, **kw: Any) -> str:
     return b"".join(chunks).decode()
 
 
+async def _dial(backend: Any) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect where the API server's pod proxy would: with a socket made inside the cluster
+    network when it runs (a pod IP is no address on this host), else to the loopback twin."""
+    factory = getattr(backend, "socket_factory", None)
+    if factory is None:
+        return await asyncio.open_connection(backend.host, backend.port)
+    sock = factory((socket.AF_INET, socket.SOCK_STREAM, 0, "", (backend.host, backend.port)))
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (backend.host, backend.port))
+    return await asyncio.open_connection(sock=sock)
+
+
 async def test_inference_pod_runs_becomes_ready_and_logs(cluster):
     api, _ = cluster
     pods = api.resource("", "v1", "pods")
@@ -102,7 +115,7 @@ async def test_inference_pod_runs_becomes_ready_and_logs(cluster):
     assert "inference 2.4.0 starting" in logs and "ready" in logs
     assert (await _logs(api, pod, tail_lines=1)).count("\n") == 1
     backend = await api.hooks.proxy.pod("default", "web", "8080")
-    reader, writer = await asyncio.open_connection(backend.host, backend.port)
+    reader, writer = await _dial(backend)
     writer.write(b"GET /version HTTP/1.0\r\n\r\n")
     await writer.drain()
     answer = await reader.read()

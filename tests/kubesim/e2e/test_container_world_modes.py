@@ -18,6 +18,7 @@ from kubesim_process import Cluster, start_kubesim, stop_kubesim
 
 from kubelab._simprocess import ready_url, serve_argv
 from kubesim.kubelet._world import FORCE_ENV, probe
+from kubesim.network.fabric import unavailable_reason
 
 LOOK = "echo ROOT $(ls /); echo HOST $(hostname); echo ID $(id -u)"
 
@@ -56,6 +57,10 @@ def test_process_mode_is_named_in_status_and_in_the_pod_s_events(process_mode: C
     assert isolation["mode"] == "process"
     assert "KUBESIM_ISOLATION=process" in isolation["description"]
     assert "see its files" in isolation["description"]  # what is lost, said plainly
+    network = status.json()["network"]  # no namespaces, so no cluster network either
+    assert network["mode"] == "loopback"
+    assert "the container world is off" in network["description"]
+    assert "leaves for the host's real network" in network["description"]
     out = _look(cluster, "hosty")
     assert "HOST hosty" not in out  # no UTS namespace: the machine's own hostname
     events = cluster.kubectl(
@@ -111,8 +116,37 @@ def test_a_kubesim_run_by_nobody_gives_its_pods_their_own_root(as_nobody: Cluste
     """Rootless: kubesim as `nobody` puts each container in a user namespace of its own,
     where it is root over its own root filesystem and hostname, and nothing of the host."""
     out = _look(as_nobody, "rootless")
+    session = as_nobody.http_session()
+    network = session.get(session.base + "/kubesim/v1/status").json()["network"]  # type: ignore[attr-defined]
+    if not unavailable_reason(True):  # ip and nft here: the fabric, in its user namespace
+        assert network["mode"] == "fabric", network
     assert out.splitlines() == [
         "ROOT bin dev etc home proc root run sys tmp usr var",
         "HOST rootless",
         "ID 0",
     ], out
+
+
+@pytest.mark.skipif(
+    not probe().contained or bool(unavailable_reason(True)), reason="no cluster network here"
+)
+def test_a_kubesim_run_by_nobody_gives_its_pods_a_cluster_network(as_nobody: Cluster) -> None:
+    """Rootless: the fabric lives in kubesim's own user namespace, pods join it, and a
+    busybox pod reaches a Service by name (the cluster DNS, kube-proxy's nftables rules)."""
+    cluster = as_nobody
+    cluster.kubectl(
+        "run", "web", "--image=busybox:1.36", "--port=8080", "--expose", "--",
+        "sh", "-c", "mkdir -p /www && echo rootless-web > /www/index.html && exec httpd -f -p 8080 -h /www",
+    )  # fmt: skip
+    cluster.kubectl("run", "client", "--image=busybox:1.36", "--", "sleep", "300")
+    cluster.kubectl("wait", "--for=condition=Ready", "pod/web", "pod/client", "--timeout=60s")
+    deadline = time.monotonic() + 30
+    out = None
+    while time.monotonic() < deadline:
+        out = cluster.kubectl(
+            "exec", "client", "--", "wget", "-q", "-O-", "http://web:8080/", check=False
+        )
+        if out.returncode == 0:
+            break
+        time.sleep(0.5)
+    assert out is not None and out.stdout == "rootless-web\n", out
