@@ -210,12 +210,13 @@ class TokenIssuer:
         service_account: Obj,
         pod: Obj | None,
         node: Obj | None,
+        secret: Obj | None = None,
         now: float,
         audiences: list[str] | None = None,
         expiration_seconds: int = DEFAULT_EXPIRATION,
     ) -> str:
         """A TokenRequest's answer: a signed JWT for `service_account`, bound to `pod` (and
-        its `node`) when given."""
+        its `node`), a `secret` or a `node` when given."""
         meta = service_account["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         iat = int(now)
@@ -229,6 +230,11 @@ class TokenIssuer:
             if expiration_seconds == WARN_ONLY_EXPIRATION:
                 exp = iat + EXTENDED_EXPIRATION
                 private["warnafter"] = iat + WARN_ONLY_EXPIRATION
+        if secret is not None:
+            private["secret"] = {
+                "name": secret["metadata"]["name"],
+                "uid": secret["metadata"]["uid"],
+            }
         if node is not None:
             private["node"] = {"name": node["metadata"]["name"], "uid": node["metadata"]["uid"]}
         claims = {

@@ -11,7 +11,8 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
-  (with pvc- and pv-protection and kind's local-path provisioner folded in).
+  (with pvc- and pv-protection and kind's local-path provisioner folded in),
+  clusterrole-aggregation (admin/edit/view's rules from the aggregate-to-* roles).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from kubesim.controllers import (
     object_ref,
     pods_to_evict,
     reconcile_claim,
+    reconcile_clusterrole_aggregation,
     reconcile_daemonset,
     reconcile_deployment,
     reconcile_endpoints,
@@ -93,6 +95,7 @@ ALL_CONTROLLERS = (
     "namespace",
     "resourcequota",
     "persistentvolume-binder",
+    "clusterrole-aggregation",
 )
 # Resources the manager keeps informers for: (group, version, plural).
 WATCHED: tuple[tuple[str, str, str], ...] = (
@@ -118,6 +121,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("autoscaling", "v2", "horizontalpodautoscalers"),
     ("policy", "v1", "poddisruptionbudgets"),
     ("coordination.k8s.io", "v1", "leases"),
+    ("rbac.authorization.k8s.io", "v1", "clusterroles"),
 )
 # Kinds whose ownerReferences the garbage collector follows.
 GC_KINDS: tuple[GR, ...] = (
@@ -192,6 +196,7 @@ class ControllerManager:
             ("namespace", self._sync_namespace),
             ("resourcequota", self._sync_quota),
             ("persistentvolume-binder", self._sync_storage),
+            ("clusterrole-aggregation", self._sync_clusterrole_aggregation),
         ):
             if name in self.enabled:
                 self.controllers[name] = Controller(name, sync, self.caches)
@@ -280,6 +285,9 @@ class ControllerManager:
         self._on("", "persistentvolumeclaims", self._claim_changed)
         self._on("", "persistentvolumes", self._volume_changed)
         self._on("storage.k8s.io", "storageclasses", lambda k, o, p: self._all_claims())
+        self._on(
+            "rbac.authorization.k8s.io", "clusterroles", lambda k, o, p: self._aggregated_roles()
+        )
 
     def _add_claim(self, key: tuple[str, str]) -> None:
         self._add("persistentvolume-binder", ("claim", *key))
@@ -829,6 +837,25 @@ class ControllerManager:
                 contents[f"{res.plural}.{res.group}"] = objs
         decision = reconcile_namespace(ns, contents, now=self.now())
         return self._apply(decision, "namespace-controller")
+
+    # -- clusterrole aggregation --
+
+    def _aggregated_roles(self) -> None:
+        """Any ClusterRole change may change what an aggregated one selects: requeue them."""
+        for role in self.caches.items("rbac.authorization.k8s.io", "clusterroles"):
+            if role.get("aggregationRule"):
+                self._add("clusterrole-aggregation", _ns_name(role))
+
+    def _sync_clusterrole_aggregation(
+        self, key: tuple[str, str]
+    ) -> tuple[list[Written], float | None]:
+        role = self.caches.get("rbac.authorization.k8s.io", "clusterroles", "", key[1])
+        if role is None:
+            return [], None
+        decision = reconcile_clusterrole_aggregation(
+            role, self.caches.items("rbac.authorization.k8s.io", "clusterroles")
+        )
+        return self._apply(decision, "clusterrole-aggregation-controller")
 
     # -- resource quota --
 

@@ -18,6 +18,7 @@ from ._actions import (
     object_ref,
     slow_start_batches,
 )
+from ._clusterroleaggregation import aggregated_rules, reconcile_clusterrole_aggregation
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
 from ._endpoints import (
@@ -53,6 +54,8 @@ from ._volumes import reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
+    "aggregated_rules",
+    "reconcile_clusterrole_aggregation",
     "Bind",
     "Create",
     "Decision",
