@@ -1,0 +1,103 @@
+"""A pod's own identity on the whole simulated cluster: the token the kubelet projects at
+/var/run/secrets/kubernetes.io/serviceaccount/token authenticates as the pod's service
+account, is forbidden until RBAC grants it, and the aggregated `view` ClusterRole (filled
+by the clusterrole-aggregation controller) is what a RoleBinding grants."""
+
+from __future__ import annotations
+
+import json
+
+from scenario_kubectl import Lab
+
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+
+def test_a_pods_projected_token_is_its_service_account_and_rbac_governs_it(lab: Lab) -> None:
+    lab.kubectl("create", "serviceaccount", "app")
+    lab.kubectl(
+        "run", "box", "--image=busybox:1.36", "--restart=Never",
+        "--overrides", json.dumps({"spec": {"serviceAccountName": "app"}}),
+        "--", "sleep", "3600",
+    )  # fmt: skip
+    lab.kubectl("wait", "--for=condition=Ready", "pod/box", f"--timeout={lab.wall(60):.0f}s")
+    token = lab.kubectl("exec", "box", "--", "cat", TOKEN_PATH).stdout.strip()
+    pod_uid = lab.get_json("pod", "box")["metadata"]["uid"]
+
+    who = json.loads(lab.kubectl("--token", token, "auth", "whoami", "-o", "json").stdout)
+    user = who["status"]["userInfo"]
+    assert user["username"] == "system:serviceaccount:lab:app"
+    assert user["extra"]["authentication.kubernetes.io/pod-name"] == ["box"]
+    assert user["extra"]["authentication.kubernetes.io/pod-uid"] == [pod_uid]
+    assert user["extra"]["authentication.kubernetes.io/node-name"] == [
+        lab.get_json("pod", "box")["spec"]["nodeName"]
+    ]
+
+    denied = lab.kubectl("--token", token, "get", "pods", check=False)
+    assert denied.stderr.strip() == (
+        'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:lab:app" '
+        'cannot list resource "pods" in API group "" in the namespace "lab"'
+    )
+
+    lab.kubectl(
+        "create", "rolebinding", "app-view", "--clusterrole=view", "--serviceaccount=lab:app"
+    )
+    rows = lab.kubectl("--token", token, "get", "pods", "-o", "name").stdout.split()
+    assert rows == ["pod/box"]
+    secrets = lab.kubectl("--token", token, "get", "secrets", check=False)
+    assert 'cannot list resource "secrets"' in secrets.stderr  # view never shows secrets
+    lab.kubectl("delete", "rolebinding", "app-view")
+    lab.kubectl("delete", "serviceaccount", "app")
+
+
+def test_view_is_filled_by_aggregation_and_follows_a_labelled_role(lab: Lab) -> None:
+    view = lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
+    rules = json.loads(view)["rules"]
+    assert any("pods/log" in r.get("resources", []) for r in rules)
+    assert not any("secrets" in r.get("resources", []) for r in rules)
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {
+            "name": "scenario-crontab-view",
+            "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
+        },
+        "rules": [
+            {"apiGroups": ["stable.example.com"], "resources": ["crontabs"], "verbs": ["get"]}
+        ],
+    }
+    lab.cluster.kubectl("apply", "-f", "-", input=json.dumps(role))
+    try:
+        lab.wait_for(
+            lambda: (
+                role["rules"][0]
+                in json.loads(
+                    lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
+                )["rules"]
+            ),
+            timeout=lab.wall(30),
+            what="view to aggregate the labelled ClusterRole's rule",
+        )
+        edit = json.loads(lab.cluster.kubectl("get", "clusterrole", "edit", "-o", "json").stdout)
+        lab.wait_for(
+            lambda: (
+                role["rules"][0]
+                in json.loads(
+                    lab.cluster.kubectl("get", "clusterrole", "edit", "-o", "json").stdout
+                )["rules"]
+            ),
+            timeout=lab.wall(30),
+            what="edit to aggregate view's rules in turn",
+        )
+        assert any("deployments" in r.get("resources", []) for r in edit["rules"])
+    finally:
+        lab.cluster.kubectl("delete", "clusterrole", "scenario-crontab-view")
+    lab.wait_for(
+        lambda: (
+            role["rules"][0]
+            not in json.loads(
+                lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
+            )["rules"]
+        ),
+        timeout=lab.wall(30),
+        what="view to drop the deleted role's rule",
+    )
