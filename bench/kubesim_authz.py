@@ -46,7 +46,9 @@ def populate(api: Api, namespaces: int) -> None:
     ns_res = api.resource("", "v1", "namespaces")
     for n in range(namespaces):
         ns = f"team-{n}"
-        api.create(ns_res, None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        api.create(
+            ns_res, None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        )
         api.create(
             api.resource(rbac, "v1", "roles"),
             ns,

@@ -73,10 +73,12 @@ class Authenticator:
 
     def authenticate(self, authorization: str) -> UserInfo:
         """The user of an `Authorization` header value; 401 for a token nobody accepts."""
-        scheme, _, token = authorization.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        parts = authorization.strip().split(" ", 2)  # bearertoken.go's SplitN(auth, " ", 3)
+        if len(parts) < 2 or parts[0].lower() != "bearer":
             return ANONYMOUS_USER
+        token = parts[1]
+        if not token:  # "Bearer  x": an empty token is invalid, not anonymous
+            raise Unauthorized("Unauthorized")
         if hmac.compare_digest(token.encode(), self.admin_token):
             return ADMIN
         try:

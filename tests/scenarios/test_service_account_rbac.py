@@ -49,11 +49,16 @@ def test_a_pods_projected_token_is_its_service_account_and_rbac_governs_it(lab: 
     lab.kubectl("delete", "serviceaccount", "app")
 
 
+def _rules(lab: Lab, cluster_role: str) -> list[dict]:
+    out = lab.cluster.kubectl("get", "clusterrole", cluster_role, "-o", "json").stdout
+    return json.loads(out).get("rules") or []
+
+
 def test_view_is_filled_by_aggregation_and_follows_a_labelled_role(lab: Lab) -> None:
-    view = lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
-    rules = json.loads(view)["rules"]
+    rules = _rules(lab, "view")
     assert any("pods/log" in r.get("resources", []) for r in rules)
     assert not any("secrets" in r.get("resources", []) for r in rules)
+    mine = {"apiGroups": ["stable.example.com"], "resources": ["crontabs"], "verbs": ["get"]}
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
@@ -61,43 +66,25 @@ def test_view_is_filled_by_aggregation_and_follows_a_labelled_role(lab: Lab) -> 
             "name": "scenario-crontab-view",
             "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
         },
-        "rules": [
-            {"apiGroups": ["stable.example.com"], "resources": ["crontabs"], "verbs": ["get"]}
-        ],
+        "rules": [mine],
     }
     lab.cluster.kubectl("apply", "-f", "-", input=json.dumps(role))
     try:
         lab.wait_for(
-            lambda: (
-                role["rules"][0]
-                in json.loads(
-                    lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
-                )["rules"]
-            ),
+            lambda: mine in _rules(lab, "view"),
             timeout=lab.wall(30),
             what="view to aggregate the labelled ClusterRole's rule",
         )
-        edit = json.loads(lab.cluster.kubectl("get", "clusterrole", "edit", "-o", "json").stdout)
         lab.wait_for(
-            lambda: (
-                role["rules"][0]
-                in json.loads(
-                    lab.cluster.kubectl("get", "clusterrole", "edit", "-o", "json").stdout
-                )["rules"]
-            ),
+            lambda: mine in _rules(lab, "edit"),
             timeout=lab.wall(30),
             what="edit to aggregate view's rules in turn",
         )
-        assert any("deployments" in r.get("resources", []) for r in edit["rules"])
+        assert any("deployments" in r.get("resources", []) for r in _rules(lab, "edit"))
     finally:
         lab.cluster.kubectl("delete", "clusterrole", "scenario-crontab-view")
     lab.wait_for(
-        lambda: (
-            role["rules"][0]
-            not in json.loads(
-                lab.cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout
-            )["rules"]
-        ),
+        lambda: mine not in _rules(lab, "view"),
         timeout=lab.wall(30),
         what="view to drop the deleted role's rule",
     )

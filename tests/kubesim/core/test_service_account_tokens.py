@@ -282,3 +282,32 @@ async def test_a_service_account_may_not_create_tokens_without_rbac(
         'cannot create resource "serviceaccounts/token" in API group "" in the namespace '
         '"default"'
     )
+
+
+@pytest.mark.parametrize(
+    "header, status, username",
+    [
+        pytest.param(None, 403, "system:anonymous", id="none"),
+        pytest.param("Basic YWRtaW46YWRtaW4=", 403, "system:anonymous", id="basic-is-ignored"),
+        pytest.param("Bearer  x", 401, None, id="empty-token"),
+        pytest.param("Bearer garbage", 401, None, id="unknown-token"),
+        pytest.param(f"Bearer {TOKEN}", 201, "kubernetes-admin", id="admin"),
+    ],
+)
+async def test_credentials_decide_the_user_as_bearertoken_go_does(
+    client: TestClient, header: str | None, status: int, username: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    r = await client.post(WHOAMI, headers=headers, json=body)
+    assert r.status == status
+    if username is None:
+        assert await r.json() == UNAUTHORIZED
+    elif status == 403:  # system:basic-user is bound to system:authenticated only
+        assert (await r.json())["message"] == (
+            "selfsubjectreviews.authentication.k8s.io is forbidden: User "
+            f'"{username}" cannot create resource "selfsubjectreviews" in API group '
+            '"authentication.k8s.io" at the cluster scope'
+        )
+    else:
+        assert (await r.json())["status"]["userInfo"]["username"] == username
