@@ -15,18 +15,22 @@ kube-apiserver's chain, for the credentials kubesim's clients carry:
     `system:authenticated`, and the credential id and bound objects as extra;
   * any other bearer token is 401 `Unauthorized` (the token authenticators failed);
   * no token at all is `system:anonymous` in `system:unauthenticated` (`--anonymous-auth`
-    is on in kind), left to the authorizer.
+    is on in kind), left to the authorizer;
+  * a token the tokens controller wrote into a `kubernetes.io/service-account-token` Secret
+    (issuer `kubernetes/serviceaccount`, no expiry) while that Secret still holds it and its
+    account is the same one.
 
 Impersonation (staging/src/k8s.io/apiserver/pkg/endpoints/filters/impersonation.go): each
 `Impersonate-User` / `-Group` / `-Uid` / `-Extra-*` header is authorized as verb
 `impersonate` on users, groups, serviceaccounts (for `system:serviceaccount:NS:NAME`),
 authentication.k8s.io uids and userextras, before the request runs as the impersonated
-user, who is added to `system:authenticated`. Legacy secret-based tokens are not issued by
-kubesim and not accepted.
+user, who is added to `system:authenticated`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -45,7 +49,7 @@ from kubesim.apiserver.requestinfo import (
     service_account_username,
     split_service_account,
 )
-from kubesim.apiserver.serviceaccount import ISSUER
+from kubesim.apiserver.serviceaccount import ISSUER, LEGACY_ISSUER
 from kubesim.core.clock import parse_time
 from kubesim.core.errors import Forbidden, InternalError, Unauthorized
 
@@ -94,6 +98,8 @@ class Authenticator:
             claims = self.api.tokens.verify(token)
         except ValueError as exc:
             raise InvalidToken(str(exc)) from exc
+        if claims.get("iss") == LEGACY_ISSUER:
+            return self._legacy_user(token, claims)
         if claims.get("iss") != ISSUER:
             raise InvalidToken("token issuer is not this cluster's")
         now = self.api.clock.timestamp()
@@ -131,6 +137,31 @@ class Authenticator:
             uid=str(account.get("uid", "")),
             groups=(*service_account_groups(namespace), ALL_AUTHENTICATED),
             extra=tuple(sorted(extra)),
+        )
+
+    def _legacy_user(self, token: str, claims: Obj) -> UserInfo:
+        """A Secret-held token (legacy.go's validator): the Secret must still hold exactly
+        this token and the account must be the same one."""
+        namespace = str(claims.get("kubernetes.io/serviceaccount/namespace", ""))
+        name = str(claims.get("kubernetes.io/serviceaccount/service-account.name", ""))
+        uid = str(claims.get("kubernetes.io/serviceaccount/service-account.uid", ""))
+        secret_name = str(claims.get("kubernetes.io/serviceaccount/secret.name", ""))
+        if claims.get("sub") != service_account_username(namespace, name):
+            raise InvalidToken("token subject does not match its service account")
+        secret = self.api.store.get(f"/core/secrets/{namespace}/{secret_name}")
+        if secret is None or (secret.obj.get("metadata") or {}).get("deletionTimestamp"):
+            raise InvalidToken(f"secret {namespace}/{secret_name} no longer exists")
+        try:
+            held = base64.b64decode((secret.obj.get("data") or {}).get("token", ""))
+        except (binascii.Error, ValueError):
+            held = b""
+        if not hmac.compare_digest(held, token.encode()):
+            raise InvalidToken("Token does not match server's copy")
+        self._bound("serviceaccounts", namespace, {"name": name, "uid": uid}, 0.0)
+        return UserInfo(
+            service_account_username(namespace, name),
+            uid=uid,
+            groups=(*service_account_groups(namespace), ALL_AUTHENTICATED),
         )
 
     def _bound(self, plural: str, namespace: str | None, ref: Obj, now: float) -> None:

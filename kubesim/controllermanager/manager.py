@@ -12,7 +12,8 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
   (with pvc- and pv-protection and kind's local-path provisioner folded in),
-  clusterrole-aggregation (admin/edit/view's rules from the aggregate-to-* roles).
+  clusterrole-aggregation (admin/edit/view's rules from the aggregate-to-* roles),
+  serviceaccount-token (the tokens of `kubernetes.io/service-account-token` Secrets).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from kubesim.controllers import (
     HpaHistory,
     UpdateStatus,
     hpa_without_target,
+    needs_token,
     node_health,
     object_ref,
     pods_to_evict,
@@ -59,9 +61,11 @@ from kubesim.controllers import (
     reconcile_replicaset,
     reconcile_replicationcontroller,
     reconcile_statefulset,
+    reconcile_token_secret,
     reconcile_volume,
     release_pods,
     replica_failure_status,
+    token_secret_account,
 )
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import (
@@ -96,6 +100,7 @@ ALL_CONTROLLERS = (
     "resourcequota",
     "persistentvolume-binder",
     "clusterrole-aggregation",
+    "serviceaccount-token",
 )
 # Resources the manager keeps informers for: (group, version, plural).
 WATCHED: tuple[tuple[str, str, str], ...] = (
@@ -122,6 +127,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("policy", "v1", "poddisruptionbudgets"),
     ("coordination.k8s.io", "v1", "leases"),
     ("rbac.authorization.k8s.io", "v1", "clusterroles"),
+    ("", "v1", "serviceaccounts"),
 )
 # Kinds whose ownerReferences the garbage collector follows.
 GC_KINDS: tuple[GR, ...] = (
@@ -197,6 +203,7 @@ class ControllerManager:
             ("resourcequota", self._sync_quota),
             ("persistentvolume-binder", self._sync_storage),
             ("clusterrole-aggregation", self._sync_clusterrole_aggregation),
+            ("serviceaccount-token", self._sync_token_secret),
         ):
             if name in self.enabled:
                 self.controllers[name] = Controller(name, sync, self.caches)
@@ -288,6 +295,8 @@ class ControllerManager:
         self._on(
             "rbac.authorization.k8s.io", "clusterroles", lambda k, o, p: self._aggregated_roles()
         )
+        self._on("", "secrets", self._secret_changed)
+        self._on("", "serviceaccounts", self._account_changed)
 
     def _add_claim(self, key: tuple[str, str]) -> None:
         self._add("persistentvolume-binder", ("claim", *key))
@@ -856,6 +865,33 @@ class ControllerManager:
             role, self.caches.items("rbac.authorization.k8s.io", "clusterroles")
         )
         return self._apply(decision, "clusterrole-aggregation-controller")
+
+    # -- service-account token secrets --
+
+    def _secret_changed(self, kind: str, secret: Obj, previous: Obj | None) -> None:
+        if token_secret_account(secret) is not None:
+            self._add("serviceaccount-token", _ns_name(secret))
+
+    def _account_changed(self, kind: str, account: Obj, previous: Obj | None) -> None:
+        namespace, name = _ns_name(account)
+        for secret in self.caches.items("", "secrets", namespace):
+            found = token_secret_account(secret)
+            if found is not None and found[0] == name:
+                self._add("serviceaccount-token", _ns_name(secret))
+
+    def _sync_token_secret(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        secret = self.caches.get("", "secrets", *key)
+        found = token_secret_account(secret) if secret is not None else None
+        if secret is None or found is None:
+            return [], None
+        account = self.caches.get("", "serviceaccounts", key[0], found[0])
+        token = None
+        if account is not None and needs_token(secret):
+            token = self.api.tokens.issue_legacy(
+                service_account=account, secret_name=secret["metadata"]["name"]
+            )
+        decision = reconcile_token_secret(secret, account, token=token, ca_crt=self.api.root_ca)
+        return self._apply(decision, "tokens-controller")
 
     # -- resource quota --
 

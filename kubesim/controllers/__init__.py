@@ -50,10 +50,14 @@ from ._replicaset import (
 )
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
+from ._tokens import needs_token, reconcile_token_secret, token_secret_account
 from ._volumes import reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
+    "needs_token",
+    "reconcile_token_secret",
+    "token_secret_account",
     "aggregated_rules",
     "reconcile_clusterrole_aggregation",
     "Bind",

@@ -5,6 +5,7 @@ by the clusterrole-aggregation controller) is what a RoleBinding grants."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 from scenario_kubectl import Lab
@@ -88,3 +89,46 @@ def test_view_is_filled_by_aggregation_and_follows_a_labelled_role(lab: Lab) -> 
         timeout=lab.wall(30),
         what="view to drop the deleted role's rule",
     )
+
+
+def test_a_service_account_token_secret_is_filled_and_its_token_works_while_it_exists(
+    lab: Lab,
+) -> None:
+    """The docs' "manually create a long-lived API token for a ServiceAccount"."""
+    lab.kubectl("create", "serviceaccount", "build-robot")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": {
+            "name": "build-robot-secret",
+            "annotations": {"kubernetes.io/service-account.name": "build-robot"},
+        },
+    }
+    lab.kubectl("apply", "-f", "-", input=json.dumps(secret))
+    filled = lab.wait_for(
+        lambda: (
+            (s := lab.get_json("secret", "build-robot-secret")).get("data", {}).get("token") and s
+        ),
+        timeout=lab.wall(30),
+        what="the tokens controller to fill the Secret",
+    )
+    account_uid = lab.get_json("serviceaccount", "build-robot")["metadata"]["uid"]
+    annotations = filled["metadata"]["annotations"]
+    assert annotations["kubernetes.io/service-account.uid"] == account_uid
+    assert base64.b64decode(filled["data"]["namespace"]).decode() == "lab"
+    assert base64.b64decode(filled["data"]["ca.crt"]).startswith(b"-----BEGIN CERTIFICATE-----")
+    token = base64.b64decode(filled["data"]["token"]).decode()
+    who = json.loads(lab.kubectl("--token", token, "auth", "whoami", "-o", "json").stdout)
+    assert who["status"]["userInfo"]["username"] == "system:serviceaccount:lab:build-robot"
+    described = lab.kubectl("describe", "secret", "build-robot-secret").stdout
+    assert "token:" in described and "ca.crt:" in described
+
+    lab.kubectl("delete", "serviceaccount", "build-robot")
+    lab.wait_for(
+        lambda: lab.kubectl("get", "secret", "build-robot-secret", check=False).returncode != 0,
+        timeout=lab.wall(30),
+        what="the Secret of a deleted account to be deleted",
+    )
+    gone = lab.kubectl("--token", token, "auth", "whoami", check=False)
+    assert gone.stderr.strip() == "error: You must be logged in to the server (Unauthorized)"
