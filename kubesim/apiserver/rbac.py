@@ -20,8 +20,8 @@ NonResourceURLMatches with a trailing `*`).
 Speed: a request is authorized on every call, so the bindings are indexed by subject, each
 (user, namespace)'s rule list and each decision are cached, and everything is rebuilt only
 when a Role, ClusterRole, RoleBinding or ClusterRoleBinding changes (a store watch on their
-four prefixes says so, without waiting on the event loop). Role escalation prevention
-(refusing to create a Role granting more than its author has) is not modelled.
+four prefixes says so, without waiting on the event loop). Escalation prevention (writing
+a Role or binding that grants more than the writer holds) is in `escalation`.
 """
 
 from __future__ import annotations
@@ -175,8 +175,8 @@ class Policy:
             for r in roles
         }
         self._rule_sets: dict[tuple[str, tuple[str, ...], str], RuleSet] = {}
-        self.cluster_grants: dict[SubjectKey, list[tuple[str, _Grant]]] = {}
-        self.namespace_grants: dict[str, dict[SubjectKey, list[tuple[str, _Grant]]]] = {}
+        self.cluster_grants: dict[SubjectKey, list[tuple[str, int, _Grant]]] = {}
+        self.namespace_grants: dict[str, dict[SubjectKey, list[tuple[str, int, _Grant]]]] = {}
         for binding in sorted(cluster_role_bindings, key=lambda b: b["metadata"]["name"]):
             self._index(binding, "", self.cluster_grants)
         for binding in sorted(
@@ -187,12 +187,12 @@ class Policy:
 
     @staticmethod
     def _index(
-        binding: Obj, namespace: str, into: dict[SubjectKey, list[tuple[str, _Grant]]]
+        binding: Obj, namespace: str, into: dict[SubjectKey, list[tuple[str, int, _Grant]]]
     ) -> None:
         name = binding["metadata"]["name"]
         ref = binding.get("roleRef") or {}
         kind, role = ref.get("kind", ""), ref.get("name", "")
-        for subject in binding.get("subjects") or []:
+        for index, subject in enumerate(binding.get("subjects") or []):
             key = _subject_key(subject, namespace)
             if key is None:
                 continue
@@ -201,8 +201,7 @@ class Policy:
                 source = f'RoleBinding "{name}/{namespace}" of {kind} "{role}" to {who}'
             else:
                 source = f'ClusterRoleBinding "{name}" of {kind} "{role}" to {who}'
-            # ordered by binding name: the sort key keeps the visiting order stable
-            into.setdefault(key, []).append((name, _Grant(source, kind, role, namespace)))
+            into.setdefault(key, []).append((name, index, _Grant(source, kind, role, namespace)))
 
     def _rules(self, grant: _Grant) -> tuple[Rule, ...] | str:
         if grant.role_kind == "ClusterRole":
@@ -235,11 +234,14 @@ class Policy:
         if namespace:
             scopes.append(self.namespace_grants.get(namespace, {}))
         for scope in scopes:
-            grants = sorted(
-                {(name, grant) for key in keys for name, grant in scope.get(key, [])},
-                key=lambda item: (item[0], item[1].source),
-            )
-            for _name, grant in grants:
+            # appliesTo: a binding applies once, through the first of its subjects that
+            # names the user; bindings are visited in name order
+            first: dict[str, tuple[int, _Grant]] = {}
+            for key in keys:
+                for name, index, grant in scope.get(key, []):
+                    if name not in first or index < first[name][0]:
+                        first[name] = (index, grant)
+            for _name, (_index, grant) in sorted(first.items()):
                 rules = self._rules(grant)
                 if isinstance(rules, str):
                     if rules not in errors:

@@ -32,6 +32,7 @@ from kubesim.apiserver import subresources as _subresources
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
 from kubesim.apiserver.authn import Authenticator, impersonate, lower_headers
 from kubesim.apiserver.bootstrappolicy import ensure_bootstrap_policy
+from kubesim.apiserver.escalation import check_write
 from kubesim.apiserver.hooks import LogRequest
 from kubesim.apiserver.printers import table as _printers
 from kubesim.apiserver.rbac import Authorizer
@@ -236,6 +237,15 @@ class Server:
         ):
             self._authorize(user, replace(attrs, verb="create"))
         return user
+
+    def _no_escalation(self, request: web.Request, t: Target, obj: Any) -> None:
+        """A Role or binding may grant only what its writer holds (`escalation`)."""
+        if t.res.group == "rbac.authorization.k8s.io":
+            if isinstance(obj, dict) and t.name:
+                obj = {**obj, "metadata": {**(obj.get("metadata") or {}), "name": t.name}}
+            check_write(
+                self.authz, request[_USER], plural=t.res.plural, namespace=t.namespace, obj=obj
+            )
 
     def _authorize(self, user: UserInfo, attrs: Attributes) -> None:
         decision = self.authz.authorize(user, attrs)
@@ -542,6 +552,7 @@ class Server:
         if method == "POST":
             opts = self._write_options(request)
             body = self._decode_write(await self._body(request), request, t.res.kind, opts)
+            self._no_escalation(request, t, body)
             obj = self.api.create(t.res, t.namespace, body, options=opts)
             return self._respond(request, t.res, obj, status=201, warnings=opts.warnings)
         if method == "DELETE":
@@ -603,6 +614,7 @@ class Server:
         elif method == "PUT":
             opts = self._write_options(request)
             body = self._decode_write(await self._body(request), request, t.res.kind, opts)
+            self._no_escalation(request, t, body)
             obj = api.update(t.res, t.namespace, t.name, body, subresource=t.sub, options=opts)
             return self._respond(request, t.res, obj, warnings=opts.warnings)
         elif method == "PATCH":
@@ -614,16 +626,19 @@ class Server:
                 "fieldManager"
             ):
                 raise _APPLY_NEEDS_MANAGER
-            obj = api.patch(
-                t.res,
-                t.namespace,
-                t.name,
-                patch,
-                content_type=content_type,
-                subresource=t.sub,
-                force=_http.parse_bool(request.query.get("force")),
-                options=opts,
-            )
+            patch_args: dict[str, Any] = {
+                "content_type": content_type,
+                "subresource": t.sub,
+                "force": _http.parse_bool(request.query.get("force")),
+            }
+            if t.res.group == "rbac.authorization.k8s.io" and not opts.dry_run:
+                trial = replace(opts, dry_run=True, warnings=[])  # what the patch would store
+                self._no_escalation(
+                    request,
+                    t,
+                    api.patch(t.res, t.namespace, t.name, patch, **patch_args, options=trial),
+                )
+            obj = api.patch(t.res, t.namespace, t.name, patch, **patch_args, options=opts)
             return self._respond(request, t.res, obj, warnings=opts.warnings)
         elif method == "DELETE" and not t.sub:
             options = DeleteOptions.from_body(

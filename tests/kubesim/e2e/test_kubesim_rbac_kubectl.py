@@ -188,3 +188,47 @@ def test_the_python_client_with_a_token_gets_403_then_200(kubesim_cluster, kubec
         with pytest.raises(kubernetes.client.ApiException) as cluster_wide:
             core.list_node()
         assert cluster_wide.value.status == 403
+
+
+def test_a_service_account_cannot_grant_what_it_does_not_hold(kubectl, ns) -> None:
+    """Escalation prevention: writing a Role or a binding needs the permissions it grants,
+    or `escalate` / `bind` on the role."""
+    kubectl(
+        "create", "role", "rbac-writer", "-n", ns, "--verb=create,get,list,update,patch",
+        "--resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,pods",
+    )  # fmt: skip
+    kubectl("create", "rolebinding", "rbac-writer", "--role=rbac-writer",
+            f"--serviceaccount={ns}:reader", "-n", ns)  # fmt: skip
+    token = kubectl("create", "token", "reader", "-n", ns).stdout.strip()
+    groups = f'["system:serviceaccounts" "system:serviceaccounts:{ns}" "system:authenticated"]'
+    held = kubectl("--token", token, "create", "role", "pod-getter", "-n", ns,
+                   "--verb=get,list", "--resource=pods")  # fmt: skip
+    assert held.stdout.strip() == "role.rbac.authorization.k8s.io/pod-getter created"
+    more = kubectl("--token", token, "create", "role", "pod-killer", "-n", ns,
+                   "--verb=get,delete,deletecollection", "--resource=pods", check=False)  # fmt: skip
+    assert more.stderr.strip() == (
+        'Error from server (Forbidden): roles.rbac.authorization.k8s.io "pod-killer" is '
+        f'forbidden: user "system:serviceaccount:{ns}:reader" (groups={groups}) is attempting '
+        "to grant RBAC permissions not currently held:\n"
+        '{APIGroups:[""], Resources:["pods"], Verbs:["delete" "deletecollection"]}'
+    )
+    bind = kubectl("--token", token, "create", "rolebinding", "me-admin", "-n", ns,
+                   "--clusterrole=cluster-admin", f"--serviceaccount={ns}:reader",
+                   check=False)  # fmt: skip
+    assert f'user "system:serviceaccount:{ns}:reader" (groups={groups}) is attempting' in (
+        bind.stderr
+    )
+    assert '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}' in bind.stderr
+    # a binding to what it holds is fine; `bind` on a role lets it bind that role
+    kubectl("--token", token, "create", "rolebinding", "getters", "-n", ns,
+            "--role=pod-getter", "--user=jane")  # fmt: skip
+    kubectl("create", "role", "binder", "-n", ns, "--verb=bind",
+            "--resource=clusterroles.rbac.authorization.k8s.io", "--resource-name=cluster-admin")  # fmt: skip
+    kubectl("create", "rolebinding", "binder", "--role=binder",
+            f"--serviceaccount={ns}:reader", "-n", ns)  # fmt: skip
+    kubectl("--token", token, "create", "rolebinding", "me-admin", "-n", ns,
+            "--clusterrole=cluster-admin", f"--serviceaccount={ns}:reader")  # fmt: skip
+    # an edit through a patch is checked on the patched object
+    patched = kubectl("--token", token, "patch", "role", "pod-getter", "-n", ns, "--type=json",
+                      "-p", '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]')  # fmt: skip
+    assert "patched" in patched.stdout  # cluster-admin in ns now: it holds delete

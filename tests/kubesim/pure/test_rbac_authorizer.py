@@ -10,6 +10,7 @@ import pytest
 
 from kubesim.apiserver.authn import impersonate
 from kubesim.apiserver.bootstrappolicy import cluster_role_bindings, cluster_roles
+from kubesim.apiserver.escalation import compact, compact_string, uncovered
 from kubesim.apiserver.rbac import Decision, Policy, Rule, decide, rules_review_status
 from kubesim.apiserver.requestinfo import (
     Attributes,
@@ -488,3 +489,90 @@ def test_impersonation_is_authorized_header_by_header() -> None:
     )
     with pytest.raises(InternalError):
         impersonate(ADMIN, {"impersonate-group": ["devs"]}, authorize=authorize)
+
+
+def test_a_binding_applies_once_through_its_first_matching_subject() -> None:
+    p = policy(
+        cluster_roles=[role("reader", READ_PODS)],
+        role_bindings=[
+            binding(
+                "r",
+                "ClusterRole",
+                "reader",
+                [{"kind": "Group", "name": "devs"}, {"kind": "User", "name": "jane"}],
+                namespace="ns",
+            )
+        ],
+    )
+    assert decide(p, JANE, res("get", "pods")).reason == (
+        'RBAC: allowed by RoleBinding "r/ns" of ClusterRole "reader" to Group "devs"'
+    )
+
+
+# -- escalation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "owner, wanted, missing",
+    [
+        pytest.param(READ_PODS, READ_PODS, [], id="same"),
+        pytest.param(
+            READ_PODS,
+            [{"verbs": ["get", "delete"], "apiGroups": [""], "resources": ["pods"]}],
+            ['{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}'],
+            id="one-verb-more",
+        ),
+        pytest.param(
+            [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+            [{"verbs": ["get"], "apiGroups": ["apps"], "resources": ["deployments/scale"]}],
+            [],
+            id="star-covers",
+        ),
+        pytest.param(
+            [{"verbs": ["get"], "apiGroups": ["apps"], "resources": ["*/scale"]}],
+            [{"verbs": ["get"], "apiGroups": ["apps"], "resources": ["deployments/scale"]}],
+            [],
+            id="star-slash-subresource",
+        ),
+        pytest.param(
+            [
+                {
+                    "verbs": ["get"],
+                    "apiGroups": [""],
+                    "resources": ["configmaps"],
+                    "resourceNames": ["a"],
+                }
+            ],
+            [{"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"]}],
+            ['{APIGroups:[""], Resources:["configmaps"], Verbs:["get"]}'],
+            id="names-do-not-cover-all",
+        ),
+        pytest.param(
+            [{"verbs": ["get"], "nonResourceURLs": ["/healthz/*"]}],
+            [{"verbs": ["get", "post"], "nonResourceURLs": ["/healthz/etcd"]}],
+            ['{NonResourceURLs:["/healthz/etcd"], Verbs:["post"]}'],
+            id="urls",
+        ),
+        pytest.param(
+            [],
+            [
+                {
+                    "verbs": ["get", "list"],
+                    "apiGroups": ["", "apps"],
+                    "resources": ["pods", "deployments"],
+                }
+            ],
+            [
+                '{APIGroups:[""], Resources:["deployments"], Verbs:["get" "list"]}',
+                '{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}',
+                '{APIGroups:["apps"], Resources:["deployments"], Verbs:["get" "list"]}',
+                '{APIGroups:["apps"], Resources:["pods"], Verbs:["get" "list"]}',
+            ],
+            id="compacted-by-verb",
+        ),
+    ],
+)
+def test_escalation_lists_what_the_owner_does_not_hold(
+    owner: list[Obj], wanted: list[Obj], missing: list[str]
+) -> None:
+    assert sorted(compact_string(r) for r in compact(uncovered(owner, wanted))) == missing
