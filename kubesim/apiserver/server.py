@@ -631,7 +631,7 @@ class Server:
                 "subresource": t.sub,
                 "force": _http.parse_bool(request.query.get("force")),
             }
-            if t.res.group == "rbac.authorization.k8s.io" and not opts.dry_run:
+            if t.res.group == "rbac.authorization.k8s.io":
                 trial = replace(opts, dry_run=True, warnings=[])  # what the patch would store
                 self._no_escalation(
                     request,

@@ -212,6 +212,10 @@ def test_a_service_account_cannot_grant_what_it_does_not_hold(kubectl, ns) -> No
         "to grant RBAC permissions not currently held:\n"
         '{APIGroups:[""], Resources:["pods"], Verbs:["delete" "deletecollection"]}'
     )
+    add_delete = '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]'
+    dry = kubectl("--token", token, "patch", "role", "pod-getter", "-n", ns, "--type=json",
+                  "-p", add_delete, "--dry-run=server", check=False)  # fmt: skip
+    assert "is attempting to grant RBAC permissions not currently held" in dry.stderr
     bind = kubectl("--token", token, "create", "rolebinding", "me-admin", "-n", ns,
                    "--clusterrole=cluster-admin", f"--serviceaccount={ns}:reader",
                    check=False)  # fmt: skip
@@ -230,5 +234,5 @@ def test_a_service_account_cannot_grant_what_it_does_not_hold(kubectl, ns) -> No
             "--clusterrole=cluster-admin", f"--serviceaccount={ns}:reader")  # fmt: skip
     # an edit through a patch is checked on the patched object
     patched = kubectl("--token", token, "patch", "role", "pod-getter", "-n", ns, "--type=json",
-                      "-p", '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]')  # fmt: skip
+                      "-p", add_delete)  # fmt: skip
     assert "patched" in patched.stdout  # cluster-admin in ns now: it holds delete
