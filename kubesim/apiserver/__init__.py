@@ -3,8 +3,9 @@
 Owns: the in-process `Api` (every read and write of every component), the aiohttp edge
 (`server`, `request`), admission (`admission`, `defaulting`, `validation`), patches and
 server-side apply (`patch`), Tables (`printers`), discovery and OpenAPI, watch, the
-subresources (binding, scale, status, logs, proxy, eviction) and the objects a fresh
-cluster has (`bootstrap`). The live cluster plugs into it through `Hooks` (logs, proxy
+subresources (binding, scale, status, logs, proxy, eviction, token), who is asking
+(`authn`, `requestinfo`, `rbac`, `escalation`, `reviews`, `tokenrequest`) and the objects a
+fresh cluster has (`bootstrap`, `bootstrappolicy`). The live cluster plugs into it through `Hooks` (logs, proxy
 targets, metrics, eviction checks, background tasks), so this layer never imports the
 controllers, the controller manager, the scheduler, the kubelet or the network.
 May import: `kubesim.store`, `kubesim.core`.

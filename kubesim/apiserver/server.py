@@ -2,21 +2,22 @@
 
 Everything here is translation: URL -> (resource, namespace, name, subresource), query
 and headers -> options, `Api` results -> JSON / Table / watch streams / plain text, and
-`ApiError` -> its Status body. Authentication is the bearer token from the kubeconfig;
-the health endpoints answer anonymously, as on a real server. Any unexpected exception
+`ApiError` -> its Status body. Every request is authenticated (`authn`: the kubeconfig's
+admin token, service-account JWTs, anonymous), impersonation applied, and authorized by RBAC
+(`rbac`) on the attributes its URL gives (`requestinfo`) before a handler runs; the health
+endpoints answer anonymously, as on a real server. Any unexpected exception
 still becomes a Status 500 and a log line, never a hang or a bare traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import platform
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -25,14 +26,27 @@ from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import openapi as _openapi
 from kubesim.apiserver import portforward as _portforward
 from kubesim.apiserver import request as _http
+from kubesim.apiserver import reviews as _reviews
 from kubesim.apiserver import streaming as _streaming
 from kubesim.apiserver import subresources as _subresources
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
+from kubesim.apiserver.authn import Authenticator, impersonate, lower_headers
+from kubesim.apiserver.bootstrappolicy import ensure_bootstrap_policy
+from kubesim.apiserver.escalation import check_write
 from kubesim.apiserver.hooks import LogRequest
 from kubesim.apiserver.printers import table as _printers
+from kubesim.apiserver.rbac import Authorizer
+from kubesim.apiserver.requestinfo import (
+    Attributes,
+    UserInfo,
+    forbidden_status,
+    request_attributes,
+)
+from kubesim.apiserver.tokenrequest import create_token
 from kubesim.apiserver.watch import WatchEvent
 from kubesim.core.errors import (
     ApiError,
+    Forbidden,
     InternalError,
     Invalid,
     MethodNotSupported,
@@ -40,7 +54,6 @@ from kubesim.core.errors import (
     RequestEntityTooLarge,
     ServiceUnavailable,
     Timeout,
-    Unauthorized,
     not_found,
     resource_not_found,
     success_body,
@@ -125,6 +138,10 @@ def _error(err: ApiError) -> web.Response:
 _ENDPOINTS = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 _DEPRECATED: dict[tuple[str, str, str], str] = {("", "v1", "Endpoints"): _ENDPOINTS}
 _DEPRECATION = web.RequestKey("deprecation", str)
+_USER = web.RequestKey("user", UserInfo)
+# pods/exec, attach and portforward over a WebSocket are a GET, and since 1.35 also need
+# `create` (the AuthorizePodWebsocketUpgradeCreatePermission gate, on by default)
+_UPGRADE_SUBRESOURCES = ("exec", "attach", "portforward")
 
 
 async def _deprecation_warning(request: web.Request, response: web.StreamResponse) -> None:
@@ -155,6 +172,9 @@ class Server:
     ) -> None:
         self.api = api
         self.token = token
+        ensure_bootstrap_policy(api)  # kube-apiserver's rbac/bootstrap-roles post-start hook
+        self.authn = Authenticator(api, admin_token=token)
+        self.authz = Authorizer(api.store)
         self.server_address = server_address
         self.request_timeout = request_timeout
         self.watches: set[Any] = set()
@@ -179,8 +199,8 @@ class Server:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         try:
-            if request.path not in _HEALTH and not self._authorized(request):
-                raise Unauthorized("Unauthorized")
+            if request.path not in _HEALTH:
+                request[_USER] = self._authenticate_and_authorize(request)
             return await handler(request)
         except Timeout as err:
             # the body never arrived whole: answer, then drop the connection (no lingering
@@ -200,11 +220,38 @@ class Server:
             log.exception("kubesim: unexpected error on %s %s", request.method, request.path)
             return _error(InternalError(f"Internal error occurred: {exc!r}", details={}))
 
-    def _authorized(self, request: web.Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return False
-        return hmac.compare_digest(header[7:].strip().encode(), self.token.encode())
+    def _authenticate_and_authorize(self, request: web.Request) -> UserInfo:
+        """The user the request acts as, once it may do what it asks; 401 / 403 otherwise."""
+        user = self.authn.authenticate(request.headers.get("Authorization", ""))
+        if any(key.lower().startswith("impersonate-") for key in request.headers):
+            user = impersonate(
+                user, lower_headers(list(request.headers.items())), authorize=self.authz.authorize
+            )
+        attrs = request_attributes(request.method, request.path, request.query)
+        self._authorize(user, attrs)
+        if (
+            attrs.resource == "pods"
+            and attrs.subresource in _UPGRADE_SUBRESOURCES
+            and attrs.verb == "get"
+            and request.headers.get("Upgrade", "").lower() == "websocket"
+        ):
+            self._authorize(user, replace(attrs, verb="create"))
+        return user
+
+    def _no_escalation(self, request: web.Request, t: Target, obj: Any) -> None:
+        """A Role or binding may grant only what its writer holds (`escalation`)."""
+        if t.res.group == "rbac.authorization.k8s.io":
+            if isinstance(obj, dict) and t.name:
+                obj = {**obj, "metadata": {**(obj.get("metadata") or {}), "name": t.name}}
+            check_write(
+                self.authz, request[_USER], plural=t.res.plural, namespace=t.namespace, obj=obj
+            )
+
+    def _authorize(self, user: UserInfo, attrs: Attributes) -> None:
+        decision = self.authz.authorize(user, attrs)
+        if not decision.allowed:
+            message, details = forbidden_status(user.name, attrs, decision.reason)
+            raise Forbidden(message, details=details)
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -342,14 +389,18 @@ class Server:
                 raise MethodNotSupported(
                     "the server does not allow this method on the requested resource"
                 )
-            body = await self._body_or_empty_if_protobuf(request, kind=t.res.kind)
+            user = request[_USER]
             if t.res.kind == "SelfSubjectReview":
-                answer = _subresources.self_subject_review(
-                    request.headers.get("Impersonate-User", ""),
-                    request.headers.getall("Impersonate-Group", []),
-                )
+                return _json(_reviews.self_subject_review(user), status=201)
+            body = _http.decode_object(
+                await self._body(request), request.headers.get("Content-Type"), kind=t.res.kind
+            )
+            if t.res.kind == "TokenReview":
+                answer = _reviews.token_review(body, authenticator=self.authn)
             else:
-                answer = _subresources.review(t.res.kind, body)
+                answer = _reviews.access_review(
+                    t.res.kind, body, user=user, authorizer=self.authz, namespace=t.namespace
+                )
             return _json(answer, status=201)
         if t.name is None:
             return await self._collection(request, t)
@@ -397,9 +448,9 @@ class Server:
         return body
 
     async def _body_or_empty_if_protobuf(self, request: web.Request, *, kind: str) -> Any:
-        """Bodies whose content kubesim does not need (access reviews: the lab user may do
-        anything; evictions: the URL names the pod). kubectl's typed clients send them as
-        protobuf, which kubesim does not decode; every field that matters is elsewhere."""
+        """Bodies whose content kubesim does not need (evictions: the URL names the pod).
+        kubectl's typed clients send them as protobuf, which kubesim does not decode for
+        this kind; every field that matters is elsewhere."""
         data = await self._body(request)
         content_type = request.headers.get("Content-Type")
         if _http.media_type(content_type) == "application/vnd.kubernetes.protobuf":
@@ -501,6 +552,7 @@ class Server:
         if method == "POST":
             opts = self._write_options(request)
             body = self._decode_write(await self._body(request), request, t.res.kind, opts)
+            self._no_escalation(request, t, body)
             obj = self.api.create(t.res, t.namespace, body, options=opts)
             return self._respond(request, t.res, obj, status=201, warnings=opts.warnings)
         if method == "DELETE":
@@ -544,8 +596,14 @@ class Server:
         if t.sub == "portforward":
             assert t.namespace is not None
             return await _portforward.serve(api, request, t.namespace, t.name)
-        if t.sub == "token" and method != "GET":
-            raise MethodNotSupported(f"{t.sub} is not supported by kubesim")
+        if t.sub == "token":
+            if method != "POST":
+                raise _NO_ROUTE_FOR_METHOD
+            assert t.namespace is not None
+            body = _http.decode_object(
+                await self._body(request), request.headers.get("Content-Type"), kind="TokenRequest"
+            )
+            return _json(create_token(api, t.namespace, t.name, body), status=201)
         if method == "GET":
             if t.sub in ("", "status", "ephemeralcontainers"):
                 accept = request.headers.get("Accept", "")
@@ -556,6 +614,7 @@ class Server:
         elif method == "PUT":
             opts = self._write_options(request)
             body = self._decode_write(await self._body(request), request, t.res.kind, opts)
+            self._no_escalation(request, t, body)
             obj = api.update(t.res, t.namespace, t.name, body, subresource=t.sub, options=opts)
             return self._respond(request, t.res, obj, warnings=opts.warnings)
         elif method == "PATCH":
@@ -567,16 +626,19 @@ class Server:
                 "fieldManager"
             ):
                 raise _APPLY_NEEDS_MANAGER
-            obj = api.patch(
-                t.res,
-                t.namespace,
-                t.name,
-                patch,
-                content_type=content_type,
-                subresource=t.sub,
-                force=_http.parse_bool(request.query.get("force")),
-                options=opts,
-            )
+            patch_args: dict[str, Any] = {
+                "content_type": content_type,
+                "subresource": t.sub,
+                "force": _http.parse_bool(request.query.get("force")),
+            }
+            if t.res.group == "rbac.authorization.k8s.io":
+                trial = replace(opts, dry_run=True, warnings=[])  # what the patch would store
+                self._no_escalation(
+                    request,
+                    t,
+                    api.patch(t.res, t.namespace, t.name, patch, **patch_args, options=trial),
+                )
+            obj = api.patch(t.res, t.namespace, t.name, patch, **patch_args, options=opts)
             return self._respond(request, t.res, obj, warnings=opts.warnings)
         elif method == "DELETE" and not t.sub:
             options = DeleteOptions.from_body(

@@ -44,10 +44,12 @@ WARN_ONLY_EXPIRATION = 60 * 60 + 7  # serviceaccount.WarnOnlyBoundTokenExpiratio
 EXTENDED_EXPIRATION = 24 * 365 * 60 * 60  # ExpirationExtensionSeconds
 DEFAULT_EXPIRATION = 60 * 60  # ServiceAccountTokenProjection.expirationSeconds default
 ISSUER = "https://kubernetes.default.svc.cluster.local"
+LEGACY_ISSUER = "kubernetes/serviceaccount"
 
 __all__ = [
     "DEFAULT_SERVICE_ACCOUNT",
     "ISSUER",
+    "LEGACY_ISSUER",
     "TOKEN_MOUNT_PATH",
     "TokenIssuer",
     "admit_pod",
@@ -210,12 +212,13 @@ class TokenIssuer:
         service_account: Obj,
         pod: Obj | None,
         node: Obj | None,
+        secret: Obj | None = None,
         now: float,
         audiences: list[str] | None = None,
         expiration_seconds: int = DEFAULT_EXPIRATION,
     ) -> str:
         """A TokenRequest's answer: a signed JWT for `service_account`, bound to `pod` (and
-        its `node`) when given."""
+        its `node`), a `secret` or a `node` when given."""
         meta = service_account["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         iat = int(now)
@@ -229,6 +232,11 @@ class TokenIssuer:
             if expiration_seconds == WARN_ONLY_EXPIRATION:
                 exp = iat + EXTENDED_EXPIRATION
                 private["warnafter"] = iat + WARN_ONLY_EXPIRATION
+        if secret is not None:
+            private["secret"] = {
+                "name": secret["metadata"]["name"],
+                "uid": secret["metadata"]["uid"],
+            }
         if node is not None:
             private["node"] = {"name": node["metadata"]["name"], "uid": node["metadata"]["uid"]}
         claims = {
@@ -241,6 +249,26 @@ class TokenIssuer:
             "nbf": iat,
             "sub": f"system:serviceaccount:{namespace}:{name}",
         }
+        return self._sign(claims)
+
+    def issue_legacy(self, *, service_account: Obj, secret_name: str) -> str:
+        """The token the tokens controller writes into a `kubernetes.io/service-account-token`
+        Secret (pkg/serviceaccount/legacy.go): issuer `kubernetes/serviceaccount`, no expiry,
+        no audience, valid while the Secret holds it."""
+        meta = service_account["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
+        return self._sign(
+            {
+                "iss": LEGACY_ISSUER,
+                "kubernetes.io/serviceaccount/namespace": namespace,
+                "kubernetes.io/serviceaccount/secret.name": secret_name,
+                "kubernetes.io/serviceaccount/service-account.name": name,
+                "kubernetes.io/serviceaccount/service-account.uid": meta.get("uid", ""),
+                "sub": f"system:serviceaccount:{namespace}:{name}",
+            }
+        )
+
+    def _sign(self, claims: Obj) -> str:
         header = {"alg": "RS256", "kid": self.key_id}
         signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}".encode()
         signature = self.key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())

@@ -2,8 +2,7 @@
 
 scale (autoscaling/v1 Scale over deployments, replicasets, statefulsets, RCs), eviction
 (policy/v1 Eviction: a delete gated by `hooks.eviction_check`), pod logs (from
-`hooks.logs`), self-subject access/rules reviews (the lab user is cluster-admin) and
-metrics.k8s.io lists (from `hooks.metrics`). Each function takes the `Api` first.
+`hooks.logs`) and metrics.k8s.io lists (from `hooks.metrics`). Each function takes the `Api` first.
 """
 
 from __future__ import annotations
@@ -181,60 +180,6 @@ def open_log(api: Api, namespace: str, name: str, request: LogRequest) -> AsyncI
         limit_bytes=request.limit_bytes,
     )
     return api.hooks.logs.open(pod, final)
-
-
-# -- who am I, and may I ------------------------------------------------------------------------
-
-# kind's admin kubeconfig authenticates as this user (kubeadm >= 1.29 groups); kubesim's
-# bearer token stands for the same identity.
-ADMIN_USER = "kubernetes-admin"
-ADMIN_GROUPS = ["kubeadm:cluster-admins", "system:authenticated"]
-
-
-def self_subject_review(
-    impersonate_user: str = "", impersonate_groups: list[str] | None = None
-) -> Obj:
-    """`kubectl auth whoami`: the request's user, or the one it impersonates (`--as`,
-    `--as-group`), who is then also in system:authenticated."""
-    if impersonate_user:
-        user = {
-            "username": impersonate_user,
-            "groups": [*(impersonate_groups or []), "system:authenticated"],
-        }
-    else:
-        user = {"username": ADMIN_USER, "groups": list(ADMIN_GROUPS)}
-    return {
-        "kind": "SelfSubjectReview",
-        "apiVersion": "authentication.k8s.io/v1",
-        "metadata": {"creationTimestamp": None},
-        "status": {"userInfo": user},
-    }
-
-
-def review(kind: str, body: Obj) -> Obj:
-    """The lab user is cluster-admin (as kind's admin user): every access is allowed."""
-    out = copy.deepcopy(body) if isinstance(body, dict) else {}
-    out["apiVersion"] = "authorization.k8s.io/v1"
-    out["kind"] = kind
-    out.setdefault("metadata", {})["creationTimestamp"] = None
-    if kind == "SelfSubjectAccessReview":
-        out["status"] = {"allowed": True}
-    else:
-        out["status"] = {
-            "resourceRules": [
-                {
-                    "verbs": ["create"],
-                    "apiGroups": ["authorization.k8s.io"],
-                    "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-                },
-                {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
-            ],
-            "nonResourceRules": [
-                {"verbs": ["*"], "nonResourceURLs": ["*"]},
-            ],
-            "incomplete": False,
-        }
-    return out
 
 
 # -- metrics.k8s.io -------------------------------------------------------------------------------

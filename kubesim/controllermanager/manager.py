@@ -11,7 +11,9 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
   ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
-  (with pvc- and pv-protection and kind's local-path provisioner folded in).
+  (with pvc- and pv-protection and kind's local-path provisioner folded in),
+  clusterrole-aggregation (admin/edit/view's rules from the aggregate-to-* roles),
+  serviceaccount-token (the tokens of `kubernetes.io/service-account-token` Secrets).
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ from kubesim.controllers import (
     HpaHistory,
     UpdateStatus,
     hpa_without_target,
+    needs_token,
     node_health,
     object_ref,
     pods_to_evict,
     reconcile_claim,
+    reconcile_clusterrole_aggregation,
     reconcile_daemonset,
     reconcile_deployment,
     reconcile_endpoints,
@@ -57,9 +61,11 @@ from kubesim.controllers import (
     reconcile_replicaset,
     reconcile_replicationcontroller,
     reconcile_statefulset,
+    reconcile_token_secret,
     reconcile_volume,
     release_pods,
     replica_failure_status,
+    token_secret_account,
 )
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import (
@@ -93,6 +99,8 @@ ALL_CONTROLLERS = (
     "namespace",
     "resourcequota",
     "persistentvolume-binder",
+    "clusterrole-aggregation",
+    "serviceaccount-token",
 )
 # Resources the manager keeps informers for: (group, version, plural).
 WATCHED: tuple[tuple[str, str, str], ...] = (
@@ -118,6 +126,8 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("autoscaling", "v2", "horizontalpodautoscalers"),
     ("policy", "v1", "poddisruptionbudgets"),
     ("coordination.k8s.io", "v1", "leases"),
+    ("rbac.authorization.k8s.io", "v1", "clusterroles"),
+    ("", "v1", "serviceaccounts"),
 )
 # Kinds whose ownerReferences the garbage collector follows.
 GC_KINDS: tuple[GR, ...] = (
@@ -192,6 +202,8 @@ class ControllerManager:
             ("namespace", self._sync_namespace),
             ("resourcequota", self._sync_quota),
             ("persistentvolume-binder", self._sync_storage),
+            ("clusterrole-aggregation", self._sync_clusterrole_aggregation),
+            ("serviceaccount-token", self._sync_token_secret),
         ):
             if name in self.enabled:
                 self.controllers[name] = Controller(name, sync, self.caches)
@@ -280,6 +292,11 @@ class ControllerManager:
         self._on("", "persistentvolumeclaims", self._claim_changed)
         self._on("", "persistentvolumes", self._volume_changed)
         self._on("storage.k8s.io", "storageclasses", lambda k, o, p: self._all_claims())
+        self._on(
+            "rbac.authorization.k8s.io", "clusterroles", lambda k, o, p: self._aggregated_roles()
+        )
+        self._on("", "secrets", self._secret_changed)
+        self._on("", "serviceaccounts", self._account_changed)
 
     def _add_claim(self, key: tuple[str, str]) -> None:
         self._add("persistentvolume-binder", ("claim", *key))
@@ -829,6 +846,52 @@ class ControllerManager:
                 contents[f"{res.plural}.{res.group}"] = objs
         decision = reconcile_namespace(ns, contents, now=self.now())
         return self._apply(decision, "namespace-controller")
+
+    # -- clusterrole aggregation --
+
+    def _aggregated_roles(self) -> None:
+        """Any ClusterRole change may change what an aggregated one selects: requeue them."""
+        for role in self.caches.items("rbac.authorization.k8s.io", "clusterroles"):
+            if role.get("aggregationRule"):
+                self._add("clusterrole-aggregation", _ns_name(role))
+
+    def _sync_clusterrole_aggregation(
+        self, key: tuple[str, str]
+    ) -> tuple[list[Written], float | None]:
+        role = self.caches.get("rbac.authorization.k8s.io", "clusterroles", "", key[1])
+        if role is None:
+            return [], None
+        decision = reconcile_clusterrole_aggregation(
+            role, self.caches.items("rbac.authorization.k8s.io", "clusterroles")
+        )
+        return self._apply(decision, "clusterrole-aggregation-controller")
+
+    # -- service-account token secrets --
+
+    def _secret_changed(self, kind: str, secret: Obj, previous: Obj | None) -> None:
+        if token_secret_account(secret) is not None:
+            self._add("serviceaccount-token", _ns_name(secret))
+
+    def _account_changed(self, kind: str, account: Obj, previous: Obj | None) -> None:
+        namespace, name = _ns_name(account)
+        for secret in self.caches.items("", "secrets", namespace):
+            found = token_secret_account(secret)
+            if found is not None and found[0] == name:
+                self._add("serviceaccount-token", _ns_name(secret))
+
+    def _sync_token_secret(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        secret = self.caches.get("", "secrets", *key)
+        found = token_secret_account(secret) if secret is not None else None
+        if secret is None or found is None:
+            return [], None
+        account = self.caches.get("", "serviceaccounts", key[0], found[0])
+        token = None
+        if account is not None and needs_token(secret):
+            token = self.api.tokens.issue_legacy(
+                service_account=account, secret_name=secret["metadata"]["name"]
+            )
+        decision = reconcile_token_secret(secret, account, token=token, ca_crt=self.api.root_ca)
+        return self._apply(decision, "tokens-controller")
 
     # -- resource quota --
 

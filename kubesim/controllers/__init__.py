@@ -18,6 +18,7 @@ from ._actions import (
     object_ref,
     slow_start_batches,
 )
+from ._clusterroleaggregation import aggregated_rules, reconcile_clusterrole_aggregation
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
 from ._endpoints import (
@@ -49,10 +50,16 @@ from ._replicaset import (
 )
 from ._scheduler import FailedScheduling, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
+from ._tokens import needs_token, reconcile_token_secret, token_secret_account
 from ._volumes import reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
+    "needs_token",
+    "reconcile_token_secret",
+    "token_secret_account",
+    "aggregated_rules",
+    "reconcile_clusterrole_aggregation",
     "Bind",
     "Create",
     "Decision",

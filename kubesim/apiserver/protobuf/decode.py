@@ -33,6 +33,8 @@ _GROUP_PACKAGES = {
     "batch": "k8s.io.api.batch",
     "rbac.authorization.k8s.io": "k8s.io.api.rbac",
     "policy": "k8s.io.api.policy",
+    "authentication.k8s.io": "k8s.io.api.authentication",
+    "authorization.k8s.io": "k8s.io.api.authorization",
 }
 _INT_TYPES = {3, 4, 5, 13}
 _DROP = {"selfLink", "clusterName", "initializers"}

@@ -682,3 +682,67 @@ _BATCH_RBAC_POLICY = json.loads(
 }"""
 )
 TABLES.update(_BATCH_RBAC_POLICY)
+
+# authentication.k8s.io/v1 TokenRequest (`kubectl create token`) and authorization.k8s.io/v1
+# SelfSubjectAccessReview / SelfSubjectRulesReview (`kubectl auth can-i`): written by hand
+# from staging/src/k8s.io/api/authentication/v1 and authorization/v1 generated.proto.
+_META_OBJECT = "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+_AUTHN = "k8s.io.api.authentication.v1."
+_AUTHZ = "k8s.io.api.authorization.v1."
+TABLES.update(
+    {
+        _AUTHN + "TokenRequest": {
+            "f": {
+                "1": ["metadata", 11, 1, _META_OBJECT],
+                "2": ["spec", 11, 1, _AUTHN + "TokenRequestSpec"],
+            }
+        },
+        _AUTHN + "TokenRequestSpec": {
+            "f": {
+                "1": ["audiences", 9, 3, ""],
+                "3": ["boundObjectRef", 11, 1, _AUTHN + "BoundObjectReference"],
+                "4": ["expirationSeconds", 3, 1, ""],
+            }
+        },
+        _AUTHN + "BoundObjectReference": {
+            "f": {
+                "1": ["kind", 9, 1, ""],
+                "2": ["apiVersion", 9, 1, ""],
+                "3": ["name", 9, 1, ""],
+                "4": ["uid", 9, 1, ""],
+            }
+        },
+        _AUTHN + "SelfSubjectReview": {"f": {"1": ["metadata", 11, 1, _META_OBJECT]}},
+        _AUTHZ + "SelfSubjectAccessReview": {
+            "f": {
+                "1": ["metadata", 11, 1, _META_OBJECT],
+                "2": ["spec", 11, 1, _AUTHZ + "SelfSubjectAccessReviewSpec"],
+            }
+        },
+        _AUTHZ + "SelfSubjectAccessReviewSpec": {
+            "f": {
+                "1": ["resourceAttributes", 11, 1, _AUTHZ + "ResourceAttributes"],
+                "2": ["nonResourceAttributes", 11, 1, _AUTHZ + "NonResourceAttributes"],
+            }
+        },
+        _AUTHZ + "ResourceAttributes": {
+            "f": {
+                "1": ["namespace", 9, 1, ""],
+                "2": ["verb", 9, 1, ""],
+                "3": ["group", 9, 1, ""],
+                "4": ["version", 9, 1, ""],
+                "5": ["resource", 9, 1, ""],
+                "6": ["subresource", 9, 1, ""],
+                "7": ["name", 9, 1, ""],
+            }
+        },
+        _AUTHZ + "NonResourceAttributes": {"f": {"1": ["path", 9, 1, ""], "2": ["verb", 9, 1, ""]}},
+        _AUTHZ + "SelfSubjectRulesReview": {
+            "f": {
+                "1": ["metadata", 11, 1, _META_OBJECT],
+                "2": ["spec", 11, 1, _AUTHZ + "SelfSubjectRulesReviewSpec"],
+            }
+        },
+        _AUTHZ + "SelfSubjectRulesReviewSpec": {"f": {"1": ["namespace", 9, 1, ""]}},
+    }
+)

@@ -130,10 +130,19 @@ async def test_admin_errors_are_kubernetes_status_bodies(
 
 
 async def test_admin_needs_the_token(api: Api) -> None:
+    """Without a token the request is system:anonymous, whom RBAC does not let post to a
+    non-resource path; a wrong token is not anyone at all."""
     api.cluster = FakeCluster()  # type: ignore[attr-defined]
     client = await client_for(api)
     try:
         r = await client.post("/kubesim/v1/nodes/kind-worker/stop")
+        assert r.status == 403
+        assert (await r.json())["message"] == (
+            'forbidden: User "system:anonymous" cannot post path "/kubesim/v1/nodes/kind-worker/stop"'
+        )
+        r = await client.post(
+            "/kubesim/v1/nodes/kind-worker/stop", headers={"Authorization": "Bearer wrong"}
+        )
         assert r.status == 401
         assert api.cluster.calls == []  # type: ignore[attr-defined]
     finally:

@@ -128,6 +128,13 @@ MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
         "spec": {"resourceAttributes": {"verb": "get", "resource": "pods", "namespace": NS}}
     },
     ("authorization.k8s.io", "SelfSubjectRulesReview"): {"spec": {"namespace": NS}},
+    ("authentication.k8s.io", "TokenReview"): {"spec": {"token": "not-a-token"}},
+    ("authorization.k8s.io", "SubjectAccessReview"): {
+        "spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods"}}
+    },
+    ("authorization.k8s.io", "LocalSubjectAccessReview"): {
+        "spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods"}}
+    },
 }
 _GROUP_PREFIX = {"": "Core", "events.k8s.io": "Events"}
 
@@ -257,6 +264,9 @@ def test_every_served_kind_round_trips_through_the_official_client(
                     "SelfSubjectReview",
                     "SelfSubjectAccessReview",
                     "SelfSubjectRulesReview",
+                    "TokenReview",
+                    "SubjectAccessReview",
+                    "LocalSubjectAccessReview",
                 ):
                     assert obj.metadata.name == name, (verb, obj.metadata)
             except Exception as exc:  # noqa: BLE001 - collected, reported together

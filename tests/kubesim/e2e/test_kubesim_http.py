@@ -32,8 +32,36 @@ def url(http, path: str) -> str:
     return http.base + path
 
 
-def test_requests_without_the_token_get_401_status(http) -> None:
+def test_requests_without_a_token_are_anonymous_and_forbidden(http) -> None:
+    """kind runs with anonymous auth on: no credentials is system:anonymous, which RBAC
+    lets read only the public info (health, /version), as on a real cluster."""
     r = requests.get(url(http, "/api/v1/namespaces"), verify=http.verify)
+    assert r.status_code == 403
+    assert r.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'namespaces is forbidden: User "system:anonymous" cannot list resource '
+        '"namespaces" in API group "" at the cluster scope',
+        "reason": "Forbidden",
+        "details": {"kind": "namespaces"},
+        "code": 403,
+    }
+    r = requests.get(url(http, "/api"), verify=http.verify)
+    assert (r.status_code, r.json()["message"]) == (
+        403,
+        'forbidden: User "system:anonymous" cannot get path "/api"',
+    )
+    assert requests.get(url(http, "/version"), verify=http.verify).status_code == 200
+
+
+def test_requests_with_an_unknown_token_get_401_status(http) -> None:
+    r = requests.get(
+        url(http, "/api/v1/namespaces"),
+        verify=http.verify,
+        headers={"Authorization": "Bearer not-a-token-of-this-cluster"},
+    )
     assert r.status_code == 401
     assert r.json() == {
         "kind": "Status",
