@@ -82,5 +82,4 @@ _.do_OPTIONS  # http.server callback (kubesim/standins/nginx/_server.py)
 _.log_request  # http.server callback (kubesim/standins/hpa_example.py)
 _.send_error  # http.server callback (kubesim/standins/nginx/_server.py)
 drop_widget_views  # unused function (kubelab/_widget_settings.py): jupyter_server's pre_save_hook, named by import string in kubelab/jupyter_config/jupyter_server_config.json
-policy_ruleset  # kubesim/network/netpol.py: the seam the data plane's NetworkPolicy sync calls (issue 16)
 CourseContentsManager  # kubelab/_notebook_metadata.py: jupyter_server's contents_manager_class, named by import string in kubelab/jupyter_config/jupyter_server_config.json
