@@ -4,8 +4,10 @@
 certificate, token, `state.db`), binds (port 0 picks a free port, preferring the one the
 previous run used), bootstraps a fresh cluster, writes the lab kubeconfig and
 `DIR/kubesim.pid`, prints `kubesim: state in ...` and `kubesim: ready on https://...`, and
-runs `Api.hooks.tasks` (the controllers, scheduler and kubelets that
-`kubesim.cluster.components.install` plugs in) as asyncio tasks beside the server.
+runs `Api.hooks.tasks` (the kubelets and the network that `kubesim.cluster.components.install`
+plugs in) as asyncio tasks beside the server. The API port and `Api.hooks.control_plane`
+(the controller manager and the scheduler) are one `ControlPlane`, which the
+control-plane-down fault stops and starts (`kubesim.cluster.controlplane`, SIGUSR1/SIGUSR2).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
-from kubesim.cluster import components
+from kubesim.cluster import components, controlplane
 from kubesim.core.clock import Clock
 from kubesim.store.sqlite import Store
 
@@ -218,12 +220,34 @@ async def serve(
     )
     await runner.setup()
     _quiet_client_faults()
-    site = _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
-    await site.start()
-    write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
-    (state_dir / "kubesim.pid").write_text(str(os.getpid()))
+    sites: list[_Site] = []
+    fresh = [sock]  # the first listen uses the socket bound above; a later one binds again
+
+    async def listen() -> None:
+        bound = fresh.pop() if fresh else _bind(host, actual_port, state_dir)
+        site = _Site(runner, bound, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
+        await site.start()
+        sites.append(site)
+
+    async def unlisten() -> None:
+        # the port closes first (a new connection is refused), then every open one
+        while sites:
+            await sites.pop().stop()
+        if runner.server is not None:
+            await runner.server.shutdown(controlplane.CLOSE_GRACE)
+
+    control_plane = controlplane.ControlPlane(
+        api,
+        state_dir=state_dir,
+        loops=api.hooks.control_plane,
+        listen=listen,
+        unlisten=unlisten,
+    )
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
+    await control_plane.start()
+    write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
+    (state_dir / "kubesim.pid").write_text(str(os.getpid()))
     print(f"kubesim: ready on {url} ({time.monotonic() - started:.2f}s)", flush=True)
     threading.Thread(target=_warm_schemas, name="kubesim-warmup", daemon=True).start()
     stop = stop or asyncio.Event()
@@ -231,9 +255,11 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    control_plane.handle_signals()
     try:
         await stop.wait()
     finally:
+        await control_plane.shutdown()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
