@@ -23,7 +23,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kubelab import _procs
+from kubelab import _outage, _procs
 from kubelab._backend_kind import (
     KIND_VERSION,
     NODE_IMAGE,
@@ -32,7 +32,9 @@ from kubelab._backend_kind import (
     kind_too_old,
 )
 from kubelab._backend_sim import simulator_built
-from kubelab._backends import auto_choice, docker_daemon_up
+from kubelab._backends import auto_choice, docker_daemon_up, lab_paths
+from kubelab._errors import KubelabError
+from kubelab._kubeconfig import require_lab_kubeconfig
 
 MIN_PYTHON = (3, 11)
 KIND_MEMORY = 4 * 1024**3
@@ -66,6 +68,9 @@ class Facts:
     # not ("process mode: ..."); and whether Debian's busybox-static is at /bin/busybox
     isolation: str = "namespaces"
     busybox: bool = True
+    # the lab cluster's control plane is down on purpose (control-plane-down): the paragraph
+    # that says so and how to bring it back; None when it is not
+    control_plane_down: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,15 @@ def diagnose(facts: Facts) -> Report:
         rows.append(Row("backend", OK, f"`kubelab up` uses {backend}"))
     else:
         rows.append(Row("backend", FAIL, "none can run", _why_none(facts, python_ok, kubectl_ok)))
+    if facts.control_plane_down:
+        rows.append(
+            Row(
+                "lab cluster", WARN,
+                "control plane down (the control-plane-down fault): the API server refuses "
+                "connections; pods keep running",
+                facts.control_plane_down,
+            )
+        )  # fmt: skip
     return Report(tuple(rows), backend)
 
 
@@ -320,7 +334,20 @@ def gather() -> Facts:
         root=hasattr(os, "geteuid") and os.geteuid() == 0,
         isolation=_isolation(),
         busybox=Path("/bin/busybox").is_file(),
+        control_plane_down=_control_plane_down(),
     )
+
+
+def _control_plane_down() -> str | None:
+    """The outage paragraph when a fault of ours stopped the lab cluster's control plane."""
+    paths = lab_paths()
+    if not _outage.stopped_by_us(paths):
+        return None
+    try:
+        info = require_lab_kubeconfig(paths.kubeconfig)
+    except KubelabError:
+        return None
+    return _outage.down_message(paths, info) if _outage.control_plane_down(paths, info) else None
 
 
 def _isolation() -> str:
