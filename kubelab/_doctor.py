@@ -268,8 +268,7 @@ def diagnose(facts: Facts) -> Report:
         rows.append(
             Row(
                 "lab cluster", WARN,
-                "control plane down (the control-plane-down fault): the API server refuses "
-                "connections; pods keep running",
+                "control plane down: the API server refuses connections, pods keep running",
                 facts.control_plane_down,
             )
         )  # fmt: skip

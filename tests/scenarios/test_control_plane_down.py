@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 from kubesim_process import Cluster, start_kubesim, stop_kubesim
 from scenario_kubectl import Lab
 
+from kubelab._simprocess import control_plane_argv
 from kubesim.core.clock import parse_time
 
 SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
@@ -98,8 +98,7 @@ def own_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def _switch(cluster: Cluster, action: str, *, check: bool = True) -> str:
     """kubesim's admin switch, as kubelab's sim backend runs it."""
     done = subprocess.run(
-        [sys.executable, "-m", "kubesim", "control-plane", action, "--state-dir"]
-        + [str(cluster.state_dir)],
+        control_plane_argv(cluster.state_dir, action),
         capture_output=True,
         text=True,
         timeout=60,
