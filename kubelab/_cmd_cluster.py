@@ -38,7 +38,7 @@ from kubelab._jupyter import (
     write_config,
 )
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
-from kubelab._outage import control_plane_down, down_message
+from kubelab._outage import control_plane_down, down_message, forget_down
 from kubelab._progress import Progress
 from kubelab.cli import app
 
@@ -142,6 +142,7 @@ def down(
     console = _console()
     impl.down(Progress(1, console=console), force=force)
     forget(paths)
+    forget_down(paths)  # a control plane a fault stopped went with the cluster
     console.print(f"[green]The lab cluster is gone[/] ({name} backend).")
 
 

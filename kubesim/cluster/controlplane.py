@@ -182,4 +182,14 @@ def _server_pid(state_dir: Path) -> int:
             f"no kubesim is running with state in {state_dir} (no live pid in {pid_file}); "
             "start the lab cluster with `kubelab up`"
         ) from None
+    # a stale pid file whose pid now belongs to another program: SIGUSR1 would kill it
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        argv = []  # no /proc (macOS): the live pid from kubesim's own file is all there is
+    if argv and not (b"kubesim" in argv and b"serve" in argv):
+        raise SwitchError(
+            f"process {pid} named in {pid_file} is not a kubesim server (the file is left from "
+            "an earlier run); start the lab cluster with `kubelab up`"
+        )
     return pid

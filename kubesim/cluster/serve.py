@@ -245,6 +245,7 @@ async def serve(
     )
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
+    control_plane.handle_signals()  # before the pid file names us: SIGUSR1 must not kill
     await control_plane.start()
     write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
     (state_dir / "kubesim.pid").write_text(str(os.getpid()))
@@ -255,7 +256,6 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    control_plane.handle_signals()
     try:
         await stop.wait()
     finally:

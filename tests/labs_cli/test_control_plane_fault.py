@@ -219,3 +219,9 @@ def test_a_cluster_that_is_simply_not_running_still_says_kubelab_up(
     err = _one_line(capsys.readouterr().err)
     assert "Run `kubelab up`" in err and "control plane is down" not in err
     assert host.lines() == []
+
+
+def test_down_forgets_a_control_plane_a_fault_stopped(outage: Path, host: FakeHost):
+    assert main(["down"]) == 0
+
+    assert not (outage / "control-plane-down").exists()
