@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubesim_process import Cluster, start_kubesim, stop_kubesim
-from scenario_kubectl import Lab
+from kubesim_process import Cluster, stop_kubesim
+from scenario_kubectl import Lab, start_scaled
 
 from kubelab._simprocess import control_plane_argv
 from kubesim.core.clock import parse_time
@@ -78,15 +78,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def own_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    previous = os.environ.get("KUBESIM_TIME_SCALE")
-    os.environ["KUBESIM_TIME_SCALE"] = str(SCALE)
-    try:
-        cluster = start_kubesim(tmp_path_factory.mktemp("cpdown"), controllers=True)
-    finally:
-        if previous is None:
-            os.environ.pop("KUBESIM_TIME_SCALE", None)
-        else:
-            os.environ["KUBESIM_TIME_SCALE"] = previous
+    cluster = start_scaled(tmp_path_factory.mktemp("cpdown"), SCALE)
     try:
         cluster.kubectl("create", "namespace", "lab")
         yield cluster
