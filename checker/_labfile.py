@@ -322,10 +322,19 @@ class NodeStep(_Model):
     node: NodeAction
 
 
-_STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node")
+class ControlPlaneStep(_Model):
+    """Stop or start the control plane (API server, controller manager, scheduler) while the
+    nodes and the pod network keep running: the control-plane-down fault."""
+
+    control_plane: Literal["start", "stop"] = Field(alias="controlPlane")
+
+
+_STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane")
 
 
 def _step_kind(value: Any) -> str | None:
+    if isinstance(value, ControlPlaneStep):
+        return "controlPlane"
     if isinstance(value, BaseModel):
         return next((k for k in _STEP_KINDS if hasattr(value, k)), None)
     if isinstance(value, dict):
@@ -340,12 +349,13 @@ Step = Annotated[
     | Annotated[KubectlStep, Tag("kubectl")]
     | Annotated[DeleteStep, Tag("delete")]
     | Annotated[WaitStep, Tag("wait")]
-    | Annotated[NodeStep, Tag("node")],
+    | Annotated[NodeStep, Tag("node")]
+    | Annotated[ControlPlaneStep, Tag("controlPlane")],
     Discriminator(
         _step_kind,
         custom_error_type="step_kind",
         custom_error_message=(
-            "a step is exactly one of apply, manifest, kubectl, delete, wait or node"
+            "a step is exactly one of apply, manifest, kubectl, delete, wait, node or controlPlane"
         ),
     ),
 ]
@@ -354,6 +364,8 @@ Step = Annotated[
 class Fault(_Model):
     description: str
     steps: list[Step]
+    # what `kubelab fix NAME` runs; empty when fixing the fault is the learner's exercise
+    undo: list[Step] = []
 
 
 class Exercise(_Model):

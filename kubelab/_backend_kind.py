@@ -152,6 +152,29 @@ def node_argv(name: str, action: str) -> list[str]:
     return ["docker", action, name]
 
 
+# kubeadm runs the API server as a static pod from this manifest; the kubelet starts and
+# stops static pods as files appear in and leave /etc/kubernetes/manifests (it reads every
+# file there, so the parked copy must live outside the folder).
+CONTROL_PLANE_NODE = f"{CLUSTER_NAME}-control-plane"
+APISERVER_MANIFEST = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+APISERVER_PARKED = "/etc/kubernetes/kube-apiserver.yaml"
+CONTROL_PLANE_STOP_TIMEOUT = 90.0  # the kubelet notices a removed manifest within ~20 s
+CONTROL_PLANE_START_TIMEOUT = 180.0  # and a new API server takes a while to serve
+
+
+def control_plane_argv(action: str) -> list[str]:
+    """`docker exec` in the control-plane node: `status` tests for the API server's manifest,
+    `stop` moves it out of the kubelet's static pod folder, `start` moves it back."""
+    exec_ = ["docker", "exec", CONTROL_PLANE_NODE]
+    if action == "status":
+        return [*exec_, "test", "-e", APISERVER_MANIFEST]
+    if action == "stop":
+        return [*exec_, "mv", APISERVER_MANIFEST, APISERVER_PARKED]
+    if action == "start":
+        return [*exec_, "mv", APISERVER_PARKED, APISERVER_MANIFEST]
+    raise ValueError(f"control plane action is stop, start or status, not {action!r}")
+
+
 def clusters_listed(stdout: str) -> list[str]:
     """`kind get clusters` prints one name a line (and "No kind clusters found." on stderr)."""
     return [line.strip() for line in stdout.splitlines() if line.strip()]
@@ -444,6 +467,41 @@ class KindBackend:
 
     def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
         return [("backend", f"{self.name}: a real Kubernetes cluster in Docker (kind)")]
+
+    def control_plane(self, action: str) -> str:
+        """Stop or start the API server's static pod on the control-plane node (the
+        controller manager and the scheduler then have no API to act through), or ask
+        (`status`); returns `up` or `down` once the API answers or refuses accordingly."""
+        if _procs.which("docker") is None:
+            raise BackendMissing(DOCKER_MISSING)
+        found = _procs.run(control_plane_argv("status"), timeout=60)
+        if found.returncode not in (0, 1):
+            raise ClusterError(
+                f"Could not look into {CONTROL_PLANE_NODE} (`docker exec {CONTROL_PLANE_NODE} "
+                f"test -e {APISERVER_MANIFEST}` said: {(found.stderr or '').strip()}). Check "
+                "that Docker runs and that `docker ps` lists the node."
+            )
+        state = "up" if found.returncode == 0 else "down"
+        if action == "status" or (action == "stop") == (state == "down"):
+            return state
+        check(
+            _procs.run(control_plane_argv(action), timeout=60),
+            f"`{' '.join(control_plane_argv(action))}`",
+            f"Look with `docker exec {CONTROL_PLANE_NODE} ls /etc/kubernetes "
+            "/etc/kubernetes/manifests`.",
+        )
+        want_answer = action == "start"
+        timeout = CONTROL_PLANE_START_TIMEOUT if want_answer else CONTROL_PLANE_STOP_TIMEOUT
+        deadline = _procs.monotonic() + timeout
+        while _procs.monotonic() < deadline:
+            if run_kubectl(self.paths, "get", "--raw", "/readyz", timeout=10).ok == want_answer:
+                return "up" if want_answer else "down"
+            _procs.sleep(2.0)
+        raise ClusterError(
+            f"The API server did not {'come back' if want_answer else 'stop'} within "
+            f"{timeout:.0f} s after its manifest was moved. Look at the kubelet on the node: "
+            f"`docker exec {CONTROL_PLANE_NODE} crictl ps -a --name kube-apiserver`."
+        )
 
     def node(self, name: str, action: str) -> None:
         """Stop or start a node's container; the kubelet in it stops or resumes with it."""

@@ -25,14 +25,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from kubelab import _procs, _simprocess
+from kubelab import _outage, _procs, _simprocess
 from kubelab._backends import (
     LabPaths,
     run_kubectl,
     tail,
     wait_nodes_ready,
 )
-from kubelab._errors import BackendMissing, ClusterError
+from kubelab._errors import BackendMissing, ClusterError, KubelabError
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
 
@@ -148,6 +148,8 @@ class SimBackend:
             require_lab_kubeconfig(paths.kubeconfig)
             progress.skip(title, "already running")
         elif (stuck := started_process(paths)) is not None:
+            if (outage := self._outage()) is not None:
+                raise ClusterError(outage)
             raise ClusterError(
                 f"A kubesim that kubelab started (pid {stuck.pid}) is running but does not "
                 f"answer, so a second one would only fight it for the port. Run `kubelab down` "
@@ -158,6 +160,17 @@ class SimBackend:
             progress.step(title)
             self._start()
         wait_nodes_ready(paths, progress, timeout="60s")
+
+    def _outage(self) -> str | None:
+        """The paragraph saying a fault of ours stopped the control plane, if it did."""
+        if not _outage.stopped_by_us(self.paths):
+            return None
+        try:
+            info = require_lab_kubeconfig(self.paths.kubeconfig)
+        except KubelabError:
+            return None
+        down = _outage.control_plane_down(self.paths, info)
+        return _outage.down_message(self.paths, info) if down else None
 
     def _start(self) -> None:
         paths = self.paths
@@ -227,6 +240,31 @@ class SimBackend:
                 f"({getattr(exc, 'reason', exc)}). Run `kubelab status`; `kubelab up` starts "
                 "the simulator again."
             ) from exc
+
+    def control_plane(self, action: str) -> str:
+        """Stop or start kubesim's control plane (the API port, the controllers, the
+        scheduler; the nodes and the pod network keep running), or ask (`status`); returns
+        `up` or `down`. kubesim does the waiting: it answers once it has switched."""
+        if action not in ("stop", "start", "status"):
+            raise ValueError(f"control plane action is stop, start or status, not {action!r}")
+        if started_process(self.paths) is None:
+            raise ClusterError(
+                "No kubesim that kubelab started is running, so there is no control plane to "
+                f"{action}. Run `kubelab up` to start the lab cluster."
+            )
+        done = _procs.run(
+            _simprocess.control_plane_argv(self.paths.sim_dir, action),
+            env=_procs.lab_env(self.paths.kubeconfig),
+            timeout=60,
+        )
+        said = done.stdout.strip()
+        if not done.ok or said not in ("up", "down"):
+            raise ClusterError(
+                f"kubesim could not {action} its control plane: "
+                f"{(done.stderr or done.stdout).strip() or f'exit code {done.returncode}'} "
+                f"Its log is {log_path(self.paths)}."
+            )
+        return said
 
     def running(self) -> bool:
         """Whether a kubesim kubelab started still runs (even with no kubeconfig written)."""

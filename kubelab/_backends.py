@@ -90,6 +90,13 @@ class Backend(Protocol):
         and its pods are evicted after the grace period, as when a machine dies.
         """
 
+    def control_plane(self, action: str) -> str:
+        """Stop or start the control plane (API server, controller manager, scheduler) while
+        the nodes and the pod network run on, or ask (`status`); returns `up` or `down`.
+
+        The control-plane-down fault (`{controlPlane: stop}` steps) needs it."""
+        ...
+
     def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
         """Rows `kubelab status` shows about this backend: what it is, and what it cannot
         do as the real thing would (the simulator names its limits; DESIGN.md, Backends)."""

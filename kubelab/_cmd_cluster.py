@@ -38,6 +38,7 @@ from kubelab._jupyter import (
     write_config,
 )
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
+from kubelab._outage import control_plane_down, down_message, forget_down
 from kubelab._progress import Progress
 from kubelab.cli import app
 
@@ -141,6 +142,7 @@ def down(
     console = _console()
     impl.down(Progress(1, console=console), force=force)
     forget(paths)
+    forget_down(paths)  # a control plane a fault stopped went with the cluster
     console.print(f"[green]The lab cluster is gone[/] ({name} backend).")
 
 
@@ -239,7 +241,12 @@ def status() -> None:
     """Show the backend, context, server, nodes and versions of the lab cluster."""
     paths = lab_paths()
     info = require_lab_kubeconfig(paths.kubeconfig)
-    server_version, nodes = read_cluster(info)
+    try:
+        server_version, nodes = read_cluster(info)
+    except ClusterError as exc:
+        if control_plane_down(paths, info):
+            raise ClusterError(down_message(paths, info)) from exc
+        raise
     backend = remembered(paths) or info.backend
     report = StatusReport(
         backend=backend,

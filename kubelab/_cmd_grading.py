@@ -20,8 +20,16 @@ import yaml
 from rich.console import Console
 
 import checker
-from kubelab._errors import ClusterError, ForeignContextError, LabDataError, UsageError
+from kubelab._backends import lab_paths
+from kubelab._errors import (
+    ClusterError,
+    ForeignContextError,
+    KubelabError,
+    LabDataError,
+    UsageError,
+)
 from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab._outage import control_plane_down, down_message
 from kubelab.cli import app
 
 FORMATS = ("text", "json", "junit")
@@ -53,8 +61,21 @@ def translated_errors() -> Iterator[None]:
         raise UsageError(str(exc)) from exc
     except checker.LabDataError as exc:
         raise LabDataError(f"The lab data is broken: {exc}") from exc
+    except checker.ClusterUnreachable as exc:
+        raise ClusterError(_outage_or(str(exc))) from exc
     except checker.ClusterError as exc:
         raise ClusterError(str(exc)) from exc
+
+
+def _outage_or(said: str) -> str:
+    """An unreachable cluster whose control plane a fault stopped says so (and how to bring
+    it back) instead of "run kubelab up"; any other unreachable cluster keeps `said`."""
+    try:
+        paths = lab_paths()
+        info = require_lab_kubeconfig(paths.kubeconfig)
+    except KubelabError:
+        return said
+    return down_message(paths, info) if control_plane_down(paths, info) else said
 
 
 def load_labs(root: Path) -> dict[str, checker.Lab]:

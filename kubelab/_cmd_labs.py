@@ -1,7 +1,9 @@
 """Lab commands that change the cluster: `kubelab break`, `kubelab reset`, `kubelab solve`.
 
     break NAME            apply one fault (fault names are global across labs)
-    reset LAB [--yes]     back up everything in the lab's namespace, uncordon and start nodes,
+    fix NAME              undo a fault that has an `undo:` (control-plane-down: bring it back)
+    reset LAB [--yes]     start a control plane a fault stopped, back up everything in the
+                          lab's namespace, uncordon and start nodes,
                           delete the namespace (and with it every object and event in it),
                           and run the lab's setup steps, which create it again
     solve LAB [EXERCISE]  the lab's setup first when its namespace does not exist (the lab was
@@ -24,6 +26,7 @@ from typing import Annotated, Any
 import typer
 
 import checker
+from kubelab import _outage
 from kubelab._backends import LabPaths, lab_paths, make_backend, run_kubectl
 from kubelab._cmd_grading import (
     ExerciseArg,
@@ -151,11 +154,20 @@ def look_commands(fault: checker.Fault, namespace: str) -> list[str]:
     ]
     if any(_is_node_step(step) for step in fault.steps):
         commands.insert(0, "kubectl get nodes")
+    if any(_is_control_plane_step(step) for step in fault.steps):
+        # nothing answers but the pods themselves: kubectl shows the refusal
+        commands = [f"kubectl get pods -n {namespace}", "kubectl get nodes", "kubelab status"]
     return commands
 
 
 def _is_node_step(step: Any) -> bool:
     return (step.get("node") if isinstance(step, dict) else getattr(step, "node", None)) is not None
+
+
+def _is_control_plane_step(step: Any) -> bool:
+    if isinstance(step, dict):
+        return step.get("controlPlane") is not None
+    return getattr(step, "control_plane", None) is not None
 
 
 # --- the edge -------------------------------------------------------------------------
@@ -200,7 +212,29 @@ def break_(
     typer.echo("\nFind the symptom the way the notebook teaches:")
     for command in look_commands(fault, the_lab.namespace):
         typer.echo(f"  {command}")
+    if fault.undo:
+        typer.echo(f"\nTo undo this fault: kubelab fix {name}")
     typer.echo(f"\nTo put everything back: kubelab reset {the_lab.id}")
+
+
+@app.command()
+def fix(
+    name: Annotated[str, typer.Argument(help="The fault's name, e.g. control-plane-down.")],
+    lab: LabOpt = None,
+    labs_dir_opt: LabsDirOpt = None,
+) -> None:
+    """Undo a fault that the learner is not meant to repair by hand (its `undo:` steps)."""
+    paths, info = _guarded()
+    the_lab, fault = find_fault(load_labs(labs_dir(labs_dir_opt)), name, lab_id=lab)
+    if not fault.undo:
+        raise UsageError(
+            f"The fault {name} (lab {the_lab.id}) has no undo: repairing it is the exercise. "
+            f"Find the cause with `kubectl get pods -n {the_lab.namespace}` and `kubectl "
+            f"describe`, or start the lab over with `kubelab reset {the_lab.id}`."
+        )
+    typer.echo(f"Undoing fault {name} of lab {the_lab.id}:")
+    runner(paths, info).run(the_lab, fault.undo, phase=f"undo of {name}")
+    typer.echo(f"\nDone. Look again with `kubectl get pods -n {the_lab.namespace}`.")
 
 
 @app.command()
@@ -226,6 +260,8 @@ def reset(
         typer.echo("Nothing was changed.")
         raise typer.Exit(1)
 
+    if _outage.stopped_by_us(paths):  # nothing else answers until the API server is back
+        runner(paths, info).run(the_lab, [{"controlPlane": "start"}], phase="control plane")
     saved = _backup(paths, the_lab)
     typer.echo(f"Saved what is in namespace {namespace} to {saved}")
     # nodes first: a pod on a stopped node stays Terminating until its kubelet is back

@@ -23,7 +23,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kubelab import _procs
+from kubelab import _outage, _procs
 from kubelab._backend_kind import (
     KIND_VERSION,
     NODE_IMAGE,
@@ -32,7 +32,9 @@ from kubelab._backend_kind import (
     kind_too_old,
 )
 from kubelab._backend_sim import simulator_built
-from kubelab._backends import auto_choice, docker_daemon_up
+from kubelab._backends import auto_choice, docker_daemon_up, lab_paths
+from kubelab._errors import KubelabError
+from kubelab._kubeconfig import require_lab_kubeconfig
 
 MIN_PYTHON = (3, 11)
 KIND_MEMORY = 4 * 1024**3
@@ -69,6 +71,9 @@ class Facts:
     # the tools kubesim's cluster network needs (iproute2's `ip`, nftables' `nft`) that are
     # missing; without them (or in process mode) pods share a loopback shim
     network_missing: tuple[str, ...] = ()
+    # the lab cluster's control plane is down on purpose (control-plane-down): the paragraph
+    # that says so and how to bring it back; None when it is not
+    control_plane_down: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,14 @@ def diagnose(facts: Facts) -> Report:
         rows.append(Row("backend", OK, f"`kubelab up` uses {backend}"))
     else:
         rows.append(Row("backend", FAIL, "none can run", _why_none(facts, python_ok, kubectl_ok)))
+    if facts.control_plane_down:
+        rows.append(
+            Row(
+                "lab cluster", WARN,
+                "control plane down: the API server refuses connections, pods keep running",
+                facts.control_plane_down,
+            )
+        )  # fmt: skip
     return Report(tuple(rows), backend)
 
 
@@ -343,12 +356,25 @@ def gather() -> Facts:
         network_missing=tuple(
             tool for tool in ("ip", "nft") if _procs.which(tool) is None and not _in_sbin(tool)
         ),
+        control_plane_down=_control_plane_down(),
     )
 
 
 def _in_sbin(tool: str) -> bool:
     """`ip` and `nft` live in /usr/sbin, which a user's PATH may not hold."""
     return any(Path(folder, tool).is_file() for folder in ("/usr/sbin", "/sbin"))
+
+
+def _control_plane_down() -> str | None:
+    """The outage paragraph when a fault of ours stopped the lab cluster's control plane."""
+    paths = lab_paths()
+    if not _outage.stopped_by_us(paths):
+        return None
+    try:
+        info = require_lab_kubeconfig(paths.kubeconfig)
+    except KubelabError:
+        return None
+    return _outage.down_message(paths, info) if _outage.control_plane_down(paths, info) else None
 
 
 def _isolation() -> str:

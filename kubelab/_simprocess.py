@@ -55,6 +55,13 @@ def stop_argv(state_dir: Path) -> list[str]:
     return [*kubesim_argv(), "stop", "--state-dir", str(state_dir)]
 
 
+def control_plane_argv(state_dir: Path, action: str) -> list[str]:
+    """`python -m kubesim control-plane stop|start|status`: the control-plane-down fault's
+    switch, reached through the server's pid (the API port is what the fault closes);
+    prints `up` or `down`."""
+    return [*kubesim_argv(), "control-plane", action, "--state-dir", str(state_dir)]
+
+
 def ready_url(log_text: str) -> str | None:
     """The URL a kubesim announced in its log, or None while it has not."""
     for line in log_text.splitlines():

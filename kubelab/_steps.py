@@ -12,6 +12,11 @@ one Action without touching anything (pure, so tests read the exact kubectl argv
     {wait: <a check>}         the checker on that one check, until it passes or `within` ends
     {node: {name, action}}    the backend stops or starts a node (kind: docker; sim: kubesim's
                               admin endpoint); remembered in <lab_home>/stopped-nodes
+    {controlPlane: stop|start}
+                              the backend stops or starts the API server, the controller
+                              manager and the scheduler, not the nodes or the pod network
+                              (kind: the API server's static pod manifest moved out and back;
+                              sim: `python -m kubesim control-plane`)
 
 Why an inline manifest goes through a file and not `kubectl apply -f -`: the subprocess
 boundary (`_procs.run`) has no stdin, and a file under `.kubelab/applied/` also shows the
@@ -33,13 +38,14 @@ from typing import Any, Literal, Protocol
 import yaml
 
 import checker
+from kubelab import _outage
 from kubelab._backends import LabPaths, run_kubectl
 from kubelab._errors import ClusterError, KubelabError
 from kubelab._kubeconfig import CLUSTER_NAME
 
 NODE_ACTIONS = ("stop", "start")
 STARTED_BY = "kubelab.dev/started-by"  # on a Node: which lab's step last started it
-STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node")
+STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane")
 _NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 
 
@@ -83,7 +89,13 @@ class WaitAction:
     title: str
 
 
-Action = KubectlAction | NodeAction | WaitAction
+@dataclass(frozen=True)
+class ControlPlaneAction:
+    action: Literal["stop", "start"]
+    title: str
+
+
+Action = KubectlAction | NodeAction | WaitAction | ControlPlaneAction
 
 
 @dataclass(frozen=True)
@@ -107,10 +119,11 @@ class StepContext:
 
 
 def _get(obj: Any, key: str) -> Any:
-    """A field of a pydantic step model or of a plain dict (node steps may come as dicts)."""
+    """A field of a pydantic step model or of a plain dict (node steps may come as dicts);
+    `controlPlane` is the model's `control_plane`."""
     if isinstance(obj, dict):
         return obj.get(key)
-    return getattr(obj, key, None)
+    return getattr(obj, "control_plane" if key == "controlPlane" else key, None)
 
 
 def step_kind(step: Any) -> str:
@@ -210,6 +223,11 @@ def plan(step: Any, ctx: StepContext) -> Action:
         if isinstance(check, dict):
             check = checker.Check.model_validate(check)
         return WaitAction(check, title=f"wait until {check.name} (up to {check.within:g}s)")
+    if kind == "controlPlane":
+        wanted = _get(step, "controlPlane")
+        if wanted not in NODE_ACTIONS:
+            raise StepProblem(f"a controlPlane step is stop or start, not {wanted!r}")
+        return ControlPlaneAction(wanted, title=f"control plane: {wanted}")
     node = _get(step, "node")
     name, action = _get(node, "name"), _get(node, "action")
     if action not in NODE_ACTIONS:
@@ -253,6 +271,8 @@ def _remember(paths: LabPaths, name: str, action: str) -> None:
 
 class NodeControl(Protocol):
     def node(self, name: str, action: str) -> None: ...
+
+    def control_plane(self, action: str) -> str: ...
 
 
 Waiter = Callable[[checker.Lab, checker.Check], str | None]
@@ -301,6 +321,15 @@ class StepRunner:
     def _do(self, lab: checker.Lab, action: Action, *, where: str, ctx: StepContext) -> None:
         if isinstance(action, KubectlAction):
             self._kubectl(lab, action, where=where, ctx=ctx)
+        elif isinstance(action, ControlPlaneAction):
+            self._nodes().control_plane(action.action)
+            if action.action == "stop":
+                phase = where.rsplit(" of the ", 1)[-1]
+                fault = phase.removeprefix("fault ") if phase.startswith("fault ") else ""
+                fix = f"kubelab fix {fault}" if fault else f"kubelab reset {lab.id}"
+                _outage.remember_down(self.paths, fix)
+            else:
+                _outage.forget_down(self.paths)
         elif isinstance(action, NodeAction):
             self._nodes().node(action.name, action.action)
             _remember(self.paths, action.name, action.action)

@@ -1,4 +1,9 @@
-"""`python -m kubesim serve|stop|images`: run the simulated cluster, stop it, or ask its catalog.
+"""`python -m kubesim serve|stop|control-plane|images`: run the simulated cluster, stop it,
+switch its control plane off and on, or ask its catalog.
+
+`control-plane stop|start|status --state-dir DIR` is the control-plane-down fault's switch
+(`kubesim.cluster.controlplane`): it reaches the server through its pid and a signal, not
+through the API port, which the fault closes; it prints `up` or `down`.
 
 `images IMAGE...` prints, as JSON, which image references kubesim's kubelet could run
 (`null`) and the runtime's message for each it could not: `kubelab lint` asks here, so
@@ -17,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from kubesim.cluster import components
+from kubesim.cluster import components, controlplane
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, parse_duration
 from kubesim.cluster.serve import serve, stop_server
 from kubesim.kubelet import PullError, catalog, pull
@@ -92,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     halt = commands.add_parser("stop", help="stop the server recorded in --state-dir")
     halt.add_argument("--state-dir", type=Path, required=True)
+    switch = commands.add_parser(
+        "control-plane",
+        help="stop or start the API server's listeners, the controllers and the scheduler "
+        "(the data plane keeps running); status prints up or down",
+    )
+    switch.add_argument("action", choices=("stop", "start", "status"))
+    switch.add_argument("--state-dir", type=Path, required=True)
     images = commands.add_parser("images", help="which image references the kubelet can run")
     images.add_argument("image", nargs="*")
     args = parser.parse_args(argv)
@@ -101,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{repository}: {', '.join(tags)}")
             return 0
         print(json.dumps({image: _pull_error(image) for image in args.image}, indent=2))
+        return 0
+    if args.command == "control-plane":
+        try:
+            print(controlplane.switch(args.state_dir.resolve(), args.action))
+        except controlplane.SwitchError as exc:
+            print(f"kubesim: {exc}", file=sys.stderr)
+            return 1
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.command == "serve":

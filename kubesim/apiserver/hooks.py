@@ -210,6 +210,10 @@ class Hooks:
     streams: StreamSource = field(default_factory=NoKubeletStreams)
     eviction_check: EvictionCheck = allow_all_evictions
     tasks: list[BackgroundTask] = field(default_factory=list)
+    # The control loops (controller manager, scheduler): started with the API server's
+    # listeners and stopped with them by the control-plane-down fault; `tasks` (the
+    # kubelets, the network) keep running through it.
+    control_plane: list[BackgroundTask] = field(default_factory=list)
     # True once a kubelet finishes graceful pod deletion; until then pods go at once.
     kubelet_running: bool = False
     # True once a garbage collector honours foreground/orphan finalizers.

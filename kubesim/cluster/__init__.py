@@ -3,7 +3,8 @@
 Owns what a kind cluster is made of and nothing else: the process lifecycle (`serve`:
 state folder, TLS, store, HTTP server, kubeconfig, stop), the nodes (`nodes`, `live`:
 their kubelets, heartbeats and the "node down" fault), kube-system's objects (`system`),
-the logs and metrics that cross nodes (`logs`, `metrics`), and `components.install`,
+the logs and metrics that cross nodes (`logs`, `metrics`), the control plane that the
+control-plane-down fault stops while the nodes run on (`controlplane`), and `components.install`,
 which plugs the controller manager, the scheduler, the kubelets and the network into the
 API server. May import every other layer; nothing imports it.
 """

@@ -4,8 +4,10 @@
 certificate, token, `state.db`), binds (port 0 picks a free port, preferring the one the
 previous run used), bootstraps a fresh cluster, writes the lab kubeconfig and
 `DIR/kubesim.pid`, prints `kubesim: state in ...` and `kubesim: ready on https://...`, and
-runs `Api.hooks.tasks` (the controllers, scheduler and kubelets that
-`kubesim.cluster.components.install` plugs in) as asyncio tasks beside the server.
+runs `Api.hooks.tasks` (the kubelets and the network that `kubesim.cluster.components.install`
+plugs in) as asyncio tasks beside the server. The API port and `Api.hooks.control_plane`
+(the controller manager and the scheduler) are one `ControlPlane`, which the
+control-plane-down fault stops and starts (`kubesim.cluster.controlplane`, SIGUSR1/SIGUSR2).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
-from kubesim.cluster import components
+from kubesim.cluster import components, controlplane
 from kubesim.core.clock import Clock
 from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
@@ -220,13 +222,39 @@ async def serve(
     )
     await runner.setup()
     _quiet_client_faults()
-    site = _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
-    await site.start()
-    _serve_in_cluster(api, runner, ctx)
-    write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
-    (state_dir / "kubesim.pid").write_text(str(os.getpid()))
+    sites: list[_Site] = []
+    fresh = [sock]  # the first listen uses the socket bound above; a later one binds again
+    in_cluster = _InCluster(runner, ctx, sites)
+    in_cluster.install(api)
+
+    async def listen() -> None:
+        bound = fresh.pop() if fresh else _bind(host, actual_port, state_dir)
+        site = _Site(runner, bound, ssl_context=ctx, header_timeout=HEADER_TIMEOUT)
+        await site.start()
+        sites.append(site)
+        await in_cluster.listen()
+
+    async def unlisten() -> None:
+        # the ports close first (a new connection is refused, from the host and from pods),
+        # then every open connection
+        while sites:
+            await sites.pop().stop()
+        if runner.server is not None:
+            await runner.server.shutdown(controlplane.CLOSE_GRACE)
+
+    control_plane = controlplane.ControlPlane(
+        api,
+        state_dir=state_dir,
+        loops=api.hooks.control_plane,
+        listen=listen,
+        unlisten=unlisten,
+    )
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
+    control_plane.handle_signals()  # before the pid file names us: SIGUSR1 must not kill
+    await control_plane.start()
+    write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)
+    (state_dir / "kubesim.pid").write_text(str(os.getpid()))
     print(f"kubesim: ready on {url} ({time.monotonic() - started:.2f}s)", flush=True)
     threading.Thread(target=_warm_schemas, name="kubesim-warmup", daemon=True).start()
     stop = stop or asyncio.Event()
@@ -237,6 +265,7 @@ async def serve(
     try:
         await stop.wait()
     finally:
+        await control_plane.shutdown()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -247,20 +276,33 @@ async def serve(
         print("kubesim: stopped", flush=True)
 
 
-def _serve_in_cluster(api: Api, runner: web.AppRunner, ctx: ssl.SSLContext) -> None:
-    """When the cluster network (the fabric) starts, the API server listens in it too, at
-    the control-plane node's InternalIP:6443 (what the `kubernetes` Service's endpoints say,
-    as on kind), with the same TLS: `kubernetes.default` then works from a pod."""
-    cluster = getattr(api, "cluster", None)
-    listeners = getattr(cluster, "fabric_listeners", None)
-    if listeners is None:
-        return
+class _InCluster:
+    """When the cluster network (the fabric) starts, the API server listens in it too, at the
+    control-plane node's InternalIP:6443 (what the `kubernetes` Service's endpoints say, as on
+    kind), with the same TLS: `kubernetes.default` then works from a pod. It listens only
+    while the control plane is up, so a pod, like kubectl, is refused during an outage."""
 
-    async def listen(fabric: Any) -> None:
-        sock = fabric.listening_socket(control_plane_ip(), APISERVER_PORT)
-        await _Site(runner, sock, ssl_context=ctx, header_timeout=HEADER_TIMEOUT).start()
+    def __init__(self, runner: web.AppRunner, ctx: ssl.SSLContext, sites: list[_Site]) -> None:
+        self.runner, self.ctx, self.sites = runner, ctx, sites
+        self.fabric: Any = None
 
-    listeners.append(listen)
+    def install(self, api: Api) -> None:
+        listeners = getattr(getattr(api, "cluster", None), "fabric_listeners", None)
+        if listeners is not None:
+            listeners.append(self._fabric_started)
+
+    async def _fabric_started(self, fabric: Any) -> None:
+        self.fabric = fabric
+        if self.sites:  # the control plane is up: listen now (else its next start does)
+            await self.listen()
+
+    async def listen(self) -> None:
+        if self.fabric is None:
+            return
+        sock = self.fabric.listening_socket(control_plane_ip(), APISERVER_PORT)
+        site = _Site(self.runner, sock, ssl_context=self.ctx, header_timeout=HEADER_TIMEOUT)
+        await site.start()
+        self.sites.append(site)
 
 
 def _warm_schemas() -> None:

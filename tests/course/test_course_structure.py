@@ -36,7 +36,7 @@ K8S_VERSION = "1.37.0"
 # Discovered, never listed: a lab added as YAML is walked by every course test.
 LAB_IDS = sorted(p.parent.name for p in LABS.glob("[0-9][0-9]-*/lab.yaml"))
 # Step and check kinds the course uses beyond docs/lab-format.md (documented in docs/course.md).
-EXTENSION_STEPS = {"node"}
+EXTENSION_STEPS = {"node", "controlPlane"}
 EXTENSION_CHECKS = {"context"}
 STEP_KINDS = {"apply", "manifest", "kubectl", "delete", "wait"} | EXTENSION_STEPS
 CHECK_KINDS = {"expect", "absent", "http", "log", "order"} | EXTENSION_CHECKS
@@ -49,7 +49,7 @@ def lab_data(lab_id: str) -> dict[str, Any]:
 def all_steps(data: dict[str, Any]) -> list[dict[str, Any]]:
     steps = list(data.get("setup", []))
     for fault in data.get("faults", {}).values():
-        steps += fault["steps"]
+        steps += fault["steps"] + fault.get("undo", [])
     for ex in data["exercises"]:
         steps += ex.get("setup", []) + ex.get("solution", [])
     return steps

@@ -19,8 +19,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kubesim"))
 
-from kubesim_process import Cluster, start_kubesim, stop_kubesim  # noqa: E402
-from scenario_kubectl import WORKERS, Lab  # noqa: E402
+from kubesim_process import Cluster, stop_kubesim  # noqa: E402
+from scenario_kubectl import WORKERS, Lab, start_scaled  # noqa: E402
 
 SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
 CLEANUP_KINDS = (
@@ -55,15 +55,7 @@ def _measured_scale(cluster: Cluster) -> float:
 
 @pytest.fixture(scope="session")
 def scenario_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    previous = os.environ.get("KUBESIM_TIME_SCALE")
-    os.environ["KUBESIM_TIME_SCALE"] = str(SCALE)
-    try:
-        cluster = start_kubesim(tmp_path_factory.mktemp("scenarios"), controllers=True)
-    finally:
-        if previous is None:
-            os.environ.pop("KUBESIM_TIME_SCALE", None)
-        else:
-            os.environ["KUBESIM_TIME_SCALE"] = previous
+    cluster = start_scaled(tmp_path_factory.mktemp("scenarios"), SCALE)
     try:
         measured = _measured_scale(cluster)
         if SCALE > 1 and measured < SCALE / 2:

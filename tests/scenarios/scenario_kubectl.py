@@ -11,6 +11,7 @@ tests can import it; fixtures live in conftest.py.)
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import threading
@@ -20,9 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from kubesim_process import KUBECTL, Cluster
+from kubesim_process import KUBECTL, Cluster, start_kubesim
 
 T = TypeVar("T")
+
+
+def start_scaled(state_dir: Path, scale: float) -> Cluster:
+    """A served kubesim with its controllers, `scale` times faster than real time: the
+    scale reaches `python -m kubesim serve` as KUBESIM_TIME_SCALE, its --time-scale default."""
+    previous = os.environ.get("KUBESIM_TIME_SCALE")
+    os.environ["KUBESIM_TIME_SCALE"] = str(scale)
+    try:
+        return start_kubesim(state_dir, controllers=True)
+    finally:
+        if previous is None:
+            os.environ.pop("KUBESIM_TIME_SCALE", None)
+        else:
+            os.environ["KUBESIM_TIME_SCALE"] = previous
+
+
 POLL_SECONDS = 0.2
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = ("kubelab-worker", "kubelab-worker2")
