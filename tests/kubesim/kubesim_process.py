@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 import yaml
 
+import kubesim
 from kubelab._simprocess import Served, launch
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -82,3 +83,16 @@ def start_kubesim(
 
 def stop_kubesim(cluster: Cluster) -> None:
     cluster.served.stop()
+
+
+def internal_paths(text: str, state_dir: Path) -> list[str]:
+    """The lines of `text` that name a folder of kubesim's own."""
+    markers = {
+        str(state_dir),
+        str(state_dir.resolve()),
+        ".kubelab/sim",
+        sys.executable,
+        sys.prefix,
+        str(Path(kubesim.__file__).resolve().parent),
+    }
+    return [line for line in text.splitlines() if any(m in line for m in markers)]
