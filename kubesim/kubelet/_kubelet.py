@@ -663,8 +663,11 @@ class PodWorker:
                 probe["tcpSocket"], self.pod_ip, ports, timeout, net_id=self.kubelet.network.net_id
             )
         if "exec" in probe:
-            command = running.exec_spec(list(probe["exec"].get("command") or []))
-            return await _probes.exec_command(command.argv, command.cwd, command.env, timeout)
+            argv = list(probe["exec"].get("command") or [])
+            command = running.exec_spec(argv)
+            return await _probes.exec_command(
+                command.argv, command.cwd, command.env, timeout, shown=argv
+            )
         return ProbeResult(True)
 
     async def _probe_until(
