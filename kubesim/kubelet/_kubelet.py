@@ -571,7 +571,13 @@ class PodWorker:
                 tty=bool(spec.get("tty")),
             )
         except OSError as exc:
-            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{exc.filename or (spec.get("command") or [""])[0]}": {exc.strerror or exc}'
+            # runc's exec.LookPath error, wrapped by runc and containerd (`: unknown`)
+            cmd = exc.filename or (spec.get("command") or [""])[0]
+            why = str(exc.strerror or exc)
+            why = why[:1].lower() + why[1:]
+            if "/" in str(cmd) and why == "no such file or directory":
+                why = f"stat {cmd}: {why}"
+            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "{cmd}": {why}: unknown'
             rec.state = {
                 "terminated": {"exitCode": 128, "reason": "StartError", "message": message}
             }

@@ -157,3 +157,8 @@ def test_failing_pods_show_no_internal_path(cluster: Cluster) -> None:
     assert 'MountVolume.SetUp failed for volume "h" : mkdir /srv/f: not a directory' in text, text
     assert "python3: can't open file '/app/gone.py'" in text
     assert "hostPath type check failed: /etc/hostname-file is not a directory" in text
+    # runc's words for a command that is not there, as kind's containerd passes them on
+    assert (
+        "runc create failed: unable to start container process: error during container init: "
+        'exec: "/bin/nope": stat /bin/nope: no such file or directory: unknown'
+    ) in text
