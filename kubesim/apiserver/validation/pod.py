@@ -224,6 +224,14 @@ def _container(
     errs.extend(
         validate_security_context(container.get("securityContext"), f"{path}.securityContext")
     )
+    return errs
+
+
+def _probes(container: Obj, path: str, *, init: bool) -> list[FieldError]:
+    """Probes and lifecycle, after the name checks as validateContainers and
+    validateInitContainers order them: validated on containers and sidecars (restartPolicy
+    Always), forbidden on plain init containers."""
+    errs: list[FieldError] = []
     if not init or container.get("restartPolicy") == "Always":  # a sidecar is probed
         errs.extend(
             _probe(container.get("livenessProbe"), f"{path}.livenessProbe", liveness_like=True)
@@ -284,6 +292,8 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
                 names.add(name)
             if init:  # init containers run one by one: each is checked on its own
                 errs.extend(host_port_conflicts([container], f"{path}.{key}"))
+            if isinstance(container, dict):
+                errs.extend(_probes(container, p, init=init))
         if not init:
             errs.extend(host_port_conflicts(listed, f"{path}.{key}"))
     errs.extend(host_network_ports(spec, path, is_pod=is_pod))

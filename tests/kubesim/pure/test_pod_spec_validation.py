@@ -514,3 +514,19 @@ def test_a_template_reports_the_same_rules_under_its_own_path(
 )
 def test_valid_specs_from_the_docs_pass(changes: dict[str, Any]) -> None:
     assert _served(changes) == []
+
+
+def test_errors_come_in_validate_pod_spec_order() -> None:
+    """Containers before init containers; in each, the common checks, then the name's
+    uniqueness, then probes: the order kubectl lists the causes in."""
+    errors = _served(
+        {
+            "initContainers": [{"name": "app", "image": "busybox", "readinessProbe": _PROBE}],
+            "containers": [_app(env=[{"name": "A=B", "value": "1"}])],
+        }
+    )
+    assert [e.split(":")[0] for e in errors] == [
+        "spec.containers[0].env[0].name",
+        "spec.initContainers[0].name",
+        "spec.initContainers[0].readinessProbe",
+    ]
