@@ -14,6 +14,7 @@ import base64
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,5 +95,6 @@ def internal_paths(text: str, state_dir: Path) -> list[str]:
         sys.executable,
         sys.prefix,
         str(Path(kubesim.__file__).resolve().parent),
+        str(Path(tempfile.gettempdir()) / "kubesim-"),  # its network's and scratch folders
     }
     return [line for line in text.splitlines() if any(m in line for m in markers)]
