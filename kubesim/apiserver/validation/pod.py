@@ -147,10 +147,31 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
                 errs.append(invalid(item, canonical(q), "must be greater than or equal to 0"))
     if isinstance(limits, dict) and isinstance(requests, dict):
         for name, raw_request in requests.items():
-            request, limit = _quantity(raw_request), _quantity(limits.get(name))
-            if request is None or limit is None or name not in limits:
+            # helper.IsOvercommitAllowed: native resources but hugepages; an extended one
+            # (example.com/dongle, nvidia.com/gpu) is requested exactly as limited
+            overcommit = ("/" not in name or "kubernetes.io/" in name) and not name.startswith(
+                "hugepages-"
+            )
+            if name not in limits:
+                if not overcommit:
+                    errs.append(
+                        required(
+                            f"{path}.limits", "Limit must be set for non overcommitable resources"
+                        )
+                    )
                 continue
-            if request.value > limit.value:
+            request, limit = _quantity(raw_request), _quantity(limits.get(name))
+            if request is None or limit is None:
+                continue
+            if not overcommit and request.value != limit.value:
+                errs.append(
+                    invalid(
+                        f"{path}.requests",
+                        canonical(request),
+                        f"must be equal to {name} limit of {canonical(limit)}",
+                    )
+                )
+            elif request.value > limit.value:
                 errs.append(
                     invalid(
                         f"{path}.requests",

@@ -396,6 +396,27 @@ AUDIT = [
         'spec.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard '
         "resource for containers",
     ),
+    (
+        "extended-resource-request-below-limit",
+        {
+            "containers": [
+                _app(
+                    resources={
+                        "requests": {"example.com/dongle": "1"},
+                        "limits": {"example.com/dongle": "2"},
+                    }
+                )
+            ]
+        },
+        'spec.containers[0].resources.requests: Invalid value: "1": must be equal to '
+        "example.com/dongle limit of 2",
+    ),
+    (
+        "extended-resource-without-limit",
+        {"containers": [_app(resources={"requests": {"example.com/dongle": "3"}})]},
+        "spec.containers[0].resources.limits: Required value: Limit must be set for non "
+        "overcommitable resources",
+    ),
     # restartPolicy and securityContext
     (
         "restart-policy-typo",
@@ -501,6 +522,10 @@ def test_a_template_reports_the_same_rules_under_its_own_path(
             id="env-from-config-map",
         ),
         pytest.param({"volumes": [{"name": "scratch"}]}, id="volume-without-source-is-empty-dir"),
+        pytest.param(
+            {"containers": [_app(resources={"limits": {"example.com/dongle": "3"}})]},
+            id="extended-resource-limit-alone-is-defaulted-as-the-request",
+        ),
         pytest.param(
             {
                 "initContainers": [
