@@ -28,6 +28,7 @@ import base64
 import contextlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -221,16 +222,22 @@ async def serve(api: Api, request: web.Request, namespace: str, name: str, sub: 
         else:
             session = await target.attach(stdin=opts.stdin, tty=opts.tty)
     except OSError as exc:
-        argv = " ".join(opts.command)
+        # containerd's exec id, then runc's exec.LookPath error, as kind's runtime words them
+        command = opts.command[0] if opts.command else ""
         reason = exc.strerror or str(exc)
+        reason = reason[:1].lower() + reason[1:]
         if isinstance(exc, FileNotFoundError):
-            reason = "executable file not found in $PATH"
+            reason = (
+                f"stat {command}: no such file or directory"
+                if "/" in command
+                else "executable file not found in $PATH"
+            )
         await _finish(
             channels,
             internal_error(
                 "error executing command in container: failed to exec in container: failed "
-                f"to start exec: OCI runtime exec failed: exec failed: unable to start container "
-                f'process: exec: "{opts.command[0] if opts.command else argv}": {reason}: unknown'
+                f'to start exec "{secrets.token_hex(32)}": OCI runtime exec failed: exec failed: '
+                f'unable to start container process: exec: "{command}": {reason}: unknown'
             ),
         )
         return ws

@@ -629,7 +629,13 @@ class PodWorker:
                 tty=bool(spec.get("tty")),
             )
         except OSError as exc:
-            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "{exc.filename or (spec.get("command") or [""])[0]}": {exc.strerror or exc}'
+            # runc's exec.LookPath error, wrapped by runc and containerd (`: unknown`)
+            cmd = exc.filename or (spec.get("command") or [""])[0]
+            why = str(exc.strerror or exc)
+            why = why[:1].lower() + why[1:]
+            if "/" in str(cmd) and why == "no such file or directory":
+                why = f"stat {cmd}: {why}"
+            message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "{cmd}": {why}: unknown'
             rec.state = {
                 "terminated": {"exitCode": 128, "reason": "StartError", "message": message}
             }
@@ -721,8 +727,11 @@ class PodWorker:
                 probe["tcpSocket"], self.pod_ip, ports, timeout, dial=self.kubelet.network.dial
             )
         if "exec" in probe:
-            command = running.exec_spec(list(probe["exec"].get("command") or []))
-            return await _probes.exec_command(command.argv, command.cwd, command.env, timeout)
+            argv = list(probe["exec"].get("command") or [])
+            command = running.exec_spec(argv)
+            return await _probes.exec_command(
+                command.argv, command.cwd, command.env, timeout, shown=argv
+            )
         return ProbeResult(True)
 
     async def _probe_until(

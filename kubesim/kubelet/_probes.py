@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -142,8 +143,15 @@ async def tcp_socket(
 
 
 async def exec_command(
-    command: list[str], cwd: str, env: dict[str, str], timeout: float
+    command: list[str],
+    cwd: str,
+    env: dict[str, str],
+    timeout: float,
+    *,
+    shown: list[str] | None = None,
 ) -> ProbeResult:
+    """Run `command` (the probe's, or the runtime's way into the container around it);
+    messages name `shown`, the probe's own command, as the kubelet does."""
     try:
         proc = await asyncio.create_subprocess_exec(
             *command,
@@ -159,7 +167,9 @@ async def exec_command(
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-        return ProbeResult(False, f"command {command!r} timed out")
+        await proc.wait()  # reaped, not left to a closed loop
+        # remote_runtime.go: fmt.Errorf("command %q timed out", strings.Join(cmd, " "))
+        return ProbeResult(False, f"command {json.dumps(' '.join(shown or command))} timed out")
     if proc.returncode == 0:
         return ProbeResult(True)
     return ProbeResult(False, output.decode("utf-8", "replace"))

@@ -467,8 +467,11 @@ class Runtime:
                 if image.python and network is not None and network.sandbox is None:
                     full_env.update(PYTHONPATH=str(NETSHIM_DIR), **network.netshim())
                     full_env["KUBESIM_HOSTS"] = str(network.hosts_file)
+                host = image.host_command(argv)  # argv[0] stays the pod's name for it
                 proc = await asyncio.create_subprocess_exec(
-                    *image.host_command(argv),
+                    *argv[:1],
+                    *host[1:],
+                    executable=host[0] if host else None,
                     cwd=str(box),
                     env=full_env,
                     stdin=slave
@@ -571,8 +574,9 @@ class Runtime:
             rootfs = _rootfs.fresh(box / "rootfs")
             layout.materialize(rootfs)
         except (_rootfs.LayoutError, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # no host path
             raise _world.SetupError(
-                0, f"error mounting into the container: {exc}", argv[0]
+                0, f"error mounting into the container: {why}", argv[0]
             ) from exc
         status_read, status_write = os.pipe()
         # a terminal is the container's stdin, stdout and stderr at once; else two log pipes

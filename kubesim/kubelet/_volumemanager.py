@@ -96,7 +96,7 @@ class VolumeManager:
             except OSError as exc:  # the node's disk said no (permissions, space)
                 errors.append(
                     f'MountVolume.SetUp failed for volume "{volume_plan.name}" : '
-                    f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+                    + node_error(exc, root=self.root, node_root=self.node_root)
                 )
         # a volume that fails on a resync keeps what it had (a deleted configMap leaves the
         # files in place, as on a node)
@@ -217,6 +217,32 @@ _TYPE_NOUNS = {
 }
 
 
+def on_node(path: str | Path, *, root: Path, node_root: Path) -> str:
+    """A path under kubesim's node folders as the node names it: the node's own files at
+    `/...`, the kubelet's at `/var/lib/kubelet/...` (kubesim's folders never reach a message)."""
+    path = Path(path)
+    for base, shown in ((node_root, "/"), (root, "/var/lib/kubelet")):
+        if path.is_relative_to(base):
+            rel = str(path.relative_to(base))
+            return shown if rel == "." else posixpath.join(shown, rel)
+    return str(path)
+
+
+def node_error(exc: OSError, *, root: Path, node_root: Path) -> str:
+    """An OSError of the node's disk as Go's *PathError prints it, at its node path: a
+    folder that cannot be made because a file is in the way reads `mkdir /srv/f: not a
+    directory` (os.MkdirAll stops at the file)."""
+    reason = exc.strerror or str(exc)
+    reason = reason[:1].lower() + reason[1:]
+    if not exc.filename:
+        return reason
+    path = Path(exc.filename)
+    if isinstance(exc, NotADirectoryError):
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+        return f"mkdir {on_node(blocker, root=root, node_root=node_root)}: {reason}"
+    return f"{on_node(path, root=root, node_root=node_root)}: {reason}"
+
+
 def host_path(node_root: Path, path: str, host_type: str, *, claim: bool = False) -> Path:
     """`path` on the node (inside `node_root`), after the hostPath plugin's `type` checks;
     created where the type (or containerd, for an unset type) creates it."""
@@ -226,7 +252,7 @@ def host_path(node_root: Path, path: str, host_type: str, *, claim: bool = False
     if not target.resolve().is_relative_to(real_root):
         raise MountError(
             f"hostPath {path} is a symlink that leads out of the node's filesystem; kubesim "
-            f"keeps each node's files under {node_root}"
+            "keeps each node's files in a folder of their own"
         )
     if host_type not in _TYPE_NOUNS and host_type:
         raise MountError(f"hostPath type check failed: unsupported type {host_type}")

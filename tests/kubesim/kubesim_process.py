@@ -14,12 +14,14 @@ import base64
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 import yaml
 
+import kubesim
 from kubelab._simprocess import Served, launch
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -82,3 +84,17 @@ def start_kubesim(
 
 def stop_kubesim(cluster: Cluster) -> None:
     cluster.served.stop()
+
+
+def internal_paths(text: str, state_dir: Path) -> list[str]:
+    """The lines of `text` that name a folder of kubesim's own."""
+    markers = {
+        str(state_dir),
+        str(state_dir.resolve()),
+        ".kubelab/sim",
+        sys.executable,
+        sys.prefix,
+        str(Path(kubesim.__file__).resolve().parent),
+        str(Path(tempfile.gettempdir()) / "kubesim-"),  # its network's and scratch folders
+    }
+    return [line for line in text.splitlines() if any(m in line for m in markers)]

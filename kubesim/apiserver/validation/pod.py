@@ -1,7 +1,8 @@
 """Pod spec validation (pkg/apis/core/validation): the checks a course meets, real texts.
 
-Covers containers (names, images on Pods, ports, probes, resources, env, volume mounts),
-volumes, restart/DNS policies, and the Pod update rule (only images, activeDeadlineSeconds,
+Covers containers (names, images on Pods, ports, probes, resources, volume mounts),
+volumes, restart/DNS policies, tolerations (the environment, mounts, volume sources,
+security contexts and host ports are `containerfields`'), and the Pod update rule (only images, activeDeadlineSeconds,
 tolerations additions and terminationGracePeriodSeconds may change). Paths are built by
 the caller's prefix, so the same code reports `spec.containers[0]...` for a Pod and
 `spec.template.spec.containers[0]...` for a Deployment.
@@ -13,6 +14,16 @@ import copy
 import json
 from typing import Any
 
+from kubesim.apiserver.validation.containerfields import (
+    host_network_ports,
+    host_port_conflicts,
+    validate_env,
+    validate_env_from,
+    validate_mount_paths,
+    validate_pod_security_context,
+    validate_security_context,
+    validate_volume_source,
+)
 from kubesim.apiserver.validation.errors import (
     FieldError,
     GoLiteral,
@@ -136,10 +147,31 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
                 errs.append(invalid(item, canonical(q), "must be greater than or equal to 0"))
     if isinstance(limits, dict) and isinstance(requests, dict):
         for name, raw_request in requests.items():
-            request, limit = _quantity(raw_request), _quantity(limits.get(name))
-            if request is None or limit is None or name not in limits:
+            # helper.IsOvercommitAllowed: native resources but hugepages; an extended one
+            # (example.com/dongle, nvidia.com/gpu) is requested exactly as limited
+            overcommit = ("/" not in name or "kubernetes.io/" in name) and not name.startswith(
+                "hugepages-"
+            )
+            if name not in limits:
+                if not overcommit:
+                    errs.append(
+                        required(
+                            f"{path}.limits", "Limit must be set for non overcommitable resources"
+                        )
+                    )
                 continue
-            if request.value > limit.value:
+            request, limit = _quantity(raw_request), _quantity(limits.get(name))
+            if request is None or limit is None:
+                continue
+            if not overcommit and request.value != limit.value:
+                errs.append(
+                    invalid(
+                        f"{path}.requests",
+                        canonical(request),
+                        f"must be equal to {name} limit of {canonical(limit)}",
+                    )
+                )
+            elif request.value > limit.value:
                 errs.append(
                     invalid(
                         f"{path}.requests",
@@ -196,9 +228,8 @@ def _container(
         protocol = port.get("protocol")
         if protocol is not None and protocol not in _PROTOCOLS:
             errs.append(not_supported(f"{p}.protocol", protocol, _PROTOCOLS))
-    for i, env in enumerate(container.get("env") or []):
-        if isinstance(env, dict) and not env.get("name"):
-            errs.append(required(f"{path}.env[{i}].name"))
+    errs.extend(validate_env(container.get("env"), f"{path}.env"))
+    errs.extend(validate_env_from(container.get("envFrom"), f"{path}.envFrom"))
     for i, mount in enumerate(container.get("volumeMounts") or []):
         if not isinstance(mount, dict):
             continue
@@ -209,21 +240,38 @@ def _container(
             errs.append(not_found(f"{path}.volumeMounts[{i}].name", mount_name))
         if not mount.get("mountPath"):
             errs.append(required(f"{path}.volumeMounts[{i}].mountPath"))
-    if not init:
+    errs.extend(validate_mount_paths(container.get("volumeMounts"), f"{path}.volumeMounts"))
+    errs.extend(_resources(container.get("resources"), f"{path}.resources"))
+    errs.extend(
+        validate_security_context(container.get("securityContext"), f"{path}.securityContext")
+    )
+    return errs
+
+
+def _probes(container: Obj, path: str, *, init: bool) -> list[FieldError]:
+    """Probes and lifecycle, after the name checks as validateContainers and
+    validateInitContainers order them: validated on containers and sidecars (restartPolicy
+    Always), forbidden on plain init containers."""
+    errs: list[FieldError] = []
+    if not init or container.get("restartPolicy") == "Always":  # a sidecar is probed
         errs.extend(
             _probe(container.get("livenessProbe"), f"{path}.livenessProbe", liveness_like=True)
         )
         errs.extend(
-            _probe(container.get("startupProbe"), f"{path}.startupProbe", liveness_like=True)
-        )
-        errs.extend(
             _probe(container.get("readinessProbe"), f"{path}.readinessProbe", liveness_like=False)
         )
-    elif container.get("restartPolicy") != "Always":
-        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            if container.get(probe) is not None:
-                errs.append(forbidden(f"{path}.{probe}", "may not be set for init containers"))
-    errs.extend(_resources(container.get("resources"), f"{path}.resources"))
+        errs.extend(
+            _probe(container.get("startupProbe"), f"{path}.startupProbe", liveness_like=True)
+        )
+    else:  # validateInitContainers
+        for field_name in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+            if container.get(field_name) is not None:
+                errs.append(
+                    forbidden(
+                        f"{path}.{field_name}",
+                        "may not be set for init containers without restartPolicy=Always",
+                    )
+                )
     return errs
 
 
@@ -245,13 +293,17 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
             )
             if name in volumes:
                 errs.append(duplicate(f"{path}.volumes[{i}].name", name))
+        errs.extend(validate_volume_source(volume, f"{path}.volumes[{i}]"))
         volumes.add(name)
     containers = spec.get("containers") or []
     if not containers:
         errs.append(required(f"{path}.containers"))
+    # validateContainers, then validateInitContainers: regular names are taken first, so a
+    # clash between the two lists is reported on the init container, as upstream does.
     names: set[str] = set()
-    for key, init in (("initContainers", True), ("containers", False)):
-        for i, container in enumerate(spec.get(key) or []):
+    for key, init in (("containers", False), ("initContainers", True)):
+        listed = spec.get(key) or []
+        for i, container in enumerate(listed):
             p = f"{path}.{key}[{i}]"
             errs.extend(_container(container, p, volumes=volumes, is_pod=is_pod, init=init))
             name = container.get("name") if isinstance(container, dict) else None
@@ -259,6 +311,13 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
                 if name in names:
                     errs.append(duplicate(f"{p}.name", name))
                 names.add(name)
+            if init:  # init containers run one by one: each is checked on its own
+                errs.extend(host_port_conflicts([container], f"{path}.{key}"))
+            if isinstance(container, dict):
+                errs.extend(_probes(container, p, init=init))
+        if not init:
+            errs.extend(host_port_conflicts(listed, f"{path}.{key}"))
+    errs.extend(host_network_ports(spec, path, is_pod=is_pod))
     restart = spec.get("restartPolicy")
     if restart not in (None, "") and restart not in _RESTART:
         errs.append(not_supported(f"{path}.restartPolicy", restart, _RESTART))
@@ -285,6 +344,9 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
     node_selector = spec.get("nodeSelector")
     if isinstance(node_selector, dict):
         errs.extend(validate_labels(node_selector, f"{path}.nodeSelector"))
+    errs.extend(
+        validate_pod_security_context(spec.get("securityContext"), f"{path}.securityContext")
+    )
     errs.extend(validate_tolerations(spec.get("tolerations"), f"{path}.tolerations"))
     return errs
 

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -227,6 +228,13 @@ async def test_a_command_that_cannot_start_is_an_internal_error_on_the_error_cha
     status = json.loads(frames[-1][1:])
     assert status["reason"] == "InternalError" and status["code"] == 500
     assert 'exec: "no-such-command": executable file not found in $PATH' in status["message"]
+    # containerd names its exec (64 hex digits) and its gRPC code ends the text, as on kind
+    assert re.search(
+        r'failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to '
+        r'start container process: exec: "no-such-command": executable file not found in '
+        r"\$PATH: unknown$",
+        status["message"],
+    ), status["message"]
 
 
 async def test_port_forward_channels_announce_the_port_and_carry_bytes(

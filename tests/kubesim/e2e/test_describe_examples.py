@@ -1,6 +1,7 @@
 """`kubectl describe` of every object the Kubernetes docs' examples create
 (`tests/data/k8s-examples/`), on a served kubesim, with the real kubectl: it must print
-the object and exit 0 (no error, no panic in kubectl's describers).
+the object and exit 0 (no error, no panic in kubectl's describers), naming no folder of
+kubesim's own.
 
 Each file gets a namespace of its own (several examples share names); objects that name
 their own namespace keep it.
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from kubesim_process import Cluster, start_kubesim, stop_kubesim
+from kubesim_process import Cluster, internal_paths, start_kubesim, stop_kubesim
 
 pytestmark = pytest.mark.kubesim
 
@@ -75,3 +76,4 @@ def test_describe_runs_on_every_object_of_the_docs_examples(cluster: Cluster, pa
         assert described.returncode == 0, f"describe {kind}/{name}:\n{described.stderr}"
         assert "panic" not in described.stderr, described.stderr
         assert "Name:" in described.stdout and name in described.stdout, described.stdout
+        assert internal_paths(described.stdout, cluster.state_dir) == []  # as on a node

@@ -224,7 +224,11 @@ def test_a_node_disk_error_is_a_failed_mount_not_a_crash(tmp_path: Path) -> None
     plugin_dir.parent.mkdir(parents=True)
     plugin_dir.write_text("not a folder")
     (error,) = manager.setup(pod)
-    assert error.startswith('MountVolume.SetUp failed for volume "scratch" : Not a directory')
+    # as Go's os.MkdirAll says it, at the path the node knows (not kubesim's folder)
+    assert error == (
+        'MountVolume.SetUp failed for volume "scratch" : mkdir '
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir: not a directory"
+    )
     store.close()
 
 
