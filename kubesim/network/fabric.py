@@ -351,17 +351,7 @@ class Fabric:
         type: int = SOCK_STREAM,  # noqa: A002
     ) -> Socket:
         """A socket bound to `host:port` inside the fabric (listening, for TCP)."""
-        sock = self.socket(socket.AF_INET, type)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            if type == socket.SOCK_STREAM:
-                sock.listen(128)
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return _listening(self.socket(socket.AF_INET, type), (host, port))
 
 
 class PodNet(Protocol):
@@ -395,20 +385,25 @@ class LoopbackNet:
         *,
         type: int = SOCK_STREAM,  # noqa: A002
     ) -> Socket:
-        sock = socket.socket(socket.AF_INET, type)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((twin(host, self.net_id), port))
-            if type == socket.SOCK_STREAM:
-                sock.listen(128)
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return _listening(socket.socket(socket.AF_INET, type), (twin(host, self.net_id), port))
 
     def address(self, host: str) -> str:
         return twin(host, self.net_id)
+
+
+def _listening(sock: Socket, address: tuple[str, int]) -> Socket:
+    """`sock` bound to `address`, listening if it is a stream, non-blocking for the event
+    loop; closed if any step fails, so a refused bind leaks no descriptor."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        if sock.type == socket.SOCK_STREAM:
+            sock.listen(128)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 async def _read_line(fd: int) -> str:
