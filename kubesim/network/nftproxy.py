@@ -35,7 +35,7 @@ Where kubesim differs, and why:
 The fabric must route the Service CIDR into itself (for example ``ip route add
 10.96.0.0/16 dev kind0``; kind0 can be a bridge without ports where the kernel has no dummy
 driver): without a route, traffic to a ClusterIP with no endpoints fails routing before the
-``reject`` here can answer it. tests/kubesim/network/nftlab.py builds such a fabric.
+``reject`` here can answer it. tests/kubesim/network/_fabric_lab.py builds such a fabric.
 
 Bad input never makes the script invalid: `serviceports` skips what nft could not carry,
 and the first of two Services claiming the same IP, port or NodePort keeps it.
