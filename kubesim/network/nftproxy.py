@@ -317,14 +317,16 @@ def _program(
             "no-endpoint-services", key, reject if not has_any else no_local, comment=label
         )
 
-    for ip in [*sp.external_ips, *sp.lb_ips]:
-        key = f"{ip} . {proto} . {sp.port}"
+    def external(dispatch: str, no_endpoints: str, key: str) -> None:
+        """An external destination: into the external chain, and rejected (no endpoints) or
+        dropped (none on the addressed node) where it has nowhere to go."""
         if has_any:
-            table.element("service-ips", key, f"goto {external_chain}")
+            table.element(dispatch, key, f"goto {external_chain}")
         if not has_external:
-            table.element(
-                "no-endpoint-services", key, reject if not has_any else no_local, comment=label
-            )
+            table.element(no_endpoints, key, reject if not has_any else no_local, comment=label)
+
+    for ip in [*sp.external_ips, *sp.lb_ips]:
+        external("service-ips", "no-endpoint-services", f"{ip} . {proto} . {sp.port}")
     if sp.lb_ips and sp.source_ranges:
         for ip in sp.lb_ips:
             table.element("firewall-ips", f"{ip} . {proto} . {sp.port}", f"goto {firewall_chain}")
@@ -335,13 +337,7 @@ def _program(
         table.chain(firewall_chain).append(f"ip saddr != {{ {', '.join(sources)} }} drop")
 
     if sp.node_port:
-        key = f"{proto} . {sp.node_port}"
-        if has_any:
-            table.element("service-nodeports", key, f"goto {external_chain}")
-        if not has_external:
-            table.element(
-                "no-endpoint-nodeports", key, reject if not has_any else no_local, comment=label
-            )
+        external("service-nodeports", "no-endpoint-nodeports", f"{proto} . {sp.node_port}")
 
     # internal traffic: masquerade what comes from outside the pod network
     if has_internal:
