@@ -18,6 +18,7 @@ It has no uplink: nothing it does reaches the host's network. Then, from the tes
     lab.apply(script)                        nft -f - in the fabric (RuntimeError if refused)
     lab.connect("client", ip, port)          -> the answer, or "timeout", "ECONNREFUSED", ...
     lab.probe([(src, dst, port, proto)])     -> "ok:<who answered>" | "timeout" | "refused"
+    nft_check(script)                        `nft -c` alone, without a lab
 
 `probe` runs its connections concurrently, so a batch of dropped ones costs one timeout; its
 `proto` "hold" opens a TCP connection and keeps it, and "poke" then sends a byte more on it
@@ -51,6 +52,13 @@ CLONE_NEWNET = 0x40000000
 
 def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool, path=SBIN_PATH) is None]
+
+
+def nft_check(script: str) -> subprocess.CompletedProcess[str]:
+    """`nft -c` on the script in a throwaway network namespace: whether the kernel takes it."""
+    argv = ["unshare", "--user", "--map-root-user", "--net", "nft", "-c", "-f", "-"]
+    env = {**os.environ, "PATH": SBIN_PATH}
+    return subprocess.run(argv, input=script, capture_output=True, text=True, timeout=30, env=env)
 
 
 class FabricLab:

@@ -3,11 +3,10 @@ the kernel accepts, and the same verdicts from real packets through a routed nam
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
-from _fabric_lab import FabricLab, missing_tools
+from _fabric_lab import FabricLab, missing_tools, nft_check
 
 from kubesim.network.netpol import compile_policies, policy_ruleset
 
@@ -598,11 +597,6 @@ def test_ruleset_grows_in_set_elements_not_rules_with_more_pods() -> None:
 # --- the kernel accepts every script ------------------------------------------------------
 
 
-def _nft_check(script: str) -> subprocess.CompletedProcess:
-    argv = ["unshare", "--user", "--map-root-user", "--net", "nft", "-c", "-f", "-"]
-    return subprocess.run(argv, input=script, capture_output=True, text=True, timeout=30)
-
-
 needs_nft = pytest.mark.skipif(
     bool(missing_tools()),
     reason=f"needs {', '.join(missing_tools())} (Debian: nftables, iproute2, util-linux; .ci/run installs them)",
@@ -613,13 +607,13 @@ needs_nft = pytest.mark.skipif(
 @pytest.mark.parametrize("case", CASES)
 def test_nft_accepts_the_generated_script(case: str) -> None:
     policies, _ = CASES[case]
-    done = _nft_check(policy_ruleset(policies, PODS, NAMESPACES))
+    done = nft_check(policy_ruleset(policies, PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
 @needs_nft
 def test_nft_accepts_the_script_for_malformed_objects() -> None:
-    done = _nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
+    done = nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
@@ -645,7 +639,7 @@ def test_nft_accepts_a_large_cluster_script_quickly() -> None:
     )
     script = policy_ruleset([policy], pods, NAMESPACES)
     started = time.monotonic()
-    done = _nft_check(script)
+    done = nft_check(script)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 10
 

@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from _fabric_lab import FabricLab, missing_tools
+from _fabric_lab import FabricLab, missing_tools, nft_check
 
 from kubesim.network.nftproxy import (
     TABLE,
@@ -23,12 +20,9 @@ from kubesim.network.nftproxy import (
 )
 
 Obj = dict[str, Any]
-_SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-NFT = shutil.which("nft", path=_SBIN)
-UNSHARE = shutil.which("unshare", path=_SBIN)
 needs_nft = pytest.mark.skipif(
-    NFT is None or UNSHARE is None,
-    reason="needs nft (Debian's nftables) and unshare (util-linux); .ci/run installs them",
+    bool(missing_tools()),
+    reason=f"needs {', '.join(missing_tools())}; .ci/run installs nftables and util-linux",
 )
 
 # --- plain API objects ----------------------------------------------------------------------
@@ -506,12 +500,6 @@ def test_nodes_with_overlapping_addresses_do_not_both_claim_them() -> None:
 
 
 # --- nft itself reads it ------------------------------------------------------------------------
-
-
-def nft_check(script: str) -> subprocess.CompletedProcess[str]:
-    assert NFT and UNSHARE
-    argv = [UNSHARE, "--user", "--map-root-user", "--net", NFT, "-c", "-f", "-"]
-    return subprocess.run(argv, input=script, text=True, capture_output=True, timeout=30)
 
 
 RICH = (
