@@ -1,8 +1,8 @@
 """httpGet, tcpSocket and exec probes, run as the kubelet runs them, with its messages.
 
-A probe targets the pod IP (10.244.X.Y) from the node: through the cluster network's
-sockets when the fabric runs (`dial`, kubesim/network/fabric.py), else at the address's
-loopback twin (see kubesim/network/_netid.py). Messages are the kubelet's, because learners read them in
+A probe targets the pod IP (10.244.X.Y) from the node, through the `dial` it is given: the
+kubelet's node network, which goes through the fabric's sockets when the fabric runs and to
+the address's loopback twin otherwise (`LoopbackNet`, kubesim/network/fabric.py). Messages are the kubelet's, because learners read them in
 `kubectl describe pod` events: "Readiness probe failed: HTTP probe failed with statuscode: 503".
 Success for httpGet is a status in [200, 400), as in the kubelet.
 """
@@ -16,8 +16,6 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-
-from kubesim.network._netid import twin
 
 Dial = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
@@ -36,24 +34,13 @@ def _port(value: Any, ports: dict[str, int]) -> int | None:
     return ports.get(str(value))
 
 
-def _dialer(dial: Dial | None, net_id: int) -> Dial:
-    if dial is not None:
-        return dial
-
-    async def loopback(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection(twin(host, net_id), port)
-
-    return loopback
-
-
 async def http_get(
     spec: dict[str, Any],
     pod_ip: str,
     ports: dict[str, int],
     timeout: float,
     *,
-    net_id: int = 0,
-    dial: Dial | None = None,
+    dial: Dial,
 ) -> ProbeResult:
     port = _port(spec.get("port"), ports)
     path = spec.get("path") or "/"
@@ -65,9 +52,7 @@ async def http_get(
     if port is None:
         return ProbeResult(False, f"unable to find port {spec.get('port')!r} in container ports")
     try:
-        status = await asyncio.wait_for(
-            _http_status(_dialer(dial, net_id), host, port, path, spec), timeout
-        )
+        status = await asyncio.wait_for(_http_status(dial, host, port, path, spec), timeout)
     except TimeoutError:
         return ProbeResult(
             False,
@@ -123,15 +108,14 @@ async def tcp_socket(
     ports: dict[str, int],
     timeout: float,
     *,
-    net_id: int = 0,
-    dial: Dial | None = None,
+    dial: Dial,
 ) -> ProbeResult:
     port = _port(spec.get("port"), ports)
     host = spec.get("host") or pod_ip
     if port is None:
         return ProbeResult(False, f"unable to find port {spec.get('port')!r} in container ports")
     try:
-        _reader, writer = await asyncio.wait_for(_dialer(dial, net_id)(host, port), timeout)
+        _reader, writer = await asyncio.wait_for(dial(host, port), timeout)
     except TimeoutError:
         return ProbeResult(False, f"dial tcp {host}:{port}: i/o timeout")
     except ConnectionRefusedError:

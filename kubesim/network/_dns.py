@@ -1,4 +1,6 @@
-"""Cluster DNS records (what CoreDNS answers on kind), as a hosts file for pod processes."""
+"""Cluster DNS records (what CoreDNS answers on kind), as a hosts file for pod processes.
+
+The loopback shim's resolver (process mode); in the fabric `dnsserver` answers instead."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The cluster DNS server: kube-dns at 10.96.0.10:53, UDP and TCP, on sockets it is given.
 
-The network lead creates the sockets inside the cluster's network namespace (a socket keeps
+The fabric creates the sockets inside the cluster's network namespace (a socket keeps
 the namespace it was made in) and hands them over; this server only speaks DNS on them with
 asyncio, answering from `dnsrecords` (CoreDNS's `kubernetes` plugin). `objects` is called
 for every query, so answers follow the cluster at once: return the same `Cluster` object

@@ -248,22 +248,21 @@ class Fabric:
             raise FabricError(0, str(reply.get("error") or "failed").strip())
         return reply
 
-    async def _ip(self, script: str) -> None:
+    async def _run(self, tool: str, *args: str, script: str, failure: str) -> None:
+        """`tool args` inside the fabric with `script` on its stdin; its error after `failure`."""
         try:
-            await self._request(
-                {"op": "run", "argv": [self._tools["ip"], "-batch", "-"], "input": script}
-            )
+            await self._request({"op": "run", "argv": [self._tools[tool], *args], "input": script})
         except FabricError as exc:
-            raise FabricError(0, f"configuring the cluster network failed: {exc.strerror}") from exc
+            raise FabricError(0, f"{failure}: {exc.strerror}") from exc
+
+    async def _ip(self, script: str) -> None:
+        await self._run(
+            "ip", "-batch", "-", script=script, failure="configuring the cluster network failed"
+        )
 
     async def apply(self, script: str) -> None:
         """Run an nftables transaction (`nft -f -`) inside the fabric; its error is nft's."""
-        try:
-            await self._request(
-                {"op": "run", "argv": [self._tools["nft"], "-f", "-"], "input": script}
-            )
-        except FabricError as exc:
-            raise FabricError(0, f"nft refused the rules: {exc.strerror}") from exc
+        await self._run("nft", "-f", "-", script=script, failure="nft refused the rules")
 
     async def sandbox(self, pod_uid: str, pod_ip: str) -> Sandbox:
         """A network namespace for the pod with its routed veth: one agent round trip."""
@@ -351,17 +350,7 @@ class Fabric:
         type: int = SOCK_STREAM,  # noqa: A002
     ) -> Socket:
         """A socket bound to `host:port` inside the fabric (listening, for TCP)."""
-        sock = self.socket(socket.AF_INET, type)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            if type == socket.SOCK_STREAM:
-                sock.listen(128)
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return _listening(self.socket(socket.AF_INET, type), (host, port))
 
 
 class PodNet(Protocol):
@@ -395,20 +384,25 @@ class LoopbackNet:
         *,
         type: int = SOCK_STREAM,  # noqa: A002
     ) -> Socket:
-        sock = socket.socket(socket.AF_INET, type)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((twin(host, self.net_id), port))
-            if type == socket.SOCK_STREAM:
-                sock.listen(128)
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return _listening(socket.socket(socket.AF_INET, type), (twin(host, self.net_id), port))
 
     def address(self, host: str) -> str:
         return twin(host, self.net_id)
+
+
+def _listening(sock: Socket, address: tuple[str, int]) -> Socket:
+    """`sock` bound to `address`, listening if it is a stream, non-blocking for the event
+    loop; closed if any step fails, so a refused bind leaks no descriptor."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        if sock.type == socket.SOCK_STREAM:
+            sock.listen(128)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 async def _read_line(fd: int) -> str:

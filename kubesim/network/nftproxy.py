@@ -10,7 +10,9 @@ base chains (``filter-*`` at dstnat-10, ``nat-prerouting``/``nat-output`` at dst
 (sha256, base32, 8 characters, exactly as kube-proxy names them), ``numgen random mod N``
 load balancing, ``reject`` for a Service with no endpoints, the ``mark-for-masquerade`` bit
 (0x4000) for hairpin, off-cluster and NodePort traffic, and per-endpoint ``affinity-`` sets
-with a timeout for ``sessionAffinity: ClientIP``.
+with a timeout for ``sessionAffinity: ClientIP``. Which endpoints each Service port may
+reach is decided in `serviceports` (kube-proxy's CategorizeEndpoints); this module names
+the chains and writes the rules.
 
 Where kubesim differs, and why:
 
@@ -33,11 +35,10 @@ Where kubesim differs, and why:
 The fabric must route the Service CIDR into itself (for example ``ip route add
 10.96.0.0/16 dev kind0``; kind0 can be a bridge without ports where the kernel has no dummy
 driver): without a route, traffic to a ClusterIP with no endpoints fails routing before the
-``reject`` here can answer it. tests/kubesim/network/nftlab.py builds such a fabric.
+``reject`` here can answer it. tests/kubesim/network/_fabric_lab.py builds such a fabric.
 
-Bad input never makes the script invalid: a Service, port, slice or endpoint this cannot
-program (no ports, port 0, an address that is not IPv4, a name nft could not carry) is
-skipped, and the first of two Services claiming the same IP, port or NodePort keeps it.
+Bad input never makes the script invalid: `serviceports` skips what nft could not carry,
+and the first of two Services claiming the same IP, port or NodePort keeps it.
 """
 
 from __future__ import annotations
@@ -46,10 +47,21 @@ import base64
 import functools
 import hashlib
 import ipaddress
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from kubesim.network.serviceports import (
+    ProxyEndpoint,
+    ProxyNode,
+    ServicePort,
+    endpoints_by_port,
+    ipv4,
+    ipv4_net,
+    read_nodes,
+    service_ports,
+    targets,
+)
 
 __all__ = ["TABLE", "chain_name_base", "endpoint_chain_name_base", "proxy_ruleset"]
 
@@ -60,11 +72,6 @@ Obj = dict[str, Any]
 # nft's NFT_NAME_MAXLEN, and kube-proxy's room for its longest prefix ("endpoint-").
 _NAME_MAX = 256
 _NAME_BASE_MAX = _NAME_MAX - 16
-_DEFAULT_AFFINITY_SECONDS = 10800  # v1.DefaultClientIPServiceAffinitySeconds
-_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
-_PORT_NAME = re.compile(r"[a-z0-9-]{0,63}")
-_PROTOCOLS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
-_SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 # base chains: (name, type, hook, priority); dstnat is -100 and srcnat 100. Numbers, not
 # names: nft 1.0.6 (Debian 12) refuses "dstnat" on the filter forward and input hooks.
@@ -115,63 +122,6 @@ def endpoint_chain_name_base(
     return _hash_and_truncate(f"{namespace}/{name}/{protocol}/{port_name}__{ip}/{port}")
 
 
-@dataclass(frozen=True)
-class _Endpoint:
-    ip: str
-    port: int
-    node: str
-    ready: bool
-    serving: bool
-    terminating: bool
-
-    @property
-    def usable(self) -> bool:
-        return self.ready or (self.serving and self.terminating)
-
-
-@dataclass
-class _Node:
-    name: str
-    pod_cidr: ipaddress.IPv4Network | None
-    ips: list[str]
-
-
-@dataclass
-class _ServicePort:
-    namespace: str
-    name: str
-    port_name: str
-    protocol: str
-    cluster_ip: str
-    port: int
-    node_port: int
-    external_ips: list[str]
-    lb_ips: list[str]
-    source_ranges: list[ipaddress.IPv4Network]
-    affinity_seconds: int | None
-    internal_local: bool
-    external_local: bool
-
-    @property
-    def externally_accessible(self) -> bool:
-        return bool(self.node_port or self.external_ips or self.lb_ips)
-
-    @property
-    def uses_cluster(self) -> bool:
-        # kube-proxy's UsesClusterEndpoints: the short-circuit rules of an external Local
-        # policy need the Cluster endpoints too.
-        return not self.internal_local or self.externally_accessible
-
-    @property
-    def uses_local(self) -> bool:
-        return self.internal_local or self.external_local
-
-    @property
-    def label(self) -> str:  # kube-proxy's ServicePortName.String()
-        suffix = f":{self.port_name}" if self.port_name else ""
-        return f"{self.namespace}/{self.name}{suffix}"
-
-
 @dataclass
 class _Table:
     sets: list[str] = field(default_factory=list)
@@ -211,14 +161,14 @@ def proxy_ruleset(
     fabric (the cluster DNS on kube-dns's ClusterIP): no Service claims them here and they are
     not dropped as unallocated, so traffic reaches those sockets whatever the API holds.
     """
-    fabric_ips = {ip for ip in map(_ipv4, served_by_fabric) if ip}
+    fabric_ips = {ip for ip in map(ipv4, served_by_fabric) if ip}
     mark = f"{1 << masquerade_bit:#08x}"
-    node_list = _nodes(nodes)
-    endpoints = _endpoints_by_port(slices)
+    node_list = read_nodes(nodes)
+    endpoints = endpoints_by_port(slices)
     table = _Table()
     _setup(table, mark=mark, nodes=node_list, service_cidrs=service_cidrs, fabric_ips=fabric_ips)
     seen: set[tuple[str, str, str, str]] = set()
-    for svc_port in _service_ports(services):
+    for svc_port in service_ports(services):
         key = (svc_port.namespace, svc_port.name, svc_port.protocol, svc_port.port_name)
         if key in seen or svc_port.cluster_ip in fabric_ips:
             continue  # two ports with one name (validation refuses it): the first one wins
@@ -234,201 +184,6 @@ def proxy_ruleset(
     return _render(table)
 
 
-# --- reading plain API objects ---------------------------------------------------------
-
-
-_DOTTED_QUAD = re.compile(
-    r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
-)
-
-
-def _ipv4(value: Any) -> str | None:
-    """The address if it is a canonical dotted-quad IPv4 address (as the API stores them)."""
-    return value if isinstance(value, str) and _DOTTED_QUAD.fullmatch(value) else None
-
-
-def _ipv4_net(value: Any) -> ipaddress.IPv4Network | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.IPv4Network(value, strict=False)
-    except ValueError:
-        return None
-
-
-def _port(value: Any) -> int:
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536 else 0
-    )
-
-
-def _condition(conditions: Obj, name: str, *, default: bool) -> bool:
-    value = conditions.get(name)
-    if value is None:
-        return default
-    return value is True
-
-
-def _nodes(nodes: list[Obj]) -> list[_Node]:
-    out: list[_Node] = []
-    claimed: list[ipaddress.IPv4Network] = []  # podCIDRs and node IPs never overlap in a vmap
-
-    def claim(net: ipaddress.IPv4Network) -> bool:
-        if any(net.overlaps(other) for other in claimed):
-            return False
-        claimed.append(net)
-        return True
-
-    for node in sorted(nodes, key=lambda n: str((n.get("metadata") or {}).get("name"))):
-        name = (node.get("metadata") or {}).get("name")
-        if (
-            not isinstance(name, str)
-            or not _NAME.fullmatch(name)
-            or any(n.name == name for n in out)
-        ):
-            continue
-        spec, status = node.get("spec") or {}, node.get("status") or {}
-        cidr = _ipv4_net(spec.get("podCIDR"))
-        if cidr is None:
-            cidr = next((c for c in map(_ipv4_net, spec.get("podCIDRs") or []) if c), None)
-        if cidr is not None and not claim(cidr):
-            cidr = None
-        ips: list[str] = []
-        for address in status.get("addresses") or []:
-            if isinstance(address, dict) and address.get("type") == "InternalIP":
-                ip = _ipv4(address.get("address"))
-                if ip and claim(ipaddress.IPv4Network(ip)):
-                    ips.append(ip)
-        out.append(_Node(name, cidr, ips))
-    return out
-
-
-def _endpoints_by_port(
-    slices: list[Obj],
-) -> dict[tuple[str, str, str, str], dict[tuple[str, int], _Endpoint]]:
-    """(namespace, service, protocol, port name) -> endpoints, from EndpointSlices.
-
-    Service ports meet slice ports by name, as in kube-proxy: a named targetPort is already
-    resolved to each pod's number by the EndpointSlice controller."""
-    out: dict[tuple[str, str, str, str], dict[tuple[str, int], _Endpoint]] = {}
-    for eps in slices:
-        meta = eps.get("metadata") or {}
-        namespace, service = (
-            meta.get("namespace"),
-            (meta.get("labels") or {}).get(_SERVICE_NAME_LABEL),
-        )
-        if (
-            eps.get("addressType", "IPv4") != "IPv4"
-            or not isinstance(namespace, str)
-            or not isinstance(service, str)
-        ):
-            continue
-        ports = []
-        for port in eps.get("ports") or []:
-            if not isinstance(port, dict):
-                continue
-            name = port.get("name") or ""
-            protocol = _PROTOCOLS.get(port.get("protocol") or "TCP")
-            if protocol and _port(port.get("port")) and isinstance(name, str):
-                ports.append((protocol, name, _port(port.get("port"))))
-        for endpoint in eps.get("endpoints") or []:
-            if not isinstance(endpoint, dict):
-                continue
-            ip = _ipv4(
-                next(iter(endpoint.get("addresses") or []), None)
-            )  # kube-proxy uses the first
-            if ip is None:
-                continue
-            conditions = endpoint.get("conditions") or {}
-            if not isinstance(conditions, dict):
-                conditions = {}
-            terminating = _condition(conditions, "terminating", default=False)
-            node = endpoint.get("nodeName")
-            for protocol, name, number in ports:
-                ep = _Endpoint(
-                    ip=ip,
-                    port=number,
-                    node=node if isinstance(node, str) else "",
-                    ready=_condition(conditions, "ready", default=True) and not terminating,
-                    serving=_condition(conditions, "serving", default=True),
-                    terminating=terminating,
-                )
-                held = out.setdefault((namespace, service, protocol, name), {})
-                if (ip, number) not in held or (ep.ready and not held[(ip, number)].ready):
-                    held[(ip, number)] = ep
-    return out
-
-
-def _service_ports(services: list[Obj]) -> Iterable[_ServicePort]:
-    def order(svc: Obj) -> tuple[str, str]:
-        meta = svc.get("metadata") or {}
-        return (str(meta.get("namespace")), str(meta.get("name")))
-
-    for svc in sorted(services, key=order):
-        meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
-        namespace, name = meta.get("namespace"), meta.get("name")
-        if not (
-            isinstance(namespace, str)
-            and _NAME.fullmatch(namespace)
-            and isinstance(name, str)
-            and _NAME.fullmatch(name)
-        ):
-            continue
-        kind = spec.get("type") or "ClusterIP"
-        cluster_ip = _ipv4(spec.get("clusterIP"))
-        if kind == "ExternalName" or cluster_ip is None:  # headless ("None"), unallocated, IPv6
-            continue
-        external_ips = [ip for ip in map(_ipv4, spec.get("externalIPs") or []) if ip]
-        lb_ips: list[str] = []
-        ranges: list[ipaddress.IPv4Network] = []
-        if kind == "LoadBalancer":
-            ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-            lb_ips = [
-                ip for ip in (_ipv4(i.get("ip")) for i in ingress if isinstance(i, dict)) if ip
-            ]
-            ranges = [n for n in map(_ipv4_net, spec.get("loadBalancerSourceRanges") or []) if n]
-        affinity = None
-        if spec.get("sessionAffinity") == "ClientIP":
-            config = ((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {}).get(
-                "timeoutSeconds"
-            )
-            ok = isinstance(config, int) and not isinstance(config, bool) and 0 < config <= 86400
-            affinity = config if ok else _DEFAULT_AFFINITY_SECONDS
-        for port in spec.get("ports") or []:
-            if not isinstance(port, dict):
-                continue
-            protocol = _PROTOCOLS.get(port.get("protocol") or "TCP")
-            port_name = port.get("name") or ""
-            number = _port(port.get("port"))
-            if (
-                not protocol
-                or not number
-                or not isinstance(port_name, str)
-                or not _PORT_NAME.fullmatch(port_name)
-            ):
-                continue
-            node_port = _port(port.get("nodePort")) if kind in ("NodePort", "LoadBalancer") else 0
-            svc_port = _ServicePort(
-                namespace=namespace,
-                name=name,
-                port_name=port_name,
-                protocol=protocol,
-                cluster_ip=cluster_ip,
-                port=number,
-                node_port=node_port,
-                external_ips=external_ips,
-                lb_ips=lb_ips,
-                source_ranges=ranges,
-                affinity_seconds=affinity,
-                internal_local=spec.get("internalTrafficPolicy") == "Local",
-                external_local=False,
-            )
-            svc_port.external_local = (
-                svc_port.externally_accessible and spec.get("externalTrafficPolicy") == "Local"
-            )
-            yield svc_port
-
-
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -436,7 +191,7 @@ def _setup(
     table: _Table,
     *,
     mark: str,
-    nodes: list[_Node],
+    nodes: list[ProxyNode],
     service_cidrs: Sequence[str],
     fabric_ips: set[str],
 ) -> None:
@@ -454,7 +209,7 @@ def _setup(
     check.append(
         'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"'
     )
-    cidrs = [str(n) for n in map(_ipv4_net, service_cidrs) if n]
+    cidrs = [str(n) for n in map(ipv4_net, service_cidrs) if n]
     if cidrs and fabric_ips:
         check.append(f"ip daddr {{ {', '.join(sorted(fabric_ips))} }} return")
     if cidrs:
@@ -512,10 +267,10 @@ def _setup(
 
 def _program(
     table: _Table,
-    sp: _ServicePort,
-    endpoints: list[_Endpoint],
+    sp: ServicePort,
+    endpoints: list[ProxyEndpoint],
     *,
-    nodes: list[_Node],
+    nodes: list[ProxyNode],
     cluster_cidr: str,
 ) -> None:
     """One service port: kube-proxy's loop body in syncProxyRules, with "local" per node."""
@@ -524,23 +279,9 @@ def _program(
     external_chain, firewall_chain = f"external-{base}", f"firewall-{base}"
     proto, label = sp.protocol, sp.label
 
-    cluster_eps: list[_Endpoint] = []
-    if sp.uses_cluster:
-        cluster_eps = [e for e in endpoints if e.ready] or [
-            e for e in endpoints if e.serving and e.terminating
-        ]
-    local_eps: dict[str, list[_Endpoint]] = {}
-    if sp.uses_local:
-        for node in nodes:
-            here = [e for e in endpoints if e.node == node.name]
-            chosen = [e for e in here if e.ready] or [
-                e for e in here if e.serving and e.terminating
-            ]
-            if chosen:
-                local_eps[node.name] = chosen
-    has_any = any(e.usable for e in endpoints)
-    has_internal = has_any and (not sp.internal_local or bool(local_eps))
-    has_external = has_any and (not sp.external_local or bool(local_eps))
+    to = targets(sp, endpoints, nodes=nodes)
+    cluster_eps, local_eps = to.cluster, to.local
+    has_any, has_internal, has_external = to.has_any, to.has_internal, to.has_external
     uses_external_chain = has_any and sp.externally_accessible
 
     def node_chain(node: str) -> str:
@@ -551,10 +292,18 @@ def _program(
     prefix = f"{sp.namespace}/{sp.name}/{proto}/{sp.port_name}__"
     ep_base = {(e.ip, e.port): _hash_and_truncate(f"{prefix}{e.ip}/{e.port}") for e in endpoints}
 
-    def endpoint_chain(ep: _Endpoint) -> str:
+    def node_vmap(addresses: Callable[[ProxyNode], list[str]]) -> list[str]:
+        """Each node's addresses to its local endpoints' chain, or to drop without any."""
+        verdicts = []
+        for node in nodes:
+            verdict = f"goto {node_chain(node.name)}" if node.name in local_eps else "drop"
+            verdicts += [f"{address} : {verdict}" for address in addresses(node)]
+        return verdicts
+
+    def endpoint_chain(ep: ProxyEndpoint) -> str:
         return "endpoint-" + ep_base[(ep.ip, ep.port)]
 
-    def affinity_set(ep: _Endpoint) -> str:
+    def affinity_set(ep: ProxyEndpoint) -> str:
         return "affinity-" + ep_base[(ep.ip, ep.port)]
 
     reject, no_local = "goto reject-chain", "drop"
@@ -568,14 +317,16 @@ def _program(
             "no-endpoint-services", key, reject if not has_any else no_local, comment=label
         )
 
-    for ip in [*sp.external_ips, *sp.lb_ips]:
-        key = f"{ip} . {proto} . {sp.port}"
+    def external(dispatch: str, no_endpoints: str, key: str) -> None:
+        """An external destination: into the external chain, and rejected (no endpoints) or
+        dropped (none on the addressed node) where it has nowhere to go."""
         if has_any:
-            table.element("service-ips", key, f"goto {external_chain}")
+            table.element(dispatch, key, f"goto {external_chain}")
         if not has_external:
-            table.element(
-                "no-endpoint-services", key, reject if not has_any else no_local, comment=label
-            )
+            table.element(no_endpoints, key, reject if not has_any else no_local, comment=label)
+
+    for ip in [*sp.external_ips, *sp.lb_ips]:
+        external("service-ips", "no-endpoint-services", f"{ip} . {proto} . {sp.port}")
     if sp.lb_ips and sp.source_ranges:
         for ip in sp.lb_ips:
             table.element("firewall-ips", f"{ip} . {proto} . {sp.port}", f"goto {firewall_chain}")
@@ -586,13 +337,7 @@ def _program(
         table.chain(firewall_chain).append(f"ip saddr != {{ {', '.join(sources)} }} drop")
 
     if sp.node_port:
-        key = f"{proto} . {sp.node_port}"
-        if has_any:
-            table.element("service-nodeports", key, f"goto {external_chain}")
-        if not has_external:
-            table.element(
-                "no-endpoint-nodeports", key, reject if not has_any else no_local, comment=label
-            )
+        external("service-nodeports", "no-endpoint-nodeports", f"{proto} . {sp.node_port}")
 
     # internal traffic: masquerade what comes from outside the pod network
     if has_internal:
@@ -601,11 +346,7 @@ def _program(
         )
     if sp.internal_local and has_internal:
         # the client's node: its pod CIDR, or its own address (hostNetwork, the fabric itself)
-        verdicts = []
-        for node in nodes:
-            verdict = f"goto {node_chain(node.name)}" if node.name in local_eps else "drop"
-            sources = ([str(node.pod_cidr)] if node.pod_cidr else []) + node.ips
-            verdicts += [f"{source} : {verdict}" for source in sources]
+        verdicts = node_vmap(lambda node: node.sources)
         if verdicts:
             table.chain(local_chain).append(f"ip saddr vmap {{ {', '.join(verdicts)} }}")
         table.chain(local_chain).append('drop comment "no local endpoints on the client\'s node"')
@@ -625,20 +366,13 @@ def _program(
             chain.append(
                 f'fib saddr type local goto {cluster_chain} comment "short-circuit local traffic"'
             )
-            verdicts = []
-            for node in nodes:
-                verdict = f"goto {node_chain(node.name)}" if node.name in local_eps else "drop"
-                verdicts += [f"{ip} : {verdict}" for ip in node.ips]
+            verdicts = node_vmap(lambda node: node.ips)  # the node whose address was dialed
             if verdicts:
                 chain.append(f"ip daddr vmap {{ {', '.join(verdicts)} }}")
             chain.append('drop comment "no local endpoints on the addressed node"')
 
     if sp.affinity_seconds is not None:
-        reachable = {
-            (e.ip, e.port): e
-            for e in [*cluster_eps, *(e for eps in local_eps.values() for e in eps)]
-        }
-        for ep in sorted(reachable.values(), key=lambda e: (e.ip, e.port)):
+        for ep in sorted(to.reachable, key=lambda e: (e.ip, e.port)):
             table.sets.append(
                 _block(
                     "set",
@@ -647,7 +381,7 @@ def _program(
                 )
             )
 
-    def balance(chain_name: str, eps: list[_Endpoint]) -> None:
+    def balance(chain_name: str, eps: list[ProxyEndpoint]) -> None:
         chain = table.chain(chain_name)
         if sp.affinity_seconds is not None:
             chain.extend(f"ip saddr @{affinity_set(ep)} goto {endpoint_chain(ep)}" for ep in eps)
@@ -659,11 +393,7 @@ def _program(
     for node_name, eps in local_eps.items():
         balance(node_chain(node_name), eps)
 
-    written: set[tuple[str, int]] = set()
-    for ep in [*cluster_eps, *(e for eps in local_eps.values() for e in eps)]:
-        if (ep.ip, ep.port) in written:
-            continue
-        written.add((ep.ip, ep.port))
+    for ep in to.reachable:
         chain = table.chain(endpoint_chain(ep))
         chain.append(f"ip saddr {ep.ip} jump mark-for-masquerade")  # hairpin: a pod reaching itself
         if sp.affinity_seconds is not None:

@@ -1,6 +1,7 @@
 """kube-proxy and CoreDNS for the simulated cluster, fed from Services and Endpoints.
 
-Keeps the DNS hosts file that pod processes resolve service names with, and the userspace
+When the fabric runs, starts its data plane (`dataplane`: kernel rules and the cluster DNS).
+Always keeps the DNS hosts file that pod processes resolve service names with, and the userspace
 proxy's table (cluster IP:port -> ready endpoints). The API server's service proxy resolves
 through the same table, so `kubectl get --raw .../proxy/` and in-pod traffic agree.
 """

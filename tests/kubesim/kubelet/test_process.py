@@ -16,6 +16,7 @@ from kubesim.kubelet._probes import http_get, tcp_socket
 from kubesim.kubelet._process import Limits, Network, Runtime, read_log
 from kubesim.kubelet._world import PROCESS, Isolation, probe
 from kubesim.network import claim
+from kubesim.network.fabric import LoopbackNet
 
 SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
 PYTHON = Image(
@@ -219,6 +220,7 @@ async def test_python_containers_get_their_pod_ip_and_cluster_dns(runtime, tmp_p
         "http.server.HTTPServer(('0.0.0.0', 18080), http.server.SimpleHTTPRequestHandler).serve_forever()\n"
     )
     netid = claim()
+    dial = LoopbackNet(netid.value).open_connection  # process mode's node network
     net = Network(
         pod_ip="10.244.1.77",
         hosts_file=hosts,
@@ -230,7 +232,7 @@ async def test_python_containers_get_their_pod_ip_and_cluster_dns(runtime, tmp_p
         await _wait_for_log(running.log_path, "10.96.7.8")
         for _ in range(50):
             result = await http_get(
-                {"port": 18080, "path": "/"}, "10.244.1.77", {}, timeout=1, net_id=netid.value
+                {"port": 18080, "path": "/"}, "10.244.1.77", {}, timeout=1, dial=dial
             )
             if result.ok:
                 break
@@ -238,12 +240,10 @@ async def test_python_containers_get_their_pod_ip_and_cluster_dns(runtime, tmp_p
 
             await asyncio.sleep(0.05)
         assert result.ok
-        refused = await tcp_socket(
-            {"port": 18081}, "10.244.1.77", {}, timeout=1, net_id=netid.value
-        )
+        refused = await tcp_socket({"port": 18081}, "10.244.1.77", {}, timeout=1, dial=dial)
         assert refused.message == "dial tcp 10.244.1.77:18081: connect: connection refused"
         wrong = await http_get(
-            {"port": 18081, "path": "/ready"}, "10.244.1.77", {}, timeout=1, net_id=netid.value
+            {"port": 18081, "path": "/ready"}, "10.244.1.77", {}, timeout=1, dial=dial
         )
         assert (
             wrong.message
@@ -307,6 +307,7 @@ async def test_an_http_probe_that_gets_no_answer_says_eof_about_the_pod_ip():
     from kubesim.network import twin
 
     netid = claim()
+    dial = LoopbackNet(netid.value).open_connection
 
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
@@ -314,7 +315,7 @@ async def test_an_http_probe_that_gets_no_answer_says_eof_about_the_pod_ip():
     server = await asyncio.start_server(hang_up, twin("10.244.1.78", netid.value), 18082)
     try:
         result = await http_get(
-            {"port": 18082, "path": "/healthz"}, "10.244.1.78", {}, timeout=1, net_id=netid.value
+            {"port": 18082, "path": "/healthz"}, "10.244.1.78", {}, timeout=1, dial=dial
         )
     finally:
         server.close()

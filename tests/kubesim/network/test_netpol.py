@@ -3,11 +3,10 @@ the kernel accepts, and the same verdicts from real packets through a routed nam
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
-from _netpol_lab import NetnsLab, missing_tools
+from _fabric_lab import FabricLab, missing_tools, nft_check
 
 from kubesim.network.netpol import compile_policies, policy_ruleset
 
@@ -598,11 +597,6 @@ def test_ruleset_grows_in_set_elements_not_rules_with_more_pods() -> None:
 # --- the kernel accepts every script ------------------------------------------------------
 
 
-def _nft_check(script: str) -> subprocess.CompletedProcess:
-    argv = ["unshare", "--user", "--map-root-user", "--net", "nft", "-c", "-f", "-"]
-    return subprocess.run(argv, input=script, capture_output=True, text=True, timeout=30)
-
-
 needs_nft = pytest.mark.skipif(
     bool(missing_tools()),
     reason=f"needs {', '.join(missing_tools())} (Debian: nftables, iproute2, util-linux; .ci/run installs them)",
@@ -613,13 +607,13 @@ needs_nft = pytest.mark.skipif(
 @pytest.mark.parametrize("case", CASES)
 def test_nft_accepts_the_generated_script(case: str) -> None:
     policies, _ = CASES[case]
-    done = _nft_check(policy_ruleset(policies, PODS, NAMESPACES))
+    done = nft_check(policy_ruleset(policies, PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
 @needs_nft
 def test_nft_accepts_the_script_for_malformed_objects() -> None:
-    done = _nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
+    done = nft_check(policy_ruleset(MALFORMED, PODS + MALFORMED_PODS, NAMESPACES))
     assert done.returncode == 0, done.stderr
 
 
@@ -645,7 +639,7 @@ def test_nft_accepts_a_large_cluster_script_quickly() -> None:
     )
     script = policy_ruleset([policy], pods, NAMESPACES)
     started = time.monotonic()
-    done = _nft_check(script)
+    done = nft_check(script)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 10
 
@@ -653,29 +647,29 @@ def test_nft_accepts_a_large_cluster_script_quickly() -> None:
 # --- real packets ---------------------------------------------------------------------------
 
 LAB_PORTS = {"tcp": [80, 443, 5432, 8080], "udp": [5514]}
-LAB_PODS = [
-    {"name": "web", "ip": WEB, **LAB_PORTS},
-    {"name": "client", "ip": CLIENT, **LAB_PORTS},
-    {"name": "stranger", "ip": STRANGER, **LAB_PORTS},
-    {"name": "db", "ip": DB, **LAB_PORTS},
-    {"name": "visitor", "ip": VISITOR, **LAB_PORTS},
-]
-NAME_OF = {p["ip"]: p["name"] for p in LAB_PODS}
+LAB_PODS = {"web": WEB, "client": CLIENT, "stranger": STRANGER, "db": DB, "visitor": VISITOR}
+NAME_OF = {ip: name for name, ip in LAB_PODS.items()}
 
 
 @pytest.fixture(scope="module")
 def lab():
     if missing_tools():
         pytest.skip(f"needs {', '.join(missing_tools())} (.ci/run installs nftables)")
-    local = [
-        {"name": "dns", "ip": DNS, "tcp": [53], "udp": [53]},
-        {"name": "apiserver", "ip": API_SERVER, "tcp": [6443]},  # the control-plane node's address
-    ]
-    with NetnsLab(LAB_PODS, local=local) as lab:
+    with FabricLab() as lab:
+        for name, ip in LAB_PODS.items():
+            lab.add_pod(name, ip)
+            for proto, ports in LAB_PORTS.items():
+                for port in ports:
+                    lab.listen(name, port, proto=proto)
+        # kubesim's own sockets in the fabric: the cluster DNS and, on the control-plane
+        # node's address, the API server
+        for proto in ("tcp", "udp"):
+            lab.listen(None, 53, proto=proto, host=DNS, name="dns")
+        lab.listen(None, 6443, host=API_SERVER, name="apiserver")
         yield lab
 
 
-def _through_kernel(lab: NetnsLab, policies: list[dict], probes: list[tuple]) -> list[str]:
+def _through_kernel(lab: FabricLab, policies: list[dict], probes: list[tuple]) -> list[str]:
     """Apply the policies' ruleset, probe, and check the kernel agrees with the model."""
     lab.apply(policy_ruleset(policies, PODS, NAMESPACES))
     model = compile_policies(policies, PODS, NAMESPACES)
@@ -687,7 +681,7 @@ def _through_kernel(lab: NetnsLab, policies: list[dict], probes: list[tuple]) ->
     return results
 
 
-def test_default_deny_drops_so_the_connection_times_out(lab: NetnsLab) -> None:
+def test_default_deny_drops_so_the_connection_times_out(lab: FabricLab) -> None:
     probes = [
         (CLIENT, WEB, 80, "tcp"),
         (CLIENT, WEB, 5514, "udp"),
@@ -698,7 +692,7 @@ def test_default_deny_drops_so_the_connection_times_out(lab: NetnsLab) -> None:
     assert _through_kernel(lab, [DENY_INGRESS], probes) == ["timeout", "timeout", "ok:web", "ok:db"]
 
 
-def test_an_allow_rule_admits_its_peer_and_port_only(lab: NetnsLab) -> None:
+def test_an_allow_rule_admits_its_peer_and_port_only(lab: FabricLab) -> None:
     allow = _policy(
         "allow-client",
         {
@@ -722,20 +716,20 @@ def test_an_allow_rule_admits_its_peer_and_port_only(lab: NetnsLab) -> None:
     assert results == ["ok:web", "ok:web", "timeout", "timeout", "timeout"]
 
 
-def test_egress_deny_breaks_dns_until_egress_allows_it(lab: NetnsLab) -> None:
+def test_egress_deny_breaks_dns_until_egress_allows_it(lab: FabricLab) -> None:
     probes = [(CLIENT, DNS, 53, "udp"), (CLIENT, DNS, 53, "tcp"), (CLIENT, WEB, 80, "tcp")]
     assert _through_kernel(lab, [DENY_EGRESS_CLIENT], probes) == ["timeout"] * 3
     results = _through_kernel(lab, [DENY_EGRESS_CLIENT, ALLOW_DNS], probes)
     assert results == ["ok:dns", "ok:dns", "timeout"]
 
 
-def test_removing_the_policy_restores_traffic(lab: NetnsLab) -> None:
+def test_removing_the_policy_restores_traffic(lab: FabricLab) -> None:
     probes = [(CLIENT, WEB, 80, "tcp"), (STRANGER, DB, 5432, "tcp")]
     assert _through_kernel(lab, [DENY_INGRESS], probes) == ["timeout", "ok:db"]
     assert _through_kernel(lab, [], probes) == ["ok:web", "ok:db"]
 
 
-def test_namespace_selector_and_ip_block_except(lab: NetnsLab) -> None:
+def test_namespace_selector_and_ip_block_except(lab: FabricLab) -> None:
     policies = [
         _policy(
             "from-dev",
@@ -766,7 +760,7 @@ def test_namespace_selector_and_ip_block_except(lab: NetnsLab) -> None:
     assert _through_kernel(lab, policies, probes) == ["ok:db", "timeout", "ok:db", "timeout"]
 
 
-def test_replies_of_admitted_connections_pass_an_egress_deny(lab: NetnsLab) -> None:
+def test_replies_of_admitted_connections_pass_an_egress_deny(lab: FabricLab) -> None:
     # web may not start connections, yet answers the ones its ingress admits
     deny_web_egress = _policy("quiet-web", {"podSelector": WEB_ONLY, "policyTypes": ["Egress"]})
     probes = [(CLIENT, WEB, 80, "tcp"), (CLIENT, WEB, 5514, "udp"), (WEB, CLIENT, 80, "tcp")]
@@ -774,7 +768,7 @@ def test_replies_of_admitted_connections_pass_an_egress_deny(lab: NetnsLab) -> N
     assert results == ["ok:web", "ok:web", "timeout"]
 
 
-def test_established_connections_outlive_a_new_deny_as_on_kindnet(lab: NetnsLab) -> None:
+def test_established_connections_outlive_a_new_deny_as_on_kindnet(lab: FabricLab) -> None:
     # kindnet judges a connection's first packet; conntrack carries the rest
     lab.apply(policy_ruleset([], PODS, NAMESPACES))
     assert lab.probe([("client", WEB, 443, "hold")]) == ["ok:web"]
@@ -802,7 +796,7 @@ table ip lab-proxy {{
 """
 
 
-def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: NetnsLab) -> None:
+def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: FabricLab) -> None:
     # kube-proxy's DNAT happens in prerouting, before the forward hook sees the packet;
     # hairpin traffic is masqueraded after it, as kube-proxy does
     lab.apply(KUBE_PROXY_STANDIN)
@@ -822,7 +816,7 @@ def test_service_traffic_is_judged_after_dnat_and_a_pod_reaches_itself(lab: Netn
     assert lab.probe(probes) == ["ok:web", "timeout", "ok:web"]
 
 
-def test_egress_to_the_node_address_is_judged_by_ip_block(lab: NetnsLab) -> None:
+def test_egress_to_the_node_address_is_judged_by_ip_block(lab: FabricLab) -> None:
     # kubernetes.default leads to the API server on the control-plane node's address, which
     # the fabric serves itself: pods' egress there passes the input hook
     to_api = _policy(

@@ -1,21 +1,16 @@
 """kube-proxy's nftables mode as a pure function: golden cases on the script's structure,
 ``nft -c`` on what it generates, and traffic through the rules in a throwaway network
-(`nftlab.py`: pods in their own namespaces behind routed veths, as in the fabric)."""
+(`_fabric_lab.py`: pods in their own namespaces behind routed veths, as in the fabric)."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _fabric_lab import FabricLab, missing_tools, nft_check
 
 from kubesim.network.nftproxy import (
     TABLE,
@@ -25,13 +20,9 @@ from kubesim.network.nftproxy import (
 )
 
 Obj = dict[str, Any]
-HERE = Path(__file__).resolve().parent
-_SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-NFT = shutil.which("nft", path=_SBIN)
-UNSHARE = shutil.which("unshare", path=_SBIN)
 needs_nft = pytest.mark.skipif(
-    NFT is None or UNSHARE is None,
-    reason="needs nft (Debian's nftables) and unshare (util-linux); .ci/run installs them",
+    bool(missing_tools()),
+    reason=f"needs {', '.join(missing_tools())}; .ci/run installs nftables and util-linux",
 )
 
 # --- plain API objects ----------------------------------------------------------------------
@@ -511,12 +502,6 @@ def test_nodes_with_overlapping_addresses_do_not_both_claim_them() -> None:
 # --- nft itself reads it ------------------------------------------------------------------------
 
 
-def nft_check(script: str) -> subprocess.CompletedProcess[str]:
-    assert NFT and UNSHARE
-    argv = [UNSHARE, "--user", "--map-root-user", "--net", NFT, "-c", "-f", "-"]
-    return subprocess.run(argv, input=script, text=True, capture_output=True, timeout=30)
-
-
 RICH = (
     [
         WEB,
@@ -575,55 +560,9 @@ def test_nft_accepts_the_generated_script(services: list[Obj], slices: list[Obj]
 # --- traffic through the rules ----------------------------------------------------------------------
 
 
-class NetLab:
-    """nftlab.py in a throwaway user, network, mount and PID namespace."""
-
-    def __init__(self) -> None:
-        assert UNSHARE
-        argv = [
-            UNSHARE,
-            "--user",
-            "--map-root-user",
-            "--net",
-            "--mount",
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "--kill-child",
-            sys.executable,
-            str(HERE / "nftlab.py"),
-        ]
-        env = {**os.environ, "PATH": _SBIN}
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
-        )
-        assert self._read() == {"ok": "ready"}
-
-    def _read(self) -> Obj:
-        assert self.proc.stdout
-        line = self.proc.stdout.readline()
-        assert line, "nftlab.py ended early"
-        answer: Obj = json.loads(line)
-        return answer
-
-    def do(self, op: str, **args: Any) -> Obj:
-        assert self.proc.stdin
-        self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def apply(self, services: list[Obj], slices: list[Obj]) -> None:
-        done = self.do("apply", script=proxy_ruleset(services, slices, NODES))
-        assert done["ok"], done["stderr"]
-
-    def connect(self, pod: str | None, ip: str, port: int, **more: Any) -> str:
-        answer = self.do("connect", pod=pod, ip=ip, port=port, **more)
-        return str(answer.get("ok") or answer.get("error"))
-
-    def close(self) -> None:
-        assert self.proc.stdin
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+def program(lab: FabricLab, services: list[Obj], slices: list[Obj]) -> None:
+    """Make the lab's fabric hold kube-proxy's rules for these Services."""
+    lab.apply(proxy_ruleset(services, slices, NODES))
 
 
 PODS = {
@@ -635,27 +574,19 @@ PODS = {
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[NetLab]:
-    if NFT is None or UNSHARE is None:
-        pytest.skip("needs nft (Debian's nftables) and unshare (util-linux); .ci/run installs them")
-    lab = NetLab()
-    try:
+def lab() -> Iterator[FabricLab]:
+    if missing_tools():
+        pytest.skip(f"needs {', '.join(missing_tools())}; .ci/run installs nftables and util-linux")
+    with FabricLab() as lab:
         for name, ip in PODS.items():
-            assert lab.do("pod", name=name, ip=ip) == {"ok": True}
+            lab.add_pod(name, ip)
         for name in ("web-1", "web-2"):
-            assert lab.do("listen", pod=name, port=8080) == {"ok": True}
-            assert lab.do("listen", pod=name, port=5353, proto="udp") == {"ok": True}
+            lab.listen(name, 8080)
+            lab.listen(name, 5353, proto="udp")
         # kubesim's own sockets in the fabric: the API server and the cluster DNS
-        assert lab.do("listen", pod=None, port=6443) == {"ok": True}
-        dns = {
-            "port": 53,
-            "proto": "udp",
-            "host": "10.96.0.10",
-        }  # UDP answers from where it was asked
-        assert lab.do("listen", pod=None, **dns) == {"ok": True}
+        lab.listen(None, 6443)
+        lab.listen(None, 53, proto="udp", host="10.96.0.10")  # UDP answers from where it was asked
         yield lab
-    finally:
-        lab.close()
 
 
 def web(*endpoints: Obj, **spec: Any) -> tuple[list[Obj], list[Obj]]:
@@ -667,100 +598,100 @@ BOTH = (endpoint("10.244.1.5", "kind-worker"), endpoint("10.244.2.5", "kind-work
 
 
 def hits(
-    lab: NetLab, pod: str | None, ip: str, port: int, times: int = 24, **more: Any
+    lab: FabricLab, pod: str | None, ip: str, port: int, times: int = 24, **more: Any
 ) -> Counter[str]:
     return Counter(lab.connect(pod, ip, port, **more).split(" ")[0] for _ in range(times))
 
 
-def test_two_endpoints_both_receive_traffic_through_the_cluster_ip(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH))
+def test_two_endpoints_both_receive_traffic_through_the_cluster_ip(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH))
     got = hits(lab, "client", "10.96.0.20", 80)
     assert set(got) == {"web-1", "web-2"}, got
     assert lab.connect("client", "10.96.0.20", 80).endswith(" 10.244.1.9")  # a pod's own address
 
 
-def test_the_fabric_itself_reaches_a_cluster_ip_through_the_output_hook(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH))
+def test_the_fabric_itself_reaches_a_cluster_ip_through_the_output_hook(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH))
     assert set(hits(lab, None, "10.96.0.20", 80, times=16)) == {"web-1", "web-2"}
 
 
-def test_a_service_with_no_endpoints_refuses_the_connection(lab: NetLab) -> None:
-    lab.apply(*web())
+def test_a_service_with_no_endpoints_refuses_the_connection(lab: FabricLab) -> None:
+    program(lab, *web())
     assert lab.connect("client", "10.96.0.20", 80) == "ECONNREFUSED"
     assert lab.connect(None, "10.96.0.20", 80) == "ECONNREFUSED"
     assert lab.connect("client", "172.18.0.3", 30080) == "ECONNREFUSED"
 
 
-def test_removing_an_endpoint_takes_effect_on_the_next_apply(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH))
+def test_removing_an_endpoint_takes_effect_on_the_next_apply(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH))
     assert set(hits(lab, "client", "10.96.0.20", 80)) == {"web-1", "web-2"}
-    lab.apply(*web(BOTH[1], endpoint("10.244.1.5", "kind-worker", ready=False)))
+    program(lab, *web(BOTH[1], endpoint("10.244.1.5", "kind-worker", ready=False)))
     assert hits(lab, "client", "10.96.0.20", 80, times=12) == {"web-2": 12}
 
 
-def test_a_node_port_answers_on_each_node_address_masqueraded(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH))
+def test_a_node_port_answers_on_each_node_address_masqueraded(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH))
     for node_ip in ("172.18.0.2", "172.18.0.3", "172.18.0.4"):
         pod, _, source = lab.connect("client", node_ip, 30080).partition(" ")
         assert pod in {"web-1", "web-2"} and source != "10.244.1.9", (node_ip, pod, source)
         assert lab.connect(None, node_ip, 30080).split(" ")[0] in {"web-1", "web-2"}
 
 
-def test_external_traffic_policy_local_still_serves_pods_on_any_node_port(lab: NetLab) -> None:
+def test_external_traffic_policy_local_still_serves_pods_on_any_node_port(lab: FabricLab) -> None:
     # kube-proxy short-circuits pod traffic past the Local policy: only outside clients
     # are kept to the addressed node's endpoints (and the fabric has no outside)
-    lab.apply(*web(BOTH[0], externalTrafficPolicy="Local"))
+    program(lab, *web(BOTH[0], externalTrafficPolicy="Local"))
     assert lab.connect("client2", "172.18.0.4", 30080) == "web-1 10.244.2.9"
 
 
-def test_a_pod_reaching_itself_through_its_service_is_masqueraded(lab: NetLab) -> None:
-    lab.apply(*web(BOTH[0]))
+def test_a_pod_reaching_itself_through_its_service_is_masqueraded(lab: FabricLab) -> None:
+    program(lab, *web(BOTH[0]))
     pod, _, source = lab.connect("web-1", "10.96.0.20", 80).partition(" ")
     assert pod == "web-1" and source != "10.244.1.5"
 
 
-def test_udp_through_a_cluster_ip(lab: NetLab) -> None:
+def test_udp_through_a_cluster_ip(lab: FabricLab) -> None:
     svc = service("dns", port(53, protocol="UDP"), ip="10.96.0.11")
     eps = slice_of("dns", [sport(5353, protocol="UDP")], endpoint("10.244.2.5", "kind-worker2"))
-    lab.apply([svc], [eps])
+    program(lab, [svc], [eps])
     assert lab.connect("client", "10.96.0.11", 53, proto="udp") == "web-2 10.244.1.9"
 
 
-def test_client_ip_affinity_keeps_a_client_on_one_endpoint(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH, sessionAffinity="ClientIP"))
+def test_client_ip_affinity_keeps_a_client_on_one_endpoint(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH, sessionAffinity="ClientIP"))
     assert len(hits(lab, "client", "10.96.0.20", 80, times=12)) == 1
 
 
-def test_internal_traffic_policy_local_keeps_traffic_on_the_clients_node(lab: NetLab) -> None:
-    lab.apply(*web(*BOTH, internalTrafficPolicy="Local"))
+def test_internal_traffic_policy_local_keeps_traffic_on_the_clients_node(lab: FabricLab) -> None:
+    program(lab, *web(*BOTH, internalTrafficPolicy="Local"))
     assert hits(lab, "client", "10.96.0.20", 80, times=8) == {"web-1": 8}
     assert hits(lab, "client2", "10.96.0.20", 80, times=8) == {"web-2": 8}
-    lab.apply(*web(BOTH[0], internalTrafficPolicy="Local"))
+    program(lab, *web(BOTH[0], internalTrafficPolicy="Local"))
     assert lab.connect("client2", "10.96.0.20", 80, timeout=0.5) == "timeout"  # dropped, as on kind
 
 
 def test_unknown_ports_are_refused_and_unallocated_or_outside_addresses_go_nowhere(
-    lab: NetLab,
+    lab: FabricLab,
 ) -> None:
-    lab.apply(*web(*BOTH))
+    program(lab, *web(*BOTH))
     assert lab.connect("client", "10.96.0.20", 81) == "ECONNREFUSED"
     assert lab.connect("client", "10.96.7.7", 80, timeout=0.5) == "timeout"
     assert lab.connect("client", "192.0.2.1", 80, timeout=0.5) == "ENETUNREACH"
 
 
-def test_kubernetes_default_reaches_the_api_server_listening_in_the_fabric(lab: NetLab) -> None:
+def test_kubernetes_default_reaches_the_api_server_listening_in_the_fabric(lab: FabricLab) -> None:
     # as bootstrap.py writes them: no nodeName, the control plane's address, port 6443
     svc = service("kubernetes", port(443, name="https"), ip="10.96.0.1")
     eps = slice_of("kubernetes", [sport(6443, name="https")], endpoint("172.18.0.2", node=None))
-    lab.apply([svc], [eps])
+    program(lab, [svc], [eps])
     assert lab.connect("client", "10.96.0.1", 443) == "fabric 10.244.1.9"
     assert lab.connect(None, "10.96.0.1", 443).startswith("fabric ")
 
 
-def test_the_cluster_dns_address_is_left_to_the_fabrics_own_server(lab: NetLab) -> None:
+def test_the_cluster_dns_address_is_left_to_the_fabrics_own_server(lab: FabricLab) -> None:
     # a kube-dns Service without endpoints must not reject what kubesim's DNS answers
     dns = service("kube-dns", port(53, name="dns", protocol="UDP"), ip="10.96.0.10")
-    lab.apply([dns], [])
+    program(lab, [dns], [])
     assert lab.connect("client", "10.96.0.10", 53, proto="udp") == "fabric 10.244.1.9"
     assert lab.connect(None, "10.96.0.10", 53, proto="udp").startswith("fabric ")
     assert "10.96.0.10" not in rules([dns], []).elements["cluster-ips"]
