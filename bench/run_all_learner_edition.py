@@ -38,13 +38,33 @@ def main(argv: list[str]) -> int:
             "HOME": str(home.parent),
         }
 
-        def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [str(BIN / args[0]), *args[1:]], cwd=cwd, env=env, capture_output=True, text=True
+        def run(
+            *args: str, cwd: Path = ROOT, check: bool = False, labs: bool = True
+        ) -> subprocess.CompletedProcess[str]:
+            # the build reads the course's own labs; KUBELAB_LABS names the edition it writes
+            environ = env if labs else {k: v for k, v in env.items() if k != "KUBELAB_LABS"}
+            done = subprocess.run(
+                [str(BIN / args[0]), *args[1:]],
+                cwd=cwd,
+                env=environ,
+                capture_output=True,
+                text=True,
             )
+            if check and done.returncode != 0:
+                sys.exit(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+            return done
 
-        run("kubelab", "assignment", "build", str(edition), "--backend", "sim")
-        run("kubelab", "up", "--backend", "sim", cwd=edition)
+        run(
+            "kubelab",
+            "assignment",
+            "build",
+            str(edition),
+            "--backend",
+            "sim",
+            check=True,
+            labs=False,
+        )
+        run("kubelab", "up", "--backend", "sim", cwd=edition, check=True)
         try:
             for notebook in sorted((edition / "notebooks").glob("[0-9][0-9]-*.ipynb")):
                 data = json.loads(notebook.read_text())
