@@ -39,11 +39,30 @@ class NetId:
             self._handle = None
 
 
+def _shared(folder: Path) -> Path:
+    """The lock folder every user of the machine shares (loopback addresses are machine-wide),
+    made world-writable and sticky like /tmp; one this user cannot write to (left by an older
+    kubesim, 0755) gives way to a folder of this user's own."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.stat().st_uid == os.geteuid():
+            folder.chmod(0o1777)
+    except OSError:
+        pass
+    if os.access(folder, os.W_OK | os.X_OK):
+        return folder
+    own = folder.with_name(f"{folder.name}-{os.geteuid()}")
+    own.mkdir(parents=True, exist_ok=True)
+    return own
+
+
 def claim(folder: Path | None = None) -> NetId:
-    folder = folder or lock_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _shared(folder or lock_dir())
     for value in range(MAX_IDS):
-        handle = open(folder / f"{value}.lock", "a")  # noqa: SIM115 - held while the cluster runs
+        try:
+            handle = open(folder / f"{value}.lock", "a")  # noqa: SIM115 - held while the cluster runs
+        except PermissionError:  # another user's cluster holds (or held) this id
+            continue
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from kubesim.network import Endpoint, ServiceProxy, claim, dns_records, twin, write_hosts_file
 from kubesim.network._dns import search_path
@@ -109,3 +116,31 @@ def test_a_headless_service_resolves_to_its_ready_pods_and_their_hostnames():
         ("10.244.1.5", ["web-0.nginx.lab.svc.cluster.local", "nginx.lab.svc.cluster.local"]),
         ("10.244.2.5", ["nginx.lab.svc.cluster.local"]),
     ]
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root to act as nobody"
+)
+def test_another_user_claims_an_id_beside_roots_cluster():
+    """Loopback addresses are machine-wide, so every user shares the lock folder: root's
+    first cluster must not leave it closed to the learner's own account (it did: 0755)."""
+    base = Path(tempfile.mkdtemp(prefix="netid-"))  # in /tmp: nobody can reach it
+    base.chmod(0o755)
+    folder = base / "kubesim-net"
+    held = claim(folder)  # root's cluster: id 0, its lock file 0644
+    try:
+        assert folder.stat().st_mode & 0o7777 == 0o1777
+        done = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+             "-c", f"from pathlib import Path; from kubesim.network import claim; "
+             f"print(claim(Path({str(folder)!r})).value)"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert int(done.stdout) != held.value
+    finally:
+        held.release()
+        shutil.rmtree(base)
