@@ -722,7 +722,9 @@ class PodWorker:
             )
         if "exec" in probe:
             command = running.exec_spec(list(probe["exec"].get("command") or []))
-            return await _probes.exec_command(command.argv, command.cwd, command.env, timeout)
+            return await _probes.exec_command(
+                command.argv, command.cwd, command.env, timeout, preexec=command.join
+            )
         return ProbeResult(True)
 
     async def _probe_until(

@@ -142,8 +142,14 @@ async def tcp_socket(
 
 
 async def exec_command(
-    command: list[str], cwd: str, env: dict[str, str], timeout: float
+    command: list[str],
+    cwd: str,
+    env: dict[str, str],
+    timeout: float,
+    *,
+    preexec: Callable[[], None] | None = None,
 ) -> ProbeResult:
+    """`preexec`: the container's (`ExecSpec.join`: its cgroup, dying with kubesim)."""
     try:
         proc = await asyncio.create_subprocess_exec(
             *command,
@@ -151,6 +157,7 @@ async def exec_command(
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=preexec,
         )
     except OSError as exc:
         return ProbeResult(False, f"exec: {exc.strerror or exc}")

@@ -9,7 +9,6 @@ import hashlib
 import os
 import subprocess
 
-import pytest
 from kubernetes import client, config
 from kubernetes.stream import stream
 from scenario_kubectl import KUBECTL, Lab
@@ -57,11 +56,6 @@ def test_exec_passes_stdin_through_byte_for_byte(lab: Lab) -> None:
     assert digest == hashlib.md5(payload).hexdigest()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): the terminal is a host pty, not one of the container's own "
-    "devpts, so `tty` inside says 'not a tty' (runc makes the console in the container)",
-)
 def test_exec_it_gives_a_terminal_of_the_callers_size(lab: Lab) -> None:
     _running(lab, "box")
     term = Terminal(
@@ -93,12 +87,6 @@ def test_exec_into_a_deployment_and_a_named_container(lab: Lab) -> None:
     assert "container third is not valid for pod pair" in wrong.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): a command missing in the container world fails after the "
-    "stream has started, so kubectl says 'command terminated with exit code 127' where a node "
-    "answers the OCI runtime exec error and kubectl exits 1",
-)
 def test_exec_refusals_are_worded_as_on_a_node(lab: Lab) -> None:
     lab.kubectl("run", "crash", "--image=busybox:1.36", "--", "sh", "-c", "exit 1")
     lab.wait_for(
