@@ -61,7 +61,7 @@ async def test_exec_tty_is_a_terminal_of_the_containers_own_devpts(tmp_path: Pat
         assert b"/dev/pts/0\r\n" in shown  # the host's numbering would be any N
         assert b"30 100\r\n" in shown
         process.resize(120, 40)
-        process.write(b"stty size; sleep 30 & jobs; kill %1; exit 6\n")
+        process.write(b"stty size; sleep 30 & jobs; kill -KILL %1; exit 6\n")
         shown = b""
         async with asyncio.timeout(20):
             async for _number, data in process.output():
