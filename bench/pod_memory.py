@@ -114,19 +114,21 @@ def main() -> int:
             if items and all(ready(p) for p in items) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        rows = [("kube-system only", *settled(served.process.pid))]
+        rows: list[tuple[str, float, float, Counter[str]]] = [
+            ("kube-system only", *settled(served.process.pid))
+        ]
         base = f"{url}/api/v1/namespaces/default/pods"
         for kind, (image, command, env) in IMAGES.items():
-            names = [f"{kind.split()[0]}-{i}" for i in range(args.pods)]
-            for name in names:
+            pods = [f"{kind.split()[0]}-{i}" for i in range(args.pods)]
+            for name in pods:
                 session.post(base, json=pod(name, image, command, env)).raise_for_status()
-            wait_ready(session, base, names)
+            wait_ready(session, base, pods)
             rows.append((f"+ {args.pods} {kind} pods", *settled(served.process.pid)))
     finally:
         served.stop()
     print("| state | RSS summed | PSS summed | added PSS | processes |")
     print("| --- | --- | --- | --- | --- |")
-    previous = None
+    previous: float | None = None
     for label, rss, pss, names in rows:
         added = f"+{pss - previous:.0f} MiB" if previous is not None else ""
         top = ", ".join(f"{n} {c}" for n, c in names.most_common(4))
