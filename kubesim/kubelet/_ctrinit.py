@@ -21,11 +21,21 @@ so it costs one interpreter start and nothing of kubesim). Still seeing the host
 Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
 before `exec` is reported on the status pipe and ends the process with 127.
 
-`--enter PID [--user] [--net] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join
-a running container's namespaces, root and working directory, shrink the capability
-bounding set as its command's, run ARGV with the caller's environment, and end as it ended.
+`--enter PID [--user] [--net] [--status-fd=N] [--console-fd=N] -- ARGV` is the other way in,
+for `kubectl exec` and exec probes: join a running container's namespaces, root and working
+directory, shrink the capability bounding set as its command's, run ARGV with the caller's
+environment, and end as it ended. With `--status-fd` a command that cannot start is reported
+there (`err ERRNO MESSAGE`) before anything runs, and the fd closes on a successful `execve`:
+the kubelet fails the exec before its stream starts, as a runtime does.
+
+A terminal (`tty: true`, `kubectl exec -it`) is made as runc makes its console: inside the
+container, from its own `/dev/pts` instance (`/dev/ptmx` there), the slave becoming the
+command's stdin, stdout, stderr and controlling terminal, and the master passed back to the
+kubelet over a unix socket (`consoleFd` / `--console-fd`, SCM_RIGHTS), which relays it to
+the client and sizes it. So `tty` in the container names one of its own `/dev/pts/N`.
 """
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -33,6 +43,8 @@ import json
 import os
 import platform
 import signal
+import socket
+import struct
 import sys
 import termios
 
@@ -49,6 +61,9 @@ MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 ST_RELATIME = 4096
 PR_CAPBSET_DROP = 24
+TIOCGPTPEER = 0x5441  # _IO('T', 0x41): open a pty's slave from its master (Linux 4.13+)
+TIOCSPTLCK = 0x40045431  # _IOW('T', 0x31, int): unlock the slave
+TIOCGPTN = 0x80045430  # _IOR('T', 0x30, unsigned int): the slave's number
 # the capabilities a container keeps, as Docker's and containerd's defaults: without
 # CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE... a container's root cannot undo its
 # mounts, read the host's files by handle, or trace the host's processes
@@ -167,10 +182,64 @@ def resolve(argv0: str, path: str) -> str:
     raise InitError(errno.ENOENT, "executable file not found in $PATH")
 
 
-def enter(pid: int, user: bool, argv: list[str], *, net: bool = False) -> int:
+def console(sock_fd: int) -> int:
+    """A terminal in the container's own devpts (its `/dev/ptmx`): send the master over the
+    unix socket `sock_fd` and return the slave, as runc's console socket does."""
+    try:
+        master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InitError(exc.errno or errno.ENOENT, f"open /dev/ptmx: {exc.strerror}") from exc
+    try:
+        fcntl.ioctl(master, TIOCSPTLCK, b"\0\0\0\0")
+        try:
+            slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
+        except OSError:  # before Linux 4.13: by its number in the container's /dev/pts
+            (number,) = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, b"\0" * 4))
+            slave = os.open(f"/dev/pts/{number}", os.O_RDWR | os.O_NOCTTY)
+        with socket.socket(fileno=sock_fd) as sock:
+            socket.send_fds(sock, [b"console"], [master])
+    except OSError as exc:
+        raise InitError(exc.errno or errno.EIO, f"console: {exc.strerror or exc}") from exc
+    finally:
+        os.close(master)
+    return slave
+
+
+def take_terminal(slave: int) -> None:
+    """In the command's process: a session of its own with `slave` as its controlling
+    terminal and its stdin, stdout and stderr."""
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for target in (0, 1, 2):
+        os.dup2(slave, target)
+    if slave > 2:
+        os.close(slave)
+
+
+def _report(status: int | None, code: int, message: str) -> None:
+    if status is None:
+        sys.stderr.write(message + "\n")
+    else:
+        with contextlib.suppress(OSError):
+            os.write(status, f"err {code} {message}\n".encode())
+
+
+def enter(
+    pid: int,
+    user: bool,
+    argv: list[str],
+    *,
+    net: bool = False,
+    status: int | None = None,
+    console_fd: int | None = None,
+) -> int:
     """`kubectl exec`'s way in (`Running.exec_spec`): what `nsenter --target PID --mount --uts
     --ipc --pid --root --wd` does, plus the container's capability bounding set, which
-    nsenter cannot shrink. Waits for the command and ends as it ended (code or signal)."""
+    nsenter cannot shrink. Waits for the command and ends as it ended (code or signal).
+    `status`: where a command that cannot start is reported (closed by a successful exec);
+    `console_fd`: a unix socket that gets the master of a terminal made in the container."""
+    if status is not None:
+        os.set_inheritable(status, False)  # closed by the command's execve: it started
     kinds = (["user"] if user else []) + (["net"] if net else []) + ["ipc", "uts", "pid", "mnt"]
     fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
     root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
@@ -185,20 +254,33 @@ def enter(pid: int, user: bool, argv: list[str], *, net: bool = False) -> int:
         os.chroot(".")
         os.fchdir(cwd)
         path = resolve(argv[0], os.environ.get("PATH", ""))
+        slave = console(console_fd) if console_fd is not None else None
     except InitError as exc:
-        sys.stderr.write(
-            f'exec failed: unable to start container process: exec: "{argv[0]}": {exc}\n'
-        )
+        if status is not None:
+            _report(status, exc.code, str(exc))
+        else:
+            _report(
+                None,
+                exc.code,
+                f'exec failed: unable to start container process: exec: "{argv[0]}": {exc}',
+            )
         return 127
     child = os.fork()  # the PID namespace applies to children
     if child == 0:
         try:
             _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: not without its caller
+            if slave is not None:
+                take_terminal(slave)
             drop_capabilities(last_cap)
             os.execve(path, argv, dict(os.environ))
         except (OSError, InitError) as exc:
-            sys.stderr.write(f"exec {argv[0]}: {exc}\n")
+            code = getattr(exc, "errno", None) or getattr(exc, "code", 0) or 0
+            _report(status, code, f"exec {argv[0]}: {getattr(exc, 'strerror', None) or exc}")
         os._exit(127)
+    if slave is not None:
+        os.close(slave)  # the command's alone: its end closes the terminal (EIO on the master)
+    if status is not None:
+        os.close(status)
     for forwarded in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(forwarded, lambda n, _f: os.kill(child, n))
     while True:
@@ -215,31 +297,46 @@ def enter(pid: int, user: bool, argv: list[str], *, net: bool = False) -> int:
 
 
 def main() -> int:
-    if sys.argv[1] == "--enter":  # --enter PID [--user] [--net] -- ARGV...
+    if sys.argv[1] == "--enter":  # --enter PID [--user] [--net] [--status-fd=N] ... -- ARGV
         rest = sys.argv[2:]
         split = rest.index("--")
         flags = rest[1:split]
-        return enter(int(rest[0]), "--user" in flags, rest[split + 1 :], net="--net" in flags)
+        numbers = {
+            key: int(value)
+            for key, _, value in (flag.partition("=") for flag in flags)
+            if key in ("--status-fd", "--console-fd")
+        }
+        return enter(
+            int(rest[0]),
+            "--user" in flags,
+            rest[split + 1 :],
+            net="--net" in flags,
+            status=numbers.get("--status-fd"),
+            console_fd=numbers.get("--console-fd"),
+        )
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
     status = int(spec["statusFd"])
     os.set_inheritable(status, False)
-    streams = [(spec["stdoutFd"], 1), (spec["stderrFd"], 2)]
-    if spec.get("stdinFd") is not None:
-        streams.insert(0, (spec["stdinFd"], 0))
+    # the log pipes, the attach pipe; with a terminal none: the console becomes all three
+    streams = [
+        (spec[key], target)
+        for key, target in (("stdinFd", 0), ("stdoutFd", 1), ("stderrFd", 2))
+        if spec.get(key) is not None
+    ]
     for fd, target in streams:
         os.dup2(fd, target)  # the container's log pipes; unshare keeps its own stderr
     for fd in {fd for fd, _ in streams}:
         if fd > 2:
             os.close(fd)
-    if spec.get("tty"):
-        os.setsid()  # a session of its own, with the terminal as its controlling tty
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    console_fd = spec.get("consoleFd")
     os.write(status, f"pid {os.readlink('/proc/self')}\n".encode())
     try:
         with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
             last_cap = int(handle.read())
         assemble(spec)
+        if console_fd is not None:  # the container's terminal, from its own /dev/pts
+            take_terminal(console(int(console_fd)))
         drop_capabilities(last_cap)
         workdir = spec["workingDir"]
         try:

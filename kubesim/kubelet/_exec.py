@@ -10,26 +10,34 @@ and hands them over:
   are three pipes, kept apart as on a node;
 * with a TTY, the command gets a pseudo-terminal as its controlling terminal (stdin, stdout
   and stderr on it, stderr merged into stdout as a runtime does), sized by the client's
-  resize messages.
+  resize messages. In a container world the terminal is the container's own (made in its
+  devpts by `_ctrinit --enter`, the master sent back over a socket, as runc's console);
+  in process mode a host pty.
 
-The command runs in a session of its own, so `kill()` reaches everything it started; it dies
-with kubesim (PR_SET_PDEATHSIG), as the container does.
+In a container world a command that cannot start (not in the container's PATH) fails
+`spawn` with its OSError before any stream starts, as a runtime fails the exec. The command
+joins the container's cgroup (its CPU and memory count there, and it dies with the
+container), runs in a session of its own, so `kill()` reaches everything it started, and
+dies with kubesim (PR_SET_PDEATHSIG), as the container does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import os
 import pty
 import signal
+import socket
 import struct
 import termios
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from kubesim.kubelet._process import ExecSpec, Running, _die_with_parent, read_terminal
+from kubesim.kubelet import _world
+from kubesim.kubelet._process import ExecSpec, Running, read_terminal
 
 STDOUT, STDERR = 1, 2
 READ_CHUNK = 32 * 1024
@@ -126,22 +134,47 @@ async def spawn(
     the caller's to report, as a runtime reports a failed exec."""
     if tty:
         return await _spawn_tty(spec, width=width, height=height)
-    proc = await asyncio.create_subprocess_exec(
-        *spec.argv,
-        cwd=spec.cwd,
-        env=spec.env,
-        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+    status_read, status_write = os.pipe() if spec.enters else (None, None)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *spec.options(status_fd=status_write),
+            cwd=spec.cwd,
+            env=spec.env,
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=spec.join,
+            pass_fds=(status_write,) if status_write is not None else (),
+        )
+    except BaseException:
+        if status_read is not None:
+            os.close(status_read)
+        raise
+    finally:
+        if status_write is not None:
+            os.close(status_write)
+    if status_read is not None:
+        await _started(proc, spec, status_read)
     process = ExecProcess(pid=proc.pid, tty=False, _proc=proc, _open_streams=2)
     process._readers = [
         asyncio.create_task(_pump(proc.stdout, STDOUT, process._queue)),
         asyncio.create_task(_pump(proc.stderr, STDERR, process._queue)),
     ]
     return process
+
+
+async def _started(proc: asyncio.subprocess.Process, spec: ExecSpec, status: int) -> None:
+    """Wait for the container world's word that the command was exec'd; a command that
+    cannot start raises SetupError (an OSError whose strerror is runc's reason)."""
+    report = await _world.read_exec_status(status)
+    if report is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    await proc.wait()
+    command = spec.argv[spec.argv.index("--") + 1 :] if "--" in spec.argv else spec.argv
+    raise _world.setup_error(report, command[0] if command else "")
 
 
 async def _pump(
@@ -159,35 +192,80 @@ async def _pump(
         queue.put_nowait(None)
 
 
-def _controlling_terminal() -> None:
+def _controlling_terminal(spec: ExecSpec) -> Callable[[], None]:
     """In the child, after setsid: the terminal on fd 0 becomes the session's."""
-    _die_with_parent()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    def prepare() -> None:
+        spec.join()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    return prepare
 
 
 async def _spawn_tty(spec: ExecSpec, *, width: int, height: int) -> ExecProcess:
-    master, slave = pty.openpty()
-    try:
-        if width > 0 and height > 0:
+    if spec.enters:
+        master, proc = await _spawn_console(spec)
+    else:
+        master, slave = pty.openpty()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                cwd=spec.cwd,
+                env={"TERM": "xterm", **spec.env},
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                start_new_session=True,
+                preexec_fn=_controlling_terminal(spec),
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+    if width > 0 and height > 0:
+        with contextlib.suppress(OSError):
             _set_size(master, width, height)
-        proc = await asyncio.create_subprocess_exec(
-            *spec.argv,
-            cwd=spec.cwd,
-            env={"TERM": "xterm", **spec.env},
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            start_new_session=True,
-            preexec_fn=_controlling_terminal,
-        )
-    except BaseException:
-        os.close(master)
-        raise
-    finally:
-        os.close(slave)
     process = ExecProcess(pid=proc.pid, tty=True, _proc=proc, _master=master, _open_streams=1)
     process._readers = [asyncio.create_task(_pump_terminal(read_terminal(master), process._queue))]
     return process
+
+
+async def _spawn_console(spec: ExecSpec) -> tuple[int, asyncio.subprocess.Process]:
+    """The container world's terminal: `_ctrinit --enter --console-fd` opens it in the
+    container's /dev/pts and sends the master back before it runs the command."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    status_read, status_write = os.pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *spec.options(status_fd=status_write, console_fd=theirs.fileno()),
+            cwd=spec.cwd,
+            env={"TERM": "xterm", **spec.env},
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=spec.join,
+            pass_fds=(status_write, theirs.fileno()),
+        )
+    except BaseException:
+        os.close(status_read)
+        ours.close()
+        raise
+    finally:
+        os.close(status_write)
+        theirs.close()
+    try:
+        await _started(proc, spec, status_read)
+        master = _world.receive_console(ours)  # sent before the command was exec'd
+    finally:
+        ours.close()
+    if master is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise _world.SetupError(errno.EIO, "the container sent no terminal", spec.argv[-1])
+    return master, proc
 
 
 async def _pump_terminal(

@@ -730,7 +730,7 @@ class PodWorker:
             argv = list(probe["exec"].get("command") or [])
             command = running.exec_spec(argv)
             return await _probes.exec_command(
-                command.argv, command.cwd, command.env, timeout, shown=argv
+                command.argv, command.cwd, command.env, timeout, shown=argv, preexec=command.join
             )
         return ProbeResult(True)
 

@@ -133,9 +133,11 @@ async def exec_command(
     timeout: float,
     *,
     shown: list[str] | None = None,
+    preexec: Callable[[], None] | None = None,
 ) -> ProbeResult:
     """Run `command` (the probe's, or the runtime's way into the container around it);
-    messages name `shown`, the probe's own command, as the kubelet does."""
+    messages name `shown`, the probe's own command, as the kubelet does. `preexec`: the
+    container's (`ExecSpec.join`: its cgroup, dying with kubesim)."""
     try:
         proc = await asyncio.create_subprocess_exec(
             *command,
@@ -143,6 +145,7 @@ async def exec_command(
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=preexec,
         )
     except OSError as exc:
         return ProbeResult(False, f"exec: {exc.strerror or exc}")

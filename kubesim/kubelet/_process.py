@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import os
 import pty
 import signal
+import socket
 import struct
 import sys
 import termios
@@ -83,11 +85,33 @@ def cri_line(stream: str, line: bytes, at: datetime | None = None) -> bytes:
 
 @dataclass(frozen=True)
 class ExecSpec:
-    """A command ready for `asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env)`."""
+    """A command ready for `asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env,
+    preexec_fn=spec.join)`. In a container world `argv` is `_ctrinit --enter ... -- CMD`
+    (`enters`), which takes `options()`: a status fd (a command that cannot start fails
+    before it runs) and a console socket (a terminal made in the container's devpts)."""
 
     argv: list[str]
     cwd: str
     env: dict[str, str]
+    enters: bool = False
+    # the container's cgroup: an exec'd command counts in its CPU and memory and dies with it
+    cgroup: _cgroups.Cgroup | None = None
+
+    def join(self) -> None:
+        """In the child before exec: die with kubesim, and join the container's cgroup."""
+        _die_with_parent()
+        if self.cgroup is not None:
+            with contextlib.suppress(OSError):  # the container ended meanwhile
+                self.cgroup.attach(os.getpid())
+
+    def options(self, *, status_fd: int | None = None, console_fd: int | None = None) -> list[str]:
+        """`argv` with `_ctrinit --enter`'s options added (only when `enters`)."""
+        if not self.enters:
+            return list(self.argv)
+        flags = [f"--status-fd={status_fd}"] if status_fd is not None else []
+        flags += [f"--console-fd={console_fd}"] if console_fd is not None else []
+        split = self.argv.index("--")
+        return [*self.argv[:split], *flags, *self.argv[split:]]
 
 
 @dataclass
@@ -191,8 +215,10 @@ class Running:
         the container first: its namespaces, root, working directory and capabilities."""
         merged = {**self.env, **(env or {})}
         if self._enter is not None:
-            return ExecSpec(argv=[*self._enter, *argv], cwd="/", env=merged)
-        return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged)
+            return ExecSpec(
+                argv=[*self._enter, *argv], cwd="/", env=merged, enters=True, cgroup=self._cgroup
+            )
+        return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged, cgroup=self._cgroup)
 
     def listen(self) -> asyncio.Queue[tuple[int, bytes] | None]:
         """Output from now on, as (1 stdout | 2 stderr, bytes); None once per stream at its
@@ -435,7 +461,8 @@ class Runtime:
 
         contained = self.isolation.contained
         log_path = self.log_path(pod_uid, container, restart_count)
-        master, slave = pty.openpty() if tty else (None, None)
+        # process mode: a host terminal; the container world makes its own in the container
+        master, slave = pty.openpty() if tty and not contained else (None, None)
         piped = stdin and not tty and self.isolation.contained  # process mode: asyncio's pipe
         stdin_read, stdin_write = os.pipe() if piped else (None, None)
         try:
@@ -448,9 +475,9 @@ class Runtime:
                     **image.env,
                     **env,
                 }
-                proc, pid, enter, logs = await self._start_contained(
+                proc, pid, enter, logs, master = await self._start_contained(
                     box, image, argv, full_env, network, mounts, _in_child,
-                    terminal=slave, stdin_fd=stdin_read,
+                    tty=tty, stdin_fd=stdin_read,
                 )  # fmt: skip
                 cwd = image.working_dir or "/"
                 writer = await _writer(stdin_write) if stdin_write is not None else None
@@ -537,16 +564,19 @@ class Runtime:
         mounts: Sequence[Mount],
         preexec: Callable[[], None],
         *,
-        terminal: int | None = None,
+        tty: bool = False,
         stdin_fd: int | None = None,
     ) -> tuple[
         asyncio.subprocess.Process,
         int,
         list[str],
         tuple[asyncio.StreamReader, asyncio.StreamReader] | None,
+        int | None,
     ]:
         """Assemble the container's root filesystem, start `_ctrinit` in fresh namespaces and
-        wait until it reports that it is exec'ing the command (or why it cannot)."""
+        wait until it reports that it is exec'ing the command (or why it cannot). With `tty`
+        the init makes the terminal in the container's own devpts and sends its master back
+        (the last item), as runc's console socket does."""
         if image.base == "busybox" and not _rootfs.BUSYBOX.is_file():
             raise _world.SetupError(
                 2,
@@ -580,9 +610,13 @@ class Runtime:
             ) from exc
         status_read, status_write = os.pipe()
         # a terminal is the container's stdin, stdout and stderr at once; else two log pipes
-        out_read, out_write = os.pipe() if terminal is None else (None, terminal)
-        err_read, err_write = os.pipe() if terminal is None else (None, terminal)
-        stdin = stdin_fd if terminal is None else terminal
+        out_read, out_write = os.pipe() if not tty else (None, None)
+        err_read, err_write = os.pipe() if not tty else (None, None)
+        ours, theirs = (
+            socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) if tty else (None, None)
+        )
+        console = theirs.detach() if theirs is not None else None
+        stdin = stdin_fd if not tty else None
         spec = box / "init.json"
         _rootfs.InitSpec(
             rootfs=rootfs,
@@ -595,11 +629,11 @@ class Runtime:
             stdout_fd=out_write,
             stderr_fd=err_write,
             stdin_fd=stdin,
-            tty=terminal is not None,
+            console_fd=console,
         ).write(spec)
         passed = tuple(
             dict.fromkeys(
-                fd for fd in (status_write, out_write, err_write, stdin) if fd is not None
+                fd for fd in (status_write, out_write, err_write, stdin, console) if fd is not None
             )
         )
         try:
@@ -622,10 +656,12 @@ class Runtime:
             for fd in (status_read, out_read, err_read):
                 if fd is not None:
                     os.close(fd)
+            if ours is not None:
+                ours.close()
             raise
         finally:
-            for fd in (status_write, out_write, err_write):
-                if fd is not None and fd != terminal:  # the caller closes the terminal
+            for fd in (status_write, out_write, err_write, console):
+                if fd is not None:
                     os.close(fd)
         logs = (
             (await _reader(out_read), await _reader(err_read))
@@ -633,6 +669,13 @@ class Runtime:
             else None
         )
         pid, error = await _world.read_status(status_read)
+        master = None
+        if error is None and pid is not None and ours is not None:
+            master = _world.receive_console(ours)  # sent before `exec` was reported
+            if master is None:
+                error = f"{errno.EIO} the container's init sent no terminal"
+        if ours is not None:
+            ours.close()
         if error is not None or pid is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
@@ -640,7 +683,7 @@ class Runtime:
             said = stderr.decode("utf-8", "replace").strip()
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
         enter = self.isolation.enter_argv(pid, net=net.sandbox is not None)
-        return proc, pid, enter, logs
+        return proc, pid, enter, logs, master
 
 
 async def _writer(fd: int) -> asyncio.StreamWriter:

@@ -351,10 +351,12 @@ class InitSpec:
     argv: list[str]
     env: dict[str, str]
     status_fd: int
-    stdout_fd: int
-    stderr_fd: int
-    stdin_fd: int | None = None  # attach: a pipe, or the terminal (then also stdout/stderr)
-    tty: bool = False  # stdin_fd is a terminal: it becomes the container's controlling tty
+    stdout_fd: int | None  # the log pipes; None with a terminal (the console is all three)
+    stderr_fd: int | None
+    stdin_fd: int | None = None  # attach: a pipe
+    # `tty: true`: a unix socket the init sends the master of the terminal it makes in the
+    # container's own /dev/pts over (runc's console socket)
+    console_fd: int | None = None
     devices: Iterable[str] = DEVICES
 
     def write(self, path: Path) -> None:
@@ -371,7 +373,7 @@ class InitSpec:
                     "stdoutFd": self.stdout_fd,
                     "stderrFd": self.stderr_fd,
                     "stdinFd": self.stdin_fd,
-                    "tty": self.tty,
+                    "consoleFd": self.console_fd,
                     "devices": list(self.devices),
                 }
             )

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -146,6 +147,36 @@ async def read_status(fd: int) -> tuple[int | None, str | None]:
         return pid, f"the container was not set up within {SETUP_TIMEOUT:.0f} s"
     finally:
         transport.close()
+
+
+def receive_console(sock: socket.socket, *, timeout: float = 5.0) -> int | None:
+    """The master of the terminal `_ctrinit` made in the container (runc's console socket:
+    one message carrying the fd by SCM_RIGHTS), or None when it sent none."""
+    sock.settimeout(timeout)
+    try:
+        _, fds, _, _ = socket.recv_fds(sock, 64, 1)
+    except OSError:
+        return None
+    return fds[0] if fds else None
+
+
+async def read_exec_status(fd: int) -> str | None:
+    """`_ctrinit --enter --status-fd`'s report: None once the pipe closes with nothing on
+    it (the command was exec'd), else its `ERRNO MESSAGE`."""
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    try:
+        async with asyncio.timeout(SETUP_TIMEOUT):
+            said = (await reader.read()).decode("utf-8", "replace").strip()
+    except TimeoutError:
+        return f"0 the command did not start within {SETUP_TIMEOUT:.0f} s"
+    finally:
+        transport.close()
+    word, _, rest = said.partition(" ")
+    return rest if word == "err" else None
 
 
 def setup_error(report: str, command: str) -> SetupError:

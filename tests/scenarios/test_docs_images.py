@@ -158,3 +158,67 @@ def test_the_hello_minikube_tutorial_deployment_runs_agnhost_netexec(lab: Lab) -
     assert body == "hello"
     logs = lab.kubectl("logs", "deployment/hello-node").stdout
     assert "Started HTTP server on port 8080" in logs
+
+
+def test_the_nginx_image_has_its_files_where_the_docs_look(lab: Lab) -> None:
+    """The docs' `kubectl exec ... -- cat /usr/share/nginx/html/index.html` and `ls
+    /etc/nginx`: the image's own files at the image's paths, inside the container."""
+    lab.kubectl("apply", "-f", str(EXAMPLES / "controllers__nginx-deployment.yaml"))
+    lab.kubectl("rollout", "status", "deployment/nginx-deployment", "--timeout=120s", timeout=150)
+    page = lab.kubectl(
+        "exec", "deploy/nginx-deployment", "--", "cat", "/usr/share/nginx/html/index.html"
+    ).stdout
+    assert "<title>Welcome to nginx!</title>" in page
+    listing = lab.kubectl("exec", "deploy/nginx-deployment", "--", "ls", "/etc/nginx").stdout
+    assert {"conf.d", "mime.types", "nginx.conf"} <= set(listing.split())
+    conf = lab.kubectl(
+        "exec", "deploy/nginx-deployment", "--", "cat", "/etc/nginx/conf.d/default.conf"
+    ).stdout
+    assert "root   /usr/share/nginx/html;" in conf
+
+
+SERVER_BLOCK = """server {
+    listen 80;
+    location / {
+        return 200 'served from the configmap\\n';
+    }
+}
+"""
+
+NGINX_WITH_CONF = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    ports: [{containerPort: 80}]
+    volumeMounts:
+    - {name: conf, mountPath: /etc/nginx/conf.d}
+  volumes:
+  - name: conf
+    configMap: {name: nginx-conf}
+"""
+
+
+def test_a_configmap_over_etc_nginx_conf_d_replaces_the_default_server(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """The docs' pattern: a server block in a configMap mounted at /etc/nginx/conf.d; the
+    image's nginx.conf (which includes conf.d/*.conf) stays, the default server is gone."""
+    (tmp_path / "default.conf").write_text(SERVER_BLOCK)
+    lab.kubectl("create", "configmap", "nginx-conf", f"--from-file={tmp_path / 'default.conf'}")
+    lab.kubectl("apply", "-f", "-", input=NGINX_WITH_CONF)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/web", "--timeout=120s", timeout=150)
+    shown = lab.kubectl("exec", "web", "--", "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert shown == SERVER_BLOCK
+    main_conf = lab.kubectl("exec", "web", "--", "cat", "/etc/nginx/nginx.conf").stdout
+    assert "include /etc/nginx/conf.d/*.conf;" in main_conf
+    lab.kubectl("expose", "pod", "web", "--port=80")
+    body = lab.wait_for(
+        lambda: _proxy(lab, "web"), timeout=lab.wall(30), what="the configMap's server"
+    )
+    assert body == "served from the configmap\n"

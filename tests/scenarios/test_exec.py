@@ -8,12 +8,16 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from kubernetes import client, config
 from kubernetes.stream import stream
 from scenario_kubectl import KUBECTL, Lab
 from scenario_terminal import Terminal
+
+from kubesim.kubelet import _cgroups
 
 SLEEPER = ("--image=busybox:1.36", "--restart=Never", "--", "sleep", "3600")
 
@@ -57,11 +61,6 @@ def test_exec_passes_stdin_through_byte_for_byte(lab: Lab) -> None:
     assert digest == hashlib.md5(payload).hexdigest()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): the terminal is a host pty, not one of the container's own "
-    "devpts, so `tty` inside says 'not a tty' (runc makes the console in the container)",
-)
 def test_exec_it_gives_a_terminal_of_the_callers_size(lab: Lab) -> None:
     _running(lab, "box")
     term = Terminal(
@@ -93,12 +92,6 @@ def test_exec_into_a_deployment_and_a_named_container(lab: Lab) -> None:
     assert "container third is not valid for pod pair" in wrong.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): a command missing in the container world fails after the "
-    "stream has started, so kubectl says 'command terminated with exit code 127' where a node "
-    "answers the OCI runtime exec error and kubectl exits 1",
-)
 def test_exec_refusals_are_worded_as_on_a_node(lab: Lab) -> None:
     lab.kubectl("run", "crash", "--image=busybox:1.36", "--", "sh", "-c", "exit 1")
     lab.wait_for(
@@ -167,3 +160,45 @@ spec:
     command: [sleep, "3600"]
     env: [{name: WHO, value: second}]
 """
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not _cgroups.available(), reason="cgroups are not writable here")
+def test_an_exec_runs_in_the_containers_cgroup_and_dies_with_the_pod(lab: Lab) -> None:
+    """As on a node, what `kubectl exec` starts belongs to the container: it is in the
+    container's cgroup (its CPU and memory count there) and ends when the pod is deleted."""
+    _running(lab, "box")
+    uid = lab.get_json("pod", "box")["metadata"]["uid"]
+    cgroup = lab.kubectl("exec", "box", "--", "cat", "/proc/self/cgroup").stdout
+    assert any(
+        ":memory:/kubesim/" in line and line.endswith(f"-{uid}-box-0") for line in cgroup.split()
+    ), cgroup
+    [procs] = Path("/sys/fs/cgroup/memory/kubesim").glob(f"*-{uid}-box-0/cgroup.procs")
+    session = subprocess.Popen(
+        _kubectl_argv(lab, "exec", "box", "--", "sleep", "301"),
+        env=lab.cluster.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        sleeps = lab.wait_for(
+            lambda: [
+                int(p) for p in procs.read_text().split() if _cmdline(int(p)) == ["sleep", "301"]
+            ],
+            timeout=lab.wall(30),
+            what="the exec'd sleep in the container's cgroup.procs",
+        )
+        lab.kubectl("delete", "pod", "box", "--now")
+        assert session.wait(timeout=60) != 0  # the exec ended with its container
+        deadline = time.monotonic() + 10
+        while any(_cgroups._alive(pid) for pid in sleeps) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_cgroups._alive(pid) for pid in sleeps), "the exec'd sleep outlived its pod"
+    finally:
+        session.kill()

@@ -9,8 +9,6 @@ import asyncio
 import os
 from pathlib import Path
 
-import pytest
-
 from kubesim.kubelet._exec import ExecProcess, attach, spawn
 from kubesim.kubelet._images import Image, ImageRef
 from kubesim.kubelet._process import ExecSpec, Limits, Running, Runtime, read_log
@@ -128,11 +126,6 @@ async def test_stdin_once_closes_the_containers_input_when_the_client_leaves(
     assert read_log(running.log_path) == ["line", "eof"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): the terminal is a host pty, not one of the container's own "
-    "devpts, so `tty` inside says 'not a tty' (runc makes the console in the container)",
-)
 async def test_a_tty_container_is_a_shell_on_a_terminal_that_attach_can_drive(
     tmp_path: Path,
 ) -> None:
