@@ -15,6 +15,7 @@ search path for a dotted name (`nslookup kubernetes.default` is asked as written
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -317,3 +318,203 @@ def test_a_nodeport_service_answers_on_every_nodes_internal_ip(lab: Lab) -> None
         )
         answer = _sh(lab, f"wget -qO- http://{internal}:30080/").strip()
         assert answer in names, (node["metadata"]["name"], answer)
+
+
+# -- a headless Service, a StatefulSet's pod names, SRV ----------------------------------------
+# the StatefulSet Basics page's web.yaml
+WEB_STATEFULSET = """
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  ports: [{port: 80, name: web}]
+  clusterIP: None
+  selector: {app: nginx}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 2
+  minReadySeconds: 10
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.21
+        ports: [{containerPort: 80, name: web}]
+        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+"""
+
+
+def test_a_headless_service_names_every_ready_pod_and_each_statefulset_pod(lab: Lab) -> None:
+    """`nslookup nginx` answers every Ready pod's IP (no ClusterIP), `web-0.nginx` is web-0's
+    own name, and the named port `web` has an SRV record per pod, each naming its pod."""
+    lab.kubectl("apply", "-f", "-", input=WEB_STATEFULSET)
+    ips = _ready_ips(lab, "app=nginx", 2)
+    _endpoints(lab, "nginx", 2)
+    _client(lab)
+    domain = "nginx.lab.svc.cluster.local"
+    looked_up = _nslookup(lab, "nginx")
+    assert sorted(re.findall(rf"Name:\t{domain}\nAddress: (\S+)", looked_up)) == ips, looked_up
+    for pod in ("web-0", "web-1"):
+        ip = lab.get_json("pod", pod)["status"]["podIP"]
+        own = _nslookup(lab, f"{pod}.{domain}")
+        assert f"Name:\t{pod}.{domain}\nAddress: {ip}\n" in own, own
+    srv = lab.kubectl("exec", "client", "--", "nslookup", "-type=srv", f"_web._tcp.{domain}").stdout
+    targets = sorted(re.findall(rf"_web\._tcp\.{domain}\tservice = 0 50 80 (\S+)", srv))
+    assert targets == [f"web-0.{domain}", f"web-1.{domain}"], srv
+
+
+# -- network policies --------------------------------------------------------------------------
+# the Network Policies page's network-policy-default-deny-ingress.yaml, and an allow rule
+DEFAULT_DENY_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-ingress}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
+ALLOW_FRONTEND = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-frontend}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: frontend}}}]
+    ports: [{protocol: TCP, port: 8080}]
+"""
+WEB_SVC = """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+"""
+GET_WEB = "timeout 3 wget -qO- http://web/"
+
+
+def _dropped(lab: Lab, script: str) -> subprocess.CompletedProcess[str] | None:
+    done = _run(lab, script)
+    return done if done.returncode != 0 else None
+
+
+def test_default_deny_ingress_drops_and_an_allow_rule_admits(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", "-", input=WEB.replace("replicas: 3", "replicas: 1"))
+    lab.kubectl("apply", "-f", "-", input=WEB_SVC)
+    _ready_ips(lab, "app=web", 1)
+    _endpoints(lab, "web", 1)
+    _client(lab)
+    name = lab.live_pods("app=web")[0]["metadata"]["name"]
+    assert _sh(lab, GET_WEB) == f"{name}\n"
+    try:
+        lab.kubectl("apply", "-f", "-", input=DEFAULT_DENY_INGRESS)
+        denied = lab.wait_for(lambda: _dropped(lab, GET_WEB), timeout=30, what="a drop")
+        assert denied.returncode == 143, denied  # timed out: no answer, not a refusal
+        lab.kubectl("apply", "-f", "-", input=ALLOW_FRONTEND)
+        # the allow rule admits frontends only: the client is still dropped
+        assert _run(lab, GET_WEB).returncode == 143
+        lab.kubectl("label", "pod", "client", "role=frontend")
+        lab.wait_for(
+            lambda: _run(lab, GET_WEB).stdout == f"{name}\n",
+            timeout=30,
+            what="the frontend to be admitted",
+        )
+    finally:
+        lab.kubectl(
+            "delete",
+            "networkpolicy",
+            "default-deny-ingress",
+            "allow-frontend",
+            "--ignore-not-found",
+        )
+
+
+DEFAULT_DENY_EGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-egress}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+"""
+ALLOW_DNS = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+"""
+LOOKUP_WEB = "timeout 5 nslookup web.lab.svc.cluster.local"
+
+
+def test_an_egress_deny_breaks_dns_until_kube_dns_is_allowed(lab: Lab) -> None:
+    """Default-deny egress: the pod's DNS queries to kube-dns go unanswered; an egress rule
+    to the kube-dns pods on port 53 brings names back, while traffic to web stays denied."""
+    lab.kubectl("apply", "-f", "-", input=WEB.replace("replicas: 3", "replicas: 1"))
+    lab.kubectl("apply", "-f", "-", input=WEB_SVC)
+    _ready_ips(lab, "app=web", 1)
+    _endpoints(lab, "web", 1)
+    _client(lab)
+    cluster_ip = lab.get_json("svc", "web")["spec"]["clusterIP"]
+    assert f"Address: {cluster_ip}" in _sh(lab, LOOKUP_WEB)
+    try:
+        lab.kubectl("apply", "-f", "-", input=DEFAULT_DENY_EGRESS)
+        broken = lab.wait_for(lambda: _dropped(lab, LOOKUP_WEB), timeout=30, what="no DNS")
+        assert cluster_ip not in broken.stdout, broken
+        lab.kubectl("apply", "-f", "-", input=ALLOW_DNS)
+        lab.wait_for(
+            lambda: f"Address: {cluster_ip}" in _run(lab, LOOKUP_WEB).stdout,
+            timeout=30,
+            what="DNS back once kube-dns is allowed",
+        )
+        assert _run(lab, GET_WEB).returncode == 143  # web itself is still denied
+    finally:
+        lab.kubectl(
+            "delete", "networkpolicy", "default-deny-egress", "allow-dns", "--ignore-not-found"
+        )
+
+
+# -- sessionAffinity ---------------------------------------------------------------------------
+AFFINITY_SVC = """
+apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  selector: {app: web}
+  sessionAffinity: ClientIP
+  ports: [{port: 80, targetPort: http}]
+"""
+
+
+def test_session_affinity_client_ip_sends_one_client_to_one_pod(lab: Lab) -> None:
+    """Three pods behind two Services: `web` spreads one client's requests, `sticky`
+    (sessionAffinity: ClientIP) sends every request from that client to the same pod."""
+    lab.kubectl("apply", "-f", "-", input=WEB + "---\n" + WEB_SVC + "---\n" + AFFINITY_SVC)
+    _ready_ips(lab, "app=web", 3)
+    _endpoints(lab, "web", 3)
+    _endpoints(lab, "sticky", 3)
+    names = {p["metadata"]["name"] for p in lab.live_pods("app=web")}
+    _client(lab)
+    loop = "for i in $(seq 15); do wget -qO- http://{}/; done"
+    spread = set(_sh(lab, loop.format("web")).split())
+    assert spread <= names and len(spread) > 1, spread
+    sticky = set(_sh(lab, loop.format("sticky")).split())
+    assert len(sticky) == 1 and sticky <= names, sticky
