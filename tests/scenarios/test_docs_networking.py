@@ -361,6 +361,14 @@ spec:
 def test_a_headless_service_names_every_ready_pod_and_each_statefulset_pod(lab: Lab) -> None:
     """`nslookup nginx` answers every Ready pod's IP (no ClusterIP), `web-0.nginx` is web-0's
     own name, and the named port `web` has an SRV record per pod, each naming its pod."""
+    try:
+        _headless(lab)
+    finally:  # the StatefulSet's events name `web`, as other scenarios' objects do
+        lab.kubectl("delete", "statefulset", "web", "--wait=true")
+        lab.kubectl("delete", "events", "--field-selector", "involvedObject.kind=StatefulSet")
+
+
+def _headless(lab: Lab) -> None:
     lab.kubectl("apply", "-f", "-", input=WEB_STATEFULSET)
     ips = _ready_ips(lab, "app=nginx", 2)
     _endpoints(lab, "nginx", 2)
