@@ -169,17 +169,19 @@ class Lab:
     ) -> T:
         """Poll `predicate` every 0.2 s until it returns something truthy, and return it.
 
-        On timeout the error names `what` was awaited and the last value seen, which is
-        the evidence a person would look at first.
+        A failed kubectl call (AssertionError) or a status field not written yet (KeyError,
+        IndexError: a pod without `containerStatuses` the moment after it is created) counts
+        as "not yet". On timeout the error names `what` was awaited and the last value seen,
+        which is the evidence a person would look at first.
         """
         deadline = time.monotonic() + timeout
         last: Any = None
         while True:
             try:
                 last = predicate()
-            except AssertionError as exc:  # a kubectl call failed; keep trying
+            except (AssertionError, KeyError, IndexError) as exc:  # not yet; keep trying
                 last = exc
-            if last and not isinstance(last, AssertionError):
+            if last and not isinstance(last, (AssertionError, KeyError, IndexError)):
                 return last
             if time.monotonic() >= deadline:
                 raise AssertionError(
