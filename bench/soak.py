@@ -17,7 +17,8 @@ KUBELAB_HOME, kubesim's default time scale), applies the labs' reference solutio
 
 At the end it prints the samples' start, middle, end and max, the client's answers by
 status, the faults and how each break and repair exited, and the 5xx lines and tracebacks
-in kubesim's log; it exits 1 on any HTTP 500 (from the client or in the log) or traceback.
+in kubesim's log; it exits 1 on any HTTP 500 (from the client or in the log), traceback, or
+asyncio complaint ("Task was destroyed but it is pending!", "exception was never retrieved").
 `kubelab down` runs whatever happens (Ctrl-C and SIGTERM included). Not collected by pytest.
 """
 
@@ -61,6 +62,8 @@ PROXY = "/api/v1/namespaces/lab-02/services/inference-service:8080/proxy/health"
 # kubesim keeps no access log; a request it answers 500 is logged as this
 # (kubesim/apiserver/server.py), and any other unexpected failure with a traceback
 LOG_500 = re.compile(r"kubesim: unexpected error on ")
+# asyncio's own complaints: a task collected while pending, an exception nobody read
+LOG_ASYNCIO = re.compile(r"Task was destroyed but it is pending!|exception was never retrieved")
 LOG_ERROR = re.compile(r"\b(ERROR|CRITICAL|Exception|Error:)\b")
 
 
@@ -316,18 +319,20 @@ def report(
     lines = log_text.splitlines()
     log_500 = sum(1 for line in lines if LOG_500.search(line))
     errors = [line for line in lines if LOG_ERROR.search(line)]
+    asyncio_said = [line for line in lines if LOG_ASYNCIO.search(line)]
     print(
         f"\nkubesim log: {len(lines)} lines, {tracebacks} tracebacks, {log_500} answers of 500, "
-        f"{len(errors)} lines naming an error"
+        f"{len(asyncio_said)} asyncio complaints, {len(errors)} lines naming an error"
     )
-    for line in errors[:20]:
+    for line in (asyncio_said + errors)[:20]:
         print("  " + line[:240])
     client_500 = sum(n for (_, status), n in tally.answers.items() if status == 500)
     for line in tally.fives[:20]:
         print("  client: " + line)
-    bad = client_500 + log_500 + tracebacks
+    bad = client_500 + log_500 + tracebacks + len(asyncio_said)
     print(
-        f"\n{'FAIL' if bad else 'ok'}: {client_500 + log_500} answers of 500, {tracebacks} tracebacks"
+        f"\n{'FAIL' if bad else 'ok'}: {client_500 + log_500} answers of 500, {tracebacks} "
+        f"tracebacks, {len(asyncio_said)} asyncio complaints"
     )
     return 1 if bad else 0
 
