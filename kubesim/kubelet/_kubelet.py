@@ -317,11 +317,13 @@ class PodWorker:
                 *self._container_tasks, return_exceptions=True
             )
             terminating: asyncio.Future[Any] = asyncio.create_task(self.terminating.wait())
-            await asyncio.wait({waiter, terminating}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait({waiter, terminating}, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # killed meanwhile (node down, pod gone at once): no task left pending
+                terminating.cancel()
             if self.terminating.is_set():
                 await self._terminate()
             else:
-                terminating.cancel()
                 await self.publish()
                 if not self.running or not any(r.alive() for r in self.running.values()):
                     await self._release_sandbox()  # its containers are gone: so is its network
