@@ -83,3 +83,7 @@ _.log_request  # http.server callback (kubesim/standins/hpa_example.py)
 _.send_error  # http.server callback (kubesim/standins/nginx/_server.py)
 drop_widget_views  # unused function (kubelab/_widget_settings.py): jupyter_server's pre_save_hook, named by import string in kubelab/jupyter_config/jupyter_server_config.json
 CourseContentsManager  # kubelab/_notebook_metadata.py: jupyter_server's contents_manager_class, named by import string in kubelab/jupyter_config/jupyter_server_config.json
+_.rss_mb  # bench/soak.py Sample fields, read by name in its report table
+_.tree_rss_mb  # bench/soak.py
+_.tree_fds  # bench/soak.py
+_.tree_procs  # bench/soak.py
