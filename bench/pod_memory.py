@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from container_start import pod, ready  # noqa: E402
 from kubesim_api import session_for, start  # noqa: E402
 
 from kubesim.kubelet._cgroups import process_tree  # noqa: E402
@@ -38,18 +39,6 @@ IMAGES = {
         [{"name": "MODEL_PATH", "value": "models/iris-logreg.json"}],
     ),
 }
-
-
-def pod(name: str, image: str, command: list[str] | None, env: list[dict]) -> dict:
-    container: dict = {"name": "c", "image": image, "env": env}
-    if command:
-        container["command"] = command
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"containers": [container]}}  # fmt: skip
-
-
-def ready(p: dict) -> bool:
-    conditions = (p.get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
 
 def _field(path: Path, key: str) -> int:
