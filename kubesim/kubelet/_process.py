@@ -593,16 +593,17 @@ class Runtime:
             subdomain=net.subdomain,
             search=net.search,
         )
+        netshim = net.netshim() if shim else None
+        dns_dir = net.hosts_file.parent if shim else None
+
+        def build() -> tuple[_rootfs.Layout, Path]:
+            layout = _rootfs.plan(image, pod, mounts=mounts, netshim=netshim, dns_dir=dns_dir)
+            return layout, layout.materialize_fresh(box / "rootfs")
+
         try:
-            layout = _rootfs.plan(
-                image,
-                pod,
-                mounts=mounts,
-                netshim=net.netshim() if shim else None,
-                dns_dir=net.hosts_file.parent if shim else None,
-            )
-            rootfs = _rootfs.fresh(box / "rootfs")
-            layout.materialize(rootfs)
+            # hundreds of links and folders: written off the loop (the syscalls release the
+            # GIL), so the API server answers while a pod's root filesystem is laid out
+            layout, rootfs = await asyncio.to_thread(build)
         except (_rootfs.LayoutError, OSError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # no host path
             raise _world.SetupError(

@@ -151,6 +151,12 @@ class Layout:
             if isinstance(node, Bind)
         ]
 
+    def materialize_fresh(self, rootfs: Path) -> Path:
+        """`materialize` into a new, empty `rootfs` folder (see `fresh`)."""
+        made = fresh(rootfs)
+        self.materialize(made)
+        return made
+
     def materialize(self, rootfs: Path) -> None:
         """Write the layer: folders, files, links and the mount point of every bind. A mount
         point below another bind is the bound host folder's own path (see `add`)."""

@@ -102,18 +102,28 @@ class DataPlane:
                 await self.dns.close()
 
     async def sync(self) -> None:
+        """Each table is computed from the informers as they are when its turn comes, with a
+        turn of the loop between them: on a cluster with thousands of pods one whole pass
+        would hold the API server's loop for tens of milliseconds."""
         services = self.services.items()
         slices, pods = self.slices.items(), self.pods.items()
         namespaces = self.namespaces.items()
         self._dns_objects = dnsrecords.Cluster(
             services=services, slices=slices, pods=pods, namespaces=namespaces
         )
+        await asyncio.sleep(0)
         await self._apply(
             nftproxy.TABLE,
-            nftproxy.proxy_ruleset(proxied_services(services), slices, self.nodes.items()),
+            nftproxy.proxy_ruleset(
+                proxied_services(self.services.items()), self.slices.items(), self.nodes.items()
+            ),
         )
+        await asyncio.sleep(0)
         await self._apply(
-            netpol.TABLE, netpol.policy_ruleset(self.policies.items(), pods, namespaces)
+            netpol.TABLE,
+            netpol.policy_ruleset(
+                self.policies.items(), self.pods.items(), self.namespaces.items()
+            ),
         )
 
     async def _apply(self, table: str, script: str) -> None:

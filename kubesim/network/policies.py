@@ -98,6 +98,8 @@ def compile_policies(
     dns_ip: str | None = DNS_IP,
 ) -> Policies:
     """NetworkPolicy semantics (networking.k8s.io/v1) over plain API objects."""
+    if not _dicts(policies):
+        return Policies()  # nothing isolated: no need to read thousands of pods on each change
     pods = _dicts(pods)
     ns_labels = _namespace_labels(_dicts(namespaces), pods)
     live = [p for p in pods if _live(p)]
