@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kubesim.apiserver.admission import default, validate
 from kubesim.apiserver.printers.resources import priority_class
 from kubesim.apiserver.printers.table import columns_for
 from kubesim.apiserver.priority import (
@@ -209,3 +210,18 @@ def test_kubectl_get_pc_columns_and_row() -> None:
     obj = pc("high", 1000, preemptionPolicy="PreemptLowerPriority")
     obj["metadata"]["creationTimestamp"] = "2026-12-05T12:00:00Z"
     assert priority_class(obj, now) == ["high", 1000, False, "30s", "PreemptLowerPriority"]
+
+
+def test_a_value_beyond_int32_does_not_decode() -> None:
+    obj = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "x"}}
+    problems = validate(GVK, {**obj, "value": 3_000_000_000}, old=None, field_validation="Strict")
+    assert problems.decode_error == (
+        'PriorityClass in version "v1" cannot be handled as a PriorityClass: json: cannot '
+        "unmarshal number 3000000000 into Go struct field PriorityClass.value of type int32"
+    )
+
+
+def test_a_class_without_value_stores_zero_and_the_default_policy() -> None:
+    stored = default(GVK, {"metadata": {"name": "x"}, "globalDefault": False})
+    assert (stored["value"], stored["preemptionPolicy"]) == (0, "PreemptLowerPriority")
+    assert "globalDefault" not in stored  # a Go bool with omitempty
