@@ -122,8 +122,9 @@ def _fits(volume: Obj, claim: Obj) -> bool:
     )
 
 
-def provisioned_volume(claim: Obj, node: str) -> Obj:
-    """The PersistentVolume local-path-provisioner creates for `claim` on `node`."""
+def provisioned_volume(claim: Obj, node: str, *, reclaim_policy: str = "Delete") -> Obj:
+    """The PersistentVolume local-path-provisioner creates for `claim` on `node`, with its
+    class's reclaimPolicy (the external provisioner library copies `class.ReclaimPolicy`)."""
     m, spec = meta(claim), _spec(claim)
     volume_name = f"pvc-{m['uid']}"
     return {
@@ -159,7 +160,7 @@ def provisioned_volume(claim: Obj, node: str) -> Obj:
                     ]
                 }
             },
-            "persistentVolumeReclaimPolicy": "Delete",
+            "persistentVolumeReclaimPolicy": reclaim_policy,
             "storageClassName": spec.get("storageClassName"),
             "volumeMode": spec.get("volumeMode") or "Filesystem",
         },
@@ -242,7 +243,9 @@ def reconcile_claim(
         ), none
     if provisioner != LOCAL_PATH or not node:
         return none, none  # no provisioner of that name runs in this cluster
-    volume = provisioned_volume(claim, node)
+    volume = provisioned_volume(
+        claim, node, reclaim_policy=str(storage_class.get("reclaimPolicy") or "Delete")
+    )
     claim_key = f"{m['namespace']}/{m['name']}"
     return none, Decision(
         [

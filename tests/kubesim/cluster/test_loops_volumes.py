@@ -156,3 +156,47 @@ async def test_a_classless_claim_with_nothing_to_bind_says_so(tmp_path: Path) ->
             "no persistent volumes available for this claim and no storage class is set"
         )
         assert failed[0]["type"] == "Warning"
+
+
+async def test_a_retain_class_provisions_a_retained_volume_that_is_released_with_its_claim(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create(
+            "storageclasses",
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {"name": "ssd-retain"},
+                "provisioner": "rancher.io/local-path",
+                "reclaimPolicy": "Retain",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            },
+            group="storage.k8s.io",
+            ns=None,
+        )
+        lab.create("persistentvolumeclaims", _claim("kept", storageClassName="ssd-retain"))
+        lab.create("pods", _consumer("kept"))
+        claim = await settle(
+            lambda: (
+                (c := lab.get("persistentvolumeclaims", "kept"))["status"].get("phase") == "Bound"
+                and c
+            )
+        )
+        volume_name = claim["spec"]["volumeName"]
+        volume = lab.get("persistentvolumes", volume_name, ns=None)
+        assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+
+        lab.api.delete(
+            lab.res("pods"), "default", "writer", options=DeleteOptions(grace_period_seconds=0)
+        )
+        lab.api.delete(lab.res("persistentvolumeclaims"), "default", "kept")
+        released = await settle(
+            lambda: (
+                (v := lab.get("persistentvolumes", volume_name, ns=None))
+                and v.get("status", {}).get("phase") == "Released"
+                and v
+            )
+        )
+        assert released["spec"]["claimRef"]["name"] == "kept"
+        assert lab.get("persistentvolumeclaims", "kept") is None
