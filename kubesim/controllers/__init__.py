@@ -48,7 +48,7 @@ from ._replicaset import (
     reconcile_replicationcontroller,
     replica_failure_status,
 )
-from ._scheduler import FailedScheduling, schedule, schedule_actions
+from ._scheduler import FailedScheduling, Storage, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._tokens import needs_token, reconcile_token_secret, token_secret_account
 from ._volumes import reconcile_claim, reconcile_volume
@@ -85,6 +85,7 @@ __all__ = [
     "reconcile_hpa",
     "schedule",
     "schedule_actions",
+    "Storage",
     "reconcile_claim",
     "reconcile_statefulset",
     "reconcile_volume",

@@ -1,6 +1,6 @@
 """kube-scheduler as an asyncio task: a queue of pending pods, one decision at a time.
 
-Its own informers (pods, nodes), as the real scheduler is its own process. A pod enters
+Its own informers (pods, nodes, claims and persistent volumes), as the real scheduler is its own process. A pod enters
 the queue when it appears unbound (``spec.nodeName`` empty, ``schedulerName`` ours, not
 being deleted) or when its spec changes; every pending pod is retried when the cluster
 changes in a way that may let it fit (a node added or changed, a bound pod gone) and, failing
@@ -20,7 +20,7 @@ from kubesim.client.actuator import SCHEDULER, Written, apply
 from kubesim.client.informer import key_of
 from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import Caches, Controller
-from kubesim.controllers import schedule_actions
+from kubesim.controllers import Storage, schedule_actions
 from kubesim.core.objects import deleting, labels, phase
 
 if TYPE_CHECKING:
@@ -62,7 +62,15 @@ class Scheduler:
     def __init__(self, api: Api, *, scheduler_name: str = DEFAULT_SCHEDULER) -> None:
         self.api = api
         self.name = scheduler_name
-        self.caches = Caches(api, (("", "v1", "pods"), ("", "v1", "nodes")))
+        self.caches = Caches(
+            api,
+            (
+                ("", "v1", "pods"),
+                ("", "v1", "nodes"),
+                ("", "v1", "persistentvolumeclaims"),
+                ("", "v1", "persistentvolumes"),
+            ),
+        )
         self.recorder = EventRecorder(api, component=scheduler_name)
         self.controller = Controller("scheduler", self._sync, self.caches)
         self.caches.informer("", "pods").on_change(self._pod_changed)
@@ -111,7 +119,14 @@ class Scheduler:
             return [], None
         nodes = self.caches.items("", "nodes")
         bound = [p for p in self.caches.items("", "pods") if (p.get("spec") or {}).get("nodeName")]
-        decision = schedule_actions(pod, nodes, bound, now=self.api.clock.now())
+        storage = Storage(
+            claims={
+                (str(c["metadata"].get("namespace")), c["metadata"]["name"]): c
+                for c in self.caches.items("", "persistentvolumeclaims")
+            },
+            volumes={v["metadata"]["name"]: v for v in self.caches.items("", "persistentvolumes")},
+        )
+        decision = schedule_actions(pod, nodes, bound, now=self.api.clock.now(), storage=storage)
         written = apply(self.api, decision.actions, self.recorder, field_manager=SCHEDULER)
         return written, decision.requeue_after
 
