@@ -51,7 +51,7 @@ from ._replicaset import (
 from ._scheduler import FailedScheduling, Storage, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._tokens import needs_token, reconcile_token_secret, token_secret_account
-from ._volumes import reconcile_claim, reconcile_volume
+from ._volumes import LOCAL_PATH_NAMESPACE, reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
@@ -89,6 +89,7 @@ __all__ = [
     "reconcile_claim",
     "reconcile_statefulset",
     "reconcile_volume",
+    "LOCAL_PATH_NAMESPACE",
     "Event",
     "Scale",
     "Update",

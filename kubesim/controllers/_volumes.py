@@ -15,7 +15,11 @@ the real binder does, so a stale decision loses with 409 and is recomputed):
       claim status not Bound                -> status Bound with the PV's capacity and modes
 
 A volume's own pass: Available while unclaimed, Bound once its claim points at it, and when
-its claim is gone Released (Retain) or deleted (Delete). A deleted claim keeps its
+its claim is gone Released (Retain) or deleted (Delete). A local-path volume under Delete is
+Released first, then its provisioner deletes the data as local-path-provisioner does: a
+helper pod `helper-pod-delete-<pv>` in local-path-storage, on the volume's node, with the
+volume's parent folder mounted, runs the teardown script of kind's local-path-config
+(`rm -rf "$VOL_DIR"`, inlined here); once it Succeeded the helper pod and the PV are deleted. A deleted claim keeps its
 kubernetes.io/pvc-protection finalizer while a pod that is not finished uses it, and a
 deleted volume its kubernetes.io/pv-protection finalizer while a claim is bound to it (the
 StorageObjectInUseProtection admission plugin puts both on at creation).
@@ -43,6 +47,8 @@ from ._actions import (
 )
 
 LOCAL_PATH = "rancher.io/local-path"
+LOCAL_PATH_NAMESPACE = "local-path-storage"
+HELPER_IMAGE = "docker.io/kindest/local-path-helper:v20251120-bc2bfd3a"  # kind's --helper-image
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -266,8 +272,57 @@ def reconcile_claim(
     )
 
 
-def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
-    """One pass over a volume: its phase, and its reclaim once its claim is gone."""
+def _local_path_node(volume: Obj) -> str:
+    """The node of a volume local-path provisioned (its selected-node annotation), else ""."""
+    notes = meta(volume).get("annotations") or {}
+    if notes.get("pv.kubernetes.io/provisioned-by") != LOCAL_PATH:
+        return ""
+    return str(notes.get("local.path.provisioner/selected-node") or "")
+
+
+def helper_pod_name(volume: Obj) -> str:
+    return f"helper-pod-delete-{name(volume)}"
+
+
+def teardown_pod(volume: Obj) -> Obj:
+    """local-path-provisioner's helper pod that deletes the volume's folder on its node."""
+    path = str((_spec(volume).get("hostPath") or {}).get("path") or "")
+    parent = path.rsplit("/", 1)[0] or "/"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": helper_pod_name(volume), "namespace": LOCAL_PATH_NAMESPACE},
+        "spec": {
+            "nodeName": _local_path_node(volume),
+            "restartPolicy": "Never",
+            "priorityClassName": "system-node-critical",
+            "tolerations": [{"operator": "Exists"}],
+            "containers": [
+                {
+                    "name": "helper-pod",
+                    "image": HELPER_IMAGE,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["/bin/sh", "-c", 'set -eu; rm -rf "$VOL_DIR"'],
+                    "env": [
+                        {"name": "VOL_DIR", "value": path},
+                        {"name": "VOL_MODE", "value": "Filesystem"},
+                    ],
+                    "volumeMounts": [{"name": "data", "mountPath": parent}],
+                }
+            ],
+            "volumes": [
+                {"name": "data", "hostPath": {"path": parent, "type": "DirectoryOrCreate"}}
+            ],
+        },
+    }
+
+
+def reconcile_volume(
+    volume: Obj, claims: list[Obj], helpers: dict[str, Obj] | None = None
+) -> Decision:
+    """One pass over a volume: its phase, and its reclaim once its claim is gone.
+
+    `helpers` are the pods of local-path-storage by name (the teardown helper pods)."""
     ref = _spec(volume).get("claimRef")
     claim = next((c for c in claims if _claims(volume, c)), None) if ref else None
     if deleting(volume):
@@ -279,7 +334,17 @@ def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
     elif claim is not None:
         want = "Bound"
     elif _spec(volume).get("persistentVolumeReclaimPolicy") == "Delete":
-        return Decision([delete_of(volume)])
+        if not _local_path_node(volume):
+            return Decision([delete_of(volume)])
+        if _phase(volume) != "Released":
+            want = "Released"
+        else:
+            helper = (helpers or {}).get(helper_pod_name(volume))
+            if helper is None:
+                return Decision([Create(teardown_pod(volume))])
+            if _phase(helper) == "Succeeded" and not deleting(helper):
+                return Decision([delete_of(helper), delete_of(volume)])
+            return Decision([])
     else:
         want = "Released"
     if _phase(volume) == want:

@@ -46,6 +46,11 @@ async def test_a_claim_waits_for_its_pod_then_local_path_provisions_on_that_node
     tmp_path: Path,
 ) -> None:
     async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create(  # kind's, where local-path-provisioner runs its helper pods
+            "namespaces",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "local-path-storage"}},
+            ns=None,
+        )
         lab.create("persistentvolumeclaims", _claim("data"))
         waiting = await settle(lambda: lab.events("WaitForFirstConsumer"))
         assert waiting[0]["message"] == "waiting for first consumer to be created before binding"
@@ -97,11 +102,26 @@ async def test_a_claim_waits_for_its_pod_then_local_path_provisions_on_that_node
         lab.api.delete(
             lab.res("pods"), "default", "writer", options=DeleteOptions(grace_period_seconds=0)
         )
-        # then the claim goes, and the Delete reclaim policy takes the volume with it
+        # then the claim goes; under Delete the volume is Released and local-path's helper pod
+        # deletes its folder on the node
+        helper_name = f"helper-pod-delete-{volume_name}"
+        helper = await settle(lambda: lab.get("pods", helper_name, ns="local-path-storage"))
+        assert lab.get("persistentvolumeclaims", "data") is None
+        assert lab.get("persistentvolumes", volume_name, ns=None)["status"]["phase"] == "Released"
+        assert helper["spec"]["nodeName"] == node
+        container = helper["spec"]["containers"][0]
+        assert container["command"] == ["/bin/sh", "-c", 'set -eu; rm -rf "$VOL_DIR"']
+        assert {"name": "VOL_DIR", "value": volume["spec"]["hostPath"]["path"]} in container["env"]
+        assert helper["spec"]["volumes"][0]["hostPath"]["path"] == "/var/local-path-provisioner"
+        # no kubelet here: the helper pod's success is written as the kubelet would
+        helper["status"] = {"phase": "Succeeded"}
+        lab.api.update(
+            lab.res("pods"), "local-path-storage", helper_name, helper, subresource="status"
+        )
         await settle(
             lambda: (
-                lab.get("persistentvolumeclaims", "data") is None
-                and lab.get("persistentvolumes", volume_name, ns=None) is None
+                lab.get("persistentvolumes", volume_name, ns=None) is None
+                and lab.get("pods", helper_name, ns="local-path-storage") is None
             )
         )
 
