@@ -9,7 +9,8 @@ the real binder does, so a stale decision loses with 409 and is recomputed):
       annotated, no volume       -> the provisioner creates PV pvc-<claim uid> on that node
     static (a class name no provisioner serves, or "")
       an Available PV fits       -> its claimRef is set (the smallest that fits)
-      none fits                  -> event FailedBinding
+      none fits                  -> event FailedBinding (no class), ProvisioningFailed (a
+                                    class that does not exist)
     then, either way
       PV claims it, claim has no volumeName -> claim gets volumeName and the bind annotations
       claim status not Bound                -> status Bound with the PV's capacity and modes
@@ -213,11 +214,13 @@ def reconcile_claim(
             chosen = copy.deepcopy(candidates[0])
             chosen["spec"]["claimRef"] = _claim_ref(claim)
             return Decision([Update(chosen)]), none
-        message = (
-            "no persistent volumes available for this claim and no storage class is set"
-            if not class_name
-            else f'storageclass.storage.k8s.io "{class_name}" not found'
-        )
+        if not class_name:  # syncUnboundClaim's default case, a Normal event
+            message = "no persistent volumes available for this claim and no storage class is set"
+            return Decision([_event(claim, "Normal", "FailedBinding", message)]), none
+        if storage_class is None:  # provisionClaim: findProvisionablePlugin's lister error
+            message = f'storageclass.storage.k8s.io "{class_name}" not found'
+            return Decision([_event(claim, "Warning", "ProvisioningFailed", message)]), none
+        message = f'storageclass.storage.k8s.io "{class_name}" not found'
         return Decision([_event(claim, "Warning", "FailedBinding", message)]), none
     provisioner = storage_class.get("provisioner", "")
     node = (m.get("annotations") or {}).get(SELECTED_NODE)

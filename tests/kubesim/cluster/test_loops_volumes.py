@@ -175,7 +175,19 @@ async def test_a_classless_claim_with_nothing_to_bind_says_so(tmp_path: Path) ->
         assert failed[0]["message"] == (
             "no persistent volumes available for this claim and no storage class is set"
         )
+        assert failed[0]["type"] == "Normal"  # pv_controller's syncUnboundClaim: EventTypeNormal
+
+
+async def test_a_claim_naming_a_class_that_does_not_exist_fails_to_provision(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create("persistentvolumeclaims", _claim("fast", storageClassName="ssd"))
+        failed = await settle(lambda: lab.events("ProvisioningFailed"))
         assert failed[0]["type"] == "Warning"
+        assert failed[0]["message"] == 'storageclass.storage.k8s.io "ssd" not found'
+        assert failed[0]["source"]["component"] == "persistentvolume-controller"
+        assert lab.get("persistentvolumeclaims", "fast")["status"]["phase"] == "Pending"
 
 
 async def test_a_retain_class_provisions_a_retained_volume_that_is_released_with_its_claim(
