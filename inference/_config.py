@@ -31,6 +31,8 @@ class Config:
     log_level: str = "INFO"
     drain_seconds: float = 20.0
     version: str = DEFAULT_VERSION
+    model_url: str = ""  # remote storage: fetched to MODEL_PATH when that file is missing
+    model_fetch_seconds: float = 30.0  # how long a fetch from MODEL_URL takes (modelled)
 
 
 def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
@@ -45,6 +47,13 @@ def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
         level = "WARNING"
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL={env['LOG_LEVEL']!r} is not one of {', '.join(LOG_LEVELS)}")
+    model_url = env.get("MODEL_URL", "").strip()
+    if model_url and not model_url.startswith("file:///"):
+        raise ConfigError(
+            f"MODEL_URL={model_url!r} is not a file:/// URL; the course's remote storage is "
+            "a file the image holds, fetched in MODEL_FETCH_SECONDS, e.g. "
+            "file:///app/models/iris-logreg.json (or unset MODEL_URL)"
+        )
     port = int(_number(env, "PORT", 8080, integer=True))
     if port > 65535:
         raise ConfigError(f"PORT={port} is not a TCP port; use 1-65535 (8080 is the default)")
@@ -58,6 +67,8 @@ def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
         log_level=level,
         drain_seconds=_number(env, "DRAIN_SECONDS", 20.0),
         version=env.get("INFERENCE_VERSION", "").strip() or DEFAULT_VERSION,
+        model_url=model_url,
+        model_fetch_seconds=_number(env, "MODEL_FETCH_SECONDS", 30.0),
     )
 
 

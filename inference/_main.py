@@ -1,4 +1,11 @@
-"""The process lifecycle: configure, read the model, serve, load in the background, drain.
+"""The process lifecycle: configure, fetch the model if it is remote, read it, serve, load
+in the background, drain.
+
+With ``MODEL_URL`` set, a MODEL_PATH that is missing is first fetched from that "remote
+storage" (a ``file:///`` URL; the transfer takes ``MODEL_FETCH_SECONDS``, the model's size over
+a slow link, modelled) and written to MODEL_PATH, so a MODEL_PATH on a node's disk that a
+preloader filled, or a volume an earlier pod filled, starts at once. The "loaded in" line
+counts from the process start, fetch included: the pod's start time as a learner measures it.
 
 Exit codes: 0 after SIGTERM/SIGINT (drained or drain timeout), 1 on a configuration or
 model error (one ``FATAL:`` line says which), 1 if the port cannot be bound.
@@ -6,9 +13,11 @@ model error (one ``FATAL:`` line says which), 1 if the port cannot be bound.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -26,6 +35,7 @@ REMIND_EVERY_SECONDS = 30.0
 
 def run(env: Mapping[str, str], *, cwd: Path) -> int:
     """Run the server until SIGTERM or SIGINT; return the process exit code."""
+    process_started = time.monotonic()
     log = Log(env.get("LOG_LEVEL", "INFO").strip().upper())
     try:
         config = config_from_env(env, cwd=cwd)
@@ -38,6 +48,23 @@ def run(env: Mapping[str, str], *, cwd: Path) -> int:
         f"PORT={config.port} STARTUP_SECONDS={config.startup_seconds:g} "
         f"MODEL_MEMORY_MB={config.model_memory_mb} PREDICT_CPU_MS={config.predict_cpu_ms:g}"
     )
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if config.model_url:
+        try:
+            if not fetch_model(config, log=log, stop=stop):
+                log.info(f"{received[0] if received else 'stop'} during the fetch; exiting")
+                return 0
+        except ModelError as exc:
+            log.fatal(str(exc))
+            return 1
     try:
         model = read_model(config.model_path, shown_as=config.model_path_shown)
     except ModelError as exc:
@@ -52,19 +79,15 @@ def run(env: Mapping[str, str], *, cwd: Path) -> int:
             "another process holds it, or PORT is wrong"
         )
         return 1
-    stop = threading.Event()
-    received: list[str] = []
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        received.append(signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     serving = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
     serving.start()
     log.info(f"listening on port {server.server_address[1]} (version {config.version})")
-    loader = threading.Thread(target=load_model, args=(app,), kwargs={"stop": stop}, daemon=True)
+    loader = threading.Thread(
+        target=load_model,
+        args=(app,),
+        kwargs={"stop": stop, "process_started": process_started},
+        daemon=True,
+    )
     loader.start()
     while not stop.wait(0.5):
         pass
@@ -76,12 +99,58 @@ def run(env: Mapping[str, str], *, cwd: Path) -> int:
     )
 
 
+def fetch_model(config: Config, *, log: Log, stop: threading.Event) -> bool:
+    """Fetch MODEL_URL to MODEL_PATH unless MODEL_PATH is already there; False when stopped.
+
+    The copy is written beside MODEL_PATH and renamed into place, so replicas fetching to one
+    shared volume never read half a file. Raises ``ModelError`` naming what failed.
+    """
+    shown = config.model_path_shown
+    if config.model_path.exists():
+        log.info(f"MODEL_PATH={shown} is on local disk; not fetching MODEL_URL={config.model_url}")
+        return True
+    log.info(
+        f"MODEL_PATH={shown} is not on local disk; fetching MODEL_URL={config.model_url} from "
+        f"remote storage (MODEL_FETCH_SECONDS={config.model_fetch_seconds:g})"
+    )
+    begun = time.monotonic()
+    source = Path(urllib.parse.unquote(urllib.parse.urlsplit(config.model_url).path))
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise ModelError(f"cannot fetch MODEL_URL={config.model_url}: {reason}") from None
+    if stop.wait(config.model_fetch_seconds):
+        return False
+    partial = config.model_path.with_name(f".{config.model_path.name}.{os.getpid()}.part")
+    try:
+        config.model_path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(config.model_path)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise ModelError(
+            f"cannot write the fetched model to MODEL_PATH={shown}: {reason}; mount a "
+            "writable volume there or point MODEL_PATH at one"
+        ) from None
+    log.info(
+        f"fetched MODEL_URL={config.model_url} to MODEL_PATH={shown} in "
+        f"{time.monotonic() - begun:.1f}s"
+    )
+    return True
+
+
 def load_model(
-    app: App, *, stop: threading.Event, remind_every: float = REMIND_EVERY_SECONDS
+    app: App,
+    *,
+    stop: threading.Event,
+    remind_every: float = REMIND_EVERY_SECONDS,
+    process_started: float | None = None,
 ) -> None:
     """Hold the model's memory, wait out STARTUP_SECONDS, then become ready (or explain why not).
 
     Runs in its own thread; ``stop`` cuts every wait short so SIGTERM during startup is quick.
+    The "loaded in" time counts from ``process_started`` (a fetch included) when given.
     """
     config: Config = app.config
     started = time.monotonic()
@@ -98,7 +167,7 @@ def load_model(
     app.ready = True
     app.log.info(
         f"model {app.model.name} {app.model.model_version} loaded in "
-        f"{time.monotonic() - started:.1f}s, holding {config.model_memory_mb} MiB; ready"
+        f"{time.monotonic() - (process_started or started):.1f}s, holding {config.model_memory_mb} MiB; ready"
     )
 
 

@@ -37,6 +37,7 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import GR, Caches, Controller
 from kubesim.controllermanager.eviction import check_eviction
 from kubesim.controllers import (
+    LOCAL_PATH_NAMESPACE,
     Decision,
     Emit,
     Event,
@@ -341,6 +342,11 @@ class ControllerManager:
 
     def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
         ns = _ns(pod)
+        helper = _ns_name(pod)[1]
+        if ns == LOCAL_PATH_NAMESPACE and helper.startswith("helper-pod-delete-"):
+            self._add(
+                "persistentvolume-binder", ("volume", "", helper[len("helper-pod-delete-") :])
+            )
         for volume in (pod.get("spec") or {}).get("volumes") or []:
             claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
             if claim:
@@ -581,7 +587,13 @@ class ControllerManager:
             if volume is None:
                 return [], None
             claims = self.caches.items("", "persistentvolumeclaims")
-            return self._apply(reconcile_volume(volume, claims), "persistentvolume-controller")
+            helpers = {
+                p["metadata"]["name"]: p
+                for p in self.caches.items("", "pods", LOCAL_PATH_NAMESPACE)
+            }
+            return self._apply(
+                reconcile_volume(volume, claims, helpers), "persistentvolume-controller"
+            )
         claim = self.caches.get("", "persistentvolumeclaims", ns, name)
         if claim is None:
             return [], None

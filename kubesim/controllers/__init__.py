@@ -48,10 +48,10 @@ from ._replicaset import (
     reconcile_replicationcontroller,
     replica_failure_status,
 )
-from ._scheduler import FailedScheduling, schedule, schedule_actions
+from ._scheduler import FailedScheduling, Storage, schedule, schedule_actions
 from ._statefulset import reconcile_statefulset
 from ._tokens import needs_token, reconcile_token_secret, token_secret_account
-from ._volumes import reconcile_claim, reconcile_volume
+from ._volumes import LOCAL_PATH_NAMESPACE, reconcile_claim, reconcile_volume
 
 __all__ = [
     "Action",
@@ -85,9 +85,11 @@ __all__ = [
     "reconcile_hpa",
     "schedule",
     "schedule_actions",
+    "Storage",
     "reconcile_claim",
     "reconcile_statefulset",
     "reconcile_volume",
+    "LOCAL_PATH_NAMESPACE",
     "Event",
     "Scale",
     "Update",

@@ -1,14 +1,24 @@
 """The scheduler's decision for one pod: filter nodes, score the rest, bind or explain.
 
 Filters run per node in the default profile's order and stop at the first that rejects
-(NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread,
-InterPodAffinity).
+(NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, VolumeBinding,
+PodTopologySpread, InterPodAffinity).
+
+VolumeBinding (pkg/scheduler/framework/plugins/volumebinding): a claim bound to a volume
+with node affinity (local-path's PVs) admits only the nodes that affinity selects ("node(s)
+had volume node affinity conflict"), so a ReadWriteOnce claim's pods all land on its node;
+an unbound claim whose `volume.kubernetes.io/selected-node` names another node rejects the
+node ("node(s) didn't find available persistent volumes to bind"). The real scheduler writes
+that annotation itself before binding the pod and remembers it in its assume cache; here the
+provisioner's controller writes it from the first consumer's node, so a consumer already
+placed on a node stands in for the annotation until it is written.
 A failure reads like kube-scheduler's FitError: "0/N nodes are available: " and a
 histogram "<count> <reason>" sorted as strings, then the preemption (PostFilter) summary.
 
 When nothing fits, preemption (`_preemption`, DefaultPreemption) may nominate a node and
 delete lower-priority pods there; pending pods nominated to a node hold their room on it.
-Not modelled: host ports, volumes.  Scoring is simplified: the ScheduleAnyway spread cost, then fewest
+Not modelled: host ports, claims that do not exist or are unbound with Immediate binding.
+Scoring is simplified: the ScheduleAnyway spread cost, then fewest
 pods of the same owner on the node (standing in for the system default spreading), then the
 least requested share, then the name (the real scheduler breaks ties at random).
 """
@@ -280,6 +290,59 @@ _NODE_CHECKS: dict[str, _topologyspread.NodeCheck] = {
 }
 
 
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The claims (by namespace and name) and persistent volumes (by name) the
+    VolumeBinding filter reads."""
+
+    claims: dict[tuple[str, str], Obj]
+    volumes: dict[str, Obj]
+
+
+def _claim_names(pod: Obj) -> list[str]:
+    return [
+        str((v.get("persistentVolumeClaim") or {}).get("claimName"))
+        for v in (pod.get("spec") or {}).get("volumes") or []
+        if v.get("persistentVolumeClaim")
+    ]
+
+
+def _volume_binding(
+    pod: Obj, node: Obj, placed: list[Obj], storage: Storage | None
+) -> _Verdict | None:
+    if storage is None:
+        return None
+    ns = str(meta(pod).get("namespace") or "")
+    for claim_name in _claim_names(pod):
+        claim = storage.claims.get((ns, claim_name))
+        if claim is None:
+            continue
+        volume = storage.volumes.get(str((claim.get("spec") or {}).get("volumeName") or ""))
+        if volume is not None:
+            required = ((volume.get("spec") or {}).get("nodeAffinity") or {}).get("required")
+            terms = (required or {}).get("nodeSelectorTerms")
+            if terms is not None and not any(_term_matches(t, node) for t in terms):
+                return _Verdict(UNRESOLVABLE, ("node(s) had volume node affinity conflict",))
+            continue
+        selected = (meta(claim).get("annotations") or {}).get(SELECTED_NODE)
+        if not selected:
+            selected = next(
+                (
+                    p["spec"]["nodeName"]
+                    for p in placed
+                    if meta(p).get("namespace") == ns and claim_name in _claim_names(p)
+                ),
+                None,
+            )
+        if selected and selected != name(node):
+            reason = "node(s) didn't find available persistent volumes to bind"
+            return _Verdict(UNRESOLVABLE, (reason,))
+    return None
+
+
 def _topology_spread(pod: Obj, node: Obj, nodes: list[Obj], placed: list[Obj]) -> _Verdict | None:
     found = _topologyspread.violation(pod, node, nodes, placed, **_NODE_CHECKS)
     if found is None:
@@ -292,7 +355,12 @@ def _topology_spread(pod: Obj, node: Obj, nodes: list[Obj], placed: list[Obj]) -
 
 
 def _filter(
-    pod: Obj, node: Obj, nodes: list[Obj], nodes_by_name: dict[str, Obj], placed: list[Obj]
+    pod: Obj,
+    node: Obj,
+    nodes: list[Obj],
+    nodes_by_name: dict[str, Obj],
+    placed: list[Obj],
+    storage: Storage | None,
 ) -> _Verdict | None:
     """The filters in the default profile's order; the first rejection is the verdict."""
     on_node = [p for p in placed if p["spec"].get("nodeName") == name(node)]
@@ -301,6 +369,7 @@ def _filter(
         or _taint_toleration(pod, node)
         or _node_affinity(pod, node)
         or _resources_fit(pod, node, on_node)
+        or _volume_binding(pod, node, placed, storage)
         or _topology_spread(pod, node, nodes, placed)
         or _inter_pod_affinity(pod, node, nodes_by_name, placed)
     )
@@ -330,6 +399,7 @@ def schedule(
     *,
     pdbs: Sequence[Obj] = (),
     nominated: Sequence[Obj] = (),
+    storage: Storage | None = None,
 ) -> Bind | FailedScheduling | Preempt:
     """Pick a node for ``pod``, or preempt lower-priority pods to make room on one, or
     explain, word for word, why neither is possible.
@@ -337,7 +407,8 @@ def schedule(
     ``pods_on_nodes`` are all pods already bound (``spec.nodeName`` set); finished pods
     (Succeeded/Failed) are ignored, as their resources are free again. ``pdbs`` are the
     PodDisruptionBudgets preemption tries not to violate; ``nominated`` the pending pods
-    with a ``status.nominatedNodeName``.
+    with a ``status.nominatedNodeName``. Without ``storage`` the pod's claims are not looked
+    at.
     """
     bound = [p for p in pods_on_nodes if (p.get("spec") or {}).get("nodeName") and pod_active(p)]
     placed = _with_nominated(pod, bound, list(nominated))
@@ -348,7 +419,7 @@ def schedule(
     verdicts: dict[str, _Verdict] = {}
     feasible: list[Obj] = []
     for node in nodes:
-        verdict = _filter(pod, node, nodes, nodes_by_name, placed)
+        verdict = _filter(pod, node, nodes, nodes_by_name, placed, storage)
         if verdict is None:
             feasible.append(node)
         else:
@@ -378,6 +449,7 @@ def schedule(
                 nodes,
                 nodes_by_name,
                 _with_nominated(pod, without, list(nominated)),
+                storage,
             )
             is None
         ),
@@ -476,13 +548,14 @@ def schedule_actions(
     now: datetime,
     pdbs: Sequence[Obj] = (),
     nominated: Sequence[Obj] = (),
+    storage: Storage | None = None,
 ) -> Decision:
     """``schedule`` as actions: Bind + ``Scheduled`` event, or the PodScheduled=False
     condition + ``FailedScheduling`` warning (requeued after the unschedulable queue's flush
     period; the loop moves it back sooner on the cluster events that may help it). A
     preemption first marks and deletes its victims, then nominates the node in the pod's
     ``status.nominatedNodeName``."""
-    result = schedule(pod, nodes, pods_on_nodes, pdbs=pdbs, nominated=nominated)
+    result = schedule(pod, nodes, pods_on_nodes, pdbs=pdbs, nominated=nominated, storage=storage)
     ns = meta(pod).get("namespace")
     if isinstance(result, Bind):
         msg = f"Successfully assigned {ns}/{name(pod)} to {result.node_name}"

@@ -9,13 +9,18 @@ the real binder does, so a stale decision loses with 409 and is recomputed):
       annotated, no volume       -> the provisioner creates PV pvc-<claim uid> on that node
     static (a class name no provisioner serves, or "")
       an Available PV fits       -> its claimRef is set (the smallest that fits)
-      none fits                  -> event FailedBinding
+      none fits                  -> event FailedBinding (no class), ProvisioningFailed (a
+                                    class that does not exist)
     then, either way
       PV claims it, claim has no volumeName -> claim gets volumeName and the bind annotations
       claim status not Bound                -> status Bound with the PV's capacity and modes
 
 A volume's own pass: Available while unclaimed, Bound once its claim points at it, and when
-its claim is gone Released (Retain) or deleted (Delete). A deleted claim keeps its
+its claim is gone Released (Retain) or deleted (Delete). A local-path volume under Delete is
+Released first, then its provisioner deletes the data as local-path-provisioner does: a
+helper pod `helper-pod-delete-<pv>` in local-path-storage, on the volume's node, with the
+volume's parent folder mounted, runs the teardown script of kind's local-path-config
+(`rm -rf "$VOL_DIR"`, inlined here); once it Succeeded the helper pod and the PV are deleted. A deleted claim keeps its
 kubernetes.io/pvc-protection finalizer while a pod that is not finished uses it, and a
 deleted volume its kubernetes.io/pv-protection finalizer while a claim is bound to it (the
 StorageObjectInUseProtection admission plugin puts both on at creation).
@@ -43,6 +48,8 @@ from ._actions import (
 )
 
 LOCAL_PATH = "rancher.io/local-path"
+LOCAL_PATH_NAMESPACE = "local-path-storage"
+HELPER_IMAGE = "docker.io/kindest/local-path-helper:v20251120-bc2bfd3a"  # kind's --helper-image
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -122,8 +129,9 @@ def _fits(volume: Obj, claim: Obj) -> bool:
     )
 
 
-def provisioned_volume(claim: Obj, node: str) -> Obj:
-    """The PersistentVolume local-path-provisioner creates for `claim` on `node`."""
+def provisioned_volume(claim: Obj, node: str, *, reclaim_policy: str = "Delete") -> Obj:
+    """The PersistentVolume local-path-provisioner creates for `claim` on `node`, with its
+    class's reclaimPolicy (the external provisioner library copies `class.ReclaimPolicy`)."""
     m, spec = meta(claim), _spec(claim)
     volume_name = f"pvc-{m['uid']}"
     return {
@@ -159,7 +167,7 @@ def provisioned_volume(claim: Obj, node: str) -> Obj:
                     ]
                 }
             },
-            "persistentVolumeReclaimPolicy": "Delete",
+            "persistentVolumeReclaimPolicy": reclaim_policy,
             "storageClassName": spec.get("storageClassName"),
             "volumeMode": spec.get("volumeMode") or "Filesystem",
         },
@@ -206,11 +214,13 @@ def reconcile_claim(
             chosen = copy.deepcopy(candidates[0])
             chosen["spec"]["claimRef"] = _claim_ref(claim)
             return Decision([Update(chosen)]), none
-        message = (
-            "no persistent volumes available for this claim and no storage class is set"
-            if not class_name
-            else f'storageclass.storage.k8s.io "{class_name}" not found'
-        )
+        if not class_name:  # syncUnboundClaim's default case, a Normal event
+            message = "no persistent volumes available for this claim and no storage class is set"
+            return Decision([_event(claim, "Normal", "FailedBinding", message)]), none
+        if storage_class is None:  # provisionClaim: findProvisionablePlugin's lister error
+            message = f'storageclass.storage.k8s.io "{class_name}" not found'
+            return Decision([_event(claim, "Warning", "ProvisioningFailed", message)]), none
+        message = f'storageclass.storage.k8s.io "{class_name}" not found'
         return Decision([_event(claim, "Warning", "FailedBinding", message)]), none
     provisioner = storage_class.get("provisioner", "")
     node = (m.get("annotations") or {}).get(SELECTED_NODE)
@@ -242,7 +252,9 @@ def reconcile_claim(
         ), none
     if provisioner != LOCAL_PATH or not node:
         return none, none  # no provisioner of that name runs in this cluster
-    volume = provisioned_volume(claim, node)
+    volume = provisioned_volume(
+        claim, node, reclaim_policy=str(storage_class.get("reclaimPolicy") or "Delete")
+    )
     claim_key = f"{m['namespace']}/{m['name']}"
     return none, Decision(
         [
@@ -263,8 +275,57 @@ def reconcile_claim(
     )
 
 
-def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
-    """One pass over a volume: its phase, and its reclaim once its claim is gone."""
+def _local_path_node(volume: Obj) -> str:
+    """The node of a volume local-path provisioned (its selected-node annotation), else ""."""
+    notes = meta(volume).get("annotations") or {}
+    if notes.get("pv.kubernetes.io/provisioned-by") != LOCAL_PATH:
+        return ""
+    return str(notes.get("local.path.provisioner/selected-node") or "")
+
+
+def helper_pod_name(volume: Obj) -> str:
+    return f"helper-pod-delete-{name(volume)}"
+
+
+def teardown_pod(volume: Obj) -> Obj:
+    """local-path-provisioner's helper pod that deletes the volume's folder on its node."""
+    path = str((_spec(volume).get("hostPath") or {}).get("path") or "")
+    parent = path.rsplit("/", 1)[0] or "/"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": helper_pod_name(volume), "namespace": LOCAL_PATH_NAMESPACE},
+        "spec": {
+            "nodeName": _local_path_node(volume),
+            "restartPolicy": "Never",
+            "priorityClassName": "system-node-critical",
+            "tolerations": [{"operator": "Exists"}],
+            "containers": [
+                {
+                    "name": "helper-pod",
+                    "image": HELPER_IMAGE,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["/bin/sh", "-c", 'set -eu; rm -rf "$VOL_DIR"'],
+                    "env": [
+                        {"name": "VOL_DIR", "value": path},
+                        {"name": "VOL_MODE", "value": "Filesystem"},
+                    ],
+                    "volumeMounts": [{"name": "data", "mountPath": parent}],
+                }
+            ],
+            "volumes": [
+                {"name": "data", "hostPath": {"path": parent, "type": "DirectoryOrCreate"}}
+            ],
+        },
+    }
+
+
+def reconcile_volume(
+    volume: Obj, claims: list[Obj], helpers: dict[str, Obj] | None = None
+) -> Decision:
+    """One pass over a volume: its phase, and its reclaim once its claim is gone.
+
+    `helpers` are the pods of local-path-storage by name (the teardown helper pods)."""
     ref = _spec(volume).get("claimRef")
     claim = next((c for c in claims if _claims(volume, c)), None) if ref else None
     if deleting(volume):
@@ -276,7 +337,17 @@ def reconcile_volume(volume: Obj, claims: list[Obj]) -> Decision:
     elif claim is not None:
         want = "Bound"
     elif _spec(volume).get("persistentVolumeReclaimPolicy") == "Delete":
-        return Decision([delete_of(volume)])
+        if not _local_path_node(volume):
+            return Decision([delete_of(volume)])
+        if _phase(volume) != "Released":
+            want = "Released"
+        else:
+            helper = (helpers or {}).get(helper_pod_name(volume))
+            if helper is None:
+                return Decision([Create(teardown_pod(volume))])
+            if _phase(helper) == "Succeeded" and not deleting(helper):
+                return Decision([delete_of(helper), delete_of(volume)])
+            return Decision([])
     else:
         want = "Released"
     if _phase(volume) == want:

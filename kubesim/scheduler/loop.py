@@ -1,7 +1,7 @@
 """kube-scheduler as an asyncio task: a queue of pending pods, one decision at a time.
 
-Its own informers (pods, nodes, PodDisruptionBudgets for preemption), as the real scheduler
-is its own process. A pod enters
+Its own informers (pods, nodes, PodDisruptionBudgets for preemption, claims and persistent
+volumes), as the real scheduler is its own process. A pod enters
 the queue when it appears unbound (``spec.nodeName`` empty, ``schedulerName`` ours, not
 being deleted) or when its spec changes; every pending pod is retried when the cluster
 changes in a way that may let it fit (a node added or changed, a bound pod gone) and, failing
@@ -21,7 +21,7 @@ from kubesim.client.actuator import SCHEDULER, Written, apply
 from kubesim.client.informer import key_of
 from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import Caches, Controller
-from kubesim.controllers import schedule_actions
+from kubesim.controllers import Storage, schedule_actions
 from kubesim.core.objects import deleting, labels, phase
 
 if TYPE_CHECKING:
@@ -65,7 +65,13 @@ class Scheduler:
         self.name = scheduler_name
         self.caches = Caches(
             api,
-            (("", "v1", "pods"), ("", "v1", "nodes"), ("policy", "v1", "poddisruptionbudgets")),
+            (
+                ("", "v1", "pods"),
+                ("", "v1", "nodes"),
+                ("policy", "v1", "poddisruptionbudgets"),
+                ("", "v1", "persistentvolumeclaims"),
+                ("", "v1", "persistentvolumes"),
+            ),
         )
         self.recorder = EventRecorder(api, component=scheduler_name)
         self.controller = Controller("scheduler", self._sync, self.caches)
@@ -121,6 +127,13 @@ class Scheduler:
             for p in pods
             if pending(p, self.name) and (p.get("status") or {}).get("nominatedNodeName")
         ]
+        storage = Storage(
+            claims={
+                (str(c["metadata"].get("namespace")), c["metadata"]["name"]): c
+                for c in self.caches.items("", "persistentvolumeclaims")
+            },
+            volumes={v["metadata"]["name"]: v for v in self.caches.items("", "persistentvolumes")},
+        )
         decision = schedule_actions(
             pod,
             nodes,
@@ -128,6 +141,7 @@ class Scheduler:
             now=self.api.clock.now(),
             pdbs=self.caches.items("policy", "poddisruptionbudgets"),
             nominated=nominated,
+            storage=storage,
         )
         written = apply(self.api, decision.actions, self.recorder, field_manager=SCHEDULER)
         return written, decision.requeue_after

@@ -137,6 +137,8 @@ def run_env(**env: str) -> dict[str, str]:
             "LOG_LEVEL",
             "INFERENCE_VERSION",
             "DRAIN_SECONDS",
+            "MODEL_URL",
+            "MODEL_FETCH_SECONDS",
         }
     }
     keep["PYTHONPATH"] = str(REPO)

@@ -76,13 +76,22 @@ def test_a_classless_claim_gets_a_local_path_volume_once_its_pod_is_scheduled(la
     volume = claim["spec"]["volumeName"]
     row = lab.kubectl("get", "pv", volume, "--no-headers").stdout.split()
     assert row[1:7] == ["1Gi", "RWO", "Delete", "Bound", "lab/model-cache", "standard"]
+    # the volume's folder, on its node's own disk (kubesim keeps each node's files apart)
+    folders = list(
+        lab.cluster.state_dir.glob(f"**/nodes/{node}/var/local-path-provisioner/{volume}_*")
+    )
+    assert len(folders) == 1, folders
     lab.kubectl("delete", "pod", "cache-user", "--wait=true")
     lab.kubectl("delete", "pvc", "model-cache", "--wait=true")
     lab.wait_for(
         lambda: volume not in lab.kubectl("get", "pv", "-o", "name").stdout,
-        timeout=lab.wall(30),
+        timeout=lab.wall(60),
         what="the provisioned volume deleted with its claim",
     )
+    # Delete took the data too: local-path's helper pod removed the folder, then went
+    assert not folders[0].exists()
+    helpers = lab.kubectl("get", "pods", "-n", "local-path-storage", "-o", "name").stdout
+    assert f"helper-pod-delete-{volume}" not in helpers
 
 
 STATEFUL = """

@@ -46,6 +46,11 @@ async def test_a_claim_waits_for_its_pod_then_local_path_provisions_on_that_node
     tmp_path: Path,
 ) -> None:
     async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create(  # kind's, where local-path-provisioner runs its helper pods
+            "namespaces",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "local-path-storage"}},
+            ns=None,
+        )
         lab.create("persistentvolumeclaims", _claim("data"))
         waiting = await settle(lambda: lab.events("WaitForFirstConsumer"))
         assert waiting[0]["message"] == "waiting for first consumer to be created before binding"
@@ -97,11 +102,26 @@ async def test_a_claim_waits_for_its_pod_then_local_path_provisions_on_that_node
         lab.api.delete(
             lab.res("pods"), "default", "writer", options=DeleteOptions(grace_period_seconds=0)
         )
-        # then the claim goes, and the Delete reclaim policy takes the volume with it
+        # then the claim goes; under Delete the volume is Released and local-path's helper pod
+        # deletes its folder on the node
+        helper_name = f"helper-pod-delete-{volume_name}"
+        helper = await settle(lambda: lab.get("pods", helper_name, ns="local-path-storage"))
+        assert lab.get("persistentvolumeclaims", "data") is None
+        assert lab.get("persistentvolumes", volume_name, ns=None)["status"]["phase"] == "Released"
+        assert helper["spec"]["nodeName"] == node
+        container = helper["spec"]["containers"][0]
+        assert container["command"] == ["/bin/sh", "-c", 'set -eu; rm -rf "$VOL_DIR"']
+        assert {"name": "VOL_DIR", "value": volume["spec"]["hostPath"]["path"]} in container["env"]
+        assert helper["spec"]["volumes"][0]["hostPath"]["path"] == "/var/local-path-provisioner"
+        # no kubelet here: the helper pod's success is written as the kubelet would
+        helper["status"] = {"phase": "Succeeded"}
+        lab.api.update(
+            lab.res("pods"), "local-path-storage", helper_name, helper, subresource="status"
+        )
         await settle(
             lambda: (
-                lab.get("persistentvolumeclaims", "data") is None
-                and lab.get("persistentvolumes", volume_name, ns=None) is None
+                lab.get("persistentvolumes", volume_name, ns=None) is None
+                and lab.get("pods", helper_name, ns="local-path-storage") is None
             )
         )
 
@@ -155,4 +175,60 @@ async def test_a_classless_claim_with_nothing_to_bind_says_so(tmp_path: Path) ->
         assert failed[0]["message"] == (
             "no persistent volumes available for this claim and no storage class is set"
         )
+        assert failed[0]["type"] == "Normal"  # pv_controller's syncUnboundClaim: EventTypeNormal
+
+
+async def test_a_claim_naming_a_class_that_does_not_exist_fails_to_provision(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create("persistentvolumeclaims", _claim("fast", storageClassName="ssd"))
+        failed = await settle(lambda: lab.events("ProvisioningFailed"))
         assert failed[0]["type"] == "Warning"
+        assert failed[0]["message"] == 'storageclass.storage.k8s.io "ssd" not found'
+        assert failed[0]["source"]["component"] == "persistentvolume-controller"
+        assert lab.get("persistentvolumeclaims", "fast")["status"]["phase"] == "Pending"
+
+
+async def test_a_retain_class_provisions_a_retained_volume_that_is_released_with_its_claim(
+    tmp_path: Path,
+) -> None:
+    async with running_lab(tmp_path, controllers=STORAGE) as lab:
+        lab.create(
+            "storageclasses",
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {"name": "ssd-retain"},
+                "provisioner": "rancher.io/local-path",
+                "reclaimPolicy": "Retain",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            },
+            group="storage.k8s.io",
+            ns=None,
+        )
+        lab.create("persistentvolumeclaims", _claim("kept", storageClassName="ssd-retain"))
+        lab.create("pods", _consumer("kept"))
+        claim = await settle(
+            lambda: (
+                (c := lab.get("persistentvolumeclaims", "kept"))["status"].get("phase") == "Bound"
+                and c
+            )
+        )
+        volume_name = claim["spec"]["volumeName"]
+        volume = lab.get("persistentvolumes", volume_name, ns=None)
+        assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+
+        lab.api.delete(
+            lab.res("pods"), "default", "writer", options=DeleteOptions(grace_period_seconds=0)
+        )
+        lab.api.delete(lab.res("persistentvolumeclaims"), "default", "kept")
+        released = await settle(
+            lambda: (
+                (v := lab.get("persistentvolumes", volume_name, ns=None))
+                and v.get("status", {}).get("phase") == "Released"
+                and v
+            )
+        )
+        assert released["spec"]["claimRef"]["name"] == "kept"
+        assert lab.get("persistentvolumeclaims", "kept") is None
