@@ -137,6 +137,7 @@ def run_env(**env: str) -> dict[str, str]:
             "LOG_LEVEL",
             "INFERENCE_VERSION",
             "DRAIN_SECONDS",
+            "API_KEY_FILE",
         }
     }
     keep["PYTHONPATH"] = str(REPO)
