@@ -19,7 +19,9 @@ fields, user namespaces' relaxations (`hostUsers: false`). Every policy version 
 (1.37's checks), as upstream does for versions newer than its own. The API (`api.py`)
 acts on the results: 403 for `enforce` on a pod, `Warning` headers for `warn` (and for
 `enforce` on a workload's pod template), and warnings when a namespace's new enforce level
-would refuse pods it already runs.
+would refuse pods it already runs. `audit` labels are validated and otherwise do nothing:
+kubesim keeps no audit log. Pod updates (an ephemeral container added by `kubectl debug`
+included) are not evaluated; upstream evaluates those too.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def test_fixing_the_deployment_before_labelling_the_namespace_scores_zero(
     """The Deployment rolled out compliant, then the label: nothing was ever refused, so
     nothing shows that the namespace enforces the policy."""
     lab_cluster.run("kubelab", "reset", "12-security", "--yes")
-    lab_cluster.run("kubelab", "solve", "12-security", "least-privilege", timeout=300)
+    lab_cluster.run("kubectl", "create", "serviceaccount", "inference", "-n", "lab-12")
     lab_cluster.run(
         "kubectl", "apply", "-n", "lab-12", "-f", str(LAB / "solution/deployment-restricted.yaml")
     )
