@@ -33,6 +33,7 @@ class Config:
     version: str = DEFAULT_VERSION
     model_url: str = ""  # remote storage: fetched to MODEL_PATH when that file is missing
     model_fetch_seconds: float = 30.0  # how long a fetch from MODEL_URL takes (modelled)
+    api_key_file: Path | None = None  # when set, requests other than probes need its key
 
 
 def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
@@ -54,6 +55,7 @@ def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
             "a file the image holds, fetched in MODEL_FETCH_SECONDS, e.g. "
             "file:///app/models/iris-logreg.json (or unset MODEL_URL)"
         )
+    key_file = env.get("API_KEY_FILE", "").strip()
     port = int(_number(env, "PORT", 8080, integer=True))
     if port > 65535:
         raise ConfigError(f"PORT={port} is not a TCP port; use 1-65535 (8080 is the default)")
@@ -69,7 +71,25 @@ def config_from_env(env: Mapping[str, str], *, cwd: Path) -> Config:
         version=env.get("INFERENCE_VERSION", "").strip() or DEFAULT_VERSION,
         model_url=model_url,
         model_fetch_seconds=_number(env, "MODEL_FETCH_SECONDS", 30.0),
+        api_key_file=cwd / key_file if key_file else None,
     )
+
+
+def read_api_key(path: Path, *, shown: str) -> str:
+    """The key in API_KEY_FILE (surrounding whitespace dropped, as a Secret written with
+    `echo` ends in a newline); raise ``ConfigError`` when it cannot be used."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"API_KEY_FILE={shown} does not exist; mount the Secret that holds the key there, "
+            "or unset API_KEY_FILE to serve without a key"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"API_KEY_FILE={shown} cannot be read: {exc}") from None
+    if not key:
+        raise ConfigError(f"API_KEY_FILE={shown} is empty; put the API key in it")
+    return key
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> float:

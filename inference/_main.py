@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 
-from ._config import Config, config_from_env
+from ._config import Config, config_from_env, read_api_key
 from ._costs import hold_memory
 from ._errors import ConfigError, ModelError
 from ._log import Log
@@ -43,6 +43,13 @@ def run(env: Mapping[str, str], *, cwd: Path) -> int:
         log.fatal(str(exc))
         return 1
     log = Log(config.log_level)
+    api_key = ""
+    if config.api_key_file is not None:
+        try:
+            api_key = read_api_key(config.api_key_file, shown=env.get("API_KEY_FILE", "").strip())
+        except ConfigError as exc:
+            log.fatal(str(exc))
+            return 1
     log.info(
         f"inference {config.version} starting: MODEL_PATH={config.model_path_shown} "
         f"PORT={config.port} STARTUP_SECONDS={config.startup_seconds:g} "
@@ -70,7 +77,7 @@ def run(env: Mapping[str, str], *, cwd: Path) -> int:
     except ModelError as exc:
         log.fatal(str(exc))
         return 1
-    app = App(config=config, model=model, log=log)
+    app = App(config=config, model=model, log=log, api_key=api_key)
     try:
         server = make_server(app)
     except OSError as exc:

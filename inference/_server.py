@@ -10,6 +10,7 @@ Routes (JSON unless noted):
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
@@ -26,6 +27,8 @@ from ._model import Model, predict
 from ._request import MAX_BODY_BYTES, parse_predict_body
 
 NOT_LOADED = "model not loaded yet"
+# With API_KEY_FILE set, the probes and the metrics scrape still answer without the key.
+OPEN_PATHS = ("/health", "/ready", "/metrics")
 
 
 class InFlight:
@@ -70,6 +73,7 @@ class App:
     not_ready_reason: str = NOT_LOADED
     draining: bool = False
     ballast: bytearray = field(default_factory=bytearray, repr=False)
+    api_key: str = field(default="", repr=False)  # "": no key asked (API_KEY_FILE unset)
 
     def info(self) -> dict[str, str]:
         return {
@@ -159,6 +163,11 @@ class _Handler(BaseHTTPRequestHandler):
             known = ", ".join(routes)
             return Reply(404, {"error": f"no such path {path}; try {known}"}, note="not found")
         allowed, answer = routes[path]
+        if self.app.api_key and path not in OPEN_PATHS and not self._key_matches():
+            message = "this path needs the API key: send it as X-API-Key or Authorization: Bearer"
+            return Reply(
+                401, {"error": message}, headers={"WWW-Authenticate": "Bearer"}, note=message
+            )
         if method == "HEAD" and allowed == "GET":
             method = "GET"
         if method != allowed:
@@ -167,6 +176,13 @@ class _Handler(BaseHTTPRequestHandler):
                 message += ' with a JSON body, e.g. {"instances": [[5.1, 3.5, 1.4, 0.2]]}'
             return Reply(405, {"error": message}, headers={"Allow": allowed}, note=message)
         return answer()
+
+    def _key_matches(self) -> bool:
+        sent = self.headers.get("X-API-Key", "")
+        auth = self.headers.get("Authorization", "")
+        if not sent and auth[:7].lower() == "bearer ":
+            sent = auth[7:].strip()
+        return hmac.compare_digest(sent.encode(), self.app.api_key.encode())
 
     def _health(self) -> Reply:
         return Reply(200, {"status": "ok", "version": self.app.config.version})

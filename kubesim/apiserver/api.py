@@ -38,6 +38,7 @@ from typing import Any
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
+from kubesim.apiserver import podsecurity as _podsecurity
 from kubesim.apiserver import priority as _priority
 from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
@@ -520,6 +521,67 @@ class Api:
                 f'pods "{name}" is forbidden: {why}', details={"name": name, "kind": "pods"}
             )
 
+    def _pod_security(
+        self, sres: Resource, obj: Obj, old: Obj | None, namespace: str | None, opts: WriteOptions
+    ) -> None:
+        """The PodSecurity plugin (`podsecurity.py` decides): a Namespace's labels validated,
+        and warnings for the pods a stricter enforce level would refuse; a Pod created against
+        its namespace's enforce level (403) and warn level (a warning); a workload's pod
+        template created or changed gets warnings for both. Pod updates are not evaluated."""
+        if opts.trusted:
+            return
+        meta = obj.get("metadata") or {}
+        if sres.kind == "Namespace":
+            self._pod_security_namespace(obj, old, opts)
+            return
+        if not namespace or namespace in _podsecurity.EXEMPT_NAMESPACES:
+            return
+        template = _podsecurity.pod_template(sres.kind, obj)
+        if template is None or (sres.kind == "Pod" and old is not None):
+            return
+        if old is not None and template == _podsecurity.pod_template(sres.kind, old):
+            return
+        ns = self.store.get(f"/core/namespaces/{namespace}")
+        labels = ((ns.obj.get("metadata") or {}).get("labels") or {}) if ns else {}
+        policy = _podsecurity.namespace_policy(labels)
+        enforce, warn = policy["enforce"], policy["warn"]
+        denied = _podsecurity.evaluate(enforce.level, *template)
+        if denied and sres.kind == "Pod":
+            name = meta.get("name", "")
+            detail = _podsecurity.forbidden_detail(denied)
+            raise Forbidden(
+                f'pods "{name}" is forbidden: violates PodSecurity "{enforce}": {detail}',
+                details={"name": name, "kind": "pods"},
+            )
+        for level, results in ((enforce, denied), (warn, None)):
+            if level == enforce and results is None:
+                continue  # warn at the enforce level says nothing enforce did not
+            found = (
+                results if results is not None else _podsecurity.evaluate(level.level, *template)
+            )
+            if found:
+                detail = _podsecurity.forbidden_detail(found)
+                opts.warnings.append(f'would violate PodSecurity "{level}": {detail}')
+
+    def _pod_security_namespace(self, ns: Obj, old: Obj | None, opts: WriteOptions) -> None:
+        labels = (ns.get("metadata") or {}).get("labels") or {}
+        name = ns["metadata"]["name"]
+        errors = _podsecurity.label_errors(labels)
+        if errors:
+            causes = [
+                {"reason": "FieldValueInvalid", "message": message, "field": field}
+                for field, message in errors
+            ]
+            raise invalid("Namespace", name, causes)
+        if old is None or name in _podsecurity.EXEMPT_NAMESPACES:
+            return
+        new = _podsecurity.namespace_policy(labels)["enforce"]
+        was = _podsecurity.namespace_policy((old.get("metadata") or {}).get("labels"))["enforce"]
+        if new == was or new.level == "privileged":
+            return
+        pods = self._in_namespace("pods", name)
+        opts.warnings.extend(_podsecurity.violating_pods_warnings(name, new, pods))
+
     def _quota_charges(
         self, res: Resource, sres: Resource, obj: Obj, namespace: str | None
     ) -> Charges:
@@ -723,6 +785,8 @@ class Api:
             validate_against = self._validate_ephemeral(sres, obj, old, opts)
         self._validate(sres, obj, old=validate_against, options=opts)
         self._validate_priority_class(sres, obj, update=True)
+        if not subresource:
+            self._pod_security(sres, obj, old, obj["metadata"].get("namespace"), opts)
         if not applied:
             obj = _ssa.record_update(
                 old,
@@ -887,6 +951,7 @@ class Api:
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
         self._validate_priority_class(sres, obj, update=False)
+        self._pod_security(sres, obj, None, namespace, opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
         fill_zero_status(sres.gvk, obj)  # the create strategy's zeroed status, as Go writes it
         if sres.kind == "Service":

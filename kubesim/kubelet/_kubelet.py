@@ -32,6 +32,7 @@ from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+from kubesim.kubelet._securitycontext import run_as_non_root_error
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
 from kubesim.network.fabric import Fabric, FabricError, LoopbackNet, Sandbox
@@ -485,6 +486,9 @@ class PodWorker:
                 continue
             pull_backoff = 0.0
             try:
+                refused = run_as_non_root_error(self.pod, spec, image_user=image.user)
+                if refused:
+                    raise _env.ConfigError(refused)
                 env = self._environment(spec)
                 self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:

@@ -139,6 +139,7 @@ def run_env(**env: str) -> dict[str, str]:
             "DRAIN_SECONDS",
             "MODEL_URL",
             "MODEL_FETCH_SECONDS",
+            "API_KEY_FILE",
         }
     }
     keep["PYTHONPATH"] = str(REPO)
