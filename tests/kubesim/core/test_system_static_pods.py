@@ -28,7 +28,9 @@ def test_the_four_control_plane_components_are_mirror_pods_on_the_node() -> None
     for pod in pods:
         assert pod["spec"]["nodeName"] == "kubelab-control-plane"
         annotations = pod["metadata"]["annotations"]
-        assert annotations["kubernetes.io/config.mirror"] == annotations["kubernetes.io/config.hash"]
+        assert (
+            annotations["kubernetes.io/config.mirror"] == annotations["kubernetes.io/config.hash"]
+        )
         assert pod["metadata"]["ownerReferences"][0]["kind"] == "Node"
 
 
@@ -36,8 +38,6 @@ def test_flags_with_commas_stay_one_argument() -> None:
     commands = _commands()
     assert "--authorization-mode=Node,RBAC" in commands["kube-apiserver"]
     assert "RBAC" not in commands["kube-apiserver"]
-    assert (
-        "--listen-client-urls=https://127.0.0.1:2379,https://172.18.0.3:2379" in commands["etcd"]
-    )
+    assert "--listen-client-urls=https://127.0.0.1:2379,https://172.18.0.3:2379" in commands["etcd"]
     for command in commands.values():
         assert all(arg.startswith("--") for arg in command[1:]), command

@@ -28,7 +28,13 @@ def test_verbose_readyz_lists_every_check_then_passes(store: Store) -> None:
     got = health.answer(store, "/readyz", {"verbose": [""]})
     assert got is not None and got.status == 200
     lines = got.text.splitlines()
-    assert lines[:5] == ["[+]ping ok", "[+]log ok", "[+]etcd ok", "[+]etcd-readiness ok", "[+]informer-sync ok"]
+    assert lines[:5] == [
+        "[+]ping ok",
+        "[+]log ok",
+        "[+]etcd ok",
+        "[+]etcd-readiness ok",
+        "[+]informer-sync ok",
+    ]
     assert "[+]poststarthook/rbac/bootstrap-roles ok" in lines
     assert lines[-1] == "readyz check passed"
 
@@ -42,7 +48,9 @@ def test_verbose_livez_has_no_readiness_only_checks(store: Store) -> None:
 
 def test_one_check_by_its_path_and_an_unknown_one_is_not_found(store: Store) -> None:
     assert health.answer(store, "/livez/etcd", {}) == health.Answer(200, "ok")
-    assert health.answer(store, "/readyz/poststarthook/rbac/bootstrap-roles", {}) == health.Answer(200, "ok")
+    assert health.answer(store, "/readyz/poststarthook/rbac/bootstrap-roles", {}) == health.Answer(
+        200, "ok"
+    )
     assert health.answer(store, "/readyz/no-such-check", {}) is None
 
 
