@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from kubesim.store.sqlite import Store
 
-ENDPOINTS = ("healthz", "livez", "readyz")
-
 
 @dataclass(frozen=True)
 class Answer:
