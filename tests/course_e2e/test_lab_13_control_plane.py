@@ -95,3 +95,26 @@ def test_a_pod_that_only_prints_the_outage_lines_scores_zero(lab_cluster: LabClu
         assert exercise["points"] == 0 and not exercise["passed"], exercise
         failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
         assert "watcher-runs-the-lab-program" in failed, failed
+
+
+def test_the_lab_pod_running_an_edited_program_scores_zero(lab_cluster: LabCluster):
+    """The Pod as written in the solution, but its ConfigMap rewritten to print the lines:
+    the guard on the program's content fails, so neither exercise earns its points."""
+    lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
+    forged = "print('api=up service=200')\nfor _ in range(6): print('api=refused service=200')\n"
+    lab_cluster.run(
+        "kubectl", "patch", "configmap", "outage-watch", "-n", "lab-13", "--type", "merge",
+        "-p", json.dumps({"data": {"outage_watch.py": forged + "import time\ntime.sleep(3600)\n"}}),
+    )  # fmt: skip
+    lab_cluster.run(
+        "kubectl", "apply", "-n", "lab-13", "-f", str(LAB / "solution" / "outage-watch.yaml")
+    )
+    lab_cluster.run(
+        "kubectl", "wait", "pod/outage-watch", "-n", "lab-13", "--for=condition=Ready",
+        "--timeout=60s",
+    )  # fmt: skip
+    for exercise_id in ("watcher", "outage"):
+        exercise = _exercise(lab_cluster, exercise_id)
+        assert exercise["points"] == 0 and not exercise["passed"], exercise
+        failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+        assert "watcher-program-is-the-labs" in failed, failed
