@@ -329,7 +329,22 @@ class ControlPlaneStep(_Model):
     control_plane: Literal["start", "stop"] = Field(alias="controlPlane")
 
 
-_STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane")
+class PauseStep(_Model):
+    """Let a fixed time pass, with nothing asked of the cluster: for a moment that must last
+    while the API cannot answer (13-control-plane's outage), where a `wait` has nothing to
+    read. Anything the cluster can show is a `wait`, never a pause."""
+
+    pause: Annotated[float, WithJsonSchema(_DURATION_SCHEMA)] = Field(gt=0, le=120)
+
+    @field_validator("pause", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+_STEP_KINDS = (
+    "apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause",
+)  # fmt: skip
 
 
 def _step_kind(value: Any) -> str | None:
@@ -350,12 +365,14 @@ Step = Annotated[
     | Annotated[DeleteStep, Tag("delete")]
     | Annotated[WaitStep, Tag("wait")]
     | Annotated[NodeStep, Tag("node")]
-    | Annotated[ControlPlaneStep, Tag("controlPlane")],
+    | Annotated[ControlPlaneStep, Tag("controlPlane")]
+    | Annotated[PauseStep, Tag("pause")],
     Discriminator(
         _step_kind,
         custom_error_type="step_kind",
         custom_error_message=(
-            "a step is exactly one of apply, manifest, kubectl, delete, wait, node or controlPlane"
+            "a step is exactly one of apply, manifest, kubectl, delete, wait, node, controlPlane "
+            "or pause"
         ),
     ),
 ]

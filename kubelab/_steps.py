@@ -17,6 +17,8 @@ one Action without touching anything (pure, so tests read the exact kubectl argv
                               manager and the scheduler, not the nodes or the pod network
                               (kind: the API server's static pod manifest moved out and back;
                               sim: `python -m kubesim control-plane`)
+    {pause: 10s}              let time pass with nothing asked of the cluster (an outage
+                              that must last while the API cannot answer)
 
 Why an inline manifest goes through a file and not `kubectl apply -f -`: the subprocess
 boundary (`_procs.run`) has no stdin, and a file under `.kubelab/applied/` also shows the
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +48,7 @@ from kubelab._kubeconfig import CLUSTER_NAME
 
 NODE_ACTIONS = ("stop", "start")
 STARTED_BY = "kubelab.dev/started-by"  # on a Node: which lab's step last started it
-STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane")
+STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause")
 _NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 
 
@@ -95,7 +98,13 @@ class ControlPlaneAction:
     title: str
 
 
-Action = KubectlAction | NodeAction | WaitAction | ControlPlaneAction
+@dataclass(frozen=True)
+class PauseAction:
+    seconds: float
+    title: str
+
+
+Action = KubectlAction | NodeAction | WaitAction | ControlPlaneAction | PauseAction
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,9 @@ def plan(step: Any, ctx: StepContext) -> Action:
         if isinstance(check, dict):
             check = checker.Check.model_validate(check)
         return WaitAction(check, title=f"wait until {check.name} (up to {check.within:g}s)")
+    if kind == "pause":
+        seconds = checker.parse_duration(_get(step, "pause"))
+        return PauseAction(seconds, title=f"pause {seconds:g}s (nothing is asked of the cluster)")
     if kind == "controlPlane":
         wanted = _get(step, "controlPlane")
         if wanted not in NODE_ACTIONS:
@@ -297,8 +309,10 @@ class StepRunner:
         nodes: Callable[[], NodeControl],
         waiter: Waiter,
         say: Callable[[str], None],
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.paths = paths
+        self._sleep = sleep
         self._nodes = nodes
         self._waiter = waiter
         self.say = say
@@ -330,6 +344,8 @@ class StepRunner:
                 _outage.remember_down(self.paths, fix)
             else:
                 _outage.forget_down(self.paths)
+        elif isinstance(action, PauseAction):
+            self._sleep(action.seconds)
         elif isinstance(action, NodeAction):
             self._nodes().node(action.name, action.action)
             _remember(self.paths, action.name, action.action)

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from kubesim.apiserver import discovery as _discovery
+from kubesim.apiserver import health as _health
 from kubesim.apiserver import openapi as _openapi
 from kubesim.apiserver import portforward as _portforward
 from kubesim.apiserver import request as _http
@@ -258,7 +259,11 @@ class Server:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         if path in _HEALTH or path.startswith(("/healthz/", "/readyz/", "/livez/")):
-            return web.Response(text="ok", content_type="text/plain")
+            query = {key: request.query.getall(key) for key in request.query}
+            health = _health.answer(self.api.store, path, query)
+            if health is None:
+                raise resource_not_found()
+            return web.Response(status=health.status, text=health.text, content_type="text/plain")
         if path in ("/version", "/version/"):
             return _json(version_info())
         if path.startswith("/openapi/"):

@@ -206,6 +206,15 @@ class Store:
     def count(self, prefix: str) -> int:
         return len(self.list(prefix)[1])
 
+    def readable(self) -> bool:
+        """Whether the database itself (not the in-memory index) answers a read: what the
+        API server's etcd health check asks."""
+        try:
+            self._db.execute("SELECT MAX(id) FROM kine").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
     # -- writes ------------------------------------------------------------------------
 
     def create(self, key: str, obj: dict[str, Any]) -> Row:

@@ -1,0 +1,120 @@
+"""Lab 13 on a live cluster: the control-plane-down fault's symptoms as the notebook shows
+them (kubectl's reads refused, `/readyz` refused, the Service answering the watcher, a Job's
+failed pod replaced only after the outage), and the shortcut that must score 0 (a pod that
+only prints the lines the log check looks for)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = ROOT / "labs" / "13-control-plane"
+LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
+
+
+def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
+    proc = cluster.run(
+        "kubelab", "check", "13-control-plane", exercise_id, "--format", "json", "--no-wait",
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
+
+
+def _when(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_control_plane_down_is_visible_with_the_notebooks_commands(lab_cluster: LabCluster):
+    lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
+    lab_cluster.run("kubelab", "solve", "13-control-plane", "watcher")
+    lab_cluster.run("kubectl", "apply", "-f", str(LAB / "short-lived-job.yaml"))
+    lab_cluster.run(
+        "kubectl", "wait", "pod", "-l", "app=short-lived", "--for=condition=Ready", "--timeout=60s"
+    )
+    lab_cluster.run("kubelab", "break", "control-plane-down")
+    try:
+        pods = lab_cluster.run("kubectl", "get", "pods", check=False, timeout=60)
+        readyz = lab_cluster.run("kubectl", "get", "--raw", "/readyz", check=False, timeout=60)
+        time.sleep(8)  # the watcher's 5 lines; with the API down there is nothing to poll
+    finally:
+        lab_cluster.run("kubelab", "fix", "control-plane-down")
+    # when the control plane was back, on the cluster's clock (kubesim's runs 4x in tests)
+    marker = lab_cluster.run(
+        "kubectl", "create", "configmap", "back-marker", "-n", "lab-13", "-o", "json"
+    )
+    back = _when(json.loads(marker.stdout)["metadata"]["creationTimestamp"])
+
+    # a read is refused like a write: the cluster is not "read-only"
+    assert pods.returncode != 0 and "was refused" in pods.stderr, pods.stderr
+    assert readyz.returncode != 0 and "was refused" in readyz.stderr, readyz.stderr
+    # the Service kept answering the pod inside the cluster
+    log = lab_cluster.run("kubectl", "logs", "outage-watch", "-n", "lab-13").stdout
+    assert log.count("api=refused service=200") >= 5, log
+    # the Job's pod failed during the outage; its replacement came only after it
+    lab_cluster.run(
+        "kubectl", "wait", "job/short-lived", "-n", "lab-13",
+        "--for=jsonpath={.status.failed}=1", "--timeout=60s",
+    )  # fmt: skip
+    items = json.loads(
+        lab_cluster.run(
+            "kubectl", "get", "pods", "-l", "app=short-lived", "-n", "lab-13", "-o", "json"
+        ).stdout
+    )["items"]
+    items.sort(key=lambda p: p["metadata"]["creationTimestamp"])
+    assert len(items) == 2, [p["metadata"]["name"] for p in items]
+    failed, replacement = items
+    finished = _when(failed["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"])
+    created = _when(replacement["metadata"]["creationTimestamp"])
+    # the pod failed as the outage began; its replacement waited until the control plane
+    # was back: far longer than the Job's 10 s back-off, and close to the return
+    assert (created - finished).total_seconds() > 20, (finished, created)
+    assert abs((back - created).total_seconds()) < 60, (back, created)
+    lab_cluster.run("kubectl", "delete", "job", "short-lived", "-n", "lab-13")
+
+
+def test_a_pod_that_only_prints_the_outage_lines_scores_zero(lab_cluster: LabCluster):
+    """The log check reads lines; a pod that prints them without the lab's program, and
+    without any outage, must earn nothing: the watcher check asks for the lab's program."""
+    lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
+    script = "; ".join(["echo 'api=up service=200'"] + ["echo 'api=refused service=200'"] * 6)
+    lab_cluster.run(
+        "kubectl", "run", "outage-watch", "-n", "lab-13", "--image=busybox:1.36",
+        "--labels=app=outage-watch", "--", "sh", "-c", script + "; sleep 3600",
+    )  # fmt: skip
+    lab_cluster.run(
+        "kubectl", "wait", "pod/outage-watch", "-n", "lab-13", "--for=condition=Ready",
+        "--timeout=60s",
+    )  # fmt: skip
+    for exercise_id in ("watcher", "outage"):
+        exercise = _exercise(lab_cluster, exercise_id)
+        assert exercise["points"] == 0 and not exercise["passed"], exercise
+        failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+        assert "watcher-runs-the-lab-program" in failed, failed
+
+
+def test_the_lab_pod_running_an_edited_program_scores_zero(lab_cluster: LabCluster):
+    """The Pod as written in the solution, but its ConfigMap rewritten to print the lines:
+    the guard on the program's content fails, so neither exercise earns its points."""
+    lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
+    forged = "print('api=up service=200')\nfor _ in range(6): print('api=refused service=200')\n"
+    lab_cluster.run(
+        "kubectl", "patch", "configmap", "outage-watch", "-n", "lab-13", "--type", "merge",
+        "-p", json.dumps({"data": {"outage_watch.py": forged + "import time\ntime.sleep(3600)\n"}}),
+    )  # fmt: skip
+    lab_cluster.run(
+        "kubectl", "apply", "-n", "lab-13", "-f", str(LAB / "solution" / "outage-watch.yaml")
+    )
+    lab_cluster.run(
+        "kubectl", "wait", "pod/outage-watch", "-n", "lab-13", "--for=condition=Ready",
+        "--timeout=60s",
+    )  # fmt: skip
+    for exercise_id in ("watcher", "outage"):
+        exercise = _exercise(lab_cluster, exercise_id)
+        assert exercise["points"] == 0 and not exercise["passed"], exercise
+        failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+        assert "watcher-program-is-the-labs" in failed, failed
