@@ -183,7 +183,11 @@ class Cluster:
                 if was_unschedulable is not None and unschedulable != was_unschedulable:
                     self._schedulable_event(node, unschedulable)
                 was_unschedulable = unschedulable
-                if _nodes.needs_status_update(node) or now - last_report >= STATUS_REPORT_SECONDS:
+                pressure = self.kubelets[name].eviction.pressure
+                if (
+                    _nodes.needs_status_update(node, memory_pressure=pressure)
+                    or now - last_report >= STATUS_REPORT_SECONDS
+                ):
                     self._post_status(node)
                     last_report = now
             await asyncio.sleep(self.api.clock.wall_seconds(_nodes.HEARTBEAT_SECONDS))
@@ -213,7 +217,10 @@ class Cluster:
         spec = self.specs[node["metadata"]["name"]]
         updated = copy.deepcopy(node)
         updated["status"] = _nodes.node_status(
-            spec, previous=node.get("status"), now=self.api.clock.rfc3339()
+            spec,
+            previous=node.get("status"),
+            now=self.api.clock.rfc3339(),
+            memory_pressure=self.kubelets[spec.name].eviction.pressure,
         )
         with contextlib.suppress(Conflict):
             self.api.update(self._nodes_res, None, spec.name, updated, subresource="status")

@@ -26,6 +26,7 @@ from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.kubelet import _env, _podstate, _probes
+from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
@@ -92,6 +93,7 @@ class Kubelet:
         self._pods_res = api.resource("", "v1", "pods")
         self._ips: dict[str, str] = {}  # pod uid -> IP
         self._task: asyncio.Task[None] | None = None
+        self.eviction = EvictionManager(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -118,9 +120,13 @@ class Kubelet:
         self.volumes.remove_orphans({p["metadata"]["uid"] for p in pods})
         informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
         informer.on_change(self._on_pod)
+        evictions = asyncio.create_task(self.eviction.run(), name=f"eviction-{self.node}")
         try:
             await informer.run()
         finally:
+            evictions.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await evictions
             workers, self.workers = list(self.workers.values()), {}
             await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
 
@@ -213,6 +219,7 @@ class PodWorker:
         self._container_tasks: list[asyncio.Task[None]] = []
         self._status_lock = asyncio.Lock()
         self._finished = False
+        self.evicted: str | None = None  # the eviction manager's message, once evicted
 
     def _adopt_previous_status(self, pod: Obj) -> None:
         """After a kubesim restart, keep restart counts: the processes are gone (the node
@@ -437,6 +444,35 @@ class PodWorker:
                 options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
             )
         self._finished = True
+
+    async def evict(self, message: str) -> None:
+        """The eviction manager fails the pod: its containers are killed at once (a hard
+        threshold has no grace period) and the pod ends `Failed` with reason `Evicted`."""
+        if self.evicted is not None:
+            return
+        self.evicted = message
+        self._event("Warning", "Evicted", message)
+        for name, running in list(self.running.items()):
+            if running.alive():
+                self._event("Normal", "Killing", f"Stopping container {name}", name)
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
+            task.cancel()
+        await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
+        now = self.api.clock.rfc3339()
+        for rec in self.records.values():
+            rec.ready = False
+            if "running" in rec.state:
+                started = rec.state["running"].get("startedAt")
+                rec.state = {
+                    "terminated": {
+                        "exitCode": 137,
+                        "reason": "Error",
+                        "startedAt": started,
+                        "finishedAt": now,
+                        "containerID": rec.container_id,
+                    }
+                }
+        await self.publish()
 
     async def kill(self) -> None:
         """The node died or the object is gone: stop processes at once."""
@@ -858,6 +894,21 @@ class PodWorker:
             "containerStatuses": [r.status() for r in records],
             "qosClass": old.get("qosClass") or qos_class(current),
         }
+        if self.evicted is not None:  # eviction_manager.go evictPod: the status it sets
+            status["phase"] = "Failed"
+            status["reason"] = "Evicted"
+            status["message"] = self.evicted
+            status["conditions"] = [
+                *status["conditions"],
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": _disruption_since(old) or now,
+                    "reason": "TerminationByKubelet",
+                    "message": self.evicted,
+                },
+            ]
         if init_records:
             status["initContainerStatuses"] = [r.status() for r in init_records]
         if self.ephemeral_records:
@@ -866,3 +917,10 @@ class PodWorker:
                 for r in self.ephemeral_records.values()
             ]
         return status
+
+
+def _disruption_since(old: Obj) -> str | None:
+    for c in old.get("conditions") or []:
+        if c.get("type") == "DisruptionTarget":
+            return c.get("lastTransitionTime")
+    return None
