@@ -75,6 +75,8 @@ class Cluster:
             for name, spec in self.specs.items()
         }
         self.metrics = Metrics(api, self.kubelets)
+        for name, kubelet in self.kubelets.items():
+            kubelet.eviction.on_pressure = lambda name=name: self._pressure_began(name)  # type: ignore[misc]
         self._heartbeats: dict[str, asyncio.Task[None]] = {}
         self._nodes_res = api.resource("", "v1", "nodes")
         self._leases_res = api.resource("coordination.k8s.io", "v1", "leases")
@@ -212,6 +214,11 @@ class Cluster:
         lease["spec"]["renewTime"] = micro
         lease["spec"]["holderIdentity"] = name
         self.api.update(self._leases_res, "kube-node-lease", name, lease)
+
+    def _pressure_began(self, name: str) -> None:
+        """The eviction manager met its threshold: post MemoryPressure now."""
+        with contextlib.suppress(ApiError):
+            self._post_status(self.api.get(self._nodes_res, None, name))
 
     def _post_status(self, node: Obj) -> None:
         spec = self.specs[node["metadata"]["name"]]

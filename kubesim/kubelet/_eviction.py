@@ -32,6 +32,8 @@ MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 REASON = "Evicted"  # helpers.go Reason
 NODE_LOW = "The node was low on resource: {}. "  # nodeLowMessageFmt
 THRESHOLD_MET = "Threshold quantity: {}, available: {}. "  # thresholdMetMessageFmt
+NODE_CONDITION = "The node had condition: {}. "  # nodeConditionMessageFmt
+MEMORY_PRESSURE_TAINT = "node.kubernetes.io/memory-pressure"
 CONTAINER_OVER = "Container {} was using {}, request is {}, has larger consumption of {}. "
 PRESSURE_TRUE = ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
 PRESSURE_FALSE = ("KubeletHasSufficientMemory", "kubelet has sufficient memory available")
@@ -115,3 +117,27 @@ def message(candidate: Candidate, *, available: int, threshold: int = HARD_THRES
         if used > request:
             out += CONTAINER_OVER.format(c["name"], quantity(used), quantity(request), "memory")
     return out
+
+
+def _tolerates_memory_pressure(pod: Obj) -> bool:
+    for t in (pod.get("spec") or {}).get("tolerations") or []:
+        if t.get("effect") not in (None, "", "NoSchedule"):
+            continue
+        if t.get("operator") == "Exists" and not t.get("key"):
+            return True
+        if t.get("key") == MEMORY_PRESSURE_TAINT and (
+            t.get("operator") == "Exists" or not t.get("value")
+        ):
+            return True
+    return False
+
+
+def admission(pod: Obj, *, qos: str, memory_pressure: bool) -> str | None:
+    """The eviction manager's Admit for a new pod: under memory pressure only a BestEffort
+    pod is refused (unless critical, or it tolerates the memory-pressure taint); the answer
+    is the rejection's message, None to admit."""
+    if not memory_pressure or critical(pod) or qos != "BestEffort":
+        return None
+    if _tolerates_memory_pressure(pod):
+        return None
+    return NODE_CONDITION.format("[MemoryPressure]")

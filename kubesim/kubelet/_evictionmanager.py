@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubesim.core.clusterconfig import cluster_config
@@ -34,6 +35,10 @@ class EvictionManager:
         self.outside_pods = 0  # bytes held on the node outside any pod (a fault's process)
         self.last_met: float | None = None  # cluster seconds the threshold was last met
         self.available = self.capacity
+        # the node status setter, called when pressure begins (kubesim posts it at once, so
+        # the taint is there before the evicted pod's replacement is scheduled; a kind
+        # kubelet posts it at its next 10 s update)
+        self.on_pressure: Callable[[], None] | None = None
 
     # -- observations ----------------------------------------------------------------------
 
@@ -95,7 +100,10 @@ class EvictionManager:
         self.available = _eviction.memory_available(self.capacity, self.working_set(candidates))
         if not _eviction.threshold_met(self.available):
             return
+        began = not self.pressure
         self.last_met = self.kubelet.api.clock.timestamp()
+        if began and self.on_pressure is not None:
+            self.on_pressure()
         self._node_event()
         ranked = _eviction.rank(candidates)
         if not ranked:

@@ -25,7 +25,7 @@ from kubesim.apiserver.meta import qos_class
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
-from kubesim.kubelet import _env, _podstate, _probes
+from kubesim.kubelet import _env, _eviction, _podstate, _probes
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
@@ -145,7 +145,15 @@ class Kubelet:
                 return  # finished before a restart of kubesim: nothing to run
             worker = PodWorker(self, pod)
             self.workers[uid] = worker
-            worker.start()
+            refused = None
+            if not (pod.get("status") or {}).get("containerStatuses"):  # a new pod: admit it
+                refused = _eviction.admission(
+                    pod, qos=qos_class(pod), memory_pressure=self.eviction.pressure
+                )
+            if refused is None:
+                worker.start()
+            else:
+                worker.reject(refused)
         worker.update(pod)
 
     async def _forget(self, worker: PodWorker) -> None:
@@ -220,6 +228,7 @@ class PodWorker:
         self._status_lock = asyncio.Lock()
         self._finished = False
         self.evicted: str | None = None  # the eviction manager's message, once evicted
+        self.rejected = False  # refused at admission: no DisruptionTarget, nothing ran
 
     def _adopt_previous_status(self, pod: Obj) -> None:
         """After a kubesim restart, keep restart counts: the processes are gone (the node
@@ -444,6 +453,19 @@ class PodWorker:
                 options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
             )
         self._finished = True
+
+    def reject(self, message: str) -> None:
+        """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
+        self.evicted = message
+        self.rejected = True
+
+        async def rejected() -> None:
+            self._event("Warning", "Evicted", message)
+            await self.publish()
+            await self.terminating.wait()
+            await self._terminate()
+
+        self._task = asyncio.create_task(rejected(), name=f"rejected-{self.name}")
 
     async def evict(self, message: str) -> None:
         """The eviction manager fails the pod: its containers are killed at once (a hard
@@ -898,6 +920,7 @@ class PodWorker:
             status["phase"] = "Failed"
             status["reason"] = "Evicted"
             status["message"] = self.evicted
+        if self.evicted is not None and not self.rejected:
             status["conditions"] = [
                 *status["conditions"],
                 {

@@ -108,6 +108,23 @@ async def test_a_filled_node_evicts_the_best_effort_pod_first(cluster) -> None:
     memory = await _until("MemoryPressure True on the node", condition)
     assert memory["reason"] == "KubeletHasInsufficientMemory"
     assert manager.pressure is True
-    # the process outside the pods is still there: the Guaranteed pod goes next, as upstream
+    # under pressure the kubelet refuses a new BestEffort pod at admission, not a Burstable one
+    api.create(pods, "default", _pod("late", {}))
+
+    def refused() -> dict | None:
+        late = api.get(pods, "default", "late")["status"]
+        return late if late.get("reason") == "Evicted" else None
+
+    late = await _until("late refused", refused)
+    assert (late["phase"], late["message"]) == (
+        "Failed",
+        "The node had condition: [MemoryPressure]. ",
+    )
+    assert not any(c["type"] == "DisruptionTarget" for c in late.get("conditions") or [])
+    # the process ends; MemoryPressure holds for the transition period, so admission still
+    # refuses BestEffort pods meanwhile, and admits the others
     manager.free()
+    api.create(pods, "default", _pod("sized", {"requests": {"memory": "8Mi"}}))
+    await _until("sized running", lambda: running("sized"))
+    assert manager.pressure is True
     assert manager.available_now() > 100 * 1024 * 1024

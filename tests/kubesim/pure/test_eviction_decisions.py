@@ -165,3 +165,25 @@ def test_the_kubelet_posts_the_condition_with_its_reasons() -> None:
     memory = next(c for c in back["conditions"] if c["type"] == "MemoryPressure")
     assert (memory["status"], memory["reason"]) == ("False", "KubeletHasSufficientMemory")
     assert _nodes.condition_events(pressed, back) == ["NodeHasSufficientMemory"]
+
+
+@pytest.mark.parametrize(
+    ("qos", "spec", "pressure", "refused"),
+    [
+        ("BestEffort", {}, False, False),
+        ("BestEffort", {}, True, True),
+        ("Burstable", {}, True, False),
+        ("Guaranteed", {}, True, False),
+        ("BestEffort", {"priority": 2_000_000_000}, True, False),
+        ("BestEffort", {"tolerations": [{"key": "node.kubernetes.io/memory-pressure",
+                                         "operator": "Exists", "effect": "NoSchedule"}]},
+         True, False),
+        ("BestEffort", {"tolerations": [{"operator": "Exists"}]}, True, False),
+        ("BestEffort", {"tolerations": [{"key": "node.kubernetes.io/memory-pressure",
+                                         "operator": "Exists", "effect": "NoExecute"}]},
+         True, True),
+    ],
+)  # fmt: skip
+def test_admission_under_memory_pressure_refuses_best_effort(qos, spec, pressure, refused):
+    got = _eviction.admission(pod("new", **spec), qos=qos, memory_pressure=pressure)
+    assert got == ("The node had condition: [MemoryPressure]. " if refused else None)
