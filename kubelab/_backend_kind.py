@@ -148,13 +148,14 @@ def load_archive_argv(archive: Path) -> list[str]:
 
 
 # node-memory-pressure on kind: a process in the node's container, outside any pod, takes
-# all but 60Mi of MemAvailable (`tail` buffers a newline-free stream whole); the node's
-# root cgroup counts it, so the kubelet sees memory.available fall under 100Mi.
+# all but 60Mi of MemAvailable (`tail` holds a line that never ends, while `sleep` keeps its
+# input open); the node's root cgroup counts it, so the kubelet sees memory.available fall
+# under 100Mi. `free-memory` kills that `tail` (its pid is `$!`, the pipeline's last).
 MEMORY_HOG_PID = "/run/kubelab-memory-hog.pid"
 MEMORY_HOG = (
     "avail=$(awk '/MemAvailable/ {print $2}' /proc/meminfo); "
     'n=$(( (avail - 61440) * 1024 )); [ "$n" -gt 0 ] || exit 0; '
-    f'head -c "$n" /dev/zero | tail & echo $! > {MEMORY_HOG_PID}; wait'
+    f'(head -c "$n" /dev/zero; exec sleep infinity) | tail & echo $! > {MEMORY_HOG_PID}; wait'
 )
 
 
