@@ -38,6 +38,7 @@ from typing import Any
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
 from kubesim.apiserver import meta as _meta
+from kubesim.apiserver import priority as _priority
 from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
@@ -460,6 +461,7 @@ class Api:
             if limitranges:
                 obj = apply_limit_range(obj, limitranges)
             self._admit_service_account(obj, namespace)
+            self._admit_pod_priority(obj)
         if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
             finalizers = obj["metadata"].setdefault("finalizers", [])
             if _IN_USE_PROTECTION[sres.kind] not in finalizers:
@@ -475,6 +477,31 @@ class Api:
                 if default_class is not None:
                     spec["storageClassName"] = default_class
         return obj
+
+    def _priority_classes(self) -> Objs:
+        res = self.resource("scheduling.k8s.io", "v1", "priorityclasses")
+        return [r.obj for r in self.store.list(self._prefix(res, None))[1]]
+
+    def _admit_pod_priority(self, pod: Obj) -> None:
+        """The Priority plugin on a Pod create (`priority.admit_pod_priority`), or 403."""
+        why = _priority.admit_pod_priority(pod, self._priority_classes())
+        if why:
+            name = pod["metadata"].get("name", "")
+            raise Forbidden(
+                f'pods "{name}" is forbidden: {why}', details={"name": name, "kind": "pods"}
+            )
+
+    def _validate_priority_class(self, res: Resource, obj: Obj, *, update: bool) -> None:
+        """The Priority plugin's validating half: only one global default (403)."""
+        if res.kind != "PriorityClass":
+            return
+        why = _priority.admit_priority_class(obj, self._priority_classes(), update=update)
+        if why:
+            name = obj["metadata"].get("name", "")
+            raise Forbidden(
+                f'{qualified(res.plural, res.group)} "{name}" is forbidden: {why}',
+                details={"name": name, "group": res.group, "kind": res.plural},
+            )
 
     def _admit_service_account(self, pod: Obj, namespace: str) -> None:
         """The ServiceAccount plugin (`serviceaccount.admit_pod`): the token volume, or 403."""
@@ -680,6 +707,8 @@ class Api:
         now = self.clock.rfc3339()
         body.setdefault("metadata", {})
         obj = _admission.default(sres.gvk, body)
+        if sres.kind == "Pod" and not subresource:
+            _priority.keep_pod_priority(obj, old)
         if sres.kind == "Namespace":
             # The `kubernetes` finalizer is the create strategy's (PrepareForCreate), not a
             # default: an update or finalize that removes it must not get it back.
@@ -693,6 +722,7 @@ class Api:
         if subresource == "ephemeralcontainers":
             validate_against = self._validate_ephemeral(sres, obj, old, opts)
         self._validate(sres, obj, old=validate_against, options=opts)
+        self._validate_priority_class(sres, obj, update=True)
         if not applied:
             obj = _ssa.record_update(
                 old,
@@ -856,6 +886,7 @@ class Api:
         obj.setdefault("metadata", {})["uid"] = uid
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
+        self._validate_priority_class(sres, obj, update=False)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)
         fill_zero_status(sres.gvk, obj)  # the create strategy's zeroed status, as Go writes it
         if sres.kind == "Service":

@@ -3,7 +3,8 @@
 Namespaces default, kube-system, kube-public, kube-node-lease (each gets its `default`
 ServiceAccount from the Api's namespace hook), the `kubernetes` Service in default with
 the Endpoints and EndpointSlice kube-apiserver keeps for it (the control-plane node's
-address, port 6443), and kind's default StorageClass `standard` (rancher.io/local-path).
+address, port 6443), kind's default StorageClass `standard` (rancher.io/local-path) and the
+two system PriorityClasses (kube-apiserver's bootstrap-system-priority-classes hook).
 Idempotent: a restart with existing state creates nothing.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from kubesim.apiserver.api import Api, WriteOptions
 from kubesim.apiserver.discovery import api_services
+from kubesim.apiserver.priority import SYSTEM_PRIORITY_CLASSES
 from kubesim.core.clusterconfig import control_plane_ip
 
 NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -104,6 +106,10 @@ def bootstrap(api: Api) -> None:
         for group, version, plural, obj in _apiserver_endpoints(control_plane_ip()):
             api.create(api.resource(group, version, plural), "default", obj, options=opts)
     _register_api_services(api)
+    classes = api.resource("scheduling.k8s.io", "v1", "priorityclasses")
+    for pc in SYSTEM_PRIORITY_CLASSES:
+        if api.store.get(f"/{classes.storage}/{pc['metadata']['name']}") is None:
+            api.create(classes, None, pc, options=opts)
     if api.store.get("/storage.k8s.io/storageclasses/standard") is None:
         api.create(
             api.resource("storage.k8s.io", "v1", "storageclasses"),

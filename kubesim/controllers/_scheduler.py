@@ -6,15 +6,16 @@ InterPodAffinity).
 A failure reads like kube-scheduler's FitError: "0/N nodes are available: " and a
 histogram "<count> <reason>" sorted as strings, then the preemption (PostFilter) summary.
 
-Not modelled: preemption itself (pods with a lower priority are never evicted; every node
-that preemption could help reports "No preemption victims found for incoming pod"),
-host ports, volumes.  Scoring is simplified: the ScheduleAnyway spread cost, then fewest
+When nothing fits, preemption (`_preemption`, DefaultPreemption) may nominate a node and
+delete lower-priority pods there; pending pods nominated to a node hold their room on it.
+Not modelled: host ports, volumes.  Scoring is simplified: the ScheduleAnyway spread cost, then fewest
 pods of the same owner on the node (standing in for the system default spreading), then the
 least requested share, then the name (the real scheduler breaks ties at random).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from kubesim.core.objects import (
     Obj,
     controller_ref,
     deepcopy,
+    deleting,
     fmt_time,
     labels,
     meta,
@@ -33,8 +35,8 @@ from kubesim.core.objects import (
     value,
 )
 
-from . import _topologyspread
-from ._actions import Bind, Decision, Emit, Event, UpdateStatus, object_ref
+from . import _preemption, _topologyspread
+from ._actions import Bind, Decision, Emit, Event, UpdateStatus, delete_of, object_ref
 
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 UNSCHEDULABLE = "Unschedulable"
@@ -47,6 +49,17 @@ class FailedScheduling:
     """No node fits: the FitError message, as the event and the PodScheduled condition say."""
 
     pod: Obj
+    message: str
+
+
+@dataclass(frozen=True)
+class Preempt:
+    """No node fits, but deleting `victims` on `node_name` makes room: the preemptor is
+    nominated there and still reported unschedulable with `message` (the filters' part)."""
+
+    pod: Obj
+    node_name: str
+    victims: tuple[Obj, ...]
     message: str
 
 
@@ -278,13 +291,56 @@ def _topology_spread(pod: Obj, node: Obj, nodes: list[Obj], placed: list[Obj]) -
 # --- the decision -----------------------------------------------------------------------
 
 
-def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | FailedScheduling:
-    """Pick a node for ``pod`` or explain, word for word, why none fits.
+def _filter(
+    pod: Obj, node: Obj, nodes: list[Obj], nodes_by_name: dict[str, Obj], placed: list[Obj]
+) -> _Verdict | None:
+    """The filters in the default profile's order; the first rejection is the verdict."""
+    on_node = [p for p in placed if p["spec"].get("nodeName") == name(node)]
+    return (
+        _node_unschedulable(pod, node)
+        or _taint_toleration(pod, node)
+        or _node_affinity(pod, node)
+        or _resources_fit(pod, node, on_node)
+        or _topology_spread(pod, node, nodes, placed)
+        or _inter_pod_affinity(pod, node, nodes_by_name, placed)
+    )
+
+
+def _with_nominated(pod: Obj, placed: list[Obj], nominated: list[Obj]) -> list[Obj]:
+    """addNominatedPods: pending pods nominated to a node by an earlier preemption, of at
+    least this pod's priority, hold their room there as if bound."""
+    mine = _preemption.priority(pod)
+    uid = meta(pod).get("uid")
+    held = []
+    for other in nominated:
+        node_name = (other.get("status") or {}).get("nominatedNodeName")
+        if not node_name or meta(other).get("uid") == uid:
+            continue
+        if _preemption.priority(other) >= mine:
+            holder = deepcopy(other)
+            holder["spec"]["nodeName"] = node_name
+            held.append(holder)
+    return [*placed, *held]
+
+
+def schedule(
+    pod: Obj,
+    nodes: list[Obj],
+    pods_on_nodes: list[Obj],
+    *,
+    pdbs: Sequence[Obj] = (),
+    nominated: Sequence[Obj] = (),
+) -> Bind | FailedScheduling | Preempt:
+    """Pick a node for ``pod``, or preempt lower-priority pods to make room on one, or
+    explain, word for word, why neither is possible.
 
     ``pods_on_nodes`` are all pods already bound (``spec.nodeName`` set); finished pods
-    (Succeeded/Failed) are ignored, as their resources are free again.
+    (Succeeded/Failed) are ignored, as their resources are free again. ``pdbs`` are the
+    PodDisruptionBudgets preemption tries not to violate; ``nominated`` the pending pods
+    with a ``status.nominatedNodeName``.
     """
-    placed = [p for p in pods_on_nodes if (p.get("spec") or {}).get("nodeName") and pod_active(p)]
+    bound = [p for p in pods_on_nodes if (p.get("spec") or {}).get("nodeName") and pod_active(p)]
+    placed = _with_nominated(pod, bound, list(nominated))
     by_node: dict[str, list[Obj]] = {}
     for p in placed:
         by_node.setdefault(p["spec"]["nodeName"], []).append(p)
@@ -292,15 +348,7 @@ def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | Fai
     verdicts: dict[str, _Verdict] = {}
     feasible: list[Obj] = []
     for node in nodes:
-        on_node = by_node.get(name(node), [])
-        verdict = (
-            _node_unschedulable(pod, node)
-            or _taint_toleration(pod, node)
-            or _node_affinity(pod, node)
-            or _resources_fit(pod, node, on_node)
-            or _topology_spread(pod, node, nodes, placed)
-            or _inter_pod_affinity(pod, node, nodes_by_name, placed)
-        )
+        verdict = _filter(pod, node, nodes, nodes_by_name, placed)
         if verdict is None:
             feasible.append(node)
         else:
@@ -314,7 +362,30 @@ def schedule(pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj]) -> Bind | Fai
             ),
         )
         return Bind(pod, name(best))
-    return FailedScheduling(pod, fit_error_message(len(nodes), list(verdicts.values())))
+    if not nodes:
+        return FailedScheduling(pod, fit_error_message(0, []))
+    outcome = _preemption.preempt(
+        pod,
+        nodes,
+        bound,
+        terminating=[p for p in pods_on_nodes if deleting(p) and p["spec"].get("nodeName")],
+        resolvable=lambda n: n in verdicts and verdicts[n].code == UNSCHEDULABLE,
+        pdbs=pdbs,
+        fits=lambda node, without: (
+            _filter(
+                pod,
+                node,
+                nodes,
+                nodes_by_name,
+                _with_nominated(pod, without, list(nominated)),
+            )
+            is None
+        ),
+    )
+    filters = fit_error_message(len(nodes), list(verdicts.values()), post_filter="")
+    if isinstance(outcome, _preemption.Candidate):
+        return Preempt(pod, outcome.node_name, outcome.victims, filters)
+    return FailedScheduling(pod, f"{filters} preemption: {outcome}")
 
 
 def _score(pod: Obj, node: Obj, on_node: list[Obj]) -> tuple[Any, ...]:
@@ -341,16 +412,23 @@ def _histogram(reasons: list[str]) -> str:
     return ", ".join(sorted(f"{n} {r}" for r, n in counts.items()))
 
 
-def fit_error_message(num_nodes: int, verdicts: list[_Verdict]) -> str:
-    """FitError.Error(): filter histogram, then the preemption PostFilter summary."""
+def fit_error_message(
+    num_nodes: int, verdicts: list[_Verdict], *, post_filter: str | None = None
+) -> str:
+    """FitError.Error(): filter histogram, then the preemption PostFilter summary
+    (`post_filter`; None: the summary when no node has lower-priority pods to preempt, ""
+    when preemption nominated a node and has nothing to add)."""
     msg = f"0/{num_nodes} nodes are available:"
     if num_nodes == 0:
         return "no nodes available to schedule pods"
     filt = _histogram([r for v in verdicts for r in v.reasons])
     if filt:
         msg += f" {filt}."
-    post = _histogram([NOT_HELPFUL if v.code == UNRESOLVABLE else NO_VICTIMS for v in verdicts])
-    msg += f" preemption: 0/{num_nodes} nodes are available: {post}."
+    if post_filter is None:
+        post = _histogram([NOT_HELPFUL if v.code == UNRESOLVABLE else NO_VICTIMS for v in verdicts])
+        post_filter = f"0/{num_nodes} nodes are available: {post}."
+    if post_filter:
+        msg += f" preemption: {post_filter}"
     return msg
 
 
@@ -360,20 +438,62 @@ def fit_error_message(num_nodes: int, verdicts: list[_Verdict]) -> str:
 UNSCHEDULABLE_FLUSH_SECONDS = 300.0
 
 
+def _preemption_actions(result: Preempt, *, now: datetime) -> list[Any]:
+    """prepareCandidate, per victim: the DisruptionTarget condition, a graceful delete and
+    the ``Preempted`` event (on the victim, naming the preemptor's uid and the node)."""
+    scheduler_name = (result.pod.get("spec") or {}).get("schedulerName") or "default-scheduler"
+    preemptor_uid = meta(result.pod).get("uid", "")
+    actions: list[Any] = []
+    for victim in result.victims:
+        marked = deepcopy(victim)
+        status = marked.setdefault("status", {})
+        conditions = [
+            c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"
+        ]
+        conditions.append(
+            {
+                "type": "DisruptionTarget",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": fmt_time(now),
+                "reason": _preemption.PREEMPTION_REASON,
+                "message": f"{scheduler_name}: preempting to accommodate a higher priority pod",
+            }
+        )
+        status["conditions"] = conditions
+        actions.append(UpdateStatus(marked))
+        actions.append(delete_of(victim))
+        message = f"Preempted by pod {preemptor_uid} on node {result.node_name}"
+        actions.append(Emit(Event(object_ref(victim), "Normal", "Preempted", message)))
+    return actions
+
+
 def schedule_actions(
-    pod: Obj, nodes: list[Obj], pods_on_nodes: list[Obj], *, now: datetime
+    pod: Obj,
+    nodes: list[Obj],
+    pods_on_nodes: list[Obj],
+    *,
+    now: datetime,
+    pdbs: Sequence[Obj] = (),
+    nominated: Sequence[Obj] = (),
 ) -> Decision:
     """``schedule`` as actions: Bind + ``Scheduled`` event, or the PodScheduled=False
     condition + ``FailedScheduling`` warning (requeued after the unschedulable queue's flush
-    period; the loop moves it back sooner on the cluster events that may help it)."""
-    result = schedule(pod, nodes, pods_on_nodes)
+    period; the loop moves it back sooner on the cluster events that may help it). A
+    preemption first marks and deletes its victims, then nominates the node in the pod's
+    ``status.nominatedNodeName``."""
+    result = schedule(pod, nodes, pods_on_nodes, pdbs=pdbs, nominated=nominated)
     ns = meta(pod).get("namespace")
     if isinstance(result, Bind):
         msg = f"Successfully assigned {ns}/{name(pod)} to {result.node_name}"
         return Decision([result, Emit(Event(object_ref(pod), "Normal", "Scheduled", msg))])
+    actions: list[Any] = []
     updated = deepcopy(pod)
     st = updated.setdefault("status", {})
     st.setdefault("phase", "Pending")
+    if isinstance(result, Preempt):
+        actions.extend(_preemption_actions(result, now=now))
+        st["nominatedNodeName"] = result.node_name
     cond = {
         "type": "PodScheduled",
         "status": "False",
@@ -387,7 +507,6 @@ def schedule_actions(
     if old and old.get("status") == "False":
         cond["lastTransitionTime"] = old.get("lastTransitionTime")
     st["conditions"] = [*conds, cond]
-    actions: list[Any] = []
     if updated != pod:
         actions.append(UpdateStatus(updated))
     actions.append(Emit(Event(object_ref(pod), "Warning", "FailedScheduling", result.message)))

@@ -1,6 +1,7 @@
 """kube-scheduler as an asyncio task: a queue of pending pods, one decision at a time.
 
-Its own informers (pods, nodes), as the real scheduler is its own process. A pod enters
+Its own informers (pods, nodes, PodDisruptionBudgets for preemption), as the real scheduler
+is its own process. A pod enters
 the queue when it appears unbound (``spec.nodeName`` empty, ``schedulerName`` ours, not
 being deleted) or when its spec changes; every pending pod is retried when the cluster
 changes in a way that may let it fit (a node added or changed, a bound pod gone) and, failing
@@ -62,7 +63,10 @@ class Scheduler:
     def __init__(self, api: Api, *, scheduler_name: str = DEFAULT_SCHEDULER) -> None:
         self.api = api
         self.name = scheduler_name
-        self.caches = Caches(api, (("", "v1", "pods"), ("", "v1", "nodes")))
+        self.caches = Caches(
+            api,
+            (("", "v1", "pods"), ("", "v1", "nodes"), ("policy", "v1", "poddisruptionbudgets")),
+        )
         self.recorder = EventRecorder(api, component=scheduler_name)
         self.controller = Controller("scheduler", self._sync, self.caches)
         self.caches.informer("", "pods").on_change(self._pod_changed)
@@ -110,8 +114,21 @@ class Scheduler:
         if pod is None or not pending(pod, self.name):
             return [], None
         nodes = self.caches.items("", "nodes")
-        bound = [p for p in self.caches.items("", "pods") if (p.get("spec") or {}).get("nodeName")]
-        decision = schedule_actions(pod, nodes, bound, now=self.api.clock.now())
+        pods = self.caches.items("", "pods")
+        bound = [p for p in pods if (p.get("spec") or {}).get("nodeName")]
+        nominated = [
+            p
+            for p in pods
+            if pending(p, self.name) and (p.get("status") or {}).get("nominatedNodeName")
+        ]
+        decision = schedule_actions(
+            pod,
+            nodes,
+            bound,
+            now=self.api.clock.now(),
+            pdbs=self.caches.items("policy", "poddisruptionbudgets"),
+            nominated=nominated,
+        )
         written = apply(self.api, decision.actions, self.recorder, field_manager=SCHEDULER)
         return written, decision.requeue_after
 

@@ -341,6 +341,16 @@ def _storageclass(obj: Obj) -> None:
     put(obj, "volumeBindingMode", "Immediate")
 
 
+def _priorityclass(obj: Obj) -> None:
+    put(obj, "preemptionPolicy", "PreemptLowerPriority")
+    # Go's struct: `value` (int32, no omitempty) is written even when 0 or absent;
+    # `globalDefault` (bool, omitempty) is not written when false.
+    if obj.get("value") is None:
+        obj["value"] = 0
+    if obj.get("globalDefault") is False:
+        del obj["globalDefault"]
+
+
 def _rbac_binding(obj: Obj) -> None:
     for subject in obj.get("subjects") or []:
         if not isinstance(subject, dict) or subject.get("apiGroup") is not None:
@@ -370,6 +380,7 @@ DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("batch", "CronJob"): _cronjob,
     ("networking.k8s.io", "NetworkPolicy"): _networkpolicy,
     ("storage.k8s.io", "StorageClass"): _storageclass,
+    ("scheduling.k8s.io", "PriorityClass"): _priorityclass,
     ("discovery.k8s.io", "EndpointSlice"): _endpointslice,
     ("rbac.authorization.k8s.io", "RoleBinding"): _rbac_binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _rbac_binding,

@@ -6,8 +6,8 @@ Three layers, because the real server has three and they differ in reach:
     spec, including the templates inside Deployments, Jobs, CronJobs...
   * `default_pod_only` (SetDefaults_Pod): Pods only - requests copied from limits,
     enableServiceLinks. A Deployment's template does not get them; its Pods do.
-  * `admit_new_pod` (ServiceAccount, DefaultTolerationSeconds, Priority admission): Pods
-    on create only.
+  * `admit_new_pod` (ServiceAccount, DefaultTolerationSeconds admission): Pods
+    on create only. Priority admission reads the stored classes: `apiserver.priority`.
 All functions mutate the dict they are given; `_admission.default` hands them a copy.
 """
 
@@ -210,10 +210,7 @@ def admit_new_pod(pod: Obj) -> None:
                 }
             )
     spec["tolerations"] = tolerations
-    # Priority admission (no PriorityClass objects exist in kubesim: the global default)
-    if spec.get("priority") is None and unset(spec, "priorityClassName"):
-        spec["priority"] = 0
-    put(spec, "preemptionPolicy", "PreemptLowerPriority")
+    # Priority admission needs the stored PriorityClasses: the Api runs it (`priority`)
 
 
 def _tolerates(toleration: Obj, key: str) -> bool:

@@ -577,6 +577,25 @@ COLUMNS: dict[str, list[Column]] = {
         ),
         _col("Age", "string", _AGE_DOC),
     ],
+    "PriorityClass": [
+        _col("Name", "string", _NAME_DOC, fmt="name"),
+        _col(
+            "Value",
+            "integer",
+            "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.",
+        ),
+        _col(
+            "Global-Default",
+            "boolean",
+            "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.",
+        ),
+        _col("Age", "string", _AGE_DOC),
+        _col(
+            "PreemptionPolicy",
+            "string",
+            "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.",
+        ),
+    ],
     "StorageClass": [
         _col("Name", "string", _NAME_DOC, fmt="name"),
         _col("Provisioner", "string", "provisioner indicates the type of the provisioner."),

@@ -1,6 +1,6 @@
 """Rows for the non-workload kinds: Namespace, Node, Service, Endpoints, EndpointSlice,
 Event, ConfigMap, Secret, ServiceAccount, ResourceQuota, PersistentVolume(Claim),
-Ingress, NetworkPolicy, StorageClass, RoleBinding, ClusterRoleBinding, Lease.
+Ingress, NetworkPolicy, StorageClass, PriorityClass, RoleBinding, ClusterRoleBinding, Lease.
 
 Each function ports the printers.go handler of the same kind and returns every cell,
 wide ones included. Where the server would print a Go zero value for a missing field
@@ -406,6 +406,17 @@ def storage_class(obj: dict[str, Any], now: datetime) -> Row:
         str(obj.get("volumeBindingMode") or "Immediate"),
         bool(obj.get("allowVolumeExpansion") or False),
         _age(obj, now),
+    ]
+
+
+def priority_class(obj: dict[str, Any], now: datetime) -> Row:
+    """NAME VALUE GLOBAL-DEFAULT AGE PREEMPTIONPOLICY."""
+    return [
+        _name(obj),
+        int(obj.get("value") or 0),
+        bool(obj.get("globalDefault") or False),
+        _age(obj, now),
+        str(obj.get("preemptionPolicy") or ""),
     ]
 
 

@@ -57,6 +57,7 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
     ("networking.k8s.io", "NetworkPolicy"): res.network_policy,
     ("networking.k8s.io", "Ingress"): res.ingress,
     ("storage.k8s.io", "StorageClass"): res.storage_class,
+    ("scheduling.k8s.io", "PriorityClass"): res.priority_class,
     ("rbac.authorization.k8s.io", "RoleBinding"): res.role_binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): res.role_binding,
     ("discovery.k8s.io", "EndpointSlice"): res.endpoint_slice,

@@ -35,6 +35,7 @@ _GROUP_PACKAGES = {
     "policy": "k8s.io.api.policy",
     "authentication.k8s.io": "k8s.io.api.authentication",
     "authorization.k8s.io": "k8s.io.api.authorization",
+    "scheduling.k8s.io": "k8s.io.api.scheduling",
 }
 _INT_TYPES = {3, 4, 5, 13}
 _DROP = {"selfLink", "clusterName", "initializers"}

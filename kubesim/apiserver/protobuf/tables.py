@@ -746,3 +746,15 @@ TABLES.update(
         _AUTHZ + "SelfSubjectRulesReviewSpec": {"f": {"1": ["namespace", 9, 1, ""]}},
     }
 )
+
+# scheduling.k8s.io/v1 PriorityClass (`kubectl create priorityclass`): from the struct tags
+# of staging/src/k8s.io/api/scheduling/v1/types.go.
+TABLES["k8s.io.api.scheduling.v1.PriorityClass"] = {
+    "f": {
+        "1": ["metadata", 11, 1, _META_OBJECT],
+        "2": ["value", 5, 1, ""],
+        "3": ["globalDefault", 8, 1, ""],
+        "4": ["description", 9, 1, ""],
+        "5": ["preemptionPolicy", 9, 1, ""],
+    }
+}

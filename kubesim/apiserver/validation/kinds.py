@@ -35,6 +35,7 @@ from kubesim.apiserver.validation.pod import (
     validate_pod_spec,
     validate_pod_update,
 )
+from kubesim.apiserver.validation.priorityclass import validate_priority_class
 from kubesim.apiserver.validation.workloads import (
     Obj,
     Validator,
@@ -285,6 +286,7 @@ _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("batch", "CronJob"): validate_cronjob,
     ("autoscaling", "HorizontalPodAutoscaler"): _hpa,
     ("policy", "PodDisruptionBudget"): _pdb,
+    ("scheduling.k8s.io", "PriorityClass"): validate_priority_class,
 }
 
 # Which name rule a kind's metadata.name follows (default: DNS-1123 subdomain).

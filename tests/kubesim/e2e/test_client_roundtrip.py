@@ -88,6 +88,7 @@ MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
         "spec": {"defaultBackend": {"service": {"name": "rt", "port": {"number": 80}}}}
     },
     ("storage.k8s.io", "StorageClass"): {"provisioner": "kubernetes.io/no-provisioner"},
+    ("scheduling.k8s.io", "PriorityClass"): {"value": 100},
     ("rbac.authorization.k8s.io", "Role"): {"rules": RULES},
     ("rbac.authorization.k8s.io", "ClusterRole"): {"rules": RULES},
     ("rbac.authorization.k8s.io", "RoleBinding"): {
