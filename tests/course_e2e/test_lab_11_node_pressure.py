@@ -115,8 +115,12 @@ def test_the_fault_shows_in_the_notebooks_kubectl_commands(lab_cluster: LabClust
     assert "EvictionThresholdMet" in events and "Attempting to reclaim memory" in events
     assert "NodeHasInsufficientMemory" in events
     rows = _kubectl(lab_cluster, "get", "pods", "-n", NS).splitlines()
-    evicted = [r.split()[0] for r in rows if " Evicted " in f" {r} "]
-    assert evicted and all(name.startswith("batch-report-") for name in evicted), rows
+    reasons = _kubectl(lab_cluster, "get", "pods", "-n", NS, "-o",
+                       "jsonpath={range .items[*]}{.metadata.name} {.status.reason}{'\\n'}{end}")  # fmt: skip
+    evicted = [line.split()[0] for line in reasons.splitlines() if line.endswith(" Evicted")]
+    assert evicted and all(name.startswith("batch-report-") for name in evicted), reasons
+    # the STATUS column prefers the killed container's reason, as kubectl does
+    assert any(r.startswith(evicted[0]) and " Error " in r for r in rows), rows
     described = _kubectl(lab_cluster, "describe", "pod", evicted[0], "-n", NS)
     assert "The node was low on resource: memory. Threshold quantity: 100Mi" in described
     assert "Evicted" in described
