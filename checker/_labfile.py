@@ -313,11 +313,13 @@ class WaitStep(_Model):
 
 class NodeAction(_Model):
     name: str
-    action: Literal["start", "stop"]
+    action: Literal["start", "stop", "fill-memory", "free-memory"]
 
 
 class NodeStep(_Model):
-    """Stop or start a node (a kind container, a kubesim node): for node-failure labs."""
+    """Stop or start a node (a kind container, a kubesim node): for node-failure labs; or
+    start/end a process on it, outside any pod, that takes all but 60Mi of its free memory
+    (`fill-memory`/`free-memory`: lab 11's node-memory-pressure)."""
 
     node: NodeAction
 

@@ -147,8 +147,32 @@ def load_archive_argv(archive: Path) -> list[str]:
     return ["kind", "load", "image-archive", str(archive), "--name", CLUSTER_NAME]
 
 
+# node-memory-pressure on kind: a process in the node's container, outside any pod, takes
+# all but 60Mi of MemAvailable (`tail` holds a line that never ends, while `sleep` keeps its
+# input open); the node's root cgroup counts it, so the kubelet sees memory.available fall
+# under 100Mi. `free-memory` kills that `tail` (its pid is `$!`, the pipeline's last).
+MEMORY_HOG_PID = "/run/kubelab-memory-hog.pid"
+MEMORY_HOG = (
+    "avail=$(awk '/MemAvailable/ {print $2}' /proc/meminfo); "
+    'n=$(( (avail - 61440) * 1024 )); [ "$n" -gt 0 ] || exit 0; '
+    f'(head -c "$n" /dev/zero; exec sleep infinity) | tail & echo $! > {MEMORY_HOG_PID}; wait'
+)
+
+
 def node_argv(name: str, action: str) -> list[str]:
-    """A kind node is a Docker container of the same name: `docker stop kubelab-worker2`."""
+    """A kind node is a Docker container of the same name: `docker stop kubelab-worker2`;
+    `fill-memory` starts the memory hog in it (detached), `free-memory` ends it."""
+    if action == "fill-memory":
+        return ["docker", "exec", "-d", name, "sh", "-c", MEMORY_HOG]
+    if action == "free-memory":
+        return [
+            "docker",
+            "exec",
+            name,
+            "sh",
+            "-c",
+            f"kill $(cat {MEMORY_HOG_PID}) 2>/dev/null; rm -f {MEMORY_HOG_PID}",
+        ]
     return ["docker", action, name]
 
 
@@ -505,8 +529,10 @@ class KindBackend:
 
     def node(self, name: str, action: str) -> None:
         """Stop or start a node's container; the kubelet in it stops or resumes with it."""
-        if action not in ("stop", "start"):
-            raise ValueError(f"node action is stop or start, not {action!r}")
+        if action not in ("stop", "start", "fill-memory", "free-memory"):
+            raise ValueError(
+                f"node action is stop, start, fill-memory or free-memory, not {action!r}"
+            )
         if not name.startswith(CLUSTER_NAME + "-"):
             raise ClusterError(
                 f"Refusing to {action} the container {name!r}: only the lab cluster's nodes "

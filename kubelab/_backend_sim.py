@@ -213,9 +213,12 @@ class SimBackend:
         return rows
 
     def node(self, name: str, action: str) -> None:
-        """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating)."""
-        if action not in ("stop", "start"):
-            raise ValueError(f"node action is stop or start, not {action!r}")
+        """Ask kubesim to stop or start a simulated node (its kubelet stops heartbeating), or
+        to start or end a process on it outside any pod (`fill-memory`, `free-memory`)."""
+        if action not in ("stop", "start", "fill-memory", "free-memory"):
+            raise ValueError(
+                f"node action is stop, start, fill-memory or free-memory, not {action!r}"
+            )
         access = require_lab_kubeconfig(self.paths.kubeconfig)
         request = node_request(access, name, action)
         context = ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else None

@@ -46,7 +46,8 @@ from kubelab._backends import LabPaths, run_kubectl
 from kubelab._errors import ClusterError, KubelabError
 from kubelab._kubeconfig import CLUSTER_NAME
 
-NODE_ACTIONS = ("stop", "start")
+NODE_ACTIONS = ("stop", "start", "fill-memory", "free-memory")
+CONTROL_PLANE_ACTIONS = ("stop", "start")
 STARTED_BY = "kubelab.dev/started-by"  # on a Node: which lab's step last started it
 STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause")
 _NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
@@ -82,7 +83,7 @@ class KubectlAction:
 @dataclass(frozen=True)
 class NodeAction:
     name: str
-    action: Literal["stop", "start"]
+    action: Literal["stop", "start", "fill-memory", "free-memory"]
     title: str
 
 
@@ -237,13 +238,15 @@ def plan(step: Any, ctx: StepContext) -> Action:
         return PauseAction(seconds, title=f"pause {seconds:g}s (nothing is asked of the cluster)")
     if kind == "controlPlane":
         wanted = _get(step, "controlPlane")
-        if wanted not in NODE_ACTIONS:
+        if wanted not in CONTROL_PLANE_ACTIONS:
             raise StepProblem(f"a controlPlane step is stop or start, not {wanted!r}")
         return ControlPlaneAction(wanted, title=f"control plane: {wanted}")
     node = _get(step, "node")
     name, action = _get(node, "name"), _get(node, "action")
     if action not in NODE_ACTIONS:
-        raise StepProblem(f"a node step's action is stop or start, not {action!r}")
+        raise StepProblem(
+            f"a node step's action is stop, start, fill-memory or free-memory, not {action!r}"
+        )
     if not isinstance(name, str) or not name.startswith(CLUSTER_NAME + "-"):
         raise StepProblem(
             f"a node step may only name one of the lab cluster's nodes ({CLUSTER_NAME}-...), "
@@ -268,6 +271,8 @@ def stopped_nodes(paths: LabPaths) -> list[str]:
 
 
 def after_node_action(stopped: Sequence[str], name: str, action: str) -> list[str]:
+    if action not in ("stop", "start"):
+        return list(stopped)  # filling a node's memory neither stops nor starts it
     rest = [n for n in stopped if n != name]
     return [*rest, name] if action == "stop" else rest
 
@@ -349,6 +354,8 @@ class StepRunner:
         elif isinstance(action, NodeAction):
             self._nodes().node(action.name, action.action)
             _remember(self.paths, action.name, action.action)
+            if action.action not in CONTROL_PLANE_ACTIONS:
+                return
             phase = where.rsplit(" of the ", 1)[-1]
             who = f"kubelab reset {lab.id}" if phase == "nodes" else f"{lab.id}, {phase}"
             self._mark_node(action, started_by=who)

@@ -66,6 +66,7 @@ log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
 
 WATCH_DEFAULT_TIMEOUT = 1800.0
+_NODE_ACTIONS = ("stop", "start", "fill-memory", "free-memory")
 # kubesim's own admin API (not Kubernetes): node faults for `kubelab break`, and the status
 # `kubelab status` shows. Same bearer token as the Kubernetes API.
 _ADMIN_PREFIX = "/kubesim/v1/"
@@ -311,14 +312,15 @@ class Server:
     # -- kubesim admin ----------------------------------------------------------------------
 
     async def _admin(self, request: web.Request, rest: str) -> web.Response:
-        """`GET status`; `POST nodes/{name}/stop|start` (the node-failure fault)."""
+        """`GET status`; `POST nodes/{name}/stop|start` (the node-failure fault) and
+        `fill-memory|free-memory` (node-memory-pressure: a process outside the pods)."""
         parts = [p for p in rest.split("/") if p]
         cluster = getattr(self.api, "cluster", None)
         if parts == ["status"]:
             if request.method != "GET":
                 raise MethodNotSupported("only GET is supported on /kubesim/v1/status")
             return _json(admin_status(self.api, cluster))
-        if len(parts) != 3 or parts[0] != "nodes" or parts[2] not in ("stop", "start"):
+        if len(parts) != 3 or parts[0] != "nodes" or parts[2] not in _NODE_ACTIONS:
             raise resource_not_found()
         if request.method != "POST":
             raise MethodNotSupported(f"only POST is supported on /kubesim/v1/nodes/*/{parts[2]}")
@@ -333,8 +335,12 @@ class Server:
             raise not_found("nodes", name)
         if action == "stop":
             await cluster.stop_node(name)
-        else:
+        elif action == "start":
             cluster.start_node(name)
+        elif action == "fill-memory":  # the node-memory-pressure fault: a process outside pods
+            cluster.kubelets[name].eviction.fill()
+        else:
+            cluster.kubelets[name].eviction.free()
         return _json({"node": name, "kubelet": _kubelet_state(cluster, name)})
 
     def _openapi(self, request: web.Request, path: str) -> web.Response:

@@ -75,6 +75,8 @@ class Cluster:
             for name, spec in self.specs.items()
         }
         self.metrics = Metrics(api, self.kubelets)
+        for name, kubelet in self.kubelets.items():
+            kubelet.eviction.on_pressure = lambda name=name: self._pressure_began(name)  # type: ignore[misc]
         self._heartbeats: dict[str, asyncio.Task[None]] = {}
         self._nodes_res = api.resource("", "v1", "nodes")
         self._leases_res = api.resource("coordination.k8s.io", "v1", "leases")
@@ -183,7 +185,11 @@ class Cluster:
                 if was_unschedulable is not None and unschedulable != was_unschedulable:
                     self._schedulable_event(node, unschedulable)
                 was_unschedulable = unschedulable
-                if _nodes.needs_status_update(node) or now - last_report >= STATUS_REPORT_SECONDS:
+                pressure = self.kubelets[name].eviction.pressure
+                if (
+                    _nodes.needs_status_update(node, memory_pressure=pressure)
+                    or now - last_report >= STATUS_REPORT_SECONDS
+                ):
                     self._post_status(node)
                     last_report = now
             await asyncio.sleep(self.api.clock.wall_seconds(_nodes.HEARTBEAT_SECONDS))
@@ -209,11 +215,19 @@ class Cluster:
         lease["spec"]["holderIdentity"] = name
         self.api.update(self._leases_res, "kube-node-lease", name, lease)
 
+    def _pressure_began(self, name: str) -> None:
+        """The eviction manager met its threshold: post MemoryPressure now."""
+        with contextlib.suppress(ApiError):
+            self._post_status(self.api.get(self._nodes_res, None, name))
+
     def _post_status(self, node: Obj) -> None:
         spec = self.specs[node["metadata"]["name"]]
         updated = copy.deepcopy(node)
         updated["status"] = _nodes.node_status(
-            spec, previous=node.get("status"), now=self.api.clock.rfc3339()
+            spec,
+            previous=node.get("status"),
+            now=self.api.clock.rfc3339(),
+            memory_pressure=self.kubelets[spec.name].eviction.pressure,
         )
         with contextlib.suppress(Conflict):
             self.api.update(self._nodes_res, None, spec.name, updated, subresource="status")

@@ -12,13 +12,15 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kubesim.kubelet._eviction import NODE_SYSTEM_MEMORY
+
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
     from kubesim.kubelet._kubelet import Kubelet
 
 Obj = dict[str, Any]
 SCRAPE_SECONDS = 15.0
-NODE_BASE_MEMORY = 600 * 1024 * 1024  # what a kind node's system processes hold, roughly
+NODE_BASE_MEMORY = NODE_SYSTEM_MEMORY  # what a kind node's system processes hold, roughly
 NODE_BASE_CPU = 0.05  # cores
 
 
@@ -131,7 +133,7 @@ class Metrics:
             if not kubelet.running:
                 continue
             cpu = NODE_BASE_CPU * 1e9
-            memory = NODE_BASE_MEMORY
+            memory = NODE_BASE_MEMORY + kubelet.eviction.outside_pods
             for uid, worker in kubelet.workers.items():
                 for cname in worker.running:
                     usage = self._usage.get((uid, cname))

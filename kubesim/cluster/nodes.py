@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.core.clusterconfig import cluster_config
+from kubesim.kubelet._eviction import PRESSURE_TRUE
 
 Obj = dict[str, Any]
 
@@ -80,8 +81,11 @@ def node_object(spec: NodeSpec, *, now: str) -> Obj:
     }
 
 
-def node_status(spec: NodeSpec, *, previous: Obj | None, now: str) -> Obj:
-    """The status a healthy kubelet posts; transition times survive when nothing changed."""
+def node_status(
+    spec: NodeSpec, *, previous: Obj | None, now: str, memory_pressure: bool = False
+) -> Obj:
+    """The status a healthy kubelet posts; transition times survive when nothing changed.
+    `memory_pressure`: the eviction manager's observation (nodestatus.MemoryPressureCondition)."""
     cfg = cluster_config()
     old = {c["type"]: c for c in (previous or {}).get("conditions", [])}
 
@@ -97,7 +101,12 @@ def node_status(spec: NodeSpec, *, previous: Obj | None, now: str) -> Obj:
             "message": message,
         }
 
-    conditions = [cond(k, "False", r, m) for k, r, m in PRESSURE]
+    conditions = [
+        cond(k, "True", *PRESSURE_TRUE)
+        if k == "MemoryPressure" and memory_pressure
+        else cond(k, "False", r, m)
+        for k, r, m in PRESSURE
+    ]
     conditions.append(cond(READY[0], "True", READY[1], READY[2]))
     capacity = dict(cfg["capacity"])
     return {
@@ -181,9 +190,16 @@ def lease_object(node: Obj, *, now_micro: str) -> Obj:
     }
 
 
-def needs_status_update(node: Obj) -> bool:
+def needs_status_update(node: Obj, *, memory_pressure: bool = False) -> bool:
     """True when the Ready condition is not the kubelet's own True (e.g. after the node
-    lifecycle controller marked it Unknown) or the pressure conditions are missing."""
+    lifecycle controller marked it Unknown), the pressure conditions are missing, or
+    MemoryPressure is not what the eviction manager observes."""
     conds = {c["type"]: c for c in (node.get("status") or {}).get("conditions", [])}
     ready = conds.get("Ready")
-    return ready is None or ready.get("status") != "True" or len(conds) < 4
+    memory = (conds.get("MemoryPressure") or {}).get("status")
+    return (
+        ready is None
+        or ready.get("status") != "True"
+        or len(conds) < 4
+        or memory != ("True" if memory_pressure else "False")
+    )

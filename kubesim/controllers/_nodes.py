@@ -18,6 +18,12 @@ from ._scheduler import tolerates
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
+# TaintNodesByCondition: a condition whose status is True taints the node NoSchedule
+CONDITION_TAINTS = {
+    "MemoryPressure": "node.kubernetes.io/memory-pressure",
+    "DiskPressure": "node.kubernetes.io/disk-pressure",
+    "PIDPressure": "node.kubernetes.io/pid-pressure",
+}
 STOPPED = "Kubelet stopped posting node status."
 
 
@@ -31,7 +37,8 @@ class NodeHealth:
 def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 50.0) -> NodeHealth:
     """The conditions and taints the node lifecycle controller keeps: Unknown when the lease
     lapses, the not-ready/unreachable taints, and (TaintNodesByCondition) the
-    `node.kubernetes.io/unschedulable:NoSchedule` taint while the node is cordoned."""
+    `node.kubernetes.io/unschedulable:NoSchedule` taint while the node is cordoned and
+    `node.kubernetes.io/memory-pressure:NoSchedule` (disk, pid) while that condition is True."""
     health = _readiness(node, lease, now=now, grace=grace)
     taints = (node.get("spec") or {}).get("taints") or []
     cordoned = bool((node.get("spec") or {}).get("unschedulable"))
@@ -42,6 +49,15 @@ def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 5
         )
     if not cordoned and has:
         health.remove_taints.extend(t for t in taints if t["key"] == UNSCHEDULABLE)
+    conds = {c["type"]: c.get("status") for c in (node.get("status") or {}).get("conditions") or []}
+    for kind, key in CONDITION_TAINTS.items():
+        tainted = any(t["key"] == key and t.get("effect") == "NoSchedule" for t in taints)
+        if conds.get(kind) == "True" and not tainted:
+            health.add_taints.append(
+                {"key": key, "effect": "NoSchedule", "timeAdded": fmt_time(now)}
+            )
+        elif conds.get(kind) != "True" and tainted:
+            health.remove_taints.extend(t for t in taints if t["key"] == key)
     return health
 
 

@@ -25,7 +25,8 @@ from kubesim.apiserver.meta import qos_class
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
-from kubesim.kubelet import _env, _podstate, _probes
+from kubesim.kubelet import _env, _eviction, _podstate, _probes
+from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
@@ -93,6 +94,7 @@ class Kubelet:
         self._pods_res = api.resource("", "v1", "pods")
         self._ips: dict[str, str] = {}  # pod uid -> IP
         self._task: asyncio.Task[None] | None = None
+        self.eviction = EvictionManager(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -119,9 +121,13 @@ class Kubelet:
         self.volumes.remove_orphans({p["metadata"]["uid"] for p in pods})
         informer = Informer(self.api, self._pods_res, field_selector=f"spec.nodeName={self.node}")
         informer.on_change(self._on_pod)
+        evictions = asyncio.create_task(self.eviction.run(), name=f"eviction-{self.node}")
         try:
             await informer.run()
         finally:
+            evictions.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await evictions
             workers, self.workers = list(self.workers.values()), {}
             await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
 
@@ -140,7 +146,15 @@ class Kubelet:
                 return  # finished before a restart of kubesim: nothing to run
             worker = PodWorker(self, pod)
             self.workers[uid] = worker
-            worker.start()
+            refused = None
+            if not (pod.get("status") or {}).get("containerStatuses"):  # a new pod: admit it
+                refused = _eviction.admission(
+                    pod, qos=qos_class(pod), memory_pressure=self.eviction.pressure
+                )
+            if refused is None:
+                worker.start()
+            else:
+                worker.reject(refused)
         worker.update(pod)
 
     async def _forget(self, worker: PodWorker) -> None:
@@ -214,6 +228,8 @@ class PodWorker:
         self._container_tasks: list[asyncio.Task[None]] = []
         self._status_lock = asyncio.Lock()
         self._finished = False
+        self.evicted: str | None = None  # the eviction manager's message, once evicted
+        self.rejected = False  # refused at admission: no DisruptionTarget, nothing ran
 
     def _adopt_previous_status(self, pod: Obj) -> None:
         """After a kubesim restart, keep restart counts: the processes are gone (the node
@@ -438,6 +454,48 @@ class PodWorker:
                 options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
             )
         self._finished = True
+
+    def reject(self, message: str) -> None:
+        """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
+        self.evicted = message
+        self.rejected = True
+
+        async def rejected() -> None:
+            self._event("Warning", "Evicted", message)
+            await self.publish()
+            await self.terminating.wait()
+            await self._terminate()
+
+        self._task = asyncio.create_task(rejected(), name=f"rejected-{self.name}")
+
+    async def evict(self, message: str) -> None:
+        """The eviction manager fails the pod: its containers are killed at once (a hard
+        threshold has no grace period) and the pod ends `Failed` with reason `Evicted`."""
+        if self.evicted is not None:
+            return
+        self.evicted = message
+        self._event("Warning", "Evicted", message)
+        for name, running in list(self.running.items()):
+            if running.alive():
+                self._event("Normal", "Killing", f"Stopping container {name}", name)
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
+            task.cancel()
+        await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
+        now = self.api.clock.rfc3339()
+        for rec in self.records.values():
+            rec.ready = False
+            if "running" in rec.state:
+                started = rec.state["running"].get("startedAt")
+                rec.state = {
+                    "terminated": {
+                        "exitCode": 137,
+                        "reason": "Error",
+                        "startedAt": started,
+                        "finishedAt": now,
+                        "containerID": rec.container_id,
+                    }
+                }
+        await self.publish()
 
     async def kill(self) -> None:
         """The node died or the object is gone: stop processes at once."""
@@ -862,6 +920,22 @@ class PodWorker:
             "containerStatuses": [r.status() for r in records],
             "qosClass": old.get("qosClass") or qos_class(current),
         }
+        if self.evicted is not None:  # eviction_manager.go evictPod: the status it sets
+            status["phase"] = "Failed"
+            status["reason"] = "Evicted"
+            status["message"] = self.evicted
+        if self.evicted is not None and not self.rejected:
+            status["conditions"] = [
+                *status["conditions"],
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": _disruption_since(old) or now,
+                    "reason": "TerminationByKubelet",
+                    "message": self.evicted,
+                },
+            ]
         if init_records:
             status["initContainerStatuses"] = [r.status() for r in init_records]
         if self.ephemeral_records:
@@ -870,3 +944,10 @@ class PodWorker:
                 for r in self.ephemeral_records.values()
             ]
         return status
+
+
+def _disruption_since(old: Obj) -> str | None:
+    for c in old.get("conditions") or []:
+        if c.get("type") == "DisruptionTarget":
+            return c.get("lastTransitionTime")
+    return None

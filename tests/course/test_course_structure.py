@@ -135,7 +135,7 @@ def test_every_step_is_one_known_kind_and_every_applied_path_exists(lab_id):
             target = LABS / lab_id / step["apply"]
             assert target.exists(), f"{lab_id}: apply path {step['apply']} does not exist"
         if "node" in step:
-            assert step["node"]["action"] in ("start", "stop")
+            assert step["node"]["action"] in ("start", "stop", "fill-memory", "free-memory")
             assert step["node"]["name"] in ("kubelab-worker", "kubelab-worker2")
 
 

@@ -193,7 +193,7 @@ def test_node_step_as_plain_dict_becomes_a_node_action():
         ),
         pytest.param(
             {"node": {"name": "kubelab-worker", "action": "reboot"}},
-            "stop or start",
+            "stop, start, fill-memory or free-memory",
             id="bad-action",
         ),
         pytest.param({"apply": "a.yaml", "kubectl": "get pods"}, "exactly one of", id="two-kinds"),
@@ -235,3 +235,11 @@ def test_node_step_from_lab_yaml_becomes_a_node_action():
     lab = checker.load_lab(Path(__file__).parent / "data" / "labs" / "01-fixture" / "lab.yaml")
     action = plan(lab.faults["worker-down"].steps[0], CTX)
     assert action == NodeAction("kubelab-worker2", "stop", title="node kubelab-worker2: stop")
+
+
+def test_filling_a_nodes_memory_neither_stops_nor_starts_it():
+    """node-memory-pressure's steps leave the list of nodes a fault stopped alone."""
+    assert after_node_action(["kubelab-worker2"], "kubelab-worker2", "fill-memory") == [
+        "kubelab-worker2"
+    ]
+    assert after_node_action([], "kubelab-worker", "free-memory") == []

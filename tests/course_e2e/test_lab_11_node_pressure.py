@@ -1,0 +1,133 @@
+"""Lab 11 on a live cluster: the node-memory-pressure fault's symptom, seen with the kubectl
+commands the notebook teaches, and the shortcuts that must score 0 (DESIGN.md, "What makes a
+check honest")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
+LAB = "11-node-pressure"
+NS = "lab-11"
+
+
+def _kubectl(cluster: LabCluster, *args: str) -> str:
+    return cluster.run("kubectl", *args, timeout=300).stdout
+
+
+def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
+    proc = cluster.run(
+        "kubelab", "check", LAB, exercise_id, "--format", "json", "--no-wait", check=False
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
+
+
+def _assert_zero(exercise: dict, *, failing: str) -> None:
+    assert exercise["points"] == 0 and not exercise["passed"], exercise
+    failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+    assert failing in failed, f"{failing} should fail; failed: {sorted(failed)}"
+
+
+def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
+    """A Guaranteed pod made by hand beside the Burstable ones, and a batch-report pod
+    deleted by hand with a hand-made Evicted event, earn nothing."""
+    lab_cluster.run("kubelab", "reset", LAB, "--yes", timeout=900)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "looks-guaranteed", "namespace": NS, "labels": {"app": "inference"}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "model-server",
+                    "image": "kubelab/inference:2.4.0",
+                    "env": [{"name": "MODEL_PATH", "value": "models/iris-logreg.json"}],
+                    "resources": {"limits": {"cpu": "100m", "memory": "128Mi"}},
+                }
+            ]
+        },
+    }
+    path = tmp_path / "pod.yaml"
+    path.write_text(yaml.safe_dump(pod))
+    _kubectl(lab_cluster, "create", "-f", str(path))
+    _kubectl(lab_cluster, "wait", "pod/looks-guaranteed", "-n", NS, "--for=condition=Ready",
+             "--timeout=120s")  # fmt: skip
+    assert (
+        _kubectl(
+            lab_cluster,
+            "get",
+            "pod",
+            "looks-guaranteed",
+            "-n",
+            NS,
+            "-o",
+            "jsonpath={.status.qosClass}",
+        )
+        == "Guaranteed"
+    )
+    _assert_zero(_exercise(lab_cluster, "qos"), failing="no-pod-of-another-class")
+
+    _kubectl(lab_cluster, "delete", "pods", "-l", "app=batch-report", "-n", NS, "--wait=true")
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "forged-evicted", "namespace": NS},
+        "involvedObject": {"kind": "Pod", "namespace": NS, "name": "batch-report-forged"},
+        "reason": "Evicted",
+        "message": "The node was low on resource: memory. Threshold quantity: 100Mi, "
+        "available: 60Mi. ",
+        "type": "Warning",
+        "firstTimestamp": "2026-01-01T00:00:00Z",
+        "lastTimestamp": "2099-01-01T00:00:00Z",
+        "count": 1,
+    }
+    path = tmp_path / "event.yaml"
+    path.write_text(yaml.safe_dump(event))
+    _kubectl(lab_cluster, "create", "-f", str(path))
+    exercise = _exercise(lab_cluster, "pressure")
+    _assert_zero(exercise, failing="batch-report-evicted")
+    assert "evicted-by-the-kubelet" in {c["name"] for c in exercise["checks"] if not c["passed"]}
+
+
+def test_the_fault_shows_in_the_notebooks_kubectl_commands(lab_cluster: LabCluster) -> None:
+    """After `kubelab break node-memory-pressure`: the condition and the taint in `kubectl
+    describe node`, EvictionThresholdMet in the node's events, the Evicted pod in `kubectl get
+    pods` and its message in `kubectl describe pod`; `kubelab fix` ends it."""
+    lab_cluster.run("kubelab", "reset", LAB, "--yes", timeout=900)
+    lab_cluster.run("kubelab", "solve", LAB, "qos", timeout=300)
+    broke = lab_cluster.run("kubelab", "break", "node-memory-pressure")
+    assert "kubectl describe pod" in broke.stdout
+    _kubectl(lab_cluster, "wait", "node/kubelab-worker", "--for=condition=MemoryPressure",
+             "--timeout=60s")  # fmt: skip
+    _kubectl(lab_cluster, "wait", "events", "-n", NS, "--field-selector", "reason=Evicted",
+             "--for=create", "--timeout=60s")  # fmt: skip
+    node = _kubectl(lab_cluster, "describe", "node", "kubelab-worker")
+    assert "node.kubernetes.io/memory-pressure:NoSchedule" in node
+    pressure = next(line for line in node.splitlines() if line.strip().startswith("MemoryPressure"))
+    assert "True" in pressure and "KubeletHasInsufficientMemory" in pressure, pressure
+    events = _kubectl(lab_cluster, "get", "events", "-n", "default", "--field-selector",
+                      "involvedObject.name=kubelab-worker")  # fmt: skip
+    assert "EvictionThresholdMet" in events and "Attempting to reclaim memory" in events
+    assert "NodeHasInsufficientMemory" in events
+    rows = _kubectl(lab_cluster, "get", "pods", "-n", NS).splitlines()
+    reasons = _kubectl(lab_cluster, "get", "pods", "-n", NS, "-o",
+                       "jsonpath={range .items[*]}{.metadata.name} {.status.reason}{'\\n'}{end}")  # fmt: skip
+    evicted = [line.split()[0] for line in reasons.splitlines() if line.endswith(" Evicted")]
+    assert evicted and all(name.startswith("batch-report-") for name in evicted), reasons
+    # the STATUS column prefers the killed container's reason, as kubectl does
+    assert any(r.startswith(evicted[0]) and " Error " in r for r in rows), rows
+    described = _kubectl(lab_cluster, "describe", "pod", evicted[0], "-n", NS)
+    assert "The node was low on resource: memory. Threshold quantity: 100Mi" in described
+    assert "Evicted" in described
+    inference = [r for r in rows if r.startswith("inference-service-")]
+    assert len(inference) == 3 and all(" Running " in r for r in inference), rows
+
+    lab_cluster.run("kubelab", "fix", "node-memory-pressure")
+    # be a good neighbour to the next test on this cluster: wait out the transition period
+    _kubectl(lab_cluster, "wait", "node/kubelab-worker", "--for=condition=MemoryPressure=False",
+             "--timeout=290s")  # fmt: skip
