@@ -239,14 +239,10 @@ def test_the_solution_guard_rails_pass(check, obj):
             _with(HPA, "status.conditions", [{"type": "ScalingActive", "status": "False"}]),
             id="hpa-no-metrics",
         ),
-        pytest.param(
-            "hpa", _with(HPA, "spec.scaleTargetRef.name", "other"), id="hpa-other-target"
-        ),
+        pytest.param("hpa", _with(HPA, "spec.scaleTargetRef.name", "other"), id="hpa-other-target"),
         pytest.param("quota", _with(QUOTA, "spec.hard", {"pods": "10"}), id="quota-pods-only"),
         pytest.param("quota", _with(QUOTA, "status", None), id="quota-not-counted"),
-        pytest.param(
-            "network-policy", _with(NETPOL, "spec.ingress", [{}]), id="netpol-allows-all"
-        ),
+        pytest.param("network-policy", _with(NETPOL, "spec.ingress", [{}]), id="netpol-allows-all"),
         pytest.param(
             "network-policy",
             _with(NETPOL, "spec.ingress", [{"ports": [{"port": 8080}]}]),
