@@ -25,7 +25,7 @@ from kubesim.apiserver.meta import qos_class
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
-from kubesim.kubelet import _env, _podstate, _probes
+from kubesim.kubelet import _env, _podstate, _probes, _securitycontext
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
@@ -485,6 +485,7 @@ class PodWorker:
                 continue
             pull_backoff = 0.0
             try:
+                _securitycontext.verify_run_as_non_root(self.pod, spec, image.user)
                 env = self._environment(spec)
                 self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:
