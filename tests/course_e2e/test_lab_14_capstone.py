@@ -26,8 +26,8 @@ LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftes
 # which practice's checks each fault fails (exercise/check)
 FAILS = {
     "capstone-no-limits": {"resources/requests-and-limits", "resources/no-pod-without-limits"},
-    "capstone-no-probes": {"probes/probes"},
-    "capstone-root": {"non-root/non-root"},
+    "capstone-no-probes": {"probes/probes", "probes/pods-have-probes"},
+    "capstone-root": {"non-root/non-root", "non-root/pods-run-as-non-root"},
     "capstone-latest": {"pinned-images/pinned-images", "pinned-images/no-pod-on-latest"},
     "capstone-no-pdb": {"pdb/pdb"},
     "capstone-no-hpa": {"hpa/hpa"},
