@@ -242,7 +242,7 @@ def break_(
         return
     if name is None:
         raise UsageError(
-            "Say which fault to apply (`kubelab break NAME`; `kubelab break x` lists them), "
+            "Say which fault to apply: `kubelab break NAME` (a name no lab has lists them all), "
             "or add --mystery to have a lab's defects chosen for you."
         )
     if seed is not None or minutes is not None:
