@@ -385,6 +385,9 @@ class Fault(_Model):
     steps: list[Step]
     # what `kubelab fix NAME` runs; empty when fixing the fault is the learner's exercise
     undo: list[Step] = []
+    # in the pool of `kubelab break --mystery`, which applies a few of its lab's mystery
+    # faults and does not say which (14-capstone)
+    mystery: bool = False
 
 
 class Exercise(_Model):

@@ -20,6 +20,7 @@ import yaml
 from rich.console import Console
 
 import checker
+from kubelab import _mystery
 from kubelab._backends import lab_paths
 from kubelab._errors import (
     ClusterError,
@@ -279,6 +280,12 @@ def check(
     with translated_errors(), open_client() as client:
         report = checker.grade(client, [the_lab], wait=not no_wait, on_wait=announce_wait)
     _emit(report, format, Console(highlight=False, soft_wrap=True), verbose=verbose)
+    mystery = _mystery.recall(lab_paths().home, the_lab.id)
+    if mystery is not None and exercise is None:  # on stderr: the JSON report stays whole
+        said = _mystery.status_line(
+            mystery, names=_mystery.pool(the_lab), now=_mystery.now(), passed=report.passed
+        )
+        typer.echo(said, err=True)
     raise typer.Exit(0 if report.passed else 1)
 
 

@@ -18,6 +18,7 @@ are carried out by `_steps.StepRunner`; this module decides what reset deletes a
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Annotated, Any
 import typer
 
 import checker
-from kubelab import _outage
+from kubelab import _mystery, _outage
 from kubelab._backends import LabPaths, lab_paths, make_backend, run_kubectl
 from kubelab._cmd_grading import (
     ExerciseArg,
@@ -197,15 +198,56 @@ YesOpt = Annotated[
 ]
 
 
+MysteryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mystery", help="Apply a few of the lab's mystery defects and do not say which."
+    ),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="With --mystery: the same seed breaks the same things.")
+]
+CountOpt = Annotated[
+    int, typer.Option("--count", min=1, help="With --mystery: how many defects to apply.")
+]
+MinutesOpt = Annotated[
+    int | None,
+    typer.Option("--minutes", min=1, help="With --mystery: a time budget `kubelab check` reports."),
+]
+
+
 @app.command("break")
 def break_(
-    name: Annotated[str, typer.Argument(help="The fault's name, e.g. crashloop.")],
+    name: Annotated[
+        str | None, typer.Argument(help="The fault's name, e.g. crashloop.", show_default=False)
+    ] = None,
     lab: LabOpt = None,
     labs_dir_opt: LabsDirOpt = None,
+    mystery: MysteryOpt = False,
+    seed: SeedOpt = None,
+    count: CountOpt = _mystery.DEFAULT_COUNT,
+    minutes: MinutesOpt = None,
 ) -> None:
-    """Break the lab cluster on purpose: apply one of the course's faults."""
+    """Break the lab cluster on purpose: apply one of the course's faults, or with --mystery
+    a few of a lab's defects without saying which."""
     paths, info = _guarded()
-    the_lab, fault = find_fault(load_labs(labs_dir(labs_dir_opt)), name, lab_id=lab)
+    labs = load_labs(labs_dir(labs_dir_opt))
+    if mystery:
+        if name is not None:
+            raise UsageError(
+                f"`kubelab break --mystery` chooses the faults itself; leave out {name!r}, "
+                f"or break that one fault by name without --mystery."
+            )
+        _break_mystery(paths, info, labs, lab_id=lab, seed=seed, count=count, minutes=minutes)
+        return
+    if name is None:
+        raise UsageError(
+            "Say which fault to apply: `kubelab break NAME` (a name no lab has lists them all), "
+            "or add --mystery to have a lab's defects chosen for you."
+        )
+    if seed is not None or minutes is not None:
+        raise UsageError("--seed and --minutes go with --mystery only.")
+    the_lab, fault = find_fault(labs, name, lab_id=lab)
     typer.echo(f"Breaking lab {the_lab.id} with fault {name}:")
     runner(paths, info).run(the_lab, fault.steps, phase=f"fault {name}")
     typer.echo(f"\nDone. {fault.description.strip()}")
@@ -214,6 +256,80 @@ def break_(
         typer.echo(f"  {command}")
     if fault.undo:
         typer.echo(f"\nTo undo this fault: kubelab fix {name}")
+    typer.echo(f"\nTo put everything back: kubelab reset {the_lab.id}")
+
+
+def mystery_lab(labs: dict[str, checker.Lab], lab_id: str | None) -> checker.Lab:
+    """The lab a mystery break is for: the one named, or the only lab with mystery faults."""
+    if lab_id is not None:
+        the_lab = pick_lab(labs, lab_id)
+        if not _mystery.pool(the_lab):
+            raise UsageError(
+                f"Lab {the_lab.id} has no mystery faults (`mystery: true` in its lab.yaml), so "
+                "there is nothing to choose from. " + _mystery_labs_said(labs)
+            )
+        return the_lab
+    found = [item for item in labs.values() if _mystery.pool(item)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError("No lab has mystery faults (`mystery: true` in its lab.yaml).")
+    raise UsageError(f"Say which lab with --lab LAB. {_mystery_labs_said(labs)}")
+
+
+def _mystery_labs_said(labs: dict[str, checker.Lab]) -> str:
+    found = [item.id for item in labs.values() if _mystery.pool(item)]
+    return f"Labs with mystery faults: {', '.join(found) or 'none'}."
+
+
+def _break_mystery(
+    paths: LabPaths,
+    info: LabKubeconfig,
+    labs: dict[str, checker.Lab],
+    *,
+    lab_id: str | None,
+    seed: int | None,
+    count: int,
+    minutes: int | None,
+) -> None:
+    the_lab = mystery_lab(labs, lab_id)
+    names = _mystery.pool(the_lab)
+    chosen_seed = seed if seed is not None else secrets.randbelow(1_000_000)
+    chosen = _mystery.choose(names, seed=chosen_seed, count=count)
+    typer.echo(f"Breaking lab {the_lab.id}: a mystery (seed {chosen_seed}).")
+    quiet = StepRunner(
+        paths,
+        nodes=lambda: make_backend(info.backend, paths),
+        waiter=checker_waiter(info.path),
+        say=lambda _line: None,  # each step would name its defect
+    )
+    for number, fault_name in enumerate(chosen, 1):
+        quiet.run(the_lab, the_lab.faults[fault_name].steps, phase=f"mystery defect {number}")
+    _mystery.remember(
+        paths.home,
+        _mystery.Mystery(
+            lab=the_lab.id,
+            seed=chosen_seed,
+            count=count,
+            started=_mystery.now().isoformat(timespec="seconds"),
+            minutes=minutes,
+        ),
+    )
+    namespace = the_lab.namespace
+    typer.echo(
+        f"\nDone. Something in namespace {namespace} is no longer production ready: "
+        f"{len(chosen)} of the lab's {len(names)} possible defects, and this is all it says."
+    )
+    if minutes is not None:
+        typer.echo(f"You have {minutes} minutes; `kubelab check {the_lab.id}` keeps the time.")
+    typer.echo("\nAudit it the way the notebook teaches:")
+    for command in (
+        f"kubectl get deployment,pods,pdb,hpa,resourcequota,networkpolicy -n {namespace}",
+        f"kubectl get deployments -n {namespace} -o yaml",
+        f"kubectl describe replicaset -n {namespace}",
+        f"kubelab check {the_lab.id}",
+    ):
+        typer.echo(f"  {command}")
     typer.echo(f"\nTo put everything back: kubelab reset {the_lab.id}")
 
 
@@ -264,6 +380,7 @@ def reset(
         runner(paths, info).run(the_lab, [{"controlPlane": "start"}], phase="control plane")
     saved = _backup(paths, the_lab)
     typer.echo(f"Saved what is in namespace {namespace} to {saved}")
+    _mystery.forget(paths.home, the_lab.id)  # the lab starts over: so does its clock
     # nodes first: a pod on a stopped node stays Terminating until its kubelet is back
     _restore_nodes(paths, info, the_lab)
     _empty_namespace(paths, the_lab, saved)

@@ -65,7 +65,7 @@ class Image:
     # a stand-in image's real programs (`/agnhost`, `nginx`): a pod's `command` naming one runs
     # the stand-in's entrypoint with these arguments first, as the program would have run
     programs: dict[str, list[str]] = field(default_factory=dict)
-    user: str = ""  # the image's USER ("" is root), for the kubelet's runAsNonRoot check
+    user: str = ""  # the image's USER ("10001", "10001:10001", "nginx"); "" runs as root
 
     @property
     def image_id(self) -> str:
@@ -192,7 +192,7 @@ def pull(image: str) -> Image:
         ignore_args=bool(entry.get("ignoreArgs")),
         handles_sigterm=bool(entry.get("handlesSigterm")),
         programs={k: [str(a) for a in v or []] for k, v in (entry.get("programs") or {}).items()},
-        user=str(entry.get("user", "")),
+        user=str(entry.get("user") or ""),
     )
 
 

@@ -25,7 +25,7 @@ from kubesim.apiserver.meta import qos_class
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
-from kubesim.kubelet import _env, _eviction, _podstate, _probes
+from kubesim.kubelet import _env, _eviction, _podstate, _probes, _securitycontext
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
@@ -33,7 +33,6 @@ from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
-from kubesim.kubelet._securitycontext import run_as_non_root_error
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
 from kubesim.network.fabric import Fabric, FabricError, LoopbackNet, Sandbox
@@ -544,9 +543,7 @@ class PodWorker:
                 continue
             pull_backoff = 0.0
             try:
-                refused = run_as_non_root_error(self.pod, spec, image_user=image.user)
-                if refused:
-                    raise _env.ConfigError(refused)
+                _securitycontext.verify_run_as_non_root(self.pod, spec, image.user)
                 env = self._environment(spec)
                 self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:
