@@ -37,10 +37,27 @@ def tier_of(path: Path) -> str:
     return BY_FOLDER[max(matches, key=len)] if matches else "unit"
 
 
+# The longest scopes, started first (longest processing time first): the notebooks run in
+# order on one cluster, so their file is the run's critical path, then each lab's walk. xdist
+# takes the scopes in collection order (`FileOrTestScheduling` turns off its reordering by
+# size, which would start these last, as scopes of few tests).
+LONGEST_FIRST = (
+    "tests/course_e2e/test_notebooks_nbval.py",
+    "tests/course_e2e/test_exercises_fail_then_pass.py",
+    "tests/course_e2e/test_shortcuts_score_zero.py",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    path = Path(str(item.fspath)).resolve().relative_to(TESTS.parent).as_posix()
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(getattr(pytest.mark, tier_of(Path(str(item.fspath)))))
+    items.sort(key=_start_rank)  # stable: every file keeps its own order
 
 
 # Files whose tests stand alone (each lab resets what it uses), so xdist may hand them to
@@ -52,6 +69,10 @@ EACH_TEST_ALONE = frozenset({"tests/course_e2e/test_exercises_fail_then_pass.py"
 
 class FileOrTestScheduling(LoadScopeScheduling):
     """loadfile, except that the tests of EACH_TEST_ALONE's files are scopes of their own."""
+
+    def schedule(self) -> None:
+        self.config.option.loadscopereorder = False  # keep LONGEST_FIRST's order
+        super().schedule()
 
     def _split_scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]

@@ -35,19 +35,40 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _host_pid(pid: int) -> int:
-    """The host PID of `sleep 7773`, which its container calls `pid` (NSpid's last field);
-    the same number in process mode."""
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = _parent(pid)
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _host_pid(pid: int, kubesim_pid: int) -> int:
+    """The host PID of `sleep 7773`, which its container calls `pid` (NSpid's last field;
+    the same number in process mode). Only this kubesim's processes count: every container
+    numbers its processes from 1, so another run's `sleep 7773` may have the same number."""
     for entry in Path("/proc").iterdir():
         try:
             if (entry / "cmdline").read_bytes() != b"sleep\x007773\x00":
                 continue
             for line in (entry / "status").read_text().splitlines():
-                if line.startswith("NSpid:") and int(line.split()[-1]) == pid:
+                if (
+                    line.startswith("NSpid:")
+                    and int(line.split()[-1]) == pid
+                    and _descends_from(int(entry.name), kubesim_pid)
+                ):
                     return int(entry.name)
         except (OSError, ValueError):
             continue
-    raise AssertionError(f"no `sleep 7773` that its container calls {pid}")
+    raise AssertionError(f"no `sleep 7773` of this kubesim that its container calls {pid}")
 
 
 def _running_child(cluster: Cluster) -> int:
@@ -56,7 +77,8 @@ def _running_child(cluster: Cluster) -> int:
     while time.monotonic() < deadline:
         out = cluster.kubectl("logs", "daemonizer", check=False).stdout
         if out.startswith("pid="):
-            return _host_pid(int(out.split()[0].removeprefix("pid=")))
+            pid = int(out.split()[0].removeprefix("pid="))
+            return _host_pid(pid, cluster.served.process.pid)
         time.sleep(0.2)
     raise AssertionError("the pod never logged its child's pid")
 
@@ -77,14 +99,14 @@ def test_a_daemonizing_pod_deletes_within_its_grace_period(tmp_path: Path) -> No
 
 def test_kubesim_exits_promptly_on_sigterm_with_a_daemonizing_pod(tmp_path: Path) -> None:
     cluster = start_kubesim(tmp_path, controllers=True)
-    child = _running_child(cluster)
-    started = time.monotonic()
-    cluster.served.process.terminate()
     try:
+        child = _running_child(cluster)
+        started = time.monotonic()
+        cluster.served.process.terminate()
         code = cluster.served.process.wait(10)
-    except Exception:
-        cluster.served.process.kill()
-        raise
+    finally:
+        if cluster.served.process.poll() is None:  # never leave a kubesim (and its pod) behind
+            cluster.served.process.kill()
     assert time.monotonic() - started < 10
     assert code == 0 or code == -15
     assert not _alive(child), "the setsid child outlived kubesim"
