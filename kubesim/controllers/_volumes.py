@@ -49,6 +49,7 @@ from ._actions import (
 
 LOCAL_PATH = "rancher.io/local-path"
 LOCAL_PATH_NAMESPACE = "local-path-storage"
+LOCAL_PATH_BASE = "/var/local-path-provisioner"  # kind's local-path-config nodePathMap
 HELPER_IMAGE = "docker.io/kindest/local-path-helper:v20251120-bc2bfd3a"  # kind's --helper-image
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
@@ -149,7 +150,7 @@ def provisioned_volume(claim: Obj, node: str, *, reclaim_policy: str = "Delete")
             "capacity": {"storage": (spec.get("resources") or {})["requests"]["storage"]},
             "claimRef": _claim_ref(claim),
             "hostPath": {
-                "path": f"/var/local-path-provisioner/{volume_name}_{m['namespace']}_{m['name']}",
+                "path": f"{LOCAL_PATH_BASE}/{volume_name}_{m['namespace']}_{m['name']}",
                 "type": "DirectoryOrCreate",
             },
             "nodeAffinity": {
@@ -283,6 +284,15 @@ def _local_path_node(volume: Obj) -> str:
     return str(notes.get("local.path.provisioner/selected-node") or "")
 
 
+def _provisioners_own_folder(volume: Obj) -> bool:
+    """Whether the volume's path is the folder local-path made for it (its base folder, the
+    volume's own name first), the only kind of folder its teardown may delete. A volume
+    written by hand with local-path's annotations and another hostPath (`/`, a home folder)
+    is deleted without touching its folder: in process mode a pod's paths are the host's."""
+    path = str((_spec(volume).get("hostPath") or {}).get("path") or "")
+    return path.startswith(f"{LOCAL_PATH_BASE}/{name(volume)}_") and "/.." not in path
+
+
 def helper_pod_name(volume: Obj) -> str:
     return f"helper-pod-delete-{name(volume)}"
 
@@ -337,7 +347,7 @@ def reconcile_volume(
     elif claim is not None:
         want = "Bound"
     elif _spec(volume).get("persistentVolumeReclaimPolicy") == "Delete":
-        if not _local_path_node(volume):
+        if not _local_path_node(volume) or not _provisioners_own_folder(volume):
             return Decision([delete_of(volume)])
         if _phase(volume) != "Released":
             want = "Released"
