@@ -36,7 +36,6 @@ NODE_CONDITION = "The node had condition: {}. "  # nodeConditionMessageFmt
 MEMORY_PRESSURE_TAINT = "node.kubernetes.io/memory-pressure"
 CONTAINER_OVER = "Container {} was using {}, request is {}, has larger consumption of {}. "
 PRESSURE_TRUE = ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
-PRESSURE_FALSE = ("KubeletHasSufficientMemory", "kubelet has sufficient memory available")
 
 
 def quantity(n_bytes: int) -> str:

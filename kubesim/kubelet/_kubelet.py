@@ -919,7 +919,7 @@ class PodWorker:
         }
         if self.evicted is not None:  # eviction_manager.go evictPod: the status it sets
             status["phase"] = "Failed"
-            status["reason"] = "Evicted"
+            status["reason"] = _eviction.REASON
             status["message"] = self.evicted
         if self.evicted is not None and not self.rejected:
             status["conditions"] = [
