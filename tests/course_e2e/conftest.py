@@ -10,12 +10,14 @@ the tests themselves do not know which one is behind the kubeconfig.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +74,21 @@ class LabCluster:
                 f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
             )
         return proc
+
+    def exercise(self, lab: str, exercise: str, *, wait: bool = False) -> dict[str, Any]:
+        """One exercise's report from `kubelab check LAB EXERCISE --format json`."""
+        args = ["kubelab", "check", lab, exercise, "--format", "json"]
+        proc = self.run(*args, *([] if wait else ["--no-wait"]), check=False)
+        assert proc.returncode in (0, 1), proc.stderr
+        return dict(json.loads(proc.stdout)["labs"][0]["exercises"][0])
+
+    @staticmethod
+    def assert_zero(exercise: dict[str, Any], *, failing: str | set[str]) -> None:
+        """No points, and the checks named `failing` are among those that said why."""
+        assert exercise["points"] == 0 and not exercise["passed"], exercise
+        failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
+        want = {failing} if isinstance(failing, str) else failing
+        assert want <= failed, f"{sorted(want)} should fail; failed: {sorted(failed)}"
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ nftables, the cluster DNS)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,6 @@ DEBUG = ("run", "-i", "--rm", "--restart=Never", "--image=busybox:1.36")
 def _kubectl(cluster: LabCluster, *args: str, check: bool = True) -> str:
     proc = cluster.run("kubectl", "--namespace", NS, *args, check=check, timeout=120)
     return proc.stdout + proc.stderr
-
-
-def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
-    args = ("kubelab", "check", LAB, exercise_id, "--format", "json", "--no-wait")
-    proc = cluster.run(*args, check=False)
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
 
 
 def test_service_faults_show_in_endpointslices_describe_and_a_debug_request(
@@ -99,7 +91,7 @@ def test_the_load_generator_run_before_the_policies_scores_zero(lab_cluster: Lab
     _kubectl(lab_cluster, "wait", "--for=condition=complete", "job/loadgen", "--timeout=90s")
     _kubectl(lab_cluster, "apply", "-f", str(SOLUTION / "default-deny-ingress.yaml"))
     _kubectl(lab_cluster, "apply", "-f", str(SOLUTION / "allow-loadgen.yaml"))
-    exercise = _exercise(lab_cluster, "network-policy")
+    exercise = lab_cluster.exercise(LAB, "network-policy")
     assert exercise["points"] == 0, exercise
     failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
     assert "loadgen-after-the-policies" in failed, failed

@@ -4,7 +4,6 @@ check honest")."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,6 @@ NS = "lab-11"
 
 def _kubectl(cluster: LabCluster, *args: str) -> str:
     return cluster.run("kubectl", *args, timeout=300).stdout
-
-
-def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
-    proc = cluster.run(
-        "kubelab", "check", LAB, exercise_id, "--format", "json", "--no-wait", check=False
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
-
-
-def _assert_zero(exercise: dict, *, failing: str) -> None:
-    assert exercise["points"] == 0 and not exercise["passed"], exercise
-    failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
-    assert failing in failed, f"{failing} should fail; failed: {sorted(failed)}"
 
 
 def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
@@ -70,7 +55,7 @@ def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
         )
         == "Guaranteed"
     )
-    _assert_zero(_exercise(lab_cluster, "qos"), failing="no-pod-of-another-class")
+    lab_cluster.assert_zero(lab_cluster.exercise(LAB, "qos"), failing="no-pod-of-another-class")
 
     _kubectl(lab_cluster, "delete", "pods", "-l", "app=batch-report", "-n", NS, "--wait=true")
     event = {
@@ -89,8 +74,8 @@ def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
     path = tmp_path / "event.yaml"
     path.write_text(yaml.safe_dump(event))
     _kubectl(lab_cluster, "create", "-f", str(path))
-    exercise = _exercise(lab_cluster, "pressure")
-    _assert_zero(exercise, failing="batch-report-evicted")
+    exercise = lab_cluster.exercise(LAB, "pressure")
+    lab_cluster.assert_zero(exercise, failing="batch-report-evicted")
     assert "evicted-by-the-kubelet" in {c["name"] for c in exercise["checks"] if not c["passed"]}
 
 

@@ -5,28 +5,12 @@ met Pod Security admission."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "labs" / "12-security"
 LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
-
-
-def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
-    proc = cluster.run(
-        "kubelab", "check", "12-security", exercise_id, "--format", "json", "--no-wait",
-        check=False,
-    )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
-
-
-def _assert_zero(exercise: dict, *, failing: set[str]) -> None:
-    assert exercise["points"] == 0 and not exercise["passed"], exercise
-    failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
-    assert failing <= failed, f"{sorted(failing)} should fail; failed: {sorted(failed)}"
 
 
 def test_binding_view_instead_of_a_one_configmap_role_scores_zero(lab_cluster: LabCluster):
@@ -45,8 +29,8 @@ def test_binding_view_instead_of_a_one_configmap_role_scores_zero(lab_cluster: L
     )  # fmt: skip
     log = lab_cluster.run("kubectl", "logs", "job/rbac-check", "-n", "lab-12").stdout
     assert "GET configmaps/feature-flags -> 200 ok" in log, log
-    _assert_zero(
-        _exercise(lab_cluster, "least-privilege"),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("12-security", "least-privilege"),
         failing={
             "role-reads-one-configmap",
             "token-refused-another-configmap",
@@ -72,7 +56,7 @@ def test_fixing_the_deployment_before_labelling_the_namespace_scores_zero(
     lab_cluster.run(
         "kubectl", "label", "namespace", "lab-12", "pod-security.kubernetes.io/enforce=restricted"
     )
-    _assert_zero(
-        _exercise(lab_cluster, "pod-security"),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("12-security", "pod-security"),
         failing={"refused-by-pod-security", "restricted-pods-ready-after-the-refusal"},
     )

@@ -16,15 +16,6 @@ LAB = ROOT / "labs" / "13-control-plane"
 LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
 
 
-def _exercise(cluster: LabCluster, exercise_id: str) -> dict:
-    proc = cluster.run(
-        "kubelab", "check", "13-control-plane", exercise_id, "--format", "json", "--no-wait",
-        check=False,
-    )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
-
-
 def _when(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
@@ -91,7 +82,7 @@ def test_a_pod_that_only_prints_the_outage_lines_scores_zero(lab_cluster: LabClu
         "--timeout=60s",
     )  # fmt: skip
     for exercise_id in ("watcher", "outage"):
-        exercise = _exercise(lab_cluster, exercise_id)
+        exercise = lab_cluster.exercise("13-control-plane", exercise_id)
         assert exercise["points"] == 0 and not exercise["passed"], exercise
         failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
         assert "watcher-runs-the-lab-program" in failed, failed
@@ -114,7 +105,7 @@ def test_the_lab_pod_running_an_edited_program_scores_zero(lab_cluster: LabClust
         "--timeout=60s",
     )  # fmt: skip
     for exercise_id in ("watcher", "outage"):
-        exercise = _exercise(lab_cluster, exercise_id)
+        exercise = lab_cluster.exercise("13-control-plane", exercise_id)
         assert exercise["points"] == 0 and not exercise["passed"], exercise
         failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
         assert "watcher-program-is-the-labs" in failed, failed

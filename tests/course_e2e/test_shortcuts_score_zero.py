@@ -15,20 +15,6 @@ LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftes
 PREDICT_JOB = ROOT / "manifests" / "inference" / "predict-during-rollout.yaml"
 
 
-def _exercise(cluster: LabCluster, lab_id: str, exercise_id: str, *, wait: bool) -> dict:
-    args = ["kubelab", "check", lab_id, exercise_id, "--format", "json"]
-    proc = cluster.run(*args, *([] if wait else ["--no-wait"]), check=False)
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)["labs"][0]["exercises"][0]
-
-
-def _assert_zero(exercise: dict, *, failing: str) -> None:
-    """No points, and the check named `failing` is among those that said why."""
-    assert exercise["points"] == 0 and not exercise["passed"], exercise
-    failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
-    assert failing in failed, f"{failing} should fail; failed: {sorted(failed)}"
-
-
 def _kubectl(cluster: LabCluster, *args: str, timeout: float = 300) -> None:
     cluster.run("kubectl", *args, timeout=timeout)
 
@@ -59,12 +45,12 @@ def test_kubelab_up_alone_earns_nothing_in_lab_00(lab_cluster: LabCluster):
     """After `kubelab up` and the lab's reset, kubectl is on `default`; selecting some other
     namespace than the lab's own (here one named `lab`) earns nothing either."""
     lab_cluster.run("kubelab", "reset", "00-welcome", "--yes")
-    assert _exercise(lab_cluster, "00-welcome", "namespace", wait=False)["points"] == 0
+    assert lab_cluster.exercise("00-welcome", "namespace", wait=False)["points"] == 0
     lab_cluster.run("kubectl", "create", "namespace", "lab", check=False)
     _kubectl(lab_cluster, "get", "namespace", "lab")
     _kubectl(lab_cluster, "config", "set-context", "--current", "--namespace", "lab")
-    _assert_zero(
-        _exercise(lab_cluster, "00-welcome", "namespace", wait=False),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("00-welcome", "namespace", wait=False),
         failing="namespace-exists",
     )
 
@@ -81,8 +67,8 @@ def test_a_true_job_named_dns_check_scores_zero(lab_cluster: LabCluster):
         lab_cluster, "wait", "job/dns-check", "--for=condition=Complete", "--timeout=120s",
         "-n", "lab-02",
     )  # fmt: skip
-    _assert_zero(
-        _exercise(lab_cluster, "02-expose", "dns", wait=False), failing="short-name-answered"
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("02-expose", "dns", wait=False), failing="short-name-answered"
     )
 
 
@@ -114,8 +100,8 @@ def test_the_predict_job_run_before_the_bad_rollout_scores_zero(lab_cluster: Lab
     lab_cluster.run("kubelab", "solve", "05-rolling-updates", "probes")
     _predict(lab_cluster)
     _stall_2_5_0(lab_cluster)
-    _assert_zero(
-        _exercise(lab_cluster, "05-rolling-updates", "bad-rollout", wait=False),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("05-rolling-updates", "bad-rollout", wait=False),
         failing="service-answered-during-stall",
     )
 
@@ -130,8 +116,8 @@ def test_the_predict_job_run_after_the_rollback_scores_zero(lab_cluster: LabClus
         "-n", "lab-05",
     )  # fmt: skip
     _predict(lab_cluster)
-    _assert_zero(
-        _exercise(lab_cluster, "05-rolling-updates", "bad-rollout", wait=False),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("05-rolling-updates", "bad-rollout", wait=False),
         failing="service-answered-during-stall",
     )
 
@@ -146,8 +132,8 @@ def test_a_hand_made_scaling_event_scores_zero(lab_cluster: LabCluster, tmp_path
         involved={"apiVersion": "apps/v1", "kind": "Deployment", "name": "inference-service"},
     )
     _apply_object(lab_cluster, tmp_path, event)
-    _assert_zero(
-        _exercise(lab_cluster, "04-scaling", "scale", wait=False), failing="scaled-to-five"
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("04-scaling", "scale", wait=False), failing="scaled-to-five"
     )
 
 
@@ -175,8 +161,8 @@ def test_a_hand_made_rescale_event_and_a_true_job_without_an_hpa_score_zero(
         lab_cluster, "wait", "job/inference-loadgen", "--for=condition=Complete",
         "--timeout=120s", "-n", "lab-04",
     )  # fmt: skip
-    exercise = _exercise(lab_cluster, "04-scaling", "load", wait=False)
-    _assert_zero(exercise, failing="scaled-up-on-cpu")
+    exercise = lab_cluster.exercise("04-scaling", "load", wait=False)
+    lab_cluster.assert_zero(exercise, failing="scaled-up-on-cpu")
     assert not next(c for c in exercise["checks"] if c["name"] == "load-was-sent")["passed"]
 
 
@@ -202,15 +188,15 @@ def test_a_node_brought_back_by_a_later_labs_reset_scores_zero_for_recover(
     lab_cluster.run("kubelab", "reset", "03-self-healing", "--yes", timeout=600)
     lab_cluster.run("kubelab", "solve", "03-self-healing", "node-failure", timeout=600)
     lab_cluster.run("kubelab", "reset", "04-scaling", "--yes", timeout=600)
-    _assert_zero(
-        _exercise(lab_cluster, "03-self-healing", "recover", wait=False),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("03-self-healing", "recover", wait=False),
         failing="not-started-by-another-lab",
     )
     # the exercise done as the task says still scores once the lab is started over
     lab_cluster.run("kubelab", "reset", "03-self-healing", "--yes", timeout=600)
     lab_cluster.run("kubelab", "solve", "03-self-healing", "node-failure", timeout=600)
     lab_cluster.run("kubelab", "solve", "03-self-healing", "recover", timeout=900)
-    done = _exercise(lab_cluster, "03-self-healing", "recover", wait=True)
+    done = lab_cluster.exercise("03-self-healing", "recover", wait=True)
     assert done["passed"], [
         (c["name"], c.get("detail"), c.get("fieldErrors")) for c in done["checks"]
     ]
@@ -234,15 +220,15 @@ def test_requests_written_into_the_deployment_score_zero_for_the_limitrange(
     )  # fmt: skip
     limitrange = ROOT / "labs" / "07-namespaces-quotas" / "solution" / "limitrange.yaml"
     _kubectl(lab_cluster, "apply", "-f", str(limitrange), "-n", "production")
-    _assert_zero(
-        _exercise(lab_cluster, "07-namespaces-quotas", "limitrange", wait=False),
+    lab_cluster.assert_zero(
+        lab_cluster.exercise("07-namespaces-quotas", "limitrange", wait=False),
         failing="pods-got-the-defaults",
     )
 
 
 def _drain_checks_failed(cluster: LabCluster) -> None:
-    exercise = _exercise(cluster, "08-disruptions", "drain", wait=False)
-    _assert_zero(exercise, failing="drain-waited-for-the-budget")
+    exercise = cluster.exercise("08-disruptions", "drain", wait=False)
+    cluster.assert_zero(exercise, failing="drain-waited-for-the-budget")
     failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
     assert "never-below-two-available" in failed, failed
 
