@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Collection, Hashable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import WriteOptions
@@ -39,14 +39,11 @@ from kubesim.controllermanager.eviction import check_eviction
 from kubesim.controllers import (
     LOCAL_PATH_NAMESPACE,
     Decision,
-    Emit,
-    Event,
     HpaHistory,
     UpdateStatus,
     hpa_without_target,
     needs_token,
-    node_health,
-    object_ref,
+    node_lifecycle,
     pods_to_evict,
     reconcile_claim,
     reconcile_clusterrole_aggregation,
@@ -72,10 +69,8 @@ from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import (
     controller_ref,
     deleting,
-    fmt_time,
     labels,
     map_selector_matches,
-    parse_time,
     selector_matches,
 )
 from kubesim.core.quota import quota_status
@@ -703,63 +698,13 @@ class ControllerManager:
             return [], None
         now = self.now()
         lease = self.caches.get("coordination.k8s.io", "leases", "kube-node-lease", name)
-        written: list[Written] = []
-        if lease is None and not _ever_reported(node):
-            born = parse_time((node.get("metadata") or {}).get("creationTimestamp"))
-            if born is None or born + timedelta(seconds=NODE_STARTUP_GRACE) >= now:
-                return [], None  # still starting up: no verdict yet
-        health = node_health(node, lease, now=now, grace=NODE_GRACE)
-        nodes = self.api.resource("", "v1", "nodes")
-        if health.conditions:
-            body = {
-                **node,
-                "status": {**(node.get("status") or {}), "conditions": health.conditions},
-            }
-            new = self.api.update(nodes, None, name, body, subresource="status", options=_opts())
-            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
-            ready = next((c for c in health.conditions if c.get("type") == "Ready"), None)
-            if ready is not None and ready.get("status") != "True":
-                self.recorder("node-controller").record(
-                    node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady"
-                )
-                written += self._mark_pods_not_ready(name)
-            node = new
-        if health.add_taints or health.remove_taints:
-            gone = {(t["key"], t["effect"]) for t in health.remove_taints}
-            spec = dict(node.get("spec") or {})
-            taints = [t for t in spec.get("taints") or [] if (t["key"], t["effect"]) not in gone]
-            spec["taints"] = taints + list(health.add_taints)
-            if not spec["taints"]:
-                spec.pop("taints")
-            new = self.api.update(nodes, None, name, {**node, "spec": spec}, options=_opts())
-            written.append(Written("nodes", "", int(new["metadata"]["resourceVersion"])))
-            node = new
-        eviction = pods_to_evict(node, self.caches.items("", "pods"), now=now)
-        w, requeue = self._apply(eviction, "taint-eviction-controller")
-        return written + w, requeue
-
-    def _mark_pods_not_ready(self, node_name: str) -> list[Written]:
-        """MarkPodsNotReady: the node's pods stop being Ready (so endpoints drop them)."""
-        actions: list[Any] = []
-        stamp = fmt_time(self.now())
-        for pod in self.caches.items("", "pods"):
-            if (pod.get("spec") or {}).get("nodeName") != node_name:
-                continue
-            conds = [dict(c) for c in (pod.get("status") or {}).get("conditions") or []]
-            changed = False
-            for c in conds:
-                if c.get("type") == "Ready" and c.get("status") != "False":
-                    c.update(status="False", lastTransitionTime=stamp)
-                    changed = True
-            if changed:
-                actions.append(
-                    UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}})
-                )
-                # "Record NodeNotReady event after updateStatus to make sure pod still exists"
-                actions.append(
-                    Emit(Event(object_ref(pod), "Warning", "NodeNotReady", "Node is not ready"))
-                )
-        return apply(self.api, actions, self.recorder("node-controller"))
+        pods = self.caches.items("", "pods")
+        lifecycle = node_lifecycle(
+            node, lease, pods, now=now, grace=NODE_GRACE, startup_grace=NODE_STARTUP_GRACE
+        )
+        if lifecycle.actions:  # the node changes first; the next pass sees it
+            return self._apply(lifecycle, "node-controller")
+        return self._apply(pods_to_evict(node, pods, now=now), "taint-eviction-controller")
 
     # -- garbage collector --
 
@@ -929,13 +874,6 @@ class ControllerManager:
         return self._apply(
             Decision([UpdateStatus({**quota, "status": status})]), "resourcequota-controller"
         )
-
-
-def _ever_reported(node: Obj) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("lastHeartbeatTime")
-        for c in (node.get("status") or {}).get("conditions") or []
-    )
 
 
 def _opts() -> WriteOptions:

@@ -32,7 +32,7 @@ from ._hash import template_hash
 from ._hpa import HpaHistory, hpa_without_target, reconcile_hpa
 from ._job import backoff_delay, job_finished, reconcile_job, release_pods, ttl_remaining
 from ._namespace import namespace_conditions, reconcile_namespace
-from ._nodes import NodeHealth, node_health, pods_to_evict
+from ._nodes import NodeHealth, node_health, node_lifecycle, pods_to_evict
 from ._pdb import (
     EvictionVerdict,
     eviction_cause,
@@ -69,6 +69,7 @@ __all__ = [
     "HpaHistory",
     "NodeHealth",
     "node_health",
+    "node_lifecycle",
     "pods_to_evict",
     "eviction_cause",
     "eviction_decision",

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from kubesim.core.objects import Obj, fmt_time, meta, name, parse_time, pod_active
 
-from ._actions import Decision, Emit, Event, delete_of, object_ref
+from ._actions import Decision, Emit, Event, Update, UpdateStatus, delete_of, object_ref
 from ._scheduler import tolerates
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -59,6 +59,81 @@ def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 5
         elif conds.get(kind) != "True" and tainted:
             health.remove_taints.extend(t for t in taints if t["key"] == key)
     return health
+
+
+def node_lifecycle(
+    node: Obj,
+    lease: Obj | None,
+    pods: list[Obj],
+    *,
+    now: datetime,
+    grace: float = 50.0,
+    startup_grace: float = 60.0,
+) -> Decision:
+    """One pass of the node lifecycle controller over a node, one write per pass, each pass
+    triggered by the previous write: first the node's conditions (Unknown once its lease
+    lapsed; then the NodeNotReady event and MarkPodsNotReady), then its taints. A node that
+    never reported gets `startup_grace` before any verdict. Taint eviction is
+    `pods_to_evict`'s."""
+    if lease is None and not _ever_reported(node):
+        born = parse_time(meta(node).get("creationTimestamp"))
+        if born is None or born + timedelta(seconds=startup_grace) >= now:
+            return Decision([])  # still starting up: no verdict yet
+    health = node_health(node, lease, now=now, grace=grace)
+    if health.conditions:
+        status = {**(node.get("status") or {}), "conditions": health.conditions}
+        actions: list = [UpdateStatus({**node, "status": status})]
+        ready = next((c for c in health.conditions if c.get("type") == "Ready"), None)
+        if ready is not None and ready.get("status") != "True":
+            actions.append(
+                Emit(
+                    Event(
+                        object_ref(node),
+                        "Normal",
+                        "NodeNotReady",
+                        f"Node {name(node)} status is now: NodeNotReady",
+                    )
+                )
+            )
+            actions += _mark_pods_not_ready(name(node), pods, now=now)
+        return Decision(actions)
+    if health.add_taints or health.remove_taints:
+        gone = {(t["key"], t["effect"]) for t in health.remove_taints}
+        spec = dict(node.get("spec") or {})
+        taints = [t for t in spec.get("taints") or [] if (t["key"], t["effect"]) not in gone]
+        spec["taints"] = taints + list(health.add_taints)
+        if not spec["taints"]:
+            spec.pop("taints")
+        return Decision([Update({**node, "spec": spec})])
+    return Decision([])
+
+
+def _ever_reported(node: Obj) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("lastHeartbeatTime")
+        for c in (node.get("status") or {}).get("conditions") or []
+    )
+
+
+def _mark_pods_not_ready(node_name: str, pods: list[Obj], *, now: datetime) -> list:
+    """MarkPodsNotReady: the node's pods stop being Ready (so endpoints drop them), each with
+    the NodeNotReady warning recorded after its update ("to make sure pod still exists")."""
+    actions: list = []
+    for pod in pods:
+        if (pod.get("spec") or {}).get("nodeName") != node_name:
+            continue
+        conds = [dict(c) for c in (pod.get("status") or {}).get("conditions") or []]
+        changed = False
+        for c in conds:
+            if c.get("type") == "Ready" and c.get("status") != "False":
+                c.update(status="False", lastTransitionTime=fmt_time(now))
+                changed = True
+        if changed:
+            actions.append(UpdateStatus({**pod, "status": {**pod["status"], "conditions": conds}}))
+            actions.append(
+                Emit(Event(object_ref(pod), "Warning", "NodeNotReady", "Node is not ready"))
+            )
+    return actions
 
 
 def _readiness(node: Obj, lease: Obj | None, *, now: datetime, grace: float) -> NodeHealth:
