@@ -876,10 +876,6 @@ class ControllerManager:
         )
 
 
-def _opts() -> WriteOptions:
-    return WriteOptions(field_manager=CONTROLLER_MANAGER)
-
-
 # --- entry points ------------------------------------------------------------------------------
 
 
