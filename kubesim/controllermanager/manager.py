@@ -24,7 +24,6 @@ from collections.abc import Callable, Collection, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kubesim.apiserver.api import WriteOptions
 from kubesim.client.actuator import (
     CONTROLLER_MANAGER,
     PartialWrite,
@@ -483,16 +482,13 @@ class ControllerManager:
         condition, beside the FailedCreate event the actuator recorded."""
         res = self.api.resource("apps", "v1", "replicasets")
         try:
+            # read from the API, not the cache: the pass that failed has just written the
+            # ReplicaSet's status, which the informer may not have delivered yet
             rs = self.api.get(res, ns, name)
             status = replica_failure_status(rs, error, now=self.now())
             if status is not None:
-                self.api.update(
-                    res,
-                    ns,
-                    name,
-                    {**rs, "status": status},
-                    subresource="status",
-                    options=WriteOptions(field_manager=CONTROLLER_MANAGER),
+                self._apply(
+                    Decision([UpdateStatus({**rs, "status": status})]), "replicaset-controller"
                 )
         except ApiError:  # gone or changed meanwhile: the retry will see it again
             return
