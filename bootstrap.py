@@ -27,10 +27,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # pytest-xdist, a test file per worker at a time: tests in one file may build on each other
 # (the course end to end grades the whole course after its notebooks) and run in file order;
 # tests/conftest.py names the files whose tests may be spread one by one. `--dist loadgroup`
-# would be finer, but its groups are lost under pytest 9 (xdist 3.8). Three workers on two
-# cores: the course and scenario tests mostly wait on cluster clocks and real processes, so
-# a third worker fills the idle time. `test -n 0` runs everything in one process.
-PARALLEL = ["-n", "3", "--dist", "loadfile"]
+# would be finer, but its groups are lost under pytest 9 (xdist 3.8). Four workers on two
+# cores: the course and scenario tests mostly wait on cluster clocks and real processes (the
+# suite used about one core of two with three workers), so more workers fill the idle time.
+# `test -n 0` runs everything in one process.
+PARALLEL = ["-n", "4", "--dist", "loadfile"]
 
 
 def _run(*cmd: str | Path) -> None:

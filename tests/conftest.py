@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from notebook_halves import HALVES, half_of
+from notebook_parts import PARTS, part_of
 from xdist.scheduler import LoadScopeScheduling
 
 TESTS = Path(__file__).resolve().parent
@@ -66,13 +66,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # (`--dist loadfile`), because its tests may build on each other. Lab 0N's walk is a minute or
 # two, and the walk of every lab as one file was the tail that kept CI waiting.
 EACH_TEST_ALONE = frozenset({"tests/course_e2e/test_exercises_fail_then_pass.py"})
-# ... and the notebooks' file is two scopes, its halves (tests/notebook_halves.py)
-IN_HALVES = "tests/course_e2e/test_notebooks_nbval.py"
+# ... and the notebooks' file is three scopes, its parts (tests/notebook_parts.py)
+IN_PARTS = "tests/course_e2e/test_notebooks_nbval.py"
 
 
 class FileOrTestScheduling(LoadScopeScheduling):
     """loadfile, except that the tests of EACH_TEST_ALONE's files are scopes of their own
-    and the notebooks' file is split in its halves."""
+    and the notebooks' file is split in its parts."""
 
     def schedule(self) -> None:
         self.config.option.loadscopereorder = False  # keep LONGEST_FIRST's order
@@ -80,9 +80,9 @@ class FileOrTestScheduling(LoadScopeScheduling):
 
     def _split_scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]
-        if path == IN_HALVES:
+        if path == IN_PARTS:
             param = nodeid.rsplit("[", 1)[-1].rstrip("]") if nodeid.endswith("]") else ""
-            return f"{path}::{param if param in HALVES else half_of(param)}"
+            return f"{path}::{param if param in PARTS else part_of(param)}"
         return nodeid if path in EACH_TEST_ALONE else path
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notebook_halves import HALVES, NOTEBOOKS, half_of
+from notebook_parts import NOTEBOOKS, PARTS, part_of
 
 ROOT = Path(__file__).resolve().parents[2]
 _PASSED: set[str] = set()  # notebooks that ran and graded in full, for the course-wide grade
@@ -63,16 +63,16 @@ def test_the_course_landing_page_runs_under_nbval(lab_cluster: Any):
     assert proc.returncode == 0, f"{page.name} failed under nbval:\n{proc.stdout[-6000:]}"
 
 
-@pytest.mark.parametrize("half", HALVES)
+@pytest.mark.parametrize("part", PARTS)
 def test_after_every_notebook_kubelab_grade_awards_every_point(
-    lab_cluster: Any, tmp_path: Path, half: str
+    lab_cluster: Any, tmp_path: Path, part: str
 ):
     """Each lab works in its own namespace, so a later lab's reset leaves an earlier lab as
-    the learner finished it: after the notebooks of a half, run in order on one cluster
-    (tests/notebook_halves.py), the grade is full marks for each of their labs."""
-    mine = {n.stem for n in NOTEBOOKS if half_of(n.stem) == half}
+    the learner finished it: after the notebooks of a part, run in order on one cluster
+    (tests/notebook_parts.py), the grade is full marks for each of their labs."""
+    mine = {n.stem for n in NOTEBOOKS if part_of(n.stem) == part}
     if not mine <= _PASSED:
-        pytest.skip(f"needs every notebook of {half} to have run (and passed) first here")
+        pytest.skip(f"needs every notebook of {part} to have run (and passed) first here")
     out = tmp_path / "grade.json"
     lab_cluster.run(
         "kubelab",
@@ -95,6 +95,6 @@ def test_after_every_notebook_kubelab_grade_awards_every_point(
         for lab in report["labs"]
         if lab["id"] in mine and not lab["passed"]
     }
-    assert not short, f"not full marks at the end of {half}: {short}"
+    assert not short, f"not full marks at the end of {part}: {short}"
     ours = [lab for lab in report["labs"] if lab["id"] in mine]
-    assert len(ours) == len(mine), f"the grade lacks labs of {half}: {sorted(mine)}"
+    assert len(ours) == len(mine), f"the grade lacks labs of {part}: {sorted(mine)}"
