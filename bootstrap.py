@@ -123,7 +123,9 @@ def main(argv: list[str]) -> None:
             rest = [a for a in rest if a != "--fast"] + ["-m", "unit"]
         chosen = any(a.startswith("-n") for a in rest) or "no:xdist" in rest
         parallel = [] if chosen else PARALLEL
-        _run(BIN / "python", "-m", "pytest", *parallel, *rest)
+        # the slowest tests at the end of every run: what CI's time is made of, in its log
+        slowest = [] if any(a.startswith("--durations") for a in rest) else ["--durations=25"]
+        _run(BIN / "python", "-m", "pytest", *parallel, *slowest, *rest)
     else:
         print(__doc__)
         sys.exit(0 if what in ("help", "-h", "--help") else 2)
