@@ -112,17 +112,32 @@ class ReadOnlyClient:
 
         Only the kubeconfig this client was made from is read; None when it names none.
         """
+        current, contexts = self.kubeconfig_contexts()
+        return contexts.get(current or "", {}).get("namespace")
+
+    def kubeconfig_contexts(self) -> tuple[str | None, dict[str, dict[str, Any]]]:
+        """The kubeconfig's current-context and its contexts by name (`cluster`, `user`,
+        `namespace`), re-read each time: `kubectl config set-context` may have changed them.
+
+        Only the kubeconfig this client was made from is read, never another one. Entries
+        that are not a named mapping are left out (kubectl would refuse them too).
+        """
         if self.kubeconfig is None:
             raise ClusterError("This checker client was not made from a kubeconfig file.")
         try:
             data = yaml.safe_load(self.kubeconfig.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ClusterError(f"The kubeconfig {self.kubeconfig} cannot be read ({exc}).") from exc
+        if not isinstance(data, dict):
+            raise ClusterError(f"The kubeconfig {self.kubeconfig} is not a mapping.")
         current = data.get("current-context")
-        for entry in data.get("contexts") or []:
-            if entry.get("name") == current:
-                return (entry.get("context") or {}).get("namespace")
-        return None
+        contexts: dict[str, dict[str, Any]] = {}
+        entries = data.get("contexts")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                body = entry.get("context")
+                contexts.setdefault(entry["name"], body if isinstance(body, dict) else {})
+        return (current if isinstance(current, str) else None), contexts
 
     # -- the one door ----------------------------------------------------------------------
 

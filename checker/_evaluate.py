@@ -100,7 +100,7 @@ def _target(check: Check, lab: Lab) -> str:
         http = check.http
         return f"GET {namespace}/{http.service}:{http.port}{http.path}"
     if check.context is not None:
-        return _CONTEXT_TARGET
+        return _context_target(check)
     if check.log is not None:
         return f"logs of pods -l {_selector(check.log.selector)} in {namespace}"
     if check.order is not None:
@@ -272,30 +272,58 @@ def _clip(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _evaluate_context(check: Check, snapshot: Snapshot) -> Outcome:
-    """The lab kubeconfig's current context, which the learner's kubectl uses."""
+def _context_target(check: Check) -> str:
     assert check.context is not None
-    target = _CONTEXT_TARGET
+    name = check.context.name
+    return _CONTEXT_TARGET if name is None else f"kubeconfig context {name}"
+
+
+def _evaluate_context(check: Check, snapshot: Snapshot) -> Outcome:
+    """A context of the lab kubeconfig: the current one, which the learner's kubectl uses,
+    or the named one, which must reach the same cluster as the same user."""
+    assert check.context is not None
+    target = _context_target(check)
+    name = check.context.name
     want = check.context.namespace
     pattern = check.context.pattern
-    if want is None and pattern is None:
-        return Outcome("passed", target)
-    wanted = [] if want is None else [want] if isinstance(want, str) else want
-    have = snapshot.client.context_namespace()
-    if (have or "default") in wanted or (
-        pattern is not None and re.fullmatch(pattern, have or "default")
-    ):
-        return Outcome("passed", target)
-    choices = [show(w) for w in wanted] + (
-        [f"a name matching {show(pattern)}"] if pattern is not None else []
-    )
-    expected = (
-        f"Expected value: {choices[0]}"
-        if len(choices) == 1
-        else "Expected one of: " + ", ".join(choices)
-    )
-    error = FieldError("context.namespace", "Invalid value", expected, have)
-    return Outcome("failed", target, field_errors=[str(error)])
+    current, contexts = snapshot.client.kubeconfig_contexts()
+    own = contexts.get(current or "", {})
+    errors: list[FieldError] = []
+    if name is None:
+        context = own
+    elif name not in contexts:
+        return Outcome(
+            "failed",
+            target,
+            field_errors=[str(FieldError("context.name", "Not found", show(name)))],
+        )
+    else:
+        context = contexts[name]
+        for key in ("cluster", "user"):
+            if context.get(key) != own.get(key):
+                detail = f"Expected value: {show(own.get(key))} (the current context's {key})"
+                errors.append(
+                    FieldError(f"context.{key}", "Invalid value", detail, context.get(key))
+                )
+    if want is not None or pattern is not None:
+        wanted = [] if want is None else [want] if isinstance(want, str) else want
+        have = context.get("namespace")
+        if not (
+            (have or "default") in wanted
+            or (pattern is not None and re.fullmatch(pattern, str(have or "default")))
+        ):
+            choices = [show(w) for w in wanted] + (
+                [f"a name matching {show(pattern)}"] if pattern is not None else []
+            )
+            expected = (
+                f"Expected value: {choices[0]}"
+                if len(choices) == 1
+                else "Expected one of: " + ", ".join(choices)
+            )
+            errors.append(FieldError("context.namespace", "Invalid value", expected, have))
+    if errors:
+        return Outcome("failed", target, field_errors=[str(e) for e in errors])
+    return Outcome("passed", target)
 
 
 # -- log ---------------------------------------------------------------------------------------

@@ -107,13 +107,20 @@ class HttpCheck(_Model):
 
 
 class ContextCheck(_Model):
-    """The lab kubeconfig's current context (what the learner's kubectl uses).
+    """A context of the lab kubeconfig: the current one (what the learner's kubectl uses),
+    or the one called `name`.
 
     `namespace` may list several: a namespace a learner selected early in the course is
     legitimately replaced later (every lab's reset selects its own), and a grade taken at
     the end must still credit the early exercise.
     """
 
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a context of that name (e.g. prod, for `kubectl --context prod`), which "
+        "must name the same cluster and user as the current context; unset: the current context",
+    )
     namespace: str | list[str] | None = None
     pattern: str | None = Field(
         default=None,

@@ -181,6 +181,7 @@ def runner(paths: LabPaths, info: LabKubeconfig) -> StepRunner:
         nodes=lambda: make_backend(info.backend, paths),
         waiter=checker_waiter(info.path),
         say=typer.echo,
+        kubeconfig=info,
     )
 
 
@@ -302,6 +303,7 @@ def _break_mystery(
         nodes=lambda: make_backend(info.backend, paths),
         waiter=checker_waiter(info.path),
         say=lambda _line: None,  # each step would name its defect
+        kubeconfig=info,
     )
     for number, fault_name in enumerate(chosen, 1):
         quiet.run(the_lab, the_lab.faults[fault_name].steps, phase=f"mystery defect {number}")

@@ -209,6 +209,16 @@ def resolve_kubeconfig(path: Path) -> LabKubeconfig:
             path, f"has current-context {current!r}, which no entry in `contexts` defines"
         )
     if current not in LAB_CONTEXTS:
+        own = [name for name in LAB_CONTEXTS if name in contexts]
+        if own:  # `kubectl config use-context prod` in lab 07: one command puts it back
+            raise ForeignContextError(
+                f"Refusing to act: the lab kubeconfig {path} has current context {current!r}, "
+                f"and kubelab acts only through {own[0]!r}: any other context counts as not "
+                f"the lab's own cluster. Switch back with `kubectl config use-context "
+                f"{own[0]}`; to run one command in another context, use `kubectl --context "
+                f"{current} ...` instead. (If the file was edited in other ways, `kubelab "
+                "down` and `kubelab up` write a fresh one.)"
+            )
         raise _refuse(path, f"points at context {current!r}, which is not the lab's own cluster")
     context = contexts[current]
     cluster_name, user_name = context.get("cluster"), context.get("user")

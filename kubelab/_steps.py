@@ -6,7 +6,10 @@ one Action without touching anything (pure, so tests read the exact kubectl argv
 
     {apply: path}             kubectl apply -f <lab folder>/<path> -n <ns>
     {manifest: {...}}         kubectl apply -f <lab_home>/applied/<lab>/<kind>-<name>.yaml -n <ns>
-    {kubectl: "args"}         kubectl <args> -n <ns>   (no -n when the args name one, or -A)
+    {kubectl: "args"}         kubectl <args> -n <ns>   (no -n when the args name one, or -A);
+                              $(KUBELAB_CLUSTER) and $(KUBELAB_USER) in the args are the
+                              cluster and user of the lab's own context (kind and kubesim
+                              name them differently: lab 07's `config set-context prod`)
     {delete: {apiVersion, kind, name, namespace}}
                               kubectl delete <kind>.<group> <name> -n <ns> --ignore-not-found --wait=true
     {wait: <a check>}         the checker on that one check, until it passes or `within` ends
@@ -44,7 +47,7 @@ import checker
 from kubelab import _outage
 from kubelab._backends import LabPaths, run_kubectl
 from kubelab._errors import ClusterError, KubelabError
-from kubelab._kubeconfig import CLUSTER_NAME
+from kubelab._kubeconfig import CLUSTER_NAME, LabKubeconfig
 
 NODE_ACTIONS = ("stop", "start", "fill-memory", "free-memory")
 CONTROL_PLANE_ACTIONS = ("stop", "start")
@@ -110,22 +113,43 @@ Action = KubectlAction | NodeAction | WaitAction | ControlPlaneAction | PauseAct
 
 @dataclass(frozen=True)
 class StepContext:
-    """What a step is resolved against: the lab's folder and namespace, and a scratch folder."""
+    """What a step is resolved against: the lab's folder and namespace, a scratch folder, and
+    the cluster and user of the lab's own context (empty when the runner was given none)."""
 
     lab_id: str
     folder: Path
     namespace: str
     scratch: Path
+    cluster: str = ""
+    user: str = ""
 
     @classmethod
-    def for_lab(cls, lab: checker.Lab, paths: LabPaths) -> StepContext:
+    def for_lab(
+        cls, lab: checker.Lab, paths: LabPaths, kubeconfig: LabKubeconfig | None = None
+    ) -> StepContext:
         folder = lab.folder or (paths.repo / "labs" / lab.id)
         return cls(
             lab_id=lab.id,
             folder=folder,
             namespace=lab.namespace,
             scratch=paths.home / "applied" / lab.id,
+            cluster=kubeconfig.cluster if kubeconfig else "",
+            user=kubeconfig.user if kubeconfig else "",
         )
+
+
+def _placeholders(line: str, ctx: StepContext) -> str:
+    """`$(KUBELAB_CLUSTER)` and `$(KUBELAB_USER)` in a kubectl step: the lab context's own."""
+    for name, value in (("KUBELAB_CLUSTER", ctx.cluster), ("KUBELAB_USER", ctx.user)):
+        marker = f"$({name})"
+        if marker in line:
+            if not value:
+                raise StepProblem(
+                    f"the kubectl step {line!r} uses {marker}, but the lab's kubeconfig names "
+                    "no such entry for its context"
+                )
+            line = line.replace(marker, shlex.quote(value))
+    return line
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -202,7 +226,7 @@ def plan(step: Any, ctx: StepContext) -> Action:
             content=text,
         )
     if kind == "kubectl":
-        line = str(_get(step, "kubectl"))
+        line = _placeholders(str(_get(step, "kubectl")), ctx)
         try:
             args = shlex.split(line)
         except ValueError as exc:
@@ -315,8 +339,10 @@ class StepRunner:
         waiter: Waiter,
         say: Callable[[str], None],
         sleep: Callable[[float], None] = time.sleep,
+        kubeconfig: LabKubeconfig | None = None,
     ) -> None:
         self.paths = paths
+        self._kubeconfig = kubeconfig
         self._sleep = sleep
         self._nodes = nodes
         self._waiter = waiter
@@ -324,7 +350,7 @@ class StepRunner:
 
     def run(self, lab: checker.Lab, steps: Sequence[Any], *, phase: str) -> None:
         """Run `steps` of `lab`; `phase` names them for people ("setup", "fault crashloop")."""
-        ctx = StepContext.for_lab(lab, self.paths)
+        ctx = StepContext.for_lab(lab, self.paths, self._kubeconfig)
         for number, step in enumerate(steps, 1):
             where = f"step {number} of {len(steps)} of the {phase}"
             try:

@@ -38,6 +38,8 @@ def test_course_step_plans_and_its_files_exist(lab: checker.Lab, step, tmp_path:
         folder=lab.folder or COURSE / lab.id,
         namespace=lab.namespace,
         scratch=tmp_path,
+        cluster="kubesim-kubelab",  # what the runner takes from the guard's answer
+        user="kubesim-kubelab",
     )
     action = plan(step, ctx)
     if (
