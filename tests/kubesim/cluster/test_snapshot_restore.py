@@ -19,6 +19,7 @@ import pytest
 from kubesim_process import Cluster, start_kubesim, stop_kubesim
 
 from kubesim.__main__ import main
+from kubesim.apiserver.rbac import RBAC_GROUP, Authorizer
 from kubesim.store import Store
 
 
@@ -105,3 +106,37 @@ def test_no_server_is_a_clear_refusal(tmp_path: Path, capsys):
     Store(snapshot).close()  # a store of its own: a valid, empty snapshot
     assert main(["snapshot", "restore", str(snapshot), "--state-dir", str(tmp_path)]) == 1
     assert "no kubesim is running with state in" in capsys.readouterr().err
+
+
+def test_the_rbac_authorizer_follows_the_store_after_a_restore(tmp_path: Path):
+    """A restore ends every store watch; the authorizer must watch afresh, or a Role written
+    after the restore would never reach its policy."""
+    store = Store(tmp_path / "live.db")
+    snapshot_store = Store(tmp_path / "snap.db")
+    snapshot_store.close()
+    authz = Authorizer(store)
+    prefix = f"/{RBAC_GROUP}/roles/"
+    assert authz.policy is not None
+    store.restore(tmp_path / "snap.db")
+    before = authz.rebuilds
+    authz.policy  # noqa: B018 - the property rebuilds from the restored store
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "late", "namespace": "default"}, "rules": []}  # fmt: skip
+    store.create(prefix + "default/late", role)
+    authz.policy  # noqa: B018
+    assert authz.rebuilds == before + 2, "a Role written after the restore was not seen"
+    authz.close()
+    store.close()
+
+
+def test_a_restore_while_the_control_plane_is_down_is_refused(cluster: Cluster, tmp_path, capsys):
+    state = str(cluster.state_dir)
+    snapshot = tmp_path / "s.db"
+    assert main(["snapshot", "save", str(snapshot), "--state-dir", state]) == 0
+    assert main(["control-plane", "stop", "--state-dir", state]) == 0
+    try:
+        assert main(["snapshot", "restore", str(snapshot), "--state-dir", state]) == 1
+        err = capsys.readouterr().err
+        assert "the control plane is down" in err and "kubelab fix control-plane-down" in err
+    finally:
+        assert main(["control-plane", "start", "--state-dir", state]) == 0
