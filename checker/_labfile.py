@@ -351,8 +351,28 @@ class PauseStep(_Model):
         return parse_duration(value)
 
 
+class SnapshotAction(_Model):
+    save: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    restore: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+    @model_validator(mode="after")
+    def _one(self) -> SnapshotAction:
+        if (self.save is None) == (self.restore is None):
+            raise ValueError("a snapshot step is exactly one of save or restore")
+        return self
+
+
+class SnapshotStep(_Model):
+    """Save or restore a snapshot of the cluster's store (kind: etcd's, with etcdctl and
+    etcdutl in the etcd pod; the simulator: its SQLite store's, it has no etcd): 13's
+    exercise `snapshot`. The file is a plain name, kept in the lab's home (`snapshots/`)."""
+
+    snapshot: SnapshotAction
+
+
 _STEP_KINDS = (
     "apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause",
+    "snapshot",
 )  # fmt: skip
 
 
@@ -375,13 +395,14 @@ Step = Annotated[
     | Annotated[WaitStep, Tag("wait")]
     | Annotated[NodeStep, Tag("node")]
     | Annotated[ControlPlaneStep, Tag("controlPlane")]
-    | Annotated[PauseStep, Tag("pause")],
+    | Annotated[PauseStep, Tag("pause")]
+    | Annotated[SnapshotStep, Tag("snapshot")],
     Discriminator(
         _step_kind,
         custom_error_type="step_kind",
         custom_error_message=(
-            "a step is exactly one of apply, manifest, kubectl, delete, wait, node, controlPlane "
-            "or pause"
+            "a step is exactly one of apply, manifest, kubectl, delete, wait, node, controlPlane, "
+            "pause or snapshot"
         ),
     ),
 ]

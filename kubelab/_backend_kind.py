@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import platform
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ from kubelab._backends import (
     run_kubectl,
     wait_nodes_ready,
 )
-from kubelab._errors import BackendMissing, ClusterError
+from kubelab._errors import BackendMissing, ClusterError, UsageError
 from kubelab._images import (
     INFERENCE_VERSIONS,
     addon_images,
@@ -197,6 +198,82 @@ def control_plane_argv(action: str) -> list[str]:
     if action == "start":
         return [*exec_, "mv", APISERVER_PARKED, APISERVER_MANIFEST]
     raise ValueError(f"control plane action is stop, start or status, not {action!r}")
+
+
+# etcd snapshots, as the Kubernetes docs' "Operating etcd clusters for Kubernetes" does
+# them on a kubeadm node: etcdctl in the etcd static pod with kubeadm's certificates, the
+# file written into etcd's data folder (a hostPath on the node) and copied out of the node
+# container; a restore stops kube-apiserver, runs `etcdutl snapshot restore` into a new data
+# dir (revision bumped and marked compacted, so no client sees it go back), points the etcd
+# manifest's data volume at it (the kubelet restarts etcd) and starts kube-apiserver again.
+ETCD_POD = f"etcd-{CONTROL_PLANE_NODE}"
+ETCD_MANIFEST = "/etc/kubernetes/manifests/etcd.yaml"
+ETCD_PKI = "/etc/kubernetes/pki/etcd"
+ETCD_DATA = "/var/lib/etcd"  # where the etcd container sees its data volume
+SNAPSHOT_IN_POD = f"{ETCD_DATA}/kubelab-snapshot.db"
+RESTORE_STAGED = "/tmp/kubelab-restore.db"  # on the node, before it moves into the volume
+RESTORE_BUMP = 1_000_000_000  # what the etcd docs suggest for --bump-revision
+BBOLT_MAGIC = bytes.fromhex("edda0ced")  # bbolt's meta page magic 0xED0CDAED, little-endian
+
+
+def etcdctl_save_args() -> list[str]:
+    """kubectl args: `etcdctl snapshot save` in the etcd pod, into its data volume."""
+    return [
+        "exec", "-n", "kube-system", ETCD_POD, "--",
+        "etcdctl", "--endpoints=https://127.0.0.1:2379",
+        f"--cacert={ETCD_PKI}/ca.crt", f"--cert={ETCD_PKI}/server.crt",
+        f"--key={ETCD_PKI}/server.key",
+        "snapshot", "save", SNAPSHOT_IN_POD,
+    ]  # fmt: skip
+
+
+_FIND_DATA_HOSTPATH = (
+    f"m={ETCD_MANIFEST}; "
+    f"h=$(sed -n 's#^ *path: \\({ETCD_DATA}[^ ]*\\)$#\\1#p' $m); "
+    '[ -n "$h" ] || { echo "no etcd data hostPath in $m" >&2; exit 1; }; '
+)
+SNAPSHOT_ON_NODE = "/tmp/kubelab-snapshot.db"
+
+
+def snapshot_take_out_argv() -> list[str]:
+    """On the node: move the snapshot from the data volume's hostPath (read from the etcd
+    manifest: a restore moves it) to a fixed place `docker cp` can name."""
+    script = f'set -e; {_FIND_DATA_HOSTPATH}mv "$h/kubelab-snapshot.db" {SNAPSHOT_ON_NODE}'
+    return ["docker", "exec", CONTROL_PLANE_NODE, "sh", "-c", script]
+
+
+def snapshot_copy_out_argv(file: Path) -> list[str]:
+    return ["docker", "cp", f"{CONTROL_PLANE_NODE}:{SNAPSHOT_ON_NODE}", str(file)]
+
+
+def snapshot_copy_in_argv(file: Path) -> list[str]:
+    return ["docker", "cp", str(file), f"{CONTROL_PLANE_NODE}:{RESTORE_STAGED}"]
+
+
+def etcd_restore_argv(new_dir: str) -> list[str]:
+    """On the node, with kube-apiserver stopped: find the data volume's hostPath in the etcd
+    manifest, move the snapshot into it, `etcdutl snapshot restore` in the etcd container
+    into `new_dir` beside it, and point the manifest's data volume there."""
+    script = (
+        f"set -e; {_FIND_DATA_HOSTPATH}"
+        f'mv {RESTORE_STAGED} "$h/kubelab-restore.db"; '
+        "c=$(crictl ps -q --name '^etcd$'); "
+        f'crictl exec "$c" etcdutl --data-dir {ETCD_DATA}/{new_dir} snapshot restore '
+        f"{ETCD_DATA}/kubelab-restore.db --bump-revision {RESTORE_BUMP} --mark-compacted; "
+        'rm -f "$h/kubelab-restore.db"; '
+        f'sed -i "s#^\\( *path:\\) $h\\$#\\1 $h/{new_dir}#" $m'
+    )
+    return ["docker", "exec", CONTROL_PLANE_NODE, "sh", "-c", script]
+
+
+def looks_like_etcd_snapshot(file: Path) -> bool:
+    """An etcd snapshot is a bbolt database: its first meta page carries bbolt's magic."""
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[16:20] == BBOLT_MAGIC
 
 
 def clusters_listed(stdout: str) -> list[str]:
@@ -525,6 +602,67 @@ class KindBackend:
             f"The API server did not {'come back' if want_answer else 'stop'} within "
             f"{timeout:.0f} s after its manifest was moved. Look at the kubelet on the node: "
             f"`docker exec {CONTROL_PLANE_NODE} crictl ps -a --name kube-apiserver`."
+        )
+
+    def snapshot(self, action: str, file: Path) -> str:
+        """etcd's snapshot (save) or restore, the Kubernetes docs' steps on the kind node."""
+        if action not in ("save", "restore"):
+            raise ValueError(f"snapshot action is save or restore, not {action!r}")
+        if _procs.which("docker") is None:
+            raise BackendMissing(DOCKER_MISSING)
+        if action == "save":
+            check(
+                run_kubectl(self.paths, *etcdctl_save_args(), timeout=120),
+                f"`kubectl exec -n kube-system {ETCD_POD} -- etcdctl ... snapshot save`",
+                "The API server must answer for `kubectl exec` (`kubelab status`; after "
+                "`kubelab break control-plane-down`, `kubelab fix control-plane-down` first).",
+            )
+            check(
+                _procs.run(snapshot_take_out_argv(), timeout=60),
+                f"moving the snapshot out of etcd's data folder on {CONTROL_PLANE_NODE}",
+                f"Look at `docker exec {CONTROL_PLANE_NODE} ls {ETCD_DATA}` and {ETCD_MANIFEST}.",
+            )
+            check(
+                _procs.run(snapshot_copy_out_argv(file), timeout=120),
+                f"`docker cp` of the snapshot out of {CONTROL_PLANE_NODE}",
+                f"Check that {file.parent} exists and is writable.",
+            )
+            return f"Saved an etcd snapshot to {file} (etcdctl snapshot save in {ETCD_POD})."
+        if not file.is_file():
+            raise UsageError(
+                f"There is no snapshot at {file}: nothing was restored. Save one first with "
+                "`kubelab snapshot save FILE`."
+            )
+        if not looks_like_etcd_snapshot(file):
+            raise UsageError(
+                f"{file} is not an etcd snapshot (an etcd snapshot is a bbolt database, and "
+                "this file does not start like one): nothing was restored. Use a file "
+                "`kubelab snapshot save FILE` wrote."
+            )
+        if self.control_plane("status") == "down":
+            raise ClusterError(
+                "The control plane is down (the control-plane-down fault): bring it back with "
+                "`kubelab fix control-plane-down`, then restore. Nothing was restored."
+            )
+        new_dir = f"restore-{int(time.time())}"
+        check(
+            _procs.run(snapshot_copy_in_argv(file), timeout=120),
+            f"`docker cp {file} {CONTROL_PLANE_NODE}:{RESTORE_STAGED}`",
+            "Check that Docker runs and that `docker ps` lists the node.",
+        )
+        self.control_plane("stop")
+        try:
+            check(
+                _procs.run(etcd_restore_argv(new_dir), timeout=180),
+                "`etcdutl snapshot restore` in the etcd container",
+                f"Look at `docker exec {CONTROL_PLANE_NODE} crictl ps -a --name etcd` and "
+                f"{ETCD_MANIFEST}; the API server's manifest is parked in {APISERVER_PARKED}.",
+            )
+        finally:
+            self.control_plane("start")  # the kubelet restarts kube-apiserver
+        return (
+            f"Restored etcd from {file} into {ETCD_DATA}/{new_dir} on {CONTROL_PLANE_NODE}; "
+            "kube-apiserver is back. The pods' containers on the nodes kept running."
         )
 
     def node(self, name: str, action: str) -> None:

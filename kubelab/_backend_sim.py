@@ -269,6 +269,39 @@ class SimBackend:
             )
         return said
 
+    def snapshot(self, action: str, file: Path) -> str:
+        """The simulator has no etcd: save or restore its SQLite store (`python -m kubesim
+        snapshot`); a restore stops the control plane, replaces the store and starts it
+        again, while the nodes' containers keep running."""
+        if action not in ("save", "restore"):
+            raise ValueError(f"snapshot action is save or restore, not {action!r}")
+        if started_process(self.paths) is None:
+            raise ClusterError(
+                f"No kubesim that kubelab started is running, so there is no store to {action}. "
+                "Run `kubelab up` to start the lab cluster, then try again."
+            )
+        done = _procs.run(
+            _simprocess.snapshot_argv(self.paths.sim_dir, action, file.resolve()),
+            env=_procs.lab_env(self.paths.kubeconfig),
+            timeout=120,
+        )
+        said = done.stdout.strip()
+        if not done.ok or not said.startswith(("saved ", "restored ")):
+            why = (done.stderr or done.stdout).strip().removeprefix("kubesim: ")
+            raise ClusterError(
+                f"Could not {action} the snapshot {file}: {why or f'exit code {done.returncode}'}"
+            )
+        revision = said.split()[-1]
+        if action == "save":
+            return (
+                f"Saved a snapshot of the simulator's store to {file} (revision {revision}). "
+                "The simulator has no etcd: this is its SQLite store's snapshot."
+            )
+        return (
+            f"Restored the simulator's store from {file}; the API now continues at revision "
+            f"{revision}. The pods' containers on the nodes kept running."
+        )
+
     def running(self) -> bool:
         """Whether a kubesim kubelab started still runs (even with no kubeconfig written)."""
         return started_process(self.paths) is not None

@@ -97,6 +97,16 @@ class Backend(Protocol):
         The control-plane-down fault (`{controlPlane: stop}` steps) needs it."""
         ...
 
+    def snapshot(self, action: str, file: Path) -> str:
+        """Save a snapshot of the cluster's store to `file`, or restore it from `file`
+        (`action` is "save" or "restore"); returns one line saying what was done.
+
+        kind: etcd's own snapshot (`etcdctl snapshot save` in the etcd pod; `etcdutl snapshot
+        restore` into a new data dir that the etcd manifest then points at). The simulator
+        has no etcd: its SQLite store's snapshot. A restore rewinds the API's state; the
+        nodes' running containers keep running."""
+        ...
+
     def describe(self, info: LabKubeconfig) -> list[tuple[str, str]]:
         """Rows `kubelab status` shows about this backend: what it is, and what it cannot
         do as the real thing would (the simulator names its limits; DESIGN.md, Backends)."""

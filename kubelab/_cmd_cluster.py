@@ -342,3 +342,49 @@ def course(
     code = _procs.foreground(argv, env=env, cwd=paths.notebooks)
     if code:
         raise typer.Exit(code)
+
+
+# --- snapshot -------------------------------------------------------------------------
+
+snapshot_app = typer.Typer(
+    help="Save or restore a snapshot of the lab cluster's store. kind: etcd's own snapshot "
+    "(etcdctl snapshot save in the etcd pod; etcdutl snapshot restore into a new data dir). "
+    "The simulator has no etcd: there this is a snapshot of its SQLite store, taken and put "
+    "back the same way. A restore rewinds everything stored in the API; the pods' "
+    "containers on the nodes keep running.",
+    no_args_is_help=True,
+)
+app.add_typer(snapshot_app, name="snapshot")
+
+FileArg = Annotated[Path, typer.Argument(help="The snapshot file.", show_default=False)]
+
+
+def _snapshot(action: str, file: Path) -> None:
+    paths = lab_paths()
+    info = require_lab_kubeconfig(paths.kubeconfig)
+    backend = make_backend(remembered(paths) or info.backend, paths)
+    _console().print(backend.snapshot(action, file))
+
+
+@snapshot_app.command("save")
+def snapshot_save(file: FileArg) -> None:
+    """Save a snapshot of the cluster's store to FILE (kind: etcd; the simulator: its SQLite
+    store, it has no etcd)."""
+    if file.is_dir():
+        raise UsageError(f"{file} is a folder: name the snapshot file, e.g. {file / 'lab.db'}.")
+    if not file.parent.is_dir():
+        raise UsageError(f"There is no folder {file.parent} to save the snapshot {file.name} in.")
+    _snapshot("save", file)
+
+
+@snapshot_app.command("restore")
+def snapshot_restore(file: FileArg) -> None:
+    """Restore the cluster's store from FILE: the API server stops, the store is replaced,
+    the API server starts again. Everything stored in the API goes back to the snapshot's
+    moment; the pods' containers keep running."""
+    if not file.is_file():
+        raise UsageError(
+            f"There is no snapshot at {file}: nothing was restored. Save one first with "
+            "`kubelab snapshot save FILE`."
+        )
+    _snapshot("restore", file)

@@ -62,6 +62,13 @@ def control_plane_argv(state_dir: Path, action: str) -> list[str]:
     return [*kubesim_argv(), "control-plane", action, "--state-dir", str(state_dir)]
 
 
+def snapshot_argv(state_dir: Path, action: str, file: Path) -> list[str]:
+    """`python -m kubesim snapshot save|restore FILE`: the simulator's store (it has no etcd)
+    copied with SQLite's online backup, or put back through the admin channel; prints
+    `saved REVISION` or `restored REVISION`."""
+    return [*kubesim_argv(), "snapshot", action, str(file), "--state-dir", str(state_dir)]
+
+
 def ready_url(log_text: str) -> str | None:
     """The URL a kubesim announced in its log, or None while it has not."""
     for line in log_text.splitlines():

@@ -22,6 +22,10 @@ one Action without touching anything (pure, so tests read the exact kubectl argv
                               sim: `python -m kubesim control-plane`)
     {pause: 10s}              let time pass with nothing asked of the cluster (an outage
                               that must last while the API cannot answer)
+    {snapshot: {save|restore: NAME}}
+                              the backend saves or restores a snapshot of the cluster's store
+                              in <lab_home>/snapshots/NAME (kind: etcdctl/etcdutl in the etcd
+                              pod; sim: `python -m kubesim snapshot`, its SQLite store's)
 
 Why an inline manifest goes through a file and not `kubectl apply -f -`: the subprocess
 boundary (`_procs.run`) has no stdin, and a file under `.kubelab/applied/` also shows the
@@ -52,7 +56,9 @@ from kubelab._kubeconfig import CLUSTER_NAME, LabKubeconfig
 NODE_ACTIONS = ("stop", "start", "fill-memory", "free-memory")
 CONTROL_PLANE_ACTIONS = ("stop", "start")
 STARTED_BY = "kubelab.dev/started-by"  # on a Node: which lab's step last started it
-STEP_KINDS = ("apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause")
+STEP_KINDS = (
+    "apply", "manifest", "kubectl", "delete", "wait", "node", "controlPlane", "pause", "snapshot",
+)  # fmt: skip
 _NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 
 
@@ -108,7 +114,16 @@ class PauseAction:
     title: str
 
 
-Action = KubectlAction | NodeAction | WaitAction | ControlPlaneAction | PauseAction
+@dataclass(frozen=True)
+class SnapshotStepAction:
+    action: Literal["save", "restore"]
+    file: Path
+    title: str
+
+
+Action = (
+    KubectlAction | NodeAction | WaitAction | ControlPlaneAction | PauseAction | SnapshotStepAction
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,11 @@ class StepContext:
             cluster=kubeconfig.cluster if kubeconfig else "",
             user=kubeconfig.user if kubeconfig else "",
         )
+
+    @property
+    def snapshots(self) -> Path:
+        """Where `{snapshot: ...}` steps keep their files: `<lab_home>/snapshots/`."""
+        return self.scratch.parent.parent / "snapshots"
 
 
 def _placeholders(line: str, ctx: StepContext) -> str:
@@ -260,6 +280,18 @@ def plan(step: Any, ctx: StepContext) -> Action:
     if kind == "pause":
         seconds = checker.parse_duration(_get(step, "pause"))
         return PauseAction(seconds, title=f"pause {seconds:g}s (nothing is asked of the cluster)")
+    if kind == "snapshot":
+        snap = _get(step, "snapshot")
+        save, restore = _get(snap, "save"), _get(snap, "restore")
+        if (save is None) == (restore is None):
+            raise StepProblem("a snapshot step is exactly one of save or restore")
+        name = save if save is not None else restore
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            raise StepProblem(f"a snapshot step names a plain file name, not {name!r}")
+        verb: Literal["save", "restore"] = "save" if save is not None else "restore"
+        return SnapshotStepAction(
+            verb, ctx.snapshots / name, title=f"snapshot {verb} {name} (the cluster's store)"
+        )
     if kind == "controlPlane":
         wanted = _get(step, "controlPlane")
         if wanted not in CONTROL_PLANE_ACTIONS:
@@ -314,6 +346,8 @@ class NodeControl(Protocol):
     def node(self, name: str, action: str) -> None: ...
 
     def control_plane(self, action: str) -> str: ...
+
+    def snapshot(self, action: str, file: Path) -> str: ...
 
 
 Waiter = Callable[[checker.Lab, checker.Check], str | None]
@@ -377,6 +411,9 @@ class StepRunner:
                 _outage.forget_down(self.paths)
         elif isinstance(action, PauseAction):
             self._sleep(action.seconds)
+        elif isinstance(action, SnapshotStepAction):
+            action.file.parent.mkdir(parents=True, exist_ok=True)
+            self._nodes().snapshot(action.action, action.file)
         elif isinstance(action, NodeAction):
             self._nodes().node(action.name, action.action)
             _remember(self.paths, action.name, action.action)

@@ -5,6 +5,11 @@ switch its control plane off and on, or ask its catalog.
 (`kubesim.cluster.controlplane`): it reaches the server through its pid and a signal, not
 through the API port, which the fault closes; it prints `up` or `down`.
 
+`snapshot save|restore FILE --state-dir DIR`: the simulator has no etcd; this is its store's
+snapshot (SQLite's online backup of `state.db` while serving) and its restore (through the
+admin channel: control plane down, store replaced, control plane up; the nodes' containers
+keep running). It prints the revision saved or restored.
+
 `images IMAGE...` prints, as JSON, which image references kubesim's kubelet could run
 (`null`) and the runtime's message for each it could not: `kubelab lint` asks here, so
 kubelab learns the catalog from the simulator's own answer without importing it. `images`
@@ -26,6 +31,7 @@ from kubesim.cluster import components, controlplane
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, parse_duration
 from kubesim.cluster.serve import serve, stop_server
 from kubesim.kubelet import PullError, catalog, pull
+from kubesim.store import NotASnapshot, save_snapshot
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
@@ -104,6 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     switch.add_argument("action", choices=("stop", "start", "status"))
     switch.add_argument("--state-dir", type=Path, required=True)
+    snap = commands.add_parser(
+        "snapshot",
+        help="save or restore a snapshot of the simulator's store (it has no etcd: this is "
+        "the SQLite store's snapshot, the equivalent of etcdctl snapshot save / etcdutl "
+        "snapshot restore)",
+    )
+    snap.add_argument("action", choices=("save", "restore"))
+    snap.add_argument("file", type=Path)
+    snap.add_argument("--state-dir", type=Path, required=True)
     images = commands.add_parser("images", help="which image references the kubelet can run")
     images.add_argument("image", nargs="*")
     args = parser.parse_args(argv)
@@ -121,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kubesim: {exc}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "snapshot":
+        return _snapshot(args.action, args.state_dir.resolve(), args.file)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.command == "serve":
         asyncio.run(
@@ -138,6 +155,27 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     return 0 if stop_server(args.state_dir.resolve()) else 1
+
+
+def _snapshot(action: str, state_dir: Path, file: Path) -> int:
+    try:
+        if action == "save":
+            if (
+                controlplane.read_state(state_dir) is None
+                and not (state_dir / "state.db").is_file()
+            ):
+                raise controlplane.SwitchError(
+                    f"there is no kubesim store in {state_dir} (no state.db); start the lab "
+                    "cluster with `kubelab up`"
+                )
+            revision = save_snapshot(state_dir / "state.db", file)
+            print(f"saved {revision}")
+        else:
+            print(controlplane.restore(state_dir, file))
+    except (controlplane.SwitchError, NotASnapshot, OSError) as exc:
+        print(f"kubesim: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _pull_error(image: str) -> str | None:

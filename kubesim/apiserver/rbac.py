@@ -325,7 +325,11 @@ class Authorizer:
     @property
     def policy(self) -> Policy:
         changed = False
-        for watch in self._watches:
+        for i, watch in enumerate(self._watches):
+            if watch.closed:  # the store was restored from a snapshot: watch it afresh
+                self._watches[i] = self.store.watch(watch.prefix, after=None)
+                changed = True
+                continue
             while not watch.queue.empty():
                 watch.queue.get_nowait()
                 changed = True

@@ -15,6 +15,14 @@ channel, the same one `python -m kubesim stop` uses (the pid in the state folder
 signal). SIGUSR1 stops the control plane, SIGUSR2 starts it, and the state is written to
 `<state dir>/control-plane` (`up` or `down`) once the switch has acted, which is what
 `python -m kubesim control-plane stop|start|status` waits for and reads.
+
+A snapshot restore goes through the same channel (the simulator has no etcd: this restores
+its store, `kubesim.store`). `python -m kubesim snapshot restore FILE` checks the file,
+stages it as `<state dir>/restore.db` and sends SIGHUP; the server stops its control plane
+(as kubeadm's steps stop kube-apiserver before etcd is restored), replaces the store's
+content with the snapshot's, starts the control plane again (its loops list everything
+afresh, as restarted components do) and writes `<state dir>/restore-result`. The nodes'
+running containers are not touched: a restore rewinds the API's state, not the machines.
 """
 
 from __future__ import annotations
@@ -24,10 +32,14 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kubesim.store import NotASnapshot, snapshot_revision
+from kubesim.store.sqlite import StoreError
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -38,6 +50,8 @@ log = logging.getLogger("kubesim")
 STATE_FILE = "control-plane"
 UP, DOWN = "up", "down"
 STOP_SIGNAL, START_SIGNAL = signal.SIGUSR1, signal.SIGUSR2
+RESTORE_SIGNAL = signal.SIGHUP
+RESTORE_STAGED, RESTORE_RESULT = "restore.db", "restore-result"
 # how long an open request (a watch, an exec stream) may finish before it is cut
 CLOSE_GRACE = 0.5
 
@@ -122,6 +136,30 @@ class ControlPlane:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
+    async def restore(self) -> None:
+        """Restore the staged snapshot: control plane down, store replaced, control plane up.
+        Writes `restored REVISION` or `failed: WHY` to the result file; no staged file (a
+        stray SIGHUP) does nothing."""
+        staged = self.state_dir / RESTORE_STAGED
+        if not staged.is_file():
+            return
+        was_up = self.up
+        try:
+            await self.stop()
+            revision = self.api.store.restore(staged)
+            result = f"restored {revision}"
+            log.info("kubesim: store restored from a snapshot (revision now %d)", revision)
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            result = f"failed: {exc}"
+            log.warning("kubesim: restoring a snapshot failed: %s", exc)
+        finally:
+            staged.unlink(missing_ok=True)
+            if was_up:
+                await self.start()
+        tmp = self.state_dir / (RESTORE_RESULT + ".tmp")
+        tmp.write_text(result + "\n")
+        tmp.replace(self.state_dir / RESTORE_RESULT)
+
     def handle_signals(self) -> None:
         """SIGUSR1 stops the control plane, SIGUSR2 starts it (the admin channel)."""
         loop = asyncio.get_running_loop()
@@ -138,6 +176,7 @@ class ControlPlane:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(STOP_SIGNAL, on(self.stop))
             loop.add_signal_handler(START_SIGNAL, on(self.start))
+            loop.add_signal_handler(RESTORE_SIGNAL, on(self.restore))
 
     async def _logged(self, action: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -168,6 +207,43 @@ def switch(state_dir: Path, action: str, *, timeout: float = 20.0) -> str:
         time.sleep(0.05)  # another process acting: there is nothing to wait on but its file
     raise SwitchError(
         f"kubesim (pid {pid}) did not report its control plane {want} within {timeout:.0f} s; "
+        f"its log is {state_dir / 'kubesim.log'}"
+    )
+
+
+def restore(state_dir: Path, snapshot: Path, *, timeout: float = 60.0) -> str:
+    """Hand `snapshot` to the kubesim serving `state_dir` and wait until it has restored it.
+    The file is checked here first, so a wrong file never reaches the server."""
+    try:
+        snapshot_revision(snapshot)
+    except NotASnapshot as exc:
+        raise SwitchError(
+            f"{exc}. A snapshot is the file `kubelab snapshot save FILE` (`python -m kubesim "
+            "snapshot save`) wrote; nothing was restored."
+        ) from None
+    pid = _server_pid(state_dir)
+    if read_state(state_dir) == DOWN:
+        raise SwitchError(
+            "the control plane is down (the control-plane-down fault); bring it back with "
+            "`kubelab fix control-plane-down` first, then restore; nothing was restored"
+        )
+    result = state_dir / RESTORE_RESULT
+    result.unlink(missing_ok=True)
+    staged = state_dir / (RESTORE_STAGED + ".tmp")
+    staged.write_bytes(snapshot.read_bytes())
+    staged.replace(state_dir / RESTORE_STAGED)
+    os.kill(pid, RESTORE_SIGNAL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError):
+            said = result.read_text().strip()
+            if said.startswith("restored "):
+                return said
+            if said:
+                raise SwitchError(f"kubesim (pid {pid}) could not restore {snapshot}: {said}")
+        time.sleep(0.05)  # another process acting: there is nothing to wait on but its file
+    raise SwitchError(
+        f"kubesim (pid {pid}) did not report the restore within {timeout:.0f} s; "
         f"its log is {state_dir / 'kubesim.log'}"
     )
 

@@ -4,6 +4,6 @@ Owns durability, the global revision (`resourceVersion`), optimistic concurrency
 watches from any revision. May import: `kubesim.core`. Knows nothing of kinds or HTTP.
 """
 
-from kubesim.store.sqlite import Store
+from kubesim.store.sqlite import NotASnapshot, Store, save_snapshot, snapshot_revision
 
-__all__ = ["Store"]
+__all__ = ["NotASnapshot", "Store", "save_snapshot", "snapshot_revision"]

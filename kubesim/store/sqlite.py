@@ -22,6 +22,15 @@ StoreError
   + KeyMissing        update/delete of a key that does not exist
   + RevisionMismatch  update/delete whose expected revision is not the latest
   + Compacted         watch from a revision that was compacted away
+  + NotASnapshot      a file handed to `restore` that is not a copy of this store
+
+Snapshots (the simulator has no etcd; this is its store's equivalent of `etcdctl snapshot
+save` and `etcdutl snapshot restore`): `save_snapshot` copies the live database with
+SQLite's online backup API, so the copy is consistent while the server keeps writing.
+`Store.restore` replaces the log with a snapshot's latest rows and, as `etcdutl snapshot
+restore --bump-revision --mark-compacted` does, moves the revision forward past anything a
+client has seen and marks it compacted: every open watch ends, and a client that watches
+again from an old resourceVersion gets 410 Expired and lists afresh.
 """
 
 from __future__ import annotations
@@ -74,6 +83,67 @@ class Compacted(StoreError):
         super().__init__(f"revision {requested} is compacted (oldest kept: {oldest})")
         self.requested = requested
         self.oldest = oldest
+
+
+class NotASnapshot(StoreError):
+    """The file is missing, not SQLite, or SQLite without the store's log."""
+
+
+# how far a restore moves the revision past the highest one seen (etcdutl's --bump-revision;
+# the Kubernetes docs suggest a large bump so that no client sees a revision go back)
+RESTORE_BUMP = 1_000_000
+
+
+def _snapshot_rows(path: Path | str) -> tuple[int, list[tuple[Any, ...]]]:
+    """The snapshot's revision and its latest live row per key; NotASnapshot otherwise."""
+    where = Path(path)
+    if not where.is_file():
+        raise NotASnapshot(f"{where} does not exist or is not a file")
+    try:
+        db = sqlite3.connect(f"{where.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise NotASnapshot(f"{where} cannot be opened: {exc}") from None
+    try:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        if "kine" not in tables:
+            raise NotASnapshot(f"{where} is an SQLite database without kubesim's table kine")
+        rows = db.execute(
+            "SELECT id, name, created, deleted, create_revision, prev_revision, value FROM kine "
+            "WHERE id IN (SELECT MAX(id) FROM kine GROUP BY name) AND deleted = 0"
+        ).fetchall()
+        seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name='kine'").fetchone()
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        raise NotASnapshot(f"{where} is not a kubesim snapshot ({exc})") from None
+    finally:
+        db.close()
+    revision = max([seq[0] if seq else 0, *(row[0] for row in rows)])
+    return revision, rows
+
+
+def snapshot_revision(path: Path | str) -> int:
+    """The revision a snapshot file holds; NotASnapshot when it is not one."""
+    return _snapshot_rows(path)[0]
+
+
+def save_snapshot(database: Path | str, target: Path | str) -> int:
+    """Copy the store's live database to `target` with SQLite's online backup API (other
+    processes may write meanwhile: the copy is one consistent moment). Returns its revision.
+    The copy is written beside `target` and renamed, so a failed save leaves no half file."""
+    source_path, target = Path(database), Path(target)
+    if not source_path.is_file():
+        raise NotASnapshot(f"{source_path} does not exist: there is no store to copy")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        copy.close()
+        source.close()
+    partial.replace(target)
+    return snapshot_revision(target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +408,43 @@ class Store:
     def _unsubscribe(self, watch: Watch) -> None:
         if watch in self._watches:
             self._watches.remove(watch)
+
+    # -- restore ---------------------------------------------------------------------------
+
+    def restore(self, snapshot: Path | str, *, bump: int = RESTORE_BUMP) -> int:
+        """Replace every key with the snapshot's, keeping each row's own revisions (the
+        objects' resourceVersions are the snapshot's), then move the store's revision to
+        `bump` past the highest either side has seen and mark everything below compacted.
+        Every open watch is closed. Returns the new revision."""
+        snap_rev, rows = _snapshot_rows(snapshot)
+        target = max(self.revision, snap_rev) + bump
+        self._db.execute("BEGIN")
+        try:
+            self._db.execute("DELETE FROM kine")
+            self._db.executemany(
+                "INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision,"
+                " value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._db.execute("DELETE FROM sqlite_sequence WHERE name='kine'")
+            self._db.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('kine', ?)", (target,)
+            )
+            self._db.execute(
+                "INSERT INTO meta (k, v) VALUES ('compact_rev', ?) "
+                "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                (str(target),),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._latest.clear()
+        self._tombstones.clear()
+        self._load()
+        for watch in list(self._watches):
+            watch.close()
+        return self.revision
 
     # -- compaction ------------------------------------------------------------------------
 

@@ -129,7 +129,7 @@ def test_durations_parse_to_seconds(text, value):
             "setup:\n  - {frobnicate: x}\nexercises:",
             5,
             "setup[0]",
-            "a step is exactly one of apply, manifest, kubectl, delete, wait, node, controlPlane or pause",
+            "a step is exactly one of apply, manifest, kubectl, delete, wait, node, controlPlane, pause or snapshot",
             id="unknown-step",
         ),
         pytest.param(

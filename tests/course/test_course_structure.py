@@ -38,7 +38,15 @@ LAB_IDS = sorted(p.parent.name for p in LABS.glob("[0-9][0-9]-*/lab.yaml"))
 # Step and check kinds the course uses beyond docs/lab-format.md (documented in docs/course.md).
 EXTENSION_STEPS = {"node", "controlPlane"}
 EXTENSION_CHECKS = {"context"}
-STEP_KINDS = {"apply", "manifest", "kubectl", "delete", "wait", "pause"} | EXTENSION_STEPS
+STEP_KINDS = {
+    "apply",
+    "manifest",
+    "kubectl",
+    "delete",
+    "wait",
+    "pause",
+    "snapshot",
+} | EXTENSION_STEPS
 CHECK_KINDS = {"expect", "absent", "http", "log", "order"} | EXTENSION_CHECKS
 
 

@@ -109,3 +109,62 @@ def test_the_lab_pod_running_an_edited_program_scores_zero(lab_cluster: LabClust
         assert exercise["points"] == 0 and not exercise["passed"], exercise
         failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
         assert "watcher-program-is-the-labs" in failed, failed
+
+
+def _wait_for_log(lab_cluster: LabCluster, word: str, *, within: float = 60.0) -> str:
+    """The watcher's log once it holds `word` (it logs a change within a second)."""
+    deadline = time.monotonic() + within
+    while True:
+        log = lab_cluster.run("kubectl", "logs", "outage-watch", "-n", "lab-13").stdout
+        if word in log or time.monotonic() > deadline:
+            return log
+        time.sleep(0.5)  # polling a log: there is no watch for a log line
+
+
+def test_a_restore_without_a_deletion_and_a_recreated_configmap_score_zero(
+    lab_cluster: LabCluster, tmp_path: Path
+):
+    """The snapshot exercise's shortcuts, with the real `kubelab snapshot` commands: a save
+    and restore with nothing deleted in between (the watcher never saw its ConfigMap gone),
+    then the ConfigMap deleted and applied again instead of restored (a new object, a new
+    uid: the watcher logs `recreated`, never `restored`)."""
+    lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
+    lab_cluster.run("kubelab", "solve", "13-control-plane", "watcher")
+    snapshot = tmp_path / "lab-13.db"
+    saved = lab_cluster.run("kubelab", "snapshot", "save", str(snapshot))
+    assert "The simulator has no etcd" in saved.stdout, saved.stdout
+    restored = lab_cluster.run("kubelab", "snapshot", "restore", str(snapshot))
+    assert "kept running" in restored.stdout, restored.stdout
+    lab_cluster.run(
+        "kubectl", "wait", "pod/outage-watch", "-n", "lab-13", "--for=condition=Ready",
+        "--timeout=60s",
+    )  # fmt: skip
+    log = _wait_for_log(lab_cluster, "api=up", within=10)
+    assert "configmap=present" in log and "configmap=gone" not in log, log
+    never_deleted = lab_cluster.exercise("13-control-plane", "snapshot")
+    assert never_deleted["points"] == 0 and not never_deleted["passed"], never_deleted
+
+    lab_cluster.run("kubectl", "delete", "configmap", "outage-watch", "-n", "lab-13")
+    assert "configmap=gone" in _wait_for_log(lab_cluster, "configmap=gone")
+    lab_cluster.run("kubectl", "apply", "-n", "lab-13", "-f", str(LAB / "outage-watch-script.yaml"))
+    log = _wait_for_log(lab_cluster, "configmap=recreated")
+    assert "configmap=recreated" in log and "configmap=restored" not in log, log
+    recreated = lab_cluster.exercise("13-control-plane", "snapshot")
+    assert recreated["points"] == 0 and not recreated["passed"], recreated
+    failed = {c["name"] for c in recreated["checks"] if not c["passed"]}
+    assert failed == {"same-configmap-came-back"}, failed
+
+
+def test_a_snapshot_of_a_file_that_is_not_one_is_refused_in_a_paragraph(
+    lab_cluster: LabCluster, tmp_path: Path
+):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not a snapshot\n")
+    said = lab_cluster.run("kubelab", "snapshot", "restore", str(bogus), check=False)
+    text = said.stdout + said.stderr
+    assert said.returncode != 0 and "is not a kubesim snapshot" in text, text
+    assert "nothing was restored" in text and "Traceback" not in text, text
+    missing = lab_cluster.run(
+        "kubelab", "snapshot", "restore", str(tmp_path / "gone.db"), check=False
+    )
+    assert missing.returncode != 0 and "There is no snapshot at" in missing.stdout + missing.stderr
