@@ -107,14 +107,6 @@ class ReadOnlyClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def context_namespace(self) -> str | None:
-        """The namespace of the kubeconfig's current context (re-read: kubectl may change it).
-
-        Only the kubeconfig this client was made from is read; None when it names none.
-        """
-        current, contexts = self.kubeconfig_contexts()
-        return contexts.get(current or "", {}).get("namespace")
-
     def kubeconfig_contexts(self) -> tuple[str | None, dict[str, dict[str, Any]]]:
         """The kubeconfig's current-context and its contexts by name (`cluster`, `user`,
         `namespace`), re-read each time: `kubectl config set-context` may have changed them.
