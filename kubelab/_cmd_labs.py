@@ -386,6 +386,7 @@ def reset(
     # nodes first: a pod on a stopped node stays Terminating until its kubelet is back
     _restore_nodes(paths, info, the_lab)
     _empty_namespace(paths, the_lab, saved)
+    _release_volumes(paths, the_lab)
     steps = runner(paths, info)
     steps.run(the_lab, the_lab.setup, phase="setup")
     where = "its start"
@@ -437,6 +438,30 @@ def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
             f"{' '.join(args)}`). kubectl said: {kubectl_said(done)} Nothing is lost: the "
             f"backup is {saved}. Run `kubelab reset {lab.id}` again."
         )
+
+
+def released_volumes(listing: dict[str, Any], namespace: str) -> list[str]:
+    """The PersistentVolumes Released by claims of `namespace` (their claims are gone)."""
+    return sorted(
+        str(pv["metadata"]["name"])
+        for pv in listing.get("items") or []
+        if ((pv.get("status") or {}).get("phase") == "Released")
+        and ((pv.get("spec") or {}).get("claimRef") or {}).get("namespace") == namespace
+    )
+
+
+def _release_volumes(paths: LabPaths, lab: checker.Lab) -> None:
+    """Volumes are cluster-wide, so a namespace's deletion leaves a Retain volume its claim
+    released there: the lab's earlier attempt would then pass its next one. Their objects go
+    (as an admin's `kubectl delete pv` does); under Retain the data stays on the node."""
+    listed = run_kubectl(paths, "get", "pv", "-o", "json")
+    if not listed.ok:
+        return  # nothing to release, or no answer: the namespace is gone either way
+    names = released_volumes(json.loads(listed.stdout or "{}"), lab.namespace)
+    if names:
+        args = ["delete", "pv", *names, "--wait=false"]
+        typer.echo(f"  [reset] kubectl {' '.join(args)}")
+        run_kubectl(paths, *args)
 
 
 def _namespace_exists(paths: LabPaths, lab: checker.Lab) -> bool:

@@ -27,7 +27,16 @@ def test_run_it_rm_gives_a_real_shell_and_cleans_up(lab: Lab) -> None:
         term.read_until("If you don't see a command prompt, try pressing enter.", timeout=60)
         term.type("\r")
         term.type("echo $((6*7)); stty size\r")
-        shown = term.read_until("25 90")
+        shown = term.read_until("42\r\n")
+        # kubectl attaches with a resize to (rows+1, cols+1) and then the real size, to make
+        # the program redraw; a `stty size` between the two sees 26 91, so ask until settled
+        for i in range(10):
+            term.type(f"stty size; echo $((700+{i}))\r")
+            screen = term.read_until(f"{700 + i}\r\n")
+            if "25 90" in screen.rsplit(f"echo $((700+{i}))", 1)[-1]:
+                break
+        else:
+            raise AssertionError(f"the terminal never settled at 25 90:\n{term.text}")
         assert "42\r\n" in shown
         term.type("exit\r")
         assert term.wait(timeout=60) == 0
