@@ -259,6 +259,7 @@ def test_reset_backs_up_restores_nodes_empties_the_namespace_and_runs_setup(
         "--overwrite",
         "kubectl wait --for=condition=Ready node/kubelab-worker2 --timeout=120s -n lab",
         DELETE,
+        "kubectl get pv -o json",  # volumes its claims released go with the namespace
         f"kubectl apply -f {FIXTURE / 'manifests' / 'web.yaml'} -n lab",
         "kubectl rollout status deployment/web --timeout 60s -n lab",
     ]
