@@ -430,11 +430,7 @@ class Store:
             self._db.execute(
                 "INSERT INTO sqlite_sequence (name, seq) VALUES ('kine', ?)", (target,)
             )
-            self._db.execute(
-                "INSERT INTO meta (k, v) VALUES ('compact_rev', ?) "
-                "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-                (str(target),),
-            )
+            self._record_compaction(target)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -447,6 +443,14 @@ class Store:
         return self.revision
 
     # -- compaction ------------------------------------------------------------------------
+
+    def _record_compaction(self, revision: int) -> None:
+        """The compaction revision, written inside the caller's transaction."""
+        self._db.execute(
+            "INSERT INTO meta (k, v) VALUES ('compact_rev', ?) "
+            "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+            (str(revision),),
+        )
 
     def compact(self, *, keep: int) -> int:
         """Drop history older than the last `keep` revisions, except each key's latest row.
@@ -463,11 +467,7 @@ class Store:
                 "(SELECT MAX(id) FROM kine GROUP BY name))",
                 (target,),
             )
-            self._db.execute(
-                "INSERT INTO meta (k, v) VALUES ('compact_rev', ?) "
-                "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-                (str(target),),
-            )
+            self._record_compaction(target)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
