@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
 from kubelab._errors import UsageError
 
 MANIFEST = "kubelab-assignment.yaml"
@@ -200,8 +201,6 @@ kubectl elsewhere (`--kubeconfig`, `--context`, `--server`).
 
 def classroom_workflow(*, backend: str) -> str:
     """The GitHub Classroom grading workflow of a learner edition."""
-    from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
-
     install_kind = ""
     if backend == "kind":
         install_kind = f"""      - name: Install kind {KIND_VERSION} (pinned by checksum)

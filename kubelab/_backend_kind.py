@@ -36,10 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kubelab import _procs
-from kubelab._backends import (
+from kubelab._backend_base import (
+    KUBERNETES_MINOR,
+    OK,
+    WARN,
     LabPaths,
+    Row,
     check,
-    docker_daemon_up,
+    minor_of,
     run_kubectl,
     wait_nodes_ready,
 )
@@ -64,7 +68,15 @@ MIN_KIND_VERSION = (0, 32, 0)  # the first kind that writes kubeadm v1beta4 for 
 NODE_IMAGE = (
     "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 )
-NODE_MINOR = (1, 37)
+NODE_MINOR = KUBERNETES_MINOR
+KIND_MEMORY = 4 * 1024**3  # what kind needs free for the lab's three nodes
+# What was run where, truthfully (docs/instructors.md, "What was tested where"): the kind
+# path's every command is tested against a fake docker and kind; the real kind run is the CI
+# workflow's kind job.
+TESTED_WHERE = (
+    "the course is proven on kind only by the CI workflow's kind job (kind v0.33.0 on "
+    "GitHub's ubuntu-latest); on this machine, other kind versions are untested."
+)
 WAIT = "120s"
 # `kind load docker-image` with Docker's containerd image store (kind issue 3795)
 DIGEST_NOT_FOUND = re.compile(r"content digest .*not found", re.IGNORECASE | re.DOTALL)
@@ -314,6 +326,12 @@ def load_failed_on_digest(result: _procs.Result) -> bool:
     return not result.ok and bool(DIGEST_NOT_FOUND.search(result.stderr + result.stdout))
 
 
+def docker_daemon_up() -> bool:
+    if _procs.which("docker") is None:
+        return False
+    return _procs.run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20).ok
+
+
 def kind_install_hint() -> str:
     """How to get kind for this OS; kubelab never downloads it."""
     system = platform.system().lower()
@@ -332,6 +350,121 @@ def kind_install_hint() -> str:
     return (
         f"Install kind {KIND_VERSION}: `go install sigs.k8s.io/kind@{KIND_VERSION}` (needs Go; "
         f"puts kind in $(go env GOPATH)/bin), or the release binary for your system: {fetch}."
+    )
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:.1f} GiB"
+
+
+@dataclass(frozen=True)
+class KindMachine:
+    """What `kubelab doctor` finds for kind: Docker, kind itself, and memory."""
+
+    docker_cli: str | None  # version, "" when present but unparsable, None when absent
+    docker_daemon: bool
+    kind: str | None  # version, "" when present but unparsable, None when absent
+    free_memory: int | None
+
+    def _kind_ok(self) -> bool:
+        return self.kind is not None and kind_too_old(self.kind) is None
+
+    def usable(self) -> bool:
+        return self._kind_ok() and self.docker_daemon
+
+    def preferred(self) -> bool:
+        return self.docker_daemon and self.kind is not None
+
+    def needs(self) -> str:
+        missing = [
+            text
+            for lacking, text in (
+                (self.docker_cli is None, "Docker installed"),
+                (
+                    self.docker_cli is not None and not self.docker_daemon,
+                    "the Docker daemon running",
+                ),
+                (self.kind is None, "kind installed"),
+                (kind_too_old(self.kind) is not None, "kind v0.32.0 or newer"),
+            )
+            if lacking
+        ]
+        return "kind needs " + " and ".join(missing) if missing else ""
+
+    def rows(self) -> list[Row]:
+        rows: list[Row] = []
+        if self.docker_cli is None:
+            rows.append(
+                Row(
+                    "Docker CLI", WARN, "not on PATH",
+                    "Only for the kind backend: install Docker (https://docs.docker.com/get-docker/).",
+                )
+            )  # fmt: skip
+        else:
+            rows.append(Row("Docker CLI", OK, self.docker_cli or "present"))
+        if self.docker_daemon:
+            rows.append(Row("Docker daemon", OK, "running (`docker info` answers)"))
+        else:
+            fix = (
+                "Only for the kind backend: start Docker (Docker Desktop on macOS/Windows; "
+                "`sudo systemctl start docker` on Linux) and check with `docker info`."
+            )
+            found = "not reachable (`docker info` fails)" if self.docker_cli is not None else "—"
+            rows.append(Row("Docker daemon", WARN, found, fix))
+        if self.kind is None:
+            rows.append(
+                Row(
+                    "kind", WARN, "not on PATH", "Only for the kind backend. " + kind_install_hint()
+                )
+            )
+        elif kind_too_old(self.kind):
+            rows.append(
+                Row(
+                    "kind", WARN, f"{self.kind} (too old)",
+                    "kind v0.32.0 or newer is needed: the cluster config patches kubeadm v1beta4, "
+                    "which older kind skips. " + kind_install_hint(),
+                )
+            )  # fmt: skip
+        elif minor_of(self.kind) != minor_of(KIND_VERSION):
+            rows.append(
+                Row(
+                    "kind", WARN, self.kind or "present, version unknown",
+                    f"kubelab pins kind {KIND_VERSION} (node image {NODE_IMAGE.split('@')[0]}); "
+                    f"{TESTED_WHERE} " + kind_install_hint(),
+                )
+            )  # fmt: skip
+        else:
+            rows.append(Row("kind", OK, self.kind))
+        if self.free_memory is None:
+            rows.append(Row("free memory", WARN, "unknown", "kind needs about 4 GiB free."))
+        elif self.free_memory < KIND_MEMORY:
+            rows.append(
+                Row(
+                    "free memory", WARN, _gib(self.free_memory),
+                    "kind needs about 4 GiB free for 3 nodes: close other programs, give Docker "
+                    "Desktop more memory, or use `--backend sim`.",
+                )
+            )  # fmt: skip
+        else:
+            rows.append(Row("free memory", OK, _gib(self.free_memory)))
+        return rows
+
+
+def machine() -> KindMachine:
+    """Look at this machine for kind (only through `kubelab._procs`)."""
+    docker_cli: str | None = None
+    if _procs.which("docker") is not None:
+        out = _procs.run(["docker", "--version"], timeout=20)
+        match = re.search(r"(\d+\.\d+\.\d+)", out.stdout)
+        docker_cli = match.group(1) if match else ""
+    kind: str | None = None
+    if _procs.which("kind") is not None:
+        kind = parse_kind_version(_procs.run(["kind", "version"], timeout=20).stdout) or ""
+    return KindMachine(
+        docker_cli=docker_cli,
+        docker_daemon=docker_cli is not None and docker_daemon_up(),
+        kind=kind,
+        free_memory=_procs.free_memory(),
     )
 
 

@@ -18,20 +18,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import ssl
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubelab import _outage, _procs, _simprocess
-from kubelab._backends import (
-    LabPaths,
-    run_kubectl,
-    tail,
-    wait_nodes_ready,
-)
+from kubelab._backend_base import OK, WARN, LabPaths, Row, run_kubectl, tail, wait_nodes_ready
 from kubelab._errors import BackendMissing, ClusterError, KubelabError
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._progress import Progress
@@ -56,6 +54,115 @@ def simulator_built() -> bool:
         return importlib.util.find_spec("kubesim.__main__") is not None
     except ModuleNotFoundError:
         return False
+
+
+@dataclass(frozen=True)
+class SimMachine:
+    """What `kubelab doctor` finds for the simulator: that it is built, and how well it can
+    isolate pods here (namespaces, busybox, the cluster network's tools)."""
+
+    built: bool
+    # "namespaces", "rootless namespaces", or why not ("process mode: ...")
+    isolation: str = "namespaces"
+    busybox: bool = True  # Debian's busybox-static at /bin/busybox
+    # the tools kubesim's cluster network needs (`ip`, `nft`) that are missing; without them
+    # (or in process mode) pods share a loopback shim
+    network_missing: tuple[str, ...] = ()
+
+    def usable(self) -> bool:
+        return self.built
+
+    def preferred(self) -> bool:
+        return True  # `auto`'s fallback whenever kind cannot run
+
+    def needs(self) -> str:
+        return "" if self.built else "the simulator is not built yet"
+
+    def rows(self) -> list[Row]:
+        rows: list[Row] = []
+        if self.built:
+            rows.append(Row("simulator (kubesim)", OK, "built"))
+        else:
+            rows.append(
+                Row(
+                    "simulator (kubesim)", WARN, "not built yet",
+                    "Update your copy of the course and run `pip install -e .` again.",
+                )
+            )  # fmt: skip
+        process_mode = self.isolation.startswith("process")
+        if process_mode:
+            rows.append(
+                Row(
+                    "simulator isolation", WARN, "process mode",
+                    f"{self.isolation}. kubesim then runs pods as plain processes that see this "
+                    "machine's files, hostname and processes (`ls /` in a pod is your root). On "
+                    "Linux, install util-linux and allow unprivileged user namespaces "
+                    "(`sysctl kernel.unprivileged_userns_clone=1`, or "
+                    "`user.max_user_namespaces` above 0); elsewhere use the kind backend.",
+                )
+            )  # fmt: skip
+        else:
+            rows.append(Row("simulator isolation", OK, self.isolation))
+        if process_mode or self.network_missing:
+            why = "process mode" if process_mode else f"{', '.join(self.network_missing)} missing"
+            rows.append(
+                Row(
+                    "simulator network", WARN, f"loopback shim ({why})",
+                    "kubesim then gives pods no network of their own: only Python programs see "
+                    "pod and Service addresses, a busybox pod cannot reach a Service or resolve "
+                    "its name, and its connections leave for this machine's network. Install "
+                    "Debian's `nftables` and `iproute2` (and allow namespaces, above).",
+                )
+            )  # fmt: skip
+        else:
+            rows.append(Row("simulator network", OK, "a cluster network namespace (nftables)"))
+        if self.busybox:
+            rows.append(Row("busybox", OK, "/bin/busybox"))
+        else:
+            rows.append(
+                Row(
+                    "busybox", WARN, "missing",
+                    "kubesim's busybox image (`kubectl run --image=busybox`) needs Debian's "
+                    "busybox-static: `sudo apt-get install busybox-static`.",
+                )
+            )  # fmt: skip
+        return rows
+
+
+def machine() -> SimMachine:
+    """Look at this machine for the simulator (only through `kubelab._procs`)."""
+    return SimMachine(
+        built=simulator_built(),
+        isolation=_isolation(),
+        busybox=Path("/bin/busybox").is_file(),
+        network_missing=tuple(
+            tool for tool in ("ip", "nft") if _procs.which(tool) is None and not _in_sbin(tool)
+        ),
+    )
+
+
+def _in_sbin(tool: str) -> bool:
+    """`ip` and `nft` live in /usr/sbin, which a user's PATH may not hold."""
+    return any(Path(folder, tool).is_file() for folder in ("/usr/sbin", "/sbin"))
+
+
+def _isolation() -> str:
+    """Whether kubesim can give containers their own namespaces here: the same `unshare`
+    kubesim's kubelet tries (kubesim/kubelet/_world.py), run once."""
+    if not sys.platform.startswith("linux"):
+        return f"process mode: no Linux namespaces on {sys.platform}"
+    unshare = _procs.which("unshare")
+    if unshare is None:
+        return "process mode: util-linux's `unshare` is not installed"
+    rootless = not (hasattr(os, "geteuid") and os.geteuid() == 0)
+    user = ["--user", "--map-root-user"] if rootless else []
+    out = _procs.run(
+        [unshare, *user, "--fork", "--pid", "--mount", "--uts", "--ipc", "true"], timeout=20
+    )
+    if not out.ok:
+        said = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]
+        return f"process mode: namespaces cannot be created ({said})"
+    return "rootless namespaces" if rootless else "namespaces"
 
 
 def serve_argv(paths: LabPaths) -> list[str]:
@@ -169,7 +276,7 @@ class SimBackend:
             info = require_lab_kubeconfig(self.paths.kubeconfig)
         except KubelabError:
             return None
-        down = _outage.control_plane_down(self.paths, info)
+        down = _outage.backend_says_down(self.paths, self)
         return _outage.down_message(self.paths, info) if down else None
 
     def _start(self) -> None:

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from kubelab import _procs
+from kubelab._backend_base import LabPaths, check
 from kubelab._backend_kind import NODE_IMAGE, OfflineImages, node_tag
-from kubelab._backends import LabPaths, check
 from kubelab._errors import UsageError
 from kubelab._images import addon_images, base_image, docker_platform
 from kubelab._progress import Progress

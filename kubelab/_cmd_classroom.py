@@ -13,11 +13,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from kubelab import _assignment, _replay
-from kubelab._backends import REPO_ROOT, lab_paths
+from kubelab import _assignment, _bundle, _classreport, _replay
+from kubelab._backend_base import REPO_ROOT, lab_paths
 from kubelab._cmd_grading import labs_dir, load_labs, pick_lab
 from kubelab._errors import UsageError
 from kubelab._kubeconfig import require_lab_kubeconfig
+from kubelab._progress import Progress
 from kubelab.cli import app
 
 assignment_app = typer.Typer(
@@ -134,9 +135,6 @@ def bundle(
     ] = False,
 ) -> None:
     """Save what a room without internet needs: images and Python packages."""
-    from kubelab import _bundle
-    from kubelab._progress import Progress
-
     paths = lab_paths()
     out = out.resolve()
     if (out / _bundle.BUNDLE_FILE).exists():
@@ -166,8 +164,6 @@ def class_report(
     ] = Path("class-report.csv"),
 ) -> None:
     """One table of many learners' grades (printed, and written as CSV)."""
-    from kubelab import _classreport
-
     files = _classreport.report_files(reports)
     if not files:
         raise UsageError(

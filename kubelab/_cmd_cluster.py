@@ -19,15 +19,16 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 from kubelab import _procs
+from kubelab._backend_base import LabPaths, lab_paths
 from kubelab._backends import (
-    LabPaths,
+    control_plane_down,
     forget,
-    lab_paths,
     make_backend,
     pick,
     remember,
     remembered,
 )
+from kubelab._doctor import diagnose, gather
 from kubelab._errors import ClusterError, UsageError
 from kubelab._jupyter import (
     CourseOptions,
@@ -38,7 +39,7 @@ from kubelab._jupyter import (
     write_config,
 )
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
-from kubelab._outage import control_plane_down, down_message, forget_down
+from kubelab._outage import down_message, forget_down
 from kubelab._progress import Progress
 from kubelab.cli import app
 
@@ -53,8 +54,6 @@ def _console() -> Console:
 @app.command()
 def doctor() -> None:
     """Check Python, Docker, kind, kubectl and memory; say how to fix what is missing."""
-    from kubelab._doctor import diagnose, gather
-
     report = diagnose(gather())
     _console().print(report)
     raise typer.Exit(report.exit_code)

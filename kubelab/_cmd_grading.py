@@ -21,7 +21,8 @@ from rich.console import Console
 
 import checker
 from kubelab import _mystery
-from kubelab._backends import lab_paths
+from kubelab._backend_base import lab_paths
+from kubelab._backends import control_plane_down
 from kubelab._errors import (
     ClusterError,
     ForeignContextError,
@@ -30,7 +31,7 @@ from kubelab._errors import (
     UsageError,
 )
 from kubelab._kubeconfig import require_lab_kubeconfig
-from kubelab._outage import control_plane_down, down_message
+from kubelab._outage import down_message
 from kubelab.cli import app
 
 FORMATS = ("text", "json", "junit")

@@ -28,7 +28,8 @@ import typer
 
 import checker
 from kubelab import _mystery, _outage
-from kubelab._backends import LabPaths, lab_paths, make_backend, run_kubectl
+from kubelab._backend_base import LabPaths, lab_paths, run_kubectl
+from kubelab._backends import make_backend
 from kubelab._cmd_grading import (
     ExerciseArg,
     LabArg,

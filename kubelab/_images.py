@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from kubelab._backends import LabPaths
+from kubelab._backend_base import LabPaths
 from kubelab._errors import ClusterError
 
 INFERENCE_VERSIONS = ("2.4.0", "2.5.0")

@@ -5,15 +5,15 @@ server refuses connections. `kubelab status`, `check`, `doctor` and `up` must no
 a learner to run `kubelab up`, but that the control plane is down on purpose and how to
 bring it back. The step that stopped it leaves `<lab_home>/control-plane-down` (holding the
 command that brings it back; `reset` reads it too), and only then, once the API server has
-not answered, is the backend asked (`Backend.control_plane("status")`), so a cluster that is
-simply not running costs no extra process.
+not answered, is the backend asked (`Backend.control_plane("status")`, through `_backends.control_plane_down`), so a cluster
+that is simply not running costs no extra process.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kubelab._backends import LabPaths, make_backend, remembered
+from kubelab._backend_base import Backend, LabPaths
 from kubelab._errors import KubelabError
 from kubelab._kubeconfig import LabKubeconfig
 
@@ -44,14 +44,13 @@ def fix_command(paths: LabPaths) -> str:
         return DEFAULT_FIX
 
 
-def control_plane_down(paths: LabPaths, info: LabKubeconfig) -> bool:
+def backend_says_down(paths: LabPaths, backend: Backend) -> bool:
     """Whether a step of ours stopped the control plane and the backend says it is still
     down. Any trouble asking (no kubesim running, no Docker) is not an outage: the caller's
     own message stands."""
     if not stopped_by_us(paths):
         return False
     try:
-        backend = make_backend(remembered(paths) or info.backend, paths)
         return backend.control_plane("status") == "down"
     except (KubelabError, OSError, ValueError):
         return False

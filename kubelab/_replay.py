@@ -23,7 +23,7 @@ import yaml
 
 from kubelab import _procs
 from kubelab._assignment import COMMANDS, MANIFEST
-from kubelab._backends import LabPaths, kubectl
+from kubelab._backend_base import LabPaths, kubectl
 from kubelab._errors import KubelabError, UsageError
 
 KUBELAB_VERBS = ("break", "reset", "check")

@@ -31,7 +31,7 @@ Why an inline manifest goes through a file and not `kubectl apply -f -`: the sub
 boundary (`_procs.run`) has no stdin, and a file under `.kubelab/applied/` also shows the
 curious learner exactly what was applied.
 
-Every kubectl runs through `_backends.run_kubectl`: the venv's kubectl, `--kubeconfig` the
+Every kubectl runs through `_backend_base.run_kubectl`: the venv's kubectl, `--kubeconfig` the
 lab's, `--cache-dir` the lab's, through `_procs` (which tests fake).
 """
 
@@ -49,7 +49,7 @@ import yaml
 
 import checker
 from kubelab import _outage
-from kubelab._backends import LabPaths, run_kubectl
+from kubelab._backend_base import LabPaths, run_kubectl
 from kubelab._errors import ClusterError, KubelabError
 from kubelab._kubeconfig import CLUSTER_NAME, LabKubeconfig
 

@@ -36,6 +36,7 @@ from kubesim.apiserver.bootstrappolicy import ensure_bootstrap_policy
 from kubesim.apiserver.escalation import check_write
 from kubesim.apiserver.hooks import LogRequest
 from kubesim.apiserver.printers import table as _printers
+from kubesim.apiserver.proxy import forward
 from kubesim.apiserver.rbac import Authorizer
 from kubesim.apiserver.requestinfo import (
     Attributes,
@@ -389,8 +390,6 @@ class Server:
     async def _resource(self, request: web.Request, t: Target) -> web.StreamResponse:
         method = request.method
         if t.sub == "proxy":
-            from kubesim.apiserver.proxy import forward
-
             return await forward(self.api, request, t.res, t.namespace, t.name or "", t.rest)
         if t.res.virtual:
             return self._virtual(request, t)

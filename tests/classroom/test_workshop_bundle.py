@@ -11,8 +11,8 @@ import pytest
 from _cli_fakes import OFFLINE, FakeDocker, FakeHost
 
 from kubelab import _bundle
+from kubelab._backend_base import REPO_ROOT, LabPaths
 from kubelab._backend_kind import NODE_IMAGE, node_tag
-from kubelab._backends import REPO_ROOT, LabPaths
 from kubelab._images import addon_images, base_image
 from kubelab.cli import main
 

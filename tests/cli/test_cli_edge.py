@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from _cli_fakes import FakeHost, write_kubeconfig
 
-from kubelab._backends import REPO_ROOT
+from kubelab._backend_base import REPO_ROOT
 from kubelab.cli import main
 
 LABS = REPO_ROOT / "labs"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from _cli_fakes import FakeHost, fail, nodes_json, ok, write_kubeconfig
 
+from kubelab._backend_base import REPO_ROOT, LabPaths
 from kubelab._backend_kind import NODE_IMAGE, kind_too_old
-from kubelab._backends import REPO_ROOT, LabPaths
 from kubelab._images import addon_images, context_digest, pod_images
 from kubelab.cli import main
 

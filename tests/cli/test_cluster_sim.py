@@ -314,6 +314,6 @@ def test_real_kubesim_that_hangs_is_killed_by_down(lab_home: Path, capsys, monke
 
 
 def _lab_paths(home: Path):
-    from kubelab._backends import LabPaths
+    from kubelab._backend_base import LabPaths
 
     return LabPaths(home=home)

@@ -20,7 +20,7 @@ import pytest
 from _cli_fakes import FakeHost, write_kubeconfig
 
 import kubelab._cmd_cluster as cluster
-from kubelab._backends import REPO_ROOT
+from kubelab._backend_base import REPO_ROOT
 from kubelab.cli import main
 
 VENV_BIN = Path(sys.executable).parent
@@ -252,18 +252,19 @@ def _zombie(pid: str) -> bool:
 def test_readme_and_doctor_mention_root():
     from dataclasses import replace
 
+    from kubelab._backend_kind import KindMachine
+    from kubelab._backend_sim import SimMachine
     from kubelab._doctor import Facts, diagnose
 
     assert "--allow-root" in (REPO_ROOT / "README.md").read_text()
     facts = Facts(
         python=(3, 11, 7),
-        docker_cli=None,
-        docker_daemon=False,
-        kind=None,
         kubectl_path="/venv/bin/kubectl",
         kubectl="v1.37.1",
-        free_memory=None,
-        simulator=True,
+        backends={
+            "kind": KindMachine(docker_cli=None, docker_daemon=False, kind=None, free_memory=None),
+            "sim": SimMachine(built=True),
+        },
     )
     (user,) = [r for r in diagnose(replace(facts, root=True)).rows if r.item == "user"]
     assert user.found == "root" and "--allow-root" in user.fix

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _cli_fakes import FakeHost, ok, write_kubeconfig
 
-from kubelab._backends import LabPaths
+from kubelab._backend_base import LabPaths
 from kubelab._cmd_cluster import course_command, node_row
 from kubelab.cli import main
 

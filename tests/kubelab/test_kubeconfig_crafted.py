@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubelab._backends import LabPaths
+from kubelab._backend_base import LabPaths
 from kubelab._errors import ForeignContextError
 from kubelab._kubeconfig import api_client, require_lab_kubeconfig, resolve_kubeconfig
 

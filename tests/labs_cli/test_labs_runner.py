@@ -16,9 +16,9 @@ from aiohttp import web
 
 import checker
 from kubelab import _procs
+from kubelab._backend_base import LabPaths
 from kubelab._backend_kind import KindBackend
 from kubelab._backend_sim import SimBackend
-from kubelab._backends import LabPaths
 from kubelab._steps import BadStep, StepError, StepRunner, checker_waiter, stopped_nodes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "checker"))

@@ -10,7 +10,7 @@ import pytest
 
 import checker
 from checker._labfile import Step
-from kubelab._backends import LabPaths
+from kubelab._backend_base import LabPaths
 from kubelab._steps import StepRunner
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "labs" / "01-fixture"

@@ -13,7 +13,7 @@ import pytest
 
 import checker
 from checker._labfile import KubectlStep
-from kubelab._backends import LabPaths
+from kubelab._backend_base import LabPaths
 from kubelab._kubeconfig import LabKubeconfig
 from kubelab._steps import KubectlAction, StepContext, StepProblem, plan
 

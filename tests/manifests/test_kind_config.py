@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from kubelab._backend_base import LabPaths
 from kubelab._backend_kind import NODE_IMAGE, create_argv
-from kubelab._backends import LabPaths
 from kubelab._kubeconfig import CLUSTER_NAME
 
 KIND_CONFIG = Path(__file__).resolve().parents[2] / "manifests" / "cluster" / "kind.yaml"
