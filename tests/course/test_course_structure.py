@@ -452,6 +452,24 @@ def test_notebooks_never_sleep_and_never_name_a_backend(lab_id):
         assert "kubesim" not in text and "docker" not in text and "kind " not in text
 
 
+# IPython leaves `$` inside single quotes alone, so a `$$` there reaches the shell as the
+# shell's PID; and a container's first process is its PID 1, which ignores a SIGTERM it has
+# no handler for, so `kubectl run ... -- timeout 3 CMD` (busybox's timeout execs CMD) never
+# times out: CMD must run under `sh -c`.
+PID_IN_QUOTES = re.compile(r"'[^']*\$\$[^']*'")
+TIMEOUT_AS_PID_1 = re.compile(r"kubectl run .* -- timeout ")
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_notebook_shell_lines_run_in_the_pod_as_written(lab_id):
+    for cell in notebook(lab_id)["cells"]:
+        for line in source(cell).splitlines() if cell["cell_type"] == "code" else []:
+            if not line.startswith("!"):
+                continue
+            assert not PID_IN_QUOTES.search(line), f"$$ is the pod shell's PID here: {line}"
+            assert not TIMEOUT_AS_PID_1.search(line), f"timeout as PID 1 never fires: {line}"
+
+
 @pytest.mark.parametrize("lab_id", LAB_IDS)
 def test_notebook_paths_exist(lab_id):
     for cell in notebook(lab_id)["cells"]:
