@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 LabCluster = Any  # the `lab_cluster` fixture's type, from this folder's conftest
@@ -44,11 +45,36 @@ def _top_memory(cluster: LabCluster, deadline: float = 90) -> dict[str, float]:
         time.sleep(2)
 
 
-def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def lab_at_its_start(lab_cluster: LabCluster) -> LabCluster:
+    """Lab 11 reset once for this file (a reset stops and starts every pod of the lab):
+    test_shortcuts_score_zero deletes its forgeries when done, so the fault test, last in
+    the file, starts from the reset too."""
+    lab_cluster.run("kubelab", "reset", LAB, "--yes", timeout=900)
+    return lab_cluster
+
+
+def _undo_shortcuts(cluster: LabCluster) -> None:
+    """Delete what test_shortcuts_score_zero made by hand; batch-report's Deployment has
+    replaced the pod it deleted."""
+    _kubectl(cluster, "delete", "pods", "looks-guaranteed", "cache-by-hand", "-n", NS,
+             "--ignore-not-found", "--wait=true")  # fmt: skip
+    _kubectl(cluster, "delete", "event", "forged-evicted", "-n", NS, "--ignore-not-found")
+    _kubectl(cluster, "delete", "priorityclass", "inference-critical", "--ignore-not-found")
+    _kubectl(cluster, "rollout", "status", "deployment/batch-report", "-n", NS, "--timeout=120s")
+
+
+def test_shortcuts_score_zero(lab_at_its_start: LabCluster, tmp_path: Path) -> None:
     """A Guaranteed pod made by hand beside the Burstable ones, a model-cache pod with the
     class made by hand beside the Deployment's, and a batch-report pod deleted by hand with
     a hand-made Evicted event, earn nothing."""
-    lab_cluster.run("kubelab", "reset", LAB, "--yes", timeout=900)
+    try:
+        _forge_and_grade(lab_at_its_start, tmp_path)
+    finally:
+        _undo_shortcuts(lab_at_its_start)
+
+
+def _forge_and_grade(lab_cluster: LabCluster, tmp_path: Path) -> None:
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -92,6 +118,7 @@ def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
         "spec": {
             "nodeSelector": {"kubernetes.io/hostname": "kubelab-worker"},
             "priorityClassName": "inference-critical",
+            "terminationGracePeriodSeconds": 1,
             "containers": [
                 {"name": "cache", "image": "busybox:1.36", "command": ["sleep", "3600"]}
             ],
@@ -128,11 +155,12 @@ def test_shortcuts_score_zero(lab_cluster: LabCluster, tmp_path: Path) -> None:
     assert "evicted-by-the-kubelet" in {c["name"] for c in exercise["checks"] if not c["passed"]}
 
 
-def test_the_fault_shows_in_the_notebooks_kubectl_commands(lab_cluster: LabCluster) -> None:
+def test_the_fault_shows_in_the_notebooks_kubectl_commands(lab_at_its_start: LabCluster) -> None:
     """After `kubelab break node-memory-pressure`: the condition and the taint in `kubectl
     describe node`, EvictionThresholdMet in the node's events, the Evicted pod in `kubectl get
-    pods` and its message in `kubectl describe pod`; `kubelab fix` ends it."""
-    lab_cluster.run("kubelab", "reset", LAB, "--yes", timeout=900)
+    pods` and its message in `kubectl describe pod`, the lower-priority pod evicted and the
+    higher-priority one further over its request still Running; `kubelab fix` ends it."""
+    lab_cluster = lab_at_its_start
     lab_cluster.run("kubelab", "solve", LAB, "qos", timeout=300)
     lab_cluster.run("kubelab", "solve", LAB, "who-goes", timeout=300)
     # the demonstration's premise: both pods use more than they request, and model-cache
