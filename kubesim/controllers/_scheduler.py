@@ -392,10 +392,10 @@ def schedule(
     if isinstance(pods_on_nodes, Placement):
         bound = pods_on_nodes
     else:
-        everything = pods_on_nodes
+        pods = pods_on_nodes
         bound = Placement.of(
-            [p for p in everything if (p.get("spec") or {}).get("nodeName") and pod_active(p)],
-            terminating=[p for p in everything if deleting(p) and p["spec"].get("nodeName")],
+            [p for p in pods if (p.get("spec") or {}).get("nodeName") and pod_active(p)],
+            terminating=[p for p in pods if deleting(p) and p["spec"].get("nodeName")],
         )
     placement = _with_nominated(pod, bound, list(nominated))
     nodes_by_name = {name(n): n for n in nodes}
