@@ -98,11 +98,8 @@ class EventExpiry:
         self.ttl = ttl
         self._events = api.resource("", "v1", "events")
 
-    def sweep(self) -> int:
-        return sum(self._delete_expired(page) for page in self._pages())
-
-    async def sweep_yielding(self) -> int:
-        """`sweep`, letting the event loop run between pages."""
+    async def sweep(self) -> int:
+        """Delete the expired events, letting the event loop run between pages."""
         gone = 0
         for page in self._pages():
             gone += self._delete_expired(page)
@@ -143,7 +140,7 @@ class EventExpiry:
         period = min(SWEEP_SECONDS, self.ttl / 10)
         while True:
             try:
-                await self.sweep_yielding()
+                await self.sweep()
             except Exception:  # the sweeper must never stop the cluster
                 log.exception("event expiry sweep failed")
             await asyncio.sleep(self.api.clock.wall_seconds(period))

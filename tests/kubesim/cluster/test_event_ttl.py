@@ -69,7 +69,7 @@ def test_an_event_expires_ttl_after_its_last_write_not_its_creation() -> None:
     assert [e["metadata"]["name"] for e in gone] == ["old"]
 
 
-def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path) -> None:
+async def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path) -> None:
     clock = FrozenClock()
     api = Api(Store(tmp_path / "s.db"), clock=clock)
     bootstrap(api)
@@ -82,12 +82,12 @@ def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path
     expiry = EventExpiry(api, ttl=3600)
 
     clock.advance(1799)
-    assert expiry.sweep() == 0
+    assert await expiry.sweep() == 0
     clock.advance(2)
-    assert expiry.sweep() == 1
+    assert await expiry.sweep() == 1
     assert [e["reason"] for e in api.list(events, "default").objects()] == ["Started"]
     clock.advance(1800)
-    assert expiry.sweep() == 1
+    assert await expiry.sweep() == 1
     assert api.list(events, "default").objects() == []
 
 
@@ -102,7 +102,7 @@ def _recorded(tmp_path: Path, count: int) -> tuple[Api, FrozenClock]:
     return api, clock
 
 
-def test_a_sweep_reads_page_by_page_and_misses_none(
+async def test_a_sweep_reads_page_by_page_and_misses_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(event_ttl, "SWEEP_PAGE", 2)
@@ -113,7 +113,7 @@ def test_a_sweep_reads_page_by_page_and_misses_none(
     recorder.record_ref(ref, "Normal", "Started", "late")
     clock.advance(1801)
     # 3 expired events over 2 pages, the fourth still within its hour
-    assert EventExpiry(api, ttl=3600).sweep() == 3
+    assert await EventExpiry(api, ttl=3600).sweep() == 3
     events = api.list(api.resource("", "v1", "events"), "default").objects()
     assert [e["reason"] for e in events] == ["Started"]
 
@@ -134,6 +134,6 @@ async def test_a_sweep_lets_the_event_loop_run_between_pages(
     other = asyncio.create_task(other_task())
     await asyncio.sleep(0)
     before = len(turns)
-    assert await EventExpiry(api, ttl=3600).sweep_yielding() == 6
+    assert await EventExpiry(api, ttl=3600).sweep() == 6
     other.cancel()
     assert len(turns) - before >= 2  # 3 pages: the loop ran the other task between them
