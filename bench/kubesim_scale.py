@@ -6,12 +6,16 @@ after each write, so a GET stays fast meanwhile (aim: p99 under 50 ms). The pods
 `registry.k8s.io/pause` (one `sleep` process each); past the nodes' 110-pod capacity they
 stay Pending, as on kind.
 
-    .venv/bin/python bench/kubesim_scale.py [--replicas 2000]
+    .venv/bin/python bench/kubesim_scale.py [--replicas 2000] [--no-delete]
+
+Each figure line also gives the load average at that moment: the machine is often shared,
+and a GET waits for the CPU as much as for the loop.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -59,9 +63,24 @@ def count_pods(s: requests.Session, url: str) -> int:
     return sum(int((rs.get("status") or {}).get("replicas") or 0) for rs in r.json()["items"])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system, every thread) the process has used: the loop's work,
+    whatever else shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--replicas", type=int, default=2000)
+    parser.add_argument(
+        "--no-delete", action="store_true", help="stop after the creation (its GETs measured)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
@@ -85,6 +104,7 @@ def main() -> int:
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             t0 = time.perf_counter()
+            cpu0 = _cpu_seconds(proc.pid)
             r = s.post(
                 url + "/apis/apps/v1/namespaces/default/deployments", json=deployment(args.replicas)
             )
@@ -95,15 +115,24 @@ def main() -> int:
                     break
                 time.sleep(1)
             created = time.perf_counter() - t0
+            cpu = _cpu_seconds(proc.pid) - cpu0
             stop.set()
             sampler.join()
             gets_ms = sorted(g * 1000 for g in gets)
             p99 = gets_ms[int(len(gets_ms) * 0.99) - 1]
-            print(f"{args.replicas} pods created in {created:.1f} s")
+            print(
+                f"{args.replicas} pods created in {created:.1f} s, kubesim used {cpu:.1f} s "
+                f"of CPU (load {_load()})"
+            )
             print(
                 f"GET while creating: n={len(gets_ms)} p50={statistics.median(gets_ms):.1f} ms "
-                f"p99={p99:.1f} ms max={gets_ms[-1]:.1f} ms"
+                f"p99={p99:.1f} ms max={gets_ms[-1]:.1f} ms",
+                flush=True,
             )
+            if args.no_delete:
+                proc.terminate()  # kubesim stops its pods' processes as it exits
+                proc.wait(timeout=120)
+                return 0
             t1 = time.perf_counter()
             r = s.delete(url + "/apis/apps/v1/namespaces/default/deployments/many")
             assert r.status_code == 200, r.text

@@ -6,7 +6,10 @@ and lastTimestamp), whoever wrote it (kine, k3s's store, runs the same as a TTL 
 `expired` decides from the stored object which events are past their time (the latest of
 creationTimestamp, lastTimestamp, eventTime, series.lastObservedTime and the managedFields
 times, i.e. its last write) and `EventExpiry.run` deletes them on the cluster's clock, at
-least every `SWEEP_SECONDS` and never less often than a tenth of the TTL.
+least every `SWEEP_SECONDS` and never less often than a tenth of the TTL. It reads the events
+a page of `SWEEP_PAGE` at a time and lets the event loop run between pages: with 2,000
+replicas there are thousands of events, and decoding them all at once held the loop (and so
+every API request) for 0.2 to 0.3 s of CPU a minute.
 
 The course's kind cluster sets `--event-ttl=24h` (manifests/cluster/kind.yaml), so that is
 `python -m kubesim serve`'s default; `--event-ttl 1h` gives upstream's own default.
@@ -18,11 +21,12 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import DeleteOptions
-from kubesim.core.errors import ApiError
+from kubesim.core.errors import ApiError, Gone
 from kubesim.core.objects import parse_time
 
 if TYPE_CHECKING:
@@ -34,6 +38,7 @@ log = logging.getLogger("kubesim.cluster")
 UPSTREAM_EVENT_TTL = 3600.0  # kube-apiserver --event-ttl default
 KIND_EVENT_TTL = 24 * 3600.0  # manifests/cluster/kind.yaml sets event-ttl: 24h
 SWEEP_SECONDS = 60.0
+SWEEP_PAGE = 500  # events read (and decoded) per step of a sweep
 
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -93,8 +98,29 @@ class EventExpiry:
         self.ttl = ttl
         self._events = api.resource("", "v1", "events")
 
-    def sweep(self) -> int:
-        events = self.api.list(self._events, None).objects()
+    async def sweep(self) -> int:
+        """Delete the expired events, letting the event loop run between pages."""
+        gone = 0
+        for page in self._pages():
+            gone += self._delete_expired(page)
+            await asyncio.sleep(0)
+        return gone
+
+    def _pages(self) -> Iterator[list[Obj]]:
+        """Every event, a page at a time (a deleted event does not move the continue
+        position; a compaction that outdates it ends this sweep, the next starts over)."""
+        token = ""
+        while True:
+            try:
+                result = self.api.list(self._events, None, limit=SWEEP_PAGE, continue_token=token)
+            except Gone:
+                return
+            yield result.objects()
+            token = result.continue_token or ""
+            if not token:
+                return
+
+    def _delete_expired(self, events: list[Obj]) -> int:
         gone = 0
         for event in expired(events, now=self.api.clock.now(), ttl=self.ttl):
             md = event["metadata"]
@@ -114,7 +140,7 @@ class EventExpiry:
         period = min(SWEEP_SECONDS, self.ttl / 10)
         while True:
             try:
-                self.sweep()
+                await self.sweep()
             except Exception:  # the sweeper must never stop the cluster
                 log.exception("event expiry sweep failed")
             await asyncio.sleep(self.api.clock.wall_seconds(period))

@@ -42,6 +42,7 @@ from ._pdb import (
     reconcile_pdb,
     spent_status,
 )
+from ._placement import NodePods, Placement, required_anti_affinity
 from ._replicaset import (
     pods_to_delete,
     reconcile_replicaset,
@@ -68,6 +69,9 @@ __all__ = [
     "FailedScheduling",
     "HpaHistory",
     "NodeHealth",
+    "NodePods",
+    "Placement",
+    "required_anti_affinity",
     "node_health",
     "node_lifecycle",
     "pods_to_evict",

@@ -174,16 +174,18 @@ def pick(candidates: list[Candidate]) -> Candidate:
 def preempt(
     pod: Obj,
     nodes: Sequence[Obj],
-    placed: list[Obj],
+    placed: Callable[[], list[Obj]],
     *,
+    lower_on: Callable[[str], bool],
     terminating: Sequence[Obj],
     resolvable: Callable[[str], bool],
     pdbs: Sequence[Obj],
     fits: Fits,
 ) -> Candidate | str:
     """The PostFilter: the chosen node and its victims, or the message after
-    `preemption: ` that says why not. `placed` are the active bound pods (the possible
-    victims), `terminating` the bound pods being deleted. `resolvable(node_name)` is True
+    `preemption: ` that says why not. `placed()` gives the active bound pods (the possible
+    victims), asked for only when `lower_on(node_name)` says a node has pods of a lower
+    priority than `pod`; `terminating` are the bound pods being deleted. `resolvable(node_name)` is True
     for the nodes that failed only with Unschedulable statuses."""
     nominated = (pod.get("status") or {}).get("nominatedNodeName") or ""
     nominated_unresolvable = bool(nominated) and not resolvable(nominated)
@@ -196,7 +198,7 @@ def preempt(
         if not resolvable(name(node)):
             reasons.append("Preemption is not helpful for scheduling")
             continue
-        found = select_victims(pod, node, placed, pdbs, fits)
+        found = select_victims(pod, node, placed(), pdbs, fits) if lower_on(name(node)) else None
         if found is None:
             reasons.append("No preemption victims found for incoming pod")
         else:

@@ -47,6 +47,7 @@ from kubesim.core.objects import (
 
 from . import _preemption, _topologyspread
 from ._actions import Bind, Decision, Emit, Event, UpdateStatus, delete_of, object_ref
+from ._placement import NodePods, Placement, add_requests, owner_uid, pod_requests
 
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 UNSCHEDULABLE = "Unschedulable"
@@ -80,41 +81,6 @@ class _Verdict:
 
 
 # --- requests ---------------------------------------------------------------------------
-
-
-def pod_requests(pod: Obj) -> dict[str, int]:
-    """Effective requests: cpu in millicores, others in units.  Regular containers (and
-    sidecar init containers) add up; a plain init container counts by the max rule."""
-    spec = pod.get("spec") or {}
-    total: dict[str, int] = {}
-    sidecars: dict[str, int] = {}
-    init_max: dict[str, int] = {}
-    for c in spec.get("containers") or []:
-        _add(total, _container_requests(c))
-    for c in spec.get("initContainers") or []:
-        req = _container_requests(c)
-        if c.get("restartPolicy") == "Always":
-            _add(sidecars, req)
-            _add(total, req)
-        else:
-            # an init container runs alongside the sidecars started before it
-            for k, v in req.items():
-                init_max[k] = max(init_max.get(k, 0), v + sidecars.get(k, 0))
-    for k, v in init_max.items():
-        total[k] = max(total.get(k, 0), v)
-    for k, v in (spec.get("overhead") or {}).items():
-        total[k] = total.get(k, 0) + (milli(v) if k == "cpu" else value(v))
-    return total
-
-
-def _container_requests(c: Obj) -> dict[str, int]:
-    req = (c.get("resources") or {}).get("requests") or {}
-    return {k: (milli(v) if k == "cpu" else value(v)) for k, v in req.items()}
-
-
-def _add(into: dict[str, int], more: dict[str, int]) -> None:
-    for k, v in more.items():
-        into[k] = into.get(k, 0) + v
 
 
 def _allocatable(node: Obj) -> dict[str, int]:
@@ -215,15 +181,13 @@ def _node_expr(expr: Obj, lbls: dict[str, str]) -> bool:
     return False
 
 
-def _resources_fit(pod: Obj, node: Obj, on_node: list[Obj]) -> _Verdict | None:
+def _resources_fit(pod: Obj, node: Obj, on_node: NodePods) -> _Verdict | None:
     alloc = _allocatable(node)
     reasons: list[str] = []
-    if len(on_node) + 1 > alloc.get("pods", 110):
+    if len(on_node.pods) + 1 > alloc.get("pods", 110):
         reasons.append("Too many pods")
     want = pod_requests(pod)
-    used: dict[str, int] = {}
-    for other in on_node:
-        _add(used, pod_requests(other))
+    used = on_node.requested
     for res in [
         "cpu",
         "memory",
@@ -251,7 +215,7 @@ def _term_selects(term: Obj, owner: Obj, other: Obj) -> bool:
 
 
 def _inter_pod_affinity(
-    pod: Obj, node: Obj, nodes_by_name: dict[str, Obj], placed: list[Obj]
+    pod: Obj, node: Obj, nodes_by_name: dict[str, Obj], placement: Placement
 ) -> _Verdict | None:
     def same_domain(other: Obj, key: str) -> bool:
         other_node = nodes_by_name.get((other.get("spec") or {}).get("nodeName") or "")
@@ -261,7 +225,7 @@ def _inter_pod_affinity(
 
     for term in _affinity_terms(pod, "podAffinity"):
         key = term.get("topologyKey", "")
-        matching = [o for o in placed if _term_selects(term, pod, o)]
+        matching = [o for o in placement.placed() if _term_selects(term, pod, o)]
         if any(same_domain(o, key) for o in matching):
             continue
         # The first pod of a group that selects itself may go anywhere with the key.
@@ -270,9 +234,9 @@ def _inter_pod_affinity(
         return _Verdict(UNRESOLVABLE, ("node(s) didn't match pod affinity rules",))
     for term in _affinity_terms(pod, "podAntiAffinity"):
         key = term.get("topologyKey", "")
-        if any(_term_selects(term, pod, o) and same_domain(o, key) for o in placed):
+        if any(_term_selects(term, pod, o) and same_domain(o, key) for o in placement.placed()):
             return _Verdict(UNSCHEDULABLE, ("node(s) didn't match pod anti-affinity rules",))
-    for other in placed:
+    for other in placement.anti_affinity:  # the only placed pods with such terms
         for term in _affinity_terms(other, "podAntiAffinity"):
             key = term.get("topologyKey", "")
             if _term_selects(term, other, pod) and same_domain(other, key):
@@ -311,7 +275,7 @@ def _claim_names(pod: Obj) -> list[str]:
 
 
 def _volume_binding(
-    pod: Obj, node: Obj, placed: list[Obj], storage: Storage | None
+    pod: Obj, node: Obj, placement: Placement, storage: Storage | None
 ) -> _Verdict | None:
     if storage is None:
         return None
@@ -332,7 +296,7 @@ def _volume_binding(
             selected = next(
                 (
                     p["spec"]["nodeName"]
-                    for p in placed
+                    for p in placement.placed()
                     if meta(p).get("namespace") == ns and claim_name in _claim_names(p)
                 ),
                 None,
@@ -343,8 +307,16 @@ def _volume_binding(
     return None
 
 
-def _topology_spread(pod: Obj, node: Obj, nodes: list[Obj], placed: list[Obj]) -> _Verdict | None:
-    found = _topologyspread.violation(pod, node, nodes, placed, **_NODE_CHECKS)
+def _spreads(pod: Obj) -> bool:
+    return bool((pod.get("spec") or {}).get("topologySpreadConstraints"))
+
+
+def _topology_spread(
+    pod: Obj, node: Obj, nodes: list[Obj], placement: Placement
+) -> _Verdict | None:
+    if not _spreads(pod):
+        return None
+    found = _topologyspread.violation(pod, node, nodes, placement.placed(), **_NODE_CHECKS)
     if found is None:
         return None
     unresolvable, reason = found
@@ -359,25 +331,31 @@ def _filter(
     node: Obj,
     nodes: list[Obj],
     nodes_by_name: dict[str, Obj],
-    placed: list[Obj],
+    placement: Placement,
     storage: Storage | None,
 ) -> _Verdict | None:
     """The filters in the default profile's order; the first rejection is the verdict."""
-    on_node = [p for p in placed if p["spec"].get("nodeName") == name(node)]
     return (
         _node_unschedulable(pod, node)
         or _taint_toleration(pod, node)
         or _node_affinity(pod, node)
-        or _resources_fit(pod, node, on_node)
-        or _volume_binding(pod, node, placed, storage)
-        or _topology_spread(pod, node, nodes, placed)
-        or _inter_pod_affinity(pod, node, nodes_by_name, placed)
+        or _resources_fit(pod, node, placement.on(name(node)))
+        or _volume_binding(pod, node, placement, storage)
+        or _topology_spread(pod, node, nodes, placement)
+        or _inter_pod_affinity(pod, node, nodes_by_name, placement)
     )
 
 
-def _with_nominated(pod: Obj, placed: list[Obj], nominated: list[Obj]) -> list[Obj]:
+def _with_nominated(pod: Obj, placement: Placement, nominated: list[Obj]) -> Placement:
     """addNominatedPods: pending pods nominated to a node by an earlier preemption, of at
     least this pod's priority, hold their room there as if bound."""
+    held = _held(pod, nominated)
+    if not held:
+        return placement
+    return Placement.of([*placement.placed(), *held], terminating=placement.terminating())
+
+
+def _held(pod: Obj, nominated: list[Obj]) -> list[Obj]:
     mine = _preemption.priority(pod)
     uid = meta(pod).get("uid")
     held = []
@@ -389,13 +367,13 @@ def _with_nominated(pod: Obj, placed: list[Obj], nominated: list[Obj]) -> list[O
             holder = deepcopy(other)
             holder["spec"]["nodeName"] = node_name
             held.append(holder)
-    return [*placed, *held]
+    return held
 
 
 def schedule(
     pod: Obj,
     nodes: list[Obj],
-    pods_on_nodes: list[Obj],
+    pods_on_nodes: list[Obj] | Placement,
     *,
     pdbs: Sequence[Obj] = (),
     nominated: Sequence[Obj] = (),
@@ -408,18 +386,23 @@ def schedule(
     (Succeeded/Failed) are ignored, as their resources are free again. ``pdbs`` are the
     PodDisruptionBudgets preemption tries not to violate; ``nominated`` the pending pods
     with a ``status.nominatedNodeName``. Without ``storage`` the pod's claims are not looked
-    at.
+    at. The scheduler passes a ``Placement`` it keeps up to date instead of the list (the
+    active bound pods, already grouped per node).
     """
-    bound = [p for p in pods_on_nodes if (p.get("spec") or {}).get("nodeName") and pod_active(p)]
-    placed = _with_nominated(pod, bound, list(nominated))
-    by_node: dict[str, list[Obj]] = {}
-    for p in placed:
-        by_node.setdefault(p["spec"]["nodeName"], []).append(p)
+    if isinstance(pods_on_nodes, Placement):
+        bound = pods_on_nodes
+    else:
+        pods = pods_on_nodes
+        bound = Placement.of(
+            [p for p in pods if (p.get("spec") or {}).get("nodeName") and pod_active(p)],
+            terminating=[p for p in pods if deleting(p) and p["spec"].get("nodeName")],
+        )
+    placement = _with_nominated(pod, bound, list(nominated))
     nodes_by_name = {name(n): n for n in nodes}
     verdicts: dict[str, _Verdict] = {}
     feasible: list[Obj] = []
     for node in nodes:
-        verdict = _filter(pod, node, nodes, nodes_by_name, placed, storage)
+        verdict = _filter(pod, node, nodes, nodes_by_name, placement, storage)
         if verdict is None:
             feasible.append(node)
         else:
@@ -428,18 +411,20 @@ def schedule(
         best = min(
             feasible,
             key=lambda n: (
-                _topologyspread.preference(pod, n, nodes, placed, **_NODE_CHECKS),
-                *_score(pod, n, by_node.get(name(n), [])),
+                _preference(pod, n, nodes, placement),
+                *_score(pod, n, placement.on(name(n))),
             ),
         )
         return Bind(pod, name(best))
     if not nodes:
         return FailedScheduling(pod, fit_error_message(0, []))
+    nominated_node = (pod.get("status") or {}).get("nominatedNodeName")
     outcome = _preemption.preempt(
         pod,
         nodes,
-        bound,
-        terminating=[p for p in pods_on_nodes if deleting(p) and p["spec"].get("nodeName")],
+        bound.placed,
+        lower_on=lambda n: bound.on(n).has_lower_priority(_preemption.priority(pod)),
+        terminating=bound.terminating() if nominated_node else [],
         resolvable=lambda n: n in verdicts and verdicts[n].code == UNSCHEDULABLE,
         pdbs=pdbs,
         fits=lambda node, without: (
@@ -448,7 +433,7 @@ def schedule(
                 node,
                 nodes,
                 nodes_by_name,
-                _with_nominated(pod, without, list(nominated)),
+                _with_nominated(pod, Placement.of(without), list(nominated)),
                 storage,
             )
             is None
@@ -460,18 +445,21 @@ def schedule(
     return FailedScheduling(pod, f"{filters} preemption: {outcome}")
 
 
-def _score(pod: Obj, node: Obj, on_node: list[Obj]) -> tuple[Any, ...]:
+def _preference(pod: Obj, node: Obj, nodes: list[Obj], placement: Placement) -> float:
+    if not _spreads(pod):
+        return 0.0
+    return _topologyspread.preference(pod, node, nodes, placement.placed(), **_NODE_CHECKS)
+
+
+def _score(pod: Obj, node: Obj, on_node: NodePods) -> tuple[Any, ...]:
     cref = controller_ref(pod)
     if cref is not None:
-        siblings = sum(
-            1 for p in on_node if (controller_ref(p) or {}).get("uid") == cref.get("uid")
-        )
+        siblings = on_node.owners[owner_uid(pod)]
     else:
-        siblings = sum(1 for p in on_node if labels(p) == labels(pod) and labels(pod))
+        siblings = sum(1 for p in on_node.pods.values() if labels(p) == labels(pod) and labels(pod))
     alloc = _allocatable(node)
-    used: dict[str, int] = {}
-    for p in [*on_node, pod]:
-        _add(used, pod_requests(p))
+    used = dict(on_node.requested)
+    add_requests(used, pod_requests(pod))
     shares = [used.get(r, 0) / alloc[r] for r in ("cpu", "memory") if alloc.get(r)]
     load = sum(shares) / len(shares) if shares else 0.0
     return (siblings, round(load, 6), name(node))
@@ -543,7 +531,7 @@ def _preemption_actions(result: Preempt, *, now: datetime) -> list[Any]:
 def schedule_actions(
     pod: Obj,
     nodes: list[Obj],
-    pods_on_nodes: list[Obj],
+    pods_on_nodes: list[Obj] | Placement,
     *,
     now: datetime,
     pdbs: Sequence[Obj] = (),

@@ -9,7 +9,7 @@ that, 10 s later (the pure decision's requeue, the real backoff's ceiling).
 
 Pods are placed one by one and each decision waits until the pod informer has seen the
 previous binding, so replicas created together spread: the pure ``schedule`` counts pods
-already on each node.
+already on each node, as the scheduler's cache (``cache``) holds them per node.
 """
 
 from __future__ import annotations
@@ -22,26 +22,14 @@ from kubesim.client.informer import key_of
 from kubesim.client.recorder import EventRecorder
 from kubesim.client.workqueue import Caches, Controller
 from kubesim.controllers import Storage, schedule_actions
-from kubesim.core.objects import deleting, labels, phase
+from kubesim.core.objects import labels, phase
+from kubesim.scheduler.cache import DEFAULT_SCHEDULER, SchedulerCache, pending
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
 
 Obj = dict[str, Any]
 RETRY_BACKOFF_SECONDS = 1.0  # podInitialBackoffDuration
-DEFAULT_SCHEDULER = "default-scheduler"
-
-
-def pending(pod: Obj, scheduler_name: str = DEFAULT_SCHEDULER) -> bool:
-    """Does this scheduler owe `pod` a decision?"""
-    spec = pod.get("spec") or {}
-    return (
-        not spec.get("nodeName")
-        and spec.get("schedulerName", DEFAULT_SCHEDULER) == scheduler_name
-        and not deleting(pod)
-        and not spec.get("schedulingGates")
-        and phase(pod) not in ("Succeeded", "Failed")
-    )
 
 
 def _scheduling_view(node: Obj) -> tuple[Any, ...]:
@@ -75,7 +63,9 @@ class Scheduler:
         )
         self.recorder = EventRecorder(api, component=scheduler_name)
         self.controller = Controller("scheduler", self._sync, self.caches)
-        self.caches.informer("", "pods").on_change(self._pod_changed)
+        self.cache = SchedulerCache(scheduler_name)
+        self.caches.informer("", "pods").on_change(self.cache.pod_changed)  # first: the
+        self.caches.informer("", "pods").on_change(self._pod_changed)  # handlers read it
         self.caches.informer("", "nodes").on_change(self._node_changed)
 
     def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
@@ -110,7 +100,7 @@ class Scheduler:
         back-off, so a burst of events (a node's pods deleted one by one) makes one pass
         over them, not one per event."""
         wait = self.api.clock.wall_seconds(RETRY_BACKOFF_SECONDS)
-        for pod in self.caches.items("", "pods"):
+        for pod in list(self.cache.pending.values()):
             if pending(pod, self.name):
                 self.controller.queue.add_after(key_of(pod), wait)
 
@@ -120,13 +110,6 @@ class Scheduler:
         if pod is None or not pending(pod, self.name):
             return [], None
         nodes = self.caches.items("", "nodes")
-        pods = self.caches.items("", "pods")
-        bound = [p for p in pods if (p.get("spec") or {}).get("nodeName")]
-        nominated = [
-            p
-            for p in pods
-            if pending(p, self.name) and (p.get("status") or {}).get("nominatedNodeName")
-        ]
         storage = Storage(
             claims={
                 (str(c["metadata"].get("namespace")), c["metadata"]["name"]): c
@@ -137,10 +120,10 @@ class Scheduler:
         decision = schedule_actions(
             pod,
             nodes,
-            bound,
+            self.cache.placement(lambda: self.caches.items("", "pods")),
             now=self.api.clock.now(),
             pdbs=self.caches.items("policy", "poddisruptionbudgets"),
-            nominated=nominated,
+            nominated=list(self.cache.nominated.values()),
             storage=storage,
         )
         written = apply(self.api, decision.actions, self.recorder, field_manager=SCHEDULER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from kubesim.__main__ import main
 from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.client.recorder import EventRecorder
+from kubesim.cluster import event_ttl
 from kubesim.cluster.event_ttl import (
     KIND_EVENT_TTL,
     EventExpiry,
@@ -67,7 +69,7 @@ def test_an_event_expires_ttl_after_its_last_write_not_its_creation() -> None:
     assert [e["metadata"]["name"] for e in gone] == ["old"]
 
 
-def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path) -> None:
+async def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path) -> None:
     clock = FrozenClock()
     api = Api(Store(tmp_path / "s.db"), clock=clock)
     bootstrap(api)
@@ -80,10 +82,58 @@ def test_the_sweeper_deletes_events_once_the_clock_passes_the_ttl(tmp_path: Path
     expiry = EventExpiry(api, ttl=3600)
 
     clock.advance(1799)
-    assert expiry.sweep() == 0
+    assert await expiry.sweep() == 0
     clock.advance(2)
-    assert expiry.sweep() == 1
+    assert await expiry.sweep() == 1
     assert [e["reason"] for e in api.list(events, "default").objects()] == ["Started"]
     clock.advance(1800)
-    assert expiry.sweep() == 1
+    assert await expiry.sweep() == 1
     assert api.list(events, "default").objects() == []
+
+
+def _recorded(tmp_path: Path, count: int) -> tuple[Api, FrozenClock]:
+    clock = FrozenClock()
+    api = Api(Store(tmp_path / "s.db"), clock=clock)
+    bootstrap(api)
+    recorder = EventRecorder(api, component="kubelet")
+    for i in range(count):
+        ref = {"apiVersion": "v1", "kind": "Pod", "name": f"p{i}", "namespace": "default"}
+        recorder.record_ref({**ref, "uid": f"u{i}"}, "Normal", "Pulled", f"event {i}")
+    return api, clock
+
+
+async def test_a_sweep_reads_page_by_page_and_misses_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(event_ttl, "SWEEP_PAGE", 2)
+    api, clock = _recorded(tmp_path, 3)
+    clock.advance(1800)
+    recorder = EventRecorder(api, component="kubelet")
+    ref = {"apiVersion": "v1", "kind": "Pod", "name": "late", "namespace": "default", "uid": "l"}
+    recorder.record_ref(ref, "Normal", "Started", "late")
+    clock.advance(1801)
+    # 3 expired events over 2 pages, the fourth still within its hour
+    assert await EventExpiry(api, ttl=3600).sweep() == 3
+    events = api.list(api.resource("", "v1", "events"), "default").objects()
+    assert [e["reason"] for e in events] == ["Started"]
+
+
+async def test_a_sweep_lets_the_event_loop_run_between_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(event_ttl, "SWEEP_PAGE", 2)
+    api, clock = _recorded(tmp_path, 6)
+    clock.advance(3601)
+    turns: list[int] = []
+
+    async def other_task() -> None:
+        while True:
+            turns.append(len(turns))
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = len(turns)
+    assert await EventExpiry(api, ttl=3600).sweep() == 6
+    other.cancel()
+    assert len(turns) - before >= 2  # 3 pages: the loop ran the other task between them
