@@ -37,7 +37,6 @@ from pathlib import Path
 
 from kubelab import _procs
 from kubelab._backend_base import (
-    KUBERNETES_MINOR,
     OK,
     WARN,
     LabPaths,
@@ -68,7 +67,6 @@ MIN_KIND_VERSION = (0, 32, 0)  # the first kind that writes kubeadm v1beta4 for 
 NODE_IMAGE = (
     "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 )
-NODE_MINOR = KUBERNETES_MINOR
 KIND_MEMORY = 4 * 1024**3  # what kind needs free for the lab's three nodes
 # What was run where, truthfully (docs/instructors.md, "What was tested where"): the kind
 # path's every command is tested against a fake docker and kind; the real kind run is the CI

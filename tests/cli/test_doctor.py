@@ -151,3 +151,12 @@ def test_doctor_always_says_what_was_tested_where(host: FakeHost, capsys):
     main(["doctor"])
     out = " ".join(capsys.readouterr().out.split())
     assert "What was tested where" in out and "CI workflow's kind job" in out
+
+
+def test_the_kubectl_skew_is_judged_against_the_minor_kind_really_runs():
+    """The doctor's kubectl row names one cluster minor for both backends: kind's pinned node
+    image must be that minor (kubesim serves it too: kubesim.core.schema)."""
+    from kubelab._backend_base import KUBERNETES_MINOR, minor_of
+    from kubelab._backend_kind import NODE_IMAGE
+
+    assert minor_of(NODE_IMAGE.split(":")[1]) == KUBERNETES_MINOR
