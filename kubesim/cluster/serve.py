@@ -37,7 +37,7 @@ from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
 from kubesim.client import timers
 from kubesim.cluster import components, controlplane
-from kubesim.core.clock import Clock, VirtualClock
+from kubesim.core.clock import Clock, VirtualClock, revision_hold
 from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
 
@@ -255,7 +255,7 @@ async def serve(
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
     if isinstance(clock, VirtualClock):
-        clock.add_hold("store", _written_since(store))
+        clock.add_hold("store", revision_hold(lambda: store.revision))
         tasks.append(asyncio.create_task(timers.run_skipper(clock)))
     control_plane.handle_signals()  # before the pid file names us: SIGUSR1 must not kill
     await control_plane.start()
@@ -327,20 +327,6 @@ def _warm_schemas() -> None:
         )
     except Exception:  # warming is an optimisation; a real request reports real errors
         log.exception("kubesim: warming the schema failed")
-
-
-def _written_since(store: Store) -> Callable[[], str | None]:
-    """A hold while the store moves: a write since the last look means something is still
-    settling (watchers to tell, controllers to answer)."""
-    seen = [store.revision]
-
-    def written() -> str | None:
-        if store.revision == seen[0]:
-            return None
-        seen[0] = store.revision
-        return "written since the last tick"
-
-    return written
 
 
 async def _compactor(api: Api) -> None:

@@ -72,6 +72,7 @@ class Clock:
         try:
             yield
         finally:
+            self._held_since_tick = True  # it held during this tick's interval too
             left = self._holds[reason] - 1
             if left:
                 self._holds[reason] = left
@@ -87,8 +88,8 @@ class Clock:
         self._busy.pop(name, None)
 
     def holds(self) -> list[str]:
-        """Why time may not jump now (empty: kubesim is quiescent). A hold taken and released
-        since the last `take_holds` still counts once."""
+        """Why time may not jump now (empty: kubesim is quiescent). A hold active at any moment
+        since the last `take_holds` counts."""
         reasons = sorted(self._holds)
         if self._held_since_tick and not reasons:
             reasons.append("held since the last tick")
@@ -103,6 +104,21 @@ class Clock:
         reasons = self.holds()
         self._held_since_tick = False
         return reasons
+
+
+def revision_hold(revision: Callable[[], int]) -> Busy:
+    """A hold while a counter moves (the store's revision): a write since the last look
+    means something is still settling (watchers to tell, controllers to answer)."""
+    seen = [revision()]
+
+    def written() -> str | None:
+        now = revision()
+        if now == seen[0]:
+            return None
+        seen[0] = now
+        return "written since the last tick"
+
+    return written
 
 
 class VirtualClock(Clock):
