@@ -23,6 +23,7 @@ Obj = dict[str, Any]
 SCRAPE_SECONDS = 15.0
 NODE_BASE_MEMORY = NODE_SYSTEM_MEMORY  # what a kind node's system processes hold, roughly
 NODE_BASE_CPU = 0.05  # cores
+MIN_RATE_WINDOW = 0.5  # real seconds a CPU rate is measured over, at least
 
 
 @dataclass
@@ -69,8 +70,15 @@ class Metrics:
                     key = (uid, name)
                     alive.add(key)
                     previous = self._last.get(key)
+                    if previous is not None and real - previous.real < MIN_RATE_WINDOW:
+                        # cluster time jumped to this scrape: too short a real window for
+                        # a rate (CPU time counts in ticks); keep the rate, renew memory
+                        held = self._usage.get(key)
+                        if held is not None:
+                            held.memory = usage.memory_bytes
+                        continue
                     self._last[key] = Sample(now, real, usage.cpu_seconds, usage.memory_bytes)
-                    if previous is None or now <= previous.at or real <= previous.real:
+                    if previous is None or now <= previous.at:
                         continue
                     # a rate of real work over real time: cluster time runs `scale` times
                     # faster, and a virtual clock jumps, but CPU seconds do neither

@@ -13,7 +13,7 @@ from aiohttp.test_utils import make_mocked_request
 from kubesim.apiserver.server import _long_lived
 from kubesim.client import timers
 from kubesim.client.workqueue import WorkQueue
-from kubesim.cluster.metrics import Metrics
+from kubesim.cluster.metrics import MIN_RATE_WINDOW, Metrics
 from kubesim.core.clock import Clock, VirtualClock, revision_hold
 
 
@@ -150,13 +150,13 @@ async def test_a_cpu_rate_divides_by_real_time_not_by_cluster_time_that_jumped()
     metrics = Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]
     metrics.scrape()
     began = time.monotonic()
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(MIN_RATE_WINDOW + 0.1)
     clock.skipped += 900.0  # fifteen cluster minutes jumped over meanwhile
-    usage.cpu_seconds = 0.1  # a tenth of a CPU second in about 0.2 real seconds
+    usage.cpu_seconds = 0.3  # 0.3 CPU seconds in about 0.6 real seconds
     metrics.scrape()
     real = time.monotonic() - began
     cores = metrics._usage[("uid-1", "app")].cpu_nanocores / 1e9
-    assert abs(cores - 0.1 / real) < 0.05, cores  # about half a core, not 0.1 / 900
+    assert abs(cores - 0.3 / real) < 0.05, cores  # about half a core, not 0.3 / 900
 
 
 def _request(path: str) -> Any:
@@ -171,3 +171,22 @@ def test_requests_that_stay_open_as_long_as_their_client_likes_hold_no_cluster_t
     assert not _long_lived(_request("/api/v1/namespaces/default/pods/web/log"))
     assert not _long_lived(_request("/api/v1/namespaces/default/pods/web/exec?command=ls"))
     assert not _long_lived(_request("/api/v1/namespaces/default/pods"))
+
+
+async def test_a_scrape_right_after_a_jump_keeps_the_rate_it_measured_over_real_time() -> None:
+    clock = VirtualClock()
+    usage = _Usage()
+    running = SimpleNamespace(usage=lambda: usage)
+    worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
+    kubelet = SimpleNamespace(running=True, workers={"uid-1": worker})
+    metrics = Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]
+    metrics.scrape()
+    await asyncio.sleep(MIN_RATE_WINDOW + 0.1)
+    usage.cpu_seconds = 0.3
+    metrics.scrape()
+    measured = metrics._usage[("uid-1", "app")].cpu_nanocores
+    clock.skipped += 15.0  # the next scrape, at once: one CPU tick more would read as 1/3 core
+    usage.cpu_seconds, usage.memory_bytes = 0.31, 96 << 20
+    metrics.scrape()
+    assert metrics._usage[("uid-1", "app")].cpu_nanocores == measured
+    assert metrics._usage[("uid-1", "app")].memory == 96 << 20
