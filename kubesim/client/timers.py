@@ -20,7 +20,7 @@ from typing import Any
 
 from kubesim.core.clock import Clock, VirtualClock
 
-SKIPPER_TICK = 0.03  # real seconds between two looks at the holds (looptime's "idle")
+SKIPPER_TICK = 0.02  # real seconds between two looks at the holds (looptime's "idle")
 
 
 class Timer:

@@ -62,6 +62,11 @@ class Clock:
         gets) is, and every cluster-time wait's real-time fallback."""
         return cluster_seconds / self.scale if self.scale > 0 else cluster_seconds
 
+    def work_seconds(self, cluster_seconds: float) -> float:
+        """The real time a piece of real work (a probe's request or command) gets for a
+        budget in cluster seconds: scaled with the clock, like every timer."""
+        return self.wall_seconds(cluster_seconds)
+
     # -- holds: real time in flight ------------------------------------------------------
 
     @contextlib.contextmanager
@@ -121,18 +126,35 @@ def revision_hold(revision: Callable[[], int]) -> Busy:
     return written
 
 
+MAX_SPEED = 50.0  # cluster seconds per real second, at most, while the skipper jumps
+
+
 class VirtualClock(Clock):
     """Cluster time = real elapsed x scale + `skipped`; `tick` jumps `skipped` forward to the
     earliest pending deadline when no hold is active. Every waiter also keeps its real-time
-    fallback (`wall_seconds`), so a missing jump only slows a test, never hangs it."""
+    fallback (`wall_seconds`), so a missing jump only slows a test, never hangs it.
+
+    `max_speed` bounds a jump by the real time since the previous tick: while quiescent,
+    cluster time runs at most that many times faster than real time, so the states a real
+    observer polls for (a back-off between two pulls, a condition during its transition
+    period) still last in proportion to their cluster time. None: unbounded (unit tests).
+    """
 
     virtual = True
 
-    def __init__(self, *, scale: float = 1.0) -> None:
+    def __init__(self, *, scale: float = 1.0, max_speed: float | None = MAX_SPEED) -> None:
         super().__init__(scale=scale)
+        self.max_speed = max_speed
         self._deadlines: dict[int, tuple[float, Callable[[], None]]] = {}
         self._ids = itertools.count()
+        self._last_tick = time.monotonic()
         self.jumps = 0
+
+    def work_seconds(self, cluster_seconds: float) -> float:
+        """On virtual time processes keep real time, and a probe holds the clock while it
+        runs: its timeout is the real seconds it says, not a scaled-down share that a busy
+        machine would miss."""
+        return cluster_seconds
 
     def add_deadline(self, at: float, wake: Callable[[], None]) -> int:
         """Call `wake` once cluster time (`monotonic`) reaches `at`; returns a token."""
@@ -148,13 +170,18 @@ class VirtualClock(Clock):
 
     def tick(self) -> float:
         """One skipper tick: wake what is due; if nothing holds, jump to the earliest deadline
-        and wake it (and whatever shares it). Returns the cluster seconds skipped."""
+        (or as far towards it as `max_speed` allows) and wake what is due then. Returns the
+        cluster seconds skipped."""
+        real = time.monotonic()
+        since, self._last_tick = real - self._last_tick, real
         self._wake_due()
         reasons = self.take_holds()
         earliest = self.next_deadline()
         if reasons or earliest is None:
             return 0.0
         gap = earliest - self.monotonic()
+        if self.max_speed is not None:
+            gap = min(gap, max(self.max_speed - self.scale, 0.0) * since)
         if gap > 0:
             self.skipped += gap
             self.jumps += 1

@@ -49,7 +49,8 @@ PULL_BACKOFF_MAX = 300.0
 MOUNT_BACKOFF_INITIAL = 0.5  # nestedpendingoperations: a failed mount retries after 500ms,
 MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
 # Virtual time (tests): how long, in real seconds, a started container holds cluster time
-# still: until its probes pass (at most NOT_READY_HOLD), or for FRESH_HOLD without probes.
+# still: with a readiness or startup probe until it is ready (at most NOT_READY_HOLD),
+# without one for FRESH_HOLD.
 NOT_READY_HOLD = 30.0
 FRESH_HOLD = 3.0
 
@@ -331,6 +332,14 @@ class PodWorker:
         """Sleep in cluster time; True if the pod started terminating meanwhile."""
         return await timers.wait(self.api.clock, self.terminating, cluster_seconds)
 
+    def _spec_of(self, container: str) -> Obj:
+        spec = self.pod.get("spec") or {}
+        for key in ("containers", "initContainers", "ephemeralContainers"):
+            for c in spec.get(key) or []:
+                if c.get("name") == container:
+                    return dict(c)
+        return {}
+
     def transition(self) -> str | None:
         """Why this pod holds cluster time still, or None. Its processes run in real time:
         a jump while they start, terminate, run to completion or wait for their probes
@@ -354,9 +363,11 @@ class PodWorker:
             if name in self.records and policy != "Always":
                 return f"container {name} running to completion"
             since = now - self._started_real.get(name, now)
-            if not (rec.started and rec.ready) and since < NOT_READY_HOLD:
-                return f"container {name} not ready yet"
-            if since < FRESH_HOLD:
+            spec = self._spec_of(name)
+            if spec.get("readinessProbe") or spec.get("startupProbe"):
+                if not (rec.started and rec.ready) and since < NOT_READY_HOLD:
+                    return f"container {name} not ready yet"
+            elif since < FRESH_HOLD:
                 return f"container {name} just started"
         return None
 
@@ -828,7 +839,7 @@ class PodWorker:
 
     async def _probe_once(self, probe: Obj, spec: Obj, running: Running) -> ProbeResult:
         # a real duration handed to real I/O: the probe's timeout is never skipped
-        timeout = self.api.clock.wall_seconds(float(probe.get("timeoutSeconds", 1)))
+        timeout = self.api.clock.work_seconds(float(probe.get("timeoutSeconds", 1)))
         with self.api.clock.hold("probe in flight"):
             return await self._probe_io(probe, spec, running, timeout)
 

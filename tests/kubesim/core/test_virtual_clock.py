@@ -22,7 +22,7 @@ def _deadline(clock: VirtualClock, after: float, woken: list[str], name: str) ->
 
 
 def test_a_jump_waits_until_no_hold_is_active_for_a_whole_tick() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     woken: list[str] = []
     _deadline(clock, 100.0, woken, "timer")
     with clock.hold("API request"):
@@ -36,7 +36,7 @@ def test_a_jump_waits_until_no_hold_is_active_for_a_whole_tick() -> None:
 
 
 def test_a_registered_hold_is_asked_at_every_tick() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     woken: list[str] = []
     _deadline(clock, 60.0, woken, "timer")
     starting = ["pod default/web: creating"]
@@ -48,7 +48,7 @@ def test_a_registered_hold_is_asked_at_every_tick() -> None:
 
 
 def test_a_store_write_holds_one_tick() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     revision = [7]
     clock.add_hold("store", revision_hold(lambda: revision[0]))
     woken: list[str] = []
@@ -59,7 +59,7 @@ def test_a_store_write_holds_one_tick() -> None:
 
 
 def test_deadlines_are_reached_in_order_and_shared_ones_together() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     woken: list[str] = []
     start = clock.monotonic()
     for name, after in (("thirty", 30.0), ("ten", 10.0), ("twenty", 20.0), ("ten too", 10.0)):
@@ -84,7 +84,7 @@ def test_a_plain_clock_never_jumps_and_counts_holds_all_the_same() -> None:
 
 
 async def test_a_long_sleep_passes_at_once_when_nothing_holds() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     skipper = asyncio.create_task(timers.run_skipper(clock, tick=0.01))
     try:
         began = time.monotonic()
@@ -96,7 +96,7 @@ async def test_a_long_sleep_passes_at_once_when_nothing_holds() -> None:
 
 
 async def test_with_a_hold_that_never_ends_time_runs_real_and_the_sleeper_still_wakes() -> None:
-    clock = VirtualClock(scale=2.0)
+    clock = VirtualClock(scale=2.0, max_speed=None)
     clock.add_hold("stuck", lambda: "always")
     skipper = asyncio.create_task(timers.run_skipper(clock, tick=0.01))
     try:
@@ -109,7 +109,7 @@ async def test_with_a_hold_that_never_ends_time_runs_real_and_the_sleeper_still_
 
 
 async def test_wait_returns_whether_the_event_came_before_the_cluster_deadline() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     skipper = asyncio.create_task(timers.run_skipper(clock, tick=0.01))
     try:
         event = asyncio.Event()
@@ -122,7 +122,7 @@ async def test_wait_returns_whether_the_event_came_before_the_cluster_deadline()
 
 
 async def test_the_work_queue_delays_in_cluster_time() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     queue = WorkQueue(clock)
     skipper = asyncio.create_task(timers.run_skipper(clock, tick=0.01))
     try:
@@ -142,7 +142,7 @@ class _Usage:
 
 
 async def test_a_cpu_rate_divides_by_real_time_not_by_cluster_time_that_jumped() -> None:
-    clock = VirtualClock(scale=4.0)
+    clock = VirtualClock(scale=4.0, max_speed=None)
     usage = _Usage()
     running = SimpleNamespace(usage=lambda: usage)
     worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
@@ -174,7 +174,7 @@ def test_requests_that_stay_open_as_long_as_their_client_likes_hold_no_cluster_t
 
 
 async def test_a_scrape_right_after_a_jump_keeps_the_rate_it_measured_over_real_time() -> None:
-    clock = VirtualClock()
+    clock = VirtualClock(max_speed=None)
     usage = _Usage()
     running = SimpleNamespace(usage=lambda: usage)
     worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
@@ -190,3 +190,21 @@ async def test_a_scrape_right_after_a_jump_keeps_the_rate_it_measured_over_real_
     metrics.scrape()
     assert metrics._usage[("uid-1", "app")].cpu_nanocores == measured
     assert metrics._usage[("uid-1", "app")].memory == 96 << 20
+
+
+def test_while_quiescent_cluster_time_runs_at_most_max_speed_times_real_time() -> None:
+    clock = VirtualClock(scale=10.0, max_speed=50.0)
+    woken: list[str] = []
+    _deadline(clock, 40.0, woken, "stabilization window")
+    start = clock.monotonic()
+    began = time.monotonic()
+    while not woken:
+        time.sleep(0.02)
+        clock.tick()
+        assert clock.monotonic() - start <= 50.0 * (time.monotonic() - began) + 1e-6
+    assert clock.skipped > 0 and woken == ["stabilization window"]
+
+
+def test_real_work_gets_scaled_time_on_a_scaled_clock_and_real_time_on_a_virtual_one() -> None:
+    assert Clock(scale=10.0).work_seconds(1.0) == 0.1
+    assert VirtualClock(scale=10.0).work_seconds(1.0) == 1.0
