@@ -148,7 +148,6 @@ class VirtualClock(Clock):
         self._deadlines: dict[int, tuple[float, Callable[[], None]]] = {}
         self._ids = itertools.count()
         self._last_tick = time.monotonic()
-        self.jumps = 0
 
     def work_seconds(self, cluster_seconds: float) -> float:
         """On virtual time processes keep real time, and a probe holds the clock while it
@@ -184,7 +183,6 @@ class VirtualClock(Clock):
             gap = min(gap, max(self.max_speed - self.scale, 0.0) * since)
         if gap > 0:
             self.skipped += gap
-            self.jumps += 1
         self._wake_due()
         return max(gap, 0.0)
 

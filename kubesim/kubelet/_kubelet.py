@@ -761,8 +761,7 @@ class PodWorker:
             self._event("Warning", "Failed", f"Error: {message}", name)
             await self.publish()
 
-            now = self.api.clock.now()
-            return Exit(128, "StartError", now, now)
+            return Exit(128, "StartError")
         finally:
             self._starting -= 1
         self.running[name] = running

@@ -32,7 +32,7 @@ def test_a_jump_waits_until_no_hold_is_active_for_a_whole_tick() -> None:
     assert clock.tick() == 0.0 and woken == []
     assert clock.tick() > 99.0
     assert woken == ["timer"]
-    assert clock.monotonic() >= 100.0 and clock.jumps == 1
+    assert clock.monotonic() >= 100.0 and clock.skipped > 99.0
 
 
 def test_a_registered_hold_is_asked_at_every_tick() -> None:
