@@ -141,13 +141,18 @@ class _Usage:
         self.memory_bytes = 64 << 20
 
 
-async def test_a_cpu_rate_divides_by_real_time_not_by_cluster_time_that_jumped() -> None:
-    clock = VirtualClock(scale=4.0, max_speed=None)
-    usage = _Usage()
+def _metrics(clock: Clock, usage: _Usage) -> Metrics:
+    """metrics-server's sampler over one node with one container whose usage the test sets."""
     running = SimpleNamespace(usage=lambda: usage)
     worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
     kubelet = SimpleNamespace(running=True, workers={"uid-1": worker})
-    metrics = Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]
+    return Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]
+
+
+async def test_a_cpu_rate_divides_by_real_time_not_by_cluster_time_that_jumped() -> None:
+    clock = VirtualClock(scale=4.0, max_speed=None)
+    usage = _Usage()
+    metrics = _metrics(clock, usage)
     metrics.scrape()
     began = time.monotonic()
     await asyncio.sleep(MIN_RATE_WINDOW + 0.1)
@@ -176,10 +181,7 @@ def test_requests_that_stay_open_as_long_as_their_client_likes_hold_no_cluster_t
 async def test_a_scrape_right_after_a_jump_keeps_the_rate_it_measured_over_real_time() -> None:
     clock = VirtualClock(max_speed=None)
     usage = _Usage()
-    running = SimpleNamespace(usage=lambda: usage)
-    worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
-    kubelet = SimpleNamespace(running=True, workers={"uid-1": worker})
-    metrics = Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]
+    metrics = _metrics(clock, usage)
     metrics.scrape()
     await asyncio.sleep(MIN_RATE_WINDOW + 0.1)
     usage.cpu_seconds = 0.3
