@@ -317,6 +317,9 @@ class SimBackend:
         network = (facts.get("network") or {}).get("description")
         if network:
             rows.append(("network", str(network)))
+        time_row = time_text(facts)
+        if time_row:
+            rows.append(("time", time_row))
         return rows
 
     def node(self, name: str, action: str) -> None:
@@ -454,6 +457,18 @@ def simulator_status(info: LabKubeconfig) -> dict[str, Any]:
     except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
         return {}
     return facts if isinstance(facts, dict) else {}
+
+
+def time_text(facts: dict[str, Any]) -> str:
+    """The cluster's clock when it is not real time (a test setting, never a learner's)."""
+    scale = facts.get("timeScale", 1.0)
+    virtual = bool(facts.get("virtualTime"))
+    if not isinstance(scale, int | float) or (scale == 1 and not virtual):
+        return ""
+    text = f"{scale:g}x real time" if scale != 1 else "real time"
+    if virtual:
+        text += ", virtual: it jumps to the next timer whenever nothing runs in real time"
+    return text + " (a test setting)"
 
 
 def limits_text(facts: dict[str, Any]) -> str:

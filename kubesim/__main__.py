@@ -35,6 +35,7 @@ from kubesim.store import NotASnapshot, save_snapshot
 
 # Tests run `kubelab up --backend sim` fast without a CLI flag a learner could find.
 TIME_SCALE_ENV = "KUBESIM_TIME_SCALE"
+VIRTUAL_TIME_ENV = "KUBESIM_VIRTUAL_TIME"
 
 
 def _env_time_scale() -> float:
@@ -52,6 +53,19 @@ def _env_time_scale() -> float:
     if value <= 0:
         raise SystemExit(f"kubesim: {TIME_SCALE_ENV} must be above 0, got {text!r}")
     return value
+
+
+def _env_virtual_time() -> bool:
+    """`--virtual-time`'s default: $KUBESIM_VIRTUAL_TIME=1 (tests only), else off."""
+    text = os.environ.get(VIRTUAL_TIME_ENV, "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise SystemExit(
+        f"kubesim: {VIRTUAL_TIME_ENV}={text!r} is not a switch; set it to 1 to let cluster "
+        "time jump over idle waits (tests only), or unset it for real time"
+    )
 
 
 def _event_ttl(text: str) -> float:
@@ -77,6 +91,17 @@ def main(argv: list[str] | None = None) -> int:
             "run cluster time this many times faster than wall time (default 1.0: real "
             f"time; from ${TIME_SCALE_ENV} when set). For tests only: kubelab never turns "
             "it on by default, and a learner's cluster runs in real time"
+        ),
+    )
+    run.add_argument(
+        "--virtual-time",
+        action="store_true",
+        default=_env_virtual_time(),
+        help=(
+            "let cluster time jump to the next timer whenever nothing runs in real time (no "
+            "request served, no pod starting, terminating or probed); on top of "
+            f"--time-scale; from ${VIRTUAL_TIME_ENV}=1 when set. For tests only: a "
+            "learner's cluster runs in real time"
         ),
     )
     run.add_argument(
@@ -147,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 time_scale=args.time_scale,
+                virtual_time=args.virtual_time,
                 request_timeout=args.request_timeout,
                 extensions=[]
                 if args.no_controllers

@@ -204,7 +204,10 @@ class Server:
         try:
             if request.path not in _HEALTH:
                 request[_USER] = self._authenticate_and_authorize(request)
-            return await handler(request)
+            if _long_lived(request):
+                return await handler(request)
+            with self.api.clock.hold("API request"):
+                return await handler(request)
         except Timeout as err:
             # the body never arrived whole: answer, then drop the connection (no lingering
             # read of the rest, which is what a stalled client would exploit)
@@ -822,6 +825,19 @@ def _isolation(runtime: Any) -> Obj:
     return {"isolation": {"mode": isolation.mode, "description": isolation.describe()}}
 
 
+def _long_lived(request: web.Request) -> bool:
+    """Whether a request may stay open as long as its client likes, so it holds no
+    cluster time (virtual time, tests only): a watch, `logs -f` and a port-forward wait on
+    the cluster to move. exec and attach do hold: a command or a person is at work in real
+    time, and a short `kubectl exec` must see its pod as it was."""
+    path, query = request.path, request.query
+    if _http.parse_bool(query.get("watch")) or "/watch/" in path:
+        return True
+    if path.endswith("/log") and _http.parse_bool(query.get("follow")):
+        return True
+    return path.endswith("/portforward")
+
+
 def admin_status(api: Api, cluster: Any) -> Obj:
     """What `kubelab status` shows of kubesim: that it is a simulator, its time scale,
     whether memory limits are kernel cgroup limits or measured RSS, and each node's
@@ -831,6 +847,7 @@ def admin_status(api: Api, cluster: Any) -> Obj:
         "kubesim": True,
         "kubernetesVersion": f"v{KUBERNETES_VERSION}",
         "timeScale": api.clock.scale,
+        **({"virtualTime": True} if api.clock.virtual else {}),
         "cgroups": bool(getattr(runtime, "cgroups", False)),
         **_isolation(runtime),
         **({"network": cluster.network_status()} if hasattr(cluster, "network_status") else {}),

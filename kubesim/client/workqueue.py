@@ -5,8 +5,9 @@ informer caches, and one controller's worker loop.
   at once (the queue's dirty and processing sets).
 * A ``Conflict`` (the decision was computed from a stale object) requeues the key at once
   (5 ms, doubling per repeated failure up to 1 s, like client-go's rate limiter).
-* ``requeue_after`` schedules a delayed requeue in *cluster* time
-  (``api.clock.wall_seconds``), so a sped-up clock speeds every timer.
+* Every delay (``add_after``, a sync's ``requeue_after``, the rate limiter's back-off) is in
+  *cluster* seconds on the controller's clock (``kubesim.client.timers``), so a sped-up
+  clock speeds every timer and a virtual clock jumps over them.
 * Before deciding again a controller waits until its informers have seen its own last
   writes (``Caches.caught_up``): without it a ReplicaSet synced twice in a row would create
   its pods twice. client-go calls this "expectations"; here it is a revision watermark.
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.client.actuator import PartialWrite, Written
 from kubesim.client.informer import Informer
+from kubesim.client.timers import Timer
+from kubesim.core.clock import Clock
 from kubesim.core.errors import ApiError, Conflict
 
 if TYPE_CHECKING:
@@ -47,12 +50,13 @@ log = logging.getLogger("kubesim.controllers")
 class WorkQueue:
     """client-go's workqueue: dirty/processing sets give dedupe and one-at-a-time per key."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
         self._queue: deque[Hashable] = deque()
         self._dirty: set[Hashable] = set()
         self._processing: set[Hashable] = set()
         self._ready = asyncio.Event()
-        self._timers: dict[Hashable, asyncio.TimerHandle] = {}
+        self._timers: dict[Hashable, Timer] = {}
         self._failures: dict[Hashable, int] = {}
 
     def add(self, key: Hashable) -> None:
@@ -64,19 +68,19 @@ class WorkQueue:
         self._queue.append(key)
         self._ready.set()
 
-    def add_after(self, key: Hashable, wall_seconds: float) -> None:
-        """Add `key` after a delay; an earlier pending delay for the key wins."""
-        if wall_seconds <= 0:
+    def add_after(self, key: Hashable, cluster_seconds: float) -> None:
+        """Add `key` after `cluster_seconds` of cluster time; an earlier pending delay for
+        the key wins."""
+        if cluster_seconds <= 0:
             self.add(key)
             return
-        loop = asyncio.get_running_loop()
-        when = loop.time() + wall_seconds
+        when = self.clock.monotonic() + cluster_seconds
         timer = self._timers.get(key)
-        if timer is not None and not timer.cancelled() and timer.when() <= when:
+        if timer is not None and timer.pending and timer.when <= when:
             return
         if timer is not None:
             timer.cancel()
-        self._timers[key] = loop.call_at(when, self._fire, key)
+        self._timers[key] = Timer(self.clock, cluster_seconds, lambda: self._fire(key))
 
     def add_rate_limited(self, key: Hashable) -> None:
         n = self._failures.get(key, 0)
@@ -192,11 +196,13 @@ class Controller:
     queue: WorkQueue = field(default_factory=WorkQueue)
     expected: dict[GR, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.queue.clock = self.caches.api.clock  # its delays count in the cluster's time
+
     def enqueue(self, key: Hashable) -> None:
         self.queue.add(key)
 
     async def run(self) -> None:
-        clock = self.caches.api.clock
         try:
             while True:
                 key = await self.queue.get()
@@ -210,7 +216,7 @@ class Controller:
                     self._expect(written)
                     self.queue.forget(key)
                     if requeue is not None:
-                        self.queue.add_after(key, clock.wall_seconds(max(requeue, 0.0)))
+                        self.queue.add_after(key, max(requeue, 0.0))
                 except PartialWrite as exc:
                     self._expect(exc.written)
                     if not isinstance(exc.cause, Conflict):

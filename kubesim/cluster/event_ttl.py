@@ -17,7 +17,6 @@ The course's kind cluster sets `--event-ttl=24h` (manifests/cluster/kind.yaml), 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -26,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import DeleteOptions
+from kubesim.client import timers
 from kubesim.core.errors import ApiError, Gone
 from kubesim.core.objects import parse_time
 
@@ -143,7 +143,7 @@ class EventExpiry:
                 await self.sweep()
             except Exception:  # the sweeper must never stop the cluster
                 log.exception("event expiry sweep failed")
-            await asyncio.sleep(self.api.clock.wall_seconds(period))
+            await timers.sleep(self.api.clock, period)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubesim.client import timers
 from kubesim.cluster import nodes as _nodes
 from kubesim.cluster import system as _system
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, EventExpiry
@@ -192,7 +193,7 @@ class Cluster:
                 ):
                     self._post_status(node)
                     last_report = now
-            await asyncio.sleep(self.api.clock.wall_seconds(_nodes.HEARTBEAT_SECONDS))
+            await timers.sleep(self.api.clock, _nodes.HEARTBEAT_SECONDS)
 
     def _schedulable_event(self, node: Obj, unschedulable: bool) -> None:
         """The kubelet reports a cordon or uncordon of its node as an event, as on kind."""

@@ -8,10 +8,11 @@ every running container's CPU seconds and memory (cgroup or /proc) on the same c
 
 from __future__ import annotations
 
-import asyncio
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kubesim.client import timers
 from kubesim.kubelet._eviction import NODE_SYSTEM_MEMORY
 
 if TYPE_CHECKING:
@@ -22,11 +23,13 @@ Obj = dict[str, Any]
 SCRAPE_SECONDS = 15.0
 NODE_BASE_MEMORY = NODE_SYSTEM_MEMORY  # what a kind node's system processes hold, roughly
 NODE_BASE_CPU = 0.05  # cores
+MIN_RATE_WINDOW = 0.5  # real seconds a CPU rate is measured over, at least
 
 
 @dataclass
 class Sample:
     at: float  # cluster seconds
+    real: float  # time.monotonic(): CPU seconds are real seconds, so rates divide by these
     cpu_seconds: float
     memory: int
 
@@ -49,10 +52,11 @@ class Metrics:
     async def run(self) -> None:
         while True:
             self.scrape()
-            await asyncio.sleep(self.api.clock.wall_seconds(SCRAPE_SECONDS))
+            await timers.sleep(self.api.clock, SCRAPE_SECONDS)
 
     def scrape(self) -> None:
         now = self.api.clock.timestamp()
+        real = time.monotonic()
         stamp = self.api.clock.rfc3339()
         alive: set[tuple[str, str]] = set()
         for kubelet in self.kubelets.values():
@@ -66,12 +70,21 @@ class Metrics:
                     key = (uid, name)
                     alive.add(key)
                     previous = self._last.get(key)
-                    self._last[key] = Sample(now, usage.cpu_seconds, usage.memory_bytes)
+                    if previous is not None and real - previous.real < MIN_RATE_WINDOW:
+                        # cluster time jumped to this scrape: too short a real window for
+                        # a rate (CPU time counts in ticks); keep the rate, renew memory
+                        held = self._usage.get(key)
+                        if held is not None:
+                            held.memory = usage.memory_bytes
+                        continue
+                    self._last[key] = Sample(now, real, usage.cpu_seconds, usage.memory_bytes)
                     if previous is None or now <= previous.at:
                         continue
-                    # cluster seconds elapse `scale` times faster than CPU seconds do
-                    wall = (now - previous.at) / max(self.api.clock.scale, 1e-9)
-                    rate = max(0.0, usage.cpu_seconds - previous.cpu_seconds) / wall
+                    # a rate of real work over real time: cluster time runs `scale` times
+                    # faster, and a virtual clock jumps, but CPU seconds do neither
+                    rate = max(0.0, usage.cpu_seconds - previous.cpu_seconds) / (
+                        real - previous.real
+                    )
                     self._usage[key] = Usage(
                         int(rate * 1e9), usage.memory_bytes, now - previous.at, stamp
                     )

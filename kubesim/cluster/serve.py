@@ -35,8 +35,9 @@ from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
+from kubesim.client import timers
 from kubesim.cluster import components, controlplane
-from kubesim.core.clock import Clock
+from kubesim.core.clock import Clock, VirtualClock, revision_hold
 from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
 
@@ -181,6 +182,7 @@ async def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     time_scale: float = 1.0,
+    virtual_time: bool = False,
     request_timeout: float = REQUEST_TIMEOUT,
     extensions: list[Extension] | None = None,
     stop: asyncio.Event | None = None,
@@ -191,9 +193,10 @@ async def serve(
     db = state_dir / "state.db"
     print(f"kubesim: state in {db}", flush=True)
     store = Store(db)
+    clock = VirtualClock(scale=time_scale) if virtual_time else Clock(scale=time_scale)
     api = Api(
         store,
-        clock=Clock(scale=time_scale),
+        clock=clock,
         root_ca=tls.ca_pem,
         service_account_key=service_account_key(state_dir),
     )
@@ -251,6 +254,9 @@ async def serve(
     )
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
+    if isinstance(clock, VirtualClock):
+        clock.add_hold("store", revision_hold(lambda: store.revision))
+        tasks.append(asyncio.create_task(timers.run_skipper(clock)))
     control_plane.handle_signals()  # before the pid file names us: SIGUSR1 must not kill
     await control_plane.start()
     write_kubeconfig(kubeconfig, server=url, ca_pem=tls.ca_pem, token=tls.token)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from kubesim.client import timers
 from kubesim.client.actuator import (
     CONTROLLER_MANAGER,
     PartialWrite,
@@ -387,7 +388,7 @@ class ControllerManager:
         --horizontal-pod-autoscaler-sync-period and rescales at most once per period."""
         c = self.controllers.get("horizontalpodautoscaling")
         if c is not None:
-            c.queue.add_after(_ns_name(hpa), self.api.clock.wall_seconds(HPA_SYNC_PERIOD))
+            c.queue.add_after(_ns_name(hpa), HPA_SYNC_PERIOD)
 
     def _revision_changed(self, kind: str, rev: Obj, previous: Obj | None) -> None:
         ref = controller_ref(rev)
@@ -437,7 +438,7 @@ class ControllerManager:
         while True:
             for node in self.caches.items("", "nodes"):
                 self._add("nodelifecycle", _ns_name(node))
-            await asyncio.sleep(self.api.clock.wall_seconds(NODE_MONITOR_PERIOD))
+            await timers.sleep(self.api.clock, NODE_MONITOR_PERIOD)
 
     # -- deployment / replicaset --
 

@@ -1,28 +1,49 @@
-"""One clock for every timestamp kubesim writes.
+"""One clock for every timestamp kubesim writes, and for every wait on cluster time.
 
-Controllers added later compare ages and deadlines against the same clock that stamps
+Controllers compare ages and deadlines against the same clock that stamps
 `creationTimestamp`, so a test can swap in a `FrozenClock` and a course run can scale
 time (`--time-scale 10` makes a 30 s grace period pass in 3 s of wall time).
+
+`VirtualClock` (tests only, `--virtual-time`) goes further, after kopf's looptime: when
+nothing in kubesim is in flight in real time (no *hold*: a request being served, a pod
+starting or terminating, a probe running, a store write still settling), cluster time
+jumps to the earliest pending cluster-time deadline. The waiting itself (the event loop)
+is `kubesim.client.timers`: this module stays pure bookkeeping, so every layer can read
+the time and register holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+
+Busy = Callable[[], str | None]  # a hold as a callable: why it holds now, or None
 
 
 class Clock:
     """Real time, optionally running `scale` times faster from the moment it was made."""
 
+    virtual = False
+
     def __init__(self, *, scale: float = 1.0) -> None:
         self.scale = scale
+        self.skipped = 0.0  # cluster seconds jumped over (only a VirtualClock jumps)
         self._origin_wall = time.time()
         self._origin_mono = time.monotonic()
+        self._holds: dict[str, int] = {}
+        self._busy: dict[str, Busy] = {}
+        self._held_since_tick = False
+
+    def monotonic(self) -> float:
+        """Cluster seconds since the clock was made: what cluster-time deadlines count in."""
+        return (time.monotonic() - self._origin_mono) * self.scale + self.skipped
 
     def timestamp(self) -> float:
         """Seconds since the epoch in cluster time."""
-        elapsed = time.monotonic() - self._origin_mono
-        return self._origin_wall + elapsed * self.scale
+        return self._origin_wall + self.monotonic()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), tz=UTC)
@@ -36,8 +57,142 @@ class Clock:
         return self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def wall_seconds(self, cluster_seconds: float) -> float:
-        """How long to really sleep for `cluster_seconds` of cluster time."""
+        """How long `cluster_seconds` take in real time when nothing is skipped: what a real
+        duration handed outside the event loop (a probe's timeout, a grace period a process
+        gets) is, and every cluster-time wait's real-time fallback."""
         return cluster_seconds / self.scale if self.scale > 0 else cluster_seconds
+
+    def work_seconds(self, cluster_seconds: float) -> float:
+        """The real time a piece of real work (a probe's request or command) gets for a
+        budget in cluster seconds: scaled with the clock, like every timer."""
+        return self.wall_seconds(cluster_seconds)
+
+    # -- holds: real time in flight ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def hold(self, reason: str) -> Iterator[None]:
+        """While inside, cluster time may not jump (a request served, a probe running)."""
+        self._holds[reason] = self._holds.get(reason, 0) + 1
+        self._held_since_tick = True
+        try:
+            yield
+        finally:
+            self._held_since_tick = True  # it held during this tick's interval too
+            left = self._holds[reason] - 1
+            if left:
+                self._holds[reason] = left
+            else:
+                del self._holds[reason]
+
+    def add_hold(self, name: str, busy: Busy) -> None:
+        """Register a component's hold: `busy()` says why it holds now, or None. The clock
+        calls it; the component never needs the clock to know about it."""
+        self._busy[name] = busy
+
+    def remove_hold(self, name: str) -> None:
+        self._busy.pop(name, None)
+
+    def holds(self) -> list[str]:
+        """Why time may not jump now (empty: kubesim is quiescent). A hold active at any moment
+        since the last `take_holds` counts."""
+        reasons = sorted(self._holds)
+        if self._held_since_tick and not reasons:
+            reasons.append("held since the last tick")
+        for name, busy in list(self._busy.items()):
+            why = busy()
+            if why:
+                reasons.append(f"{name}: {why}")
+        return reasons
+
+    def take_holds(self) -> list[str]:
+        """`holds()`, then start a new tick."""
+        reasons = self.holds()
+        self._held_since_tick = False
+        return reasons
+
+
+def revision_hold(revision: Callable[[], int]) -> Busy:
+    """A hold while a counter moves (the store's revision): a write since the last look
+    means something is still settling (watchers to tell, controllers to answer)."""
+    seen = [revision()]
+
+    def written() -> str | None:
+        now = revision()
+        if now == seen[0]:
+            return None
+        seen[0] = now
+        return "written since the last tick"
+
+    return written
+
+
+MAX_SPEED = 50.0  # cluster seconds per real second, at most, while the skipper jumps
+
+
+class VirtualClock(Clock):
+    """Cluster time = real elapsed x scale + `skipped`; `tick` jumps `skipped` forward to the
+    earliest pending deadline when no hold is active. Every waiter also keeps its real-time
+    fallback (`wall_seconds`), so a missing jump only slows a test, never hangs it.
+
+    `max_speed` bounds a jump by the real time since the previous tick: while quiescent,
+    cluster time runs at most that many times faster than real time, so the states a real
+    observer polls for (a back-off between two pulls, a condition during its transition
+    period) still last in proportion to their cluster time. None: unbounded (unit tests).
+    """
+
+    virtual = True
+
+    def __init__(self, *, scale: float = 1.0, max_speed: float | None = MAX_SPEED) -> None:
+        super().__init__(scale=scale)
+        self.max_speed = max_speed
+        self._deadlines: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._ids = itertools.count()
+        self._last_tick = time.monotonic()
+
+    def work_seconds(self, cluster_seconds: float) -> float:
+        """On virtual time processes keep real time, and a probe holds the clock while it
+        runs: its timeout is the real seconds it says, not a scaled-down share that a busy
+        machine would miss."""
+        return cluster_seconds
+
+    def add_deadline(self, at: float, wake: Callable[[], None]) -> int:
+        """Call `wake` once cluster time (`monotonic`) reaches `at`; returns a token."""
+        token = next(self._ids)
+        self._deadlines[token] = (at, wake)
+        return token
+
+    def remove_deadline(self, token: int) -> None:
+        self._deadlines.pop(token, None)
+
+    def next_deadline(self) -> float | None:
+        return min((at for at, _ in self._deadlines.values()), default=None)
+
+    def tick(self) -> float:
+        """One skipper tick: wake what is due; if nothing holds, jump to the earliest deadline
+        (or as far towards it as `max_speed` allows) and wake what is due then. Returns the
+        cluster seconds skipped."""
+        real = time.monotonic()
+        since, self._last_tick = real - self._last_tick, real
+        self._wake_due()
+        reasons = self.take_holds()
+        earliest = self.next_deadline()
+        if reasons or earliest is None:
+            return 0.0
+        gap = earliest - self.monotonic()
+        if self.max_speed is not None:
+            gap = min(gap, max(self.max_speed - self.scale, 0.0) * since)
+        if gap > 0:
+            self.skipped += gap
+        self._wake_due()
+        return max(gap, 0.0)
+
+    def _wake_due(self) -> None:
+        now = self.monotonic()
+        due = sorted((at, token) for token, (at, _) in self._deadlines.items() if at <= now + 1e-9)
+        for _, token in due:
+            entry = self._deadlines.pop(token, None)
+            if entry is not None:
+                entry[1]()
 
 
 class FrozenClock(Clock):

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kubesim.client import timers
 from kubesim.core.clusterconfig import cluster_config
 from kubesim.core.errors import ApiError
 from kubesim.kubelet import _eviction
@@ -91,8 +92,7 @@ class EvictionManager:
                 raise
             except Exception:  # a kubelet bug must not take the node down
                 log.exception("eviction manager on %s failed", self.kubelet.node)
-            clock = self.kubelet.api.clock
-            await asyncio.sleep(clock.wall_seconds(_eviction.MONITORING_INTERVAL))
+            await timers.sleep(self.kubelet.api.clock, _eviction.MONITORING_INTERVAL)
 
     async def synchronize(self) -> None:
         """One pass: observe, and while the threshold is met evict one pod."""

@@ -16,12 +16,14 @@ import copy
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubesim.apiserver.api import DeleteOptions
 from kubesim.apiserver.meta import qos_class
+from kubesim.client import timers
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
@@ -46,6 +48,11 @@ PULL_BACKOFF_INITIAL = 10.0
 PULL_BACKOFF_MAX = 300.0
 MOUNT_BACKOFF_INITIAL = 0.5  # nestedpendingoperations: a failed mount retries after 500ms,
 MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
+# Virtual time (tests): how long, in real seconds, a started container holds cluster time
+# still: with a readiness or startup probe until it is ready (at most NOT_READY_HOLD),
+# without one for FRESH_HOLD.
+NOT_READY_HOLD = 30.0
+FRESH_HOLD = 3.0
 
 
 @dataclass(frozen=True)
@@ -104,9 +111,20 @@ class Kubelet:
     def start(self) -> None:
         if not self.running:
             self._task = asyncio.create_task(self._run(), name=f"kubelet-{self.node}")
+            self.api.clock.add_hold(f"kubelet {self.node}", self.in_transition)
+
+    def in_transition(self) -> str | None:
+        """Why this node holds cluster time still (a pod whose processes live real time
+        that a jump would cheat), or None: see `PodWorker.transition`."""
+        for worker in list(self.workers.values()):
+            why = worker.transition()
+            if why:
+                return f"pod {worker.namespace}/{worker.name}: {why}"
+        return None
 
     async def stop(self) -> None:
         """The node goes dark: its processes die with it and nothing more is reported."""
+        self.api.clock.remove_hold(f"kubelet {self.node}")
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,6 +247,8 @@ class PodWorker:
         self._finished = False
         self.evicted: str | None = None  # the eviction manager's message, once evicted
         self.rejected = False  # refused at admission: no DisruptionTarget, nothing ran
+        self._starting = 0  # a sandbox or a container being created
+        self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
 
     def _adopt_previous_status(self, pod: Obj) -> None:
         """After a kubesim restart, keep restart counts: the processes are gone (the node
@@ -310,12 +330,46 @@ class PodWorker:
 
     async def _sleep(self, cluster_seconds: float) -> bool:
         """Sleep in cluster time; True if the pod started terminating meanwhile."""
-        wall = self.api.clock.wall_seconds(cluster_seconds)
-        try:
-            await asyncio.wait_for(self.terminating.wait(), timeout=max(wall, 0.0))
-            return True
-        except TimeoutError:
-            return False
+        return await timers.wait(self.api.clock, self.terminating, cluster_seconds)
+
+    def _spec_of(self, container: str) -> Obj:
+        spec = self.pod.get("spec") or {}
+        for key in ("containers", "initContainers", "ephemeralContainers"):
+            for c in spec.get(key) or []:
+                if c.get("name") == container:
+                    return dict(c)
+        return {}
+
+    def transition(self) -> str | None:
+        """Why this pod holds cluster time still, or None. Its processes run in real time:
+        a jump while they start, terminate, run to completion or wait for their probes
+        would judge them on time they never had (virtual time; see docs/architecture.md)."""
+        if self._finished or self._task is None or self._task.done():
+            return None
+        if self._starting:
+            return "creating"
+        if self.terminating.is_set():
+            return "terminating"
+        policy = self.pod["spec"].get("restartPolicy", "Always")
+        now = time.monotonic()
+        for name, running in list(self.running.items()):
+            rec = self.record_for(name)
+            if rec is None or not running.alive():
+                continue
+            if name in self.ephemeral_records:
+                return f"ephemeral container {name} running"
+            if name in self.init_records and not rec.sidecar:
+                return f"init container {name} running"
+            if name in self.records and policy != "Always":
+                return f"container {name} running to completion"
+            since = now - self._started_real.get(name, now)
+            spec = self._spec_of(name)
+            if spec.get("readinessProbe") or spec.get("startupProbe"):
+                if not (rec.started and rec.ready) and since < NOT_READY_HOLD:
+                    return f"container {name} not ready yet"
+            elif since < FRESH_HOLD:
+                return f"container {name} just started"
+        return None
 
     # -- the pod ---------------------------------------------------------------------------
 
@@ -363,7 +417,11 @@ class PodWorker:
         backoff = MOUNT_BACKOFF_INITIAL
         while not self.terminating.is_set():
             try:
-                self.sandbox = await fabric.sandbox(self.uid, pod_ip)
+                self._starting += 1
+                try:
+                    self.sandbox = await fabric.sandbox(self.uid, pod_ip)
+                finally:
+                    self._starting -= 1
                 return True
             except FabricError as exc:
                 self._event(
@@ -555,6 +613,7 @@ class PodWorker:
                 if await self._sleep(PULL_BACKOFF_INITIAL):
                     return False
                 continue
+            began = self.api.clock.monotonic()
             exit_info = await self._run_once(spec, rec, image, env)
             if exit_info is None or self.terminating.is_set():
                 return False
@@ -563,9 +622,7 @@ class PodWorker:
             if not _podstate.should_restart(policy, exit_info.exit_code, init=init):
                 await self.publish()
                 return exit_info.exit_code == 0
-            ran_for = (
-                exit_info.finished_at - exit_info.started_at
-            ).total_seconds() * self.api.clock.scale
+            ran_for = self.api.clock.monotonic() - began  # cluster seconds, jumps included
             delay, rec.backoff = _podstate.restart_delay(rec.backoff, ran_for)
             rec.last_state = {"terminated": rec.state["terminated"]}
             if delay > 0:
@@ -663,6 +720,7 @@ class PodWorker:
         name = spec["name"]
         limits = (spec.get("resources") or {}).get("limits") or {}
 
+        self._starting += 1
         try:
             running = await self.kubelet.runtime.start(
                 pod_uid=self.uid,
@@ -703,9 +761,11 @@ class PodWorker:
             self._event("Warning", "Failed", f"Error: {message}", name)
             await self.publish()
 
-            now = self.api.clock.now()
-            return Exit(128, "StartError", now, now)
+            return Exit(128, "StartError")
+        finally:
+            self._starting -= 1
         self.running[name] = running
+        self._started_real[name] = time.monotonic()
         rec.container_id = (
             "containerd://"
             + hashlib.sha256(
@@ -777,7 +837,14 @@ class PodWorker:
         return float(value)
 
     async def _probe_once(self, probe: Obj, spec: Obj, running: Running) -> ProbeResult:
-        timeout = self.api.clock.wall_seconds(float(probe.get("timeoutSeconds", 1)))
+        # a real duration handed to real I/O: the probe's timeout is never skipped
+        timeout = self.api.clock.work_seconds(float(probe.get("timeoutSeconds", 1)))
+        with self.api.clock.hold("probe in flight"):
+            return await self._probe_io(probe, spec, running, timeout)
+
+    async def _probe_io(
+        self, probe: Obj, spec: Obj, running: Running, timeout: float
+    ) -> ProbeResult:
         ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
         if "httpGet" in probe:
             return await _probes.http_get(
@@ -799,7 +866,7 @@ class PodWorker:
         self, probe: Obj, spec: Obj, running: Running, kind: str, *, want_success: bool
     ) -> bool:
         """Startup probe: True once it succeeds, False after failureThreshold failures."""
-        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        await timers.sleep(self.api.clock, float(probe.get("initialDelaySeconds", 0)))
         failures = 0
         while running.alive():
             result = await self._probe_once(probe, spec, running)
@@ -811,12 +878,12 @@ class PodWorker:
             )
             if failures >= int(probe.get("failureThreshold", 3)):
                 return False
-            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+            await timers.sleep(self.api.clock, float(probe.get("periodSeconds", 10)))
         return False
 
     async def _readiness(self, spec: Obj, rec: ContainerRecord, running: Running) -> None:
         probe = spec["readinessProbe"]
-        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        await timers.sleep(self.api.clock, float(probe.get("initialDelaySeconds", 0)))
         successes = failures = 0
         while running.alive():
             result = await self._probe_once(probe, spec, running)
@@ -837,12 +904,12 @@ class PodWorker:
                 if rec.ready and failures >= int(probe.get("failureThreshold", 3)):
                     rec.ready = False
                     await self.publish()
-            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+            await timers.sleep(self.api.clock, float(probe.get("periodSeconds", 10)))
 
     async def _liveness(self, spec: Obj, running: Running) -> None:
         probe = spec["livenessProbe"]
         name = spec["name"]
-        await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0))))
+        await timers.sleep(self.api.clock, float(probe.get("initialDelaySeconds", 0)))
         failures = 0
         while running.alive():
             result = await self._probe_once(probe, spec, running)
@@ -862,7 +929,7 @@ class PodWorker:
                     )
                     await running.stop(self.api.clock.wall_seconds(self._grace(probe)))
                     return
-            await asyncio.sleep(self.api.clock.wall_seconds(float(probe.get("periodSeconds", 10))))
+            await timers.sleep(self.api.clock, float(probe.get("periodSeconds", 10)))
 
     # -- status ----------------------------------------------------------------------------
 

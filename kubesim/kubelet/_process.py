@@ -63,8 +63,6 @@ class Exit:
 
     exit_code: int
     reason: str  # Completed | Error | OOMKilled
-    started_at: datetime
-    finished_at: datetime
     signal: int | None = None
 
 
@@ -169,7 +167,7 @@ class Running:
         sig = -returncode if returncode < 0 else None
         code = 128 + sig if sig else returncode
         reason = "OOMKilled" if oom else ("Completed" if code == 0 else "Error")
-        self._exit = Exit(code, reason, self.started_at, _now(), sig)
+        self._exit = Exit(code, reason, sig)
         self._kill_rest()
         if self._cgroup is not None:
             self._cgroup.remove()

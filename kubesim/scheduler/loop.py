@@ -99,7 +99,7 @@ class Scheduler:
         """MoveAllToActiveOrBackoffQueue: the pending pods are tried again after the initial
         back-off, so a burst of events (a node's pods deleted one by one) makes one pass
         over them, not one per event."""
-        wait = self.api.clock.wall_seconds(RETRY_BACKOFF_SECONDS)
+        wait = RETRY_BACKOFF_SECONDS  # cluster seconds, as add_after counts
         for pod in list(self.cache.pending.values()):
             if pending(pod, self.name):
                 self.controller.queue.add_after(key_of(pod), wait)

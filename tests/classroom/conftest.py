@@ -49,6 +49,7 @@ def sim_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         KUBELAB_HOME=str(home),
         KUBECONFIG=str(home / "kubeconfig"),
         KUBESIM_TIME_SCALE=_course.TIME_SCALE,
+        KUBESIM_VIRTUAL_TIME=_course.VIRTUAL_TIME,
         PATH=f"{_course.BIN}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(home.parent),
     )

@@ -317,3 +317,20 @@ def _lab_paths(home: Path):
     from kubelab._backend_base import LabPaths
 
     return LabPaths(home=home)
+
+
+@pytest.mark.parametrize(
+    ("facts", "row"),
+    [
+        ({}, ""),
+        ({"timeScale": 1.0}, ""),
+        ({"timeScale": 4.0}, "4x real time (a test setting)"),
+        (
+            {"timeScale": 4.0, "virtualTime": True},
+            "4x real time, virtual: it jumps to the next timer whenever nothing runs in real "
+            "time (a test setting)",
+        ),
+    ],
+)
+def test_status_shows_the_clock_only_when_it_is_not_real_time(facts: dict, row: str) -> None:
+    assert sim.time_text(facts) == row

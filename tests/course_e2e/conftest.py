@@ -2,8 +2,9 @@
 
 `kubelab up --backend $KUBELAB_TEST_BACKEND` (sim by default) in a temporary KUBELAB_HOME;
 every command then runs through the `kubelab` and `kubectl` a learner has. On sim the
-simulator's clock is sped up (KUBESIM_TIME_SCALE, a test-only knob) so deadlines, probe
-periods and back-off pass quickly. `KUBELAB_TEST_BACKEND=kind python3 bootstrap.py test
+simulator's clock is sped up (KUBESIM_TIME_SCALE, a test-only knob) and virtual
+(KUBESIM_VIRTUAL_TIME: it jumps over waits while nothing runs in real time) so deadlines,
+probe periods and back-off pass quickly. `KUBELAB_TEST_BACKEND=kind python3 bootstrap.py test
 tests/course_e2e` runs the same tests on a real kind cluster (the CI workflow's kind job):
 the tests themselves do not know which one is behind the kubeconfig.
 """
@@ -24,6 +25,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TIME_SCALE = os.environ.get("KUBELAB_COURSE_TIME_SCALE", "4")
+# virtual time on sim: cluster time jumps over waits while nothing runs in real time
+# (KUBESIM_VIRTUAL_TIME; KUBELAB_COURSE_VIRTUAL_TIME=0 runs on the scaled clock alone)
+VIRTUAL_TIME = "0" if os.environ.get("KUBELAB_COURSE_VIRTUAL_TIME") == "0" else "1"
 BACKENDS = ("sim", "kind")
 
 
@@ -99,6 +103,7 @@ def lab_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         KUBELAB_HOME=str(home),
         KUBECONFIG=str(home / "kubeconfig"),
         KUBESIM_TIME_SCALE=TIME_SCALE,
+        KUBESIM_VIRTUAL_TIME=VIRTUAL_TIME,
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(home.parent),  # kubectl's caches and anything else stay in the sandbox
     )

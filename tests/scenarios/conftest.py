@@ -1,9 +1,11 @@
 """Fixtures for the course scenarios: one served kubesim with its controllers for the session.
 
 The cluster runs `KUBELAB_SCENARIO_SCALE` times faster than real time (default 10, what CI
-runs; `KUBELAB_SCENARIO_SCALE=1` runs the same scenarios at real speed by hand). The scale
-reaches `python -m kubesim serve` as `KUBESIM_TIME_SCALE`, the environment default of its
-`--time-scale`, so the launcher stays the one in `tests/kubesim/kubesim_process.py`.
+runs; `KUBELAB_SCENARIO_SCALE=1` runs the same scenarios at real speed by hand), on virtual
+time (cluster time jumps over waits while nothing runs in real time;
+`KUBELAB_SCENARIO_VIRTUAL_TIME=0` turns it off). Both reach `python -m kubesim serve` as
+`KUBESIM_TIME_SCALE` and `KUBESIM_VIRTUAL_TIME`, the environment defaults of its flags, so
+the launcher stays the one in `tests/kubesim/kubesim_process.py`.
 Each test gets `lab`, a `Lab` bound to the namespace `lab`, emptied after the test.
 """
 
@@ -23,6 +25,9 @@ from kubesim_process import Cluster, stop_kubesim  # noqa: E402
 from scenario_kubectl import WORKERS, Lab, start_scaled  # noqa: E402
 
 SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
+# virtual time: cluster time jumps over waits while nothing runs in real time (set 0 to
+# run the scenarios on the scaled clock alone)
+VIRTUAL = os.environ.get("KUBELAB_SCENARIO_VIRTUAL_TIME", "1") != "0"
 CLEANUP_KINDS = (
     "deployments,replicasets,statefulsets,pods,services,hpa,pdb,jobs,resourcequotas,limitranges,"
     "persistentvolumeclaims"
@@ -55,7 +60,7 @@ def _measured_scale(cluster: Cluster) -> float:
 
 @pytest.fixture(scope="session")
 def scenario_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    cluster = start_scaled(tmp_path_factory.mktemp("scenarios"), SCALE)
+    cluster = start_scaled(tmp_path_factory.mktemp("scenarios"), SCALE, virtual=VIRTUAL)
     try:
         measured = _measured_scale(cluster)
         if SCALE > 1 and measured < SCALE / 2:

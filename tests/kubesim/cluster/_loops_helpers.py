@@ -16,10 +16,11 @@ from typing import Any
 from kubesim.apiserver.api import Api, WriteOptions
 from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
+from kubesim.client import timers
 from kubesim.cluster.live import Cluster, install
 from kubesim.controllermanager.eviction import check_eviction
 from kubesim.controllermanager.manager import ControllerManager
-from kubesim.core.clock import Clock
+from kubesim.core.clock import Clock, VirtualClock, revision_hold
 from kubesim.scheduler.loop import Scheduler
 from kubesim.store.sqlite import Store
 
@@ -250,19 +251,26 @@ def pod(name: str, *, labels: dict[str, str] | None = None, cpu: str = "100m") -
 
 
 @contextlib.asynccontextmanager
-async def live_cluster(tmp_path: Path, *, scale: float) -> AsyncIterator[tuple[Api, Cluster]]:
+async def live_cluster(
+    tmp_path: Path, *, scale: float, virtual: bool = False
+) -> AsyncIterator[tuple[Api, Cluster]]:
     """A whole in-process cluster (kubelets included) as `kubesim serve` wires it, with a CA
     as every kube-apiserver has: pods mount kube-root-ca.crt from it, and wait forever
-    without one."""
+    without one. `virtual`: on a VirtualClock with its skipper, as `--virtual-time`."""
     store = Store(tmp_path / "state.db")
-    api = Api(store, clock=Clock(scale=scale), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
+    clock = VirtualClock(scale=scale) if virtual else Clock(scale=scale)
+    api = Api(store, clock=clock, root_ca=ensure_tls(tmp_path / "tls").ca_pem)
     bootstrap(api)
     cl = install(api)
-    task = asyncio.create_task(cl.run())
+    tasks = [asyncio.create_task(cl.run())]
+    if isinstance(clock, VirtualClock):
+        clock.add_hold("store", revision_hold(lambda: store.revision))
+        tasks.append(asyncio.create_task(timers.run_skipper(clock)))
     await asyncio.sleep(0.1)
     try:
         yield api, cl
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         store.close()

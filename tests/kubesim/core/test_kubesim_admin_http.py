@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from kubesim.__main__ import TIME_SCALE_ENV, _env_time_scale
+from kubesim.__main__ import (
+    TIME_SCALE_ENV,
+    VIRTUAL_TIME_ENV,
+    _env_time_scale,
+    _env_virtual_time,
+)
 from kubesim.apiserver.api import Api
 from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.server import Server
-from kubesim.core.clock import Clock
+from kubesim.core.clock import Clock, VirtualClock
 from kubesim.kubelet._world import PROCESS, Isolation
 from kubesim.store.sqlite import Store
 
@@ -257,3 +262,52 @@ def test_a_bad_time_scale_in_the_environment_is_refused_with_the_variable_named(
     with pytest.raises(SystemExit) as exc:
         _env_time_scale()
     assert TIME_SCALE_ENV in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [(None, False), ("", False), ("0", False), ("1", True), (" true ", True)],
+)
+def test_virtual_time_default_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, want: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv(VIRTUAL_TIME_ENV, raising=False)
+    else:
+        monkeypatch.setenv(VIRTUAL_TIME_ENV, value)
+    assert _env_virtual_time() is want
+
+
+def test_a_bad_virtual_time_switch_is_refused_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(VIRTUAL_TIME_ENV, "fast")
+    with pytest.raises(SystemExit) as exc:
+        _env_virtual_time()
+    assert VIRTUAL_TIME_ENV in str(exc.value) and "fast" in str(exc.value)
+
+
+async def test_on_virtual_time_status_says_so_and_a_request_holds_the_clock_a_watch_not(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "virtual.db")
+    clock = VirtualClock(scale=4.0)
+    api = Api(store, clock=clock)
+    bootstrap(api)
+    api.cluster = FakeCluster()  # type: ignore[attr-defined]
+    client = await client_for(api)
+    try:
+        clock.take_holds()
+        r = await client.get(
+            "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1", headers=AUTH
+        )
+        assert r.status == 200
+        await r.read()
+        assert clock.take_holds() == []  # a watch waits on the cluster: it holds nothing
+        r = await client.get("/kubesim/v1/status", headers=AUTH)
+        facts = await r.json()
+        assert facts["timeScale"] == 4.0 and facts["virtualTime"] is True
+        assert clock.take_holds() == ["held since the last tick"]
+    finally:
+        await client.close()
+        store.close()
