@@ -17,6 +17,7 @@ The course's kind cluster sets `--event-ttl=24h` (manifests/cluster/kind.yaml), 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
