@@ -282,16 +282,32 @@ def enter(
     if status is not None:
         os.close(status)
     for forwarded in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(forwarded, lambda n, _f: os.kill(child, n))
+        signal.signal(forwarded, lambda n, _f: _forward(child, n))
     while True:
         try:
             _, status = os.waitpid(child, 0)
             break
         except ChildProcessError:
             return 127
+    return end_as(status)
+
+
+def _forward(child: int, signum: int) -> None:
+    """Pass a signal on to the command; one that arrives after it was reaped has no one
+    to reach (the wrapper then ends as the command did, not with a traceback)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, signum)
+
+
+def end_as(status: int) -> int:
+    """End as the command ended: by the same signal (so the runtime reports 128+N), or
+    with its code. SIGKILL and SIGSTOP have no handler to reset: `signal.signal` refuses
+    them, and a command the kernel SIGKILLed (its PID namespace's init gone, the OOM
+    killer) would otherwise end the wrapper with Python's exit 1."""
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
-        signal.signal(signum, signal.SIG_DFL)
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     return os.waitstatus_to_exitcode(status)
 

@@ -5,6 +5,9 @@ OCI exec error), and exec'd processes in the container's cgroup."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ from kubesim.kubelet._exec import ExecProcess, spawn
 from kubesim.kubelet._images import pull
 from kubesim.kubelet._process import Limits, Network, Running, Runtime, read_log
 from kubesim.kubelet._world import SetupError, probe
+
+ROOT = Path(__file__).resolve().parents[3]
 
 BUSYBOX = pull("busybox:1.36")
 world = pytest.mark.skipif(not probe().contained, reason="no namespaces on this machine")
@@ -141,3 +146,25 @@ async def test_an_exec_runs_in_the_containers_cgroup_and_dies_with_it(
     assert not any(_cgroups._alive(pid) for pid in sleeps), "the exec'd sleep outlived its pod"
     assert await asyncio.wait_for(process.wait(), 20) == 137  # the exec ended by SIGKILL
     process.close()
+
+
+@pytest.mark.parametrize(
+    "signum, code", [(signal.SIGKILL, 137), (signal.SIGTERM, 143)], ids=["SIGKILL", "SIGTERM"]
+)
+def test_the_enter_wrapper_ends_as_its_command_did_even_by_sigkill(signum: int, code: int) -> None:
+    """`_ctrinit --enter` ends as its command ended, so the exec reports 128+N. A command the
+    kernel SIGKILLed (the container's init gone first, under load) once ended the wrapper with
+    Python's exit 1: SIGKILL's handler cannot be reset."""
+    program = (
+        "import os, signal, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from kubesim.kubelet import _ctrinit\n"
+        "child = os.fork()\n"
+        f"if child == 0: os.kill(os.getpid(), {int(signum)})\n"
+        "_, status = os.waitpid(child, 0)\n"
+        "sys.exit(_ctrinit.end_as(status))\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert ended.stderr == ""
+    assert ended.returncode == -signum  # killed by the same signal: 128+N to a runtime
+    assert 128 - ended.returncode == code
