@@ -171,6 +171,8 @@ class ControllerManager:
         self.api = api
         self.metrics = metrics
         self.enabled = set(ALL_CONTROLLERS if controllers is None else controllers)
+        # node name -> ((lease renewTime, Ready heartbeat) last seen, when this manager saw it)
+        self._node_probes: dict[str, tuple[tuple[Any, Any], datetime]] = {}
         unknown = self.enabled - set(ALL_CONTROLLERS)
         if unknown:
             raise ValueError(
@@ -697,11 +699,30 @@ class ControllerManager:
         lease = self.caches.get("coordination.k8s.io", "leases", "kube-node-lease", name)
         pods = self.caches.items("", "pods")
         lifecycle = node_lifecycle(
-            node, lease, pods, now=now, grace=NODE_GRACE, startup_grace=NODE_STARTUP_GRACE
+            node,
+            lease,
+            pods,
+            now=now,
+            grace=NODE_GRACE,
+            startup_grace=NODE_STARTUP_GRACE,
+            probed=self._probed(name, node, lease, now),
         )
         if lifecycle.actions:  # the node changes first; the next pass sees it
             return self._apply(lifecycle, "node-controller")
         return self._apply(pods_to_evict(node, pods, now=now), "taint-eviction-controller")
+
+    def _probed(self, name: str, node: Obj, lease: Obj | None, now: datetime) -> datetime:
+        """When this controller manager saw the node's lease renewal or heartbeat change (upstream's
+        probeTimestamp): now on the first look, so a restarted control plane does not judge a
+        lease by how long it was itself away."""
+        conditions = (node.get("status") or {}).get("conditions") or []
+        ready: Obj = next((c for c in conditions if c.get("type") == "Ready"), {})
+        seen = (((lease or {}).get("spec") or {}).get("renewTime"), ready.get("lastHeartbeatTime"))
+        known = self._node_probes.get(name)
+        if known is None or known[0] != seen:
+            self._node_probes[name] = (seen, now)
+            return now
+        return known[1]
 
     # -- garbage collector --
 

@@ -34,12 +34,19 @@ class NodeHealth:
     remove_taints: list[Obj] = field(default_factory=list)
 
 
-def node_health(node: Obj, lease: Obj | None, *, now: datetime, grace: float = 50.0) -> NodeHealth:
+def node_health(
+    node: Obj,
+    lease: Obj | None,
+    *,
+    now: datetime,
+    grace: float = 50.0,
+    probed: datetime | None = None,
+) -> NodeHealth:
     """The conditions and taints the node lifecycle controller keeps: Unknown when the lease
     lapses, the not-ready/unreachable taints, and (TaintNodesByCondition) the
     `node.kubernetes.io/unschedulable:NoSchedule` taint while the node is cordoned and
     `node.kubernetes.io/memory-pressure:NoSchedule` (disk, pid) while that condition is True."""
-    health = _readiness(node, lease, now=now, grace=grace)
+    health = _readiness(node, lease, now=now, grace=grace, probed=probed)
     taints = (node.get("spec") or {}).get("taints") or []
     cordoned = bool((node.get("spec") or {}).get("unschedulable"))
     has = any(t["key"] == UNSCHEDULABLE for t in taints)
@@ -69,17 +76,24 @@ def node_lifecycle(
     now: datetime,
     grace: float = 50.0,
     startup_grace: float = 60.0,
+    probed: datetime | None = None,
 ) -> Decision:
     """One pass of the node lifecycle controller over a node, one write per pass, each pass
     triggered by the previous write: first the node's conditions (Unknown once its lease
     lapsed; then the NodeNotReady event and MarkPodsNotReady), then its taints. A node that
     never reported gets `startup_grace` before any verdict. Taint eviction is
-    `pods_to_evict`'s."""
+    `pods_to_evict`'s.
+
+    `probed`: when this controller last saw the node's lease or heartbeat change, on its own
+    clock (upstream's nodeHealthData.probeTimestamp). A controller that has just started sees
+    every node for the first time then, so a lease that is old only because the controller
+    was away (a control-plane outage, a store restored from a snapshot) gets a whole grace
+    period to be renewed before the node goes Unknown."""
     if lease is None and not _ever_reported(node):
         born = parse_time(meta(node).get("creationTimestamp"))
         if born is None or born + timedelta(seconds=startup_grace) >= now:
             return Decision([])  # still starting up: no verdict yet
-    health = node_health(node, lease, now=now, grace=grace)
+    health = node_health(node, lease, now=now, grace=grace, probed=probed)
     if health.conditions:
         status = {**(node.get("status") or {}), "conditions": health.conditions}
         actions: list = [UpdateStatus({**node, "status": status})]
@@ -136,12 +150,14 @@ def _mark_pods_not_ready(node_name: str, pods: list[Obj], *, now: datetime) -> l
     return actions
 
 
-def _readiness(node: Obj, lease: Obj | None, *, now: datetime, grace: float) -> NodeHealth:
+def _readiness(
+    node: Obj, lease: Obj | None, *, now: datetime, grace: float, probed: datetime | None = None
+) -> NodeHealth:
     conds = [dict(c) for c in (node.get("status") or {}).get("conditions") or []]
     renew = parse_time(((lease or {}).get("spec") or {}).get("renewTime"))
     ready = next((c for c in conds if c["type"] == "Ready"), None)
     beat = parse_time((ready or {}).get("lastHeartbeatTime"))
-    last = max([t for t in (renew, beat) if t is not None], default=None)
+    last = max([t for t in (renew, beat, probed) if t is not None], default=None)
     taints = (node.get("spec") or {}).get("taints") or []
     have = {(t["key"], t["effect"]) for t in taints}
     if last is None or last + timedelta(seconds=grace) < now:

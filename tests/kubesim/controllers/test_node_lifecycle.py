@@ -98,3 +98,14 @@ def test_a_node_back_to_ready_loses_its_unreachable_taints() -> None:
 
 def test_a_healthy_untainted_node_needs_nothing() -> None:
     assert node_lifecycle(_node(beat_ago=1), None, [_pod()], now=NOW).actions == []
+
+
+def test_a_lease_old_only_because_the_controller_was_away_gets_a_whole_grace_period() -> None:
+    """Upstream judges a lease by when the controller saw it change (probeTimestamp), and a
+    controller that has just started sees every node for the first time now: after a
+    control-plane outage or a restored snapshot, the old renewTime is not a dead node."""
+    node = _node(beat_ago=120)
+    just_started = node_lifecycle(node, None, [_pod()], now=NOW, probed=NOW)
+    assert just_started.actions == []
+    still_silent = node_lifecycle(node, None, [_pod()], now=NOW, probed=NOW - timedelta(seconds=51))
+    assert [type(a).__name__ for a in still_silent.actions][:1] == ["UpdateStatus"]
