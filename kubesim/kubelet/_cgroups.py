@@ -63,8 +63,12 @@ class Cgroup:
             (self.cpu / "cpu.cfs_quota_us").write_text(str(quota))
 
     def attach(self, pid: int) -> None:
-        (self.memory / "cgroup.procs").write_text(str(pid))
-        (self.cpu / "cgroup.procs").write_text(str(pid))
+        for procs in self.procs():
+            procs.write_text(str(pid))
+
+    def procs(self) -> tuple[Path, Path]:
+        """The files a process writes its pid into to join the pair."""
+        return self.memory / "cgroup.procs", self.cpu / "cgroup.procs"
 
     def oom_kills(self) -> int:
         """How many times the kernel OOM-killed a process in this cgroup."""

@@ -135,16 +135,17 @@ async def spawn(
     if tty:
         return await _spawn_tty(spec, width=width, height=height)
     status_read, status_write = os.pipe() if spec.enters else (None, None)
+    argv, preexec = spec.launch(spec.options(status_fd=status_write))
     try:
         proc = await asyncio.create_subprocess_exec(
-            *spec.options(status_fd=status_write),
+            *argv,
             cwd=spec.cwd,
             env=spec.env,
             stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=spec.join,
+            preexec_fn=preexec,
             pass_fds=(status_write,) if status_write is not None else (),
         )
     except BaseException:
@@ -236,16 +237,17 @@ async def _spawn_console(spec: ExecSpec) -> tuple[int, asyncio.subprocess.Proces
     container's /dev/pts and sends the master back before it runs the command."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     status_read, status_write = os.pipe()
+    argv, preexec = spec.launch(spec.options(status_fd=status_write, console_fd=theirs.fileno()))
     try:
         proc = await asyncio.create_subprocess_exec(
-            *spec.options(status_fd=status_write, console_fd=theirs.fileno()),
+            *argv,
             cwd=spec.cwd,
             env={"TERM": "xterm", **spec.env},
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=spec.join,
+            preexec_fn=preexec,
             pass_fds=(status_write, theirs.fileno()),
         )
     except BaseException:

@@ -857,8 +857,9 @@ class PodWorker:
         if "exec" in probe:
             argv = list(probe["exec"].get("command") or [])
             command = running.exec_spec(argv)
+            launched, preexec = command.launch(command.argv)
             return await _probes.exec_command(
-                command.argv, command.cwd, command.env, timeout, shown=argv, preexec=command.join
+                launched, command.cwd, command.env, timeout, shown=argv, preexec=preexec
             )
         return ProbeResult(True)
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kubesim.kubelet import _cgroups, _rootfs, _world
+from kubesim.kubelet import _cgroups, _launch, _rootfs, _world
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 from kubesim.network.fabric import Sandbox
@@ -84,9 +84,10 @@ def cri_line(stream: str, line: bytes, at: datetime | None = None) -> bytes:
 @dataclass(frozen=True)
 class ExecSpec:
     """A command ready for `asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env,
-    preexec_fn=spec.join)`. In a container world `argv` is `_ctrinit --enter ... -- CMD`
-    (`enters`), which takes `options()`: a status fd (a command that cannot start fails
-    before it runs) and a console socket (a terminal made in the container's devpts)."""
+    preexec_fn=preexec)`, where `argv, preexec = spec.launch(spec.options())`. In a container
+    world `argv` is `_ctrinit --enter ... -- CMD` (`enters`), which takes `options()`: a
+    status fd (a command that cannot start fails before it runs) and a console socket (a
+    terminal made in the container's devpts)."""
 
     argv: list[str]
     cwd: str
@@ -101,6 +102,16 @@ class ExecSpec:
         if self.cgroup is not None:
             with contextlib.suppress(OSError):  # the container ended meanwhile
                 self.cgroup.attach(os.getpid())
+
+    def launch(self, argv: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+        """`argv` (from `options()`) and the `preexec_fn` to start it with: none for
+        `_ctrinit --enter`, which `_launch` starts in the cgroup without forking kubesim."""
+        if self.enters:
+            procs = self.cgroup.procs() if self.cgroup is not None else ()
+            launched = _launch.argv(argv, procs, strict=False)
+            if launched is not None:
+                return launched, None
+        return argv, self.join
 
     def options(self, *, status_fd: int | None = None, console_fd: int | None = None) -> list[str]:
         """`argv` with `_ctrinit --enter`'s options added (only when `enters`)."""
@@ -475,7 +486,7 @@ class Runtime:
                 }
                 proc, pid, enter, logs, master = await self._start_contained(
                     box, image, argv, full_env, network, mounts, _in_child,
-                    tty=tty, stdin_fd=stdin_read,
+                    cgroup=cgroup, tty=tty, stdin_fd=stdin_read,
                 )  # fmt: skip
                 cwd = image.working_dir or "/"
                 writer = await _writer(stdin_write) if stdin_write is not None else None
@@ -562,6 +573,7 @@ class Runtime:
         mounts: Sequence[Mount],
         preexec: Callable[[], None],
         *,
+        cgroup: _cgroups.Cgroup | None = None,
         tty: bool = False,
         stdin_fd: int | None = None,
     ) -> tuple[
@@ -635,22 +647,27 @@ class Runtime:
                 fd for fd in (status_write, out_write, err_write, stdin, console) if fd is not None
             )
         )
+        init = [
+            *self.isolation.unshare_argv(
+                netns=net.sandbox.netns if net.sandbox else None,
+                userns=net.sandbox.userns if net.sandbox else None,
+            ),
+            sys.executable, "-I", "-S", str(_world.INIT), str(spec),
+        ]  # fmt: skip
+        # `preexec` (the cgroup, dying with kubesim) only where `_launch` cannot do it
+        launched = _launch.argv(init, cgroup.procs() if cgroup else (), strict=True)
         try:
             proc = await asyncio.create_subprocess_exec(
-                *self.isolation.unshare_argv(
-                    netns=net.sandbox.netns if net.sandbox else None,
-                    userns=net.sandbox.userns if net.sandbox else None,
-                ),
-                sys.executable, "-I", "-S", str(_world.INIT), str(spec),
+                *(launched or init),
                 cwd="/",
                 env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=preexec,
+                preexec_fn=preexec if launched is None else None,
                 pass_fds=passed,
-            )  # fmt: skip
+            )
         except BaseException:
             for fd in (status_read, out_read, err_read):
                 if fd is not None:
