@@ -36,7 +36,7 @@ from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
 from kubesim.client import timers
-from kubesim.cluster import components, controlplane
+from kubesim.cluster import collector, components, controlplane
 from kubesim.core.clock import Clock, VirtualClock, revision_hold
 from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
@@ -254,6 +254,7 @@ async def serve(
     )
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(t(api)) for t in api.hooks.tasks]
     tasks.append(asyncio.create_task(_compactor(api)))
+    tasks.append(asyncio.create_task(collector.run()))  # short full GC passes
     if isinstance(clock, VirtualClock):
         clock.add_hold("store", revision_hold(lambda: store.revision))
         tasks.append(asyncio.create_task(timers.run_skipper(clock)))
