@@ -29,6 +29,7 @@ from pathlib import Path
 
 from kubesim.cluster import components, controlplane
 from kubesim.cluster.event_ttl import KIND_EVENT_TTL, parse_duration
+from kubesim.cluster.eventloop import PriorityLoop
 from kubesim.cluster.serve import serve, stop_server
 from kubesim.kubelet import PullError, catalog, pull
 from kubesim.store import NotASnapshot, save_snapshot
@@ -165,20 +166,22 @@ def main(argv: list[str] | None = None) -> int:
         return _snapshot(args.action, args.state_dir.resolve(), args.file)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.command == "serve":
-        asyncio.run(
-            serve(
-                state_dir=args.state_dir.resolve(),
-                kubeconfig=args.kubeconfig.resolve(),
-                host=args.host,
-                port=args.port,
-                time_scale=args.time_scale,
-                virtual_time=args.virtual_time,
-                request_timeout=args.request_timeout,
-                extensions=[]
-                if args.no_controllers
-                else [functools.partial(components.install, event_ttl=args.event_ttl)],
+        # the API's requests before the cluster's own work (kubesim/cluster/eventloop.py)
+        with asyncio.Runner(loop_factory=PriorityLoop) as runner:
+            runner.run(
+                serve(
+                    state_dir=args.state_dir.resolve(),
+                    kubeconfig=args.kubeconfig.resolve(),
+                    host=args.host,
+                    port=args.port,
+                    time_scale=args.time_scale,
+                    virtual_time=args.virtual_time,
+                    request_timeout=args.request_timeout,
+                    extensions=[]
+                    if args.no_controllers
+                    else [functools.partial(components.install, event_ttl=args.event_ttl)],
+                )
             )
-        )
         return 0
     return 0 if stop_server(args.state_dir.resolve()) else 1
 
