@@ -90,3 +90,4 @@ _.rss_mb  # bench/soak.py Sample fields, read by name in its report table
 _.tree_rss_mb  # bench/soak.py
 _.tree_fds  # bench/soak.py
 _.tree_procs  # bench/soak.py
+_._add_callback  # asyncio BaseSelectorEventLoop hook, overridden (kubesim/cluster/eventloop.py)

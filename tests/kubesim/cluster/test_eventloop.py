@@ -44,6 +44,7 @@ def test_a_readable_socket_is_served_before_the_queued_cluster_work() -> None:
             loop.create_task(handler())
 
         loop.add_reader(ours.fileno(), readable)
+
         def work(i: int) -> None:
             _busy(0.001)
             order.append(f"work{i}")
