@@ -5,9 +5,6 @@ it reads through one kubeconfig with GET and LIST only (DESIGN.md). Public names
 re-exported here; the modules behind them are private.
 """
 
-import checker._startup  # noqa: F401  (first: before anything imports `kubernetes`)
-
-# isort: split
 from checker._client import ReadOnlyClient, Resource
 from checker._errors import (
     ApiError,
