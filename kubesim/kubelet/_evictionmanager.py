@@ -47,7 +47,7 @@ class EvictionManager:
         """The active pods this kubelet runs, with each container's working set."""
         out = []
         for worker in self.kubelet.workers.values():
-            if worker.evicted or worker.terminating.is_set():
+            if worker.evicting or worker.terminating.is_set():
                 continue
             usage: dict[str, int] = {}
             for name, running in worker.running.items():

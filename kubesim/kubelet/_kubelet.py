@@ -245,7 +245,11 @@ class PodWorker:
         self._container_tasks: list[asyncio.Task[None]] = []
         self._status_lock = asyncio.Lock()
         self._finished = False
-        self.evicted: str | None = None  # the eviction manager's message, once evicted
+        # the eviction manager's message: `evicting` from the moment it decides (no second
+        # eviction), `evicted` in the status once the containers are stopped, in one update
+        # (eviction_manager.go evictPod: never "Evicted" beside a running container)
+        self.evicting: str | None = None
+        self.evicted: str | None = None
         self.rejected = False  # refused at admission: no DisruptionTarget, nothing ran
         self._starting = 0  # a sandbox or a container being created
         self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
@@ -514,7 +518,7 @@ class PodWorker:
 
     def reject(self, message: str) -> None:
         """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
-        self.evicted = message
+        self.evicting = self.evicted = message
         self.rejected = True
 
         async def rejected() -> None:
@@ -528,9 +532,9 @@ class PodWorker:
     async def evict(self, message: str) -> None:
         """The eviction manager fails the pod: its containers are killed at once (a hard
         threshold has no grace period) and the pod ends `Failed` with reason `Evicted`."""
-        if self.evicted is not None:
+        if self.evicting is not None:
             return
-        self.evicted = message
+        self.evicting = message
         self._event("Warning", "Evicted", message)
         for name, running in list(self.running.items()):
             if running.alive():
@@ -552,6 +556,7 @@ class PodWorker:
                         "containerID": rec.container_id,
                     }
                 }
+        self.evicted = message
         await self.publish()
 
     async def kill(self) -> None:
