@@ -43,8 +43,7 @@ if TYPE_CHECKING:
 # Loaded on first use (PEP 562): the official client's import costs 0.3 s of CPU
 # (`kubernetes` imports its config, dynamic and watch modules, and jsonschema through
 # kubernetes_validate), which a `kubelab` command that only reads labs (reset, solve, break,
-# lint, status) and a notebook's first cell need not pay; a check pays it when it first
-# reads the cluster.
+# lint, status) need not pay; a check pays it when it first reads the cluster.
 _ON_FIRST_USE = {
     "ReadOnlyClient": "checker._client",
     "Resource": "checker._client",

@@ -1,6 +1,6 @@
 """The official client is imported when a check first reads the cluster, not by `import
-checker`: `kubelab reset`, `solve`, `break`, `lint` and a notebook's first cell do not pay
-for it (checker/__init__.py)."""
+checker`: `kubelab reset`, `solve`, `break` and `lint` do not pay for it (checker/__init__.py);
+a notebook pays for it with its first cell (kubelab/notebook.py)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,10 @@ def test_every_public_name_resolves() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         checker.nope  # noqa: B018
+
+
+def test_a_notebook_loads_the_client_with_its_first_cell_not_at_the_first_check() -> None:
+    """The widget must show its countdown within a second of the Check click
+    (tests/browser/test_course_in_jupyterlab.py), so the import pays for the client."""
+    out = _in_fresh_process("import sys, kubelab.notebook; print('kubernetes' in sys.modules)")
+    assert out == "True"
