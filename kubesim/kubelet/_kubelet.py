@@ -240,7 +240,10 @@ class PodWorker:
         self.pod_ip = ""
         self.sandbox: Sandbox | None = None  # its network namespace in the fabric
         self.terminating = asyncio.Event()
-        self._changed = asyncio.Event()
+        # the status as stored after this worker's last write: a pod event whose status
+        # differs (a snapshot restore, another writer) makes it write its own again
+        self._written: Obj | None = None
+        self._reconciling: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._container_tasks: list[asyncio.Task[None]] = []
         self._status_lock = asyncio.Lock()
@@ -292,8 +295,18 @@ class PodWorker:
         self.pod = copy.deepcopy(pod)
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
-        self._changed.set()
         self._start_ephemeral()
+        if self._written is not None and (pod.get("status") or {}) != self._written:
+            self._reconcile()
+
+    def _reconcile(self) -> None:
+        """The API holds a status this worker did not write (its store was restored from a
+        snapshot, or someone else wrote the pod's status): write the worker's own again, as
+        the kubelet's status manager does when the API's status differs from its cache
+        (status_manager.go syncBatch, needsReconcile). One at a time; publish() writes
+        nothing when they already agree."""
+        if self._reconciling is None or self._reconciling.done():
+            self._reconciling = asyncio.create_task(self.publish(), name=f"reconcile-{self.name}")
 
     def _start_ephemeral(self) -> None:
         """Start each new ephemeral container once the sandbox exists; one that a previous
@@ -539,8 +552,9 @@ class PodWorker:
         for name, running in list(self.running.items()):
             if running.alive():
                 self._event("Normal", "Killing", f"Stopping container {name}", name)
-        for task in [*self._container_tasks, *self._ephemeral_tasks]:
-            task.cancel()
+        for task in [*self._container_tasks, *self._ephemeral_tasks, self._reconciling]:
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
         now = self.api.clock.rfc3339()
         for rec in self.records.values():
@@ -563,8 +577,9 @@ class PodWorker:
         """The node died or the object is gone: stop processes at once."""
         if self._task is not None:
             self._task.cancel()
-        for task in [*self._container_tasks, *self._ephemeral_tasks]:
-            task.cancel()
+        for task in [*self._container_tasks, *self._ephemeral_tasks, self._reconciling]:
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
         await self._release_sandbox()
 
@@ -953,15 +968,17 @@ class PodWorker:
                 updated = copy.deepcopy(current)
                 updated["status"] = self._status(current)
                 if updated["status"] == current.get("status"):
+                    self._written = current.get("status") or {}
                     return
                 try:
-                    self.api.update(
+                    stored = self.api.update(
                         self.kubelet._pods_res,
                         self.namespace,
                         self.name,
                         updated,
                         subresource="status",
                     )
+                    self._written = stored.get("status") or {}
                     return
                 except Conflict:
                     await asyncio.sleep(0)
@@ -1006,6 +1023,14 @@ class PodWorker:
                     "message": self.evicted,
                 },
             ]
+        # conditions the kubelet does not own (the scheduler's DisruptionTarget on a
+        # preemption victim, a readiness gate's) stay as their writers left them
+        # (status_manager.go mergePodStatus)
+        owned = {c["type"] for c in status["conditions"]}
+        status["conditions"] = [
+            *status["conditions"],
+            *(c for c in old.get("conditions") or [] if c.get("type") not in owned),
+        ]
         if init_records:
             status["initContainerStatuses"] = [r.status() for r in init_records]
         if self.ephemeral_records:
