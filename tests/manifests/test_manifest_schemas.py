@@ -113,7 +113,7 @@ def test_service_hpa_pdb_and_job_point_at_the_inference_service():
     assert container["image"] == "kubelab/inference:2.4.0"
     assert container["command"] == [
         "python3", "-m", "inference.loadgen", "http://inference-service:8080",
-        "--rps", "50", "--seconds", "120",
+        "--rps", "25", "--seconds", "120",
     ]  # fmt: skip
 
 
