@@ -34,9 +34,9 @@ from kubesim.apiserver.streaming import (
     V4,
     V4_BASE64,
     Channels,
-    kubelet_refusal,
     negotiate,
     not_upgraded,
+    refuse,
 )
 from kubesim.core.errors import BadRequest
 
@@ -55,13 +55,14 @@ async def serve(api: Api, request: web.Request, namespace: str, name: str) -> An
     if not (pod.get("spec") or {}).get("nodeName"):
         raise BadRequest(f"pod {name} does not have a host assigned")
     source = api.hooks.streams
+    key = (pod["metadata"].get("uid", ""), "", "portforward")
     try:
         sandbox = source.sandbox_id(pod)
     except StreamUnavailable as err:
-        return kubelet_refusal(err)
+        return refuse(key, err)
     ws = negotiate(request, (TUNNEL, V4, V4_BASE64))
     if ws is None:
-        return not_upgraded(request)
+        return not_upgraded(request, key)
     forward = Forwarder(source, pod, sandbox)
     if (ws.can_prepare(request).protocol or "") == TUNNEL:
         await ws.prepare(request)

@@ -29,6 +29,7 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,11 +96,34 @@ def negotiate(request: web.Request, offered: tuple[str, ...]) -> web.WebSocketRe
     return ws if ready.ok else None
 
 
-def not_upgraded(request: web.Request) -> web.Response:
-    """A plain request, or kubectl's SPDY retry of a WebSocket upgrade kubesim answered
-    successfully before (it never gets here then): what kube-apiserver says to a request
-    that does not upgrade."""
+# kubectl retries a refused WebSocket upgrade over SPDY at once (client-go's fallback
+# executor); a refusal older than this belongs to an earlier command
+RETRY_SECONDS = 5.0
+# (pod uid, container, subresource) -> (time.monotonic(), the kubelet's refusal)
+_refused: dict[tuple[str, str, str], tuple[float, StreamUnavailable]] = {}
+
+
+def refuse(key: tuple[str, str, str], err: StreamUnavailable) -> web.Response:
+    """The kubelet's refusal, remembered for kubectl's SPDY retry (`not_upgraded`): on a node
+    both attempts get the kubelet's same answer, while here the retry would find a
+    crash-looping container up again and be told kubesim speaks no SPDY."""
+    now = time.monotonic()
+    for old, (at, _) in list(_refused.items()):
+        if now - at > RETRY_SECONDS:
+            del _refused[old]
+    _refused[key] = (now, err)
+    return kubelet_refusal(err)
+
+
+def not_upgraded(request: web.Request, key: tuple[str, str, str] | None = None) -> web.Response:
+    """A plain request, or kubectl's SPDY retry of a WebSocket upgrade: the refusal the
+    WebSocket attempt got a moment ago (`refuse`), else what kube-apiserver says to a
+    request that does not upgrade (kubesim answers a successful upgrade over WebSocket, so
+    a retry never follows one)."""
     if request.headers.get("Upgrade", "").lower().startswith("spdy"):
+        recent = _refused.get(key) if key is not None else None
+        if recent is not None and time.monotonic() - recent[0] <= RETRY_SECONDS:
+            return kubelet_refusal(recent[1])
         return web.Response(
             status=400,
             text="kubesim serves exec, attach and port-forward over WebSocket only "
@@ -206,13 +230,14 @@ async def serve(api: Api, request: web.Request, namespace: str, name: str, sub: 
     pod = api.get(pods, namespace, name)
     opts = stream_options(request, exec_=sub == "exec")
     container = pick_container(pod, name, opts.container)
+    key = (pod["metadata"].get("uid", ""), container, sub)
     try:
         target = api.hooks.streams.container(pod, container)
     except StreamUnavailable as err:
-        return kubelet_refusal(err)
+        return refuse(key, err)
     ws = negotiate(request, REMOTECOMMAND_PROTOCOLS)
     if ws is None:
-        return not_upgraded(request)
+        return not_upgraded(request, key)
     await ws.prepare(request)
     channels = Channels(ws, ws.ws_protocol or V1)
     await channels.send(STDOUT if opts.stdout else STDERR if opts.stderr else ERROR, b"")

@@ -219,6 +219,38 @@ async def test_refusals_before_the_upgrade_use_the_servers_and_kubelets_words(
         assert (await answer.json())["message"] == message
 
 
+async def test_kubectls_spdy_retry_gets_the_refusal_its_websocket_attempt_got(
+    client: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kubectl retries a refused WebSocket upgrade over SPDY at once, and a crash-looping
+    container may be up again by then (CI saw kubectl print kubesim's "WebSocket only"
+    instead of `container not found`). On a node both attempts get the kubelet's verdict:
+    so does the retry here, for a few seconds and for that container only."""
+    streams = api.hooks.streams
+    assert isinstance(streams, HostStreams)
+    came_up = False
+    refuse_down = streams.container
+
+    def container(pod: dict[str, Any], name: str) -> HostContainer:
+        return HostContainer(streams.cwd) if came_up else refuse_down(pod, name)
+
+    monkeypatch.setattr(streams, "container", container)
+    url = _query("true", stdout="true").replace("container=app", "container=down")
+    spdy_retry = {**AUTH, "Connection": "Upgrade", "Upgrade": "SPDY/3.1"}
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(url, headers=AUTH, protocols=("v5.channel.k8s.io",))
+    assert refused.value.status == 500
+    came_up = True  # the container's next start, between the two attempts
+
+    retry = await client.get(url, headers=spdy_retry)
+    assert (retry.status, await retry.text()) == (500, 'container not found ("down")')
+    other = await client.get(url.replace("container=down", "container=app"), headers=spdy_retry)
+    assert other.status == 400 and "WebSocket only" in await other.text()
+    monkeypatch.setattr("kubesim.apiserver.streaming.RETRY_SECONDS", 0.0)
+    later = await client.get(url, headers=spdy_retry)  # a new command, not a retry
+    assert later.status == 400 and "WebSocket only" in await later.text()
+
+
 async def test_a_command_that_cannot_start_is_an_internal_error_on_the_error_channel(
     client: TestClient,
 ) -> None:
