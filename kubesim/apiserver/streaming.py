@@ -104,9 +104,11 @@ _refused: dict[tuple[str, str, str], tuple[float, StreamUnavailable]] = {}
 
 
 def refuse(key: tuple[str, str, str], err: StreamUnavailable) -> web.Response:
-    """The kubelet's refusal, remembered for kubectl's SPDY retry (`not_upgraded`): on a node
-    both attempts get the kubelet's same answer, while here the retry would find a
-    crash-looping container up again and be told kubesim speaks no SPDY."""
+    """The kubelet's refusal, remembered for kubectl's SPDY retry (`not_upgraded`). A real
+    API server serves that retry over SPDY, which kubesim does not speak for exec; judged
+    afresh, a retry that found a crash-looping container up again was told so, in words
+    about a protocol the learner never chose. The first attempt's verdict is what a node
+    most likely gives the retry too, a moment later."""
     now = time.monotonic()
     for old, (at, _) in list(_refused.items()):
         if now - at > RETRY_SECONDS:

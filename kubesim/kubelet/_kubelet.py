@@ -552,9 +552,8 @@ class PodWorker:
         for name, running in list(self.running.items()):
             if running.alive():
                 self._event("Normal", "Killing", f"Stopping container {name}", name)
-        for task in [*self._container_tasks, *self._ephemeral_tasks, self._reconciling]:
-            if task is not None:
-                task.cancel()
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
+            task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
         now = self.api.clock.rfc3339()
         for rec in self.records.values():

@@ -164,53 +164,53 @@ def _ready(cluster: Cluster) -> str:
     return conditions.get("Ready", "")
 
 
-def test_a_restore_of_an_older_pod_status_is_written_over_by_its_kubelet(tmp_path: Path, capsys):
+@pytest.fixture
+def with_pod(tmp_path: Path) -> Iterator[Cluster]:
+    """A served kubesim with its kubelets, running POD_READY_LATER."""
+    served = start_kubesim(tmp_path / "sim", controllers=True)
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(POD_READY_LATER)
+    served.kubectl("apply", "-f", str(manifest))
+    yield served
+    stop_kubesim(served)
+
+
+def test_a_restore_of_an_older_pod_status_is_written_over_by_its_kubelet(
+    with_pod: Cluster, tmp_path: Path, capsys
+):
     """The snapshot holds the pod before it turned Ready; after the restore the kubelet,
     whose container still runs and is ready, writes its own status again (the status
     manager reconciles when the API's status differs from the one it wrote) instead of
     leaving the API saying Ready=False for ever. Before the fix it stayed False."""
-    served = start_kubesim(tmp_path / "sim", controllers=True)
-    try:
-        state = str(served.state_dir)
-        manifest = tmp_path / "pod.yaml"
-        manifest.write_text(POD_READY_LATER)
-        served.kubectl("apply", "-f", str(manifest))
-        served.kubectl("wait", "pod/ready-later", "--for=condition=Ready=false", "--timeout=60s")
-        assert _ready(served) == "False"
-        snapshot = tmp_path / "not-ready-yet.db"
-        assert main(["snapshot", "save", str(snapshot), "--state-dir", state]) == 0
-        served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=60s")
-        assert main(["snapshot", "restore", str(snapshot), "--state-dir", state]) == 0
-        capsys.readouterr()
-        served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=30s")
-        assert _ready(served) == "True"
-    finally:
-        stop_kubesim(served)
+    served = with_pod
+    state = str(served.state_dir)
+    served.kubectl("wait", "pod/ready-later", "--for=condition=Ready=false", "--timeout=60s")
+    assert _ready(served) == "False"
+    snapshot = tmp_path / "not-ready-yet.db"
+    assert main(["snapshot", "save", str(snapshot), "--state-dir", state]) == 0
+    served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=60s")
+    assert main(["snapshot", "restore", str(snapshot), "--state-dir", state]) == 0
+    capsys.readouterr()
+    served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=30s")
+    assert _ready(served) == "True"
 
 
-def test_the_kubelet_rewrites_its_own_conditions_and_keeps_the_others(tmp_path: Path):
+def test_the_kubelet_rewrites_its_own_conditions_and_keeps_the_others(with_pod: Cluster):
     """Another writer sets Ready=False and adds a condition of its own (a readiness gate's)
     on a ready pod: the kubelet writes Ready=True again and leaves the other condition
     where it is (status_manager.go mergePodStatus keeps conditions it does not own)."""
-    served = start_kubesim(tmp_path / "sim", controllers=True)
-    try:
-        manifest = tmp_path / "pod.yaml"
-        manifest.write_text(POD_READY_LATER)
-        served.kubectl("apply", "-f", str(manifest))
-        served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=60s")
-        pod = json.loads(served.kubectl("get", "pod", "ready-later", "-o", "json").stdout)
-        conditions = [
-            {**c, "status": "False"} if c["type"] == "Ready" else c
-            for c in pod["status"]["conditions"]
-        ]
-        conditions.append({"type": "example.com/gate", "status": "True"})
-        patch = json.dumps({"status": {"conditions": conditions}})
-        served.kubectl(
-            "patch", "pod", "ready-later", "--subresource=status", "--type=merge", "-p", patch
-        )
-        served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=30s")
-        after = json.loads(served.kubectl("get", "pod", "ready-later", "-o", "json").stdout)
-        kinds = {c["type"]: c["status"] for c in after["status"]["conditions"]}
-        assert kinds["Ready"] == "True" and kinds["example.com/gate"] == "True", kinds
-    finally:
-        stop_kubesim(served)
+    served = with_pod
+    served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=60s")
+    pod = json.loads(served.kubectl("get", "pod", "ready-later", "-o", "json").stdout)
+    conditions = [
+        {**c, "status": "False"} if c["type"] == "Ready" else c for c in pod["status"]["conditions"]
+    ]
+    conditions.append({"type": "example.com/gate", "status": "True"})
+    patch = json.dumps({"status": {"conditions": conditions}})
+    served.kubectl(
+        "patch", "pod", "ready-later", "--subresource=status", "--type=merge", "-p", patch
+    )
+    served.kubectl("wait", "pod/ready-later", "--for=condition=Ready", "--timeout=30s")
+    after = json.loads(served.kubectl("get", "pod", "ready-later", "-o", "json").stdout)
+    kinds = {c["type"]: c["status"] for c in after["status"]["conditions"]}
+    assert kinds["Ready"] == "True" and kinds["example.com/gate"] == "True", kinds
