@@ -50,8 +50,13 @@ LONGEST_FIRST = (
 
 
 def _start_rank(item: pytest.Item) -> int:
+    """LONGEST_FIRST, then the other course files, then the rest: a worker that leaves the
+    course tests never comes back to them, so it can take its lab cluster down then
+    (tests/course_e2e/conftest.py)."""
     path = Path(str(item.fspath)).resolve().relative_to(TESTS.parent).as_posix()
-    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    return len(LONGEST_FIRST) + (0 if tier_of(Path(str(item.fspath))) == "course" else 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

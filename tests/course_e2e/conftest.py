@@ -61,10 +61,25 @@ def pytest_configure(config: pytest.Config) -> None:
 class LabCluster:
     home: Path
     env: dict[str, str]
+    backend: str = "sim"
+    running: bool = False
+
+    def bring_up(self) -> None:
+        # kind: creating 3 nodes and building the images takes minutes on a CI runner
+        timeout = 120 if self.backend == "sim" else 1500
+        self.run("kubelab", "up", "--backend", self.backend, timeout=timeout)
+        self.running = True
+
+    def take_down(self) -> None:
+        if self.running:
+            self.running = False
+            self.run("kubelab", "down", check=False, timeout=120)
 
     def run(
         self, *args: str, timeout: float = 600, check: bool = True, cwd: Path = ROOT
     ) -> subprocess.CompletedProcess[str]:
+        if not self.running and args[:2] not in (("kubelab", "up"), ("kubelab", "down")):
+            self.bring_up()  # taken down when this worker left the course tests; back, fresh
         proc = subprocess.run(
             [str(BIN / args[0]), *args[1:]],
             cwd=cwd,
@@ -95,6 +110,9 @@ class LabCluster:
         assert want <= failed, f"{sorted(want)} should fail; failed: {sorted(failed)}"
 
 
+_MADE: list[LabCluster] = []  # this worker's cluster, once a test asked for it
+
+
 @pytest.fixture(scope="session")
 def lab_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster]:
     home = tmp_path_factory.mktemp("course") / ".kubelab"
@@ -108,10 +126,26 @@ def lab_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         HOME=str(home.parent),  # kubectl's caches and anything else stay in the sandbox
     )
     backend = chosen_backend(os.environ.get("KUBELAB_TEST_BACKEND"))
-    cluster = LabCluster(home=home, env=env)
-    # kind: creating 3 nodes and building the images takes minutes on a CI runner
-    cluster.run("kubelab", "up", "--backend", backend, timeout=120 if backend == "sim" else 1500)
+    cluster = LabCluster(home=home, env=env, backend=backend)
+    cluster.bring_up()
+    _MADE.append(cluster)
     try:
         yield cluster
     finally:
-        cluster.run("kubelab", "down", check=False, timeout=120)
+        cluster.take_down()
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Take this worker's cluster down as soon as its next test is not a course test.
+
+    The course tests run before every other file (tests/conftest.py), so a worker that
+    leaves them does not come back; its cluster (every lab solved, dozens of pods probed on
+    the virtual clock) would otherwise idle until the session ends, the last five minutes
+    of a CI run (docs/benchmarks.md). Should a course test come later anyway,
+    `LabCluster.run` brings a fresh cluster up: each course file resets the labs it uses.
+    """
+    here = Path(__file__).resolve().parent
+    if nextitem is not None and here not in Path(str(nextitem.fspath)).resolve().parents:
+        for cluster in _MADE:
+            cluster.take_down()
