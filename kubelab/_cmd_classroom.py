@@ -14,12 +14,12 @@ import typer
 from rich.console import Console
 
 from kubelab import _assignment, _bundle, _classreport, _replay
+from kubelab._app import app
 from kubelab._backend_base import REPO_ROOT, lab_paths
 from kubelab._cmd_grading import labs_dir, load_labs, pick_lab
 from kubelab._errors import UsageError
 from kubelab._kubeconfig import require_lab_kubeconfig
 from kubelab._progress import Progress
-from kubelab.cli import app
 
 assignment_app = typer.Typer(
     help="Assignments for GitHub Classroom: build a learner edition, replay a student's "

@@ -19,6 +19,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 from kubelab import _procs
+from kubelab._app import app
 from kubelab._backend_base import LabPaths, lab_paths
 from kubelab._backends import (
     control_plane_down,
@@ -41,7 +42,6 @@ from kubelab._jupyter import (
 from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
 from kubelab._outage import down_message, forget_down
 from kubelab._progress import Progress
-from kubelab.cli import app
 
 
 def _console() -> Console:

@@ -21,6 +21,7 @@ from rich.console import Console
 
 import checker
 from kubelab import _mystery
+from kubelab._app import app
 from kubelab._backend_base import lab_paths
 from kubelab._backends import control_plane_down
 from kubelab._errors import (
@@ -32,7 +33,6 @@ from kubelab._errors import (
 )
 from kubelab._kubeconfig import require_lab_kubeconfig
 from kubelab._outage import down_message
-from kubelab.cli import app
 
 FORMATS = ("text", "json", "junit")
 

@@ -28,6 +28,7 @@ import typer
 
 import checker
 from kubelab import _mystery, _outage
+from kubelab._app import app
 from kubelab._backend_base import LabPaths, lab_paths, run_kubectl
 from kubelab._backends import make_backend
 from kubelab._cmd_grading import (
@@ -42,7 +43,6 @@ from kubelab._cmd_grading import (
 from kubelab._errors import UsageError
 from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
 from kubelab._steps import StepError, StepRunner, checker_waiter, kubectl_said, stopped_nodes
-from kubelab.cli import app
 
 # `reset` deletes the lab's whole namespace, so nothing a learner made there survives (a
 # Secret, a ConfigMap, a Job, an Event). The backup before it lists every kind the cluster

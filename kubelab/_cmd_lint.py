@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 
 from kubelab import _simprocess
+from kubelab._app import app
 from kubelab._cmd_grading import LabsDirOpt, labs_dir
 from kubelab._errors import UsageError
 from kubelab._lint import lint_labs
-from kubelab.cli import app
 
 
 def simulator_images(images: Sequence[str]) -> dict[str, str | None]:

@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 import checker
+from kubelab._app import app
 from kubelab._cmd_grading import (
     ExerciseArg,
     LabArg,
@@ -29,7 +30,6 @@ from kubelab._cmd_grading import (
 )
 from kubelab._errors import UsageError
 from kubelab._kubeconfig import lab_home
-from kubelab.cli import app
 
 HINTS_FILE = "hints.json"
 

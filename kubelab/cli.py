@@ -1,4 +1,5 @@
-"""The `kubelab` command: one Typer app; command groups live in their own modules.
+"""The `kubelab` command's entry point: it registers the command modules on the one Typer
+app (`kubelab._app`) and runs it.
 
 Errors are turned into one readable paragraph here, at the edge, and nowhere else.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import sys
 import traceback
@@ -17,23 +19,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from kubelab._app import app
 from kubelab._errors import KubelabError
 from kubelab._kubeconfig import no_proxy_with_loopback
 
-app = typer.Typer(
-    name="kubelab",
-    help="A hands-on Kubernetes course: bring up the lab cluster, open the notebooks, check your work.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
 
 def _register() -> None:
-    """Import the command modules, which add their commands to `app` (they import `app`
-    from here, so they cannot be imported before it exists)."""
-    import importlib
+    """Import the command modules, which add their commands to `app`.
 
+    In a function, not at the top: it runs after `_skip_slow_optional_imports` (`kubelab lint`
+    imports jsonschema, which would otherwise compile its slow optional grammar first), and
+    inside `_run`, so that a command module that cannot be imported (a broken install) is
+    said in one paragraph like any other error."""
     for name in (
         "kubelab._cmd_cluster",
         "kubelab._cmd_grading",
