@@ -20,6 +20,7 @@ the server), never in the user's `~/.jupyter`, and the rest on the command line.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shlex
@@ -60,8 +61,6 @@ def is_loopback_ip(ip: str | None) -> bool:
     """Whether JupyterLab would listen on this machine only (its default is localhost)."""
     if ip is None or ip in ("localhost", ""):
         return True
-    import ipaddress
-
     try:
         return ipaddress.ip_address(ip).is_loopback
     except ValueError:

@@ -6,8 +6,9 @@ annotations, the Deployment conditions and the progress predicates.  Pure functi
 
 from __future__ import annotations
 
+import copy
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubesim.core.objects import (
@@ -155,8 +156,6 @@ def revision(rs: Obj) -> int:
 
 def strip_hash(template: Obj) -> Obj:
     """The template without the pod-template-hash label, for EqualIgnoreHash."""
-    import copy
-
     t = copy.deepcopy(template or {})
     md = t.setdefault("metadata", {})
     lbls = dict(md.get("labels") or {})
@@ -358,6 +357,4 @@ def deployment_timed_out(d: Obj, st: Obj, now: datetime) -> bool:
     last = parse_time(cond.get("lastUpdateTime"))
     if last is None:
         return False
-    from datetime import timedelta
-
     return last + timedelta(seconds=deadline) < now
