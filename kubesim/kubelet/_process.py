@@ -146,6 +146,7 @@ class Running:
     _stdin: asyncio.StreamWriter | None = None
     _master: int | None = None
     _listeners: list[asyncio.Queue[tuple[int, bytes] | None]] = field(default_factory=list)
+    _ended: int = 0  # output streams whose pump has finished (and told the listeners then)
     _group: int | None = None  # the process group kubesim started (process mode: pid's own)
     _enter: list[str] | None = None  # container world: the prefix that enters it
     _contained: bool = False
@@ -231,11 +232,15 @@ class Running:
 
     def listen(self) -> asyncio.Queue[tuple[int, bytes] | None]:
         """Output from now on, as (1 stdout | 2 stderr, bytes); None once per stream at its
-        end (one stream with a terminal, two without)."""
+        end (one stream with a terminal, two without).
+
+        A stream that has already ended is said ended at once, from the pumps' count, not
+        from `alive()`: the pipes can reach their end before the child watcher records the
+        exit (in a container world every exit passes through that moment), and a client
+        attached in between would wait for ever for ends the pumps sent before it came."""
         queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
-        if not self.alive():
-            for _ in range(1 if self.tty else 2):
-                queue.put_nowait(None)
+        for _ in range(self._ended):
+            queue.put_nowait(None)
         self._listeners.append(queue)
         return queue
 
@@ -749,6 +754,7 @@ async def _pump(stream: asyncio.StreamReader | None, name: str, handle, running:
         if partial:
             handle.write(cri_line(name, partial))
     finally:
+        running._ended += 1
         for queue in running._listeners:
             queue.put_nowait(None)
 
@@ -794,6 +800,7 @@ async def _pump_terminal(running: Running, master: int, handle) -> None:  # type
         running._master = None
         with contextlib.suppress(OSError):
             os.close(master)
+        running._ended += 1
         for queue in running._listeners:
             queue.put_nowait(None)
 

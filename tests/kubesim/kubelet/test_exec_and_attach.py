@@ -12,6 +12,7 @@ from pathlib import Path
 from kubesim.kubelet._exec import ExecProcess, attach, spawn
 from kubesim.kubelet._images import Image, ImageRef
 from kubesim.kubelet._process import ExecSpec, Limits, Running, Runtime, read_log
+from kubesim.kubelet._world import PROCESS, Isolation
 
 
 def _spec(tmp_path: Path, *argv: str) -> ExecSpec:
@@ -83,8 +84,10 @@ def _state(pid: int) -> str:
 SHELL = Image(ImageRef("docker.io/library/busybox", "latest"), [], ["sh"], "/", {})
 
 
-async def _container(tmp_path: Path, script: str, *, stdin: bool, tty: bool) -> Running:
-    return await Runtime(tmp_path).start(
+async def _container(
+    tmp_path: Path, script: str, *, stdin: bool, tty: bool, runtime: Runtime | None = None
+) -> Running:
+    return await (runtime or Runtime(tmp_path)).start(
         pod_uid="uid-1",
         container="c",
         restart_count=0,
@@ -141,3 +144,26 @@ async def test_a_tty_container_is_a_shell_on_a_terminal_that_attach_can_drive(
     assert (await running.wait()).exit_code == 5
     # a terminal's output, echoed input and prompt included, is the stdout log
     assert any(line.endswith("20 90") for line in read_log(running.log_path))
+
+
+async def test_a_client_attached_after_the_output_ended_is_told_so_at_once(
+    tmp_path: Path,
+) -> None:
+    """The container's output pipes can end before its exit is recorded (here, in process
+    mode, it closes them and lives on): a client attached then must not wait for ends
+    that were sent before it came."""
+    runtime = Runtime(tmp_path, isolation=Isolation(PROCESS, reason="pipes end first"))
+    script = "echo bye; exec >/dev/null 2>&1; sleep 1"
+    running = await _container(tmp_path, script, stdin=False, tty=False, runtime=runtime)
+    await asyncio.wait_for(asyncio.wait(running._pumps), 5)
+    assert running.alive()
+    session = attach(running, stdin_once=False)
+    shown = [item async for item in _within(session.output(), 2)]
+    assert shown == []  # nothing more to show, and said at once rather than never
+    assert (await running.wait()).exit_code == 0
+
+
+async def _within(items, seconds: float):  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(seconds):
+        async for item in items:
+            yield item
