@@ -325,7 +325,11 @@ class Attached:
         self.close()
 
     def close(self) -> None:
+        """Leave: the container goes on, and this client's `output()` ends here (it is no
+        longer a listener, so the container's own stream ends would never reach it)."""
         self.running.unlisten(self._queue)
+        for _ in range(2):
+            self._queue.put_nowait(None)
         if self.stdin_once:
             self.running.close_stdin()
 

@@ -163,6 +163,25 @@ async def test_a_client_attached_after_the_output_ended_is_told_so_at_once(
     assert (await running.wait()).exit_code == 0
 
 
+async def test_a_client_that_leaves_stops_reading_and_the_container_goes_on(
+    tmp_path: Path,
+) -> None:
+    running = await _container(
+        tmp_path, "while true; do echo tick; sleep 0.1; done", stdin=False, tty=False
+    )
+    session = attach(running, stdin_once=False)
+    reading = asyncio.ensure_future(_drain(session.output()))
+    await asyncio.sleep(0.3)
+    session.close()  # the API server's side when kubectl goes away
+    assert await asyncio.wait_for(reading, 2) > 0
+    assert running.alive()
+    await running.stop(0)
+
+
+async def _drain(items) -> int:  # type: ignore[no-untyped-def]
+    return len([item async for item in items])
+
+
 async def _within(items, seconds: float):  # type: ignore[no-untyped-def]
     async with asyncio.timeout(seconds):
         async for item in items:
