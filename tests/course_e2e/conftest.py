@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,14 +81,20 @@ class LabCluster:
     ) -> subprocess.CompletedProcess[str]:
         if not self.running and args[:2] not in (("kubelab", "up"), ("kubelab", "down")):
             self.bring_up()  # taken down when this worker left the course tests; back, fresh
-        proc = subprocess.run(
+        with subprocess.Popen(
             [str(BIN / args[0]), *args[1:]],
             cwd=cwd,
             env=self.env,
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-        )
+        ) as popen:
+            try:
+                out, err = popen.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(_stuck(popen, args, timeout)) from None
+        proc = subprocess.CompletedProcess(popen.args, popen.returncode, out, err)
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
@@ -108,6 +115,21 @@ class LabCluster:
         failed = {c["name"] for c in exercise["checks"] if not c["passed"]}
         want = {failing} if isinstance(failing, str) else failing
         assert want <= failed, f"{sorted(want)} should fail; failed: {sorted(failed)}"
+
+
+def _stuck(popen: subprocess.Popen[str], args: tuple[str, ...], timeout: float) -> str:
+    """What a command that outlived its timeout was doing: kubectl, like any Go program,
+    prints every goroutine's stack on SIGQUIT, which shows what it was waiting for."""
+    popen.send_signal(signal.SIGQUIT if args[0] == "kubectl" else signal.SIGKILL)
+    try:
+        out, err = popen.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        out, err = popen.communicate()
+    return (
+        f"{' '.join(args)} still ran after {timeout:g} s.\nIts output:\n{out[-3000:]}\n"
+        f"Its stderr (for kubectl, the stacks of its goroutines):\n{err[-12000:]}"
+    )
 
 
 _MADE: list[LabCluster] = []  # this worker's cluster, once a test asked for it
