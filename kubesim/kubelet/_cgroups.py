@@ -10,7 +10,9 @@ Every container gets its cgroup pair when cgroups are writable, limits or not: t
 what holds *all* of a container's processes, whatever they do (a child that calls setsid
 leaves the process group and session, never the cgroup), so the kubelet ends a container by
 killing its cgroup's processes (`kill_all`), as a runtime ends a container's PID namespace.
-Without cgroups the fallback is the process tree by parent pid, taken before the kill.
+Without cgroups the fallback is the process tree by parent pid, taken before the kill, and
+once the first process has exited (its orphans no longer descend from it) the processes
+still working in the container's sandbox with its environment (`strays_in`).
 """
 
 from __future__ import annotations
@@ -184,3 +186,28 @@ def process_tree(pid: int) -> list[int]:
         out.append(current)
         todo.extend(children.get(current, []))
     return out
+
+
+def strays_in(sandbox: str, env: dict[str, str]) -> list[int]:
+    """Processes left by a process-mode container whose first process has exited: those
+    whose working directory is in its sandbox and whose environment has its HOSTNAME.
+
+    Without a cgroup or a PID namespace nothing else holds them: a child that called setsid
+    left the process group, and its parent's exit made init its parent. The kubelet gave
+    the container both (its sandbox is its working directory, HOSTNAME its pod's), so what
+    kept them is the container's; a process elsewhere, or with another HOSTNAME, is not."""
+    root = os.path.realpath(sandbox)
+    marker = f"HOSTNAME={env.get('HOSTNAME', '')}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            where = os.readlink(entry / "cwd")
+            if where != root and not where.startswith(root + os.sep):
+                continue
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone, a zombie, or not ours to read
+            continue
+    return found

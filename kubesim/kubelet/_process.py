@@ -197,12 +197,15 @@ class Running:
 
     def _kill_rest(self, tree: list[int] | None = None) -> None:
         """SIGKILL every process of the container: its cgroup, or its process group and
-        ``tree`` (the descendants by parent pid, taken while the first process lived)."""
+        ``tree`` (the descendants by parent pid, taken while the first process lived), and
+        in process mode the strays still in its sandbox (a PID namespace ends those)."""
         if self._cgroup is not None:
             self._cgroup.kill_all()
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._group or self.pid, signal.SIGKILL)
+        if not self._contained and not self.alive():
+            tree = [*(tree or ()), *_cgroups.strays_in(self.cwd, self.env)]
         for pid in tree or ():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
