@@ -189,7 +189,12 @@ async def test_a_container_whose_first_process_exits_takes_its_strays_with_it(ru
     child = _host_pid(running, int(read_log(running.log_path)[0]))
     done = await asyncio.wait_for(running.wait(), 10)
     assert done.exit_code == 0
-    assert not _alive(child)
+    # SIGKILL is delivered when the target next runs: give a loaded machine a moment
+    for _ in range(100):
+        if not _alive(child):
+            break
+        await asyncio.sleep(0.02)
+    assert not _alive(child), "the setsid child outlived its container"
 
 
 async def test_memory_limit_kills_with_oomkilled(runtime):
