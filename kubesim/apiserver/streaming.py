@@ -253,12 +253,12 @@ async def serve(api: Api, request: web.Request, namespace: str, name: str, sub: 
         command = opts.command[0] if opts.command else ""
         reason = exc.strerror or str(exc)
         reason = reason[:1].lower() + reason[1:]
-        if isinstance(exc, FileNotFoundError):
-            reason = (
-                f"stat {command}: no such file or directory"
-                if "/" in command
-                else "executable file not found in $PATH"
-            )
+        if "/" not in command and isinstance(exc, (FileNotFoundError, PermissionError)):
+            # Go's LookPath passes over a PATH entry it may not read or run and reports
+            # the name not found; Python's search reports the first permission error
+            reason = "executable file not found in $PATH"
+        elif isinstance(exc, FileNotFoundError):
+            reason = f"stat {command}: no such file or directory"
         await _finish(
             channels,
             internal_error(

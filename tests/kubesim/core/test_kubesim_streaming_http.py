@@ -269,6 +269,25 @@ async def test_a_command_that_cannot_start_is_an_internal_error_on_the_error_cha
     ), status["message"]
 
 
+async def test_a_name_found_only_where_it_cannot_run_is_not_found_in_path(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runc looks the name up with Go's LookPath, which passes over a file it may not run
+    (or a PATH entry it may not read, as a normal user with root's PATH has) and reports
+    the name not found; Python's own search would say permission denied."""
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    (shelf / "no-such-command").write_text("#!/bin/sh\n")  # no execute bit
+    monkeypatch.setenv("PATH", f"{shelf}{os.pathsep}{os.environ['PATH']}")
+    url = _query("no-such-command", stdout="true")
+    async with client.ws_connect(url, headers=AUTH, protocols=["v4.channel.k8s.io"]) as ws:
+        frames = await _messages(ws)
+    message = json.loads(frames[-1][1:])["message"]
+    assert message.endswith(
+        'exec: "no-such-command": executable file not found in $PATH: unknown'
+    ), message
+
+
 async def test_port_forward_channels_announce_the_port_and_carry_bytes(
     client: TestClient,
 ) -> None:
