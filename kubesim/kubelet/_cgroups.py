@@ -137,7 +137,7 @@ def _alive(pid: int) -> bool:
 
 def process_rss(pid: int) -> int | None:
     """Resident set size of a process and its children, from /proc (the fallback meter)."""
-    return rss_of(process_tree(pid))
+    return rss_of(process_tree(pid, fresh=False))
 
 
 def rss_of(pids: list[int]) -> int | None:
@@ -169,8 +169,19 @@ def cpu_seconds_of(pids: list[int]) -> float | None:
     return total if found else None
 
 
-def process_tree(pid: int) -> list[int]:
-    """pid and its descendants (by scanning /proc once)."""
+# One scan of /proc serves every container measured within this many seconds: without
+# cgroups the metrics scrape, the eviction manager and the memory fallback each walk the
+# tree of every container, and one scan per container made a normal user's kubesim spend
+# a third of a core on /proc with a course's pods (virtual time scrapes often).
+TREE_REUSE_SECONDS = 0.25
+_children_seen: tuple[float, dict[int, list[int]]] | None = None
+
+
+def _children(*, fresh: bool) -> dict[int, list[int]]:
+    global _children_seen
+    now = time.monotonic()
+    if not fresh and _children_seen is not None and now - _children_seen[0] < TREE_REUSE_SECONDS:
+        return _children_seen[1]
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -180,6 +191,14 @@ def process_tree(pid: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
+    _children_seen = (now, children)
+    return children
+
+
+def process_tree(pid: int, *, fresh: bool = True) -> list[int]:
+    """pid and its descendants by parent pid. `fresh=False` (measuring) may reuse a scan
+    up to TREE_REUSE_SECONDS old; killing always scans anew, for a child forked just now."""
+    children = _children(fresh=fresh)
     out, todo = [], [pid]
     while todo:
         current = todo.pop()

@@ -302,7 +302,7 @@ class Running:
             pids = self._cgroup.pids() or [self.pid]
             memory = self._cgroup.memory_usage()
         else:
-            pids, memory = _cgroups.process_tree(self.pid), None
+            pids, memory = _cgroups.process_tree(self.pid, fresh=False), None
         if memory is None:
             memory = _cgroups.rss_of(pids) or 0
         cpu = _cgroups.cpu_seconds_of(pids) or 0.0
