@@ -52,9 +52,21 @@ def _descends_from(pid: int, ancestor: int) -> bool:
 
 
 def _host_pid(pid: int, kubesim_pid: int) -> int:
-    """The host PID of `sleep 7773`, which its container calls `pid` (NSpid's last field;
-    the same number in process mode). Only this kubesim's processes count: every container
-    numbers its processes from 1, so another run's `sleep 7773` may have the same number."""
+    """The host PID of `sleep 7773`, which its container calls `pid`, once it is `sleep`:
+    the shell logs `$!` as soon as it has forked, before the child has exec'd (a loaded
+    machine leaves it `sh` or `setsid` for a moment)."""
+    deadline = time.monotonic() + 10
+    while (found := _host_pid_now(pid, kubesim_pid)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if found is None:
+        raise AssertionError(f"no `sleep 7773` of this kubesim that its container calls {pid}")
+    return found
+
+
+def _host_pid_now(pid: int, kubesim_pid: int) -> int | None:
+    """NSpid's last field is the container's number for it (the same number in process
+    mode). Only this kubesim's processes count: every container numbers its processes from
+    1, so another run's `sleep 7773` may have the same number."""
     for entry in Path("/proc").iterdir():
         try:
             if (entry / "cmdline").read_bytes() != b"sleep\x007773\x00":
@@ -68,7 +80,7 @@ def _host_pid(pid: int, kubesim_pid: int) -> int:
                     return int(entry.name)
         except (OSError, ValueError):
             continue
-    raise AssertionError(f"no `sleep 7773` of this kubesim that its container calls {pid}")
+    return None
 
 
 def _running_child(cluster: Cluster) -> int:
