@@ -335,4 +335,4 @@ class Attached:
 
 
 def attach(running: Running, *, stdin_once: bool) -> Attached:
-    return Attached(running, stdin_once, running.listen())
+    return Attached(running, stdin_once, running.listen(replay=stdin_once))

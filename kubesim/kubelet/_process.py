@@ -47,6 +47,7 @@ NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
 # this and exits 1 instead (its sigprocmask on SIGKILL fails). It means "killed by SIGKILL".
 UNSHARE_SIGKILL_BUG = "sigprocmask unblock failed"
 RSS_POLL_SECONDS = 0.2
+EARLY_BYTES = 64 * 1024  # output kept for the first attached client (`Running.remember`)
 DRAIN_SECONDS = 1.0
 READ_CHUNK = 32 * 1024
 
@@ -147,6 +148,8 @@ class Running:
     _master: int | None = None
     _listeners: list[asyncio.Queue[tuple[int, bytes] | None]] = field(default_factory=list)
     _ended: int = 0  # output streams whose pump has finished (and told the listeners then)
+    # with `stdin: true`, what it printed before its first client attached (to EARLY_BYTES)
+    _early: list[tuple[int, bytes]] | None = None
     _group: int | None = None  # the process group kubesim started (process mode: pid's own)
     _enter: list[str] | None = None  # container world: the prefix that enters it
     _contained: bool = False
@@ -233,19 +236,37 @@ class Running:
             )
         return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged, cgroup=self._cgroup)
 
-    def listen(self) -> asyncio.Queue[tuple[int, bytes] | None]:
+    def listen(self, *, replay: bool = False) -> asyncio.Queue[tuple[int, bytes] | None]:
         """Output from now on, as (1 stdout | 2 stderr, bytes); None once per stream at its
-        end (one stream with a terminal, two without).
+        end (one stream with a terminal, two without). With `replay`, the first client also
+        gets what the container printed before it came (`remember`).
 
         A stream that has already ended is said ended at once, from the pumps' count, not
         from `alive()`: the pipes can reach their end before the child watcher records the
         exit (in a container world every exit passes through that moment), and a client
         attached in between would wait for ever for ends the pumps sent before it came."""
         queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
+        for item in (self._early or []) if replay else []:
+            queue.put_nowait(item)
+        self._early = None  # only the first client's
         for _ in range(self._ended):
             queue.put_nowait(None)
         self._listeners.append(queue)
         return queue
+
+    def remember(self, number: int, chunk: bytes) -> None:
+        """Keep output printed before the first client attached, for `kubectl run -i`.
+
+        kubectl attaches once it sees the pod Running. A node reports that at its next
+        relist (up to a second), so a quick command (`nslookup`, `wget`) has usually ended
+        by then and kubectl shows its log; kubesim reports it at once, and the command's
+        first lines came before the attach. The first client of a `stdinOnce` container
+        (what `kubectl run -i` makes) gets them, so it sees what it would on a node."""
+        if self._early is None:
+            return
+        self._early.append((number, chunk))
+        if sum(len(data) for _, data in self._early) > EARLY_BYTES:
+            self._early = None  # a chatty container: from the attach on, as on a node
 
     def unlisten(self, queue: asyncio.Queue[tuple[int, bytes] | None]) -> None:
         with contextlib.suppress(ValueError):
@@ -558,6 +579,8 @@ class Runtime:
             _enter=enter,
             _contained=self.isolation.contained,
         )
+        if stdin:  # only a container with stdin is attached to by `kubectl run -i`
+            running._early = []
         handle = log_path.open("ab", buffering=0)
         if master is not None:
             running._pumps = [asyncio.create_task(_pump_terminal(running, master, handle))]
@@ -749,6 +772,7 @@ async def _pump(stream: asyncio.StreamReader | None, name: str, handle, running:
             chunk = await stream.read(READ_CHUNK)
             if not chunk:
                 break
+            running.remember(number, chunk)
             for queue in running._listeners:
                 queue.put_nowait((number, chunk))
             *lines, partial = (partial + chunk).split(b"\n")
@@ -790,6 +814,7 @@ async def _pump_terminal(running: Running, master: int, handle) -> None:  # type
     partial = b""
     try:
         while chunk := await chunks.get():
+            running.remember(1, chunk)
             for queue in running._listeners:
                 queue.put_nowait((1, chunk))
             *lines, partial = (partial + chunk).split(b"\n")

@@ -163,6 +163,30 @@ async def test_a_client_attached_after_the_output_ended_is_told_so_at_once(
     assert (await running.wait()).exit_code == 0
 
 
+async def test_the_first_client_of_a_stdin_once_container_sees_what_it_printed_before(
+    tmp_path: Path,
+) -> None:
+    """`kubectl run -i` attaches once the pod is Running; a node reports that at its next
+    relist, when a quick command has printed, so kubectl shows all of it: kubesim gives its
+    first client what came before the attach. A later client sees from its attach on."""
+    running = await _container(tmp_path, "echo early; read x; echo got $x", stdin=True, tty=False)
+    await _wait_for(lambda: read_log(running.log_path) == ["early"])
+    first = attach(running, stdin_once=True)
+    later = attach(running, stdin_once=False)
+    first.write(b"in\n")
+    first.close_stdin()
+    assert [data async for _, data in first.output()] == [b"early\n", b"got in\n"]
+    assert [data async for _, data in later.output()] == [b"got in\n"]
+
+
+async def _wait_for(condition) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(250):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
 async def test_a_client_that_leaves_stops_reading_and_the_container_goes_on(
     tmp_path: Path,
 ) -> None:
