@@ -150,6 +150,7 @@ class Running:
     _ended: int = 0  # output streams whose pump has finished (and told the listeners then)
     # with `stdin: true`, what it printed before its first client attached (to EARLY_BYTES)
     _early: list[tuple[int, bytes]] | None = None
+    _early_bytes: int = 0
     _group: int | None = None  # the process group kubesim started (process mode: pid's own)
     _enter: list[str] | None = None  # container world: the prefix that enters it
     _contained: bool = False
@@ -265,7 +266,8 @@ class Running:
         if self._early is None:
             return
         self._early.append((number, chunk))
-        if sum(len(data) for _, data in self._early) > EARLY_BYTES:
+        self._early_bytes += len(chunk)
+        if self._early_bytes > EARLY_BYTES:
             self._early = None  # a chatty container: from the attach on, as on a node
 
     def unlisten(self, queue: asyncio.Queue[tuple[int, bytes] | None]) -> None:
