@@ -2,13 +2,14 @@
 
 Only the memory signal is modelled: `memory.available` = the node's capacity minus the
 working set the node uses (its system processes, the pods' measured memory, and whatever a
-process outside the pods holds). kind's kubelet keeps the default hard threshold
-`memory.available<100Mi`; while it is met the node reports `MemoryPressure` and the manager
-evicts one pod per pass (hard threshold: no grace period), ranked as upstream's
-`rankMemoryPressure`: pods whose usage exceeds their requests first, then by priority (lower
-first), then by usage above requests (more first). Critical pods (priority >= 2000000000,
-static and mirror pods) are never chosen. The condition stays True for
-`evictionPressureTransitionPeriod` (5 min) after the signal last crossed the threshold.
+process outside the pods holds). The lab's kind nodes have the kubelet's default hard
+threshold `memory.available<100Mi` (manifests/cluster/kind.yaml restores it); while it is
+met the node reports `MemoryPressure` and the manager evicts one pod per pass (hard
+threshold: no grace period), ranked as upstream's `rankMemoryPressure`: pods whose usage
+exceeds their requests first, then by priority (lower first), then by usage above requests
+(more first). Critical pods (priority >= 2000000000, static and mirror pods) are never
+chosen. The condition stays True for `evictionPressureTransitionPeriod` (5 min) after the
+signal last crossed the threshold.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from kubesim.kubelet._quantity import memory_bytes
 
 Obj = dict[str, Any]
 
-HARD_THRESHOLD = 100 * 1024 * 1024  # kind's kubelet: evictionHard memory.available<100Mi
+# evictionHard memory.available<100Mi, as manifests/cluster/kind.yaml sets it
+HARD_THRESHOLD = 100 * 1024 * 1024
 MONITORING_INTERVAL = 10.0  # housekeeping: the manager's synchronize period, cluster seconds
 PRESSURE_TRANSITION_PERIOD = 300.0  # evictionPressureTransitionPeriod default, 5m0s
 NODE_SYSTEM_MEMORY = 600 * 1024 * 1024  # what a kind node's system processes hold, roughly
