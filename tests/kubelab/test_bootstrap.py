@@ -4,9 +4,11 @@ that cannot make one says what to install instead of failing on every later run.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
+from tomllib import loads
 
 import pytest
 
@@ -106,4 +108,29 @@ def test_up_passes_course_options_to_kubelab_course(bootstrap, monkeypatch, args
     monkeypatch.setattr(bootstrap, "ensure_venv", lambda extra: None)
     bootstrap.main(["up", *args])
     kubelab = str(bootstrap.BIN / "kubelab")
-    assert bootstrap.ran == [[kubelab, "up", *up], [kubelab, "course", *course]]
+    assert bootstrap.ran[1:] == [[kubelab, "up", *up], [kubelab, "course", *course]]
+    assert bootstrap.ran[0][1:3] == ["-m", "compileall"]
+
+
+def test_the_projects_sources_get_bytecode_where_python_writes_none(
+    bootstrap, monkeypatch: pytest.MonkeyPatch
+):
+    """An editable install's sources are not compiled by pip; with PYTHONDONTWRITEBYTECODE
+    (CI's machines) every process compiled them again. The project's packages from
+    pyproject are the ones compiled, and a source edited later gets new bytecode."""
+    include = loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    assert {p.rstrip("*") for p in include["find"]["include"]} == set(bootstrap.PACKAGES)
+    package = bootstrap.ROOT / "kubelab"
+    package.mkdir()
+    (package / "mod.py").write_text("X = 1\n")
+    monkeypatch.setattr(bootstrap, "BIN", Path(sys.executable).parent)
+    monkeypatch.setattr(bootstrap, "_run", lambda *cmd: subprocess.run(cmd, cwd=bootstrap.ROOT))
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    bootstrap.compile_sources()
+    [cached] = (package / "__pycache__").glob("mod.*.pyc")
+    first = cached.read_bytes()
+    (package / "mod.py").write_text("X = 22\n")
+    later = (package / "mod.py").stat().st_mtime + 10
+    os.utime(package / "mod.py", (later, later))
+    bootstrap.compile_sources()
+    assert cached.read_bytes() != first
