@@ -45,6 +45,13 @@ def pod(name: str, app: str, *, priority: int, started: str, evicted: bool, qos:
     }
 
 
+def cache(name: str, started: str, *, evicted: bool, priority: int = 100000) -> dict:
+    """A model-cache pod (Burstable: 32Mi requested, about 160Mi used) on kubelab-worker."""
+    return pod(
+        name, "model-cache", priority=priority, started=started, evicted=evicted, qos="Burstable"
+    )
+
+
 def event(name: str, pod_name: str, reason: str, at: str, component: str, message: str) -> dict:
     return {
         "apiVersion": "v1",
@@ -65,14 +72,7 @@ def evicted(pod_name: str, at: str) -> dict:
 
 
 FIRST_ROUND = [
-    pod(
-        "model-cache-a",
-        "model-cache",
-        priority=100000,
-        started="2026-12-06T04:05:00Z",
-        evicted=False,
-        qos="Burstable",
-    ),
+    cache("model-cache-a", "2026-12-06T04:05:00Z", evicted=False),
     pod(
         "batch-report-a",
         "batch-report",
@@ -109,35 +109,14 @@ def test_a_second_round_after_the_transition_period_costs_the_learner_nothing(
 ):
     """The cache started at 04:05 and evicted at 04:16, after the report (04:10:36); its
     replacement evicted too: the round the hog made when it outlived the condition."""
-    first_cache = pod(
-        "model-cache-a",
-        "model-cache",
-        priority=100000,
-        started="2026-12-06T04:05:00Z",
-        evicted=True,
-        qos="Burstable",
-    )
+    first_cache = cache("model-cache-a", "2026-12-06T04:05:00Z", evicted=True)
     later = [
         first_cache,
         *FIRST_ROUND[1:],
         evicted("model-cache-a", "2026-12-06T04:15:55Z"),
-        pod(
-            "model-cache-b",
-            "model-cache",
-            priority=100000,
-            started="2026-12-06T04:15:57Z",
-            evicted=True,
-            qos="Burstable",
-        ),
+        cache("model-cache-b", "2026-12-06T04:15:57Z", evicted=True),
         evicted("model-cache-b", "2026-12-06T04:16:19Z"),
-        pod(
-            "model-cache-c",
-            "model-cache",
-            priority=100000,
-            started="2026-12-06T04:21:30Z",
-            evicted=False,
-            qos="Burstable",
-        ),
+        cache("model-cache-c", "2026-12-06T04:21:30Z", evicted=False),
     ]
     assert set(grade(fake_api, client, later).values()) == {"passed"}
 
@@ -148,29 +127,15 @@ def test_a_cache_evicted_before_the_report_fails_the_guard(
 ):
     """Without the class the kubelet picks the cache first (further over its request);
     whatever its priority, a cache evicted first is not the ranking the exercise teaches."""
-    cache = pod(
-        "model-cache-a",
-        "model-cache",
-        priority=cache_priority,
-        started="2026-12-06T04:05:00Z",
-        evicted=True,
-        qos="Burstable",
-    )
-    states = [cache, *FIRST_ROUND[1:], evicted("model-cache-a", "2026-12-06T04:10:26Z")]
+    first = cache("model-cache-a", "2026-12-06T04:05:00Z", evicted=True, priority=cache_priority)
+    states = [first, *FIRST_ROUND[1:], evicted("model-cache-a", "2026-12-06T04:10:26Z")]
     graded = grade(fake_api, client, states)
     assert graded["cache-not-evicted"] == "failed"
 
 
 def test_a_cache_evicted_while_the_report_never_was_fails_the_guard(fake_api: FakeApi, client):
-    cache = pod(
-        "model-cache-a",
-        "model-cache",
-        priority=0,
-        started="2026-12-06T04:05:00Z",
-        evicted=True,
-        qos="Burstable",
-    )
-    graded = grade(fake_api, client, [cache, evicted("model-cache-a", "2026-12-06T04:10:26Z")])
+    first = cache("model-cache-a", "2026-12-06T04:05:00Z", evicted=True, priority=0)
+    graded = grade(fake_api, client, [first, evicted("model-cache-a", "2026-12-06T04:10:26Z")])
     assert graded["cache-not-evicted"] == "failed"
     assert graded["batch-report-evicted"] == "failed"
 
