@@ -808,11 +808,9 @@ class Api:
         if (
             meta.get("deletionTimestamp")
             and not meta.get("finalizers")
-            and (
-                sres.kind != "Pod"
-                or not self.hooks.kubelet_running
-                or not obj.get("spec", {}).get("nodeName")
-            )
+            # ShouldDeleteDuringUpdate: no grace period left (a pod on a node: after the
+            # kubelet's last delete, once its containers have stopped)
+            and not old["metadata"].get("deletionGracePeriodSeconds")
             # ShouldDeleteNamespaceDuringUpdate: a namespace also waits for spec.finalizers
             and not (sres.kind == "Namespace" and obj.get("spec", {}).get("finalizers"))
         ):
@@ -1047,7 +1045,11 @@ class Api:
             return self._out(res, obj)  # waits only for metadata.finalizers now
         if finalizers or grace > 0 or res.kind == "Namespace":
             if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
-                return self._out(res, obj)  # already terminating: deleting again changes nothing
+                # already terminating: only a shorter grace period changes it
+                shorter = _meta.shortened_deletion(obj, opts.grace_period_seconds)
+                if shorter is None or opts.dry_run:
+                    return self._out(res, shorter or obj)
+                return self._out(res, self.store.update(row.key, shorter, expected_rev=row.rev).obj)
             marked = _meta.mark_deleting(obj, now=self.clock.rfc3339(grace), grace=grace)
             marked["metadata"]["finalizers"] = finalizers
             if not finalizers:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from kubesim.apiserver.defaulting.pod import pod_qos_class
+from kubesim.core.clock import format_time, parse_time
 from kubesim.core.resources import Resource
 
 Obj = dict[str, Any]
@@ -195,6 +197,23 @@ def mark_deleting(obj: Obj, *, now: str, grace: int) -> Obj:
     meta = obj["metadata"]
     meta.setdefault("deletionTimestamp", now)
     meta.setdefault("deletionGracePeriodSeconds", grace)
+    return obj
+
+
+def shortened_deletion(obj: Obj, grace: int | None) -> Obj | None:
+    """A delete of an object already being deleted (rest.BeforeDelete): only an explicit,
+    shorter grace period changes it, moving deletionTimestamp earlier by the difference.
+    The kubelet's last delete of a pod (grace 0) is one: with finalizers left the pod stays,
+    at grace 0, and goes when they are removed. None when nothing changes."""
+    meta = obj["metadata"]
+    old = meta.get("deletionGracePeriodSeconds")
+    if grace is None or not old or max(grace, 0) >= old:
+        return None
+    grace = max(grace, 0)
+    moved = parse_time(meta["deletionTimestamp"]) + timedelta(seconds=grace - old)
+    obj = copy.deepcopy(obj)
+    obj["metadata"]["deletionTimestamp"] = format_time(moved)
+    obj["metadata"]["deletionGracePeriodSeconds"] = grace
     return obj
 
 

@@ -182,6 +182,50 @@ def test_finalizers_hold_deletion_until_the_last_one_is_removed(api: Api) -> Non
     assert caught.value.code == 404
 
 
+def test_a_pod_held_by_a_finalizer_goes_once_the_kubelet_is_done_and_it_is_released(
+    api: Api,
+) -> None:
+    """rest.BeforeDelete: deleting an object already being deleted changes it only with a
+    shorter grace period, moving deletionTimestamp earlier by the difference. The kubelet's
+    last delete (grace 0) is one: a pod with a finalizer stays, at grace 0, and the update
+    that removes the finalizer deletes it (ShouldDeleteDuringUpdate). kubesim kept the
+    first grace period, and such a pod then stayed for ever."""
+    api.hooks.kubelet_running = True
+    pods = res(api, "pods")
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
+        "spec": {
+            "nodeName": "kubelab-worker",
+            "terminationGracePeriodSeconds": 5,
+            "containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10"}],
+        },
+    }
+    api.create(pods, "default", pod)
+    first = api.delete(pods, "default", "held")["metadata"]
+    assert (first["deletionTimestamp"], first["deletionGracePeriodSeconds"]) == (
+        "2026-11-24T16:00:05Z",
+        5,
+    )
+    again = api.delete(pods, "default", "held", options=DeleteOptions(grace_period_seconds=10))
+    assert again["metadata"]["deletionGracePeriodSeconds"] == 5  # only shorter counts
+    last = api.delete(pods, "default", "held", options=DeleteOptions(grace_period_seconds=0))
+    assert (
+        last["metadata"]["deletionTimestamp"],
+        last["metadata"]["deletionGracePeriodSeconds"],
+    ) == (
+        "2026-11-24T16:00:00Z",
+        0,
+    )
+    held = api.get(pods, "default", "held")
+    held["metadata"]["finalizers"] = []
+    api.update(pods, "default", "held", held)
+    with pytest.raises(ApiError) as caught:
+        api.get(pods, "default", "held")
+    assert caught.value.code == 404
+
+
 def test_delete_preconditions_are_checked(api: Api) -> None:
     cms = res(api, "configmaps")
     api.create(cms, "default", configmap())
