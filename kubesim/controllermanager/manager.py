@@ -73,7 +73,7 @@ from kubesim.core.objects import (
     map_selector_matches,
     selector_matches,
 )
-from kubesim.core.quota import quota_status
+from kubesim.core.quota import quota_status, stuck_after
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -886,11 +886,16 @@ class ControllerManager:
             ):
                 resource_name = res.plural if not res.group else f"{res.plural}.{res.group}"
                 counted[resource_name] = self.api.list(res, ns).objects()
-        status = quota_status(quota, counted)
+        now = self.now()
+        status = quota_status(quota, counted, now)
+        # a terminating pod stops being charged at a moment nothing else announces: look again then
+        later = [t for p in counted.get("pods", []) if (t := stuck_after(p)) and t >= now]
+        again = (min(later) - now).total_seconds() + 1.0 if later else None
         if status == (quota.get("status") or {}):
-            return [], None
+            return [], again
         return self._apply(
-            Decision([UpdateStatus({**quota, "status": status})]), "resourcequota-controller"
+            Decision([UpdateStatus({**quota, "status": status})], requeue_after=again),
+            "resourcequota-controller",
         )
 
 

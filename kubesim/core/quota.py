@@ -15,9 +15,10 @@ family (binary or decimal) of the first quantity added, canonicalised.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kubesim.core.objects import Obj, deepcopy, deleting, meta, phase, quantity
+from kubesim.core.objects import Obj, deepcopy, deleting, meta, parse_time, phase, quantity
 from kubesim.core.quantity_print import canonical
 
 # pods.go validationSet: quota on these makes every container state them.
@@ -91,11 +92,31 @@ def _terminal(pod: Obj) -> bool:
     return phase(pod) in ("Succeeded", "Failed")
 
 
-def pod_usage(pod: Obj) -> dict[str, str]:
-    """PodUsageFunc: count/pods always; compute resources unless the pod has finished.
-    Requests and limits are the sum over containers, at least the largest init container."""
-    out = {"count/pods": "1"}
+def stuck_after(pod: Obj) -> datetime | None:
+    """When a terminating pod stops being charged: its deletionTimestamp (already the
+    delete plus the grace period) plus the grace period again. A pod stuck terminating (its
+    node lost) would otherwise hold quota its replacements need (QuotaV1Pod)."""
+    grace = meta(pod).get("deletionGracePeriodSeconds")
+    deleted = parse_time(meta(pod).get("deletionTimestamp"))
+    if deleted is None or grace is None:
+        return None
+    return deleted + timedelta(seconds=int(grace))
+
+
+def _charged(pod: Obj, now: datetime | None) -> bool:
+    """QuotaV1Pod: not finished, and not terminating for longer than twice its grace."""
     if _terminal(pod):
+        return False
+    until = stuck_after(pod)
+    return now is None or until is None or now <= until
+
+
+def pod_usage(pod: Obj, now: datetime | None = None) -> dict[str, str]:
+    """PodUsageFunc: count/pods always; compute resources while the pod is charged (see
+    `_charged`; without `now`, a terminating pod counts until it is gone). Requests and
+    limits are the sum over containers, at least the largest init container."""
+    out = {"count/pods": "1"}
+    if not _charged(pod, now):
         return out
     spec = pod.get("spec") or {}
     totals: dict[str, _Sum] = {}
@@ -136,10 +157,10 @@ def matches_scopes(quota: Obj, pod: Obj) -> bool:
     return all(checks.get(s, True) for s in scopes)
 
 
-def object_usage(obj: Obj, resource: str) -> dict[str, str]:
+def object_usage(obj: Obj, resource: str, now: datetime | None = None) -> dict[str, str]:
     """What one object of `resource` (``pods``, ``deployments.apps``) counts against quota."""
     if resource == "pods":
-        return pod_usage(obj)
+        return pod_usage(obj, now)
     out = {f"count/{resource}": "1"}
     if resource in _LEGACY_COUNTS:
         out[_LEGACY_COUNTS[resource]] = "1"
@@ -156,8 +177,9 @@ def object_usage(obj: Obj, resource: str) -> dict[str, str]:
 # --- the controller's status ---------------------------------------------------------------
 
 
-def quota_status(quota: Obj, objects: dict[str, list[Obj]]) -> Obj:
-    """status.hard and status.used of `quota` from the namespace's objects by resource."""
+def quota_status(quota: Obj, objects: dict[str, list[Obj]], now: datetime | None = None) -> Obj:
+    """status.hard and status.used of `quota` from the namespace's objects by resource, as
+    of `now` (a pod stuck terminating stops being charged)."""
     hard = dict((quota.get("spec") or {}).get("hard") or {})
     sums: dict[str, _Sum] = {}
     for resource, objs in objects.items():
@@ -166,7 +188,7 @@ def quota_status(quota: Obj, objects: dict[str, list[Obj]]) -> Obj:
                 continue
             if resource == "pods" and not matches_scopes(quota, obj):
                 continue
-            for key, q in object_usage(obj, resource).items():
+            for key, q in object_usage(obj, resource, now).items():
                 if key in hard:
                     sums.setdefault(key, _Sum()).add(q)
     used = {key: sums[key].text() if key in sums else "0" for key in hard}

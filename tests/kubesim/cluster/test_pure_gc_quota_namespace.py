@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from kubesim.controllers import (
     reconcile_gc,
     reconcile_namespace,
 )
-from kubesim.core.quota import apply_limit_range, quota_denial, quota_status
+from kubesim.core.quota import apply_limit_range, quota_denial, quota_status, stuck_after
 
 NOW = datetime(2026, 11, 24, 16, 0, 0, tzinfo=UTC)
 
@@ -203,6 +203,30 @@ def test_quota_status_sums_requests_in_the_format_of_the_first_quantity() -> Non
         "hard": q["spec"]["hard"],
         "used": {"requests.memory": "1Gi", "pods": "2", "limits.cpu": "2"},
     }
+
+
+def test_a_pod_stuck_terminating_stops_being_charged_after_twice_its_grace_period() -> None:
+    """QuotaV1Pod: a pod whose node is lost stays Terminating; past its deletionTimestamp
+    (the delete plus the grace period) plus the grace period again it no longer holds the
+    quota its replacement needs. It is still an object: count/pods keeps counting it."""
+    q = quota({"requests.cpu": "1", "pods": "2", "count/pods": "5"})
+    stuck = qpod("lost", {"cpu": "500m"})
+    stuck["metadata"] |= {
+        "deletionTimestamp": "2026-12-06T04:00:30Z",
+        "deletionGracePeriodSeconds": 30,
+    }
+    pods = [qpod("a", {"cpu": "500m"}), stuck]
+    counted = {"requests.cpu": "1", "pods": "2", "count/pods": "2"}
+    until = datetime(2026, 12, 6, 4, 1, 0, tzinfo=UTC)  # 04:00:30 + 30 s
+    assert stuck_after(stuck) == until
+    assert quota_status(q, {"pods": pods}, until - timedelta(seconds=31))["used"] == counted
+    assert quota_status(q, {"pods": pods}, until)["used"] == counted
+    assert quota_status(q, {"pods": pods}, until + timedelta(seconds=1))["used"] == {
+        "requests.cpu": "500m",
+        "pods": "1",
+        "count/pods": "2",
+    }
+    assert quota_status(q, {"pods": pods})["used"] == counted  # no clock: until it is gone
 
 
 def test_limit_range_fills_missing_requests_and_limits() -> None:
