@@ -207,9 +207,8 @@ def shortened_deletion(obj: Obj, grace: int | None) -> Obj | None:
     at grace 0, and goes when they are removed. None when nothing changes."""
     meta = obj["metadata"]
     old = meta.get("deletionGracePeriodSeconds")
-    if grace is None or not old or max(grace, 0) >= old:
+    if grace is None or not old or (grace := max(grace, 0)) >= old:
         return None
-    grace = max(grace, 0)
     moved = parse_time(meta["deletionTimestamp"]) + timedelta(seconds=grace - old)
     obj = copy.deepcopy(obj)
     obj["metadata"]["deletionTimestamp"] = format_time(moved)

@@ -73,7 +73,7 @@ from kubesim.core.objects import (
     map_selector_matches,
     selector_matches,
 )
-from kubesim.core.quota import quota_status, stuck_after
+from kubesim.core.quota import quota_status, recount_after
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -888,9 +888,7 @@ class ControllerManager:
                 counted[resource_name] = self.api.list(res, ns).objects()
         now = self.now()
         status = quota_status(quota, counted, now)
-        # a terminating pod stops being charged at a moment nothing else announces: look again then
-        later = [t for p in counted.get("pods", []) if (t := stuck_after(p)) and t >= now]
-        again = (min(later) - now).total_seconds() + 1.0 if later else None
+        again = recount_after(counted.get("pods", []), now)
         if status == (quota.get("status") or {}):
             return [], again
         return self._apply(

@@ -103,6 +103,14 @@ def stuck_after(pod: Obj) -> datetime | None:
     return deleted + timedelta(seconds=int(grace))
 
 
+def recount_after(pods: list[Obj], now: datetime) -> float | None:
+    """Seconds until the next pod stops being charged (`stuck_after`), a second past it
+    since the pod still counts at that instant: nothing else makes the quota controller
+    look again then. None when no terminating pod is still charged."""
+    later = [t for pod in pods if (t := stuck_after(pod)) is not None and t >= now]
+    return (min(later) - now).total_seconds() + 1.0 if later else None
+
+
 def _charged(pod: Obj, now: datetime | None) -> bool:
     """QuotaV1Pod: not finished, and not terminating for longer than twice its grace."""
     if _terminal(pod):
