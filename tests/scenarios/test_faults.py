@@ -90,11 +90,18 @@ def test_an_image_tag_that_does_not_exist_backs_off_pulling(lab: Lab) -> None:
     )
 
     assert all(r["READY"] == "0/1" and r["RESTARTS"] == "0" for r in rows)
-    waiting = lab.get_json("pod", rows[0]["NAME"])["status"]["containerStatuses"][0]["state"]
-    assert waiting["waiting"]["reason"] == "ImagePullBackOff"
-    assert 'Back-off pulling image "kubelab/inference:2.40"' in waiting["waiting"]["message"]
-
     pod = rows[0]["NAME"]
+
+    def backing_off() -> dict[str, str] | None:
+        # the kubelet retries when the back-off ends (the reason turns ErrImagePull again
+        # until the next pull fails), so read the reason in a moment it holds
+        state = lab.get_json("pod", pod)["status"]["containerStatuses"][0]["state"]
+        waiting: dict[str, str] = state.get("waiting") or {}
+        return waiting if waiting.get("reason") == "ImagePullBackOff" else None
+
+    waiting = lab.wait_for(backing_off, timeout=lab.wall(60), what="reason ImagePullBackOff")
+    assert 'Back-off pulling image "kubelab/inference:2.40"' in waiting["message"]
+
     container = lab.get_json("pod", pod)["spec"]["containers"][0]["name"]
     backoff = (
         f'Error from server (BadRequest): container "{container}" in pod "{pod}" is waiting '
