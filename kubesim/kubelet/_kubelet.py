@@ -248,6 +248,7 @@ class PodWorker:
         self._container_tasks: list[asyncio.Task[None]] = []
         self._status_lock = asyncio.Lock()
         self._finished = False
+        self.terminal = False  # deleted and stopped: the status ends Succeeded or Failed
         # the eviction manager's message: `evicting` from the moment it decides (no second
         # eviction), `evicted` in the status once the containers are stopped, in one update
         # (eviction_manager.go evictPod: never "Evicted" beside a running container)
@@ -514,11 +515,17 @@ class PodWorker:
         for name, running in list(self.running.items()):
             if running.alive():
                 self._event("Normal", "Killing", f"Stopping container {name}", name)
-        stops = [r.stop(self.api.clock.wall_seconds(float(grace))) for r in self.running.values()]
-        await asyncio.gather(*stops, return_exceptions=True)
+        names = list(self.running)
+        ended = await asyncio.gather(
+            *(self.running[n].stop(self.api.clock.wall_seconds(float(grace))) for n in names),
+            return_exceptions=True,
+        )
         for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
         await asyncio.gather(*self._container_tasks, *self._ephemeral_tasks, return_exceptions=True)
+        self._stopped({n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)})
+        # the status manager deletes a pod only once the API shows its terminal phase
+        await self.publish()
         await self._release_sandbox()
         with contextlib.suppress(ApiError):
             self.api.delete(
@@ -528,6 +535,28 @@ class PodWorker:
                 options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
             )
         self._finished = True
+
+    def _stopped(self, exits: dict[str, Exit]) -> None:
+        """Every container's end state once the deleted pod has stopped (syncTerminatingPod,
+        then TerminatePod): what its kill left, or ContainerStatusUnknown. Init and
+        ephemeral containers that were not running keep the state they had."""
+        now = self.api.clock.rfc3339()
+        regular = set(self.records)
+        every = [*self.records.values(), *self.init_records.values()]
+        for rec in [*every, *self.ephemeral_records.values()]:
+            if rec.name not in regular and "running" not in rec.state:
+                continue
+            found = exits.get(rec.name)
+            rec.state = _podstate.stopped_state(
+                rec.state,
+                rec.last_state,
+                exit_code=found.exit_code if found else None,
+                reason=found.reason if found else None,
+                now=now,
+                container_id=rec.container_id,
+            )
+            rec.ready = rec.started = False
+        self.terminal = True
 
     def reject(self, message: str) -> None:
         """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
@@ -990,13 +1019,14 @@ class PodWorker:
         now = self.api.clock.rfc3339()
         init_records = list(self.init_records.values())
         status: Obj = {
-            "phase": _podstate.phase(current, records, init_records),
+            "phase": _podstate.phase(current, records, init_records, terminal=self.terminal),
             "conditions": _podstate.conditions(
                 current,
                 records,
                 now=now,
-                sandbox_ready=bool(self.pod_ip),
+                sandbox_ready=bool(self.pod_ip) and not self.terminal,
                 init_records=init_records,
+                terminal=self.terminal,
             ),
             "hostIP": self.kubelet.network.host_ip,
             "hostIPs": [{"ip": self.kubelet.network.host_ip}],

@@ -15,6 +15,16 @@ from typing import Any
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 BACKOFF_RESET_AFTER = 600.0
+TERMINAL_PHASES = ("Succeeded", "Failed")
+MIRROR = "kubernetes.io/config.mirror"  # a static pod's copy: never given a terminal phase
+# status_manager TerminatePod: a container with no end state when its pod is terminated
+UNKNOWN_AT_TERMINATION = {
+    "exitCode": 137,
+    "reason": "ContainerStatusUnknown",
+    "message": "The container could not be located when the pod was terminated",
+    "startedAt": None,
+    "finishedAt": None,
+}
 
 
 @dataclass
@@ -50,6 +60,36 @@ class ContainerRecord:
         if self.container_id:
             out["containerID"] = self.container_id
         return out
+
+
+def stopped_state(
+    state: dict[str, Any],
+    last_state: dict[str, Any],
+    *,
+    exit_code: int | None,
+    reason: str | None,
+    now: str,
+    container_id: str = "",
+) -> dict[str, Any]:
+    """A container's state once its deleted pod has stopped: how its process ended (the
+    kill sequence's exit), the exit it was backing off from (a deleted pod restarts
+    nothing: ShouldContainerBeRestarted), or, with neither, TerminatePod's
+    ContainerStatusUnknown, so no container of a terminated pod reads as still running."""
+    if "terminated" in state:
+        return state
+    if "running" in state and exit_code is not None:
+        ended: dict[str, Any] = {
+            "exitCode": exit_code,
+            "reason": reason or ("Completed" if exit_code == 0 else "Error"),
+            "startedAt": state["running"].get("startedAt"),
+            "finishedAt": now,
+        }
+        if container_id:
+            ended["containerID"] = container_id
+        return {"terminated": ended}
+    if "waiting" in state and last_state.get("terminated"):
+        return {"terminated": last_state["terminated"]}
+    return {"terminated": dict(UNKNOWN_AT_TERMINATION)}
 
 
 def restart_delay(backoff: float, ran_for: float) -> tuple[float, float]:
@@ -117,9 +157,33 @@ def phase(
     pod: dict[str, Any],
     records: list[ContainerRecord],
     init_records: list[ContainerRecord] | None = None,
+    *,
+    terminal: bool = False,
 ) -> str:
     """The kubelet's getPhase: a failed init container fails a pod whose policy is Never;
-    one still to finish keeps the pod Pending until a regular container has run."""
+    one still to finish keeps the pod Pending until a regular container has run.
+
+    `terminal`: the pod was deleted and its containers have stopped. Since 1.27 the kubelet
+    then ends it Succeeded (every container exited 0) or Failed (getPhase's podIsTerminal,
+    and status_manager TerminatePod fails whatever is not terminal yet), so a Job's
+    controller sees the outcome before the pod goes. Static pods keep their phase."""
+    found = _phase(pod, records, init_records, terminal=terminal)
+    if terminal and found not in TERMINAL_PHASES and MIRROR not in _annotations(pod):
+        return "Failed"
+    return found
+
+
+def _annotations(pod: dict[str, Any]) -> dict[str, Any]:
+    return (pod.get("metadata") or {}).get("annotations") or {}
+
+
+def _phase(
+    pod: dict[str, Any],
+    records: list[ContainerRecord],
+    init_records: list[ContainerRecord] | None,
+    *,
+    terminal: bool,
+) -> str:
     policy = pod["spec"].get("restartPolicy", "Always")
     pending_init, failed_init = _init_counts(init_records or [])
     if failed_init and policy == "Never":
@@ -142,6 +206,8 @@ def phase(
     if running:
         return "Running"
     if stopped:
+        if terminal and MIRROR not in _annotations(pod):
+            return "Succeeded" if succeeded == stopped else "Failed"
         if policy == "Always":
             return "Running"
         if policy == "OnFailure":
@@ -157,6 +223,7 @@ def conditions(
     now: str,
     sandbox_ready: bool,
     init_records: list[ContainerRecord] | None = None,
+    terminal: bool = False,
 ) -> list[dict[str, Any]]:
     """PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled.
 
@@ -164,7 +231,7 @@ def conditions(
     """
     old = {c["type"]: c for c in pod.get("status", {}).get("conditions", [])}
     unready = [r.name for r in records if not r.ready]
-    pod_phase = phase(pod, records, init_records)
+    pod_phase = phase(pod, records, init_records, terminal=terminal)
     finished = pod_phase in ("Succeeded", "Failed")
     incomplete = [r.name for r in init_records or [] if not r.sidecar and not init_done(r)]
     initialized = not incomplete or any(r.ever_ran for r in records)

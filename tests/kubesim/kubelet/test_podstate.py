@@ -12,6 +12,7 @@ from kubesim.kubelet._podstate import (
     phase,
     restart_delay,
     should_restart,
+    stopped_state,
 )
 
 POD = {"metadata": {"name": "web-1", "namespace": "lab", "uid": "u-1"}, "spec": {"containers": []}}
@@ -49,6 +50,65 @@ def test_phase_follows_get_phase(policy, states, want):
         phase(_pod(policy), [_rec(s, {"terminated": last} if last else None) for s, last in states])
         == want
     )
+
+
+KILLED = {"terminated": {"exitCode": 137, "reason": "Error"}}
+UNKNOWN = {"terminated": {"exitCode": 137, "reason": "ContainerStatusUnknown"}}
+
+
+@pytest.mark.parametrize(
+    "policy, states, running, stopped",
+    [
+        pytest.param("Always", [DONE], "Running", "Succeeded", id="exited-0-on-sigterm"),
+        pytest.param("Always", [KILLED], "Running", "Failed", id="killed-at-grace-end"),
+        pytest.param("Always", [DONE, KILLED], "Running", "Failed", id="one-failure-fails-it"),
+        pytest.param("OnFailure", [TERM], "Running", "Failed", id="a-failure-not-retried"),
+        pytest.param("Always", [WAITING], "Pending", "Failed", id="never-started"),
+        pytest.param("Never", [DONE], "Succeeded", "Succeeded", id="already-succeeded"),
+    ],
+)
+def test_a_deleted_pod_that_stopped_ends_in_a_terminal_phase(policy, states, running, stopped):
+    """Since 1.27 (getPhase's podIsTerminal, TerminatePod): never Running or Pending."""
+    records = [_rec(s) for s in states]
+    assert phase(_pod(policy), records) == running
+    assert phase(_pod(policy), records, terminal=True) == stopped
+
+
+def test_a_static_pods_mirror_keeps_its_phase_when_stopped():
+    mirror = {
+        **_pod(),
+        "metadata": {**POD["metadata"], "annotations": {"kubernetes.io/config.mirror": "abc"}},
+    }
+    assert phase(mirror, [_rec(KILLED)], terminal=True) == "Running"
+
+
+@pytest.mark.parametrize(
+    "state, last, exit_code, want",
+    [
+        pytest.param(RUNNING, {}, 143, {"exitCode": 143, "reason": "Error"}, id="its-kill"),
+        pytest.param(RUNNING, {}, 0, {"exitCode": 0, "reason": "Completed"}, id="clean-exit"),
+        pytest.param(CRASHLOOP, TERM, None, TERM["terminated"], id="backing-off-its-last-exit"),
+        pytest.param(WAITING, {}, None, UNKNOWN["terminated"], id="never-ran-unknown"),
+        pytest.param(RUNNING, {}, None, UNKNOWN["terminated"], id="no-exit-seen-unknown"),
+        pytest.param(TERM, {}, 0, TERM["terminated"], id="already-ended-kept"),
+    ],
+)
+def test_stopped_state_is_how_each_container_ended(state, last, exit_code, want):
+    got = stopped_state(state, last, exit_code=exit_code, reason=None, now="t2", container_id="x")
+    ended = got["terminated"]
+    assert {k: ended[k] for k in want} == want
+    if state is RUNNING and exit_code is not None:
+        assert (ended["startedAt"], ended["finishedAt"], ended["containerID"]) == ("t", "t2", "x")
+
+
+def test_a_stopped_deleted_pod_is_not_ready_and_its_sandbox_is_gone():
+    got = {
+        c["type"]: c
+        for c in conditions(_pod(), [_rec(KILLED)], now="t", sandbox_ready=False, terminal=True)
+    }
+    assert got["Ready"]["status"] == got["ContainersReady"]["status"] == "False"
+    assert got["Ready"]["reason"] == "PodCompleted"
+    assert got["PodReadyToStartContainers"]["status"] == "False"
 
 
 def test_restart_back_off_doubles_to_five_minutes_then_resets():
