@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
 from kubesim.apiserver.hooks import LogRequest
+from kubesim.apiserver.meta import check_preconditions
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.core.errors import BadRequest, Invalid, conflict, not_found, success_body
+from kubesim.core.objects import disruption_target
 from kubesim.core.resources import Resource
 from kubesim.core.selectors import (
     format_selector,
@@ -132,6 +135,9 @@ def patch_scale(
 # -- eviction ---------------------------------------------------------------------------------
 
 
+EVICTION_CONDITION = ("EvictionByEvictionAPI", "Eviction API: evicting")
+
+
 def evict(api: Api, namespace: str, name: str, eviction: Obj) -> Obj:
     """policy/v1 Eviction: 201 Success once the pod's deletion is under way."""
     if not isinstance(eviction, dict):
@@ -143,6 +149,16 @@ def evict(api: Api, namespace: str, name: str, eviction: Obj) -> Obj:
     pod = api.get_row(pods, namespace, name).obj
     api.hooks.eviction_check(api, pod, eviction)
     options = DeleteOptions.from_body(eviction.get("deleteOptions"))
+    if not options.dry_run and check_preconditions(pod, options.preconditions) is None:
+        # addConditionAndDeletePod: why the pod goes, then the delete (whose resourceVersion
+        # precondition, if any, moves to the version the condition made)
+        marked = disruption_target(pod, *EVICTION_CONDITION, now=api.clock.rfc3339())
+        stored = api.update(pods, namespace, name, marked, subresource="status")
+        if (options.preconditions or {}).get("resourceVersion"):
+            version = stored["metadata"]["resourceVersion"]
+            options = replace(
+                options, preconditions={**(options.preconditions or {}), "resourceVersion": version}
+            )
     api.delete(pods, namespace, name, options=options)
     return success_body(code=201)
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from kubesim.core.objects import Obj, fmt_time, meta, name, parse_time, pod_active
+from kubesim.core.objects import (
+    Obj,
+    disruption_target,
+    fmt_time,
+    meta,
+    name,
+    parse_time,
+    pod_active,
+)
 
 from ._actions import Decision, Emit, Event, Update, UpdateStatus, delete_of, object_ref
 from ._scheduler import tolerates
@@ -195,6 +203,9 @@ def _readiness(
     )
 
 
+TAINT_EVICTION = ("DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint")
+
+
 def pods_to_evict(node: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     """Delete pods on ``node`` that do not tolerate its NoExecute taints (or whose
     tolerationSeconds ran out), with the TaintManagerEviction event; requeue for the next."""
@@ -231,7 +242,9 @@ def pods_to_evict(node: Obj, pods: list[Obj], *, now: datetime) -> Decision:
                 "TaintManagerEviction",
                 f"Marking for deletion Pod {ns}/{name(pod)}",
             )
-            actions += [delete_of(pod), Emit(event)]
+            # addConditionAndDeletePod: the pod's DisruptionTarget first, then the delete
+            marked = disruption_target(pod, *TAINT_EVICTION, now=fmt_time(now))
+            actions += [UpdateStatus(marked), delete_of(pod), Emit(event)]
         elif due is not None:
             waits.append((due - now).total_seconds())
     return Decision(actions, min(waits) if waits else None)

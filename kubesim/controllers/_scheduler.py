@@ -35,6 +35,7 @@ from kubesim.core.objects import (
     controller_ref,
     deepcopy,
     deleting,
+    disruption_target,
     fmt_time,
     labels,
     meta,
@@ -505,22 +506,10 @@ def _preemption_actions(result: Preempt, *, now: datetime) -> list[Any]:
     preemptor_uid = meta(result.pod).get("uid", "")
     actions: list[Any] = []
     for victim in result.victims:
-        marked = deepcopy(victim)
-        status = marked.setdefault("status", {})
-        conditions = [
-            c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"
-        ]
-        conditions.append(
-            {
-                "type": "DisruptionTarget",
-                "status": "True",
-                "lastProbeTime": None,
-                "lastTransitionTime": fmt_time(now),
-                "reason": _preemption.PREEMPTION_REASON,
-                "message": f"{scheduler_name}: preempting to accommodate a higher priority pod",
-            }
+        message = f"{scheduler_name}: preempting to accommodate a higher priority pod"
+        marked = disruption_target(
+            victim, _preemption.PREEMPTION_REASON, message, now=fmt_time(now)
         )
-        status["conditions"] = conditions
         actions.append(UpdateStatus(marked))
         actions.append(delete_of(victim))
         message = f"Preempted by pod {preemptor_uid} on node {result.node_name}"

@@ -132,6 +132,29 @@ def pod_condition(pod: Obj, ctype: str) -> Obj | None:
     return None
 
 
+def disruption_target(pod: Obj, reason: str, message: str, *, now: str) -> Obj:
+    """A copy of `pod` with the DisruptionTarget condition its deleter writes just before the
+    delete (PodDisruptionConditions, GA in 1.31): the pod's own record of why it goes, which a
+    Job's podFailurePolicy matches and `kubectl describe pod` shows. As UpdatePodCondition
+    does, a condition already True keeps its lastTransitionTime."""
+    out = deepcopy(pod)
+    status = out.setdefault("status", {})
+    before = pod_condition(pod, "DisruptionTarget") or {}
+    since = before.get("lastTransitionTime") if before.get("status") == "True" else None
+    status["conditions"] = [
+        *(c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"),
+        {
+            "type": "DisruptionTarget",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": since or now,
+            "reason": reason,
+            "message": message,
+        },
+    ]
+    return out
+
+
 def pod_ready(pod: Obj) -> bool:
     c = pod_condition(pod, "Ready")
     return c is not None and c.get("status") == "True"

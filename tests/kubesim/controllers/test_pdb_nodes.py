@@ -10,6 +10,7 @@ import pytest
 from kubesim.controllers import (
     Delete,
     Emit,
+    UpdateStatus,
     eviction_decision,
     eviction_verdict,
     node_health,
@@ -136,13 +137,26 @@ def test_taint_eviction_waits_for_toleration_seconds():
     waiting = pods_to_evict(n, [pod("x", tolerations=default)], now=T0 + timedelta(seconds=100))
     assert waiting.actions == [] and waiting.requeue_after == 200
     due = pods_to_evict(n, [pod("x", tolerations=default)], now=T0 + timedelta(seconds=300))
-    assert isinstance(due.actions[0], Delete) and due.actions[0].name == "x"
-    assert isinstance(due.actions[1], Emit)
-    assert (due.actions[1].event.reason, due.actions[1].event.message) == (
+    marked, delete, emit = due.actions
+    # the pod says why it goes (DisruptionTarget) before it is deleted
+    assert isinstance(marked, UpdateStatus)
+    assert [c for c in marked.obj["status"]["conditions"] if c["type"] == "DisruptionTarget"] == [
+        {
+            "type": "DisruptionTarget",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": fmt_time(T0 + timedelta(seconds=300)),
+            "reason": "DeletionByTaintManager",
+            "message": "Taint manager: deleting due to NoExecute taint",
+        }
+    ]
+    assert isinstance(delete, Delete) and delete.name == "x"
+    assert isinstance(emit, Emit)
+    assert (emit.event.reason, emit.event.message) == (
         "TaintManagerEviction",
         "Marking for deletion Pod lab/x",
     )
-    assert len(pods_to_evict(n, [pod("y")], now=T0).actions) == 2  # no toleration: at once
+    assert len(pods_to_evict(n, [pod("y")], now=T0).actions) == 3  # no toleration: at once
 
 
 def _budget(healthy: int, *, policy: str | None = None, generation: int = 1) -> dict:

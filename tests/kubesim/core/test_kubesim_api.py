@@ -329,6 +329,33 @@ def test_eviction_deletes_the_pod_and_answers_201(api: Api) -> None:
     assert api.list(res(api, "pods"), "default").items == []
 
 
+def test_an_evicted_pod_says_why_it_goes_before_its_graceful_delete(api: Api) -> None:
+    """addConditionAndDeletePod: DisruptionTarget, then the delete; a resourceVersion
+    precondition the caller gave still holds for the delete, a dry run marks nothing."""
+    api.hooks.kubelet_running = True  # so a pod on a node is deleted gracefully
+    pods = res(api, "pods")
+    created = api.create(pods, "default", {**pod(), "spec": {**pod()["spec"], "nodeName": "n1"}})
+    dry = {"apiVersion": "policy/v1", "kind": "Eviction", "deleteOptions": {"dryRun": ["All"]}}
+    _subresources.evict(api, "default", "p", dry)
+    assert api.get(pods, "default", "p")["status"].get("conditions") is None
+
+    version = created["metadata"]["resourceVersion"]
+    eviction = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "deleteOptions": {"preconditions": {"resourceVersion": version}},
+    }
+    assert _subresources.evict(api, "default", "p", eviction)["code"] == 201
+    going = api.get(pods, "default", "p")
+    assert going["metadata"]["deletionTimestamp"]
+    (target,) = [c for c in going["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+    assert (target["status"], target["reason"], target["message"]) == (
+        "True",
+        "EvictionByEvictionAPI",
+        "Eviction API: evicting",
+    )
+
+
 def test_logs_of_a_pod_no_kubelet_started_give_the_real_error(api: Api) -> None:
     api.create(res(api, "pods"), "default", pod())
     with pytest.raises(ApiError) as caught:
