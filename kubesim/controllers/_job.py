@@ -16,8 +16,9 @@ Simplified, on purpose:
 * the pod failure back-off (10 s, 20 s, ... capped at 6 min) is computed from the pods
   that still exist rather than from an in-memory record, which is the same while the
   Job's pods are kept (finished Jobs leave their pods; only a deleted pod drops out);
-* podFailurePolicy, successPolicy, backoffLimitPerIndex, managedBy and duplicated
-  completion indexes are not modelled (the fields are accepted and ignored);
+* successPolicy, backoffLimitPerIndex, managedBy and duplicated completion indexes are
+  not modelled (the fields are accepted and ignored); podFailurePolicy is, except that a
+  FailIndex rule counts the failure (there is no per-index back-off limit to spend);
 * at most 500 pods are created or deleted per pass (MaxPodCreateDeletePerSync) with no
   slow-start batching.
 """
@@ -60,6 +61,7 @@ MAX_POD_CREATE_DELETE = 500  # MaxPodCreateDeletePerSync
 BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
 DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
 COMPLETIONS_REACHED = ("CompletionsReached", "Reached expected number of succeeded pods")
+POD_FAILURE_POLICY = "PodFailurePolicy"  # JobReasonPodFailurePolicy
 
 
 # --- small predicates ---------------------------------------------------------------------
@@ -106,6 +108,83 @@ def pod_failed(pod: Obj, job: Obj) -> bool:
     if _only_replace_failed(job):
         return False
     return deleting(pod) and phase(pod) != "Succeeded"
+
+
+def match_pod_failure_policy(job: Obj, pod: Obj) -> tuple[str | None, bool]:
+    """matchPodFailurePolicy: (the FailJob message, or None; whether the failure counts
+    towards backoffLimit). The first rule that matches decides: Ignore does not count
+    (a pod evicted by a drain, its DisruptionTarget matched), FailJob fails the Job at once
+    (an exit code that retrying will not fix), Count counts as without a policy."""
+    policy = _spec(job).get("podFailurePolicy")
+    if not policy:
+        return None, True
+    where = f"{meta(pod).get('namespace')}/{name(pod)}"
+    for index, rule in enumerate(policy.get("rules") or []):
+        action = rule.get("action")
+        if rule.get("onExitCodes") is not None:
+            container = _exit_code_match(pod, rule["onExitCodes"])
+            if container is None:
+                continue
+            code = container["state"]["terminated"]["exitCode"]
+            why = (
+                f"Container {container['name']} for pod {where} failed with exit code {code} "
+                f"matching FailJob rule at index {index}"
+            )
+        elif rule.get("onPodConditions") is not None:
+            condition = _condition_match(pod, rule["onPodConditions"])
+            if condition is None:
+                continue
+            why = f"Pod {where} has condition {condition['type']} matching FailJob rule at index {index}"
+        else:
+            continue
+        if action == "Ignore":
+            return None, False
+        if action == "FailJob":
+            return why, True
+        if action in ("Count", "FailIndex"):
+            return None, True
+    return None, True
+
+
+def _exit_code_match(pod: Obj, requirement: Obj) -> Obj | None:
+    """matchOnExitCodes: a terminated container (then an init container) whose non-zero
+    exit code is In / NotIn the rule's values, of the named container if one is named."""
+    status = pod.get("status") or {}
+    values = requirement.get("values") or []
+    wanted = requirement.get("containerName")
+    for statuses in (status.get("containerStatuses"), status.get("initContainerStatuses")):
+        for cs in statuses or []:
+            ended = (cs.get("state") or {}).get("terminated")
+            if ended is None or (wanted is not None and cs.get("name") != wanted):
+                continue
+            code = ended.get("exitCode")
+            if code and (code in values) == (requirement.get("operator") == "In"):
+                return cs
+    return None
+
+
+def _condition_match(pod: Obj, patterns: list[Obj]) -> Obj | None:
+    """matchOnPodConditions: the pod's first condition of a pattern's type and status."""
+    for condition in (pod.get("status") or {}).get("conditions") or []:
+        for pattern in patterns:
+            want = (pattern.get("type"), pattern.get("status") or "True")
+            if (condition.get("type"), condition.get("status")) == want:
+                return condition
+    return None
+
+
+def _counts(job: Obj, pod: Obj) -> bool:
+    return match_pod_failure_policy(job, pod)[1]
+
+
+def _fail_job_message(job: Obj, pods: list[Obj]) -> str | None:
+    """getFailJobMessage: the message of the first failed pod a FailJob rule matches."""
+    for pod in pods:
+        if pod_failed(pod, job):
+            message, _ = match_pod_failure_policy(job, pod)
+            if message is not None:
+                return message
+    return None
 
 
 def _terminating(pod: Obj) -> bool:
@@ -392,7 +471,9 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     if indexed:
         tracked = [p for p in tracked if 0 <= completion_index(p) < int(completions or 0)]
     new_ok = [p for p in tracked if phase(p) == "Succeeded" and uid(p) not in unc_ok + unc_failed]
-    new_failed = [p for p in tracked if pod_failed(p, job) and uid(p) not in unc_failed]
+    new_failed = [
+        p for p in tracked if pod_failed(p, job) and uid(p) not in unc_failed and _counts(job, p)
+    ]
     succeeded = int(st["succeeded"]) + len(new_ok) + len(unc_ok)
     failed = int(st["failed"]) + len(new_failed) + len(unc_failed)
     succeeded_ix: set[int] = set()
@@ -411,8 +492,11 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     requeue: float | None = None
     finished: Obj | None = None  # the interim condition (SuccessCriteriaMet / FailureTarget)
     existing = _cond_true(job, "SuccessCriteriaMet") or _cond_true(job, "FailureTarget")
+    fail_job = _fail_job_message(job, mine) if existing is None else None
     if existing is not None:
         finished = existing
+    elif fail_job is not None:
+        finished = _condition("FailureTarget", "True", POD_FAILURE_POLICY, fail_job, now)
     elif failed > int(spec.get("backoffLimit", 6)) or _past_backoff_on_failure(job, mine):
         finished = _condition("FailureTarget", "True", *BACKOFF_LIMIT_EXCEEDED, now)
     elif _past_deadline(job, st, now):
@@ -463,7 +547,7 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
         if phase(p) == "Succeeded" and uid(p) not in unc_failed:
             if not indexed and uid(p) not in unc_ok:
                 unc_ok.append(uid(p) or "")
-        elif (considered_failed or failing) and uid(p) not in unc_failed:
+        elif (considered_failed or failing) and uid(p) not in unc_failed and _counts(job, p):
             unc_failed.append(uid(p) or "")
     if indexed:
         st["completedIndexes"] = format_indexes(succeeded_ix)

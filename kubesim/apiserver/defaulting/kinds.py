@@ -130,6 +130,9 @@ def _job_spec(spec: Obj) -> None:
 def _job(obj: Obj) -> None:
     spec = _spec(obj)
     _job_spec(spec)
+    for rule in (spec.get("podFailurePolicy") or {}).get("rules") or []:
+        for pattern in rule.get("onPodConditions") or []:
+            put(pattern, "status", "True")  # SetDefaults_Job
     # jobStrategy.PrepareForCreate (JobPodReplacementPolicy is GA)
     if spec.get("podReplacementPolicy") is None:
         spec["podReplacementPolicy"] = (

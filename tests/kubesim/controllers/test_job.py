@@ -353,3 +353,78 @@ def test_expired_finished_job_is_deleted_in_the_background() -> None:
     decision = reconcile_job(job(st, ttlSecondsAfterFinished=30), [], now=T0)
     (delete,) = of(decision.actions, Delete)
     assert (delete.kind, delete.name, delete.propagation) == ("Job", "loadgen", "Background")
+
+
+# --- podFailurePolicy ---------------------------------------------------------------------
+
+# the policy of the Kubernetes docs' task "Handling retriable and non-retriable pod failures
+# with Pod failure policy": exit code 42 is a bug (fail the Job), a disruption is not the
+# program's fault (do not count it)
+POLICY = {
+    "rules": [
+        {
+            "action": "FailJob",
+            "onExitCodes": {"containerName": "loadgen", "operator": "In", "values": [42]},
+        },
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+    ]
+}
+
+
+def exited(p: Obj, code: int) -> Obj:
+    p["status"]["containerStatuses"] = [
+        {"name": "loadgen", "state": {"terminated": {"exitCode": code, "finishedAt": fmt_time(T0)}}}
+    ]
+    return p
+
+
+def disrupted(p: Obj) -> Obj:
+    p["status"]["conditions"] = [{"type": "DisruptionTarget", "status": "True"}]
+    return exited(p, 137)
+
+
+def test_a_fail_job_exit_code_fails_the_job_at_once_with_the_rules_message() -> None:
+    j = job({"startTime": fmt_time(T0)}, backoffLimit=6, podFailurePolicy=POLICY)
+    st = status_of(reconcile_job(j, [exited(pod("a", "Failed"), 42)], now=T0))
+    target = conditions(st)["FailureTarget"]
+    assert (target["reason"], target["message"]) == (
+        "PodFailurePolicy",
+        "Container loadgen for pod lab/a failed with exit code 42 matching FailJob rule at index 0",
+    )
+    assert st["uncountedTerminatedPods"] == {"failed": ["uid-a"]}
+
+
+def test_a_failure_the_policy_ignores_is_not_counted_and_is_replaced() -> None:
+    j = job({"startTime": fmt_time(T0)}, backoffLimit=0, podFailurePolicy=POLICY)
+    decision = reconcile_job(j, [disrupted(pod("a", "Failed"))], now=T0)
+    st = status_of(decision)
+    assert "FailureTarget" not in conditions(st), "backoffLimit 0, yet the Job goes on"
+    assert st["uncountedTerminatedPods"] == {} and not st.get("failed")
+    assert [u.obj["metadata"]["finalizers"] for u in of(decision.actions, Update)] == [[]]
+
+
+@pytest.mark.parametrize("code", [1, 0], ids=["another-exit-code", "exit-0-matches-no-rule"])
+def test_a_failure_no_rule_matches_counts_as_without_a_policy(code: int) -> None:
+    j = job({"startTime": fmt_time(T0)}, backoffLimit=0, podFailurePolicy=POLICY)
+    st = status_of(reconcile_job(j, [exited(pod("a", "Failed"), code)], now=T0))
+    assert conditions(st)["FailureTarget"]["reason"] == "BackoffLimitExceeded"
+    assert st["uncountedTerminatedPods"] == {"failed": ["uid-a"]}
+
+
+def test_not_in_and_a_condition_fail_job_rule_name_what_matched() -> None:
+    policy = {
+        "rules": [
+            {"action": "Count", "onExitCodes": {"operator": "NotIn", "values": [1, 2]}},
+            {"action": "FailJob", "onPodConditions": [{"type": "ConfigIssue"}]},
+        ]
+    }
+    j = job({"startTime": fmt_time(T0)}, podFailurePolicy=policy)
+    held = pod("a", "Failed")
+    held["status"]["conditions"] = [{"type": "ConfigIssue", "status": "True"}]
+    st = status_of(reconcile_job(j, [exited(held, 1)], now=T0))
+    assert conditions(st)["FailureTarget"]["message"] == (
+        "Pod lab/a has condition ConfigIssue matching FailJob rule at index 1"
+    )
+    counted = status_of(reconcile_job(j, [exited(pod("b", "Failed"), 3)], now=T0))
+    assert "FailureTarget" not in conditions(counted)  # NotIn [1, 2] matched 3: Count
+    assert counted["uncountedTerminatedPods"] == {"failed": ["uid-b"]}
