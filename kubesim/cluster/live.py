@@ -86,13 +86,18 @@ class Cluster:
 
     def register_nodes(self) -> None:
         for spec in self.specs.values():
-            try:
-                self.api.get(self._nodes_res, None, spec.name)
-            except NotFound:
-                node = self.api.create(
-                    self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
-                )
-                self._status_events(node, None, node["status"])
+            self._register(spec)
+
+    def _register(self, spec: _nodes.NodeSpec) -> None:
+        """The kubelet's registerWithAPIServer: create its Node unless one exists (a node
+        someone deleted while it was down comes back when its kubelet starts)."""
+        try:
+            self.api.get(self._nodes_res, None, spec.name)
+        except NotFound:
+            node = self.api.create(
+                self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
+            )
+            self._status_events(node, None, node["status"])
 
     def create_system_pods(self) -> None:
         pods = self.api.resource("", "v1", "pods")
@@ -153,6 +158,7 @@ class Cluster:
         transitions (from Unknown, after the node controller marked it)."""
         kubelet = self.kubelets[name]
         with contextlib.suppress(ApiError):
+            self._register(self.specs[name])
             node = self.api.get(self._nodes_res, None, name)
             for reason, message in _nodes.STARTUP_EVENTS:
                 kubelet.recorder.record(node, "Normal", reason, message)

@@ -41,7 +41,9 @@ from kubesim.controllers import (
     Decision,
     HpaHistory,
     UpdateStatus,
+    collect_pods,
     hpa_without_target,
+    missing_nodes,
     needs_token,
     node_lifecycle,
     pods_to_evict,
@@ -92,6 +94,7 @@ ALL_CONTROLLERS = (
     "disruption",
     "nodelifecycle",
     "garbagecollector",
+    "podgc",
     "namespace",
     "resourcequota",
     "persistentvolume-binder",
@@ -173,6 +176,8 @@ class ControllerManager:
         self.enabled = set(ALL_CONTROLLERS if controllers is None else controllers)
         # node name -> ((lease renewTime, Ready heartbeat) last seen, when this manager saw it)
         self._node_probes: dict[str, tuple[tuple[Any, Any], datetime]] = {}
+        # node names pods are bound to that have no Node, since when (the pod GC's quarantine)
+        self._missing_nodes: dict[str, datetime] = {}
         unknown = self.enabled - set(ALL_CONTROLLERS)
         if unknown:
             raise ValueError(
@@ -197,6 +202,7 @@ class ControllerManager:
             ("disruption", self._sync_pdb),
             ("nodelifecycle", self._sync_node),
             ("garbagecollector", self._sync_gc),
+            ("podgc", self._sync_podgc),
             ("namespace", self._sync_namespace),
             ("resourcequota", self._sync_quota),
             ("persistentvolume-binder", self._sync_storage),
@@ -281,6 +287,7 @@ class ControllerManager:
             "policy", "poddisruptionbudgets", lambda k, o, p: self._add("disruption", _ns_name(o))
         )
         self._on("", "nodes", lambda k, o, p: self._add("nodelifecycle", _ns_name(o)))
+        self._on("", "nodes", lambda k, o, p: self._add("podgc", ""))
         self._on("", "namespaces", lambda k, o, p: self._add("namespace", _ns_name(o)))
         self._on("", "resourcequotas", lambda k, o, p: self._add("resourcequota", _ns_name(o)))
         for gr in GC_KINDS:
@@ -339,6 +346,11 @@ class ControllerManager:
 
     def _pod_changed(self, kind: str, pod: Obj, previous: Obj | None) -> None:
         ns = _ns(pod)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if kind != "DELETED" and (
+            deleting(pod) or (node and self.caches.get("", "nodes", "", node) is None)
+        ):
+            self._add("podgc", "")  # a pod no kubelet may finish
         helper = _ns_name(pod)[1]
         if ns == LOCAL_PATH_NAMESPACE and helper.startswith("helper-pod-delete-"):
             self._add(
@@ -687,6 +699,15 @@ class ControllerManager:
             if owner is not None:
                 scales[_uid(owner)] = int((owner.get("spec") or {}).get("replicas", 1))
         return sum(scales.values()) if scales else None
+
+    # -- pod garbage collector --
+
+    def _sync_podgc(self, key: str) -> tuple[list[Written], float | None]:
+        now = self.now()
+        pods, nodes = self.caches.items("", "pods"), self.caches.items("", "nodes")
+        self._missing_nodes = missing_nodes(pods, nodes, known=self._missing_nodes, now=now)
+        decision = collect_pods(pods, nodes, missing=self._missing_nodes, now=now)
+        return self._apply(decision, "pod-garbage-collector")
 
     # -- node lifecycle --
 

@@ -43,6 +43,7 @@ from ._pdb import (
     spent_status,
 )
 from ._placement import NodePods, Placement, required_anti_affinity
+from ._podgc import collect_pods, missing_nodes
 from ._replicaset import (
     pods_to_delete,
     reconcile_replicaset,
@@ -99,6 +100,8 @@ __all__ = [
     "Scale",
     "Update",
     "UpdateStatus",
+    "collect_pods",
+    "missing_nodes",
     "object_ref",
     "slow_start_batches",
     "pods_to_delete",

@@ -101,3 +101,67 @@ def test_a_job_that_replaces_only_failed_pods_replaces_a_deleted_one(lab: Lab) -
         timeout=lab.wall(30),
         what="the deleted pod to be gone",
     )
+
+
+PINNED = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pinned
+spec:
+  nodeName: kubelab-worker2
+  containers:
+    - name: sleep
+      image: busybox:1.37
+      command: ["sleep", "3600"]
+"""
+
+TARGET = '.status.conditions[?(@.type=="DisruptionTarget")].reason'
+
+
+def test_a_deleted_nodes_pods_are_collected_and_the_node_returns_with_its_kubelet(
+    lab: Lab,
+) -> None:
+    """`kubectl delete node` while the node is down: after the pod GC's 40 s quarantine its
+    pods end Failed with DisruptionTarget DeletionByPodGC and are force-deleted; the kubelet
+    registers the Node again when it starts."""
+    node = "kubelab-worker2"
+    lab.kubectl("apply", "-f", "-", input=PINNED)
+    lab.wait_for(
+        lambda: lab.get_json("pod", "pinned")["status"].get("phase") == "Running",
+        timeout=lab.wall(60),
+        what="the pinned pod to run",
+    )
+    columns = f"custom-columns=NAME:.metadata.name,PHASE:.status.phase,WHY:{TARGET}"
+    watch = lab.watch("pod", "pinned", "-o", columns)
+    cluster = lab.cluster
+    cluster.kubectl("create", "--raw", f"/kubesim/v1/nodes/{node}/stop", "-f", "-", input="{}")
+    try:
+        cluster.kubectl("delete", "node", node)
+        lab.wait_for(
+            lambda: "pinned" not in lab.kubectl("get", "pods", "-o", "name").stdout,
+            timeout=lab.wall(40 + 30),
+            what="the pod GC to delete the orphan",
+        )
+    finally:
+        printed = watch.stop()
+        cluster.kubectl("create", "--raw", f"/kubesim/v1/nodes/{node}/start", "-f", "-", input="{}")
+    assert any(
+        line.split()[1:] == ["Failed", "DeletionByPodGC"] for line in printed.splitlines()
+    ), printed
+    ready = lab.wait_for(
+        lambda: (
+            cluster.kubectl(
+                "get",
+                "node",
+                node,
+                "-o",
+                "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
+                check=False,
+            ).stdout
+            == "True"
+        ),
+        timeout=lab.wall(60),
+        what=f"{node} registered again and Ready",
+    )
+    assert ready
