@@ -60,7 +60,8 @@ def _fail_and_delete(pod: Obj, *, orphaned: bool, now: datetime) -> list[Action]
         marked = disruption_target(pod, *ORPHANED, now=fmt_time(now)) if orphaned else deepcopy(pod)
         marked.setdefault("status", {})["phase"] = "Failed"
         actions.append(UpdateStatus(marked))
-    actions.append(delete_of(pod, grace_seconds=0))
+    if _deletion_grace(pod) != 0:
+        actions.append(delete_of(pod, grace_seconds=0))
     return actions
 
 
@@ -74,8 +75,8 @@ def collect_pods(
     waits: list[float] = []
     for pod in pods:
         node = _node_name(pod)
-        if _deletion_grace(pod) == 0:
-            continue  # force-deleted already: only a finalizer holds it
+        if _deletion_grace(pod) == 0 and phase(pod) in ("Succeeded", "Failed"):
+            continue  # finished and force-deleted already: only a finalizer holds it
         if node in missing:
             left = QUARANTINE_SECONDS - (now - missing[node]).total_seconds()
             if left > 0:

@@ -538,14 +538,19 @@ class PodWorker:
 
     def _stopped(self, exits: dict[str, Exit]) -> None:
         """Every container's end state once the deleted pod has stopped (syncTerminatingPod,
-        then TerminatePod): what its kill left, or ContainerStatusUnknown. Init and
-        ephemeral containers that were not running keep the state they had."""
+        then TerminatePod): what its kill left, or ContainerStatusUnknown. A pod that never
+        initialized leaves its regular containers waiting, and init containers after the
+        last one that started stay waiting too; ephemeral ones end only if they ran."""
         now = self.api.clock.rfc3339()
-        regular = set(self.records)
-        every = [*self.records.values(), *self.init_records.values()]
-        for rec in [*every, *self.ephemeral_records.values()]:
-            if rec.name not in regular and "running" not in rec.state:
-                continue
+        records, inits = list(self.records.values()), list(self.init_records.values())
+        initialized = _podstate.pod_initialized(records, inits)
+        prefix = _podstate.initialized_prefix(inits)
+        ending = [
+            *(r for r in records if initialized or "running" in r.state),
+            *(r for i, r in enumerate(inits) if i < prefix or "running" in r.state),
+            *(r for r in self.ephemeral_records.values() if "running" in r.state),
+        ]
+        for rec in ending:
             found = exits.get(rec.name)
             rec.state = _podstate.stopped_state(
                 rec.state,
@@ -555,6 +560,7 @@ class PodWorker:
                 now=now,
                 container_id=rec.container_id,
             )
+        for rec in [*records, *inits, *self.ephemeral_records.values()]:
             rec.ready = rec.started = False
         self.terminal = True
 

@@ -62,6 +62,27 @@ class ContainerRecord:
         return out
 
 
+def pod_initialized(records: list[ContainerRecord], init_records: list[ContainerRecord]) -> bool:
+    """status_manager's hasPodInitialized: no init containers, a regular container that ever
+    left waiting, or the last init container done (a sidecar: started)."""
+    if not init_records:
+        return True
+    if any(r.last_state.get("terminated") or "waiting" not in r.state for r in records):
+        return True
+    last = init_records[-1]
+    return last.started if last.sidecar else init_done(last)
+
+
+def initialized_prefix(init_records: list[ContainerRecord]) -> int:
+    """initializedContainers: how many leading init containers show evidence of a start (at
+    least the first); the waiting ones after them are left waiting when the pod ends."""
+    for i in range(len(init_records) - 1, -1, -1):
+        rec = init_records[i]
+        if "waiting" not in rec.state or rec.last_state.get("terminated"):
+            return i + 1
+    return min(1, len(init_records))
+
+
 def stopped_state(
     state: dict[str, Any],
     last_state: dict[str, Any],
@@ -235,7 +256,9 @@ def conditions(
     finished = pod_phase in ("Succeeded", "Failed")
     incomplete = [r.name for r in init_records or [] if not r.sidecar and not init_done(r)]
     initialized = not incomplete or any(r.ever_ran for r in records)
-    reason = "PodCompleted" if finished else "ContainersNotReady"
+    # generate.go's conditions for a terminal phase: PodFailed or PodCompleted
+    done = "PodFailed" if pod_phase == "Failed" else "PodCompleted"
+    reason = done if finished else "ContainersNotReady"
     containers_ready = not unready
 
     def cond(kind: str, ok: bool, why: str = "", message: str = "") -> dict[str, Any]:
@@ -247,7 +270,7 @@ def conditions(
         if not ok and why:
             out["reason"] = why
             out["message"] = message
-        elif finished and why == "PodCompleted":
+        elif finished and why == done:
             out["reason"] = why
         return out
 
@@ -265,6 +288,6 @@ def conditions(
     ]
     if finished:
         for item in result[2:4]:
-            item["reason"] = "PodCompleted"
+            item["reason"] = done
             item.pop("message", None)
     return result

@@ -85,15 +85,20 @@ def test_what_the_collector_leaves_alone() -> None:
     untainted_down = node("kubelab-worker2", ready=False)
     stuck = deleted(builders.pod("a", node="kubelab-worker2"))
     running = builders.pod("b", node="kubelab-worker2")
-    forced = deleted(builders.pod("c", node="kubelab-worker9"), grace=0)
     for nodes in ([ready_tainted], [untainted_down]):
         assert collect_pods([stuck, running], nodes, missing={}, now=T0).actions == []
-    assert (
-        collect_pods(
-            [forced], [], missing={"kubelab-worker9": T0}, now=T0 + timedelta(minutes=1)
-        ).actions
-        == []
-    )
+    finished = deleted(builders.pod("c", node="kubelab-worker9", phase="Failed"), grace=0)
+    later = T0 + timedelta(minutes=1)
+    assert collect_pods([finished], [], missing={"kubelab-worker9": T0}, now=later).actions == []
+
+
+def test_a_force_deleted_orphan_a_finalizer_holds_is_still_marked_failed() -> None:
+    """`kubectl delete pod --force` on a lost node's pod that a Job's finalizer holds: the
+    collector still ends it Failed, so the Job can count it; the delete is already done."""
+    forced = deleted(builders.pod("c", node="kubelab-worker9"), grace=0)
+    later = T0 + timedelta(minutes=1)
+    (marked,) = collect_pods([forced], [], missing={"kubelab-worker9": T0}, now=later).actions
+    assert isinstance(marked, UpdateStatus) and marked.obj["status"]["phase"] == "Failed"
 
 
 def test_a_terminating_pod_never_scheduled_is_force_deleted() -> None:

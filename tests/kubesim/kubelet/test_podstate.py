@@ -9,7 +9,9 @@ from kubesim.kubelet._podstate import (
     ContainerRecord,
     conditions,
     crashloop_message,
+    initialized_prefix,
     phase,
+    pod_initialized,
     restart_delay,
     should_restart,
     stopped_state,
@@ -107,8 +109,10 @@ def test_a_stopped_deleted_pod_is_not_ready_and_its_sandbox_is_gone():
         for c in conditions(_pod(), [_rec(KILLED)], now="t", sandbox_ready=False, terminal=True)
     }
     assert got["Ready"]["status"] == got["ContainersReady"]["status"] == "False"
-    assert got["Ready"]["reason"] == "PodCompleted"
+    assert got["Ready"]["reason"] == got["ContainersReady"]["reason"] == "PodFailed"
     assert got["PodReadyToStartContainers"]["status"] == "False"
+    clean = conditions(_pod(), [_rec(DONE)], now="t", sandbox_ready=False, terminal=True)
+    assert {c["type"]: c.get("reason") for c in clean}["Ready"] == "PodCompleted"
 
 
 def test_restart_back_off_doubles_to_five_minutes_then_resets():
@@ -217,3 +221,19 @@ def test_initialized_condition_names_the_incomplete_init_containers():
         "ContainersNotInitialized",
         "containers with incomplete status: [migrate]",
     )
+
+
+def test_a_pod_deleted_before_it_initialized_keeps_what_never_started_waiting() -> None:
+    """TerminatePod: regular containers only once the pod initialized; init containers up to
+    the last one that started (at least the first)."""
+    init = [
+        ContainerRecord(name="a", image="i", state=DONE),
+        ContainerRecord(name="b", image="i", state=RUNNING),
+        ContainerRecord(name="c", image="i", state=WAITING),
+    ]
+    assert not pod_initialized([_rec(WAITING)], init)
+    assert initialized_prefix(init) == 2
+    assert initialized_prefix([ContainerRecord(name="a", image="i", state=WAITING)]) == 1
+    assert pod_initialized([_rec(WAITING)], [ContainerRecord(name="a", image="i", state=DONE)])
+    assert pod_initialized([_rec(RUNNING)], init)
+    assert pod_initialized([_rec(WAITING)], [])
