@@ -600,7 +600,9 @@ class Server:
                 )
             body = await self._body_or_empty_if_protobuf(request, kind="Eviction")
             assert t.namespace is not None
-            return _json(_subresources.evict(api, t.namespace, t.name, body), status=201)
+            dry_run = _http.dry_run(request.query.getall("dryRun", []))
+            evicted = _subresources.evict(api, t.namespace, t.name, body, dry_run=dry_run)
+            return _json(evicted, status=201)
         if t.sub == "binding":
             return await self._binding(request, t)
         if t.sub in ("exec", "attach"):

@@ -138,10 +138,15 @@ def patch_scale(
 EVICTION_CONDITION = ("EvictionByEvictionAPI", "Eviction API: evicting")
 
 
-def evict(api: Api, namespace: str, name: str, eviction: Obj) -> Obj:
-    """policy/v1 Eviction: 201 Success once the pod's deletion is under way."""
+def evict(api: Api, namespace: str, name: str, eviction: Obj, *, dry_run: bool = False) -> Obj:
+    """policy/v1 Eviction: 201 Success once the pod's deletion is under way. `dry_run` is the
+    request's `?dryRun=All`, which propagateDryRun hands to the delete options: a dry run is
+    judged against the budget but spends nothing, marks nothing and deletes nothing."""
     if not isinstance(eviction, dict):
         raise BadRequest("the object provided is unrecognized (must be of type Eviction)")
+    if dry_run:
+        eviction = {**eviction, "deleteOptions": {**(eviction.get("deleteOptions") or {})}}
+        eviction["deleteOptions"]["dryRun"] = ["All"]
     pods = api.resource("", "v1", "pods")
     body_name = (eviction.get("metadata") or {}).get("name")
     if body_name and body_name != name:

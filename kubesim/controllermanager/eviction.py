@@ -22,8 +22,8 @@ def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
     refusal is a 429 with its DisruptionBudget cause (a 500 for several budgets); a pass
     that spends a disruption writes the budget's status first (`spent_status`), as
     checkAndDecrement does, so two quick evictions cannot both pass one allowed
-    disruption."""
-    del eviction
+    disruption. A dry run is judged the same and spends nothing (checkAndDecrement)."""
+    dry_run = bool((eviction.get("deleteOptions") or {}).get("dryRun"))
     ns = meta(pod).get("namespace") or ""
     res = api.resource("policy", "v1", "poddisruptionbudgets")
     verdict = eviction_verdict(pod, api.list(res, ns).objects())
@@ -34,7 +34,7 @@ def check_eviction(api: Api, pod: Obj, eviction: Obj) -> None:
             verdict.refusal,
             details={"causes": [{"reason": "DisruptionBudget", "message": verdict.cause}]},
         )
-    if verdict.spend and verdict.pdb is not None:
+    if verdict.spend and verdict.pdb is not None and not dry_run:
         pdb = verdict.pdb
         status = spent_status(pdb, pod["metadata"]["name"], now=api.clock.now())
         api.update(

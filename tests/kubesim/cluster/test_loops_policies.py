@@ -160,6 +160,42 @@ async def test_eviction_spends_the_one_allowed_disruption(tmp_path: Path) -> Non
             _subresources.evict(lab.api, "default", second, {"metadata": {"name": second}})
 
 
+async def test_a_dry_run_eviction_is_judged_but_spends_nothing(tmp_path: Path) -> None:
+    """`kubectl drain --dry-run=server`: checkAndDecrement returns before it decrements, so a
+    real drain right after still has the budget's one disruption."""
+    async with running_lab(tmp_path, controllers=(*APPS, "disruption")) as lab:
+        lab.create("deployments", deployment(replicas=3), group="apps")
+        pods = await _ready_pods(lab, 3)
+        lab.create(
+            "poddisruptionbudgets",
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "web-pdb"},
+                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
+            },
+            group="policy",
+        )
+
+        def allowed() -> int | None:
+            budget = lab.get("poddisruptionbudgets", "web-pdb", "policy") or {}
+            return budget.get("status", {}).get("disruptionsAllowed")
+
+        await settle(lambda: allowed() == 1)
+        first, second = (p["metadata"]["name"] for p in pods[:2])
+        body = {"metadata": {"name": first}, "deleteOptions": {"dryRun": ["All"]}}
+        _subresources.evict(lab.api, "default", first, body)
+        _subresources.evict(
+            lab.api, "default", second, {"metadata": {"name": second}}, dry_run=True
+        )
+        assert allowed() == 1
+        kept = lab.get("pods", first) or {}
+        assert not kept["metadata"].get("deletionTimestamp")
+        assert "DisruptionTarget" not in {c["type"] for c in kept["status"].get("conditions", [])}
+        _subresources.evict(lab.api, "default", first, {"metadata": {"name": first}})
+        assert allowed() == 0  # the real eviction spends it
+
+
 async def test_deleting_a_deployment_cascades_to_its_replicaset_and_pods(tmp_path: Path) -> None:
     async with running_lab(tmp_path, controllers=APPS) as lab:
         lab.create("deployments", deployment(replicas=2), group="apps")
