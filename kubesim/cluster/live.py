@@ -88,16 +88,17 @@ class Cluster:
         for spec in self.specs.values():
             self._register(spec)
 
-    def _register(self, spec: _nodes.NodeSpec) -> None:
-        """The kubelet's registerWithAPIServer: create its Node unless one exists (a node
+    def _register(self, spec: _nodes.NodeSpec) -> Obj:
+        """The kubelet's registerWithAPIServer: its Node, created unless one exists (a node
         someone deleted while it was down comes back when its kubelet starts)."""
         try:
-            self.api.get(self._nodes_res, None, spec.name)
+            return self.api.get(self._nodes_res, None, spec.name)
         except NotFound:
             node = self.api.create(
                 self._nodes_res, None, _nodes.node_object(spec, now=self.api.clock.rfc3339())
             )
             self._status_events(node, None, node["status"])
+            return node
 
     def create_system_pods(self) -> None:
         pods = self.api.resource("", "v1", "pods")
@@ -158,8 +159,7 @@ class Cluster:
         transitions (from Unknown, after the node controller marked it)."""
         kubelet = self.kubelets[name]
         with contextlib.suppress(ApiError):
-            self._register(self.specs[name])
-            node = self.api.get(self._nodes_res, None, name)
+            node = self._register(self.specs[name])
             for reason, message in _nodes.STARTUP_EVENTS:
                 kubelet.recorder.record(node, "Normal", reason, message)
         kubelet.start()

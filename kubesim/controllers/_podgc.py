@@ -20,7 +20,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from kubesim.core.objects import Obj, deepcopy, deleting, disruption_target, fmt_time, name, phase
+from kubesim.core.objects import (
+    Obj,
+    deepcopy,
+    deleting,
+    disruption_target,
+    fmt_time,
+    get_condition,
+    name,
+    pod_finished,
+)
 
 from ._actions import Action, Decision, UpdateStatus, delete_of
 
@@ -46,8 +55,7 @@ def missing_nodes(
 
 def _out_of_service(node: Obj) -> bool:
     """Not Ready, and tainted out of service by an administrator."""
-    status = node.get("status") or {}
-    ready: Obj = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
+    ready = get_condition((node.get("status") or {}).get("conditions") or [], "Ready") or {}
     taints = (node.get("spec") or {}).get("taints") or []
     return ready.get("status") != "True" and any(t.get("key") == OUT_OF_SERVICE for t in taints)
 
@@ -56,7 +64,7 @@ def _fail_and_delete(pod: Obj, *, orphaned: bool, now: datetime) -> list[Action]
     """markFailedAndDeletePodWithCondition: Failed (and why, for an orphan) unless already
     finished, then a delete with grace 0."""
     actions: list[Action] = []
-    if phase(pod) not in ("Succeeded", "Failed"):
+    if not pod_finished(pod):
         marked = disruption_target(pod, *ORPHANED, now=fmt_time(now)) if orphaned else deepcopy(pod)
         marked.setdefault("status", {})["phase"] = "Failed"
         actions.append(UpdateStatus(marked))
@@ -75,7 +83,7 @@ def collect_pods(
     waits: list[float] = []
     for pod in pods:
         node = _node_name(pod)
-        if _deletion_grace(pod) == 0 and phase(pod) in ("Succeeded", "Failed"):
+        if _deletion_grace(pod) == 0 and pod_finished(pod):
             continue  # finished and force-deleted already: only a finalizer holds it
         if node in missing:
             left = QUARANTINE_SECONDS - (now - missing[node]).total_seconds()

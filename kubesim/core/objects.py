@@ -181,9 +181,14 @@ def phase(pod: Obj) -> str:
     return (pod.get("status") or {}).get("phase") or "Pending"
 
 
+def pod_finished(pod: Obj) -> bool:
+    """podutil.IsPodPhaseTerminal: Succeeded or Failed, never to run again."""
+    return phase(pod) in ("Succeeded", "Failed")
+
+
 def pod_active(pod: Obj) -> bool:
     """controller.IsPodActive: not Succeeded/Failed and not being deleted."""
-    return phase(pod) not in ("Succeeded", "Failed") and not deleting(pod)
+    return not pod_finished(pod) and not deleting(pod)
 
 
 # --- quantities -------------------------------------------------------------------------

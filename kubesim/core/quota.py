@@ -18,7 +18,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kubesim.core.objects import Obj, deepcopy, deleting, meta, parse_time, phase, quantity
+from kubesim.core.objects import (
+    Obj,
+    deepcopy,
+    deleting,
+    meta,
+    parse_time,
+    pod_finished,
+    quantity,
+)
 from kubesim.core.quantity_print import canonical
 
 # pods.go validationSet: quota on these makes every container state them.
@@ -88,10 +96,6 @@ def _container_usage(c: Obj) -> dict[str, str]:
     return out
 
 
-def _terminal(pod: Obj) -> bool:
-    return phase(pod) in ("Succeeded", "Failed")
-
-
 def stuck_after(pod: Obj) -> datetime | None:
     """When a terminating pod stops being charged: its deletionTimestamp (already the
     delete plus the grace period) plus the grace period again. A pod stuck terminating (its
@@ -113,7 +117,7 @@ def recount_after(pods: list[Obj], now: datetime) -> float | None:
 
 def _charged(pod: Obj, now: datetime | None) -> bool:
     """QuotaV1Pod: not finished, and not terminating for longer than twice its grace."""
-    if _terminal(pod):
+    if pod_finished(pod):
         return False
     until = stuck_after(pod)
     return now is None or until is None or now <= until
@@ -192,7 +196,7 @@ def quota_status(quota: Obj, objects: dict[str, list[Obj]], now: datetime | None
     sums: dict[str, _Sum] = {}
     for resource, objs in objects.items():
         for obj in objs:
-            if deleting(obj) and resource == "pods" and _terminal(obj):
+            if deleting(obj) and resource == "pods" and pod_finished(obj):
                 continue
             if resource == "pods" and not matches_scopes(quota, obj):
                 continue

@@ -188,10 +188,9 @@ def phase(
     then ends it Succeeded (every container exited 0) or Failed (getPhase's podIsTerminal,
     and status_manager TerminatePod fails whatever is not terminal yet), so a Job's
     controller sees the outcome before the pod goes. Static pods keep their phase."""
+    terminal = terminal and MIRROR not in _annotations(pod)
     found = _phase(pod, records, init_records, terminal=terminal)
-    if terminal and found not in TERMINAL_PHASES and MIRROR not in _annotations(pod):
-        return "Failed"
-    return found
+    return "Failed" if terminal and found not in TERMINAL_PHASES else found
 
 
 def _annotations(pod: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +226,7 @@ def _phase(
     if running:
         return "Running"
     if stopped:
-        if terminal and MIRROR not in _annotations(pod):
+        if terminal:
             return "Succeeded" if succeeded == stopped else "Failed"
         if policy == "Always":
             return "Running"

@@ -30,6 +30,20 @@ async def _ready_pods(lab, n: int, *, since: str | None = None) -> list:
     return pods
 
 
+def _create_budget(lab) -> None:
+    """web-pdb: minAvailable 2 over the app=web pods."""
+    lab.create(
+        "poddisruptionbudgets",
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "web-pdb"},
+            "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
+        },
+        group="policy",
+    )
+
+
 async def test_hpa_scales_a_deployment_up_from_measured_cpu(tmp_path: Path) -> None:
     async with running_lab(
         tmp_path, scale=50, controllers=(*APPS, "horizontalpodautoscaling")
@@ -92,16 +106,7 @@ async def test_eviction_is_refused_with_429_when_the_budget_allows_no_disruption
     async with running_lab(tmp_path, controllers=(*APPS, "disruption")) as lab:
         lab.create("deployments", deployment(replicas=2), group="apps")
         pods = await _ready_pods(lab, 2)
-        lab.create(
-            "poddisruptionbudgets",
-            {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": {"name": "web-pdb"},
-                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
-            },
-            group="policy",
-        )
+        _create_budget(lab)
         await settle(
             lambda: (
                 (lab.get("poddisruptionbudgets", "web-pdb", "policy") or {})
@@ -136,16 +141,7 @@ async def test_eviction_spends_the_one_allowed_disruption(tmp_path: Path) -> Non
     async with running_lab(tmp_path, controllers=(*APPS, "disruption")) as lab:
         lab.create("deployments", deployment(replicas=3), group="apps")
         pods = await _ready_pods(lab, 3)
-        lab.create(
-            "poddisruptionbudgets",
-            {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": {"name": "web-pdb"},
-                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
-            },
-            group="policy",
-        )
+        _create_budget(lab)
         await settle(
             lambda: (
                 (lab.get("poddisruptionbudgets", "web-pdb", "policy") or {})
@@ -166,16 +162,7 @@ async def test_a_dry_run_eviction_is_judged_but_spends_nothing(tmp_path: Path) -
     async with running_lab(tmp_path, controllers=(*APPS, "disruption")) as lab:
         lab.create("deployments", deployment(replicas=3), group="apps")
         pods = await _ready_pods(lab, 3)
-        lab.create(
-            "poddisruptionbudgets",
-            {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": {"name": "web-pdb"},
-                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
-            },
-            group="policy",
-        )
+        _create_budget(lab)
 
         def allowed() -> int | None:
             budget = lab.get("poddisruptionbudgets", "web-pdb", "policy") or {}
