@@ -8,23 +8,23 @@
    checker on that check alone with `wait=True`; the checker's `on_wait` callback gives its
    deadline (the countdown), and the thread's end is the moment the check ticks or fails.
 
-`stop()` ends every wait at once: each thread's clock jumps past every deadline, so the
-checker returns its last mismatches instead of retrying (a plain stop-aware sleep would
+`stop()` ends every wait at once: each thread's clock jumps to infinity, past every
+deadline (also one the checker computes from a clock read only after the stop, when Ctrl-C
+lands between the first pass and a retry thread's start), so the checker returns its last
+mismatches instead of retrying (a plain stop-aware sleep would
 make it retry in a tight loop until the deadline). Observers are called from the worker
 threads after every change; they must be quick and thread-safe (ipywidgets are).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import checker
-
-# Once stopped, a clock reads this far in the future: past every `within` a lab may declare.
-_FAR = 10.0**9
 
 
 class StoppableClock:
@@ -34,7 +34,7 @@ class StoppableClock:
         self._stop = threading.Event()
 
     def now(self) -> float:
-        return time.monotonic() + (_FAR if self._stop.is_set() else 0.0)
+        return math.inf if self._stop.is_set() else time.monotonic()
 
     def sleep(self, seconds: float) -> None:
         self._stop.wait(max(0.0, seconds))
@@ -177,7 +177,7 @@ class CheckRun:
             with self._client_factory() as client:
                 result = checker.run_exercise(client, lab, one.id, clock=clock, on_wait=on_wait)
             got = result.checks[0]
-            # a stopped clock reads far in the future: keep the real time it took
+            # a stopped clock reads infinity: keep the real time it took
             state.result = replace(got, seconds=round(time.monotonic() - started, 3))
             state.stopped = self.stopped and not got.passed
             state.status = "stopped" if state.stopped else got.status

@@ -249,6 +249,26 @@ def test_ctrl_c_during_check_stops_the_run_and_says_so_in_one_line(broken, lab_e
     assert runs[0].stopped and runs[0].done  # no thread keeps polling the cluster
 
 
+def test_a_stop_before_a_wait_begins_ends_that_wait_at_once(broken, lab_env):
+    """Ctrl-C between the first pass and a check's retry thread: the thread's clock is
+    already stopped when the checker reads its start, and its deadlines must still be past."""
+    from kubelab._widget_run import CheckRun
+
+    ex = _slow(exercise("01-deploy", "deploy"))
+
+    def stop_once_waiting(run):
+        if run.waiting() and not run.stopped:
+            run.stop()  # called after the first pass, before the retry threads start
+
+    run = CheckRun(ex.lab, ex.exercise, ex._client_factory, on_change=stop_once_waiting)
+    started = time.monotonic()
+    assert run.start().wait(4), "the stopped run kept polling the cluster"
+    assert time.monotonic() - started < 2
+    assert run.error is None and run.result is not None
+    assert {s.status for s in run.states} == {"stopped"}
+    assert all(not c.passed for c in run.result.checks)
+
+
 def test_an_interrupted_check_shows_one_line_in_ipython(capsys):
     from IPython.core.interactiveshell import InteractiveShell
 
