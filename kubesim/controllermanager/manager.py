@@ -8,7 +8,7 @@ worker loop are in ``_workqueue``; the eviction subresource's PDB check in ``_ev
 
 Controllers (names as ``kube-controller-manager --controllers`` spells them):
   deployment, replicaset, replicationcontroller, daemonset and statefulset (with their ControllerRevisions), job (with the
-  ttl-after-finished deletion folded in), endpoints (Endpoints + EndpointSlices),
+  ttl-after-finished deletion folded in), cronjob, endpoints (Endpoints + EndpointSlices),
   horizontalpodautoscaling, disruption (PDB status), nodelifecycle (lease health, taints,
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
   (with pvc- and pv-protection and kind's local-path provisioner folded in),
@@ -19,6 +19,7 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Collection, Hashable
 from datetime import datetime
@@ -42,6 +43,7 @@ from kubesim.controllers import (
     HpaHistory,
     UpdateStatus,
     collect_pods,
+    cronjob_key_of_job,
     hpa_without_target,
     missing_nodes,
     needs_token,
@@ -49,6 +51,7 @@ from kubesim.controllers import (
     pods_to_evict,
     reconcile_claim,
     reconcile_clusterrole_aggregation,
+    reconcile_cronjob,
     reconcile_daemonset,
     reconcile_deployment,
     reconcile_endpoints,
@@ -89,6 +92,7 @@ ALL_CONTROLLERS = (
     "daemonset",
     "statefulset",
     "job",
+    "cronjob",
     "endpoints",
     "horizontalpodautoscaling",
     "disruption",
@@ -121,6 +125,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("apps", "v1", "statefulsets"),
     ("apps", "v1", "controllerrevisions"),
     ("batch", "v1", "jobs"),
+    ("batch", "v1", "cronjobs"),
     ("discovery.k8s.io", "v1", "endpointslices"),
     ("autoscaling", "v2", "horizontalpodautoscalers"),
     ("policy", "v1", "poddisruptionbudgets"),
@@ -142,6 +147,7 @@ GC_KINDS: tuple[GR, ...] = (
     ("apps", "statefulsets"),
     ("apps", "controllerrevisions"),
     ("batch", "jobs"),
+    ("batch", "cronjobs"),
     ("discovery.k8s.io", "endpointslices"),
 )
 NODE_MONITOR_PERIOD = 5.0  # --node-monitor-period
@@ -197,6 +203,7 @@ class ControllerManager:
             ("daemonset", self._sync_daemonset),
             ("statefulset", self._sync_statefulset),
             ("job", self._sync_job),
+            ("cronjob", self._sync_cronjob),
             ("endpoints", self._sync_endpoints),
             ("horizontalpodautoscaling", self._sync_hpa),
             ("disruption", self._sync_pdb),
@@ -277,6 +284,8 @@ class ControllerManager:
         self._on("apps", "statefulsets", lambda k, o, p: self._add("statefulset", _ns_name(o)))
         self._on("apps", "controllerrevisions", self._revision_changed)
         self._on("batch", "jobs", lambda k, o, p: self._add("job", _ns_name(o)))
+        self._on("batch", "jobs", self._job_changed)
+        self._on("batch", "cronjobs", lambda k, o, p: self._add("cronjob", _ns_name(o)))
         self._on("", "nodes", lambda k, o, p: self._all_daemonsets())
         self._on("", "pods", self._pod_changed)
         self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
@@ -394,6 +403,13 @@ class ControllerManager:
                 if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
                     self._add("disruption", _ns_name(pdb))
         self._quota_dirty(kind, pod, previous)
+
+    def _job_changed(self, kind: str, job: Obj, previous: Obj | None) -> None:
+        """addJob / updateJob / deleteJob: the CronJob that controls the Job (or did)."""
+        for j in (job, previous) if previous else (job,):
+            key = cronjob_key_of_job(j)
+            if key is not None:
+                self._add("cronjob", key)
 
     def _hpa_changed(self, kind: str, hpa: Obj, previous: Obj | None) -> None:
         """enqueueHPA: every request waits out the sync period (the queue's fixed-interval
@@ -551,6 +567,20 @@ class ControllerManager:
             return self._apply(Decision(release_pods(orphans)), "job-controller")
         decision = reconcile_job(job, pods, now=self.now())
         return await self._apply_async(decision, "job-controller")
+
+    def _sync_cronjob(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        ns, name = key
+        cronjob = self.caches.get("batch", "cronjobs", ns, name)
+        if cronjob is None:
+            return [], None
+        jobs = self.caches.items("batch", "jobs", ns)
+        seen = {_uid(j) for j in jobs}
+        jobs_resource = self.api.resource("batch", "v1", "jobs")
+        for entry in (cronjob.get("status") or {}).get("active") or []:
+            if entry.get("uid") not in seen:  # upstream asks the API server before it says
+                with contextlib.suppress(NotFound):  # "MissingJob": not in the informer yet
+                    jobs.append(self.api.get(jobs_resource, ns, entry.get("name", "")))
+        return self._apply(reconcile_cronjob(cronjob, jobs, now=self.now()), "cronjob-controller")
 
     # -- endpoints and endpoint slices --
 

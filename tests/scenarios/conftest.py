@@ -29,7 +29,8 @@ SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
 # run the scenarios on the scaled clock alone)
 VIRTUAL = os.environ.get("KUBELAB_SCENARIO_VIRTUAL_TIME", "1") != "0"
 CLEANUP_KINDS = (
-    "deployments,replicasets,statefulsets,pods,services,hpa,pdb,jobs,resourcequotas,limitranges,"
+    "cronjobs,deployments,replicasets,statefulsets,pods,services,hpa,pdb,jobs,resourcequotas,"
+    "limitranges,"
     "persistentvolumeclaims"
 )
 

@@ -27,6 +27,7 @@ from kubesim.apiserver.validation.names import (
     validate_labels,
 )
 from kubesim.apiserver.validation.pod import validate_pod_spec
+from kubesim.core.cron import CronError, parse_schedule, time_zone_errors
 
 Obj = dict[str, Any]
 Validator = Callable[[Obj, Obj | None], list[FieldError]]
@@ -364,27 +365,45 @@ def validate_job(obj: Obj, old: Obj | None) -> list[FieldError]:
     return errs
 
 
-_CRON_FIELD = re.compile(r"^[\d*/,\-?LW#A-Za-z]+$")
+def _schedule_errors(schedule: str, time_zone: Any, old: Obj | None) -> list[FieldError]:
+    """validateScheduleFormat: robfig's ParseStandard error, and TZ in the schedule only on
+    an object that already had it (and then never with spec.timeZone)."""
+    errs: list[FieldError] = []
+    try:
+        parse_schedule(schedule)
+    except CronError as exc:
+        errs.append(invalid("spec.schedule", schedule, str(exc)))
+    had_tz = "TZ" in str(((old or {}).get("spec") or {}).get("schedule") or "")
+    if had_tz and "TZ" in schedule and time_zone is not None:
+        errs.append(
+            invalid(
+                "spec.schedule",
+                schedule,
+                "cannot use both timeZone field and TZ or CRON_TZ in schedule",
+            )
+        )
+    elif not had_tz and "TZ" in schedule:
+        errs.append(
+            invalid(
+                "spec.schedule",
+                schedule,
+                "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+            )
+        )
+    return errs
 
 
 def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
     spec = obj.get("spec") or {}
     errs: list[FieldError] = []
     schedule = spec.get("schedule")
+    time_zone = spec.get("timeZone")
     if not schedule:
         errs.append(required("spec.schedule"))
-    elif isinstance(schedule, str) and not schedule.startswith("@"):
-        fields = schedule.split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-            errs.append(
-                invalid(
-                    "spec.schedule",
-                    schedule,
-                    f"unparseable cron expression: expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
-                    if len(fields) != 5
-                    else "unparseable cron expression",
-                )
-            )
+    elif isinstance(schedule, str):
+        errs.extend(_schedule_errors(schedule, time_zone, old))
+    if isinstance(time_zone, str):
+        errs.extend(invalid("spec.timeZone", time_zone, m) for m in time_zone_errors(time_zone))
     policy = spec.get("concurrencyPolicy")
     if policy not in ("Allow", "Forbid", "Replace"):
         errs.append(not_supported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
@@ -392,9 +411,16 @@ def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
     if not isinstance(job_template, dict):
         errs.append(required("spec.jobTemplate"))
     else:
-        errs.extend(
-            _job_spec(job_template.get("spec") or {}, "spec.jobTemplate.spec", generated=False)
-        )
+        job_spec = job_template.get("spec") or {}
+        errs.extend(_job_spec(job_spec, "spec.jobTemplate.spec", generated=False))
+        if job_spec.get("selector") is not None:  # ValidateJobTemplateSpec
+            errs.append(
+                invalid(
+                    "spec.jobTemplate.spec.selector",
+                    job_spec["selector"],
+                    "`selector` will be auto-generated",
+                )
+            )
     name = (obj.get("metadata") or {}).get("name") or ""
     if len(name) > 52:
         errs.append(invalid("metadata.name", name, "must be no more than 52 characters"))

@@ -25,6 +25,7 @@ from kubesim.controllers import (
     node_health,
     pdb_status,
     pods_to_evict,
+    reconcile_cronjob,
     reconcile_deployment,
     reconcile_job,
     reconcile_pdb,
@@ -58,6 +59,7 @@ DECIDE: dict[str, Callable[[dict[str, Any]], Any]] = {
         reconcile_deployment(i["deployment"], i["replicaSets"], i["pods"], now=T0)
     ),
     "job": lambda i: as_data(reconcile_job(i["job"], i["pods"], now=T0)),
+    "cronjob": lambda i: as_data(reconcile_cronjob(i["cronjob"], i["jobs"], now=T0)),
     "endpoints": lambda i: {
         "endpoints": endpoints_for(i["service"], i["pods"]),
         "endpointSlices": endpointslices_for(i["service"], i["pods"], i["existing"]),
