@@ -16,9 +16,12 @@ Simplified, on purpose:
 * the pod failure back-off (10 s, 20 s, ... capped at 6 min) is computed from the pods
   that still exist rather than from an in-memory record, which is the same while the
   Job's pods are kept (finished Jobs leave their pods; only a deleted pod drops out);
-* successPolicy, backoffLimitPerIndex, managedBy and duplicated completion indexes are
-  not modelled (the fields are accepted and ignored); podFailurePolicy is, except that a
-  FailIndex rule counts the failure (there is no per-index back-off limit to spend);
+* managedBy and duplicated completion indexes are not modelled (the fields are accepted
+  and ignored); podFailurePolicy, successPolicy and backoffLimitPerIndex (with
+  maxFailedIndexes and FailIndex rules) are;
+* backoffLimitPerIndex reads an index's failure count from its last failed pod, which
+  stays while the Job does (kubesim never deletes a finished Job's pods), where upstream
+  keeps that pod's tracking finalizer until its replacement exists;
 * at most 500 pods are created or deleted per pass (MaxPodCreateDeletePerSync) with no
   slow-start batching.
 """
@@ -54,6 +57,8 @@ from ._replicaset import pods_to_delete
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
+INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count"
+INDEX_IGNORED_FAILURE_COUNT = "batch.kubernetes.io/job-index-ignored-failure-count"
 DEFAULT_BACKOFF = 10.0  # DefaultJobPodFailureBackOff
 MAX_BACKOFF = 360.0  # MaxJobPodFailureBackOff
 MAX_POD_CREATE_DELETE = 500  # MaxPodCreateDeletePerSync
@@ -62,6 +67,12 @@ BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified
 DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
 COMPLETIONS_REACHED = ("CompletionsReached", "Reached expected number of succeeded pods")
 POD_FAILURE_POLICY = "PodFailurePolicy"  # JobReasonPodFailurePolicy
+MAX_FAILED_INDEXES_EXCEEDED = (
+    "MaxFailedIndexesExceeded",
+    "Job has exceeded the specified maximal number of failed indexes",
+)
+FAILED_INDEXES = ("FailedIndexes", "Job has failed indexes")
+SUCCESS_POLICY = "SuccessPolicy"  # JobReasonSuccessPolicy
 
 
 # --- small predicates ---------------------------------------------------------------------
@@ -114,10 +125,17 @@ def match_pod_failure_policy(job: Obj, pod: Obj) -> tuple[str | None, bool]:
     """matchPodFailurePolicy: (the FailJob message, or None; whether the failure counts
     towards backoffLimit). The first rule that matches decides: Ignore does not count
     (a pod evicted by a drain, its DisruptionTarget matched), FailJob fails the Job at once
-    (an exit code that retrying will not fix), Count counts as without a policy."""
+    (an exit code that retrying will not fix), Count counts as without a policy, FailIndex
+    counts and fails the pod's index (backoffLimitPerIndex)."""
+    message, counts, _ = _match_policy(job, pod)
+    return message, counts
+
+
+def _match_policy(job: Obj, pod: Obj) -> tuple[str | None, bool, str | None]:
+    """`match_pod_failure_policy` and the matching rule's action (None: no rule matched)."""
     policy = _spec(job).get("podFailurePolicy")
     if not policy:
-        return None, True
+        return None, True, None
     where = f"{meta(pod).get('namespace')}/{name(pod)}"
     for index, rule in enumerate(policy.get("rules") or []):
         action = rule.get("action")
@@ -138,12 +156,12 @@ def match_pod_failure_policy(job: Obj, pod: Obj) -> tuple[str | None, bool]:
         else:
             continue
         if action == "Ignore":
-            return None, False
+            return None, False, action
         if action == "FailJob":
-            return why, True
+            return why, True, action
         if action in ("Count", "FailIndex"):
-            return None, True
-    return None, True
+            return None, True, action
+    return None, True, None
 
 
 def _exit_code_match(pod: Obj, requirement: Obj) -> Obj | None:
@@ -199,6 +217,96 @@ def completion_index(pod: Obj) -> int:
         return int(raw) if raw is not None else -1
     except ValueError:
         return -1
+
+
+def _per_index_limit(job: Obj) -> int | None:
+    """spec.backoffLimitPerIndex, which only an Indexed Job may set."""
+    limit = _spec(job).get("backoffLimitPerIndex")
+    return int(limit) if limit is not None and _indexed(job) else None
+
+
+def _failure_counts(pod: Obj) -> tuple[int, int]:
+    """The index-failure-count and index-ignored-failure-count annotations (0 when absent
+    or not a non-negative number, as parseInt32 reads them)."""
+    counts = []
+    for key in (INDEX_FAILURE_COUNT, INDEX_IGNORED_FAILURE_COUNT):
+        raw = annotations_of(pod).get(key, "")
+        counts.append(int(raw) if raw.isdigit() and int(raw) <= 2**31 - 1 else 0)
+    return counts[0], counts[1]
+
+
+def index_failed(job: Obj, pod: Obj) -> bool:
+    """isIndexFailed: the pod failed and either a FailIndex rule matched it or its index
+    has used up backoffLimitPerIndex (the failures its annotation counts)."""
+    if not pod_failed(pod, job):
+        return False
+    _, counts, action = _match_policy(job, pod)
+    if action == "FailIndex":
+        return True
+    limit = _per_index_limit(job)
+    return counts and limit is not None and _failure_counts(pod)[0] >= limit
+
+
+def _last_failed_per_index(job: Obj, pods: list[Obj], done: set[int]) -> dict[int, Obj]:
+    """getPodsWithDelayedDeletionPerIndex: for each index not done (succeeded, failed or
+    running), its last failed pod, whose counts the replacement carries on."""
+    total = int(_spec(job).get("completions") or 0)
+    last: dict[int, Obj] = {}
+    for pod in pods:
+        ix = completion_index(pod)
+        if not 0 <= ix < total or ix in done or not pod_failed(pod, job):
+            continue
+        seen = last.get(ix)
+        if seen is None or (
+            sum(_failure_counts(seen)) <= sum(_failure_counts(pod))
+            and finished_time(pod) >= finished_time(seen)
+        ):
+            last[ix] = pod
+    return last
+
+
+def _new_failure_counts(job: Obj, replaced: Obj | None) -> tuple[int, int]:
+    """getNewIndexFailureCounts: the replaced pod's counts, plus its own failure (ignored
+    when a podFailurePolicy rule says it does not count)."""
+    if replaced is None:
+        return 0, 0
+    failures, ignored = _failure_counts(replaced)
+    if match_pod_failure_policy(job, replaced)[1]:
+        return failures + 1, ignored
+    return failures, ignored + 1
+
+
+def _index_backoff(replaced: Obj | None, now: datetime) -> float:
+    """getRemainingTimePerIndex: the back-off of the index's failures so far, from when its
+    last pod finished."""
+    if replaced is None:
+        return 0.0
+    elapsed = (now - finished_time(replaced)).total_seconds()
+    return max(0.0, backoff_delay(sum(_failure_counts(replaced)) + 1) - elapsed)
+
+
+def match_success_policy(job: Obj, succeeded: set[int]) -> str | None:
+    """matchSuccessPolicy: the message of the first rule the succeeded indexes satisfy
+    (all of its succeededIndexes, or succeededCount of them, or succeededCount of any)."""
+    policy = _spec(job).get("successPolicy")
+    if not policy or not succeeded:
+        return None
+    total = int(_spec(job).get("completions") or 0)
+    for index, rule in enumerate(policy.get("rules") or []):
+        count = rule.get("succeededCount")
+        if rule.get("succeededIndexes") is not None:
+            try:
+                wanted = {ix for ix in parse_indexes(rule["succeededIndexes"]) if ix < total}
+            except ValueError:
+                continue
+            if not wanted:
+                continue
+            got = len(wanted & succeeded)
+            if got == len(wanted) or (count is not None and got >= int(count)):
+                return f"Matched rules at index {index}"
+        elif count is not None and len(succeeded) >= int(count):
+            return f"Matched rules at index {index}"
+    return None
 
 
 # --- back-off -----------------------------------------------------------------------------
@@ -297,7 +405,8 @@ def parse_indexes(text: str | None) -> set[int]:
 
 
 def format_indexes(indexes: set[int]) -> str:
-    """{0, 1, 2, 5} -> ``"0-2,5"``: ranges of consecutive indexes, ascending."""
+    """{0, 1, 2, 5, 7, 8} -> ``"0-2,5,7,8"``: runs of three or more as ranges, ascending
+    (orderedIntervals.String writes a run of two as two indexes)."""
     parts: list[str] = []
     run: list[int] = []
     for ix in sorted(indexes):
@@ -305,11 +414,17 @@ def format_indexes(indexes: set[int]) -> str:
             run.append(ix)
             continue
         if run:
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+            parts.append(_interval(run))
         run = [ix]
     if run:
-        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        parts.append(_interval(run))
     return ",".join(parts)
+
+
+def _interval(run: list[int]) -> str:
+    if len(run) > 2:
+        return f"{run[0]}-{run[-1]}"
+    return ",".join(str(ix) for ix in run)
 
 
 # --- pods ---------------------------------------------------------------------------------
@@ -338,9 +453,10 @@ def _orphans(job: Obj, pods: list[Obj]) -> list[Obj]:
     ]
 
 
-def _new_pod(job: Obj, index: int | None) -> Create:
+def _new_pod(job: Obj, index: int | None, *, counts: tuple[int, int] | None = None) -> Create:
     """The pod from the template: job labels, tracking finalizer, controller ref; an
-    Indexed Job's pod also gets its index (annotation, label, hostname, env)."""
+    Indexed Job's pod also gets its index (annotation, label, hostname, env), and with
+    backoffLimitPerIndex its index's failure `counts` (failed, ignored)."""
     tpl = deepcopy(_spec(job).get("template") or {})
     tmeta = tpl.get("metadata") or {}
     pod_labels = dict(tmeta.get("labels") or {})
@@ -358,6 +474,10 @@ def _new_pod(job: Obj, index: int | None) -> Create:
     if index is not None:
         annotations[COMPLETION_INDEX] = str(index)
         pod_labels[COMPLETION_INDEX] = str(index)
+        if counts is not None:  # addIndexFailureCountAnnotation
+            annotations[INDEX_FAILURE_COUNT] = str(counts[0])
+            if counts[1] > 0:
+                annotations[INDEX_IGNORED_FAILURE_COUNT] = str(counts[1])
         spec["hostname"] = f"{name(job)}-{index}"
         generate = f"{name(job)}-{index}-"
         env_var = {
@@ -365,7 +485,7 @@ def _new_pod(job: Obj, index: int | None) -> Create:
             "valueFrom": {
                 "fieldRef": {
                     "apiVersion": "v1",
-                    "fieldPath": f"metadata.annotations['{COMPLETION_INDEX}']",
+                    "fieldPath": f"metadata.labels['{COMPLETION_INDEX}']",
                 }
             },
         }
@@ -485,6 +605,11 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
             if phase(p) == "Succeeded" and 0 <= completion_index(p) < int(completions or 0)
         }
         succeeded = len(succeeded_ix)
+    failed_ix: set[int] | None = None  # calculateFailedIndexes, with backoffLimitPerIndex
+    if _per_index_limit(job) is not None:
+        total = int(completions or 0)
+        failed_ix = {ix for ix in parse_indexes(st.get("failedIndexes")) if ix < total}
+        failed_ix |= {completion_index(p) for p in tracked if index_failed(job, p)}
 
     if st.get("startTime") is None and not _suspended(job):
         st["startTime"] = fmt_time(now)
@@ -505,9 +630,19 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
         start = parse_time(st.get("startTime")) or now
         left = start + timedelta(seconds=int(spec["activeDeadlineSeconds"])) - now
         requeue = max(left.total_seconds(), 0.0)
+    if finished is None and failed_ix is not None:
+        most = spec.get("maxFailedIndexes")
+        if most is not None and len(failed_ix) > int(most):
+            finished = _condition("FailureTarget", "True", *MAX_FAILED_INDEXES_EXCEEDED, now)
+        elif failed_ix and len(failed_ix) + len(succeeded_ix) >= int(completions or 0):
+            finished = _condition("FailureTarget", "True", *FAILED_INDEXES, now)
+    if finished is None and indexed:
+        matched = match_success_policy(job, succeeded_ix)
+        if matched is not None:
+            finished = _condition("SuccessCriteriaMet", "True", SUCCESS_POLICY, matched, now)
 
-    if finished is not None and finished.get("type") == "FailureTarget":
-        # the Job failed: its running pods go, and count as failed
+    if finished is not None:
+        # the Job failed, or met its success policy: its running pods go
         for p in active_pods:
             actions.append(_delete_pod(job, p))
             ready -= 1 if pod_ready(p) else 0
@@ -516,7 +651,14 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     elif finished is None:
         if not deleting(job):
             active, ready, terminating, wait, pod_actions = _manage(
-                job, mine, active_pods, succeeded, succeeded_ix, terminating, ready, now
+                job,
+                mine,
+                active_pods,
+                succeeded,
+                succeeded_ix | (failed_ix or set()),
+                terminating,
+                ready,
+                now,
             )
             actions += pod_actions
             if wait is not None:
@@ -553,6 +695,8 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
         st["completedIndexes"] = format_indexes(succeeded_ix)
         st["succeeded"] = len(succeeded_ix)
         unc_ok = []
+    if failed_ix is not None:
+        st["failedIndexes"] = format_indexes(failed_ix)
     st["uncountedTerminatedPods"] = {
         k: v for k, v in (("succeeded", unc_ok), ("failed", unc_failed)) if v
     }
@@ -610,13 +754,14 @@ def _manage(
     mine: list[Obj],
     active_pods: list[Obj],
     succeeded: int,
-    succeeded_ix: set[int],
+    done_ix: set[int],
     terminating: int,
     ready: int,
     now: datetime,
 ) -> tuple[int, int, int, float | None, list[Action]]:
     """manageJob: (active, ready, terminating, requeue, actions) after deleting surplus
-    pods or creating missing ones, respecting the failure back-off."""
+    pods or creating missing ones, respecting the failure back-off. `done_ix`: an Indexed
+    Job's indexes that need no pod (succeeded, or failed past backoffLimitPerIndex)."""
     spec = _spec(job)
     active = len(active_pods)
     if _suspended(job):
@@ -631,7 +776,7 @@ def _manage(
         surplus = max(active - want, 0)
         doomed = pods_to_delete(active_pods, active_pods, surplus, now=now) if surplus else []
         if not doomed:
-            return _create(job, active_pods, want, succeeded_ix, terminating, ready, mine, now)
+            return _create(job, active_pods, want, done_ix, terminating, ready, mine, now)
     doomed = doomed[:MAX_POD_CREATE_DELETE]
     ready -= sum(1 for p in doomed if pod_ready(p))
     actions: list[Action] = [_delete_pod(job, p) for p in doomed]
@@ -642,7 +787,7 @@ def _create(
     job: Obj,
     active_pods: list[Obj],
     want: int,
-    succeeded_ix: set[int],
+    done_ix: set[int],
     terminating: int,
     ready: int,
     mine: list[Obj],
@@ -653,17 +798,29 @@ def _create(
     diff = want - held - active
     if diff <= 0:
         return active, ready, terminating, None, []
-    wait = remaining_backoff(job, mine, now=now)
+    per_index = _per_index_limit(job) is not None
+    wait = 0.0 if per_index else remaining_backoff(job, mine, now=now)
     if wait > 0:
         return active, ready, terminating, wait, []
     diff = min(diff, MAX_POD_CREATE_DELETE)
     if not _indexed(job):
         return active + diff, ready, terminating, None, [_new_pod(job, None) for _ in range(diff)]
     total = int(_spec(job).get("completions") or 0)
-    taken = succeeded_ix | {completion_index(p) for p in active_pods}
+    taken = done_ix | {completion_index(p) for p in active_pods}
     indexes = [ix for ix in range(total) if ix not in taken][:diff]
-    creates: list[Action] = [_new_pod(job, ix) for ix in indexes]
-    return active + len(indexes), ready, terminating, None, creates
+    if not per_index:
+        creates: list[Action] = [_new_pod(job, ix) for ix in indexes]
+        return active + len(indexes), ready, terminating, None, creates
+    # getPodCreationInfoForIndependentIndexes: each index waits out its own back-off
+    replaced = _last_failed_per_index(job, mine, taken)
+    waits = {ix: _index_backoff(replaced.get(ix), now) for ix in indexes}
+    ready_now = [ix for ix in indexes if waits[ix] <= 0]
+    if not ready_now:
+        return active, ready, terminating, min(waits.values(), default=None), []
+    creates = [
+        _new_pod(job, ix, counts=_new_failure_counts(job, replaced.get(ix))) for ix in ready_now
+    ]
+    return active + len(ready_now), ready, terminating, None, creates
 
 
 def _past_backoff_on_failure(job: Obj, pods: list[Obj]) -> bool:

@@ -119,8 +119,8 @@ def _job_spec(spec: Obj) -> None:
         spec["parallelism"] = 1
     if spec.get("parallelism") is None:
         spec["parallelism"] = 1
-    if spec.get("backoffLimit") is None:
-        spec["backoffLimit"] = 6
+    if spec.get("backoffLimit") is None:  # unlimited when each index has its own limit
+        spec["backoffLimit"] = 2**31 - 1 if spec.get("backoffLimitPerIndex") is not None else 6
     put(spec, "completionMode", "NonIndexed")
     if spec.get("suspend") is None:
         spec["suspend"] = False

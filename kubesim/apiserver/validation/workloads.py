@@ -307,6 +307,7 @@ def _job_spec(spec: Obj, path: str, *, generated: bool) -> list[FieldError]:
     mode = spec.get("completionMode")
     if mode is not None and mode not in ("NonIndexed", "Indexed"):
         errs.append(not_supported(f"{path}.completionMode", mode, ["NonIndexed", "Indexed"]))
+    errs.extend(_per_index_errors(spec, path))
     if generated:
         # without manualSelector the server generates the selector itself
         if spec.get("selector") is None and spec.get("manualSelector"):
@@ -335,6 +336,46 @@ def _job_spec(spec: Obj, path: str, *, generated: bool) -> list[FieldError]:
                     f"{path}.template.spec.restartPolicy", 'valid values: "OnFailure", "Never"'
                 )
             )
+    return errs
+
+
+def _per_index_errors(spec: Obj, path: str) -> list[FieldError]:
+    """validateJobSpec's rules for backoffLimitPerIndex, maxFailedIndexes, FailIndex rules
+    and successPolicy: all of them need an Indexed Job."""
+    errs: list[FieldError] = []
+    indexed = spec.get("completionMode") == "Indexed"
+    per_index, most = spec.get("backoffLimitPerIndex"), spec.get("maxFailedIndexes")
+    for key in ("backoffLimitPerIndex", "maxFailedIndexes"):
+        errs.extend(_nonneg(spec.get(key), f"{path}.{key}"))
+        if spec.get(key) is not None and not indexed:
+            errs.append(invalid(f"{path}.{key}", spec[key], "requires indexed completion mode"))
+    if most is not None and per_index is None:
+        errs.append(required(f"{path}.backoffLimitPerIndex", "when maxFailedIndexes is specified"))
+    completions = spec.get("completions")
+    if isinstance(most, int) and isinstance(completions, int) and most > completions:
+        errs.append(
+            invalid(f"{path}.maxFailedIndexes", most, "must be less than or equal to completions")
+        )
+    rules = (spec.get("podFailurePolicy") or {}).get("rules") or []
+    for i, rule in enumerate(rules):
+        if isinstance(rule, dict) and rule.get("action") == "FailIndex" and per_index is None:
+            errs.append(
+                invalid(
+                    f"{path}.podFailurePolicy.rules[{i}].action",
+                    "FailIndex",
+                    "requires the backoffLimitPerIndex to be set",
+                )
+            )
+    policy = spec.get("successPolicy")
+    if policy is not None and not indexed:
+        errs.append(invalid(f"{path}.successPolicy", policy, "requires indexed completion mode"))
+    elif isinstance(policy, dict) and not policy.get("rules"):
+        errs.append(
+            required(
+                f"{path}.successPolicy.rules",
+                "at least one rules must be specified when the successPolicy is specified",
+            )
+        )
     return errs
 
 
@@ -417,7 +458,7 @@ def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
             errs.append(
                 invalid(
                     "spec.jobTemplate.spec.selector",
-                    job_spec["selector"],
+                    label_selector_literal(job_spec["selector"]),
                     "`selector` will be auto-generated",
                 )
             )

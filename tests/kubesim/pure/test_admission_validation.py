@@ -356,6 +356,44 @@ INVALID_CASES = [
         'values: "OnFailure", "Never"',
     ),
     (
+        "job-max-failed-indexes-without-a-per-index-limit",
+        JOB,
+        job,
+        lambda j: j["spec"].update(completionMode="Indexed", completions=4, maxFailedIndexes=2),
+        'Job.batch "pi" is invalid: spec.backoffLimitPerIndex: Required value: when '
+        "maxFailedIndexes is specified",
+    ),
+    (
+        "job-fail-index-without-a-per-index-limit",
+        JOB,
+        job,
+        lambda j: j["spec"].update(
+            completionMode="Indexed",
+            completions=4,
+            podFailurePolicy={
+                "rules": [
+                    {"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [42]}}
+                ]
+            },
+        ),
+        'Job.batch "pi" is invalid: spec.podFailurePolicy.rules[0].action: Invalid value: '
+        '"FailIndex": requires the backoffLimitPerIndex to be set',
+    ),
+    (
+        "cronjob-job-template-with-a-selector",
+        ("batch", "v1", "CronJob"),
+        lambda: {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "nightly", "namespace": "default"},
+            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": job()["spec"]}},
+        },
+        _set("spec.jobTemplate.spec.selector", {"matchLabels": {"a": "b"}}),
+        'CronJob.batch "nightly" is invalid: spec.jobTemplate.spec.selector: Invalid value: '
+        'v1.LabelSelector{MatchLabels:map[string]string{"a":"b"}, MatchExpressions:'
+        "[]v1.LabelSelectorRequirement(nil)}: `selector` will be auto-generated",
+    ),
+    (
         "hpa-max-below-min",
         HPA,
         hpa,
