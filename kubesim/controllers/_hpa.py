@@ -5,7 +5,10 @@ ceil(current * usageRatio) over ready pods, a 0.1 tolerance, missing and not-yet
 counted conservatively, min/max clamping, stabilization windows over a history of
 recommendations, and ``behavior`` rate policies over a history of scale events.  The real
 controller keeps that history in memory; here it goes in and comes out as ``HpaHistory``.
-Metric types other than Resource report ``InvalidMetricSourceType``.
+ContainerResource metrics (one container's cpu or memory, from the same metrics-server) are
+computed the same way. Pods, Object and External metrics need a custom or external metrics
+adapter, which kind does not install: they fail as they do there (FailedGetPodsMetric,
+"no custom metrics API (custom.metrics.k8s.io) registered", and so on).
 """
 
 from __future__ import annotations
@@ -101,19 +104,42 @@ class _State:
 # --- metrics ----------------------------------------------------------------------------
 
 
-def _usage(metrics: Obj, resource: str) -> int:
+def _usage(metrics: Obj, resource: str, container: str | None = None) -> int:
+    """A pod's usage of `resource` (milli): every container's, or the one named."""
     return sum(
-        milli((c.get("usage") or {}).get(resource, 0)) for c in metrics.get("containers") or []
+        milli((c.get("usage") or {}).get(resource, 0))
+        for c in metrics.get("containers") or []
+        if container is None or c.get("name") == container
     )
 
 
-def pod_request(pod: Obj, resource: str) -> int:
-    """Sum of container requests (milli); a container without one makes it unknowable."""
+def _pod_usage(
+    metrics: dict[str, Obj], resource: str, container: str | None, namespace: str
+) -> dict[str, int]:
+    """GetResourceMetric: usage per pod; a container metric needs that container in every
+    pod's metrics (getContainerMetrics)."""
+    if container is not None:
+        for pod_name, m in metrics.items():
+            if not any(c.get("name") == container for c in m.get("containers") or []):
+                raise MetricError(
+                    "",
+                    f"unable to get metrics for resource {resource}: failed to get container "
+                    f"metrics: container {container} not present in metrics for pod "
+                    f"{namespace}/{pod_name}",
+                )
+    return {n: _usage(m, resource, container) for n, m in metrics.items()}
+
+
+def pod_request(pod: Obj, resource: str, container: str | None = None) -> int:
+    """Sum of container requests (milli), or the named container's; a container without
+    one makes it unknowable."""
     spec = pod.get("spec") or {}
     containers = list(spec.get("containers") or [])
     containers += [
         c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"
     ]
+    if container is not None:
+        containers = [c for c in containers if c.get("name") == container]
     total = 0
     for c in containers:
         req = ((c.get("resources") or {}).get("requests") or {}).get(resource)
@@ -194,9 +220,15 @@ def resource_replicas(
     metrics: dict[str, Obj],
     *,
     now: datetime,
+    container: str | None = None,
 ) -> tuple[int, int, int]:
-    """GetResourceReplicas: (replicas, utilization %, average value in milli-units)."""
-    usage = {n: _usage(m, resource) for n, m in metrics.items()}
+    """GetResourceReplicas: (replicas, utilization %, average value in milli-units), of
+    every container or of the one named (a ContainerResource metric)."""
+    namespace = str(meta(pods[0]).get("namespace") or "") if pods else ""
+    try:
+        usage = _pod_usage(metrics, resource, container, namespace)
+    except MetricError as err:
+        raise MetricError("", f"failed to get {resource} utilization: {err}") from None
     if not usage:
         raise MetricError(
             "FailedGetResourceMetric",
@@ -210,7 +242,7 @@ def resource_replicas(
         )
     ready, unready, missing, ignored = _group(pods, metrics, resource, now)
     usage = {n: v for n, v in usage.items() if n not in ignored and n not in unready}
-    requests = {name(p): pod_request(p, resource) for p in pods}
+    requests = {name(p): pod_request(p, resource, container) for p in pods}
     usage = {n: v for n, v in usage.items() if n in requests}
     if not usage:
         raise MetricError(
@@ -581,43 +613,10 @@ def _compute(
     first_err: MetricError | None = None
     chosen_name = ""
     specs = spec.get("metrics") or []
+    ns = str(meta(s.hpa).get("namespace") or "")
     for m in specs:
         try:
-            if m.get("type") != "Resource":
-                raise MetricError(
-                    "InvalidMetricSourceType",
-                    f"unsupported metric source type {m.get('type')!r} in kubesim",
-                )
-            res = m["resource"]["name"]
-            target = m["resource"]["target"]
-            if target.get("type") == "Utilization":
-                replicas, util, avg = resource_replicas(
-                    current, int(target["averageUtilization"]), res, pods, metrics, now=s.now
-                )
-                statuses.append(
-                    {
-                        "type": "Resource",
-                        "resource": {
-                            "name": res,
-                            "current": {
-                                "averageUtilization": util,
-                                "averageValue": format_milli(avg),
-                            },
-                        },
-                    }
-                )
-                metric_name = f"{res} resource utilization (percentage of request)"
-            else:
-                replicas, avg = _average_value(
-                    current, milli(target["averageValue"]), res, pods, metrics
-                )
-                statuses.append(
-                    {
-                        "type": "Resource",
-                        "resource": {"name": res, "current": {"averageValue": format_milli(avg)}},
-                    }
-                )
-                metric_name = f"{res} resource"
+            replicas, metric_status, metric_name = _one_metric(m, current, pods, metrics, s.now, ns)
         except MetricError as err:
             statuses.append({"type": ""})
             s.event("Warning", err.reason, str(err))
@@ -628,10 +627,9 @@ def _compute(
                 f"the HPA was unable to compute the replica count: {err}",
             )
             if first_err is None:
-                first_err = MetricError(
-                    err.reason, f"failed to get {_res(m)} resource metric value: {err}"
-                )
+                first_err = MetricError(err.reason, _value_error(m, err))
             continue
+        statuses.append(metric_status)
         if not proposals or replicas > max(proposals):
             chosen_name = metric_name
         proposals.append(replicas)
@@ -652,15 +650,135 @@ def _compute(
     return max(proposals), statuses, chosen_name
 
 
+# what a metric source answers without an adapter serving it (kind installs none)
+NO_CUSTOM_METRICS = (
+    "unable to fetch metrics from custom metrics API: no custom metrics API "
+    "(custom.metrics.k8s.io) registered"
+)
+
+
+def _one_metric(
+    m: Obj, current: int, pods: list[Obj], metrics: dict[str, Obj], now: datetime, ns: str
+) -> tuple[int, Obj, str]:
+    """computeStatusFor*Metric: (proposal, the currentMetrics entry, the metric's name in
+    the ScalingActive message), or MetricError with the reason its event gives."""
+    kind = m.get("type")
+    if kind == "Pods":
+        metric = (m.get("pods") or {}).get("metric") or {}
+        raise MetricError(
+            "FailedGetPodsMetric", f"unable to get metric {metric.get('name')}: {NO_CUSTOM_METRICS}"
+        )
+    if kind == "Object":
+        obj = m.get("object") or {}
+        described = obj.get("describedObject") or {}
+        raise MetricError(
+            "FailedGetObjectMetric",
+            f"unable to get metric {(obj.get('metric') or {}).get('name')}: "
+            f"{described.get('kind')} on {ns} {described.get('name')}/{NO_CUSTOM_METRICS}",
+        )
+    if kind == "External":
+        metric = (m.get("external") or {}).get("metric") or {}
+        metric_name = metric.get("name")
+        raise MetricError(
+            "FailedGetExternalMetric",
+            f"unable to get external metric {ns}/{metric_name}/"
+            f"{go_label_selector(metric.get('selector'))}: unable to fetch metrics from external "
+            f"metrics API: the server could not find the requested resource (get "
+            f"{metric_name}.external.metrics.k8s.io)",
+        )
+    if kind not in ("Resource", "ContainerResource"):
+        raise MetricError("InvalidMetricSourceType", f'unknown metric source type "{kind}"')
+    key = "resource" if kind == "Resource" else "containerResource"
+    source = m.get(key) or {}
+    res, target = source["name"], source["target"]
+    container = source.get("container") if kind == "ContainerResource" else None
+    reason = "FailedGetResourceMetric" if container is None else "FailedGetContainerResourceMetric"
+    try:
+        if target.get("type") == "Utilization":
+            replicas, util, avg = resource_replicas(
+                current,
+                int(target["averageUtilization"]),
+                res,
+                pods,
+                metrics,
+                now=now,
+                container=container,
+            )
+            value: Obj = {"averageUtilization": util, "averageValue": format_milli(avg)}
+            what = "resource" if container is None else "container resource"
+            metric_name = f"{res} {what} utilization (percentage of request)"
+        else:
+            replicas, avg = _average_value(
+                current, milli(target["averageValue"]), res, pods, metrics, container
+            )
+            value = {"averageValue": format_milli(avg)}
+            metric_name = f"{res} resource"
+    except MetricError as err:
+        raise MetricError(reason, str(err)) from None
+    body: Obj = {"name": res, "current": value}
+    if container is not None:
+        body = {"name": res, "container": container, "current": value}
+    return replicas, {"type": kind, key: body}, metric_name
+
+
+def _value_error(m: Obj, err: MetricError) -> str:
+    """computeReplicasForMetric's wrapping of a metric's error, by source type."""
+    kind = m.get("type")
+    if kind == "Pods":
+        return f"failed to get pods metric value: {err}"
+    if kind == "Object":
+        obj = m.get("object") or {}
+        if ((obj.get("target") or {}).get("type")) == "AverageValue":
+            name_ = (obj.get("metric") or {}).get("name")
+            return f"failed to get object metric value: failed to get {name_} object metric: {err}"
+        return f"failed to get object metric value: {err}"
+    if kind == "External":
+        name_ = ((m.get("external") or {}).get("metric") or {}).get("name")
+        return (
+            f"failed to get {name_} external metric value: failed to get {name_} external "
+            f"metric: {err}"
+        )
+    if kind == "ContainerResource":
+        return f"failed to get {(m.get('containerResource') or {}).get('container')} container metric value: {err}"
+    return f"failed to get {_res(m)} resource metric value: {err}"
+
+
+def go_label_selector(selector: Obj | None) -> str:
+    """How the HPA's error prints a *metav1.LabelSelector with %+v (its String method)."""
+    if not selector:
+        return "nil"
+    labels_text = "".join(
+        f"{k}: {v}," for k, v in sorted((selector.get("matchLabels") or {}).items())
+    )
+    exprs = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key')},Operator:{e.get('operator')},"
+        f"Values:[{' '.join(e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or []
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{labels_text}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{exprs}}},}}"
+    )
+
+
 def _res(m: Obj) -> str:
     return ((m.get("resource") or {}).get("name")) or str(m.get("type"))
 
 
 def _average_value(
-    current: int, target_milli: int, resource: str, pods: list[Obj], metrics: dict[str, Obj]
+    current: int,
+    target_milli: int,
+    resource: str,
+    pods: list[Obj],
+    metrics: dict[str, Obj],
+    container: str | None = None,
 ) -> tuple[int, int]:
     """GetRawResourceReplicas (averageValue targets): usage over the target, per pod."""
-    usage = {n: _usage(m, resource) for n, m in metrics.items()}
+    namespace = str(meta(pods[0]).get("namespace") or "") if pods else ""
+    try:
+        usage = _pod_usage(metrics, resource, container, namespace)
+    except MetricError as err:
+        raise MetricError("", f"failed to get {resource} usage: {err}") from None
     if not usage:
         raise MetricError(
             "FailedGetResourceMetric",

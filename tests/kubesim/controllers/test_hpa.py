@@ -252,3 +252,118 @@ def test_the_rescale_event_and_last_scale_time_are_one_instant():
         if e.reason == "SuccessfulRescale"
     ]
     assert [e.at for e in events] == [st["lastScaleTime"]] == [fmt_time(T0)]
+
+
+# --- metric sources beyond Resource -----------------------------------------------------------
+
+
+def _with_sidecar(i: int) -> dict:
+    return builders.pod(
+        f"inference-{i}",
+        phase="Running",
+        ready=True,
+        ready_at=START,
+        containers=[
+            container(requests={"cpu": "200m"}),
+            container("log-shipper", requests={"cpu": "200m"}),
+        ],
+        status={"startTime": fmt_time(START)},
+    )
+
+
+def test_a_container_resource_metric_reads_only_its_container():
+    """The model server at 200m of its 200m request beside an idle sidecar: the pod as a
+    whole is at 50% (no change at a 50% target), the container at 100% (double)."""
+    metric = {
+        "type": "ContainerResource",
+        "containerResource": {
+            "name": "cpu",
+            "container": "model-server",
+            "target": {"type": "Utilization", "averageUtilization": 50},
+        },
+    }
+    h = hpa(target=50)
+    h["spec"]["metrics"] = [metric]
+    pods = [_with_sidecar(i) for i in range(2)]
+    sample = {
+        "timestamp": fmt_time(T0),
+        "window": "15s",
+        "containers": [
+            {"name": "model-server", "usage": {"cpu": "200m"}},
+            {"name": "log-shipper", "usage": {"cpu": "0"}},
+        ],
+    }
+    metrics = {f"inference-{i}": sample for i in range(2)}
+    decision, _ = reconcile_hpa(h, target(2), pods, metrics, HpaHistory(), now=T0)
+    assert [a.replicas for a in decision.actions if isinstance(a, Scale)] == [4]
+    conds, st = conditions(decision)
+    assert st["currentMetrics"] == [
+        {
+            "type": "ContainerResource",
+            "containerResource": {
+                "name": "cpu",
+                "container": "model-server",
+                "current": {"averageUtilization": 100, "averageValue": "200m"},
+            },
+        }
+    ]
+    assert conds["ScalingActive"][2] == (
+        "the HPA was able to successfully calculate a replica count from cpu container "
+        "resource utilization (percentage of request)"
+    )
+    metric["containerResource"]["container"] = "cache"  # no such container in the metrics
+    decision, _ = reconcile_hpa(h, target(2), pods, metrics, HpaHistory(), now=T0)
+    conds, _ = conditions(decision)
+    assert conds["ScalingActive"] == (
+        "False",
+        "FailedGetContainerResourceMetric",
+        "the HPA was unable to compute the replica count: failed to get cpu utilization: "
+        "unable to get metrics for resource cpu: failed to get container metrics: container "
+        "cache not present in metrics for pod lab/inference-0",
+    )
+
+
+def test_custom_and_external_metrics_fail_as_on_kind_without_an_adapter():
+    h = hpa()
+    h["spec"]["metrics"] = [
+        {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": "packets-per-second"},
+                "target": {"type": "AverageValue", "averageValue": "1k"},
+            },
+        },
+        {
+            "type": "External",
+            "external": {
+                "metric": {
+                    "name": "queue_messages_ready",
+                    "selector": {"matchLabels": {"queue": "worker_tasks"}},
+                },
+                "target": {"type": "AverageValue", "averageValue": "30"},
+            },
+        },
+    ]
+    decision, _ = run(h, 1, ["100m"])
+    events = [(a.event.reason, a.event.message) for a in decision.actions if isinstance(a, Emit)]
+    assert events == [
+        (
+            "FailedGetPodsMetric",
+            "unable to get metric packets-per-second: unable to fetch metrics from custom "
+            "metrics API: no custom metrics API (custom.metrics.k8s.io) registered",
+        ),
+        (
+            "FailedGetExternalMetric",
+            "unable to get external metric lab/queue_messages_ready/&LabelSelector{MatchLabels:"
+            "map[string]string{queue: worker_tasks,},MatchExpressions:[]LabelSelectorRequirement"
+            "{},}: unable to fetch metrics from external metrics API: the server could not find "
+            "the requested resource (get queue_messages_ready.external.metrics.k8s.io)",
+        ),
+        (
+            "FailedComputeMetricsReplicas",
+            "invalid metrics (2 invalid out of 2), first error is: failed to get pods metric "
+            "value: unable to get metric packets-per-second: unable to fetch metrics from "
+            "custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered",
+        ),
+    ]
+    assert not any(isinstance(a, Scale) for a in decision.actions)
