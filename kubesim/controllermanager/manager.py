@@ -136,6 +136,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
 # Kinds whose ownerReferences the garbage collector follows.
 GC_KINDS: tuple[GR, ...] = (
     ("", "pods"),
+    ("", "persistentvolumeclaims"),  # a StatefulSet's retention policy owns its claims
     ("", "services"),
     ("", "configmaps"),
     ("", "secrets"),

@@ -9,6 +9,10 @@ Revisions are ControllerRevisions `<set>-<hash>`; a pod's `controller-revision-h
 its revision, and `status.currentRevision` moves to `updateRevision` once every pod runs
 the update. Event wording: stateful_pod_control.go ("create Pod web-0 in StatefulSet web
 successful", "create Claim www-web-0 Pod web-0 in StatefulSet web success").
+persistentVolumeClaimRetentionPolicy is kept in the claims' ownerReferences, for the garbage
+collector to act on (stateful_set_utils.go's updateClaimOwnerRefForSetAndPod): `whenDeleted:
+Delete` makes the set the claims' controller, `whenScaled: Delete` makes a scaled-down pod
+its claims' controller, so they go with it.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from kubesim.core.objects import (
     labels,
     meta,
     name,
+    owner_ref_to,
     phase,
     pod_available,
     pod_from_template,
     pod_ready,
 )
 
-from ._actions import Action, Create, Decision, Event, UpdateStatus, delete_of
+from ._actions import Action, Create, Decision, Event, Update, UpdateStatus, delete_of
 from ._actions import object_ref as ref
 from ._claim import claim_pods
 from ._hash import template_hash
@@ -182,6 +187,41 @@ def _pod_actions(
     return actions
 
 
+def claim_owners(sts: Obj, claim: Obj, pod: Obj, ordinal: int) -> list[Obj]:
+    """updateClaimOwnerRefForSetAndPod: the claim's ownerReferences as the set's retention
+    policy wants them. Refs to the set and the pod are rebuilt as controller refs; another
+    controller on the claim is left alone (and then neither is added)."""
+    ours = {meta(sts).get("uid"), meta(pod).get("uid")}
+    refs = [r for r in meta(claim).get("ownerReferences") or [] if r.get("uid") not in ours]
+    if any(r.get("controller") for r in refs):
+        return refs
+    policy = _spec(sts).get("persistentVolumeClaimRetentionPolicy") or {}
+    scaled = policy.get("whenScaled") == "Delete"
+    deleted = policy.get("whenDeleted") == "Delete"
+    scaled_down = ordinal not in _range(sts)
+    if scaled and scaled_down:
+        return [*refs, owner_ref_to(pod)]
+    if deleted:
+        return [*refs, owner_ref_to(sts)]
+    return refs
+
+
+def _retention(sts: Obj, by_ordinal: dict[int, Obj], claims: dict[str, Obj]) -> list[Action]:
+    """Claims whose owners do not follow the retention policy yet, updated."""
+    actions: list[Action] = []
+    for ordinal, pod in sorted(by_ordinal.items()):
+        for wanted in _claims_for(sts, name(pod)):
+            claim = claims.get(name(wanted))
+            if claim is None or deleting(claim):
+                continue
+            refs = claim_owners(sts, claim, pod, ordinal)
+            if refs != (meta(claim).get("ownerReferences") or []):
+                body = deepcopy(claim)
+                body["metadata"]["ownerReferences"] = refs
+                actions.append(Update(body))
+    return actions
+
+
 def _rolling_update(sts: Obj, by_ordinal: dict[int, Obj], update_rev: str) -> list[Action]:
     """From the highest ordinal down to the partition: replace one outdated pod, after every
     pod is Running and Ready."""
@@ -246,6 +286,7 @@ def reconcile_statefulset(
     claim_names = {
         name(c): c for c in claims if meta(c).get("namespace") == meta(sts).get("namespace")
     }
+    actions += _retention(sts, by_ordinal, claim_names)  # before a condemned pod goes
     pod_actions = _pod_actions(sts, by_ordinal, claim_names, update_rev)
     if not pod_actions:
         pod_actions = _rolling_update(sts, by_ordinal, update_rev)
