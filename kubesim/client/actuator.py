@@ -233,16 +233,24 @@ def _create(api: Api, action: Create, recorder: EventRecorder, opts: WriteOption
     except AlreadyExists:
         return []  # a deterministic name (a Deployment's ReplicaSet) made by an earlier pass
     except ApiError as exc:
-        if action.events and not isinstance(exc, Conflict):
-            # replica_set.go / job_controller.go: FailedCreate "Error creating: <err>"
+        if action.events and not isinstance(exc, Conflict) and not _namespace_terminating(exc):
+            # replica_set.go / job_controller.go: FailedCreate "Error creating: <err>";
+            # cronjob_controllerv2.go: "Error creating job: <err>"
             involved = action.events[0].involved
             recorder.record_ref(
-                involved, "Warning", "FailedCreate", f"Error creating: {exc.message}"
+                involved, "Warning", "FailedCreate", f"{action.failure}: {exc.message}"
             )
         raise
     for event in action.events:
         _emit(recorder, event, name=made["metadata"]["name"])
     return _mark(res, made)
+
+
+def _namespace_terminating(exc: ApiError) -> bool:
+    """HasStatusCause(err, NamespaceTerminatingCause): the controllers record nothing, every
+    create in that namespace would fail the same way."""
+    causes = (exc.details or {}).get("causes") or []
+    return any(c.get("reason") == "NamespaceTerminating" for c in causes)
 
 
 def _update(api: Api, obj: Obj, opts: WriteOptions) -> list[Written]:

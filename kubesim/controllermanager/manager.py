@@ -47,6 +47,7 @@ from kubesim.controllers import (
     hpa_without_target,
     missing_nodes,
     needs_token,
+    next_sync_after_schedule_change,
     node_lifecycle,
     pods_to_evict,
     reconcile_claim,
@@ -68,6 +69,7 @@ from kubesim.controllers import (
     reconcile_volume,
     release_pods,
     replica_failure_status,
+    schedule_changed,
     token_secret_account,
 )
 from kubesim.core.errors import ApiError, Conflict, NotFound
@@ -286,7 +288,7 @@ class ControllerManager:
         self._on("apps", "controllerrevisions", self._revision_changed)
         self._on("batch", "jobs", lambda k, o, p: self._add("job", _ns_name(o)))
         self._on("batch", "jobs", self._job_changed)
-        self._on("batch", "cronjobs", lambda k, o, p: self._add("cronjob", _ns_name(o)))
+        self._on("batch", "cronjobs", self._cronjob_changed)
         self._on("", "nodes", lambda k, o, p: self._all_daemonsets())
         self._on("", "pods", self._pod_changed)
         self._on("", "services", lambda k, o, p: self._add("endpoints", _ns_name(o)))
@@ -404,6 +406,18 @@ class ControllerManager:
                 if selector_matches((pdb.get("spec") or {}).get("selector"), labels(p)):
                     self._add("disruption", _ns_name(pdb))
         self._quota_dirty(kind, pod, previous)
+
+    def _cronjob_changed(self, kind: str, cj: Obj, previous: Obj | None) -> None:
+        """updateCronJob: a changed schedule or zone syncs at its next time, anything else now."""
+        c = self.controllers.get("cronjob")
+        if c is None:
+            return
+        if kind == "MODIFIED" and previous is not None and schedule_changed(previous, cj):
+            delay = next_sync_after_schedule_change(cj, now=self.now())
+            if delay is not None:
+                c.queue.add_after(_ns_name(cj), delay)
+                return
+        c.enqueue(_ns_name(cj))
 
     def _job_changed(self, kind: str, job: Obj, previous: Obj | None) -> None:
         """addJob / updateJob / deleteJob: the CronJob that controls the Job (or did)."""

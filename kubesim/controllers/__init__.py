@@ -19,7 +19,12 @@ from ._actions import (
     slow_start_batches,
 )
 from ._clusterroleaggregation import aggregated_rules, reconcile_clusterrole_aggregation
-from ._cronjob import cronjob_key_of_job, reconcile_cronjob
+from ._cronjob import (
+    cronjob_key_of_job,
+    next_sync_after_schedule_change,
+    reconcile_cronjob,
+    schedule_changed,
+)
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
 from ._endpoints import (
@@ -59,7 +64,9 @@ from ._volumes import LOCAL_PATH_NAMESPACE, reconcile_claim, reconcile_volume
 __all__ = [
     "Action",
     "cronjob_key_of_job",
+    "next_sync_after_schedule_change",
     "reconcile_cronjob",
+    "schedule_changed",
     "needs_token",
     "reconcile_token_secret",
     "token_secret_account",

@@ -47,6 +47,9 @@ class Create:
     obj: dict[str, Any]
     events: tuple[Event, ...] = ()
     slow_start: bool = False
+    # a refused create's FailedCreate warning: `<failure>: <the API's message>` (the pod
+    # creating controllers' "Error creating"; the CronJob controller's "Error creating job")
+    failure: str = "Error creating"
 
 
 def slow_start_batches(count: int, *, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:

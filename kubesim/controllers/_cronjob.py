@@ -365,10 +365,32 @@ def _sync(
         Create(
             _new_job(cj, scheduled, zone),
             events=(Event(me, "Normal", "SuccessfulCreate", "Created job {name}"),),
+            failure="Error creating job",
         )
     )
     status["lastScheduleTime"] = fmt_time(scheduled)
     return actions, _requeue(view, now, schedule, zone)
+
+
+def schedule_changed(old: Obj, new: Obj) -> bool:
+    """updateCronJob's test: a new schedule or time zone waits for its own next time."""
+    before, after = _spec(old), _spec(new)
+    return (before.get("schedule"), before.get("timeZone")) != (
+        after.get("schedule"),
+        after.get("timeZone"),
+    )
+
+
+def next_sync_after_schedule_change(cj: Obj, *, now: datetime) -> float | None:
+    """updateCronJob: seconds to the new schedule's next time (nextScheduleTimeDuration), so
+    a time between the last run and the edit is not started late; None when the schedule or
+    zone cannot be read (the sync that follows reports it)."""
+    try:
+        zone = time_zone(_spec(cj).get("timeZone"))
+        schedule = parse_schedule(str(_spec(cj).get("schedule") or ""))
+    except CronError:
+        return None
+    return _requeue(cj, now, schedule, zone)
 
 
 def cronjob_key_of_job(job: Obj) -> tuple[str, str] | None:

@@ -64,11 +64,14 @@ class HpaHistory:
 
 
 class MetricError(Exception):
-    """A metric could not be computed; ``reason`` is the condition/event reason."""
+    """A metric could not be computed; ``reason`` is the condition/event reason. The error
+    that ends a pass (FailedComputeMetricsReplicas) carries every metric's ``statuses``
+    (empty for the failed ones), which the HPA's status still shows."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, statuses: list[Obj] | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.statuses = statuses or []
 
 
 @dataclass
@@ -614,19 +617,18 @@ def _compute(
     chosen_name = ""
     specs = spec.get("metrics") or []
     ns = str(meta(s.hpa).get("namespace") or "")
+    first_condition: tuple[str, str] | None = None
     for m in specs:
         try:
             replicas, metric_status, metric_name = _one_metric(m, current, pods, metrics, s.now, ns)
         except MetricError as err:
             statuses.append({"type": ""})
-            s.event("Warning", err.reason, str(err))
-            s.condition(
-                "ScalingActive",
-                "False",
-                err.reason,
-                f"the HPA was unable to compute the replica count: {err}",
-            )
+            s.event("Warning", err.reason, str(err))  # getUnableComputeReplicaCountCondition
             if first_err is None:
+                first_condition = (
+                    err.reason,
+                    f"the HPA was unable to compute the replica count: {err}",
+                )
                 first_err = MetricError(err.reason, _value_error(m, err))
             continue
         statuses.append(metric_status)
@@ -636,10 +638,13 @@ def _compute(
     if first_err is not None and (
         not proposals or len(proposals) < len(specs) and max(proposals) < current
     ):
+        assert first_condition is not None
+        s.condition("ScalingActive", "False", *first_condition)  # the first invalid metric's
         bad = len(specs) - len(proposals)
         raise MetricError(
             "FailedComputeMetricsReplicas",
             f"invalid metrics ({bad} invalid out of {len(specs)}), first error is: {first_err}",
+            statuses,
         ) from None
     s.condition(
         "ScalingActive",
@@ -733,11 +738,13 @@ def _value_error(m: Obj, err: MetricError) -> str:
             return f"failed to get object metric value: failed to get {name_} object metric: {err}"
         return f"failed to get object metric value: {err}"
     if kind == "External":
-        name_ = ((m.get("external") or {}).get("metric") or {}).get("name")
-        return (
-            f"failed to get {name_} external metric value: failed to get {name_} external "
-            f"metric: {err}"
-        )
+        external = m.get("external") or {}
+        name_ = (external.get("metric") or {}).get("name")
+        if (external.get("target") or {}).get("type") == "AverageValue":
+            inner = f"failed to get {name_} external metric: {err}"
+        else:  # a Value target words it the other way round
+            inner = f"failed to get external metric {name_}: {err}"
+        return f"failed to get {name_} external metric value: {inner}"
     if kind == "ContainerResource":
         return f"failed to get {(m.get('containerResource') or {}).get('container')} container metric value: {err}"
     return f"failed to get {_res(m)} resource metric value: {err}"
@@ -799,7 +806,7 @@ def _failed(
     status["currentReplicas"] = current
     status.setdefault("desiredReplicas", (original.get("status") or {}).get("desiredReplicas", 0))
     specs = (s.hpa.get("spec") or {}).get("metrics") or []
-    status["currentMetrics"] = statuses or [{"type": ""} for _ in specs]
+    status["currentMetrics"] = statuses or err.statuses or [{"type": ""} for _ in specs]
     msg = str(err)
     if err.reason != "FailedComputeMetricsReplicas":
         msg = f"invalid metrics (1 invalid out of {len(specs)}), first error is: failed to get {_res(specs[0]) if specs else ''} resource metric value: {err}"

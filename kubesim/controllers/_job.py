@@ -296,7 +296,7 @@ def match_success_policy(job: Obj, succeeded: set[int]) -> str | None:
         count = rule.get("succeededCount")
         if rule.get("succeededIndexes") is not None:
             try:
-                wanted = {ix for ix in parse_indexes(rule["succeededIndexes"]) if ix < total}
+                wanted = parse_indexes(rule["succeededIndexes"], total)
             except ValueError:
                 continue
             if not wanted:
@@ -392,15 +392,20 @@ def _ensure_condition(
 # --- indexes ------------------------------------------------------------------------------
 
 
-def parse_indexes(text: str | None) -> set[int]:
-    """``"0-2,5"`` -> {0, 1, 2, 5} (status.completedIndexes)."""
+def parse_indexes(text: str | None, completions: int | None = None) -> set[int]:
+    """``"0-2,5"`` -> {0, 1, 2, 5} (status.completedIndexes); with `completions`, only the
+    indexes below it, each interval clipped before it is expanded (parseIndexesFromString),
+    so `0-2000000000` costs what the Job's own indexes cost."""
     out: set[int] = set()
     for part in (text or "").split(","):
         part = part.strip()
         if not part:
             continue
         lo, _, hi = part.partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
+        last = int(hi or lo)
+        if completions is not None:
+            last = min(last, completions - 1)
+        out.update(range(int(lo), last + 1))
     return out
 
 
@@ -608,7 +613,7 @@ def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     failed_ix: set[int] | None = None  # calculateFailedIndexes, with backoffLimitPerIndex
     if _per_index_limit(job) is not None:
         total = int(completions or 0)
-        failed_ix = {ix for ix in parse_indexes(st.get("failedIndexes")) if ix < total}
+        failed_ix = parse_indexes(st.get("failedIndexes"), total)
         failed_ix |= {completion_index(p) for p in tracked if index_failed(job, p)}
 
     if st.get("startTime") is None and not _suspended(job):

@@ -74,11 +74,18 @@ class Schedule:
         if self.every is not None:  # ConstantDelaySchedule: whole seconds, then the delay
             return after.replace(microsecond=0) + self.every
         assert self.fields is not None
-        try:
-            found = croniter(self.fields, after.astimezone(zone)).get_next(datetime)
-        except CroniterError:
-            return None
-        return found.astimezone(UTC)
+        start = after.astimezone(zone)
+        for _ in range(8):
+            try:
+                found = croniter(self.fields, start).get_next(datetime)
+            except CroniterError:
+                return None
+            # a local time the clocks skip (02:30 on a spring-forward night): croniter moves
+            # it to 03:00, robfig does not run it at all
+            if croniter.match(self.fields, found.replace(tzinfo=None)):
+                return found.astimezone(UTC)
+            start = found
+        return None
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -88,7 +95,11 @@ def parse_schedule(text: str) -> Schedule:
         raise CronError("empty spec string")
     if spec.startswith("TZ=") or spec.startswith("CRON_TZ="):
         zone, _, spec = spec.partition(" ")
-        time_zone(zone.split("=", 1)[1])  # robfig: "provided bad location <zone>: <err>"
+        location = zone.split("=", 1)[1]
+        try:
+            time_zone(location)
+        except CronError as exc:
+            raise CronError(f"provided bad location {location}: {exc}") from None
         spec = spec.strip()
     if spec.startswith("@"):
         if spec.startswith("@every "):
@@ -102,7 +113,18 @@ def parse_schedule(text: str) -> Schedule:
     for field, (low, high, names) in zip(fields, _FIELDS, strict=True):
         for part in field.split(","):
             _check_range(part, low, high, names)
-    return Schedule(fields=" ".join(fields))
+    return Schedule(fields=" ".join(_as_croniter_reads(field) for field in fields))
+
+
+def _as_croniter_reads(field: str) -> str:
+    """robfig reads `?` as `*` in every field, and `*/1` keeps the star: a day-of-month of
+    `*/1` leaves the day to the day of week, as `*` does (croniter would OR them)."""
+    parts = []
+    for part in field.split(","):
+        if part.startswith("?"):
+            part = "*" + part[1:]
+        parts.append("*" if part == "*/1" else part)
+    return ",".join(parts)
 
 
 def _check_range(expr: str, low: int, high: int, names: dict[str, int]) -> None:
@@ -184,6 +206,6 @@ def time_zone_errors(name: str) -> list[str]:
     try:
         time_zone(name)
     except CronError as exc:
-        if name.lower() != "local":
+        if name != "Local":  # Go's time.LoadLocation loads exactly "Local", no other spelling
             errors.append(str(exc))
     return errors

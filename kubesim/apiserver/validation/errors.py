@@ -194,6 +194,11 @@ def not_found(path: str, value: Any) -> FieldError:
     return FieldError(NOT_FOUND, path, _body(NOT_FOUND, value, ""))
 
 
+def too_many(path: str, actual: int, most: int) -> FieldError:
+    """field.TooMany: `Too many: 21: must have at most 20 items`."""
+    return FieldError(TOO_MANY, path, _body(TOO_MANY, actual, f"must have at most {most} items"))
+
+
 def too_long(path: str, max_bytes: int) -> FieldError:
     return FieldError(
         TOO_LONG, path, _body(TOO_LONG, None, f"may not be more than {max_bytes} bytes")

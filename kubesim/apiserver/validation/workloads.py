@@ -19,6 +19,7 @@ from kubesim.apiserver.validation.errors import (
     label_selector_literal,
     not_supported,
     required,
+    too_many,
 )
 from kubesim.apiserver.validation.names import (
     is_label_value,
@@ -352,7 +353,7 @@ def _per_index_errors(spec: Obj, path: str) -> list[FieldError]:
     if most is not None and per_index is None:
         errs.append(required(f"{path}.backoffLimitPerIndex", "when maxFailedIndexes is specified"))
     completions = spec.get("completions")
-    if isinstance(most, int) and isinstance(completions, int) and most > completions:
+    if indexed and isinstance(most, int) and isinstance(completions, int) and most > completions:
         errs.append(
             invalid(f"{path}.maxFailedIndexes", most, "must be less than or equal to completions")
         )
@@ -369,14 +370,98 @@ def _per_index_errors(spec: Obj, path: str) -> list[FieldError]:
     policy = spec.get("successPolicy")
     if policy is not None and not indexed:
         errs.append(invalid(f"{path}.successPolicy", policy, "requires indexed completion mode"))
-    elif isinstance(policy, dict) and not policy.get("rules"):
+    elif isinstance(policy, dict):
+        errs.extend(_success_policy_errors(policy, completions, f"{path}.successPolicy"))
+    return errs
+
+
+MAX_SUCCESS_POLICY_RULES = 20  # maxSuccessPolicyRule
+
+
+def _success_policy_errors(policy: Obj, completions: Any, path: str) -> list[FieldError]:
+    """validateSuccessPolicy and validateSuccessPolicyRule."""
+    rules = policy.get("rules") or []
+    errs: list[FieldError] = []
+    if not rules:
         errs.append(
             required(
-                f"{path}.successPolicy.rules",
+                f"{path}.rules",
                 "at least one rules must be specified when the successPolicy is specified",
             )
         )
+    if len(rules) > MAX_SUCCESS_POLICY_RULES:
+        errs.append(too_many(f"{path}.rules", len(rules), MAX_SUCCESS_POLICY_RULES))
+    total = completions if isinstance(completions, int) else 0
+    for i, rule in enumerate(r for r in rules if isinstance(r, dict)):
+        where = f"{path}.rules[{i}]"
+        indexes, count = rule.get("succeededIndexes"), rule.get("succeededCount")
+        named = 0
+        if isinstance(indexes, str):
+            try:
+                named = indexes_total(indexes, total)
+            except ValueError as exc:
+                errs.append(
+                    invalid(
+                        f"{where}.succeededIndexes",
+                        indexes,
+                        f"error parsing succeededIndexes: {exc}",
+                    )
+                )
+        if isinstance(count, int):
+            errs.extend(_nonneg(count, f"{where}.succeededCount"))
+            if count > total:
+                errs.append(
+                    invalid(
+                        f"{where}.succeededCount",
+                        count,
+                        f"must be less than or equal to {total} (the number of specified "
+                        "completions)",
+                    )
+                )
+            if indexes is not None and count > named:
+                errs.append(
+                    invalid(
+                        f"{where}.succeededCount",
+                        count,
+                        f"must be less than or equal to {named} (the number of indexes in the "
+                        "specified succeededIndexes field)",
+                    )
+                )
+        if indexes is None and count is None:
+            errs.append(
+                required(
+                    where, "at least one of succeededCount or succeededIndexes must be specified"
+                )
+            )
     return errs
+
+
+def indexes_total(text: str, completions: int) -> int:
+    """validateIndexesFormat: how many indexes `0,2-3` names, or ValueError in its words."""
+    last: int | None = None
+    total = 0
+    for interval in text.split(","):
+        limits = interval.split("-")
+        if len(limits) > 2:
+            raise ValueError(
+                f'the fragment "{interval}" violates the requirement that an index interval '
+                "can have at most two parts separated by '-'"
+            )
+        bounds = []
+        for limit in limits:
+            if not re.fullmatch(r"[+-]?\d+", limit):
+                raise ValueError(f'cannot convert string to integer for index: "{limit}"')
+            if int(limit) >= completions:
+                raise ValueError(f'too large index: "{limit}"')
+            bounds.append(int(limit))
+        first, end = bounds[0], bounds[-1]
+        if len(bounds) == 2 and first >= end:
+            raise ValueError(f"non-increasing order, previous: {first}, current: {end}")
+        if last is not None and last >= first:
+            raise ValueError(f"non-increasing order, previous: {last}, current: {first}")
+        total += end - first + 1
+        last = end
+    return total
 
 
 def validate_job(obj: Obj, old: Obj | None) -> list[FieldError]:
@@ -443,7 +528,8 @@ def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
         errs.append(required("spec.schedule"))
     elif isinstance(schedule, str):
         errs.extend(_schedule_errors(schedule, time_zone, old))
-    if isinstance(time_zone, str):
+    old_zone = ((old or {}).get("spec") or {}).get("timeZone")
+    if isinstance(time_zone, str) and (old is None or old_zone != time_zone):  # when it changes
         errs.extend(invalid("spec.timeZone", time_zone, m) for m in time_zone_errors(time_zone))
     policy = spec.get("concurrencyPolicy")
     if policy not in ("Allow", "Forbid", "Replace"):

@@ -367,3 +367,57 @@ def test_custom_and_external_metrics_fail_as_on_kind_without_an_adapter():
         ),
     ]
     assert not any(isinstance(a, Scale) for a in decision.actions)
+
+
+def test_with_a_metric_failing_the_first_failure_sets_the_condition_and_good_ones_show():
+    """cpu would scale 2 -> 1 while a Pods metric and an External one fail: upstream keeps the
+    replicas, sets ScalingActive from the *first* failing metric, and still shows cpu's value
+    in currentMetrics (kubectl get hpa: `cpu: 25%/50%, <unknown>/1k ...`)."""
+    h = hpa(target=50)
+    h["spec"]["metrics"] += [
+        {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": "packets-per-second"},
+                "target": {"type": "AverageValue", "averageValue": "1k"},
+            },
+        },
+        {
+            "type": "External",
+            "external": {
+                "metric": {"name": "queue_messages_ready"},
+                "target": {"type": "Value", "value": "30"},
+            },
+        },
+    ]
+    old = HpaHistory(recommendations=((T0 - timedelta(seconds=301), 2),))
+    decision, _ = run(h, 2, ["50m", "50m"], history=old)
+    assert not any(isinstance(a, Scale) for a in decision.actions)
+    conds, st = conditions(decision)
+    assert conds["ScalingActive"][:2] == ("False", "FailedGetPodsMetric")
+    assert [m["type"] for m in st["currentMetrics"]] == ["Resource", "", ""]
+    assert st["currentMetrics"][0]["resource"]["current"]["averageUtilization"] == 25
+    failed = [a.event.message for a in decision.actions if isinstance(a, Emit)][-1]
+    assert failed.startswith(
+        "invalid metrics (2 invalid out of 3), first error is: failed to get pods metric value:"
+    )
+
+
+def test_an_external_value_target_is_worded_the_other_way_round():
+    h = hpa()
+    h["spec"]["metrics"] = [
+        {
+            "type": "External",
+            "external": {
+                "metric": {"name": "queue_messages_ready"},
+                "target": {"type": "Value", "value": "30"},
+            },
+        }
+    ]
+    decision, _ = run(h, 1, ["100m"])
+    failed = [a.event.message for a in decision.actions if isinstance(a, Emit)][-1]
+    assert failed.startswith(
+        "invalid metrics (1 invalid out of 1), first error is: failed to get "
+        "queue_messages_ready external metric value: failed to get external metric "
+        "queue_messages_ready: unable to get external metric lab/queue_messages_ready/nil: "
+    )

@@ -429,3 +429,10 @@ def test_not_in_and_a_condition_fail_job_rule_name_what_matched() -> None:
     counted = status_of(reconcile_job(j, [exited(pod("b", "Failed"), 3)], now=T0))
     assert "FailureTarget" not in conditions(counted)  # NotIn [1, 2] matched 3: Count
     assert counted["uncountedTerminatedPods"] == {"failed": ["uid-b"]}
+
+
+def test_indexes_past_completions_are_clipped_before_they_are_expanded():
+    """parseIndexesFromString: a rule naming 0-2000000000 of a 3-completion Job costs three
+    indexes, not two billion (a sync that expanded it would hold the API server's loop)."""
+    assert parse_indexes("0-2000000000", 3) == {0, 1, 2}
+    assert parse_indexes("1,5-9", 6) == {1, 5}

@@ -380,6 +380,42 @@ INVALID_CASES = [
         '"FailIndex": requires the backoffLimitPerIndex to be set',
     ),
     (
+        "job-success-policy-index-past-completions",
+        JOB,
+        job,
+        lambda j: j["spec"].update(
+            completionMode="Indexed",
+            completions=3,
+            parallelism=3,
+            successPolicy={"rules": [{"succeededIndexes": "0-2000000000"}]},
+        ),
+        'Job.batch "pi" is invalid: spec.successPolicy.rules[0].succeededIndexes: Invalid '
+        'value: "0-2000000000": error parsing succeededIndexes: too large index: "2000000000"',
+    ),
+    (
+        "job-success-policy-rule-naming-nothing",
+        JOB,
+        job,
+        lambda j: j["spec"].update(
+            completionMode="Indexed", completions=3, successPolicy={"rules": [{}]}
+        ),
+        'Job.batch "pi" is invalid: spec.successPolicy.rules[0]: Required value: at least one '
+        "of succeededCount or succeededIndexes must be specified",
+    ),
+    (
+        "job-success-policy-count-above-its-indexes",
+        JOB,
+        job,
+        lambda j: j["spec"].update(
+            completionMode="Indexed",
+            completions=4,
+            successPolicy={"rules": [{"succeededIndexes": "0,2", "succeededCount": 3}]},
+        ),
+        'Job.batch "pi" is invalid: spec.successPolicy.rules[0].succeededCount: Invalid value: '
+        "3: must be less than or equal to 2 (the number of indexes in the specified "
+        "succeededIndexes field)",
+    ),
+    (
         "cronjob-job-template-with-a-selector",
         ("batch", "v1", "CronJob"),
         lambda: {

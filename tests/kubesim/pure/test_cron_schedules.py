@@ -94,3 +94,39 @@ def test_a_schedule_runs_in_its_time_zone_across_a_dst_change() -> None:
 )
 def test_time_zones_are_validated_as_kube_apiserver_does(zone: str, errors: list[str]) -> None:
     assert time_zone_errors(zone) == errors
+
+
+@pytest.mark.parametrize(
+    "text, after, expected",
+    [
+        # robfig reads ? as * in any field
+        ("? * * * *", AT, datetime(2026, 11, 24, 12, 1, tzinfo=UTC)),
+        # */1 keeps the star: the day of week alone decides (Mondays), not "every day or Monday"
+        ("0 0 */1 * 1", AT, datetime(2026, 11, 30, 0, 0, tzinfo=UTC)),
+    ],
+)
+def test_robfig_readings_croniter_would_read_otherwise(text, after, expected) -> None:
+    assert parse_schedule(text).next(after) == expected
+
+
+def test_a_local_time_the_clocks_skip_is_not_run() -> None:
+    """02:30 does not exist in New York on 14 March 2027 (clocks go from 02:00 to 03:00):
+    robfig runs nothing that day, where croniter would run at 03:00."""
+    new_york = time_zone("America/New_York")
+    runs = parse_schedule("30 2 * * *").next(datetime(2027, 3, 13, 12, tzinfo=UTC), new_york)
+    assert runs == datetime(2027, 3, 15, 6, 30, tzinfo=UTC)  # 02:30 EDT on the 15th
+
+
+def test_a_bad_zone_in_the_schedule_is_worded_as_robfig_does() -> None:
+    with pytest.raises(CronError) as refused:
+        parse_schedule("CRON_TZ=Mars/Olympus 0 3 * * *")
+    assert str(refused.value) == (
+        "provided bad location Mars/Olympus: unknown time zone Mars/Olympus"
+    )
+
+
+def test_only_exactly_local_loads_as_go_loads_it() -> None:
+    explicit = (
+        "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+    )
+    assert time_zone_errors("local") == [explicit, "unknown time zone local"]
