@@ -27,6 +27,7 @@ from kubesim.client import timers
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
+from kubesim.core.objects import parse_time
 from kubesim.kubelet import _env, _eviction, _podstate, _probes, _securitycontext
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("kubesim.kubelet")
 Obj = dict[str, Any]
 PULL_BACKOFF_INITIAL = 10.0
+# active_deadline.go
+DEADLINE_EXCEEDED = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 PULL_BACKOFF_MAX = 300.0
 MOUNT_BACKOFF_INITIAL = 0.5  # nestedpendingoperations: a failed mount retries after 500ms,
 MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
@@ -255,6 +259,10 @@ class PodWorker:
         self.evicting: str | None = None
         self.evicted: str | None = None
         self.rejected = False  # refused at admission: no DisruptionTarget, nothing ran
+        # spec.activeDeadlineSeconds passed (active_deadline.go): its containers stopped,
+        # the pod Failed with reason DeadlineExceeded
+        self.deadline_exceeded = False
+        self._deadline: asyncio.Task[None] | None = None
         self._starting = 0  # a sandbox or a container being created
         self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
 
@@ -399,6 +407,8 @@ class PodWorker:
                 return
             self.pod_ip = pod_ip
             await self.publish(start=True)
+            if self.pod["spec"].get("activeDeadlineSeconds") is not None:
+                self._deadline = asyncio.create_task(self._active_deadline())
             self._container_tasks = [asyncio.create_task(self._containers())]
             self._start_ephemeral()
             waiter: asyncio.Future[Any] = asyncio.gather(
@@ -564,6 +574,39 @@ class PodWorker:
             rec.ready = rec.started = False
         self.terminal = True
 
+    async def _active_deadline(self) -> None:
+        """activeDeadlineHandler: once the pod has been active `activeDeadlineSeconds` since
+        its startTime, the kubelet fails it and stops its containers with the pod's grace
+        period (syncPod kills a pod whose status is Failed); it stays, Failed, until deleted."""
+        deadline = float(self.pod["spec"]["activeDeadlineSeconds"])
+        current = self.api.get(self.kubelet._pods_res, self.namespace, self.name)
+        started = parse_time((current.get("status") or {}).get("startTime"))
+        elapsed = (self.api.clock.now() - started).total_seconds() if started else 0.0
+        if await self._sleep(max(0.0, deadline - elapsed)):
+            return  # deleted first
+        if self.terminal or self.evicting is not None:
+            return
+        if not any(r.alive() for r in self.running.values()) and self._container_tasks_done():
+            return  # it finished in time
+        self.deadline_exceeded = True
+        self._event("Normal", DEADLINE_EXCEEDED, DEADLINE_MESSAGE)
+        grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+        for name, running in list(self.running.items()):
+            if running.alive():
+                self._event("Normal", "Killing", f"Stopping container {name}", name)
+        for task in [*self._container_tasks, *self._ephemeral_tasks]:
+            task.cancel()
+        names = list(self.running)
+        ended = await asyncio.gather(
+            *(self.running[n].stop(self.api.clock.wall_seconds(grace)) for n in names),
+            return_exceptions=True,
+        )
+        self._stopped({n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)})
+        await self.publish()
+
+    def _container_tasks_done(self) -> bool:
+        return all(t.done() for t in self._container_tasks)
+
     def reject(self, message: str) -> None:
         """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
         self.evicting = self.evicted = message
@@ -611,7 +654,12 @@ class PodWorker:
         """The node died or the object is gone: stop processes at once."""
         if self._task is not None:
             self._task.cancel()
-        for task in [*self._container_tasks, *self._ephemeral_tasks, self._reconciling]:
+        for task in [
+            *self._container_tasks,
+            *self._ephemeral_tasks,
+            self._reconciling,
+            self._deadline,
+        ]:
             if task is not None:
                 task.cancel()
         await asyncio.gather(*(r.stop(0) for r in self.running.values()), return_exceptions=True)
@@ -1046,6 +1094,10 @@ class PodWorker:
             status["phase"] = "Failed"
             status["reason"] = _eviction.REASON
             status["message"] = self.evicted
+        elif self.deadline_exceeded:  # generateAPIPodStatus: a sync handler's ShouldEvict
+            status["phase"] = "Failed"
+            status["reason"] = DEADLINE_EXCEEDED
+            status["message"] = DEADLINE_MESSAGE
         if self.evicted is not None and not self.rejected:
             status["conditions"] = [
                 *status["conditions"],
