@@ -34,7 +34,7 @@ from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
-from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime
+from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime, read_log
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("kubesim.kubelet")
 Obj = dict[str, Any]
 PULL_BACKOFF_INITIAL = 10.0
+# kubecontainer.MaxContainerTerminationMessageLength, ...LogLines, ...LogLength
+MAX_TERMINATION_MESSAGE = 4096
+TERMINATION_LOG_LINES = 80
+TERMINATION_LOG_BYTES = 2048
 # active_deadline.go
 DEADLINE_EXCEEDED = "DeadlineExceeded"
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -823,6 +827,11 @@ class PodWorker:
         limits = (spec.get("resources") or {}).get("limits") or {}
 
         self._starting += 1
+        mounts = list(self.mounts.get(name, ()))
+        message_file = self.kubelet.runtime.termination_log(self.uid, name, rec.restart_count)
+        if message_file is not None:
+            target = spec.get("terminationMessagePath") or "/dev/termination-log"
+            mounts.append(Mount(message_file, target))
         try:
             running = await self.kubelet.runtime.start(
                 pod_uid=self.uid,
@@ -832,7 +841,7 @@ class PodWorker:
                 command=spec.get("command"),
                 args=spec.get("args"),
                 env=env,
-                mounts=self.mounts.get(name, ()),
+                mounts=mounts,
                 limits=Limits(
                     memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
                     cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
@@ -892,17 +901,39 @@ class PodWorker:
             await probes
         rec.ready = False
         rec.started = False
-        rec.state = {
-            "terminated": {
-                "exitCode": exit_info.exit_code,
-                "reason": exit_info.reason,
-                "startedAt": started_at,
-                "finishedAt": self.api.clock.rfc3339(),
-                "containerID": rec.container_id,
-            }
+        ended: Obj = {
+            "exitCode": exit_info.exit_code,
+            "reason": exit_info.reason,
+            "startedAt": started_at,
+            "finishedAt": self.api.clock.rfc3339(),
+            "containerID": rec.container_id,
         }
+        message = self._termination_message(spec, rec, message_file, exit_info.exit_code)
+        if message:
+            ended["message"] = message
+        rec.state = {"terminated": ended}
         await self.publish()
         return exit_info
+
+    def _termination_message(
+        self, spec: Obj, rec: ContainerRecord, message_file: Path | None, exit_code: int
+    ) -> str:
+        """What the container wrote to its terminationMessagePath (at most 4 KiB); with
+        FallbackToLogsOnError and nothing written, a failed container's last 80 log lines
+        (at most 2 KiB), as the kubelet's convertToAPIContainerStatuses reads them."""
+        text = ""
+        if message_file is not None:
+            with contextlib.suppress(OSError), message_file.open("rb") as f:
+                text = f.read(MAX_TERMINATION_MESSAGE).decode("utf-8", "replace")
+        if text or spec.get("terminationMessagePolicy") != "FallbackToLogsOnError":
+            return text
+        if exit_code == 0:
+            return ""
+        path = self.kubelet.runtime.log_path(self.uid, spec["name"], rec.restart_count)
+        tail = "\n".join(read_log(path, tail_lines=TERMINATION_LOG_LINES))
+        if tail:
+            tail += "\n"
+        return tail.encode()[-TERMINATION_LOG_BYTES:].decode("utf-8", "replace")
 
     # -- probes ----------------------------------------------------------------------------
 

@@ -433,6 +433,19 @@ class Runtime:
     def log_path(self, pod_uid: str, container: str, restart_count: int) -> Path:
         return self.sandbox(pod_uid, container) / "logs" / f"{restart_count}.log"
 
+    def termination_log(self, pod_uid: str, container: str, restart_count: int) -> Path | None:
+        """An empty file for the container's terminationMessagePath, one per run (the
+        kubelet's pods/<uid>/containers/<name>/<id>); None in process mode, where a path in
+        the container would be the host's."""
+        if not self.isolation.contained:
+            return None
+        folder = self.sandbox(pod_uid, container) / "termination"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / str(restart_count)
+        path.write_bytes(b"")
+        path.chmod(0o666)  # whichever user the container runs as may write it
+        return path
+
     def _prepare(self, pod_uid: str, container: str, image: Image) -> Path:
         box = self.sandbox(pod_uid, container)
         (box / "logs").mkdir(parents=True, exist_ok=True)

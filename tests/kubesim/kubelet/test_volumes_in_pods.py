@@ -31,12 +31,19 @@ SYNC = 2.0  # cluster seconds between volume resyncs in these tests (60 on a nod
 
 
 class RecordingRuntime(Runtime):
+    """Records each container's volume mounts, and apart the termination-message file every
+    container also gets (at its terminationMessagePath) where containers are contained."""
+
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.mounts: dict[str, list[Mount]] = {}
+        self.termination: dict[str, list[Mount]] = {}
 
     async def start(self, **kwargs: Any) -> Running:  # type: ignore[override]
-        self.mounts[kwargs["container"]] = list(kwargs.get("mounts") or ())
+        mounts = list(kwargs.get("mounts") or ())
+        name = kwargs["container"]
+        self.termination[name] = [m for m in mounts if m.target == "/dev/termination-log"]
+        self.mounts[name] = [m for m in mounts if m.target != "/dev/termination-log"]
         return await super().start(**kwargs)
 
 

@@ -1,0 +1,65 @@
+"""The Kubernetes docs' task "Determine the Reason for Pod Failure" on the simulator: what a
+container writes to /dev/termination-log is its terminated state's message, and with
+terminationMessagePolicy FallbackToLogsOnError a failed container that wrote nothing gets the
+tail of its log instead."""
+
+from __future__ import annotations
+
+from scenario_kubectl import Lab
+
+# the docs' termination-demo, with busybox for debian and a shorter sleep
+DEMO = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: termination-demo
+spec:
+  containers:
+  - name: termination-demo-container
+    image: busybox:1.36
+    command: ["/bin/sh"]
+    args: ["-c", "sleep 1 && echo Sleep expired > /dev/termination-log"]
+"""
+
+FALLBACK = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: fallback-demo
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox:1.36
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["sh", "-c", "echo loading model; echo model file is corrupt >&2; exit 3"]
+"""
+
+
+def test_the_message_a_container_writes_is_its_termination_message(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", "-", input=DEMO)
+    template = "{{range .status.containerStatuses}}{{.lastState.terminated.message}}{{end}}"
+
+    def message_so_far() -> str | bool:
+        out = lab.kubectl("get", "pod", "termination-demo", "-o", f"go-template={template}")
+        return out.stdout != "<no value>" and out.stdout
+
+    message = lab.wait_for(
+        message_so_far,
+        timeout=lab.wall(60),
+        what="the restarted container's last termination message",
+    )
+    assert message == "Sleep expired\n"
+
+
+def test_a_failed_container_that_wrote_nothing_falls_back_to_its_log(lab: Lab) -> None:
+    lab.kubectl("apply", "-f", "-", input=FALLBACK)
+    state = lab.wait_for(
+        lambda: lab.get_json("pod", "fallback-demo")["status"]["containerStatuses"][0]["state"].get(
+            "terminated"
+        ),
+        timeout=lab.wall(60),
+        what="the container to end",
+    )
+    assert state["exitCode"] == 3
+    assert state["message"] == "loading model\nmodel file is corrupt\n"
