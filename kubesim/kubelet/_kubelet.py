@@ -29,6 +29,7 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import parse_time
 from kubesim.kubelet import _env, _eviction, _podstate, _probes, _securitycontext
+from kubesim.kubelet._dnsconfig import host_alias_lines, pod_dns
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
@@ -36,6 +37,7 @@ from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime, read_log
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
+from kubesim.kubelet._rootfs import CLUSTER_DNS
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
 from kubesim.network.fabric import Fabric, FabricError, LoopbackNet, Sandbox
@@ -854,6 +856,10 @@ class PodWorker:
                     hostname=self._hostname(),
                     subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
                     sandbox=self.sandbox,
+                    dns=pod_dns(
+                        self.pod.get("spec") or {}, CLUSTER_DNS, search_path(self.namespace)
+                    ),
+                    host_aliases=host_alias_lines(self.pod.get("spec") or {}),
                 ),
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),

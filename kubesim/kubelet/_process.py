@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kubesim.kubelet import _cgroups, _launch, _rootfs, _world
+from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 from kubesim.network.fabric import Sandbox
@@ -396,6 +397,8 @@ class Network:
     # the pod's sandbox in the fabric (kubesim/network/fabric.py): its containers join its
     # network namespace and resolve through /etc/resolv.conf; None: the loopback shim
     sandbox: Sandbox | None = None
+    dns: PodDns | None = None  # its dnsPolicy and dnsConfig, for /etc/resolv.conf
+    host_aliases: str = ""  # its hostAliases, for /etc/hosts
 
     def netshim(self) -> dict[str, str]:
         """The shim's configuration, as the KUBESIM_* variables of process mode say it."""
@@ -648,6 +651,8 @@ class Runtime:
             pod_ip=net.pod_ip,
             subdomain=net.subdomain,
             search=net.search,
+            dns=net.dns,
+            host_aliases=net.host_aliases,
         )
         netshim = net.netshim() if shim else None
         dns_dir = net.hosts_file.parent if shim else None

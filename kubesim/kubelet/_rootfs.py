@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 
@@ -90,6 +91,10 @@ class PodIdentity:
     pod_ip: str
     subdomain: str = ""
     search: tuple[str, ...] = ()
+    # from dnsPolicy and dnsConfig (_dnsconfig.pod_dns); None: the cluster's, as for a
+    # ClusterFirst pod without dnsConfig
+    dns: PodDns | None = None
+    host_aliases: str = ""  # hostAliases' lines, already formatted
 
 
 @dataclass
@@ -224,7 +229,7 @@ def hosts_file(pod: PodIdentity) -> str:
             lines.append(f"{pod.pod_ip}\t{fqdn}\t{pod.hostname}")
         else:
             lines.append(f"{pod.pod_ip}\t{pod.hostname}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + pod.host_aliases
 
 
 def resolv_conf(pod: PodIdentity) -> str:
@@ -234,7 +239,11 @@ def resolv_conf(pod: PodIdentity) -> str:
         "svc.cluster.local",
         "cluster.local",
     )
-    return f"search {' '.join(search)}\nnameserver {CLUSTER_DNS}\noptions ndots:5\n"
+    dns = pod.dns or PodDns((CLUSTER_DNS,), search, ("ndots:5",))
+    # containerd's parseDNSOptions: search, the nameservers, options, each line only if set
+    text = f"search {' '.join(dns.searches)}\n" if dns.searches else ""
+    text += "".join(f"nameserver {server}\n" for server in dns.nameservers)
+    return text + (f"options {' '.join(dns.options)}\n" if dns.options else "")
 
 
 def image_path(image: Image) -> str:

@@ -324,6 +324,7 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
     dns = spec.get("dnsPolicy")
     if dns not in (None, "") and dns not in _DNS:
         errs.append(not_supported(f"{path}.dnsPolicy", dns, _DNS))
+    errs.extend(_dns_config_errors(spec.get("dnsConfig"), dns, f"{path}.dnsConfig"))
     deadline = spec.get("activeDeadlineSeconds")
     if isinstance(deadline, int) and not 1 <= deadline <= 2**31 - 1:
         errs.append(
@@ -558,3 +559,30 @@ def validate_ephemeral_update(spec: Obj, old_spec: Obj) -> list[FieldError]:
         if target and target not in regular:
             errs.append(not_found(f"{path}.targetContainerName", target))
     return errs
+
+
+MAX_DNS_NAMESERVERS = 3
+
+
+def _dns_config_errors(config: Any, policy: Any, path: str) -> list[FieldError]:
+    """validatePodDNSConfig: `None` needs a dnsConfig with a nameserver; at most three."""
+    if policy == "None":
+        if not isinstance(config, dict):
+            return [required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
+        if not config.get("nameservers"):
+            return [
+                required(
+                    f"{path}.nameservers",
+                    "must provide at least one DNS nameserver when `dnsPolicy` is None",
+                )
+            ]
+    servers = (config or {}).get("nameservers") if isinstance(config, dict) else None
+    if isinstance(servers, list) and len(servers) > MAX_DNS_NAMESERVERS:
+        return [
+            invalid(
+                f"{path}.nameservers",
+                servers,
+                f"must not have more than {MAX_DNS_NAMESERVERS} nameservers",
+            )
+        ]
+    return []
