@@ -16,9 +16,9 @@ Simplified, on purpose:
 * the pod failure back-off (10 s, 20 s, ... capped at 6 min) is computed from the pods
   that still exist rather than from an in-memory record, which is the same while the
   Job's pods are kept (finished Jobs leave their pods; only a deleted pod drops out);
-* managedBy and duplicated completion indexes are not modelled (the fields are accepted
-  and ignored); podFailurePolicy, successPolicy and backoffLimitPerIndex (with
-  maxFailedIndexes and FailIndex rules) are;
+* duplicated completion indexes are not modelled; podFailurePolicy, successPolicy,
+  backoffLimitPerIndex (with maxFailedIndexes and FailIndex rules) and managedBy (a Job
+  another controller manages is left alone, but for its TTL) are;
 * backoffLimitPerIndex reads an index's failure count from its last failed pod, which
   stays while the Job does (kubesim never deletes a finished Job's pods), where upstream
   keeps that pod's tracking finalizer until its replacement exists;
@@ -556,12 +556,17 @@ def ttl_remaining(job: Obj, *, now: datetime) -> float | None:
 # --- the decision -------------------------------------------------------------------------
 
 
+JOB_CONTROLLER = "kubernetes.io/job-controller"  # batchv1.JobControllerName
+
+
 def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     """One syncJob pass over the namespace's ``pods``."""
     if deleting(job):
         return Decision(release_pods(job_pods(job, pods)))
     if job_finished(job):
         return _finished(job, job_pods(job, pods), now)
+    if _spec(job).get("managedBy") not in (None, JOB_CONTROLLER):
+        return Decision()  # managedByExternalController: its own controller syncs it
 
     actions: list[Action] = []
     mine = job_pods(job, pods)

@@ -19,6 +19,7 @@ from kubesim.apiserver.validation.errors import (
     label_selector_literal,
     not_supported,
     required,
+    too_long,
     too_many,
 )
 from kubesim.apiserver.validation.names import (
@@ -464,9 +465,36 @@ def indexes_total(text: str, completions: int) -> int:
     return total
 
 
+_PATH_CHARS = re.compile(r"^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+MAX_MANAGED_BY = 63  # maxManagedByLength
+
+
+def _managed_by_errors(spec: Obj, old: Obj | None) -> list[FieldError]:
+    """validateJobSpec's managedBy: a domain-prefixed path of at most 63 bytes, immutable."""
+    value = spec.get("managedBy")
+    errs: list[FieldError] = []
+    if isinstance(value, str):
+        host, _, rest = value.partition("/")
+        if not host or not rest or not _SUBDOMAIN.match(host) or not _PATH_CHARS.match(rest):
+            errs.append(
+                invalid(
+                    "spec.managedBy",
+                    value,
+                    'must be a domain-prefixed path (such as "acme.io/foo")',
+                )
+            )
+        if len(value) > MAX_MANAGED_BY:
+            errs.append(too_long("spec.managedBy", MAX_MANAGED_BY))
+    if old is not None and value != ((old.get("spec") or {}).get("managedBy")):
+        errs.append(invalid("spec.managedBy", value, "field is immutable"))
+    return errs
+
+
 def validate_job(obj: Obj, old: Obj | None) -> list[FieldError]:
     spec = obj.get("spec") or {}
     errs = _job_spec(spec, "spec", generated=True)
+    errs.extend(_managed_by_errors(spec, old))
     for key, value in (
         ((spec.get("template") or {}).get("metadata") or {}).get("labels", {}).items()
     ):

@@ -436,3 +436,12 @@ def test_indexes_past_completions_are_clipped_before_they_are_expanded():
     indexes, not two billion (a sync that expanded it would hold the API server's loop)."""
     assert parse_indexes("0-2000000000", 3) == {0, 1, 2}
     assert parse_indexes("1,5-9", 6) == {1, 5}
+
+
+def test_a_job_another_controller_manages_is_left_to_it():
+    """managedByExternalController: no pods, no status, until it has finished (then its TTL,
+    the ttl-after-finished controller's, still applies)."""
+    external = job(managedBy="kueue.x-k8s.io/multikueue")
+    assert reconcile_job(external, [], now=T0).actions == []
+    ours = job(managedBy="kubernetes.io/job-controller")
+    assert reconcile_job(ours, [], now=T0).actions  # its pods are created as without the field

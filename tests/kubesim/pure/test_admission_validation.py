@@ -416,6 +416,14 @@ INVALID_CASES = [
         "succeededIndexes field)",
     ),
     (
+        "job-managed-by-not-a-domain-prefixed-path",
+        JOB,
+        job,
+        _set("spec.managedBy", "invalid custom controller name"),
+        'Job.batch "pi" is invalid: spec.managedBy: Invalid value: "invalid custom controller '
+        'name": must be a domain-prefixed path (such as "acme.io/foo")',
+    ),
+    (
         "cronjob-job-template-with-a-selector",
         ("batch", "v1", "CronJob"),
         lambda: {
