@@ -561,12 +561,14 @@ JOB_CONTROLLER = "kubernetes.io/job-controller"  # batchv1.JobControllerName
 
 def reconcile_job(job: Obj, pods: list[Obj], *, now: datetime) -> Decision:
     """One syncJob pass over the namespace's ``pods``."""
+    if _spec(job).get("managedBy") not in (None, JOB_CONTROLLER):
+        # managedByExternalController: its own controller syncs it, finalizers included;
+        # only the ttl-after-finished controller still acts on it once it has finished
+        return _finished(job, [], now) if job_finished(job) else Decision()
     if deleting(job):
         return Decision(release_pods(job_pods(job, pods)))
     if job_finished(job):
         return _finished(job, job_pods(job, pods), now)
-    if _spec(job).get("managedBy") not in (None, JOB_CONTROLLER):
-        return Decision()  # managedByExternalController: its own controller syncs it
 
     actions: list[Action] = []
     mine = job_pods(job, pods)

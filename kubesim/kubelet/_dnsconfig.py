@@ -14,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-MAX_NAMESERVERS = 3  # validation.MaxDNSNameservers: the kubelet keeps the first three
+MAX_NAMESERVERS = 3  # validation.MaxDNSNameservers
+MAX_SEARCH_PATHS = 32  # validation.MaxDNSSearchPaths
+MAX_SEARCH_CHARS = 2048  # validation.MaxDNSSearchListChars
+MAX_SEARCH_PATH_CHARS = 253  # DNS1123SubdomainMaxLength
 
 
 @dataclass(frozen=True)
@@ -22,10 +25,12 @@ class PodDns:
     nameservers: tuple[str, ...]
     searches: tuple[str, ...]
     options: tuple[str, ...]
+    # the DNSConfigForming warnings the kubelet records when it had to cut a line
+    warnings: tuple[str, ...] = ()
 
 
 def pod_dns(spec: dict[str, Any], cluster_dns: str, cluster_search: tuple[str, ...]) -> PodDns:
-    """GetPodDNS: what the pod's resolv.conf says."""
+    """GetPodDNS: what the pod's resolv.conf says, cut to the resolver's limits."""
     config = spec.get("dnsConfig") or {}
     if spec.get("dnsPolicy") == "None":
         base = PodDns((), (), ())
@@ -34,7 +39,29 @@ def pod_dns(spec: dict[str, Any], cluster_dns: str, cluster_search: tuple[str, .
     servers = _unique([*base.nameservers, *(config.get("nameservers") or [])])
     searches = _unique([*base.searches, *(config.get("searches") or [])])
     options = _merge_options(base.options, config.get("options") or [])
-    return PodDns(tuple(servers[:MAX_NAMESERVERS]), tuple(searches), tuple(options))
+    warnings = []
+    if len(servers) > MAX_NAMESERVERS:  # formDNSNameserversFitsLimits
+        servers = servers[:MAX_NAMESERVERS]
+        warnings.append(
+            "Nameserver limits were exceeded, some nameservers have been omitted, the applied "
+            f"nameserver line is: {' '.join(servers)}"
+        )
+    fitted = _fit_search(searches)
+    if fitted != searches:
+        warnings.append(
+            "Search Line limits were exceeded, some search paths have been omitted, the "
+            f"applied search line is: {' '.join(fitted)}"
+        )
+    return PodDns(tuple(servers), tuple(fitted), tuple(options), tuple(warnings))
+
+
+def _fit_search(searches: list[str]) -> list[str]:
+    """formDNSSearchFitsLimits: at most 32 paths, none over 253 characters, the line at most
+    2048 characters (the last paths dropped first)."""
+    fitted = [s for s in searches[:MAX_SEARCH_PATHS] if len(s) <= MAX_SEARCH_PATH_CHARS]
+    while fitted and len(" ".join(fitted)) > MAX_SEARCH_CHARS:
+        fitted.pop()
+    return fitted
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import parse_time
 from kubesim.kubelet import _env, _eviction, _podstate, _probes, _securitycontext
-from kubesim.kubelet._dnsconfig import host_alias_lines, pod_dns
+from kubesim.kubelet._dnsconfig import PodDns, host_alias_lines, pod_dns
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
 from kubesim.kubelet._mounts import Mount
@@ -269,6 +269,8 @@ class PodWorker:
         # the pod Failed with reason DeadlineExceeded
         self.deadline_exceeded = False
         self._deadline: asyncio.Task[None] | None = None
+        # each container's termination-message file for its current run (None: process mode)
+        self._message_files: dict[str, Path | None] = {}
         self._starting = 0  # a sandbox or a container being created
         self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
 
@@ -307,9 +309,14 @@ class PodWorker:
         self._task = asyncio.create_task(self._run(), name=f"pod-{self.pod['metadata']['name']}")
 
     def update(self, pod: Obj) -> None:
+        deadline = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
         self.pod = copy.deepcopy(pod)
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
+        # the deadline may be set or shortened on a running pod (ValidatePodUpdate allows
+        # it): the kubelet reads the current spec on every sync, so re-arm the timer
+        if pod["spec"].get("activeDeadlineSeconds") != deadline and self.pod_ip:
+            self._arm_deadline()
         self._start_ephemeral()
         if self._written is not None and (pod.get("status") or {}) != self._written:
             self._reconcile()
@@ -413,8 +420,7 @@ class PodWorker:
                 return
             self.pod_ip = pod_ip
             await self.publish(start=True)
-            if self.pod["spec"].get("activeDeadlineSeconds") is not None:
-                self._deadline = asyncio.create_task(self._active_deadline())
+            self._arm_deadline()
             self._container_tasks = [asyncio.create_task(self._containers())]
             self._start_ephemeral()
             waiter: asyncio.Future[Any] = asyncio.gather(
@@ -576,9 +582,24 @@ class PodWorker:
                 now=now,
                 container_id=rec.container_id,
             )
+            ended = rec.state.get("terminated")
+            if found is not None and ended is not None and "message" not in ended:
+                spec = self._spec_of(rec.name)
+                message = self._termination_message(spec, rec, found.exit_code) if spec else ""
+                if message:
+                    ended["message"] = message
         for rec in [*records, *inits, *self.ephemeral_records.values()]:
             rec.ready = rec.started = False
         self.terminal = True
+
+    def _arm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if self.terminal or self.deadline_exceeded:
+            return
+        if self.pod["spec"].get("activeDeadlineSeconds") is not None:
+            self._deadline = asyncio.create_task(self._active_deadline())
 
     async def _active_deadline(self) -> None:
         """activeDeadlineHandler: once the pod has been active `activeDeadlineSeconds` since
@@ -594,7 +615,6 @@ class PodWorker:
             return
         if not any(r.alive() for r in self.running.values()) and self._container_tasks_done():
             return  # it finished in time
-        self.deadline_exceeded = True
         self._event("Normal", DEADLINE_EXCEEDED, DEADLINE_MESSAGE)
         grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
         for name, running in list(self.running.items()):
@@ -608,6 +628,9 @@ class PodWorker:
             return_exceptions=True,
         )
         self._stopped({n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)})
+        # Failed with the reason once its containers are stopped, in one status write (as for
+        # an eviction: never the terminal phase beside a running container)
+        self.deadline_exceeded = True
         await self.publish()
 
     def _container_tasks_done(self) -> bool:
@@ -831,6 +854,7 @@ class PodWorker:
         self._starting += 1
         mounts = list(self.mounts.get(name, ()))
         message_file = self.kubelet.runtime.termination_log(self.uid, name, rec.restart_count)
+        self._message_files[name] = message_file
         if message_file is not None:
             target = spec.get("terminationMessagePath") or "/dev/termination-log"
             mounts.append(Mount(message_file, target))
@@ -856,9 +880,7 @@ class PodWorker:
                     hostname=self._hostname(),
                     subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
                     sandbox=self.sandbox,
-                    dns=pod_dns(
-                        self.pod.get("spec") or {}, CLUSTER_DNS, search_path(self.namespace)
-                    ),
+                    dns=self._pod_dns(),
                     host_aliases=host_alias_lines(self.pod.get("spec") or {}),
                 ),
                 stdin=bool(spec.get("stdin")),
@@ -914,23 +936,31 @@ class PodWorker:
             "finishedAt": self.api.clock.rfc3339(),
             "containerID": rec.container_id,
         }
-        message = self._termination_message(spec, rec, message_file, exit_info.exit_code)
+        message = self._termination_message(spec, rec, exit_info.exit_code)
         if message:
             ended["message"] = message
         rec.state = {"terminated": ended}
         await self.publish()
         return exit_info
 
-    def _termination_message(
-        self, spec: Obj, rec: ContainerRecord, message_file: Path | None, exit_code: int
-    ) -> str:
-        """What the container wrote to its terminationMessagePath (at most 4 KiB); with
-        FallbackToLogsOnError and nothing written, a failed container's last 80 log lines
-        (at most 2 KiB), as the kubelet's convertToAPIContainerStatuses reads them."""
+    def _pod_dns(self) -> PodDns:
+        """GetPodDNS, with its DNSConfigForming warning when a line had to be cut."""
+        dns = pod_dns(self.pod.get("spec") or {}, CLUSTER_DNS, search_path(self.namespace))
+        for warning in dns.warnings:
+            self._event("Warning", "DNSConfigForming", warning)
+        return dns
+
+    def _termination_message(self, spec: Obj, rec: ContainerRecord, exit_code: int) -> str:
+        """What the container wrote to its terminationMessagePath (its last 4 KiB, as
+        tail.ReadAtMost reads it); with FallbackToLogsOnError and nothing written, a failed
+        container's last 80 log lines (at most 2 KiB), as convertToKubeContainerStatus does
+        for every exited container, also one the kubelet killed."""
         text = ""
+        message_file = self._message_files.get(spec["name"])
         if message_file is not None:
             with contextlib.suppress(OSError), message_file.open("rb") as f:
-                text = f.read(MAX_TERMINATION_MESSAGE).decode("utf-8", "replace")
+                f.seek(max(0, message_file.stat().st_size - MAX_TERMINATION_MESSAGE))
+                text = f.read().decode("utf-8", "replace")
         if text or spec.get("terminationMessagePolicy") != "FallbackToLogsOnError":
             return text
         if exit_code == 0:

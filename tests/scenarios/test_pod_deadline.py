@@ -56,3 +56,19 @@ def test_a_pod_that_finishes_in_time_is_not_touched(lab: Lab) -> None:
     )
     lab.kubectl("get", "pod", "batch-step")
     assert "reason" not in pod["status"]
+
+
+def test_a_deadline_set_on_a_running_pod_is_kept(lab: Lab) -> None:
+    """ValidatePodUpdate lets activeDeadlineSeconds be set or shortened on a running pod, and
+    the kubelet reads it on every sync."""
+    lab.kubectl("apply", "-f", "-", input=POD.replace("  activeDeadlineSeconds: 20\n", ""))
+    lab.kubectl(
+        "wait", "--for=condition=Ready", "pod/batch-step", f"--timeout={int(lab.wall(60))}s"
+    )
+    lab.kubectl("patch", "pod", "batch-step", "-p", '{"spec":{"activeDeadlineSeconds":5}}')
+    pod = lab.wait_for(
+        lambda: (p := lab.get_json("pod", "batch-step"))["status"].get("phase") == "Failed" and p,
+        timeout=lab.wall(60),
+        what="the pod to fail at its new deadline",
+    )
+    assert pod["status"]["reason"] == "DeadlineExceeded"

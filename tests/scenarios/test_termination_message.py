@@ -63,3 +63,46 @@ def test_a_failed_container_that_wrote_nothing_falls_back_to_its_log(lab: Lab) -
     )
     assert state["exitCode"] == 3
     assert state["message"] == "loading model\nmodel file is corrupt\n"
+
+
+def test_the_message_is_the_files_last_4_kib(lab: Lab) -> None:
+    script = (
+        "i=0; while [ $i -lt 500 ]; do printf aaaaaaaaaa; i=$((i+1)); done "
+        "> /dev/termination-log; printf END >> /dev/termination-log"
+    )
+    long = FALLBACK.replace("fallback-demo", "long-message").replace(
+        '"echo loading model; echo model file is corrupt >&2; exit 3"', f'"{script}"'
+    )
+    lab.kubectl("apply", "-f", "-", input=long)
+    state = lab.wait_for(
+        lambda: lab.get_json("pod", "long-message")["status"]["containerStatuses"][0]["state"].get(
+            "terminated"
+        ),
+        timeout=lab.wall(60),
+        what="the container to end",
+    )
+    assert len(state["message"]) == 4096 and state["message"].endswith("aaaEND")
+
+
+def test_a_container_the_kubelet_stops_gets_its_message_too(lab: Lab) -> None:
+    stopped = (
+        FALLBACK.replace("fallback-demo", "stopped-demo")
+        .replace(
+            "  restartPolicy: Never\n",
+            "  restartPolicy: Never\n  activeDeadlineSeconds: 5\n  "
+            "terminationGracePeriodSeconds: 1\n",
+        )
+        .replace(
+            '"echo loading model; echo model file is corrupt >&2; exit 3"',
+            '"echo still loading; sleep 3600"',
+        )
+    )
+    lab.kubectl("apply", "-f", "-", input=stopped)
+    state = lab.wait_for(
+        lambda: lab.get_json("pod", "stopped-demo")["status"]["containerStatuses"][0]["state"].get(
+            "terminated"
+        ),
+        timeout=lab.wall(60),
+        what="the deadline to stop the container",
+    )
+    assert state["exitCode"] != 0 and state["message"] == "still loading\n"

@@ -11,6 +11,7 @@ the caller's prefix, so the same code reports `spec.containers[0]...` for a Pod 
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from typing import Any
 
@@ -325,6 +326,7 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
     if dns not in (None, "") and dns not in _DNS:
         errs.append(not_supported(f"{path}.dnsPolicy", dns, _DNS))
     errs.extend(_dns_config_errors(spec.get("dnsConfig"), dns, f"{path}.dnsConfig"))
+    errs.extend(host_alias_errors(spec.get("hostAliases"), f"{path}.hostAliases"))
     deadline = spec.get("activeDeadlineSeconds")
     if isinstance(deadline, int) and not 1 <= deadline <= 2**31 - 1:
         errs.append(
@@ -562,10 +564,14 @@ def validate_ephemeral_update(spec: Obj, old_spec: Obj) -> list[FieldError]:
 
 
 MAX_DNS_NAMESERVERS = 3
+MAX_DNS_SEARCH_PATHS = 32
+MAX_DNS_SEARCH_CHARS = 2048
 
 
 def _dns_config_errors(config: Any, policy: Any, path: str) -> list[FieldError]:
-    """validatePodDNSConfig: `None` needs a dnsConfig with a nameserver; at most three."""
+    """validatePodDNSConfig: `None` needs a dnsConfig with a nameserver; at most three
+    nameservers, each an IP in canonical form; at most 32 searches in 2048 characters, each
+    a subdomain (underscores allowed: RelaxedDNSSearchValidation); named options."""
     if policy == "None":
         if not isinstance(config, dict):
             return [required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
@@ -576,13 +582,75 @@ def _dns_config_errors(config: Any, policy: Any, path: str) -> list[FieldError]:
                     "must provide at least one DNS nameserver when `dnsPolicy` is None",
                 )
             ]
-    servers = (config or {}).get("nameservers") if isinstance(config, dict) else None
-    if isinstance(servers, list) and len(servers) > MAX_DNS_NAMESERVERS:
-        return [
+    if not isinstance(config, dict):
+        return []
+    errs: list[FieldError] = []
+    servers = [s for s in config.get("nameservers") or [] if isinstance(s, str)]
+    if len(servers) > MAX_DNS_NAMESERVERS:
+        errs.append(
             invalid(
                 f"{path}.nameservers",
                 servers,
                 f"must not have more than {MAX_DNS_NAMESERVERS} nameservers",
             )
+        )
+    for i, server in enumerate(servers):
+        errs.extend(ip_errors(f"{path}.nameservers[{i}]", server, canonical=True))
+    searches = [s for s in config.get("searches") or [] if isinstance(s, str)]
+    if len(searches) > MAX_DNS_SEARCH_PATHS:
+        errs.append(
+            invalid(
+                f"{path}.searches",
+                searches,
+                f"must not have more than {MAX_DNS_SEARCH_PATHS} search paths",
+            )
+        )
+    if len(" ".join(searches)) > MAX_DNS_SEARCH_CHARS:
+        errs.append(
+            invalid(
+                f"{path}.searches",
+                searches,
+                f"must not have more than {MAX_DNS_SEARCH_CHARS} characters (including spaces) "
+                "in the search list",
+            )
+        )
+    for i, search in enumerate(searches):
+        name = search.removesuffix(".")
+        for message in is_dns1123_subdomain(name.replace("_", "a")):
+            errs.append(invalid(f"{path}.searches[{i}]", name, message))
+    for i, option in enumerate(config.get("options") or []):
+        if isinstance(option, dict) and not option.get("name"):
+            errs.append(required(f"{path}.options[{i}]", "Option.Name must not be empty"))
+    return errs
+
+
+def host_alias_errors(aliases: Any, path: str) -> list[FieldError]:
+    """ValidateHostAliases: each an IP, each hostname a subdomain."""
+    errs: list[FieldError] = []
+    for i, alias in enumerate(aliases if isinstance(aliases, list) else []):
+        if not isinstance(alias, dict):
+            continue
+        errs.extend(ip_errors(f"{path}[{i}].ip", str(alias.get("ip") or ""), canonical=False))
+        for j, hostname in enumerate(alias.get("hostnames") or []):
+            for message in is_dns1123_subdomain(str(hostname)):
+                errs.append(invalid(f"{path}[{i}].hostnames[{j}]", hostname, message))
+    return errs
+
+
+def ip_errors(path: str, value: str, *, canonical: bool) -> list[FieldError]:
+    """parseIP with strict validation (IsValidIPForLegacyField), and with `canonical`
+    IsValidIP's canonical form as well."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        parts = value.split(".")
+        if len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts):
+            return [invalid(path, value, "must not have leading 0s")]
+        return [
+            invalid(path, value, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")
         ]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return [invalid(path, value, "must not be an IPv4-mapped IPv6 address")]
+    if canonical and value != str(ip):
+        return [invalid(path, value, f'must be in canonical form ("{ip}")')]
     return []

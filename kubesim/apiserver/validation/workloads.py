@@ -23,6 +23,7 @@ from kubesim.apiserver.validation.errors import (
     too_many,
 )
 from kubesim.apiserver.validation.names import (
+    is_dns1123_subdomain,
     is_label_value,
     is_qualified_name,
     regex_error,
@@ -439,6 +440,8 @@ def _success_policy_errors(policy: Obj, completions: Any, path: str) -> list[Fie
 
 def indexes_total(text: str, completions: int) -> int:
     """validateIndexesFormat: how many indexes `0,2-3` names, or ValueError in its words."""
+    if not text:
+        return 0
     last: int | None = None
     total = 0
     for interval in text.split(","):
@@ -465,36 +468,39 @@ def indexes_total(text: str, completions: int) -> int:
     return total
 
 
-_PATH_CHARS = re.compile(r"^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_HTTP_PATH = r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+"
 MAX_MANAGED_BY = 63  # maxManagedByLength
 
 
-def _managed_by_errors(spec: Obj, old: Obj | None) -> list[FieldError]:
-    """validateJobSpec's managedBy: a domain-prefixed path of at most 63 bytes, immutable."""
+def _managed_by_errors(spec: Obj, old_spec: Obj | None, path: str) -> list[FieldError]:
+    """validateJobSpec's managedBy (IsDomainPrefixedPath, at most 63 bytes), immutable on
+    update; the same for a CronJob's job template."""
     value = spec.get("managedBy")
     errs: list[FieldError] = []
     if isinstance(value, str):
-        host, _, rest = value.partition("/")
-        if not host or not rest or not _SUBDOMAIN.match(host) or not _PATH_CHARS.match(rest):
+        host, slash, rest = value.partition("/")
+        if not value:
+            errs.append(required(path))
+        elif not slash or not host or not rest:
             errs.append(
-                invalid(
-                    "spec.managedBy",
-                    value,
-                    'must be a domain-prefixed path (such as "acme.io/foo")',
-                )
+                invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')
             )
+        else:
+            errs.extend(invalid(path, host, m) for m in is_dns1123_subdomain(host))
+            if not re.fullmatch(_HTTP_PATH, rest):
+                errs.append(invalid(path, rest, regex_error("Invalid path", _HTTP_PATH)))
         if len(value) > MAX_MANAGED_BY:
-            errs.append(too_long("spec.managedBy", MAX_MANAGED_BY))
-    if old is not None and value != ((old.get("spec") or {}).get("managedBy")):
-        errs.append(invalid("spec.managedBy", value, "field is immutable"))
+            errs.append(too_long(path, MAX_MANAGED_BY))
+    if old_spec is not None and value != old_spec.get("managedBy"):
+        errs.append(invalid(path, value, "field is immutable"))
     return errs
 
 
 def validate_job(obj: Obj, old: Obj | None) -> list[FieldError]:
     spec = obj.get("spec") or {}
     errs = _job_spec(spec, "spec", generated=True)
-    errs.extend(_managed_by_errors(spec, old))
+    old_spec = (old.get("spec") or {}) if old is not None else None
+    errs.extend(_managed_by_errors(spec, old_spec, "spec.managedBy"))
     for key, value in (
         ((spec.get("template") or {}).get("metadata") or {}).get("labels", {}).items()
     ):
@@ -568,6 +574,7 @@ def validate_cronjob(obj: Obj, old: Obj | None) -> list[FieldError]:
     else:
         job_spec = job_template.get("spec") or {}
         errs.extend(_job_spec(job_spec, "spec.jobTemplate.spec", generated=False))
+        errs.extend(_managed_by_errors(job_spec, None, "spec.jobTemplate.spec.managedBy"))
         if job_spec.get("selector") is not None:  # ValidateJobTemplateSpec
             errs.append(
                 invalid(

@@ -445,3 +445,19 @@ def test_a_job_another_controller_manages_is_left_to_it():
     assert reconcile_job(external, [], now=T0).actions == []
     ours = job(managedBy="kubernetes.io/job-controller")
     assert reconcile_job(ours, [], now=T0).actions  # its pods are created as without the field
+
+
+def test_an_external_controllers_job_keeps_its_pods_finalizers():
+    """syncJob returns before anything else for such a Job: a finished or deleted one's pods
+    keep their tracking finalizer for the controller that manages it."""
+    external = job(managedBy="kueue.x-k8s.io/multikueue")
+    external["metadata"]["deletionTimestamp"] = fmt_time(T0)
+    meta = external["metadata"]
+    tracked = builders.pod(
+        "shards-0", phase="Succeeded", owned_by=owner("Job", meta["name"], meta["uid"])
+    )
+    tracked["metadata"]["finalizers"] = ["batch.kubernetes.io/job-tracking"]
+    assert reconcile_job(external, [tracked], now=T0).actions == []
+    assert reconcile_job(
+        {**external, "spec": {**external["spec"], "managedBy": None}}, [tracked], now=T0
+    ).actions  # ours: the finalizer is released

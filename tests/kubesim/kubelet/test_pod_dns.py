@@ -65,3 +65,27 @@ def test_host_aliases_follow_the_managed_entries() -> None:
         "127.0.0.1\tfoo.local\tbar.local\n"
         "10.1.2.3\tfoo.remote\tbar.remote\n"
     )
+
+
+def test_lines_past_the_resolvers_limits_are_cut_with_a_warning() -> None:
+    """formDNSNameserversFitsLimits / formDNSSearchFitsLimits: ClusterFirst's nameserver plus
+    three more keeps the first three, and says so in a DNSConfigForming warning."""
+    spec = {"dnsConfig": {"nameservers": ["192.0.2.1", "192.0.2.2", "192.0.2.3"]}}
+    dns = pod_dns(spec, CLUSTER_DNS, SEARCH)
+    assert dns.nameservers == (CLUSTER_DNS, "192.0.2.1", "192.0.2.2")
+    assert dns.warnings == (
+        "Nameserver limits were exceeded, some nameservers have been omitted, the applied "
+        f"nameserver line is: {CLUSTER_DNS} 192.0.2.1 192.0.2.2",
+    )
+    long = {
+        "dnsPolicy": "None",
+        "dnsConfig": {
+            "nameservers": ["192.0.2.1"],
+            "searches": [f"s{i}.example" for i in range(40)],
+        },
+    }
+    cut = pod_dns(long, CLUSTER_DNS, SEARCH)
+    assert len(cut.searches) == 32 and cut.warnings[0].startswith(
+        "Search Line limits were exceeded"
+    )
+    assert pod_dns({}, CLUSTER_DNS, SEARCH).warnings == ()

@@ -424,6 +424,29 @@ INVALID_CASES = [
         'name": must be a domain-prefixed path (such as "acme.io/foo")',
     ),
     (
+        "pod-dns-nameserver-not-an-ip",
+        POD,
+        pod,
+        _set("spec.dnsConfig", {"nameservers": ["1.2.3.c"]}),
+        'Pod "p" is invalid: spec.dnsConfig.nameservers[0]: Invalid value: "1.2.3.c": must be '
+        "a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+    ),
+    (
+        "pod-host-alias-ip-with-leading-zeros",
+        POD,
+        pod,
+        _set("spec.hostAliases", [{"ip": "10.01.2.3", "hostnames": ["foo.local"]}]),
+        'Pod "p" is invalid: spec.hostAliases[0].ip: Invalid value: "10.01.2.3": must not '
+        "have leading 0s",
+    ),
+    (
+        "job-managed-by-empty",
+        JOB,
+        job,
+        _set("spec.managedBy", ""),
+        'Job.batch "pi" is invalid: spec.managedBy: Required value',
+    ),
+    (
         "cronjob-job-template-with-a-selector",
         ("batch", "v1", "CronJob"),
         lambda: {
