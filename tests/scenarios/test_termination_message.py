@@ -36,6 +36,17 @@ spec:
 """
 
 
+def _ended(lab: Lab, pod: str, what: str) -> dict:
+    """The pod's one container's terminated state, once it has one."""
+    return lab.wait_for(
+        lambda: lab.get_json("pod", pod)["status"]["containerStatuses"][0]["state"].get(
+            "terminated"
+        ),
+        timeout=lab.wall(60),
+        what=what,
+    )
+
+
 def test_the_message_a_container_writes_is_its_termination_message(lab: Lab) -> None:
     lab.kubectl("apply", "-f", "-", input=DEMO)
     template = "{{range .status.containerStatuses}}{{.lastState.terminated.message}}{{end}}"
@@ -54,13 +65,7 @@ def test_the_message_a_container_writes_is_its_termination_message(lab: Lab) -> 
 
 def test_a_failed_container_that_wrote_nothing_falls_back_to_its_log(lab: Lab) -> None:
     lab.kubectl("apply", "-f", "-", input=FALLBACK)
-    state = lab.wait_for(
-        lambda: lab.get_json("pod", "fallback-demo")["status"]["containerStatuses"][0]["state"].get(
-            "terminated"
-        ),
-        timeout=lab.wall(60),
-        what="the container to end",
-    )
+    state = _ended(lab, "fallback-demo", "the container to end")
     assert state["exitCode"] == 3
     assert state["message"] == "loading model\nmodel file is corrupt\n"
 
@@ -74,13 +79,7 @@ def test_the_message_is_the_files_last_4_kib(lab: Lab) -> None:
         '"echo loading model; echo model file is corrupt >&2; exit 3"', f'"{script}"'
     )
     lab.kubectl("apply", "-f", "-", input=long)
-    state = lab.wait_for(
-        lambda: lab.get_json("pod", "long-message")["status"]["containerStatuses"][0]["state"].get(
-            "terminated"
-        ),
-        timeout=lab.wall(60),
-        what="the container to end",
-    )
+    state = _ended(lab, "long-message", "the container to end")
     assert len(state["message"]) == 4096 and state["message"].endswith("aaaEND")
 
 
@@ -98,11 +97,5 @@ def test_a_container_the_kubelet_stops_gets_its_message_too(lab: Lab) -> None:
         )
     )
     lab.kubectl("apply", "-f", "-", input=stopped)
-    state = lab.wait_for(
-        lambda: lab.get_json("pod", "stopped-demo")["status"]["containerStatuses"][0]["state"].get(
-            "terminated"
-        ),
-        timeout=lab.wall(60),
-        what="the deadline to stop the container",
-    )
+    state = _ended(lab, "stopped-demo", "the deadline to stop the container")
     assert state["exitCode"] != 0 and state["message"] == "still loading\n"

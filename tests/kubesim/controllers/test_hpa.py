@@ -323,16 +323,19 @@ def test_a_container_resource_metric_reads_only_its_container():
     )
 
 
+PODS_METRIC = {
+    "type": "Pods",
+    "pods": {
+        "metric": {"name": "packets-per-second"},
+        "target": {"type": "AverageValue", "averageValue": "1k"},
+    },
+}
+
+
 def test_custom_and_external_metrics_fail_as_on_kind_without_an_adapter():
     h = hpa()
     h["spec"]["metrics"] = [
-        {
-            "type": "Pods",
-            "pods": {
-                "metric": {"name": "packets-per-second"},
-                "target": {"type": "AverageValue", "averageValue": "1k"},
-            },
-        },
+        PODS_METRIC,
         {
             "type": "External",
             "external": {
@@ -375,13 +378,7 @@ def test_with_a_metric_failing_the_first_failure_sets_the_condition_and_good_one
     in currentMetrics (kubectl get hpa: `cpu: 25%/50%, <unknown>/1k ...`)."""
     h = hpa(target=50)
     h["spec"]["metrics"] += [
-        {
-            "type": "Pods",
-            "pods": {
-                "metric": {"name": "packets-per-second"},
-                "target": {"type": "AverageValue", "averageValue": "1k"},
-            },
-        },
+        PODS_METRIC,
         {
             "type": "External",
             "external": {
