@@ -26,7 +26,6 @@ from kubesim.core.objects import (
     deepcopy,
     deleting,
     fmt_time,
-    get_condition,
     meta,
     name,
     owner_ref_to,
@@ -36,6 +35,7 @@ from kubesim.core.objects import (
 
 from ._actions import Action, Create, Decision, Emit, Event, UpdateStatus, delete_of
 from ._actions import object_ref as ref
+from ._job import finished_as
 
 SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 NEXT_SCHEDULE_DELTA = 0.1  # nextScheduleDelta: 100 ms past the time, for clock skew
@@ -46,16 +46,6 @@ def _spec(cj: Obj) -> Obj:
     return cj.get("spec") or {}
 
 
-def finished_as(job: Obj) -> str | None:
-    """getFinishedStatus: `Complete` or `Failed` once that condition is True, else None."""
-    conditions = (job.get("status") or {}).get("conditions") or []
-    for ctype in ("Complete", "Failed"):
-        c = get_condition(conditions, ctype)
-        if c is not None and c.get("status") == "True":
-            return ctype
-    return None
-
-
 def job_name(cj: Obj, scheduled: datetime) -> str:
     """getJobName: the scheduled time in minutes since the epoch, so one time is one Job."""
     return f"{name(cj)}-{int(scheduled.timestamp()) // 60}"
@@ -63,24 +53,8 @@ def job_name(cj: Obj, scheduled: datetime) -> str:
 
 def jobs_of(cj: Obj, jobs: list[Obj]) -> list[Obj]:
     """getJobsToBeReconciled: the Jobs whose controller is this CronJob, whatever their labels."""
-    mine = []
-    for job in jobs:
-        owner = controller_ref(job)
-        if owner is not None and owner.get("kind") == "CronJob" and owner.get("name") == name(cj):
-            mine.append(job)
-    return mine
-
-
-def _job_ref(job: Obj) -> Obj:
-    m = meta(job)
-    return {
-        "kind": "Job",
-        "namespace": m.get("namespace"),
-        "name": m.get("name"),
-        "uid": m.get("uid"),
-        "apiVersion": "batch/v1",
-        "resourceVersion": m.get("resourceVersion"),
-    }
+    key = (meta(cj).get("namespace") or "", name(cj))
+    return [job for job in jobs if cronjob_key_of_job(job) == key]
 
 
 def _most_recent(
@@ -232,7 +206,7 @@ def _sync(
         finished = finished_as(job)
         if not found and finished is None:
             if name(job) == ours_last:  # the Job this controller's last pass created
-                status.setdefault("active", []).append(_job_ref(job))
+                status.setdefault("active", []).append(ref(job))
                 active_uids.add(uid(job))
                 continue
             actions.append(

@@ -91,9 +91,17 @@ def _cond_true(job: Obj, ctype: str) -> Obj | None:
     return c if c is not None and c.get("status") == "True" else None
 
 
+def finished_as(job: Obj) -> str | None:
+    """getFinishedStatus: `Complete` or `Failed` once that condition is True, else None."""
+    for ctype in ("Complete", "Failed"):
+        if _cond_true(job, ctype) is not None:
+            return ctype
+    return None
+
+
 def job_finished(job: Obj) -> bool:
     """util.IsJobFinished: a Complete or Failed condition that is True."""
-    return _cond_true(job, "Complete") is not None or _cond_true(job, "Failed") is not None
+    return finished_as(job) is not None
 
 
 def _suspended(job: Obj) -> bool:

@@ -36,8 +36,9 @@ def pod_dns(spec: dict[str, Any], cluster_dns: str, cluster_search: tuple[str, .
         base = PodDns((), (), ())
     else:
         base = PodDns((cluster_dns,), cluster_search, ("ndots:5",))
-    servers = _unique([*base.nameservers, *(config.get("nameservers") or [])])
-    searches = _unique([*base.searches, *(config.get("searches") or [])])
+    # omitDuplicates: the first of each, in order
+    servers = list(dict.fromkeys([*base.nameservers, *(config.get("nameservers") or [])]))
+    searches = list(dict.fromkeys([*base.searches, *(config.get("searches") or [])]))
     options = _merge_options(base.options, config.get("options") or [])
     warnings = []
     if len(servers) > MAX_NAMESERVERS:  # formDNSNameserversFitsLimits
@@ -62,15 +63,6 @@ def _fit_search(searches: list[str]) -> list[str]:
     while fitted and len(" ".join(fitted)) > MAX_SEARCH_CHARS:
         fitted.pop()
     return fitted
-
-
-def _unique(items: list[str]) -> list[str]:
-    """omitDuplicates: the first of each, in order."""
-    seen: list[str] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
 
 
 def _merge_options(existing: tuple[str, ...], extra: list[dict[str, Any]]) -> list[str]:

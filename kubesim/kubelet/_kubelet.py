@@ -534,18 +534,11 @@ class PodWorker:
         grace = self.pod["metadata"].get("deletionGracePeriodSeconds")
         if grace is None:
             grace = self.pod["spec"].get("terminationGracePeriodSeconds", 30)
-        for name, running in list(self.running.items()):
-            if running.alive():
-                self._event("Normal", "Killing", f"Stopping container {name}", name)
-        names = list(self.running)
-        ended = await asyncio.gather(
-            *(self.running[n].stop(self.api.clock.wall_seconds(float(grace))) for n in names),
-            return_exceptions=True,
-        )
+        exits = await self._stop_all(float(grace))
         for task in [*self._container_tasks, *self._ephemeral_tasks]:
             task.cancel()
         await asyncio.gather(*self._container_tasks, *self._ephemeral_tasks, return_exceptions=True)
-        self._stopped({n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)})
+        self._stopped(exits)
         # the status manager deletes a pod only once the API shows its terminal phase
         await self.publish()
         await self._release_sandbox()
@@ -557,6 +550,19 @@ class PodWorker:
                 options=DeleteOptions(grace_period_seconds=0, preconditions={"uid": self.uid}),
             )
         self._finished = True
+
+    async def _stop_all(self, grace: float) -> dict[str, Exit]:
+        """Stop every running container with `grace` cluster seconds (a Killing event for
+        each one still alive); how each one ended."""
+        for name, running in list(self.running.items()):
+            if running.alive():
+                self._event("Normal", "Killing", f"Stopping container {name}", name)
+        names = list(self.running)
+        ended = await asyncio.gather(
+            *(self.running[n].stop(self.api.clock.wall_seconds(grace)) for n in names),
+            return_exceptions=True,
+        )
+        return {n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)}
 
     def _stopped(self, exits: dict[str, Exit]) -> None:
         """Every container's end state once the deleted pod has stopped (syncTerminatingPod,
@@ -613,28 +619,19 @@ class PodWorker:
             return  # deleted first
         if self.terminal or self.evicting is not None:
             return
-        if not any(r.alive() for r in self.running.values()) and self._container_tasks_done():
+        if not any(r.alive() for r in self.running.values()) and all(
+            t.done() for t in self._container_tasks
+        ):
             return  # it finished in time
         self._event("Normal", DEADLINE_EXCEEDED, DEADLINE_MESSAGE)
-        grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-        for name, running in list(self.running.items()):
-            if running.alive():
-                self._event("Normal", "Killing", f"Stopping container {name}", name)
         for task in [*self._container_tasks, *self._ephemeral_tasks]:
-            task.cancel()
-        names = list(self.running)
-        ended = await asyncio.gather(
-            *(self.running[n].stop(self.api.clock.wall_seconds(grace)) for n in names),
-            return_exceptions=True,
-        )
-        self._stopped({n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)})
+            task.cancel()  # first: no container may restart while the others stop
+        grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+        self._stopped(await self._stop_all(grace))
         # Failed with the reason once its containers are stopped, in one status write (as for
         # an eviction: never the terminal phase beside a running container)
         self.deadline_exceeded = True
         await self.publish()
-
-    def _container_tasks_done(self) -> bool:
-        return all(t.done() for t in self._container_tasks)
 
     def reject(self, message: str) -> None:
         """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
