@@ -48,7 +48,8 @@ def test_every_image_of_the_docs_examples_pulls(image):
      "registry.k8s.io/pause:3.1", "registry.k8s.io/pause:3.10", "python:3.12", "python:3.11-slim",
      "curlimages/curl", "registry.k8s.io/goproxy:0.1", "redis", "redis:7", "perl:5.34.0",
      "k8s.gcr.io/liveness", "k8s.gcr.io/busybox", "registry.k8s.io/serve_hostname",
-     "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", "registry.k8s.io/nginx-slim:0.21"],
+     "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", "registry.k8s.io/nginx-slim:0.21",
+     "polinux/stress", "vish/stress"],
 )  # fmt: skip
 def test_the_images_tutorials_use_pull(image):
     pull(image)
