@@ -49,7 +49,7 @@ from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.apiserver.request import parse_int
 from kubesim.apiserver.serialization import load_yaml, loads_json
-from kubesim.apiserver.validation.pod import validate_ephemeral_update
+from kubesim.apiserver.validation.pod import validate_ephemeral_update, validate_pod_resize
 from kubesim.apiserver.watch import ApiWatch
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
@@ -418,6 +418,21 @@ class Api:
             del seen["spec"]["ephemeralContainers"]
         return seen
 
+    def _validate_resize(self, res: Resource, obj: Obj, old: Obj, options: WriteOptions) -> Obj:
+        """pods/resize: ValidatePodResize; returns the old pod with the new containers, as
+        the general update validation should see it (the resize is its one change)."""
+        qos = _meta.qos_class(obj)
+        old_qos = (old.get("status") or {}).get("qosClass") or _meta.qos_class(old)
+        errors = [] if options.trusted else validate_pod_resize(obj, old, qos=qos, old_qos=old_qos)
+        if errors:
+            causes = [{"reason": e.type, "message": e.message, "field": e.field} for e in errors]
+            raise invalid(res.kind, obj["metadata"]["name"], causes, group=res.group)
+        seen = copy.deepcopy(old)
+        for key in ("containers", "initContainers"):
+            if key in obj["spec"]:
+                seen["spec"][key] = copy.deepcopy(obj["spec"][key])
+        return seen
+
     def _validate(self, res: Resource, obj: Obj, *, old: Obj | None, options: WriteOptions) -> None:
         if options.trusted:
             return
@@ -783,6 +798,8 @@ class Api:
         validate_against = old
         if subresource == "ephemeralcontainers":
             validate_against = self._validate_ephemeral(sres, obj, old, opts)
+        elif subresource == "resize":
+            validate_against = self._validate_resize(sres, obj, old, opts)
         self._validate(sres, obj, old=validate_against, options=opts)
         self._validate_priority_class(sres, obj, update=True)
         if not subresource:

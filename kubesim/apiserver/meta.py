@@ -120,6 +120,8 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
         if version:
             merged["metadata"]["resourceVersion"] = version
         return merged
+    if subresource == "resize":
+        return _prepare_resize_update(old, new)
     meta = new.setdefault("metadata", {})
     old_meta = old.get("metadata", {})
     for field in _SYSTEM_FIELDS:
@@ -145,6 +147,37 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
             generation += 1
         meta["generation"] = generation
     return new
+
+
+RESIZABLE = ("resources", "resizePolicy")
+
+
+def _prepare_resize_update(old: Obj, new: Obj) -> Obj:
+    """pods/resize (ResizeStrategy, dropNonResizeUpdates): the stored pod with the request's
+    containers' and init containers' `resources` and `resizePolicy`; the rest of the spec,
+    the metadata and the status stay as stored. Containers added, removed or renamed are
+    passed through as sent, for validation to refuse. A changed spec bumps generation."""
+    merged = copy.deepcopy(old)
+    spec, new_spec = merged.setdefault("spec", {}), new.get("spec") or {}
+    for key in ("containers", "initContainers"):
+        mine, theirs = spec.get(key) or [], new_spec.get(key) or []
+        names = [c.get("name") if isinstance(c, dict) else None for c in theirs]
+        if names != [c.get("name") for c in mine]:
+            if theirs or mine:
+                spec[key] = copy.deepcopy(theirs)
+            continue
+        for container, sent in zip(mine, theirs, strict=True):
+            for field in RESIZABLE:
+                if field in sent:
+                    container[field] = copy.deepcopy(sent[field])
+                else:
+                    container.pop(field, None)
+    version = (new.get("metadata") or {}).get("resourceVersion")
+    if version:
+        merged["metadata"]["resourceVersion"] = version
+    if merged["spec"] != old.get("spec"):
+        merged["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
+    return merged
 
 
 def _prepare_status_update(res: Resource, old: Obj, new: Obj) -> Obj:

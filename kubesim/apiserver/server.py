@@ -620,7 +620,7 @@ class Server:
             )
             return _json(create_token(api, t.namespace, t.name, body), status=201)
         if method == "GET":
-            if t.sub in ("", "status", "ephemeralcontainers"):
+            if t.sub in ("", "status", "ephemeralcontainers", "resize"):
                 accept = request.headers.get("Accept", "")
                 row = api.get_row(t.res, t.namespace, t.name)
                 if not _http.wants_table(accept) and api._view(t.res) is None:

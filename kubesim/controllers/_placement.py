@@ -26,15 +26,42 @@ from ._preemption import priority
 
 def pod_requests(pod: Obj) -> dict[str, int]:
     """Effective requests: cpu in millicores, others in units.  Regular containers (and
-    sidecar init containers) add up; a plain init container counts by the max rule."""
+    sidecar init containers) add up; a plain init container counts by the max rule. A
+    container being resized counts the most of what its spec asks, what the kubelet
+    allocated and what it runs with, or only the last two while the resize is Infeasible
+    (component-helpers' resource.PodRequests)."""
     spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    reported = {
+        s.get("name"): s
+        for s in [
+            *(status.get("containerStatuses") or []),
+            *(status.get("initContainerStatuses") or []),
+        ]  # fmt: skip
+    }
+    infeasible = any(
+        c.get("type") == "PodResizePending" and c.get("reason") == "Infeasible"
+        for c in status.get("conditions") or []
+    )
+
+    def requests_of(c: Obj) -> dict[str, int]:
+        asked = {} if infeasible else _container_requests(c)
+        seen = reported.get(c.get("name")) or {}
+        for found in (
+            (seen.get("resources") or {}).get("requests") or {},
+            seen.get("allocatedResources") or {},
+        ):
+            for k, v in _parsed(found).items():
+                asked[k] = max(asked.get(k, 0), v)
+        return asked if (asked or not infeasible) else _container_requests(c)
+
     total: dict[str, int] = {}
     sidecars: dict[str, int] = {}
     init_max: dict[str, int] = {}
     for c in spec.get("containers") or []:
-        add_requests(total, _container_requests(c))
+        add_requests(total, requests_of(c))
     for c in spec.get("initContainers") or []:
-        req = _container_requests(c)
+        req = requests_of(c) if c.get("restartPolicy") == "Always" else _container_requests(c)
         if c.get("restartPolicy") == "Always":
             add_requests(sidecars, req)
             add_requests(total, req)
@@ -50,8 +77,11 @@ def pod_requests(pod: Obj) -> dict[str, int]:
 
 
 def _container_requests(c: Obj) -> dict[str, int]:
-    req = (c.get("resources") or {}).get("requests") or {}
-    return {k: (milli(v) if k == "cpu" else value(v)) for k, v in req.items()}
+    return _parsed((c.get("resources") or {}).get("requests") or {})
+
+
+def _parsed(requests: Obj) -> dict[str, int]:
+    return {k: (milli(v) if k == "cpu" else value(v)) for k, v in requests.items()}
 
 
 def add_requests(into: dict[str, int], more: dict[str, int]) -> None:

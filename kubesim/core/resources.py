@@ -27,6 +27,7 @@ SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "proxy": ("create", "delete", "get", "patch", "update"),
     "binding": ("create",),
     "ephemeralcontainers": ("get", "patch", "update"),
+    "resize": ("get", "patch", "update"),
     "token": ("create",),
     "finalize": ("update",),
     "exec": ("create", "get"),

@@ -53,12 +53,21 @@ class Cgroup:
 
     def limit(self, *, memory_bytes: int | None, cpu_millis: int | None) -> None:
         if memory_bytes:
-            # swap must not hide an overrun: limit memory+swap to the same value where possible
-            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            # swap must not hide an overrun: limit memory+swap to the same value where
+            # possible. memsw may never be below the memory limit, so a raise (an in-place
+            # resize) writes it first and a cut writes it last
             memsw = self.memory / "memory.memsw.limit_in_bytes"
-            if memsw.exists():
-                with contextlib.suppress(OSError):
-                    memsw.write_text(str(memory_bytes))
+            order = [self.memory / "memory.limit_in_bytes", memsw]
+            with contextlib.suppress(OSError, ValueError):
+                if memory_bytes > int(memsw.read_text()):
+                    order.reverse()
+            for path in order:
+                if path == memsw:
+                    if memsw.exists():
+                        with contextlib.suppress(OSError):
+                            memsw.write_text(str(memory_bytes))
+                else:
+                    path.write_text(str(memory_bytes))
         if cpu_millis:
             quota = max(1000, cpu_millis * CFS_PERIOD_US // 1000)
             (self.cpu / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))

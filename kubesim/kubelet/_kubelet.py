@@ -28,7 +28,7 @@ from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import parse_time
-from kubesim.kubelet import _env, _eviction, _podstate, _probes, _securitycontext
+from kubesim.kubelet import _env, _eviction, _podstate, _probes, _resize, _securitycontext
 from kubesim.kubelet._dnsconfig import PodDns, host_alias_lines, pod_dns
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, PullError, pull
@@ -63,6 +63,7 @@ MOUNT_BACKOFF_MAX = 122.0  # doubling up to 2m2s
 # without one for FRESH_HOLD.
 NOT_READY_HOLD = 30.0
 FRESH_HOLD = 3.0
+RESIZE_RESTART_WAIT = 60.0  # real seconds a resize waits for its restarted container
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,21 @@ class Kubelet:
     async def _forget(self, worker: PodWorker) -> None:
         await worker.kill()
         self.volumes.remove(worker.uid)
+        for other in list(self.workers.values()):  # room freed: deferred resizes try again
+            other.retry_deferred_resize()
+
+    def requested_besides(self, uid: str) -> tuple[int, int]:
+        """The cpu and memory requests this node has allocated to its other pods."""
+        cpu = memory = 0
+        for other in self.workers.values():
+            if other.uid != uid and not other.terminal:
+                more = _resize.requested(other.allocated)
+                cpu, memory = cpu + more[0], memory + more[1]
+        return cpu, memory
+
+    def allocatable(self) -> Obj:
+        node = self.api.get(self.api.resource("", "v1", "nodes"), None, self.node)
+        return dict((node.get("status") or {}).get("allocatable") or {})
 
     # -- pod IPs ---------------------------------------------------------------------------
 
@@ -273,6 +289,17 @@ class PodWorker:
         self._message_files: dict[str, Path | None] = {}
         self._starting = 0  # a sandbox or a container being created
         self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
+        # in-place resize (`_resize`): what each resizable container is allocated, what its
+        # running process is configured with, the two conditions, and the containers
+        # being restarted for a resize (no back-off; their restart counts)
+        self.allocated: dict[str, Obj] = _resize.desired(spec)
+        self.actual: dict[str, Obj] = {}
+        self._resize_pending: Obj | None = None
+        self._resize_progress: Obj | None = None
+        self._resize_restarts: set[str] = set()
+        self._resize_lock = asyncio.Lock()
+        self._resize_retry: asyncio.Task[None] | None = None
+        self._adopt_allocation(pod)
 
     def _adopt_previous_status(self, pod: Obj) -> None:
         """After a kubesim restart, keep restart counts: the processes are gone (the node
@@ -298,6 +325,14 @@ class PodWorker:
             if init is not None:  # init containers run again after the restart, counts kept
                 init.restart_count = int(status.get("restartCount") or 0)
 
+    def _adopt_allocation(self, pod: Obj) -> None:
+        """After a kubesim restart, a container keeps the resources its status says it ran
+        with: a resize still pending then is decided again, not taken as allocated."""
+        status = pod.get("status") or {}
+        for each in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:  # fmt: skip
+            if each.get("name") in self.allocated and each.get("resources"):
+                self.allocated[each["name"]] = copy.deepcopy(each["resources"])
+
     def record_for(self, container: str) -> ContainerRecord | None:
         return (
             self.records.get(container)
@@ -318,8 +353,125 @@ class PodWorker:
         if pod["spec"].get("activeDeadlineSeconds") != deadline and self.pod_ip:
             self._arm_deadline()
         self._start_ephemeral()
+        if self._task is not None and not self.terminating.is_set() and not self.terminal:
+            self._check_resize()
         if self._written is not None and (pod.get("status") or {}) != self._written:
             self._reconcile()
+
+    # -- in-place resize ----------------------------------------------------------------
+
+    def _check_resize(self) -> None:
+        """handlePodResourcesResize: on a spec whose cpu or memory differ from the
+        allocation, allocate it (PodResizeInProgress, then actuate) or say why not
+        (PodResizePending Infeasible or Deferred). Level-triggered: called on every update."""
+        want = _resize.desired(self.pod.get("spec") or {})
+        generation = int(self.pod["metadata"].get("generation") or 1)
+        now = self.api.clock.rfc3339()
+        if not _resize.changed(want, self.allocated):
+            if self._resize_pending is not None:
+                self._resize_pending = None
+                asyncio.create_task(self.publish())
+            return
+        verdict = _resize.decide(
+            _resize.requested(want),
+            self.kubelet.allocatable(),
+            self.kubelet.requested_besides(self.uid),
+        )
+        if verdict.reason:
+            before = self._resize_pending or {}
+            if (before.get("reason"), before.get("message")) != (verdict.reason, verdict.message):
+                self._resize_pending = _resize.condition(
+                    _resize.PENDING,
+                    now=now,
+                    generation=generation,
+                    reason=verdict.reason,
+                    message=verdict.message,
+                )
+                infeasible = verdict.reason == _resize.INFEASIBLE
+                self._event(
+                    "Warning",
+                    "ResizeInfeasible" if infeasible else "ResizeDeferred",
+                    _resize.event_message(
+                        verdict.reason.lower(), want, generation, verdict.message
+                    ),
+                )
+                asyncio.create_task(self.publish())
+            if verdict.reason == _resize.DEFERRED and (
+                self._resize_retry is None or self._resize_retry.done()
+            ):
+                self._resize_retry = asyncio.create_task(self._retry_resize())
+            return
+        before_allocation, self.allocated = self.allocated, want
+        self._resize_pending = None
+        self._resize_progress = _resize.condition(
+            _resize.IN_PROGRESS, now=now, generation=generation
+        )
+        self._event("Normal", "ResizeStarted", _resize.event_message("started", want, generation))
+        asyncio.create_task(self._actuate(before_allocation, want, generation))
+
+    def retry_deferred_resize(self) -> None:
+        if (self._resize_pending or {}).get("reason") == _resize.DEFERRED:
+            self._check_resize()
+
+    async def _retry_resize(self) -> None:
+        delay = _resize.RETRY_FIRST
+        while (self._resize_pending or {}).get("reason") == _resize.DEFERRED:
+            if await self._sleep(delay):
+                return
+            delay = _resize.RETRY_EVERY
+            self.retry_deferred_resize()
+
+    async def _actuate(self, before: dict[str, Obj], want: dict[str, Obj], generation: int) -> None:
+        """computePodResizeAction and its actuation, one resize at a time: a container whose
+        resize policy asks for it is restarted with its new limits; the others get them
+        while they run. A container not running starts with its allocation anyway."""
+        async with self._resize_lock:
+            await self.publish()
+            for name in _resize.changed(want, before):
+                running = self.running.get(name)
+                if running is None or not running.alive() or self.terminating.is_set():
+                    continue
+                if _resize.restart_needed(self._spec_of(name), before.get(name) or {}, want[name]):
+                    await self._restart_for_resize(name, running, want[name])
+                    continue
+                error = running.set_limits(_limits_of(want[name]))
+                while error and not self.terminating.is_set() and self.allocated is want:
+                    self._resize_progress = {
+                        **(self._resize_progress or {}),
+                        "reason": "Error",
+                        "message": error,
+                    }
+                    self._event(
+                        "Warning",
+                        "ResizeError",
+                        _resize.event_message("error", want, generation, error),
+                    )
+                    await self.publish()
+                    if await self._sleep(SYNC_PERIOD):
+                        return
+                    error = running.set_limits(_limits_of(want[name]))
+                self.actual[name] = copy.deepcopy(want[name])
+            if self.allocated is want and not self.terminating.is_set():
+                self._resize_progress = None
+                self._event(
+                    "Normal",
+                    "ResizeCompleted",
+                    _resize.event_message("completed", want, generation),
+                )
+            await self.publish()
+
+    async def _restart_for_resize(self, name: str, running: Running, resources: Obj) -> None:
+        """Kill the container ("resize requires restart") and let its loop start it again
+        at once with the new allocation; return once it runs with it (or cannot)."""
+        self._resize_restarts.add(name)
+        self._event("Normal", "Killing", f"Container {name} resize requires restart", name)
+        grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+        await running.stop(self.api.clock.wall_seconds(grace))
+        deadline = time.monotonic() + RESIZE_RESTART_WAIT
+        while not self.terminating.is_set() and time.monotonic() < deadline:
+            if _resize.changed({name: resources}, {name: self.actual.get(name) or {}}) == []:
+                return
+            await asyncio.sleep(0.05)
 
     def _reconcile(self) -> None:
         """The API holds a status this worker did not write (its store was restored from a
@@ -745,6 +897,11 @@ class PodWorker:
             exit_info = await self._run_once(spec, rec, image, env)
             if exit_info is None or self.terminating.is_set():
                 return False
+            if name in self._resize_restarts:  # killed for a resize: started again at once
+                self._resize_restarts.discard(name)
+                rec.last_state = {"terminated": rec.state["terminated"]}
+                rec.restart_count += 1
+                continue
             if init and exit_info.exit_code == 0:
                 rec.ready = True  # a completed init container reports Ready: True
             if not _podstate.should_restart(policy, exit_info.exit_code, init=init):
@@ -846,7 +1003,8 @@ class PodWorker:
 
     async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
         name = spec["name"]
-        limits = (spec.get("resources") or {}).get("limits") or {}
+        resources = self.allocated.get(name, _resize.resources_of(spec))
+        limits = resources.get("limits") or {}
 
         self._starting += 1
         mounts = list(self.mounts.get(name, ()))
@@ -901,6 +1059,7 @@ class PodWorker:
         finally:
             self._starting -= 1
         self.running[name] = running
+        self.actual[name] = copy.deepcopy(resources)
         self._started_real[name] = time.monotonic()
         rec.container_id = (
             "containerd://"
@@ -1131,6 +1290,15 @@ class PodWorker:
                 except ApiError:
                     return
 
+    def _container_status(self, rec: ContainerRecord) -> Obj:
+        """The record's status with the resources the kubelet allocated and configured."""
+        running = self.running.get(rec.name)
+        actual = self.actual.get(rec.name) if running is not None and running.alive() else None
+        allocated = self.allocated.get(rec.name)
+        if allocated is None:
+            allocated = _resize.resources_of(self._spec_of(rec.name))
+        return {**rec.status(), **_resize.status_resources(actual, allocated)}
+
     def _status(self, current: Obj) -> Obj:
         old = current.get("status") or {}
         records = list(self.records.values())
@@ -1151,7 +1319,7 @@ class PodWorker:
             "podIP": self.pod_ip,
             "podIPs": [{"ip": self.pod_ip}],
             "startTime": old.get("startTime") or now,
-            "containerStatuses": [r.status() for r in records],
+            "containerStatuses": [self._container_status(r) for r in records],
             "qosClass": old.get("qosClass") or qos_class(current),
         }
         if self.evicted is not None:  # eviction_manager.go evictPod: the status it sets
@@ -1177,19 +1345,28 @@ class PodWorker:
         # conditions the kubelet does not own (the scheduler's DisruptionTarget on a
         # preemption victim, a readiness gate's) stay as their writers left them
         # (status_manager.go mergePodStatus)
-        owned = {c["type"] for c in status["conditions"]}
+        status["conditions"] += [c for c in (self._resize_pending, self._resize_progress) if c]
+        owned = {c["type"] for c in status["conditions"]} | set(_resize.CONDITIONS)
         status["conditions"] = [
             *status["conditions"],
             *(c for c in old.get("conditions") or [] if c.get("type") not in owned),
         ]
         if init_records:
-            status["initContainerStatuses"] = [r.status() for r in init_records]
+            status["initContainerStatuses"] = [self._container_status(r) for r in init_records]
         if self.ephemeral_records:
             status["ephemeralContainerStatuses"] = [
                 {k: v for k, v in r.status().items() if k != "started"}
                 for r in self.ephemeral_records.values()
             ]
         return status
+
+
+def _limits_of(resources: Obj) -> Limits:
+    limits = resources.get("limits") or {}
+    return Limits(
+        memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
+        cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
+    )
 
 
 def _disruption_since(old: Obj) -> str | None:

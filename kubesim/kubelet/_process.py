@@ -41,6 +41,7 @@ from kubesim.kubelet import _cgroups, _launch, _rootfs, _world
 from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
+from kubesim.kubelet._resize import memory_decrease_refused
 from kubesim.network.fabric import Sandbox
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
@@ -332,11 +333,36 @@ class Running:
         cpu = _cgroups.cpu_seconds_of(pids) or 0.0
         return Usage(cpu_seconds=cpu, memory_bytes=memory)
 
+    def set_limits(self, limits: Limits) -> str | None:
+        """UpdateContainerResources for an in-place resize: the new limits on the running
+        container (its cgroup; without cgroups, the memory watch reads them). A memory
+        limit below what it uses now is not applied (the kubelet's best effort against an
+        OOM kill); returns why, or None."""
+        if limits.memory_bytes and limits.memory_bytes < (self._limits.memory_bytes or 0):
+            used = self.usage()
+            if used is not None and used.memory_bytes > limits.memory_bytes:
+                return memory_decrease_refused(limits.memory_bytes, used.memory_bytes)
+        if self._cgroup is not None:
+            try:
+                self._cgroup.limit(memory_bytes=limits.memory_bytes, cpu_millis=limits.cpu_millis)
+            except OSError as exc:
+                return f"updating the container's cgroup: {exc.strerror or exc}"
+        self._limits = limits
+        if (
+            self._cgroup is None
+            and limits.memory_bytes
+            and (self._watch is None or self._watch.done())
+        ):
+            self._watch = asyncio.create_task(self._enforce_memory())
+        return None
+
     async def _enforce_memory(self) -> None:
-        """Fallback when cgroups are not writable: kill the process past its memory limit."""
-        limit = self._limits.memory_bytes
-        assert limit
+        """Fallback when cgroups are not writable: kill the process past its memory limit
+        (read each time: an in-place resize may change it)."""
         while self.alive():
+            limit = self._limits.memory_bytes
+            if not limit:
+                return
             rss = _cgroups.process_rss(self.pid) or 0
             if rss > limit:
                 self._oom_killed_by_us = True

@@ -498,6 +498,95 @@ def _diff(old: Obj, new: Obj) -> str:
     return "\n".join(lines)
 
 
+# --- pods/resize ---------------------------------------------------------------------------
+
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+_RESIZABLE_RESOURCES = ("cpu", "memory")
+
+
+def _without_cpu_memory(container: Obj, old: Obj) -> Obj:
+    """The container with its cpu and memory requests and limits, and its resizePolicy, as
+    they were: what must then equal the old container (dropCPUMemoryUpdates)."""
+    masked = copy.deepcopy(container)
+    resources = masked.get("resources") or {}
+    old_resources = old.get("resources") or {}
+    for part in ("requests", "limits"):
+        values = dict(resources.get(part) or {})
+        before = old_resources.get(part) or {}
+        for name in _RESIZABLE_RESOURCES:
+            values.pop(name, None)
+            if name in before:
+                values[name] = before[name]
+        if values:
+            resources[part] = values
+        else:
+            resources.pop(part, None)
+    if resources:
+        masked["resources"] = resources
+    else:
+        masked.pop("resources", None)
+    if "resizePolicy" in old:
+        masked["resizePolicy"] = old["resizePolicy"]
+    else:
+        masked.pop("resizePolicy", None)
+    return masked
+
+
+def _clean(container: Obj) -> Obj:
+    out = {k: v for k, v in container.items() if v not in (None, {}, [])}
+    if "resources" in out:
+        out["resources"] = {k: v for k, v in out["resources"].items() if v}
+        if not out["resources"]:
+            del out["resources"]
+    return out
+
+
+def validate_pod_resize(pod: Obj, old: Obj, *, qos: str, old_qos: str) -> list[FieldError]:
+    """ValidatePodResize: only cpu and memory of containers and sidecars change, none is
+    removed, the QoS class stays; static and Windows pods cannot be resized."""
+    errs: list[FieldError] = []
+    annotations = (old.get("metadata") or {}).get("annotations") or {}
+    spec, old_spec = pod.get("spec") or {}, old.get("spec") or {}
+    if MIRROR_ANNOTATION in annotations:
+        errs.append(forbidden("", "static pods cannot be resized"))
+    if (old_spec.get("os") or {}).get("name") == "windows":
+        errs.append(forbidden("", "windows pods cannot be resized"))
+    if qos != old_qos:
+        errs.append(
+            invalid("spec", old_qos, "Pod QOS Class may not change as a result of resizing")
+        )
+    mutable = True
+    for key in ("containers", "initContainers"):
+        new_items, old_items = spec.get(key) or [], old_spec.get(key) or []
+        if [c.get("name") for c in new_items] != [c.get("name") for c in old_items]:
+            mutable = False
+            continue
+        for i, (container, before) in enumerate(zip(new_items, old_items, strict=True)):
+            path = f"spec.{key}[{i}].resources"
+            now, then = container.get("resources") or {}, before.get("resources") or {}
+            for part in ("requests", "limits"):
+                if any(name not in (now.get(part) or {}) for name in then.get(part) or {}):
+                    errs.append(forbidden(f"{path}.{part}", f"resource {part} cannot be removed"))
+            sidecar = key == "initContainers" and before.get("restartPolicy") == "Always"
+            if key == "initContainers" and not sidecar:
+                if _clean(container) != _clean(before):
+                    errs.append(forbidden("spec", "resources for non-sidecar init containers are immutable"))  # fmt: skip
+            elif _clean(_without_cpu_memory(container, before)) != _clean(before):
+                errs.append(
+                    forbidden(
+                        "spec",
+                        "only cpu and memory resources for sidecar containers are mutable"
+                        if sidecar
+                        else "only cpu and memory resources are mutable",
+                    )
+                )
+    rest = {k: v for k, v in spec.items() if k not in ("containers", "initContainers")}
+    old_rest = {k: v for k, v in old_spec.items() if k not in ("containers", "initContainers")}
+    if not mutable or rest != old_rest:
+        errs.append(forbidden("spec", "only cpu and memory resources are mutable"))
+    return errs
+
+
 # --- pods/ephemeralcontainers -------------------------------------------------------------
 
 # What an ephemeral container may not have (validateEphemeralContainers: "cannot be set for an
