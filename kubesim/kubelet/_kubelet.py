@@ -184,6 +184,13 @@ class Kubelet:
             else:
                 worker.reject(refused)
         worker.update(pod)
+        ended = ("Succeeded", "Failed")
+        if (pod.get("status") or {}).get("phase") in ended and (
+            (previous or {}).get("status") or {}
+        ).get("phase") not in ended:
+            for other in list(self.workers.values()):  # a pod ended: room freed
+                if other is not worker:
+                    other.retry_deferred_resize()
 
     async def _forget(self, worker: PodWorker) -> None:
         await worker.kill()
@@ -195,8 +202,8 @@ class Kubelet:
         """The cpu and memory requests this node has allocated to its other pods."""
         cpu = memory = 0
         for other in self.workers.values():
-            if other.uid != uid and not other.terminal:
-                more = _resize.requested(other.allocated)
+            if other.uid != uid and other.active():
+                more = _resize.requested(other.allocated, other.pod.get("spec") or {})
                 cpu, memory = cpu + more[0], memory + more[1]
         return cpu, memory
 
@@ -373,7 +380,7 @@ class PodWorker:
                 asyncio.create_task(self.publish())
             return
         verdict = _resize.decide(
-            _resize.requested(want),
+            _resize.requested(want, self.pod.get("spec") or {}),
             self.kubelet.allocatable(),
             self.kubelet.requested_besides(self.uid),
         )
@@ -392,7 +399,7 @@ class PodWorker:
                     "Warning",
                     "ResizeInfeasible" if infeasible else "ResizeDeferred",
                     _resize.event_message(
-                        verdict.reason.lower(), want, generation, verdict.message
+                        verdict.reason, self.pod.get("spec") or {}, generation, verdict.message
                     ),
                 )
                 asyncio.create_task(self.publish())
@@ -401,13 +408,26 @@ class PodWorker:
             ):
                 self._resize_retry = asyncio.create_task(self._retry_resize())
             return
-        before_allocation, self.allocated = self.allocated, want
+        self.allocated = want
         self._resize_pending = None
         self._resize_progress = _resize.condition(
             _resize.IN_PROGRESS, now=now, generation=generation
         )
-        self._event("Normal", "ResizeStarted", _resize.event_message("started", want, generation))
-        asyncio.create_task(self._actuate(before_allocation, want, generation))
+        self._event(
+            "Normal",
+            "ResizeStarted",
+            _resize.event_message("started", self.pod.get("spec") or {}, generation),
+        )
+        asyncio.create_task(self.publish())
+        self._kick_resize()
+
+    def active(self) -> bool:
+        """filterOutInactivePods: a pod that ended (Succeeded or Failed, evicted, refused)
+        holds no room on the node, unless it is still terminating."""
+        if self.terminating.is_set() and not self.terminal:
+            return True
+        ended = (self._written or {}).get("phase") in ("Succeeded", "Failed")
+        return not (self.terminal or self.rejected or self.evicted or ended)
 
     def retry_deferred_resize(self) -> None:
         if (self._resize_pending or {}).get("reason") == _resize.DEFERRED:
@@ -421,55 +441,82 @@ class PodWorker:
             delay = _resize.RETRY_EVERY
             self.retry_deferred_resize()
 
-    async def _actuate(self, before: dict[str, Obj], want: dict[str, Obj], generation: int) -> None:
-        """computePodResizeAction and its actuation, one resize at a time: a container whose
-        resize policy asks for it is restarted with its new limits; the others get them
-        while they run. A container not running starts with its allocation anyway."""
+    def _kick_resize(self) -> None:
+        """Actuate what is allocated but not yet applied, in a task of its own."""
+        asyncio.create_task(self._actuate(), name=f"resize-{self.name}")
+
+    def _applied(self, name: str) -> bool:
+        """A container not running starts with its allocation; a running one has it once
+        its limits were written (or it was restarted with it)."""
+        running = self.running.get(name)
+        if running is None or not running.alive() or name not in self.allocated:
+            return True
+        return not _resize.changed(
+            {name: self.allocated[name]}, {name: self.actual.get(name) or {}}
+        )
+
+    async def _actuate(self) -> None:
+        """SyncPod's resize, level-triggered (computePodResizeAction compares the allocation
+        with what the runtime applied, on every sync): a container whose resize policy asks
+        for it for a changed resource is restarted; the others get their new limits while
+        they run. A limit that cannot be applied leaves PodResizeInProgress with reason
+        Error (one ResizeError event per new error) and is tried again a sync later; the
+        condition clears, with ResizeCompleted, once every running container has its
+        allocation."""
         async with self._resize_lock:
-            await self.publish()
-            for name in _resize.changed(want, before):
+            errors: list[str] = []
+            for name, want in list(self.allocated.items()):
                 running = self.running.get(name)
-                if running is None or not running.alive() or self.terminating.is_set():
+                if self._applied(name) or running is None or self.terminating.is_set():
                     continue
-                if _resize.restart_needed(self._spec_of(name), before.get(name) or {}, want[name]):
-                    await self._restart_for_resize(name, running, want[name])
+                applied = self.actual.get(name) or {}
+                if _resize.restart_needed(self._spec_of(name), applied, want):
+                    await self._restart_for_resize(name, running)
                     continue
-                error = running.set_limits(_limits_of(want[name]))
-                while error and not self.terminating.is_set() and self.allocated is want:
-                    self._resize_progress = {
-                        **(self._resize_progress or {}),
-                        "reason": "Error",
-                        "message": error,
-                    }
+                error = running.set_limits(_limits_of(want))
+                if error:
+                    errors.append(error)
+                else:
+                    self.actual[name] = copy.deepcopy(want)
+            progress = self._resize_progress
+            if progress is not None and errors:
+                message = "; ".join(errors)
+                if progress.get("message") != message:
+                    self._resize_progress = {**progress, "reason": "Error", "message": message}
                     self._event(
                         "Warning",
                         "ResizeError",
-                        _resize.event_message("error", want, generation, error),
+                        _resize.event_message(
+                            "error", self.pod.get("spec") or {}, _observed(progress), message
+                        ),
                     )
-                    await self.publish()
-                    if await self._sleep(SYNC_PERIOD):
-                        return
-                    error = running.set_limits(_limits_of(want[name]))
-                self.actual[name] = copy.deepcopy(want[name])
-            if self.allocated is want and not self.terminating.is_set():
+                asyncio.create_task(self._actuate_later())
+            elif progress is not None and all(self._applied(n) for n in self.allocated):
                 self._resize_progress = None
                 self._event(
                     "Normal",
                     "ResizeCompleted",
-                    _resize.event_message("completed", want, generation),
+                    _resize.event_message(
+                        "completed", self.pod.get("spec") or {}, _observed(progress)
+                    ),
                 )
             await self.publish()
 
-    async def _restart_for_resize(self, name: str, running: Running, resources: Obj) -> None:
+    async def _actuate_later(self) -> None:
+        if not await self._sleep(SYNC_PERIOD):
+            self._kick_resize()
+
+    async def _restart_for_resize(self, name: str, running: Running) -> None:
         """Kill the container ("resize requires restart") and let its loop start it again
-        at once with the new allocation; return once it runs with it (or cannot)."""
+        at once, with what is allocated then; return once it runs again (or cannot)."""
         self._resize_restarts.add(name)
         self._event("Normal", "Killing", f"Container {name} resize requires restart", name)
         grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
         await running.stop(self.api.clock.wall_seconds(grace))
         deadline = time.monotonic() + RESIZE_RESTART_WAIT
         while not self.terminating.is_set() and time.monotonic() < deadline:
-            if _resize.changed({name: resources}, {name: self.actual.get(name) or {}}) == []:
+            again = self.running.get(name)
+            if again is not None and again is not running and again.alive():
                 return
             await asyncio.sleep(0.05)
 
@@ -1060,6 +1107,8 @@ class PodWorker:
             self._starting -= 1
         self.running[name] = running
         self.actual[name] = copy.deepcopy(resources)
+        if not self._applied(name):  # resized while it was starting
+            self._kick_resize()
         self._started_real[name] = time.monotonic()
         rec.container_id = (
             "containerd://"
@@ -1359,6 +1408,10 @@ class PodWorker:
                 for r in self.ephemeral_records.values()
             ]
         return status
+
+
+def _observed(condition: Obj) -> int:
+    return int(condition.get("observedGeneration") or 1)
 
 
 def _limits_of(resources: Obj) -> Limits:

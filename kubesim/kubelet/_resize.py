@@ -69,13 +69,19 @@ def changed(want: dict[str, Obj], have: dict[str, Obj]) -> list[str]:
     ]
 
 
-def requested(resources: dict[str, Obj]) -> tuple[int, int]:
-    """The pod's cpu (millicores) and memory (bytes) requests, summed over its containers."""
+def requested(resources: dict[str, Obj], spec: Obj | None = None) -> tuple[int, int]:
+    """The pod's cpu (millicores) and memory (bytes) requests: its containers and sidecars
+    summed, or a plain init container's if larger (it runs alone, before them)."""
     cpu = memory = 0
     for each in resources.values():
         asked = _measured(each)
         cpu += asked.get(("requests", "cpu"), 0)
         memory += asked.get(("requests", "memory"), 0)
+    for init in (spec or {}).get("initContainers") or []:
+        if init.get("restartPolicy") != "Always":
+            asked = _measured(resources_of(init))
+            cpu = max(cpu, asked.get(("requests", "cpu"), 0))
+            memory = max(memory, asked.get(("requests", "memory"), 0))
     return cpu, memory
 
 
@@ -117,25 +123,39 @@ def decide(want: tuple[int, int], allocatable: Obj, used: tuple[int, int]) -> Ve
 
 def restart_needed(container: Obj, before: Obj, after: Obj) -> bool:
     """Whether a changed resource's resizePolicy is RestartContainer (NotRequired is the
-    default)."""
+    default). A memory request alone does not count: no cgroup setting follows it
+    (computePodResizeAction compares memory limits, cpu requests and limits)."""
     policies = {
         p.get("resourceName"): p.get("restartPolicy") for p in container.get("resizePolicy") or []
     }
     was, now = _measured(before), _measured(after)
-    moved = {key[1] for key in set(was) | set(now) if was.get(key) != now.get(key)}
+    moved = {
+        key[1]
+        for key in set(was) | set(now)
+        if was.get(key) != now.get(key) and key != ("requests", "memory")
+    }
     return any(policies.get(name) == "RestartContainer" for name in moved)
 
 
-def event_message(verb: str, resources: dict[str, Obj], generation: int, error: str = "") -> str:
-    """`Pod resize <verb>: {"containers":[...],"generation":N}` (kubelet's events/resize.go):
-    the allocated resources of every resizable container, and the error if there is one."""
-    body: Obj = {
-        "containers": [
-            {"name": name, "resources": {k: dict(sorted(v.items())) for k, v in res.items()}}
-            for name, res in resources.items()
-        ],
-        "generation": generation,
-    }
+def event_message(verb: str, spec: Obj, generation: int, error: str = "") -> str:
+    """`Pod resize <verb>: {"initContainers":[...],"containers":[...],"generation":N}`
+    (kubelet's events/resize.go, makeResourceSummaryFromSpec): each container's resources
+    as the spec has them, init containers apart, and the error if there is one."""
+
+    def summary(containers: list[Obj]) -> list[Obj]:
+        return [
+            {
+                "name": c.get("name"),
+                "resources": {k: dict(sorted(v.items())) for k, v in resources_of(c).items()},
+            }
+            for c in containers
+        ]
+
+    body: Obj = {}
+    if spec.get("initContainers"):
+        body["initContainers"] = summary(spec["initContainers"])
+    body["containers"] = summary(spec.get("containers") or [])
+    body["generation"] = generation
     if error:
         body["error"] = error
     return f"Pod resize {verb}: {json.dumps(body, separators=(',', ':'))}"

@@ -16,9 +16,12 @@ process is what the kernel kills, which is what a learner on kind sees.
 
     stress [-c N] [-i N] [-m N [--vm-bytes B] [--vm-stride B] [--vm-hang N] [--vm-keep]]
            [-t SECS] [--backoff USECS] [-v] [-q] [-n]
-        sizes B take b, k, m, g (powers of 1024); times t take s, m, h, d, y. `-d/--hdd`
-        (files written into the container) is refused: in kubesim's process mode the
-        working directory is on this host.
+        options matched whole, in order, as stress's own loop does; sizes and counts take
+        b, k, m, g (powers of 1024), times s, m, h, d, y; its refusals in its words, without
+        the source line stress prints with them (`FAIL: [1] (LINE)`); no hogs shows the
+        usage; `-v` adds none of stress's debug lines. `-d/--hdd` (files written into the
+        container) is refused: in kubesim's process mode the working directory is on this
+        host.
     vish [-cpus N] [-mem-total Q] [-mem-alloc-size Q] [-mem-alloc-sleep D] [glog flags]
         Q are Kubernetes quantities (150Mi), D Go durations (1s); logs in glog's format.
 """
@@ -40,7 +43,7 @@ from kubesim.standins._program import err, out
 PAGE = 4096
 _BLOCK = bytes(range(256)) * 256  # 64 KiB: hashlib releases the GIL above 2 KiB
 _TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 31536000}
-_SIZE_UNITS = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+_SIZE_SHIFTS = {"b": 0, "k": 10, "m": 20, "g": 30}
 
 USAGE = """\
 `stress' imposes certain types of compute stress on your system
@@ -91,91 +94,126 @@ class StressPlan:
     show: str = ""  # "help" | "version": print it and exit 0
 
 
-def parse_size(text: str) -> int:
-    """stress's sizes: digits and an optional b/k/m/g suffix in powers of 1024."""
-    match = re.fullmatch(r"(\d+)([A-Za-z]?)", text)
+_C_INTEGER = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
+
+def _scan(text: str) -> int | None:
+    """C's `sscanf("%lli")`: the leading integer (hex with 0x, octal with 0), or None."""
+    match = _C_INTEGER.match(text)
     if not match:
+        return None
+    sign, digits = match.groups()
+    value = int(digits, 16) if digits[:2].lower() == "0x" else int(digits, 8 if digits.startswith("0") else 10)  # fmt: skip
+    return -value if sign == "-" else value
+
+
+def _number(text: str, units: dict[str, int], *, shift: bool) -> int:
+    """stress's atoll_b (sizes: a b/k/m/g suffix shifts by 0/10/20/30 bits) and atoll_s
+    (times: an s/m/h/d/y suffix multiplies); the number before it as sscanf reads it."""
+    if not text:
+        raise StressError("invalid string")
+    suffix = text[-1]
+    factor = units.get(suffix.lower())
+    if factor is None and not suffix.isdigit():
+        raise StressError(f"unrecognized suffix: {suffix}")
+    value = _scan(text)
+    if value is None:
         raise StressError(f"invalid number: {text}")
-    number, suffix = match.groups()
-    if suffix and suffix.lower() not in _SIZE_UNITS:
-        raise StressError(f"invalid suffix: {suffix}")
-    return int(number) * _SIZE_UNITS[suffix.lower() or "b"]
+    if factor is None:
+        return value
+    return value << factor if shift else value * factor
+
+
+def parse_size(text: str) -> int:
+    return _number(text, _SIZE_SHIFTS, shift=True)
 
 
 def parse_seconds(text: str) -> float:
-    """stress's times: digits and an optional s/m/h/d/y suffix."""
-    match = re.fullmatch(r"(-?\d+)([A-Za-z]?)", text)
-    if not match:
-        raise StressError(f"invalid number: {text}")
-    number, suffix = match.groups()
-    if suffix and suffix.lower() not in _TIME_UNITS:
-        raise StressError(f"invalid suffix: {suffix}")
-    return float(int(number) * _TIME_UNITS[suffix.lower() or "s"])
+    return float(_number(text, _TIME_UNITS, shift=False))
 
 
-_VALUED = {
-    "-c": "cpu", "--cpu": "cpu", "-i": "io", "--io": "io", "-m": "vm", "--vm": "vm",
-    "-d": "hdd", "--hdd": "hdd", "-t": "timeout", "--timeout": "timeout",
-    "--backoff": "backoff", "--vm-bytes": "vm_bytes", "--vm-stride": "vm_stride",
-    "--vm-hang": "vm_hang", "--hdd-bytes": "hdd_bytes",
-}  # fmt: skip
+# option -> (the name its errors use, the plan field, how it is read, the refusal when bad)
+_VALUED: dict[str, tuple[str, str, str, str]] = {
+    "--timeout": ("--timeout", "timeout", "time", "invalid timeout value: {}s"),
+    "-t": ("--timeout", "timeout", "time", "invalid timeout value: {}s"),
+    "--cpu": ("--cpu", "cpu", "count", "invalid number of cpu hogs: {}"),
+    "-c": ("--cpu", "cpu", "count", "invalid number of cpu hogs: {}"),
+    "--io": ("--io", "io", "count", "invalid number of io hogs: {}"),
+    "-i": ("--io", "io", "count", "invalid number of io hogs: {}"),
+    "--vm": ("--vm", "vm", "count", "invalid number of vm hogs: {}"),
+    "-m": ("--vm", "vm", "count", "invalid number of vm hogs: {}"),
+    "--vm-bytes": ("--vm-bytes", "vm_bytes", "count", "invalid vm byte value: {}"),
+    "--vm-stride": ("--vm-stride", "vm_stride", "count", "invalid stride value: {}"),
+    "--vm-hang": ("--vm-hang", "vm_hang", "hang", "invalid value: {}"),
+    "--hdd": ("--hdd", "hdd", "count", "invalid number of hdd hogs: {}"),
+    "-d": ("--hdd", "hdd", "count", "invalid number of hdd hogs: {}"),
+    "--hdd-bytes": ("--hdd-bytes", "hdd_bytes", "count", "invalid hdd byte value: {}"),
+}
 
 
 def parse_stress(argv: list[str]) -> StressPlan:
-    """stress's options (getopt_long: `--vm 1`, `--vm=1`, `-m1`)."""
-    if not argv:
-        return StressPlan(show="help")
-    values: dict[str, str] = {}
+    """stress's own option loop: each argument matched whole (no `--vm=1`, no `-m1`), in
+    order, the first problem ending the run; a value must follow its option (a negative
+    number may); no hogs at all shows the usage."""
+    values: dict[str, int] = {}
     flags: set[str] = set()
     i = 0
     while i < len(argv):
         arg = argv[i]
-        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if not eq and len(arg) > 2 and arg[0] == "-" and arg[1] != "-":
-            name, inline, eq = arg[:2], arg[2:], "="  # -m1
-        if name in ("-?", "--help", "--version", "-v", "--verbose", "-q", "--quiet"):
-            flags.add(name.lstrip("-")[:1] if name != "--version" else "version")
-        elif name in ("-n", "--dry-run", "--vm-keep"):
-            flags.add(name)
-        elif name in _VALUED:
-            if not eq:
-                i += 1
-                if i >= len(argv):
-                    raise StressError(f"option requires an argument -- '{name.lstrip('-')}'")
-                inline = argv[i]
-            values[_VALUED[name]] = inline
+        if arg in ("--help", "-?"):
+            return StressPlan(show="help")
+        if arg == "--version":
+            return StressPlan(show="version")
+        if arg in ("--verbose", "-v", "--quiet", "-q", "--dry-run", "-n", "--vm-keep"):
+            flags.add({"-v": "--verbose", "-q": "--quiet", "-n": "--dry-run"}.get(arg, arg))
+        elif arg == "--backoff":
+            i += 1
+            value = _option_value(argv, i, "--backoff")
+            backoff = _scan(value)
+            if backoff is None:
+                raise StressError(f"invalid number: {value}")
+            if backoff < 0:
+                raise StressError(f"invalid backoff factor: {backoff}")
+            values["backoff"] = backoff
+        elif arg in _VALUED:
+            name, key, kind, refusal = _VALUED[arg]
+            i += 1
+            value = _option_value(argv, i, name)
+            number = _number(value, _TIME_UNITS, shift=False) if kind == "time" else parse_size(value)  # fmt: skip
+            if number < 0 or (number == 0 and kind != "hang"):
+                raise StressError(refusal.format(number))
+            values[key] = number
         else:
-            raise StressError(f"unrecognized option '{arg}'")
+            raise StressError(f"unrecognized option: {arg}")
         i += 1
-    if "?" in flags or "h" in flags:
-        return StressPlan(show="help")
-    if "version" in flags:
-        return StressPlan(show="version")
-    if "hdd" in values and int(values["hdd"] or 0):
+    if values.get("hdd"):
         raise StressError(
             "hdd hogs write files into the container's working directory, which in "
             "kubesim's process mode is on this host: kubesim's stand-in does not run them"
         )
+    if not (values.get("cpu") or values.get("io") or values.get("vm")):
+        return StressPlan(show="help")
     return StressPlan(
-        cpu=_count(values.get("cpu", "0")),
-        io=_count(values.get("io", "0")),
-        vm=_count(values.get("vm", "0")),
-        vm_bytes=parse_size(values.get("vm_bytes", "256M")),
-        vm_stride=max(1, parse_size(values.get("vm_stride", "4096"))),
-        vm_hang=parse_seconds(values["vm_hang"]) if "vm_hang" in values else -1,
+        cpu=values.get("cpu", 0),
+        io=values.get("io", 0),
+        vm=values.get("vm", 0),
+        vm_bytes=values.get("vm_bytes", 256 << 20),
+        vm_stride=values.get("vm_stride", PAGE),
+        vm_hang=float(values.get("vm_hang", -1)),
         vm_keep="--vm-keep" in flags,
-        timeout=parse_seconds(values.get("timeout", "0")),
-        backoff_us=_count(values.get("backoff", "3000")),
-        quiet="q" in flags,
-        verbose="v" in flags,
-        dry_run="-n" in flags or "--dry-run" in flags,
+        timeout=float(values.get("timeout", 0)),
+        backoff_us=values.get("backoff", 3000),
+        quiet="--quiet" in flags,
+        verbose="--verbose" in flags,
+        dry_run="--dry-run" in flags,
     )
 
 
-def _count(text: str) -> int:
-    if not re.fullmatch(r"\d+", text):
-        raise StressError(f"invalid number: {text}")
-    return int(text)
+def _option_value(argv: list[str], i: int, name: str) -> str:
+    """assert_arg: the next argument, unless there is none or it is another option."""
+    if i >= len(argv) or (argv[i].startswith("-") and not argv[i][1:2].isdigit()):
+        raise StressError(f"missing argument to option '{name}'")
+    return argv[i]
 
 
 def burn(stop: threading.Event) -> None:
@@ -224,7 +262,9 @@ def run_stress(plan: StressPlan, now: Callable[[], float] = time.monotonic) -> i
         out(
             f"stress: info: [{pid}] dispatching hogs: {plan.cpu} cpu, {plan.io} io, {plan.vm} vm, 0 hdd"
         )
-    if plan.dry_run:
+    if plan.dry_run:  # the workers exit at once
+        if not plan.quiet:
+            out(f"stress: info: [{pid}] successful run completed in 0s")
         return 0
     stop = threading.Event()
     began = now()
@@ -386,7 +426,9 @@ def run_vish(plan: VishPlan) -> int:
         threading.Thread(target=read_zero, args=(stop,), daemon=True).start()
     held: list[bytearray] = []
     n = 1
-    while step.value > 0 and n * step.value <= total.value:
+    while step.value == 0 and total.value >= 0:  # 0 * i <= total for ever: never "Allocated"
+        time.sleep(plan.mem_alloc_sleep_ns / 1e9 or 1e-3)
+    while n * step.value <= total.value:
         chunk = bytearray(step.value)
         dirty(chunk, PAGE)
         held.append(chunk)

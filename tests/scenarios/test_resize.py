@@ -190,3 +190,61 @@ spec:
     )
     assert not [c for c in pod["status"]["conditions"] if c["type"] == "PodResizePending"]
     assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_a_memory_cut_below_what_the_container_uses_is_skipped_with_an_error(lab: Lab) -> None:
+    """KEP-1287's best effort against an OOM kill: with resizePolicy NotRequired, a memory
+    limit below the container's usage is not applied; PodResizeInProgress stays with reason
+    Error until a later resize makes it fit. A memory request alone restarts nothing."""
+    lab.kubectl(
+        "create",
+        "-f",
+        "-",
+        input="""
+apiVersion: v1
+kind: Pod
+metadata:
+  name: holder
+spec:
+  containers:
+  - name: stress
+    image: polinux/stress
+    command: ["stress"]
+    args: ["--vm", "1", "--vm-bytes", "150M", "--vm-hang", "0"]
+    resizePolicy:
+    - resourceName: memory
+      restartPolicy: NotRequired
+    resources:
+      requests:
+        memory: "100Mi"
+      limits:
+        memory: "300Mi"
+""",
+    )
+    lab.kubectl("wait", "--for=condition=Ready", "pod/holder", "--timeout=60s", timeout=90)
+
+    def holding() -> bool:
+        row = lab.kubectl("top", "pod", "holder", check=False).stdout.split()
+        return len(row) >= 6 and row[-1].endswith("Mi") and int(row[-1][:-2]) >= 150
+
+    lab.wait_for(holding, timeout=lab.wall(90), what="holder holding its 150M")
+    _resize(lab, '{"limits":{"memory":"128Mi"}}', pod="holder", container="stress")
+
+    def refused() -> dict[str, Any] | None:
+        got = lab.get_json("pod", "holder")
+        found = [c for c in got["status"]["conditions"] if c["type"] == "PodResizeInProgress"]
+        return found[0] if found and found[0].get("reason") == "Error" else None
+
+    condition = lab.wait_for(refused, timeout=lab.wall(30), what="PodResizeInProgress Error")
+    assert "below the container's current usage" in condition["message"], condition
+    pod = lab.get_json("pod", "holder")
+    status = pod["status"]["containerStatuses"][0]
+    assert status["resources"]["limits"]["memory"] == "300Mi"
+    assert status["restartCount"] == 0 and "running" in status["state"]
+    assert "ResizeError" in _reasons(lab, "holder")
+
+    _resize(lab, '{"requests":{"memory":"200Mi"}, "limits":{"memory":"300Mi"}}', pod="holder", container="stress")  # fmt: skip
+    pod = _settled(
+        lab, {"limits": {"memory": "300Mi"}, "requests": {"memory": "200Mi"}}, pod="holder"
+    )
+    assert pod["status"]["containerStatuses"][0]["restartCount"] == 0

@@ -505,8 +505,8 @@ _RESIZABLE_RESOURCES = ("cpu", "memory")
 
 
 def _without_cpu_memory(container: Obj, old: Obj) -> Obj:
-    """The container with its cpu and memory requests and limits, and its resizePolicy, as
-    they were: what must then equal the old container (dropCPUMemoryUpdates)."""
+    """The container with its cpu and memory requests and limits as they were: what must
+    then equal the old container (dropCPUMemoryUpdates; resizePolicy is not mutable)."""
     masked = copy.deepcopy(container)
     resources = masked.get("resources") or {}
     old_resources = old.get("resources") or {}
@@ -525,10 +525,6 @@ def _without_cpu_memory(container: Obj, old: Obj) -> Obj:
         masked["resources"] = resources
     else:
         masked.pop("resources", None)
-    if "resizePolicy" in old:
-        masked["resizePolicy"] = old["resizePolicy"]
-    else:
-        masked.pop("resizePolicy", None)
     return masked
 
 

@@ -175,14 +175,45 @@ def test_which_changes_restart_the_container() -> None:
     assert _resize.changed({"pause": cpu}, {"pause": before}) == ["pause"]
 
 
-def test_the_events_carry_the_allocation_as_json() -> None:
-    message = _resize.event_message(
-        "started", {"c0": {"limits": {"memory": "100", "cpu": "100m"}}}, 1
-    )  # noqa: E501
-    assert (
-        message
-        == 'Pod resize started: {"containers":[{"name":"c0","resources":{"limits":{"cpu":"100m","memory":"100"}}}],"generation":1}'
-    )  # noqa: E501
+def test_the_events_carry_the_spec_s_resources_as_json() -> None:
+    spec = {
+        "initContainers": [{"name": "i0", "restartPolicy": "Always"}],
+        "containers": [{"name": "c0", "resources": {"limits": {"memory": "100", "cpu": "100m"}}}],
+    }
+    assert _resize.event_message("started", {"containers": spec["containers"]}, 1) == (
+        'Pod resize started: {"containers":[{"name":"c0","resources":{"limits":'
+        '{"cpu":"100m","memory":"100"}}}],"generation":1}'
+    )
+    message = _resize.event_message("Deferred", spec, 2, "no room")
+    assert message.startswith(
+        'Pod resize Deferred: {"initContainers":[{"name":"i0","resources":{}}],'
+    )
+    assert message.endswith('"generation":2,"error":"no room"}')
+
+
+def test_a_memory_request_alone_restarts_nothing() -> None:
+    container = _pod()["spec"]["containers"][0]
+    before = _resize.resources_of(container)
+    after = copy.deepcopy(before)
+    after["requests"]["memory"] = "100Mi"
+    assert not _resize.restart_needed(container, before, after)
+
+
+def test_resize_policy_is_not_changed_by_a_resize() -> None:
+    old = _pod()
+    new = copy.deepcopy(old)
+    new["spec"]["containers"][0]["resizePolicy"][1]["restartPolicy"] = "NotRequired"
+    assert _errors(new, old) == [
+        "spec: FieldValueForbidden: Forbidden: only cpu and memory resources are mutable"
+    ]  # noqa: E501
+
+
+def test_a_plain_init_container_counts_by_the_max_rule() -> None:
+    spec = {
+        "initContainers": [{"name": "setup", "resources": {"requests": {"cpu": "3"}}}],
+        "containers": [{"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}],
+    }
+    assert _resize.requested(_resize.desired(spec), spec) == (3000, 1 << 30)
 
 
 def test_the_scheduler_counts_the_most_of_spec_allocation_and_actual() -> None:

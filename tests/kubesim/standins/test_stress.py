@@ -32,13 +32,17 @@ def test_the_docs_memory_arguments() -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["-m1", "--vm-bytes=2g"], {"vm": 1, "vm_bytes": 2 << 30}),
+        (["-m", "1", "--vm-bytes", "2g"], {"vm": 1, "vm_bytes": 2 << 30}),
         (["-c", "2", "-t", "1m"], {"cpu": 2, "timeout": 60}),
         (["--cpu", "1", "--timeout", "10"], {"cpu": 1, "timeout": 10}),
         (["--vm", "2", "--vm-bytes", "128k", "--vm-keep", "--vm-hang", "0"], {"vm": 2, "vm_bytes": 128 << 10, "vm_keep": True, "vm_hang": 0}),
         (["-q", "-n", "-i", "1"], {"io": 1, "quiet": True, "dry_run": True}),
+        (["--vm", "1", "--vm-bytes", "010M"], {"vm_bytes": 8 << 20}),  # sscanf's %lli: octal
+        (["--vm", "1", "--vm-hang", "1k"], {"vm_hang": 1024}),  # a size, as stress reads it
+        (["-c", "2k"], {"cpu": 2048}),
         ([], {"show": "help"}),
-        (["--help"], {"show": "help"}),
+        (["-t", "10s"], {"show": "help"}),  # no hogs: the usage
+        (["--help", "--bogus"], {"show": "help"}),
         (["--version"], {"show": "version"}),
     ],
 )  # fmt: skip
@@ -50,10 +54,16 @@ def test_stress_options(argv: list[str], expected: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--vm", "1", "--vm-bytes", "150X"], "invalid suffix: X"),
-        (["--vm", "one"], "invalid number: one"),
-        (["--vm"], "option requires an argument -- 'vm'"),
-        (["--frobnicate"], "unrecognized option '--frobnicate'"),
+        (["--vm", "1", "--vm-bytes", "150X"], "unrecognized suffix: X"),
+        (["--vm", "one"], "unrecognized suffix: e"),
+        (["--vm", "m"], "invalid number: m"),
+        (["--vm", "0"], "invalid number of vm hogs: 0"),
+        (["--cpu", "-2"], "invalid number of cpu hogs: -2"),
+        (["-c", "1", "-t", "0"], "invalid timeout value: 0s"),
+        (["--vm"], "missing argument to option '--vm'"),
+        (["-m", "--vm-bytes", "1M"], "missing argument to option '--vm'"),
+        (["--vm=1"], "unrecognized option: --vm=1"),
+        (["-m1"], "unrecognized option: -m1"),
         (["--hdd", "1"], "process mode is on this host"),
     ],
 )
@@ -161,3 +171,15 @@ def test_stress_with_no_hogs_prints_its_usage(standin) -> None:  # type: ignore[
     assert running.proc.wait(timeout=10) == 0
     assert "Usage: stress [OPTION [ARG]] ..." in running.stdout
     assert StressPlan().vm_bytes == 256 * MIB  # --vm-bytes' default
+
+
+def test_a_dry_run_ends_as_a_successful_run(standin) -> None:  # type: ignore[no-untyped-def]
+    running = standin("stress", "stress", "-n", "--vm", "1")
+    assert running.proc.wait(timeout=10) == 0
+    assert running.stdout.endswith("successful run completed in 0s\n"), running.stdout
+
+
+def test_a_refusal_fails_the_run_in_stress_s_words(standin) -> None:  # type: ignore[no-untyped-def]
+    running = standin("stress", "stress", "--vm", "0")
+    assert running.proc.wait(timeout=10) == 1
+    assert re.fullmatch(r"stress: FAIL: \[\d+\] invalid number of vm hogs: 0\n", running.stderr)
