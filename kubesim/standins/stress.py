@@ -128,10 +128,6 @@ def parse_size(text: str) -> int:
     return _number(text, _SIZE_SHIFTS, shift=True)
 
 
-def parse_seconds(text: str) -> float:
-    return float(_number(text, _TIME_UNITS, shift=False))
-
-
 # option -> (the name its errors use, the plan field, how it is read, the refusal when bad)
 _VALUED: dict[str, tuple[str, str, str, str]] = {
     "--timeout": ("--timeout", "timeout", "time", "invalid timeout value: {}s"),
