@@ -72,7 +72,7 @@ from kubesim.core.errors import (
     qualified,
     resource_not_found,
 )
-from kubesim.core.quota import apply_limit_range, quota_status
+from kubesim.core.quota import apply_limit_range, quota_status, resize_denial
 from kubesim.core.resources import Registry, Resource, registry
 from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
 from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
@@ -619,6 +619,21 @@ class Api:
             )
         return charges
 
+    def _quota_resize(self, res: Resource, pod: Obj, old: Obj) -> None:
+        """The ResourceQuota plugin on a pods/resize: 403 when what the pod grows by does
+        not fit a quota of its namespace (the quota controller counts it once stored)."""
+        namespace = pod["metadata"].get("namespace")
+        quotas = self._in_namespace("resourcequotas", namespace)
+        if not quotas or not namespace:
+            return
+        quotas = [self._quota_with_usage(q, namespace) for q in quotas]
+        why = resize_denial(pod, old, quotas)
+        if why:
+            name = pod["metadata"]["name"]
+            raise Forbidden(
+                f'pods "{name}" is forbidden: {why}', details={"name": name, "kind": "pods"}
+            )
+
     def _quota_with_usage(self, quota: Obj, namespace: str) -> Obj:
         """A quota whose controller has not yet counted (`status.used` unset) is counted
         here, as the resourcequota controller would: kube-apiserver would answer `status
@@ -800,6 +815,7 @@ class Api:
             validate_against = self._validate_ephemeral(sres, obj, old, opts)
         elif subresource == "resize":
             validate_against = self._validate_resize(sres, obj, old, opts)
+            self._quota_resize(res, obj, old)
         self._validate(sres, obj, old=validate_against, options=opts)
         self._validate_priority_class(sres, obj, update=True)
         if not subresource:

@@ -236,12 +236,14 @@ def quota_denial(
     usage: dict[str, dict[str, str]] | None = None,
     *,
     resource: str = "pods",
+    requested: dict[str, str] | None = None,
 ) -> str | None:
     """None when creating `obj` fits every quota of its namespace, else the reason text
     that follows `... is forbidden: `. `usage` overrides a quota's status.used by quota
-    name (default: the status the quota controller wrote)."""
+    name (default: the status the quota controller wrote); `requested` what `obj` adds
+    (default: all it uses, as on a create)."""
     ns = meta(obj).get("namespace")
-    requested_all = object_usage(obj, resource)
+    requested_all = object_usage(obj, resource) if requested is None else requested
     for quota in sorted(quotas, key=lambda q: meta(q).get("name", "")):
         if meta(quota).get("namespace") not in (None, ns):
             continue
@@ -274,6 +276,22 @@ def quota_denial(
                 f"limited: {_pretty({k: hard[k] for k in exceeded})}"
             )
     return None
+
+
+def resize_denial(pod: Obj, old: Obj, quotas: list[Obj]) -> str | None:
+    """The ResourceQuota plugin on a `pods/resize`: what the resize adds to the pod's
+    usage (only what grows: checkQuotas' deltaUsage) must fit every quota, in the create's
+    words with that growth as `requested`."""
+    before = object_usage(old, "pods")
+    grown: dict[str, str] = {}
+    for key, value in object_usage(pod, "pods").items():
+        more = quantity(value) - quantity(before.get(key, "0"))
+        if more > 0:
+            binary = str(value).strip().endswith(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))
+            grown[key] = format_quantity(more, binary=binary)
+    if not grown:
+        return None
+    return quota_denial(pod, quotas, resource="pods", requested=grown)
 
 
 # --- LimitRange defaults --------------------------------------------------------------------

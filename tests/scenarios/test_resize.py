@@ -248,3 +248,38 @@ spec:
         lab, {"limits": {"memory": "300Mi"}, "requests": {"memory": "200Mi"}}, pod="holder"
     )
     assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_a_resize_past_the_namespace_quota_is_refused(lab: Lab) -> None:
+    """The ResourceQuota plugin weighs a resize by what it adds (lab 07's quotas too)."""
+    lab.kubectl(
+        "create", "quota", "compute", "--hard=requests.cpu=1,limits.cpu=1,requests.memory=1Gi,limits.memory=1Gi"
+    )  # fmt: skip
+    lab.kubectl("create", "-f", "-", input=POD)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/resize-demo", "--timeout=60s", timeout=90)
+    lab.wait_for(
+        lambda: (
+            lab.get_json("quota", "compute")["status"].get("used", {}).get("requests.cpu") == "700m"
+        ),
+        timeout=lab.wall(30),
+        what="the quota counting the pod",
+    )
+    refused = lab.kubectl(
+        "patch", "pod", "resize-demo", "--subresource", "resize", "--patch",
+        '{"spec":{"containers":[{"name":"pause","resources":{"requests":{"cpu":"1200m"},"limits":{"cpu":"1200m"}}}]}}',
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert (
+        'pods "resize-demo" is forbidden: exceeded quota: compute, requested: '
+        "limits.cpu=500m,requests.cpu=500m, used: limits.cpu=700m,requests.cpu=700m, "
+        "limited: limits.cpu=1,requests.cpu=1"
+    ) in refused.stderr, refused.stderr
+    _resize(lab, '{"requests":{"cpu":"900m"}, "limits":{"cpu":"900m"}}')  # within the room
+    _settled(
+        lab,
+        {
+            "limits": {"cpu": "900m", "memory": "200Mi"},
+            "requests": {"cpu": "900m", "memory": "200Mi"},
+        },
+    )
