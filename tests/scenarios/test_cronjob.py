@@ -73,13 +73,10 @@ def _reasons(lab: Lab, name: str) -> list[str]:
 def test_the_docs_hello_cronjob_runs_every_minute_and_says_hello(lab: Lab) -> None:
     lab.kubectl("create", "-f", "-", input=HELLO)
     row = lab.table("cronjob", "hello")[0]
-    assert (row["SCHEDULE"], row["TIMEZONE"], row["SUSPEND"], row["ACTIVE"]) == (
-        "* * * * *",
-        "<none>",
-        "False",
-        "0",
-    )
-    assert row["LAST SCHEDULE"] == "<none>"
+    assert (row["SCHEDULE"], row["TIMEZONE"], row["SUSPEND"]) == ("* * * * *", "<none>", "False")
+    # as the docs show it before its first minute; on the fast cluster clock that minute
+    # may already have come (CI once read ACTIVE 1 here), and then the row says so
+    assert (row["ACTIVE"], row["LAST SCHEDULE"] == "<none>") in (("0", True), ("1", False)), row
     job = lab.wait_for(
         lambda: [j for j in _jobs_of(lab, "hello") if j["status"].get("succeeded") == 1],
         timeout=lab.wall(120),
