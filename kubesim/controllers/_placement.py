@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubesim.core import podlevel
 from kubesim.core.objects import Obj, controller_ref, milli, value
 
 from ._preemption import priority
@@ -71,6 +72,8 @@ def pod_requests(pod: Obj) -> dict[str, int]:
                 init_max[k] = max(init_max.get(k, 0), v + sidecars.get(k, 0))
     for k, v in init_max.items():
         total[k] = max(total.get(k, 0), v)
+    # pod-level resources: the pod's own cpu, memory and hugepages requests replace the sum
+    total.update(_parsed(podlevel.stated(spec).get("requests") or {}))
     for k, v in (spec.get("overhead") or {}).items():
         total[k] = total.get(k, 0) + (milli(v) if k == "cpu" else value(v))
     return total

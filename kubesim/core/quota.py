@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from kubesim.core import podlevel
 from kubesim.core.objects import (
     Obj,
     deepcopy,
@@ -147,6 +148,13 @@ def pod_usage(pod: Obj, now: datetime | None = None) -> dict[str, str]:
                 totals[key] = s
     out["pods"] = "1"
     out.update({k: s.text() for k, s in totals.items()})
+    for name in podlevel.CPU_MEMORY:  # pod-level resources replace the containers' sums
+        request = podlevel.pod_value(spec, "requests", name)
+        limit = podlevel.pod_value(spec, "limits", name)
+        if request is not None:
+            out[name] = out[f"requests.{name}"] = request
+        if limit is not None:
+            out[f"limits.{name}"] = limit
     return out
 
 

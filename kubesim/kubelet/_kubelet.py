@@ -26,6 +26,7 @@ from kubesim.apiserver.meta import qos_class
 from kubesim.client import timers
 from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
+from kubesim.core import podlevel
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import parse_time
 from kubesim.kubelet import _env, _eviction, _podstate, _probes, _resize, _securitycontext
@@ -473,7 +474,11 @@ class PodWorker:
                 if _resize.restart_needed(self._spec_of(name), applied, want):
                     await self._restart_for_resize(name, running)
                     continue
-                error = running.set_limits(_limits_of(want))
+                error = running.set_limits(
+                    _limits_of(
+                        {"limits": _with_pod_limits(want.get("limits") or {}, self.pod["spec"])}
+                    )
+                )
                 if error:
                     errors.append(error)
                 else:
@@ -1051,7 +1056,7 @@ class PodWorker:
     async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
         name = spec["name"]
         resources = self.allocated.get(name, _resize.resources_of(spec))
-        limits = resources.get("limits") or {}
+        limits = _with_pod_limits(resources.get("limits") or {}, self.pod.get("spec") or {})
 
         self._starting += 1
         mounts = list(self.mounts.get(name, ()))
@@ -1408,6 +1413,17 @@ class PodWorker:
                 for r in self.ephemeral_records.values()
             ]
         return status
+
+
+def _with_pod_limits(limits: Obj, spec: Obj) -> Obj:
+    """A container without a cpu or memory limit of its own runs under the pod-level one
+    (kuberuntime's getCPULimit/getMemoryLimit; the pod's spec is left as it is)."""
+    out = dict(limits)
+    for name in ("cpu", "memory"):
+        pod_limit = podlevel.pod_value(spec, "limits", name)
+        if name not in out and pod_limit is not None:
+            out[name] = pod_limit
+    return out
 
 
 def _observed(condition: Obj) -> int:

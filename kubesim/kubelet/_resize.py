@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from kubesim.core import podlevel
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
 
 Obj = dict[str, Any]
@@ -82,7 +83,8 @@ def requested(resources: dict[str, Obj], spec: Obj | None = None) -> tuple[int, 
             asked = _measured(resources_of(init))
             cpu = max(cpu, asked.get(("requests", "cpu"), 0))
             memory = max(memory, asked.get(("requests", "memory"), 0))
-    return cpu, memory
+    own = _measured({"requests": podlevel.stated(spec or {}).get("requests") or {}})
+    return own.get(("requests", "cpu"), cpu), own.get(("requests", "memory"), memory)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubesim.core import podlevel
 from kubesim.core.quantity import QuantityError, canonical, parse, round_up
 
 Obj = dict[str, Any]
@@ -154,6 +155,9 @@ def default_pod_spec(spec: Any) -> None:
     for volume in spec.get("volumes") or []:
         _default_volume(volume)
     canonical_resource_list(spec.get("overhead"))
+    if isinstance(spec.get("resources"), dict):  # pod-level resources
+        canonical_resource_list(spec["resources"].get("limits"))
+        canonical_resource_list(spec["resources"].get("requests"))
 
 
 def default_pod_template(template: Any) -> None:
@@ -175,6 +179,7 @@ def default_pod_only(pod: Obj) -> None:
                 if isinstance(requests, dict):
                     for name, value in limits.items():
                         requests.setdefault(name, value)
+    podlevel.default_pod_resources(spec)
     if spec.get("enableServiceLinks") is None:
         spec["enableServiceLinks"] = True
     if spec.get("hostNetwork"):
@@ -223,7 +228,11 @@ def _tolerates(toleration: Obj, key: str) -> bool:
 
 
 def pod_qos_class(spec: Obj) -> str:
-    """qos.GetPodQOS for cpu and memory: Guaranteed, Burstable or BestEffort."""
+    """qos.GetPodQOS for cpu and memory: Guaranteed, Burstable or BestEffort; from the
+    pod-level resources alone when the pod states any."""
+    pod_level = podlevel.qos_class(spec)
+    if pod_level is not None:
+        return pod_level
     containers = [
         c
         for k in ("containers", "initContainers")

@@ -42,6 +42,7 @@ from kubesim.apiserver.validation.names import (
     is_qualified_name,
     validate_labels,
 )
+from kubesim.core import podlevel
 from kubesim.core.quantity import QuantityError, canonical, parse
 
 Obj = dict[str, Any]
@@ -183,6 +184,56 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
     return errs
 
 
+_POD_LEVEL = ["cpu", "hugepages-", "memory"]  # SupportedPodLevelResources, sorted
+
+
+def _pod_resources(spec: Obj, path: str) -> list[FieldError]:
+    """validatePodResources: only cpu, memory and hugepages at pod level, each request at
+    most its limit, the pod's requests at least the containers' aggregate, and no regular
+    container limited above the pod."""
+    resources = spec.get("resources")
+    if not isinstance(resources, dict):
+        return []
+    errs: list[FieldError] = []
+    if resources.get("claims"):
+        errs.append(forbidden(f"{path}.claims", "claims cannot be set for Resources at pod-level"))
+    for part in ("limits", "requests"):
+        for name in resources.get(part) or {} if isinstance(resources.get(part), dict) else {}:
+            if not podlevel.supported(name):
+                errs.append(not_supported(f"{path}.{part}[{name}]", name, _POD_LEVEL))
+    if errs:
+        return errs
+    errs.extend(_resources(resources, path))
+    requests = resources.get("requests") or {}
+    for name, total in podlevel.aggregate(spec, "requests").items():
+        if not podlevel.supported(name):
+            continue
+        mine = _quantity(requests.get(name, "0"))
+        if mine is not None and mine.value < total:
+            shown = canonical(mine) if name in requests else "0"
+            errs.append(
+                invalid(
+                    f"{path}.requests[{name}]",
+                    shown,
+                    f"must be greater than or equal to aggregate container requests of {podlevel.text(name, total)}",  # noqa: E501
+                )
+            )
+    limits = resources.get("limits") or {}
+    for i, container in enumerate(spec.get("containers") or []):
+        own = ((container.get("resources") or {}).get("limits") or {}) if isinstance(container, dict) else {}  # fmt: skip
+        for name, raw in own.items():
+            mine, cap = _quantity(raw), _quantity(limits.get(name))
+            if name in limits and mine is not None and cap is not None and mine.value > cap.value:
+                errs.append(
+                    invalid(
+                        f"{path}.containers[{i}][{name}].limits",
+                        canonical(mine),
+                        f"must be less than or equal to pod limits of {canonical(cap)}",
+                    )
+                )
+    return errs
+
+
 def _container(
     container: Any, path: str, *, volumes: set[str], is_pod: bool, init: bool
 ) -> list[FieldError]:
@@ -319,6 +370,7 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool) -> list[FieldError]
         if not init:
             errs.extend(host_port_conflicts(listed, f"{path}.{key}"))
     errs.extend(host_network_ports(spec, path, is_pod=is_pod))
+    errs.extend(_pod_resources(spec, f"{path}.resources"))
     restart = spec.get("restartPolicy")
     if restart not in (None, "") and restart not in _RESTART:
         errs.append(not_supported(f"{path}.restartPolicy", restart, _RESTART))
