@@ -475,9 +475,7 @@ class PodWorker:
                     await self._restart_for_resize(name, running)
                     continue
                 error = running.set_limits(
-                    _limits_of(
-                        {"limits": _with_pod_limits(want.get("limits") or {}, self.pod["spec"])}
-                    )
+                    _limits_of(_with_pod_limits(want.get("limits") or {}, self.pod["spec"]))
                 )
                 if error:
                     errors.append(error)
@@ -1075,10 +1073,7 @@ class PodWorker:
                 args=spec.get("args"),
                 env=env,
                 mounts=mounts,
-                limits=Limits(
-                    memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
-                    cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,
-                ),
+                limits=_limits_of(limits),
                 network=Network(
                     self.pod_ip,
                     self.kubelet.network.hosts_file,
@@ -1430,8 +1425,8 @@ def _observed(condition: Obj) -> int:
     return int(condition.get("observedGeneration") or 1)
 
 
-def _limits_of(resources: Obj) -> Limits:
-    limits = resources.get("limits") or {}
+def _limits_of(limits: Obj) -> Limits:
+    """A container's cpu and memory limits as the runtime applies them."""
     return Limits(
         memory_bytes=memory_bytes(limits["memory"]) if "memory" in limits else None,
         cpu_millis=cpu_millis(limits["cpu"]) if "cpu" in limits else None,

@@ -66,7 +66,8 @@ def changed(want: dict[str, Obj], have: dict[str, Obj]) -> list[str]:
     return [
         name
         for name, resources in want.items()
-        if _measured(resources) != _measured(have.get(name) or {})
+        # as written first: this runs on every pod event, and parsing is the slow part
+        if resources != have.get(name) and _measured(resources) != _measured(have.get(name) or {})
     ]
 
 

@@ -89,7 +89,6 @@ class StressPlan:
     timeout: float = 0  # 0: run until killed
     backoff_us: int = 3000
     quiet: bool = False
-    verbose: bool = False
     dry_run: bool = False
     show: str = ""  # "help" | "version": print it and exit 0
 
@@ -200,7 +199,6 @@ def parse_stress(argv: list[str]) -> StressPlan:
         timeout=float(values.get("timeout", 0)),
         backoff_us=values.get("backoff", 3000),
         quiet="--quiet" in flags,
-        verbose="--verbose" in flags,
         dry_run="--dry-run" in flags,
     )
 
