@@ -51,6 +51,7 @@ from kubesim.apiserver.request import parse_int
 from kubesim.apiserver.serialization import load_yaml, loads_json
 from kubesim.apiserver.validation.pod import validate_ephemeral_update, validate_pod_resize
 from kubesim.apiserver.watch import ApiWatch
+from kubesim.core import limitranger
 from kubesim.core.clock import Clock
 from kubesim.core.errors import (
     MODIFIED,
@@ -72,7 +73,7 @@ from kubesim.core.errors import (
     qualified,
     resource_not_found,
 )
-from kubesim.core.quota import apply_limit_range, quota_status, resize_denial
+from kubesim.core.quota import quota_status, resize_denial
 from kubesim.core.resources import Registry, Resource, registry
 from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
 from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
@@ -475,7 +476,7 @@ class Api:
         if sres.kind == "Pod" and namespace:
             limitranges = self._in_namespace("limitranges", namespace)
             if limitranges:
-                obj = apply_limit_range(obj, limitranges)
+                obj = limitranger.mutate_pod(obj, limitranges)
             self._admit_service_account(obj, namespace)
             self._admit_pod_priority(obj)
         if sres.kind in _IN_USE_PROTECTION:  # the StorageObjectInUseProtection plugin
@@ -493,6 +494,30 @@ class Api:
                 if default_class is not None:
                     spec["storageClassName"] = default_class
         return obj
+
+    def _limit_ranger(
+        self, res: Resource, obj: Obj, old: Obj | None, namespace: str | None
+    ) -> None:
+        """The LimitRanger plugin's validating half: 403 when a pod or claim is outside
+        the bounds of a LimitRange of its namespace (on an update, only what changed is
+        checked; an object being deleted is left alone)."""
+        if res.kind not in ("Pod", "PersistentVolumeClaim") or not namespace:
+            return
+        if old is not None and old["metadata"].get("deletionTimestamp"):
+            return
+        limitranges = self._in_namespace("limitranges", namespace)
+        if not limitranges:
+            return
+        if res.kind == "Pod":
+            why = limitranger.pod_denial(obj, limitranges, old)
+        else:
+            why = limitranger.claim_denial(obj, limitranges, old)
+        if why:
+            name = obj["metadata"]["name"]
+            raise Forbidden(
+                f'{res.plural} "{name}" is forbidden: {why}',
+                details={"name": name, "kind": res.plural},
+            )
 
     def _priority_classes(self) -> Objs:
         res = self.resource("scheduling.k8s.io", "v1", "priorityclasses")
@@ -801,6 +826,15 @@ class Api:
         obj = _admission.default(sres.gvk, body)
         if sres.kind == "Pod" and not subresource:
             _priority.keep_pod_priority(obj, old)
+        namespace = obj["metadata"].get("namespace") or old["metadata"].get("namespace")
+        limit_ranged = (sres.kind == "Pod" and subresource == "resize") or (
+            sres.kind == "PersistentVolumeClaim" and not subresource
+        )
+        if sres.kind == "Pod" and limit_ranged and not old["metadata"].get("deletionTimestamp"):
+            # LimitRanger mutates a resize too; the resize strategy keeps only resources.
+            limitranges = self._in_namespace("limitranges", namespace)
+            if limitranges:
+                obj = limitranger.mutate_pod(obj, limitranges)
         if sres.kind == "Namespace":
             # The `kubernetes` finalizer is the create strategy's (PrepareForCreate), not a
             # default: an update or finalize that removes it must not get it back.
@@ -817,6 +851,8 @@ class Api:
             validate_against = self._validate_resize(sres, obj, old, opts)
             self._quota_resize(res, obj, old)
         self._validate(sres, obj, old=validate_against, options=opts)
+        if limit_ranged and not opts.trusted:
+            self._limit_ranger(sres, obj, old, namespace)
         self._validate_priority_class(sres, obj, update=True)
         if not subresource:
             self._pod_security(sres, obj, old, obj["metadata"].get("namespace"), opts)
@@ -981,6 +1017,7 @@ class Api:
         obj.setdefault("metadata", {})["uid"] = uid
         obj = self._admit_create(sres, obj, namespace)
         self._validate(sres, obj, old=None, options=opts)
+        self._limit_ranger(sres, obj, None, namespace)
         self._validate_priority_class(sres, obj, update=False)
         self._pod_security(sres, obj, None, namespace, opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)

@@ -1,4 +1,4 @@
-"""ResourceQuota usage and admission, and LimitRange defaults, as pure functions.
+"""ResourceQuota usage and admission as pure functions (LimitRange is `limitranger`).
 
 * ``quota_status``: what the resourcequota controller writes (``hard`` mirrors
   ``spec.hard``; ``used`` for each hard resource) from the namespace's objects.
@@ -6,8 +6,6 @@
   kube-apiserver's (apiserver/pkg/admission/plugin/resourcequota/controller.go and the pod
   evaluator in pkg/quota/v1/evaluator/core/pods.go). The API answers 403 Forbidden with
   ``<resource> "<name>" is forbidden: <verdict>``.
-* ``apply_limit_range``: the LimitRanger admission plugin's defaults for containers that
-  leave requests or limits out.
 
 Quantities are printed the way ``resource.Quantity.String()`` prints a sum: in the format
 family (binary or decimal) of the first quantity added, canonicalised.
@@ -21,7 +19,6 @@ from decimal import Decimal
 from kubesim.core import podlevel
 from kubesim.core.objects import (
     Obj,
-    deepcopy,
     deleting,
     meta,
     parse_time,
@@ -300,62 +297,3 @@ def resize_denial(pod: Obj, old: Obj, quotas: list[Obj]) -> str | None:
     if not grown:
         return None
     return quota_denial(pod, quotas, resource="pods", requested=grown)
-
-
-# --- LimitRange defaults --------------------------------------------------------------------
-
-
-LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger"
-
-
-def apply_limit_range(pod: Obj, limitranges: list[Obj]) -> Obj:
-    """LimitRanger's defaulting: each Container-type limit's `default` fills missing limits
-    and `defaultRequest` missing requests (a missing request with a limit known takes the
-    limit, as API defaulting does). The pod is annotated with what the plugin set, as
-    upstream's mergePodResourceRequirements does (`kubernetes.io/limit-ranger: LimitRanger
-    plugin set: cpu, memory request for container app; cpu limit for container app`): the
-    trace that a request came from the namespace's LimitRange, not from the pod's author.
-    Returns a new pod; the input is left alone."""
-    out = deepcopy(pod)
-    defaults: dict[str, str] = {}
-    default_requests: dict[str, str] = {}
-    for lr in sorted(limitranges, key=lambda x: meta(x).get("name", "")):
-        for item in (lr.get("spec") or {}).get("limits") or []:
-            if item.get("type") != "Container":
-                continue
-            for k, v in (item.get("default") or {}).items():
-                defaults.setdefault(k, str(v))
-            for k, v in (item.get("defaultRequest") or {}).items():
-                default_requests.setdefault(k, str(v))
-    if not defaults and not default_requests:
-        return out
-    spec = out.get("spec") or {}
-    notes: list[str] = []
-    for c in list(spec.get("containers") or []) + list(spec.get("initContainers") or []):
-        res = c.setdefault("resources", {})
-        limits = res.get("limits") or {}
-        requests = res.get("requests") or {}
-        set_limits = sorted(k for k in defaults if k not in limits)
-        set_requests = sorted(k for k in default_requests if k not in requests)
-        for k in set_limits:
-            limits[k] = defaults[k]
-        for k in set_requests:
-            requests[k] = default_requests[k]
-        for k, v in limits.items():
-            if k not in requests:
-                requests[k] = v
-                if k in set_limits:  # LimitRange defaulting: defaultRequest = default
-                    set_requests = sorted({*set_requests, k})
-        if limits:
-            res["limits"] = limits
-        if requests:
-            res["requests"] = requests
-        cname = c.get("name", "")
-        if set_requests:
-            notes.append(f"{', '.join(set_requests)} request for container {cname}")
-        if set_limits:
-            notes.append(f"{', '.join(set_limits)} limit for container {cname}")
-    if notes:
-        annotations = out.setdefault("metadata", {}).setdefault("annotations", {})
-        annotations[LIMIT_RANGER_ANNOTATION] = "LimitRanger plugin set: " + "; ".join(notes)
-    return out

@@ -20,6 +20,7 @@ from kubesim.apiserver.validation.errors import (
     required,
     too_long,
 )
+from kubesim.apiserver.validation.limitrange import validate_limitrange
 from kubesim.apiserver.validation.names import (
     NameRule,
     is_dns1035_label,
@@ -278,6 +279,7 @@ _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Service"): _service,
     ("", "ConfigMap"): _configmap,
     ("", "Secret"): _secret,
+    ("", "LimitRange"): validate_limitrange,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replicaset,
     ("apps", "DaemonSet"): validate_daemonset,

@@ -14,7 +14,8 @@ from kubesim.controllers import (
     reconcile_gc,
     reconcile_namespace,
 )
-from kubesim.core.quota import apply_limit_range, quota_denial, quota_status, stuck_after
+from kubesim.core.limitranger import mutate_pod as apply_limit_range
+from kubesim.core.quota import quota_denial, quota_status, stuck_after
 
 NOW = datetime(2026, 11, 24, 16, 0, 0, tzinfo=UTC)
 
