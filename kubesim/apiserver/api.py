@@ -37,6 +37,7 @@ from typing import Any
 
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
+from kubesim.apiserver import csr as _csr
 from kubesim.apiserver import meta as _meta
 from kubesim.apiserver import podsecurity as _podsecurity
 from kubesim.apiserver import priority as _priority
@@ -48,7 +49,9 @@ from kubesim.apiserver.hooks import Hooks
 from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.apiserver.request import parse_int
+from kubesim.apiserver.requestinfo import UserInfo
 from kubesim.apiserver.serialization import load_yaml, loads_json
+from kubesim.apiserver.signer import ClusterSigner
 from kubesim.apiserver.validation.pod import validate_ephemeral_update, validate_pod_resize
 from kubesim.apiserver.watch import ApiWatch
 from kubesim.core import limitranger
@@ -139,6 +142,8 @@ class WriteOptions:
     # The request body as sent (JSON), so the decoder can report repeated keys
     # (`duplicate field "spec.replicas"`) that parsing into a dict has already lost.
     raw: bytes | None = None
+    # Who asks (a CertificateSigningRequest records its requestor); None for kubesim itself.
+    user: UserInfo | None = None
 
 
 @dataclass
@@ -212,9 +217,12 @@ class Api:
         reg: Registry | None = None,
         root_ca: str = "",
         service_account_key: bytes | None = None,
+        signer: ClusterSigner | None = None,
     ) -> None:
         self.store = store
         self.tokens = _serviceaccount.TokenIssuer(service_account_key)
+        # the cluster CA for the csrsigning controller; None leaves CSRs unsigned
+        self.signer = signer
         self.clock = clock or Clock()
         self.hooks = hooks or Hooks()
         self.registry = reg or registry()
@@ -468,11 +476,15 @@ class Api:
             return []
         return [r.obj for r in self.store.list(self._prefix(res, namespace))[1]]
 
-    def _admit_create(self, sres: Resource, body: Obj, namespace: str | None) -> Obj:
+    def _admit_create(
+        self, sres: Resource, body: Obj, namespace: str | None, user: UserInfo | None = None
+    ) -> Obj:
         """Defaults, then the LimitRanger plugin's container defaults for a Pod and the
         DefaultStorageClass plugin's class for a claim that names none (mutating admission
         runs after decoding and before validation, as in kube-apiserver)."""
         obj = _admission.default(sres.gvk, body)
+        if sres.kind == "CertificateSigningRequest":
+            obj = _csr.prepare_create(obj, user)
         if sres.kind == "Pod" and namespace:
             limitranges = self._in_namespace("limitranges", namespace)
             if limitranges:
@@ -842,7 +854,11 @@ class Api:
         # namespaces/{name}/finalize: the finalize strategy keeps the stored status and
         # takes the rest from the request, as the main update of a Namespace does here.
         strategy = "" if subresource == "finalize" else subresource
-        obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
+        if sres.kind == "CertificateSigningRequest":
+            generic = _meta.prepare_update(sres, old, obj, subresource="")
+            obj = _csr.prepare_update(old, generic, obj, subresource, now)
+        else:
+            obj = _meta.prepare_update(sres, old, obj, subresource=strategy)
         fill_zero_status(sres.gvk, obj)
         validate_against = old
         if subresource == "ephemeralcontainers":
@@ -1015,9 +1031,17 @@ class Api:
         # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
         uid = str(uuid.uuid4())
         obj.setdefault("metadata", {})["uid"] = uid
-        obj = self._admit_create(sres, obj, namespace)
+        obj = self._admit_create(sres, obj, namespace, opts.user)
         self._validate(sres, obj, old=None, options=opts)
         self._limit_ranger(sres, obj, None, namespace)
+        if sres.kind == "CertificateSigningRequest" and not opts.trusted:
+            why = _csr.subject_restriction(obj)
+            if why:
+                name = obj["metadata"]["name"]
+                raise Forbidden(
+                    f'certificatesigningrequests.certificates.k8s.io "{name}" is forbidden: {why}',
+                    details={"name": name, "group": sres.group, "kind": sres.plural},
+                )
         self._validate_priority_class(sres, obj, update=False)
         self._pod_security(sres, obj, None, namespace, opts)
         obj = _meta.prepare_create(sres, obj, now=now, uid=uid)

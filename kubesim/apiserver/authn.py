@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -61,6 +62,39 @@ LEEWAY = 60.0  # go-jose's DefaultLeeway for exp and nbf
 DELETION_GRACE = 60.0  # a bound object deleted less than this ago still validates
 EXTRA_PREFIX = "authentication.kubernetes.io/"
 _IMPERSONATE_EXTRA = "impersonate-extra-"
+
+
+def client_certificate_user(transport: Any) -> UserInfo | None:
+    """The user a verified client certificate names (the x509 authenticator's
+    CommonNameUserConversion): its subject's common name, its organizations as groups, and
+    the certificate's SHA-256 as the credential id. None when the client sent none.
+
+    The TLS layer has already checked it against the cluster CA (`--client-ca-file`), so a
+    certificate the CA did not sign, or one expired on the host's clock, fails the handshake
+    rather than answering 401 as kube-apiserver does."""
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if ssl_object is None:
+        return None
+    cert = ssl_object.getpeercert()
+    if not cert:
+        return None
+    names: list[str] = []
+    groups: list[str] = []
+    for rdn in cert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                names.append(value)
+            elif key == "organizationName":
+                groups.append(value)
+    if not names or not names[0]:
+        return None  # no common name: the x509 authenticator passes, as upstream's does
+    der = ssl_object.getpeercert(binary_form=True) or b""
+    fingerprint = hashlib.sha256(der).hexdigest()
+    return UserInfo(
+        names[0],
+        groups=(*groups, ALL_AUTHENTICATED),
+        extra=((EXTRA_PREFIX + "credential-id", (f"X509SHA256={fingerprint}",)),),
+    )
 
 
 class InvalidToken(Exception):

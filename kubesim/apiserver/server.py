@@ -31,7 +31,12 @@ from kubesim.apiserver import reviews as _reviews
 from kubesim.apiserver import streaming as _streaming
 from kubesim.apiserver import subresources as _subresources
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
-from kubesim.apiserver.authn import Authenticator, impersonate, lower_headers
+from kubesim.apiserver.authn import (
+    Authenticator,
+    client_certificate_user,
+    impersonate,
+    lower_headers,
+)
 from kubesim.apiserver.bootstrappolicy import ensure_bootstrap_policy
 from kubesim.apiserver.escalation import check_write
 from kubesim.apiserver.hooks import LogRequest
@@ -228,7 +233,9 @@ class Server:
 
     def _authenticate_and_authorize(self, request: web.Request) -> UserInfo:
         """The user the request acts as, once it may do what it asks; 401 / 403 otherwise."""
-        user = self.authn.authenticate(request.headers.get("Authorization", ""))
+        user = client_certificate_user(request.transport)
+        if user is None:
+            user = self.authn.authenticate(request.headers.get("Authorization", ""))
         if any(key.lower().startswith("impersonate-") for key in request.headers):
             user = impersonate(
                 user, lower_headers(list(request.headers.items())), authorize=self.authz.authorize
@@ -444,6 +451,7 @@ class Server:
             or _http.manager_from_user_agent(request.headers.get("User-Agent", "")),
             field_validation=_http.field_validation(q.get("fieldValidation")),
             dry_run=_http.dry_run(q.getall("dryRun", [])),
+            user=request.get(_USER),
         )
 
     def _decode_write(
@@ -620,7 +628,7 @@ class Server:
             )
             return _json(create_token(api, t.namespace, t.name, body), status=201)
         if method == "GET":
-            if t.sub in ("", "status", "ephemeralcontainers", "resize"):
+            if t.sub in ("", "status", "ephemeralcontainers", "resize", "approval"):
                 accept = request.headers.get("Accept", "")
                 row = api.get_row(t.res, t.namespace, t.name)
                 if not _http.wants_table(accept) and api._view(t.res) is None:

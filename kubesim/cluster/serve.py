@@ -35,6 +35,7 @@ from kubesim.apiserver.bootstrap import bootstrap
 from kubesim.apiserver.certs import ensure_tls
 from kubesim.apiserver.server import Server
 from kubesim.apiserver.serviceaccount import service_account_key
+from kubesim.apiserver.signer import ClusterSigner
 from kubesim.client import timers
 from kubesim.cluster import collector, components, controlplane
 from kubesim.core.clock import Clock, VirtualClock, revision_hold
@@ -199,6 +200,7 @@ async def serve(
         clock=clock,
         root_ca=tls.ca_pem,
         service_account_key=service_account_key(state_dir),
+        signer=ClusterSigner(tls.ca_cert, state_dir / "ca.key"),
     )
     bootstrap(api)
     for extend in extensions if extensions is not None else _default_extensions():
@@ -215,6 +217,10 @@ async def serve(
     )
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(tls.server_cert, tls.server_key)
+    # --client-ca-file: a client certificate the cluster CA signed names its user (the
+    # CSR API issues them); kubectl's own kubeconfig still carries a token.
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.load_verify_locations(tls.ca_cert)
     runner = web.AppRunner(
         server.app(),
         access_log=None,

@@ -13,18 +13,21 @@ Controllers (names as ``kube-controller-manager --controllers`` spells them):
   taint eviction), garbagecollector, namespace, resourcequota, persistentvolume-binder
   (with pvc- and pv-protection and kind's local-path provisioner folded in),
   clusterrole-aggregation (admin/edit/view's rules from the aggregate-to-* roles),
-  serviceaccount-token (the tokens of `kubernetes.io/service-account-token` Secrets).
+  serviceaccount-token (the tokens of `kubernetes.io/service-account-token` Secrets),
+  csrsigning (kube-apiserver-client certificates from the cluster CA) and csrcleaner.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import uuid
 from collections.abc import Callable, Collection, Hashable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from kubesim.apiserver.signer import SigningError, certificate_not_after
 from kubesim.client import timers
 from kubesim.client.actuator import (
     CONTROLLER_MANAGER,
@@ -42,9 +45,12 @@ from kubesim.controllers import (
     Decision,
     HpaHistory,
     UpdateStatus,
+    cleanup_csr,
     collect_pods,
     cronjob_key_of_job,
+    fail_csr,
     hpa_without_target,
+    issue_csr,
     missing_nodes,
     needs_token,
     next_sync_after_schedule_change,
@@ -70,6 +76,7 @@ from kubesim.controllers import (
     release_pods,
     replica_failure_status,
     schedule_changed,
+    signing_plan,
     token_secret_account,
 )
 from kubesim.core.errors import ApiError, Conflict, NotFound
@@ -106,6 +113,8 @@ ALL_CONTROLLERS = (
     "persistentvolume-binder",
     "clusterrole-aggregation",
     "serviceaccount-token",
+    "csrsigning",
+    "csrcleaner",
 )
 # Resources the manager keeps informers for: (group, version, plural).
 WATCHED: tuple[tuple[str, str, str], ...] = (
@@ -134,6 +143,7 @@ WATCHED: tuple[tuple[str, str, str], ...] = (
     ("coordination.k8s.io", "v1", "leases"),
     ("rbac.authorization.k8s.io", "v1", "clusterroles"),
     ("", "v1", "serviceaccounts"),
+    ("certificates.k8s.io", "v1", "certificatesigningrequests"),
 )
 # Kinds whose ownerReferences the garbage collector follows.
 GC_KINDS: tuple[GR, ...] = (
@@ -218,6 +228,8 @@ class ControllerManager:
             ("persistentvolume-binder", self._sync_storage),
             ("clusterrole-aggregation", self._sync_clusterrole_aggregation),
             ("serviceaccount-token", self._sync_token_secret),
+            ("csrsigning", self._sync_csr_signing),
+            ("csrcleaner", self._sync_csr_cleaner),
         ):
             if name in self.enabled:
                 self.controllers[name] = Controller(name, sync, self.caches)
@@ -314,6 +326,7 @@ class ControllerManager:
         )
         self._on("", "secrets", self._secret_changed)
         self._on("", "serviceaccounts", self._account_changed)
+        self._on("certificates.k8s.io", "certificatesigningrequests", self._csr_changed)
 
     def _add_claim(self, key: tuple[str, str]) -> None:
         self._add("persistentvolume-binder", ("claim", *key))
@@ -933,6 +946,43 @@ class ControllerManager:
             )
         decision = reconcile_token_secret(secret, account, token=token, ca_crt=self.api.root_ca)
         return self._apply(decision, "tokens-controller")
+
+    # -- certificate signing requests --
+
+    def _csr_changed(self, kind: str, csr: Obj, previous: Obj | None) -> None:
+        self._add("csrsigning", _ns_name(csr))
+        self._add("csrcleaner", _ns_name(csr))
+
+    def _sync_csr_signing(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        csr = self.caches.get("certificates.k8s.io", "certificatesigningrequests", *key)
+        if csr is None or self.api.signer is None:
+            return [], None
+        now = self.now()
+        plan = signing_plan(csr, now=now, host_now=datetime.now(UTC))
+        if plan is None:
+            return [], None
+        if isinstance(plan, str):
+            return self._apply(fail_csr(csr, plan, now), "csrsigning-controller")
+        try:
+            request = base64.b64decode(csr["spec"]["request"])
+            pem = self.api.signer.sign(
+                request,
+                usages=list(plan.usages),
+                not_before=plan.not_before,
+                not_after=plan.not_after,
+            )
+        except SigningError as exc:
+            return self._apply(fail_csr(csr, str(exc), now), "csrsigning-controller")
+        return self._apply(issue_csr(csr, pem), "csrsigning-controller")
+
+    def _sync_csr_cleaner(self, key: tuple[str, str]) -> tuple[list[Written], float | None]:
+        csr = self.caches.get("certificates.k8s.io", "certificatesigningrequests", *key)
+        if csr is None:
+            return [], None
+        issued = (csr.get("status") or {}).get("certificate")
+        expires = certificate_not_after(issued) if issued else None
+        decision = cleanup_csr(csr, now=self.now(), certificate_expires=expires)
+        return self._apply(decision, "csrcleaner-controller")
 
     # -- resource quota --
 

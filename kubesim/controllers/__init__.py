@@ -25,6 +25,7 @@ from ._cronjob import (
     reconcile_cronjob,
     schedule_changed,
 )
+from ._csrsigning import SigningPlan, cleanup_csr, fail_csr, issue_csr, signing_plan
 from ._daemonset import daemon_tolerations, node_should_run, reconcile_daemonset
 from ._deployment import reconcile_deployment
 from ._endpoints import (
@@ -68,6 +69,11 @@ __all__ = [
     "reconcile_cronjob",
     "schedule_changed",
     "needs_token",
+    "SigningPlan",
+    "cleanup_csr",
+    "fail_csr",
+    "issue_csr",
+    "signing_plan",
     "reconcile_token_secret",
     "token_secret_account",
     "aggregated_rules",

@@ -30,7 +30,7 @@ SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
 VIRTUAL = os.environ.get("KUBELAB_SCENARIO_VIRTUAL_TIME", "1") != "0"
 CLEANUP_KINDS = (
     "cronjobs,deployments,replicasets,statefulsets,pods,services,hpa,pdb,jobs,resourcequotas,"
-    "limitranges,"
+    "limitranges,certificatesigningrequests,"
     "persistentvolumeclaims"
 )
 

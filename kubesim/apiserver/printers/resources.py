@@ -25,7 +25,7 @@ from kubesim.apiserver.printers.format import (
     list_with_more,
     mapping,
 )
-from kubesim.core.durations import UNKNOWN, parse_time, since
+from kubesim.core.durations import UNKNOWN, human_duration, parse_time, since
 from kubesim.core.quantity_print import canonical
 
 Row = list[Any]
@@ -463,3 +463,28 @@ def api_service(obj: dict[str, Any], now: datetime) -> Row:
             if available != "True":
                 available = f"{available} ({condition.get('reason', '')})"
     return [_name(obj), where, available, _age(obj, now)]
+
+
+def certificate_signing_request(obj: dict[str, Any], now: datetime) -> Row:
+    """NAME AGE SIGNERNAME REQUESTOR REQUESTEDDURATION CONDITION: Denied, else Approved,
+    else Pending; then `,Failed` and `,Issued` once a certificate is there."""
+    types = {c.get("type") for c in items(obj, "status", "conditions") if isinstance(c, dict)}
+    if "Denied" in types:
+        condition = "Denied"
+    elif "Approved" in types:
+        condition = "Approved"
+    else:
+        condition = "Pending"
+    if "Failed" in types:
+        condition += ",Failed"
+    if dig(obj, "status", "certificate"):
+        condition += ",Issued"
+    seconds = dig(obj, "spec", "expirationSeconds")
+    return [
+        _name(obj),
+        _age(obj, now),
+        str(dig(obj, "spec", "signerName", default="") or NONE),
+        str(dig(obj, "spec", "username", default="")),
+        human_duration(float(seconds)) if isinstance(seconds, int) else NONE,
+        condition,
+    ]

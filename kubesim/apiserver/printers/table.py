@@ -58,6 +58,7 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
     ("networking.k8s.io", "Ingress"): res.ingress,
     ("storage.k8s.io", "StorageClass"): res.storage_class,
     ("scheduling.k8s.io", "PriorityClass"): res.priority_class,
+    ("certificates.k8s.io", "CertificateSigningRequest"): res.certificate_signing_request,
     ("rbac.authorization.k8s.io", "RoleBinding"): res.role_binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): res.role_binding,
     ("discovery.k8s.io", "EndpointSlice"): res.endpoint_slice,

@@ -36,6 +36,7 @@ _GROUP_PACKAGES = {
     "authentication.k8s.io": "k8s.io.api.authentication",
     "authorization.k8s.io": "k8s.io.api.authorization",
     "scheduling.k8s.io": "k8s.io.api.scheduling",
+    "certificates.k8s.io": "k8s.io.api.certificates",
 }
 _INT_TYPES = {3, 4, 5, 13}
 _DROP = {"selfLink", "clusterName", "initializers"}

@@ -758,3 +758,52 @@ TABLES["k8s.io.api.scheduling.v1.PriorityClass"] = {
         "5": ["preemptionPolicy", 9, 1, ""],
     }
 }
+
+# certificates.k8s.io/v1 CertificateSigningRequest (`kubectl certificate approve` PUTs the
+# approval subresource as protobuf): field numbers from the struct tags in the kubectl 1.37
+# binary (staging/src/k8s.io/api/certificates/v1/types.go).
+_CERTS = "k8s.io.api.certificates.v1."
+TABLES.update(
+    {
+        _CERTS + "CertificateSigningRequest": {
+            "f": {
+                "1": ["metadata", 11, 1, _META_OBJECT],
+                "2": ["spec", 11, 1, _CERTS + "CertificateSigningRequestSpec"],
+                "3": ["status", 11, 1, _CERTS + "CertificateSigningRequestStatus"],
+            }
+        },
+        _CERTS + "CertificateSigningRequestSpec": {
+            "f": {
+                "1": ["request", 12, 1, ""],
+                "2": ["username", 9, 1, ""],
+                "3": ["uid", 9, 1, ""],
+                "4": ["groups", 9, 3, ""],
+                "5": ["usages", 9, 3, ""],
+                "6": ["extra", 11, 3, _CERTS + "CertificateSigningRequestSpec.ExtraEntry"],
+                "7": ["signerName", 9, 1, ""],
+                "8": ["expirationSeconds", 5, 1, ""],
+            }
+        },
+        _CERTS + "CertificateSigningRequestSpec.ExtraEntry": {
+            "f": {"1": ["key", 9, 1, ""], "2": ["value", 11, 1, _CERTS + "ExtraValue"]},
+            "map": True,
+        },
+        _CERTS + "ExtraValue": {"f": {"1": ["items", 9, 3, ""]}},
+        _CERTS + "CertificateSigningRequestStatus": {
+            "f": {
+                "1": ["conditions", 11, 3, _CERTS + "CertificateSigningRequestCondition"],
+                "2": ["certificate", 12, 1, ""],
+            }
+        },
+        _CERTS + "CertificateSigningRequestCondition": {
+            "f": {
+                "1": ["type", 9, 1, ""],
+                "2": ["reason", 9, 1, ""],
+                "3": ["message", 9, 1, ""],
+                "4": ["lastUpdateTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"],
+                "5": ["lastTransitionTime", 11, 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"],
+                "6": ["status", 9, 1, ""],
+            }
+        },
+    }
+)

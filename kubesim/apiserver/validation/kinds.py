@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from kubesim.apiserver.csr import validate_csr
 from kubesim.apiserver.validation.errors import (
     FieldError,
     GoLiteral,
@@ -280,6 +281,7 @@ _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "ConfigMap"): _configmap,
     ("", "Secret"): _secret,
     ("", "LimitRange"): validate_limitrange,
+    ("certificates.k8s.io", "CertificateSigningRequest"): validate_csr,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replicaset,
     ("apps", "DaemonSet"): validate_daemonset,

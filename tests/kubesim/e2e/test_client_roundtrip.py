@@ -10,6 +10,7 @@ DaemonSet counters, ...), so `"status": {}` fails here.
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -18,6 +19,10 @@ import kubernetes.client
 import kubernetes.config
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 pytestmark = pytest.mark.kubesim
 
@@ -29,6 +34,15 @@ TEMPLATE = {"metadata": {"labels": LABELS}, "spec": {"containers": CONTAINERS}}
 SELECTOR = {"matchLabels": LABELS}
 TARGET = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
 RULES = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]
+
+
+def _certificate_request() -> str:
+    """A PEM CERTIFICATE REQUEST for CN=rt, base64 as a CSR's spec.request carries it."""
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "rt")])
+    request = x509.CertificateSigningRequestBuilder().subject_name(name)
+    signed = request.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256())
+    return base64.b64encode(signed.public_bytes(Encoding.PEM)).decode()
+
 
 # (group, kind) -> the body (without apiVersion/kind/name); one per served kind
 MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
@@ -48,6 +62,13 @@ MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
     ("", "ServiceAccount"): {},
     ("", "ResourceQuota"): {"spec": {"hard": {"pods": "10"}}},
     ("", "LimitRange"): {"spec": {"limits": [{"type": "Container", "default": {"cpu": "100m"}}]}},
+    ("certificates.k8s.io", "CertificateSigningRequest"): {
+        "spec": {
+            "request": _certificate_request(),
+            "signerName": "example.com/rt",
+            "usages": ["client auth"],
+        }
+    },
     ("", "PersistentVolume"): {
         "spec": {
             "capacity": {"storage": "1Gi"},
