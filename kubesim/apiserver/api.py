@@ -37,7 +37,9 @@ from typing import Any
 
 from kubesim.apiserver import admission as _admission
 from kubesim.apiserver import convert as _convert
+from kubesim.apiserver import crd as _crd
 from kubesim.apiserver import csr as _csr
+from kubesim.apiserver import customresource as _customresource
 from kubesim.apiserver import meta as _meta
 from kubesim.apiserver import podsecurity as _podsecurity
 from kubesim.apiserver import priority as _priority
@@ -45,6 +47,7 @@ from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.defaulting.service import RangeFull, assign_addresses
+from kubesim.apiserver.discovery import api_services
 from kubesim.apiserver.hooks import Hooks
 from kubesim.apiserver.patch import apply as _ssa
 from kubesim.apiserver.patch import dispatch as _patch
@@ -52,6 +55,8 @@ from kubesim.apiserver.request import parse_int
 from kubesim.apiserver.requestinfo import UserInfo
 from kubesim.apiserver.serialization import load_yaml, loads_json
 from kubesim.apiserver.signer import ClusterSigner
+from kubesim.apiserver.validation.errors import Problems
+from kubesim.apiserver.validation.names import is_dns1123_subdomain, validate_object_meta
 from kubesim.apiserver.validation.pod import validate_ephemeral_update, validate_pod_resize
 from kubesim.apiserver.watch import ApiWatch
 from kubesim.core import limitranger
@@ -225,8 +230,12 @@ class Api:
         self.signer = signer
         self.clock = clock or Clock()
         self.hooks = hooks or Hooks()
-        self.registry = reg or registry()
+        self.base_registry = reg or registry()
+        self.registry = self.base_registry
+        # (group, version, kind) of a custom resource -> its CRD version (schema, columns)
+        self.custom_versions: dict[tuple[str, str, str], Obj] = {}
         self.root_ca = root_ca
+        self._refresh_custom_resources()
 
     # -- addressing ------------------------------------------------------------------------
 
@@ -254,12 +263,100 @@ class Api:
         return f"/{res.storage}/"
 
     def _view(self, res: Resource) -> Callable[[Obj], Obj] | None:
+        if res.custom and not res.storage_version:  # conversion strategy None
+            return lambda obj: {**obj, "apiVersion": res.api_version}
         if _convert.needs_conversion(*res.gvk):
             return lambda obj: _convert.to_view(*res.gvk, obj)
         return None
 
     def _to_storage(self, res: Resource, obj: Obj) -> Obj:
+        if res.custom and not res.storage_version:
+            return {**obj, "apiVersion": self.registry.storage_resource(res).api_version}
         return _convert.from_view(*res.gvk, obj) if _convert.needs_conversion(*res.gvk) else obj
+
+    # -- CustomResourceDefinitions ---------------------------------------------------------
+
+    def _refresh_custom_resources(self) -> None:
+        """Serve what the stored CRDs define, beside the built-in resources."""
+        crds = self.base_registry.lookup("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+        if crds is None:
+            return
+        custom: list[Resource] = []
+        versions: dict[tuple[str, str, str], Obj] = {}
+        builtin = {(r.group, r.plural) for r in self.base_registry.resources}
+        for row in self.store.list(self._prefix(crds, None))[1]:
+            for res in _crd.resources(row.obj):
+                if (res.group, res.plural) in builtin:
+                    continue
+                custom.append(res)
+                versions[res.gvk] = _crd.version(row.obj, res.version) or {}
+        self.custom_versions = versions
+        self.registry = Registry(self.base_registry.resources + tuple(custom))
+
+    def sync_api_services(self) -> None:
+        """The autoregister and crdregistration controllers: an Available APIService per
+        served group-version (`discovery.api_services`), and none left for a CRD group
+        nothing serves any more."""
+        res = self.resource("apiregistration.k8s.io", "v1", "apiservices")
+        opts = WriteOptions(field_manager="kube-apiserver", trusted=True)
+        wanted = api_services(self.registry)
+        names = {obj["metadata"]["name"] for obj, _ in wanted}
+        for row in self.store.list(self._prefix(res, None))[1]:
+            labels = row.obj["metadata"].get("labels") or {}
+            automanaged = labels.get("kube-aggregator.kubernetes.io/automanaged")
+            if automanaged == "true" and row.obj["metadata"]["name"] not in names:
+                self.store.delete(row.key, expected_rev=row.rev)
+        for obj, condition in wanted:
+            name = obj["metadata"]["name"]
+            if self.store.get(self._key(res, None, name)) is not None:
+                continue
+            created = self.create(res, None, obj, options=opts)
+            created["status"] = {
+                "conditions": [
+                    {**condition, "lastTransitionTime": created["metadata"]["creationTimestamp"]}
+                ]
+            }
+            self.update(res, None, name, created, subresource="status", options=opts)
+
+    def custom_schema(self, res: Resource) -> Obj:
+        version = self.custom_versions.get(res.gvk) or {}
+        return ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
+
+    def _crd_settled(self, res: Resource, row: Row) -> Obj:
+        """After a CRD is written: the status its controllers converge to, and the
+        resources it defines served (or, once it is deleted, its instances removed)."""
+        obj = row.obj
+        if obj["metadata"].get("deletionTimestamp"):
+            return self._crd_cleanup(res, row)
+        wanted = _crd.status(obj, obj.get("status"), self.clock.rfc3339())
+        if wanted != obj.get("status"):
+            row = self.store.update(row.key, {**obj, "status": wanted}, expected_rev=row.rev)
+        self._refresh_custom_resources()
+        self.sync_api_services()
+        return row.obj
+
+    def _crd_cleanup(self, res: Resource, row: Row) -> Obj:
+        """The customresourcecleanup finalizer: delete every instance, then let go."""
+        obj = row.obj
+        spec = obj.get("spec") or {}
+        names = _crd.accepted_names(obj)
+        prefix = f"/{spec.get('group', '')}/{names['plural']}/"
+        for instance in self.store.list(prefix)[1]:
+            with contextlib.suppress(KeyError, RevisionMismatch):
+                self.store.delete(instance.key, expected_rev=instance.rev)
+        self._refresh_custom_resources()
+        self.sync_api_services()
+        finalizers = [
+            f for f in obj["metadata"].get("finalizers") or [] if f != _crd.CLEANUP_FINALIZER
+        ]
+        if finalizers:
+            updated = copy.deepcopy(obj)
+            updated["metadata"]["finalizers"] = finalizers
+            updated["status"] = _crd.terminating(obj, self.clock.rfc3339())
+            return self.store.update(row.key, updated, expected_rev=row.rev).obj
+        final = copy.deepcopy(obj)
+        final["metadata"].pop("finalizers", None)
+        return self.store.delete(row.key, expected_rev=row.rev, final=final).obj
 
     def _storage_res(self, res: Resource) -> Resource:
         if res.shared_storage:
@@ -442,16 +539,42 @@ class Api:
                 seen["spec"][key] = copy.deepcopy(obj["spec"][key])
         return seen
 
+    def _custom_problems(self, res: Resource, obj: Obj, options: WriteOptions) -> Problems:
+        """A custom resource: unknown fields pruned (refused when Strict), then its
+        metadata and its CRD's schema."""
+        problems = Problems()
+        dropped = _customresource.prune(obj, self.custom_schema(res))
+        unknown = [f'unknown field "{path}"' for path in dropped]
+        mode = options.field_validation or "Warn"
+        if unknown and mode == "Strict":
+            problems.decode_error = (
+                f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: '
+                "strict decoding error: " + ", ".join(unknown)
+            )
+            return problems
+        if mode == "Warn":
+            problems.warnings.extend(unknown)
+        problems.errors.extend(
+            validate_object_meta(
+                obj.get("metadata"), namespaced=res.namespaced, name_rule=is_dns1123_subdomain
+            )
+        )
+        problems.errors.extend(_customresource.validate(obj, self.custom_schema(res)))
+        return problems
+
     def _validate(self, res: Resource, obj: Obj, *, old: Obj | None, options: WriteOptions) -> None:
         if options.trusted:
             return
-        problems = _admission.validate(
-            res.gvk,
-            obj,
-            old=old,
-            field_validation=options.field_validation or "Warn",
-            raw=options.raw,
-        )
+        if res.custom:
+            problems = self._custom_problems(res, obj, options)
+        else:
+            problems = _admission.validate(
+                res.gvk,
+                obj,
+                old=old,
+                field_validation=options.field_validation or "Warn",
+                raw=options.raw,
+            )
         options.warnings.extend(problems.warnings)
         decode_error = getattr(problems, "decode_error", None)
         if decode_error:
@@ -483,6 +606,12 @@ class Api:
         DefaultStorageClass plugin's class for a claim that names none (mutating admission
         runs after decoding and before validation, as in kube-apiserver)."""
         obj = _admission.default(sres.gvk, body)
+        if sres.custom:
+            _customresource.default(obj, self.custom_schema(sres))
+        if sres.kind == "CustomResourceDefinition" and sres.group == "apiextensions.k8s.io":
+            finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
+            if _crd.CLEANUP_FINALIZER not in finalizers:
+                finalizers.append(_crd.CLEANUP_FINALIZER)
         if sres.kind == "CertificateSigningRequest":
             obj = _csr.prepare_create(obj, user)
         if sres.kind == "Pod" and namespace:
@@ -836,6 +965,8 @@ class Api:
         now = self.clock.rfc3339()
         body.setdefault("metadata", {})
         obj = _admission.default(sres.gvk, body)
+        if sres.custom:
+            _customresource.default(obj, self.custom_schema(sres))
         if sres.kind == "Pod" and not subresource:
             _priority.keep_pod_priority(obj, old)
         namespace = obj["metadata"].get("namespace") or old["metadata"].get("namespace")
@@ -900,6 +1031,8 @@ class Api:
             and not (sres.kind == "Namespace" and obj.get("spec", {}).get("finalizers"))
         ):
             final = self.store.delete(row.key, expected_rev=row.rev, final=obj)
+            if _is_crd(sres):
+                self._refresh_custom_resources()
             return self._out(res, final.obj)
         _check_etcd_size(obj)
         try:
@@ -909,6 +1042,8 @@ class Api:
                 res.plural, row.obj["metadata"]["name"], MODIFIED, group=res.group
             ) from None
         self._republish_root_ca(sres, new.obj)
+        if _is_crd(sres):
+            return self._out(res, self._crd_settled(sres, new))
         return self._out(res, new.obj)
 
     def patch(
@@ -1073,6 +1208,8 @@ class Api:
             raise already_exists(res.plural, name, group=res.group) from None
         self._charge_quotas(charges)
         self._after_create(sres, row.obj)
+        if _is_crd(sres):
+            self._crd_settled(sres, row)
         return self._out(res, row.obj)
 
     # -- writes: pods/binding --------------------------------------------------------------
@@ -1153,6 +1290,8 @@ class Api:
             if opts.dry_run:
                 return self._out(res, marked)
             new = self.store.update(row.key, marked, expected_rev=row.rev)
+            if _is_crd(res):
+                return self._out(res, self._crd_settled(res, new))
             if res.kind == "Namespace":
                 if self.hooks.garbage_collector_running and new.obj.get("spec", {}).get(
                     "finalizers"
@@ -1169,6 +1308,8 @@ class Api:
     def _after_delete(self, res: Resource, obj: Obj) -> None:
         """The root-CA publisher (kube-controller-manager's `root-ca-cert-publisher`)
         recreates `kube-root-ca.crt` in every namespace that is not terminating."""
+        if _is_crd(res):
+            self._refresh_custom_resources()
         meta = obj.get("metadata") or {}
         if res.kind != "ConfigMap" or meta.get("name") != "kube-root-ca.crt" or not self.root_ca:
             return
@@ -1350,3 +1491,7 @@ def _parse_apply_body(patch: Any) -> Obj:
     if not isinstance(data, dict):
         raise BadRequest("error decoding YAML: the body of an apply patch must be an object")
     return data
+
+
+def _is_crd(res: Resource) -> bool:
+    return res.kind == "CustomResourceDefinition" and res.group == "apiextensions.k8s.io"

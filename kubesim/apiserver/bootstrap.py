@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from kubesim.apiserver.api import Api, WriteOptions
-from kubesim.apiserver.discovery import api_services
 from kubesim.apiserver.priority import SYSTEM_PRIORITY_CLASSES
 from kubesim.core.clusterconfig import control_plane_ip
 
@@ -122,16 +121,4 @@ def bootstrap(api: Api) -> None:
 def _register_api_services(api: Api) -> None:
     """kube-apiserver's autoregister controller: an Available APIService per group-version
     (`_discovery.api_services`)."""
-    res = api.resource("apiregistration.k8s.io", "v1", "apiservices")
-    opts = WriteOptions(field_manager="kube-apiserver", trusted=True)
-    for obj, condition in api_services(api.registry):
-        name = obj["metadata"]["name"]
-        if api.store.get(f"/{res.storage}/{name}") is not None:
-            continue
-        created = api.create(res, None, obj, options=opts)
-        created["status"] = {
-            "conditions": [
-                {**condition, "lastTransitionTime": created["metadata"]["creationTimestamp"]}
-            ]
-        }
-        api.update(res, None, name, created, subresource="status", options=opts)
+    api.sync_api_services()

@@ -229,6 +229,10 @@ def api_services(reg: Registry) -> list[tuple[Obj, Obj]]:
                 out.append(({**body, **_METRICS_API_SERVICE}, dict(_PASSED_AVAILABLE)))
                 continue
             priority = API_SERVICE_PRIORITIES.get((group, version))
+            automanaged = "onstart"
+            if priority is None and any(r.custom for r in reg.in_group_version(group, version)):
+                # the crdregistration controller's: "CRDs should have relatively low priority"
+                priority, automanaged = (1000, 100), "true"
             if priority is None:
                 continue  # as makeAPIService: a group-version without a priority is skipped
             obj = {
@@ -236,7 +240,7 @@ def api_services(reg: Registry) -> list[tuple[Obj, Obj]]:
                 "kind": "APIService",
                 "metadata": {
                     "name": f"{version}.{group}",
-                    "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"},
+                    "labels": {"kube-aggregator.kubernetes.io/automanaged": automanaged},
                 },
                 "spec": {
                     "group": group,

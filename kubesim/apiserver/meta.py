@@ -41,6 +41,7 @@ GENERATION_KINDS = frozenset(
         "Pod",
         "PersistentVolumeClaim",
         "StorageClass",
+        "CustomResourceDefinition",
     }
 )
 
@@ -78,7 +79,7 @@ def prepare_create(res: Resource, obj: Obj, *, now: str, uid: str | None = None)
         meta.pop(field, None)
     meta["uid"] = uid or str(uuid.uuid4())
     meta["creationTimestamp"] = now
-    if res.kind in GENERATION_KINDS:
+    if res.kind in GENERATION_KINDS or res.custom:
         meta["generation"] = 1
     else:
         meta.pop("generation", None)
@@ -98,6 +99,9 @@ def _reset_status_on_create(res: Resource, obj: Obj) -> None:
         obj["status"] = {"loadBalancer": {}}
     elif res.kind in ("Node", "PersistentVolume", "Event"):
         return
+    elif res.custom:
+        if "status" in res.sub:  # the status subresource's: create drops it
+            obj.pop("status", None)
     elif "status" in res.sub:
         obj["status"] = {} if res.kind != "PersistentVolumeClaim" else {"phase": "Pending"}
 
@@ -141,7 +145,7 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
         meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         if "spec" not in new and "spec" in old:
             new["spec"] = copy.deepcopy(old["spec"])
-    if res.kind in GENERATION_KINDS:
+    if res.kind in GENERATION_KINDS or res.custom:
         generation = old_meta.get("generation", 1)
         if spec_part(new) != spec_part(old):
             generation += 1

@@ -18,10 +18,12 @@ import platform
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
+from kubesim.apiserver import customresource as _customresource
 from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import health as _health
 from kubesim.apiserver import openapi as _openapi
@@ -529,8 +531,20 @@ class Server:
         self, request: web.Request, res: Resource, objs: list[Obj], *, list_meta: Obj | None = None
     ) -> Obj:
         include = request.query.get("includeObject", "Metadata") or "Metadata"
+        custom = None
+        if res.custom:
+            version = self.api.custom_versions.get(res.gvk) or {}
+            custom = (
+                _customresource.columns(version),
+                partial(_customresource.row, version=version),
+            )
         return _printers.table(
-            res.gvk, objs, now=self.api.clock.now(), include_object=include, list_meta=list_meta
+            res.gvk,
+            objs,
+            now=self.api.clock.now(),
+            include_object=include,
+            list_meta=list_meta,
+            custom=custom,
         )
 
     async def _collection(self, request: web.Request, t: Target) -> web.StreamResponse:

@@ -36,17 +36,54 @@ def get_scale(api: Api, res: Resource, namespace: str | None, name: str) -> Obj:
     if "scale" not in res.sub:
         raise not_found(res.plural, name, group=res.group)
     obj = api.get_row(res, namespace, name).obj
-    return _scale_of(obj)
+    return _scale_of(obj, _scale_paths(api, res))
 
 
-def _scale_of(obj: Obj) -> Obj:
+_BUILT_IN_SCALE = (".spec.replicas", ".status.replicas", "")
+
+
+def _scale_paths(api: Api, res: Resource) -> tuple[str, str, str]:
+    """Where replicas and the selector live: a CRD's scale subresource names its paths
+    (specReplicasPath, statusReplicasPath, labelSelectorPath); built-in kinds use spec."""
+    if not res.custom:
+        return _BUILT_IN_SCALE
+    scale = ((api.custom_versions.get(res.gvk) or {}).get("subresources") or {}).get("scale")
+    scale = scale if isinstance(scale, dict) else {}
+    return (
+        str(scale.get("specReplicasPath") or ".spec.replicas"),
+        str(scale.get("statusReplicasPath") or ".status.replicas"),
+        str(scale.get("labelSelectorPath") or ""),
+    )
+
+
+def _at(obj: Obj, path: str) -> Any:
+    value: Any = obj
+    for part in path.strip(".").split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _put(obj: Obj, path: str, value: Any) -> None:
+    parts = path.strip(".").split(".")
+    for part in parts[:-1]:
+        obj = obj.setdefault(part, {})
+    obj[parts[-1]] = value
+
+
+def _scale_of(obj: Obj, paths: tuple[str, str, str] = _BUILT_IN_SCALE) -> Obj:
     meta = obj["metadata"]
-    spec, status = obj.get("spec", {}), obj.get("status") or {}
+    spec_path, status_path, selector_path = paths
+    spec = obj.get("spec", {})
     selector = spec.get("selector")
     if obj.get("kind") == "ReplicationController":
         text = ",".join(f"{k}={v}" for k, v in sorted((selector or {}).items()))
+    elif paths != _BUILT_IN_SCALE:
+        found = _at(obj, selector_path) if selector_path else None
+        text = found if isinstance(found, str) else ""
     else:
         text = format_selector(selector)
+    default_replicas = 1 if paths == _BUILT_IN_SCALE else 0
+    replicas = _at(obj, spec_path)
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -57,8 +94,8 @@ def _scale_of(obj: Obj) -> Obj:
             "resourceVersion": meta["resourceVersion"],
             "creationTimestamp": meta["creationTimestamp"],
         },
-        "spec": {"replicas": spec.get("replicas", 1)},
-        "status": {"replicas": status.get("replicas", 0), "selector": text},
+        "spec": {"replicas": replicas if replicas is not None else default_replicas},
+        "status": {"replicas": _at(obj, status_path) or 0, "selector": text},
     }
 
 
@@ -104,9 +141,10 @@ def update_scale(
             },
         )
     body = copy.deepcopy(row.obj)
-    body["spec"]["replicas"] = replicas
+    paths = _scale_paths(api, res)
+    _put(body, paths[0], replicas)
     updated = api.update(res, namespace, name, body, subresource="scale", options=options)
-    return _scale_of(updated)
+    return _scale_of(updated, paths)
 
 
 def patch_scale(

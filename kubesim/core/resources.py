@@ -51,6 +51,8 @@ class Resource:
     shared_storage: str = ""
     virtual: bool = False
     singular: str = field(default="")
+    # served for a CustomResourceDefinition (its schema and columns are the CRD's)
+    custom: bool = False
 
     @property
     def gvk(self) -> tuple[str, str, str]:

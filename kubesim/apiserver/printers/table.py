@@ -128,11 +128,13 @@ def table(
     now: datetime,
     include_object: str = "Metadata",
     list_meta: dict[str, Any] | None = None,
+    custom: tuple[list[dict[str, Any]], Printer] | None = None,
 ) -> dict[str, Any]:
-    """A `meta.k8s.io/v1` Table of `objects` (all of kind `gvk`) as kube-apiserver prints it."""
+    """A `meta.k8s.io/v1` Table of `objects` (all of kind `gvk`) as kube-apiserver prints it;
+    `custom` is a custom resource's columns and row printer (from its CRD)."""
     rows = []
     for obj in objects:
-        cells, conditions = row(gvk, obj, now=now)
+        cells, conditions = (custom[1](obj, now), []) if custom else row(gvk, obj, now=now)
         entry: dict[str, Any] = {"cells": cells}
         if conditions:
             entry["conditions"] = conditions
@@ -142,6 +144,6 @@ def table(
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": list_meta or {},
-        "columnDefinitions": columns_for(gvk),
+        "columnDefinitions": custom[0] if custom else columns_for(gvk),
         "rows": rows,
     }

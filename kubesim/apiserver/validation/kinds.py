@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from kubesim.apiserver.crd import validate_crd
 from kubesim.apiserver.csr import validate_csr
 from kubesim.apiserver.validation.errors import (
     FieldError,
@@ -282,6 +283,7 @@ _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Secret"): _secret,
     ("", "LimitRange"): validate_limitrange,
     ("certificates.k8s.io", "CertificateSigningRequest"): validate_csr,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): validate_crd,
     ("apps", "Deployment"): validate_deployment,
     ("apps", "ReplicaSet"): validate_replicaset,
     ("apps", "DaemonSet"): validate_daemonset,

@@ -135,6 +135,21 @@ MINIMAL: dict[tuple[str, str], dict[str, Any]] = {
         "type": "Normal",
     },
     ("coordination.k8s.io", "Lease"): {"spec": {"holderIdentity": "rt"}},
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): {
+        "spec": {
+            "group": f"crd{SUFFIX}.example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "rtthings", "kind": "RtThing"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object"}},
+                }
+            ],
+        }
+    },
     ("apiregistration.k8s.io", "APIService"): {
         "spec": {
             "group": f"rt{SUFFIX}.example.com",
@@ -237,6 +252,9 @@ def test_every_served_kind_round_trips_through_the_official_client(
         if kind == "APIService":  # named <version>.<group>, as kube-aggregator requires
             spec = MINIMAL[(group, kind)]["spec"]
             name = f"{spec['version']}.{spec['group']}"
+        if kind == "CustomResourceDefinition":  # named <plural>.<group>
+            spec = MINIMAL[(group, kind)]["spec"]
+            name = f"{spec['names']['plural']}.{spec['group']}"
         body = {
             "apiVersion": f"{group}/{version}" if group else version,
             "kind": kind,
@@ -293,6 +311,13 @@ def test_every_served_kind_round_trips_through_the_official_client(
                     assert obj.metadata.name == name, (verb, obj.metadata)
             except Exception as exc:  # noqa: BLE001 - collected, reported together
                 failures.append(f"{model} ({verb}): {type(exc).__name__}: {str(exc)[:400]}")
+    # the CRD made here would add a kind to the discovery the session's other tests read
+    crd = MINIMAL[("apiextensions.k8s.io", "CustomResourceDefinition")]["spec"]
+    http.delete(
+        f"{http.base}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"  # type: ignore[attr-defined]
+        f"{crd['names']['plural']}.{crd['group']}",
+        timeout=30,
+    )
     assert not failures, "\n".join(failures)
 
 
