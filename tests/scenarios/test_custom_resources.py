@@ -71,6 +71,14 @@ def _crontab(**spec: Any) -> str:
     return yaml.safe_dump(obj)
 
 
+def _establish(lab: Lab, manifest: str) -> None:
+    """`kubectl apply` the CRD and wait for it as the page does (condition=established)."""
+    lab.kubectl("apply", "-f", "-", input=manifest)
+    lab.kubectl(
+        "wait", "--for", "condition=established", "--timeout=30s", "crd/crontabs.stable.example.com"
+    )
+
+
 def _cleanup(lab: Lab) -> None:
     lab.kubectl("delete", "crd", "crontabs.stable.example.com", "--ignore-not-found")
 
@@ -115,14 +123,7 @@ def test_the_crontab_crd_is_served_like_a_built_in_resource(lab: Lab) -> None:
         gone = lab.kubectl("get", "crontabs", check=False)
         assert gone.returncode == 1
         assert "the server could not find the requested resource" in gone.stderr
-        lab.kubectl("apply", "-f", "-", input=_crd())
-        lab.kubectl(
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout=30s",
-            "crd/crontabs.stable.example.com",
-        )
+        _establish(lab, _crd())
         # "If you later recreate the same CustomResourceDefinition, it will start out empty."
         assert lab.get_json("crontabs")["items"] == []
     finally:
@@ -143,14 +144,7 @@ def _validated(version: dict[str, Any], crd: dict[str, Any]) -> None:
 
 def test_validation_pruning_defaults_and_printer_columns(lab: Lab) -> None:
     try:
-        lab.kubectl("apply", "-f", "-", input=_crd(_validated))
-        lab.kubectl(
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout=30s",
-            "crd/crontabs.stable.example.com",
-        )
+        _establish(lab, _crd(_validated))
         refused = lab.kubectl(
             "apply", "-f", "-", input=_crontab(cronSpec="* * * *", replicas=15), check=False
         )
@@ -207,14 +201,7 @@ def _with_subresources(version: dict[str, Any], crd: dict[str, Any]) -> None:
 
 def test_status_and_scale_subresources(lab: Lab) -> None:
     try:
-        lab.kubectl("apply", "-f", "-", input=_crd(_with_subresources))
-        lab.kubectl(
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout=30s",
-            "crd/crontabs.stable.example.com",
-        )
+        _establish(lab, _crd(_with_subresources))
         lab.kubectl("apply", "-f", "-", input=_crontab(replicas=1))
         patch = '{"spec": {"image": "other"}, "status": {"replicas": 3}}'
         lab.kubectl("patch", "crontab", "my-new-cron-object", "--type=merge", "-p", patch)
@@ -260,14 +247,7 @@ def test_a_bad_crd_is_refused_and_a_namespace_takes_its_instances_along(lab: Lab
         in refused.stderr
     )
     try:
-        lab.kubectl("apply", "-f", "-", input=_crd())
-        lab.kubectl(
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout=30s",
-            "crd/crontabs.stable.example.com",
-        )
+        _establish(lab, _crd())
         lab.cluster.kubectl("create", "namespace", "cron-scratch")
         lab.cluster.kubectl("apply", "-n", "cron-scratch", "-f", "-", input=copy.copy(CRONTAB))
         lab.cluster.kubectl("delete", "namespace", "cron-scratch", timeout=120)
