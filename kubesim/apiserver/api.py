@@ -318,6 +318,15 @@ class Api:
             }
             self.update(res, None, name, created, subresource="status", options=opts)
 
+    def _list_kind(self, res: Resource) -> str:
+        if res.custom:
+            for row in self.store.list("/apiextensions.k8s.io/customresourcedefinitions/")[1]:
+                names = _crd.accepted_names(row.obj)
+                spec = row.obj.get("spec") or {}
+                if spec.get("group") == res.group and names["plural"] == res.plural:
+                    return str(names["listKind"])
+        return res.kind + "List"
+
     def custom_schema(self, res: Resource) -> Obj:
         version = self.custom_versions.get(res.gvk) or {}
         return ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
@@ -414,7 +423,7 @@ class Api:
         if pred is not None:
             rows = [r for r in rows if pred(view(r.obj) if view else r.obj)]
         result = ListResult(
-            kind=res.kind + "List",
+            kind=self._list_kind(res),
             api_version=res.api_version,
             resource_version=str(rev),
             items=rows,
@@ -600,18 +609,21 @@ class Api:
         return [r.obj for r in self.store.list(self._prefix(res, namespace))[1]]
 
     def _admit_create(
-        self, sres: Resource, body: Obj, namespace: str | None, user: UserInfo | None = None
+        self,
+        sres: Resource,
+        body: Obj,
+        namespace: str | None,
+        user: UserInfo | None = None,
+        *,
+        asked: Resource | None = None,
     ) -> Obj:
         """Defaults, then the LimitRanger plugin's container defaults for a Pod and the
         DefaultStorageClass plugin's class for a claim that names none (mutating admission
-        runs after decoding and before validation, as in kube-apiserver)."""
+        runs after decoding and before validation, as in kube-apiserver). A custom resource
+        is defaulted by the schema of the version it was sent as (`asked`)."""
         obj = _admission.default(sres.gvk, body)
         if sres.custom:
-            _customresource.default(obj, self.custom_schema(sres))
-        if sres.kind == "CustomResourceDefinition" and sres.group == "apiextensions.k8s.io":
-            finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
-            if _crd.CLEANUP_FINALIZER not in finalizers:
-                finalizers.append(_crd.CLEANUP_FINALIZER)
+            _customresource.default(obj, self.custom_schema(asked or sres))
         if sres.kind == "CertificateSigningRequest":
             obj = _csr.prepare_create(obj, user)
         if sres.kind == "Pod" and namespace:
@@ -966,7 +978,7 @@ class Api:
         body.setdefault("metadata", {})
         obj = _admission.default(sres.gvk, body)
         if sres.custom:
-            _customresource.default(obj, self.custom_schema(sres))
+            _customresource.default(obj, self.custom_schema(res))
         if sres.kind == "Pod" and not subresource:
             _priority.keep_pod_priority(obj, old)
         namespace = obj["metadata"].get("namespace") or old["metadata"].get("namespace")
@@ -997,7 +1009,7 @@ class Api:
         elif subresource == "resize":
             validate_against = self._validate_resize(sres, obj, old, opts)
             self._quota_resize(res, obj, old)
-        self._validate(sres, obj, old=validate_against, options=opts)
+        self._validate(res if res.custom else sres, obj, old=validate_against, options=opts)
         if limit_ranged and not opts.trusted:
             self._limit_ranger(sres, obj, old, namespace)
         self._validate_priority_class(sres, obj, update=True)
@@ -1166,8 +1178,8 @@ class Api:
         # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
         uid = str(uuid.uuid4())
         obj.setdefault("metadata", {})["uid"] = uid
-        obj = self._admit_create(sres, obj, namespace, opts.user)
-        self._validate(sres, obj, old=None, options=opts)
+        obj = self._admit_create(sres, obj, namespace, opts.user, asked=res)
+        self._validate(res if res.custom else sres, obj, old=None, options=opts)
         self._limit_ranger(sres, obj, None, namespace)
         if sres.kind == "CertificateSigningRequest" and not opts.trusted:
             why = _csr.subject_restriction(obj)
@@ -1263,6 +1275,8 @@ class Api:
             wanted = "foregroundDeletion" if opts.propagation_policy == "Foreground" else "orphan"
             if wanted not in finalizers:
                 finalizers.append(wanted)
+        if _is_crd(res) and _crd.CLEANUP_FINALIZER not in finalizers:
+            finalizers.append(_crd.CLEANUP_FINALIZER)  # REST.Delete adds it, then cleans up
         grace = self._grace_period(obj, opts)
         if res.kind == "Namespace" and meta.get("deletionTimestamp"):
             if obj.get("spec", {}).get("finalizers"):

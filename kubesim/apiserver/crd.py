@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kubesim.apiserver.customresource import bad_patterns
 from kubesim.apiserver.validation.errors import (
     FieldError,
     GoLiteral,
@@ -25,12 +26,12 @@ from kubesim.apiserver.validation.errors import (
     not_supported,
     required,
 )
+from kubesim.apiserver.validation.names import is_dns1035_label
 from kubesim.core.resources import Resource
 
 Obj = dict[str, Any]
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -173,17 +174,8 @@ def _name_errors(crd: Obj) -> list[FieldError]:
             if key in ("plural", "kind"):
                 errs.append(required(path, ""))
             continue
-        if key in ("plural", "singular") and not _DNS_LABEL.match(str(value)):
-            errs.append(
-                invalid(
-                    path,
-                    value,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                    "characters or '-', and must start and end with an alphanumeric character "
-                    "(e.g. 'my-name',  or '123-abc', regex used for validation is "
-                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
+        if key in ("plural", "singular"):
+            errs.extend(invalid(path, value, m) for m in is_dns1035_label(str(value)))
         if key in ("kind", "listKind") and not _DNS_1035.match(str(value).lower()):
             errs.append(
                 invalid(
@@ -239,6 +231,9 @@ def _version_errors(crd: Obj) -> list[FieldError]:
                     "must be object at the root",
                 )
             )
+        if isinstance(schema, dict):
+            for where, pattern in bad_patterns(schema, f"{path}.schema.openAPIV3Schema"):
+                errs.append(invalid(where, pattern, "must be a valid regular expression"))
     if found and not any(v.get("served") for v in found):
         errs.append(
             invalid(
@@ -284,15 +279,16 @@ def validate_crd(crd: Obj, old: Obj | None) -> list[FieldError]:
                     invalid(
                         f"status.storedVersions[{i}]",
                         kept,
-                        "must appear in spec.versions",
+                        f"missing from spec.versions; {kept} was previously a storage version, "
+                        f"and must remain in spec.versions until a storage migration ensures no "
+                        f"data remains persisted in {kept} and removes {kept} from "
+                        "status.storedVersions",
                     )
                 )
-    if spec.get("conversion", {}).get("strategy", "None") not in ("None", "Webhook"):
+    found = spec.get("conversion")
+    conversion: Obj = found if isinstance(found, dict) else {}
+    if conversion.get("strategy", "None") not in ("None", "Webhook"):
         errs.append(
-            not_supported(
-                "spec.conversion.strategy",
-                spec["conversion"]["strategy"],
-                ["None", "Webhook"],
-            )
+            not_supported("spec.conversion.strategy", conversion["strategy"], ["None", "Webhook"])
         )
     return errs

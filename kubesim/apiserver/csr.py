@@ -185,8 +185,8 @@ def _signer_name(name: Any) -> list[FieldError]:
     domain = segments[0]
     labels = domain.split(".")
     if len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
-        return [
-            invalid(path, name, "should be a domain with at least two segments separated by dots")
+        return [  # the domain is the bad value, as ValidateSignerName reports it
+            invalid(path, domain, "should be a domain with at least two segments separated by dots")
         ]
     return []
 

@@ -26,14 +26,14 @@ from datetime import datetime
 from typing import Any
 
 from kubesim.apiserver.validation.errors import (
-    TOO_LONG,
     FieldError,
     invalid,
     not_supported,
     required,
+    too_long,
     too_many,
 )
-from kubesim.core.durations import since
+from kubesim.core.durations import parse_time, since
 
 Obj = dict[str, Any]
 Schema = dict[str, Any]
@@ -91,9 +91,12 @@ def _default(value: Any, schema: Schema, *, root: bool = False) -> None:
         return
     if isinstance(value, dict):
         for key, sub in (schema.get("properties") or {}).items():
-            if root and key in _ROOT_KEYS:
+            if root and key in _ROOT_KEYS or not isinstance(sub, dict):
                 continue
-            if key not in value and isinstance(sub, dict) and "default" in sub:
+            if key in value and value[key] is None and not sub.get("nullable"):
+                # PruneNonNullableNullsWithoutDefaults, then the default takes the null's place
+                del value[key]
+            if key not in value and "default" in sub:
                 value[key] = copy.deepcopy(sub["default"])
             if key in value:
                 _default(value[key], sub)
@@ -204,18 +207,41 @@ def _bounds(value: float, schema: Schema, where: str, errs: list[FieldError]) ->
 
 def _string(value: str, schema: Schema, where: str, errs: list[FieldError]) -> None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        # field.TooLongMaxLength: the value is not printed
-        errs.append(
-            FieldError(TOO_LONG, where, f"Too long: may not be longer than {schema['maxLength']}")
-        )
+        errs.append(too_long(where, int(schema["maxLength"])))  # the value is not printed
     if "minLength" in schema and len(value) < schema["minLength"]:
         errs.append(
             invalid(
                 where, value, f"{where} in body should be at least {schema['minLength']} chars long"
             )
         )
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "pattern" in schema and not _matches(str(schema["pattern"]), value):
         errs.append(invalid(where, value, f"{where} in body should match '{schema['pattern']}'"))
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """A schema pattern (the CRD's validation refuses one that does not compile)."""
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True
+
+
+def bad_patterns(schema: Any, path: str) -> list[tuple[str, str]]:
+    """(path, pattern) of every `pattern` in `schema` that does not compile."""
+    found: list[tuple[str, str]] = []
+    if isinstance(schema, dict):
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error:
+                found.append((f"{path}.pattern", pattern))
+        for key in ("properties", "patternProperties"):
+            for name, sub in (schema.get(key) or {}).items():
+                found.extend(bad_patterns(sub, f"{path}.{key}[{name}]"))
+        for key in ("items", "additionalProperties"):
+            found.extend(bad_patterns(schema.get(key), f"{path}.{key}"))
+    return found
 
 
 def _array(value: list[Any], schema: Schema, where: str, errs: list[FieldError]) -> None:
@@ -312,7 +338,14 @@ def _cell(value: Any, kind: str, now: datetime) -> Any:
     if value is None:
         return None
     if kind == "date":
-        return since(value, now=now)
+        if not isinstance(value, str):
+            return None
+        try:
+            if parse_time(value) is not None:
+                return since(value, now=now)
+        except (ValueError, TypeError):
+            pass
+        return "<invalid>"  # cellForJSONValue: an unparsable date
     if kind == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):

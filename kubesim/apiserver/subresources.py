@@ -140,7 +140,8 @@ def update_scale(
                 ],
             },
         )
-    body = copy.deepcopy(row.obj)
+    view = api._view(res)  # the version the scale was asked of
+    body = copy.deepcopy(view(row.obj) if view else row.obj)
     paths = _scale_paths(api, res)
     _put(body, paths[0], replicas)
     updated = api.update(res, namespace, name, body, subresource="scale", options=options)

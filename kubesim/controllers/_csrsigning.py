@@ -10,8 +10,9 @@ cleaner (cleaner.go).
   `SignerValidationFailure`). The lifetime is `expirationSeconds` within [10 minutes,
   --cluster-signing-duration = 1 year]; NotBefore is backdated 5 minutes, and a lifetime of
   8 hours or more loses those 5 minutes at its end.
-* Cleaning: an approved, denied or failed request goes an hour after that condition's
-  lastUpdateTime, a pending one after 24 hours, one whose certificate has expired at once.
+* Cleaning: an issued, denied or failed request goes an hour after its Approved, Denied or
+  Failed condition's lastUpdateTime, a pending one after 24 hours, one whose certificate has
+  expired at once (an approved one that no signer issues stays).
 
 kubesim's one departure: the host's TLS checks the certificate against the host's clock,
 which the cluster's (scaled, or jumped by virtual time) may lead, so the window covers both
@@ -123,7 +124,10 @@ def cleanup_csr(csr: Obj, *, now: datetime, certificate_expires: datetime | None
         return Decision([delete_of(csr)])
     conditions = _conditions(csr)
     due: datetime | None = None
+    issued = bool((csr.get("status") or {}).get("certificate"))
     for kind in ("Approved", "Denied", "Failed"):
+        if kind == "Approved" and not issued:
+            continue  # isIssuedPastDeadline: an approved request is kept until it is issued
         when = parse_time((conditions.get(kind) or {}).get("lastUpdateTime"))
         if when is not None:
             due = min(due, when + DECIDED_KEPT) if due else when + DECIDED_KEPT

@@ -69,7 +69,8 @@ def mutate_pod(pod: Obj, limitranges: list[Obj]) -> Obj:
     notes: list[str] = []
     for key, label in (("containers", "container"), ("initContainers", "init container")):
         for c in spec.get(key) or []:
-            notes.extend(_fill(c, defaults, default_requests, label))
+            if isinstance(c, dict) and isinstance(c.get("resources", {}), dict):
+                notes.extend(_fill(c, defaults, default_requests, label))  # else: validation says
     if notes:
         annotations = out.setdefault("metadata", {}).setdefault("annotations", {})
         annotations[LIMIT_RANGER_ANNOTATION] = "LimitRanger plugin set: " + "; ".join(notes)

@@ -8,6 +8,7 @@ events.k8s.io/v1 Events) share storage, named by `storage` below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -110,17 +111,32 @@ class Registry:
     def group_versions(self) -> list[tuple[str, list[str]]]:
         """Groups in discovery order, each with its versions, preferred first."""
         order: dict[str, list[str]] = {}
+        custom: set[str] = set()
         for res in self.resources:
             versions = order.setdefault(res.group, [])
+            if res.custom:
+                custom.add(res.group)
             if res.version not in versions:
                 if res.storage_version:
                     versions.insert(0, res.version)
                 else:
                     versions.append(res.version)
+        for group in custom:  # every CRD version has priority 100: kube-aware order decides
+            order[group].sort(key=version_priority, reverse=True)
         return list(order.items())
 
     def in_group_version(self, group: str, version: str) -> list[Resource]:
         return [r for r in self.resources if r.group == group and r.version == version]
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Kubernetes' kube-aware version order: GA over beta over alpha, higher numbers first
+    (v2 > v1 > v1beta2 > v1beta1 > v1alpha1), then anything else by name."""
+    found = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if not found:
+        return (-1, 0, 0, version)
+    stability = {"alpha": 0, "beta": 1}.get(found.group(2) or "", 2)
+    return (stability, int(found.group(1)), int(found.group(3) or 0), "")
 
 
 @cache

@@ -258,3 +258,41 @@ def test_a_bad_crd_is_refused_and_a_namespace_takes_its_instances_along(lab: Lab
         lab.cluster.kubectl("delete", "namespace", "cron-scratch", "--wait=false")
     finally:
         _cleanup(lab)
+
+
+def _two_versions(version: dict[str, Any], crd: dict[str, Any]) -> None:
+    """The docs' "Versions in CustomResourceDefinitions": v1beta1 stored, v1 served too; v1
+    alone knows `spec.timezone`."""
+    beta = copy.deepcopy(version)
+    beta.update(name="v1beta1", storage=True)
+    version.update(storage=False)
+    version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["timezone"] = {
+        "type": "string"
+    }
+    crd["spec"]["versions"] = [beta, version]
+
+
+def test_each_version_has_its_schema_and_kubectl_prefers_v1(lab: Lab) -> None:
+    try:
+        _establish(lab, _crd(_two_versions))
+        lab.kubectl("api-resources")  # kubectl's discovery cache, as above
+        lab.kubectl("apply", "-f", "-", input=_crontab(timezone="UTC"))
+        got = lab.get_json("crontab", "my-new-cron-object")
+        assert got["apiVersion"] == "stable.example.com/v1"  # the preferred version
+        assert got["spec"]["timezone"] == "UTC"
+        beta = _crontab(timezone="UTC").replace(
+            "stable.example.com/v1", "stable.example.com/v1beta1"
+        )
+        refused = lab.kubectl(
+            "apply", "-f", "-", input=beta.replace("my-new", "other"), check=False
+        )
+        assert 'CronTab in version "v1beta1" cannot be handled as a CronTab: strict decoding ' in (
+            refused.stderr
+        )
+        old = lab.cluster.kubectl(
+            "get", "--raw",
+            f"/apis/stable.example.com/v1beta1/namespaces/{lab.namespace}/crontabs/my-new-cron-object",
+        ).stdout  # fmt: skip
+        assert yaml.safe_load(old)["apiVersion"] == "stable.example.com/v1beta1"
+    finally:
+        _cleanup(lab)

@@ -324,6 +324,18 @@ def _limitrange(obj: Obj) -> None:
             item.pop("defaultRequest")
 
 
+def _crd(obj: Obj) -> None:
+    """SetDefaults_CustomResourceDefinitionSpec: singular and listKind from the kind, the
+    None conversion strategy."""
+    spec = _spec(obj)
+    names = spec.get("names")
+    if isinstance(names, dict) and isinstance(names.get("kind"), str) and names["kind"]:
+        names.setdefault("singular", names["kind"].lower())
+        names.setdefault("listKind", names["kind"] + "List")
+    if not isinstance(spec.get("conversion"), dict):
+        spec["conversion"] = {"strategy": "None"}
+
+
 def _resourcequota(obj: Obj) -> None:
     canonical_resource_list(_spec(obj).get("hard"))
 
@@ -374,6 +386,7 @@ DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("", "ReplicationController"): _replication_controller,
     ("", "Endpoints"): _endpoints,
     ("", "LimitRange"): _limitrange,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): _crd,
     ("", "ResourceQuota"): _resourcequota,
     ("apps", "Deployment"): _deployment,
     ("apps", "ReplicaSet"): _replicaset,

@@ -222,7 +222,10 @@ def test_the_window_covers_the_host_clock_when_the_cluster_runs_ahead() -> None:
 
 
 def test_the_cleaner_keeps_a_decided_request_an_hour_and_a_pending_one_a_day() -> None:
+    unissued = _csr(_approved("2026-12-06T11:30:00Z"))
+    assert cleanup_csr(unissued, now=NOW, certificate_expires=None).requeue_after is None
     approved = _csr(_approved("2026-12-06T11:30:00Z"))
+    approved["status"]["certificate"] = "Zm9v"
     assert cleanup_csr(approved, now=NOW, certificate_expires=None).requeue_after == 1800
     later = NOW + timedelta(minutes=31)
     assert isinstance(cleanup_csr(approved, now=later, certificate_expires=None).actions[0], Delete)

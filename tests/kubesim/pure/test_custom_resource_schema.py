@@ -54,6 +54,15 @@ def test_pruning_keeps_declared_maps_and_preserved_subtrees() -> None:
     assert obj["metadata"] == {"name": "t"}  # metadata is never pruned by the schema
 
 
+def test_a_null_takes_its_default_or_is_pruned_unless_nullable() -> None:
+    """The docs' "Defaulting and Nullable" example: a non-nullable null is replaced by its
+    default or dropped; a nullable one stays null."""
+    obj = _obj(image="x", mode=None, tags=None, note=None)
+    cr.default(obj, SCHEMA)
+    assert obj["spec"] == {"image": "x", "mode": "fast", "note": None}
+    assert _messages(obj) == []
+
+
 def test_defaults_fill_missing_properties_of_present_objects() -> None:
     obj = _obj(image="x")
     cr.default(obj, SCHEMA)
@@ -68,7 +77,7 @@ def test_validation_words_each_check_as_kube_openapi() -> None:
         _obj(mode="medium", tags=["a", "b", "c"], image="far-too-long-image", note=None, port=8080)
     )
     assert messages == [
-        "spec.image: Too long: may not be longer than 10",
+        "spec.image: Too long: may not be more than 10 bytes",
         'spec.mode: Unsupported value: "medium": supported values: "fast", "slow"',
         "spec.tags: Too many: 3: must have at most 2 items",
     ]
@@ -86,6 +95,11 @@ def test_printer_columns_default_to_age_and_print_missing_values_empty() -> None
     }
     assert [c["name"] for c in cr.columns(version)] == ["Name", "Image"]
     assert cr.row(_obj(), NOW, version=version) == ["t", None]
+    dated = {
+        "additionalPrinterColumns": [{"name": "Since", "type": "date", "jsonPath": ".spec.since"}]
+    }
+    assert cr.row(_obj(since="yesterday"), NOW, version=dated) == ["t", "<invalid>"]
+    assert cr.row(_obj(since=5), NOW, version=dated) == ["t", None]
 
 
 CRD: Obj = {
@@ -129,6 +143,47 @@ def test_a_crd_serves_its_served_versions_under_its_names() -> None:
         ("Established", "InitialNamesAccepted"),
     ]
     assert crds.validate_crd(CRD, None) == []
+
+
+def test_the_preferred_version_is_the_highest_not_the_stored_one() -> None:
+    """Every CRD version's APIService has priority 100, so kube-aware order picks v1 over
+    a stored v1beta1 (the docs' "Versions in CustomResourceDefinitions")."""
+    from kubesim.core.resources import Registry
+
+    both: Obj = {
+        **CRD,
+        "spec": {
+            **CRD["spec"],
+            "versions": [
+                {**CRD["spec"]["versions"][1], "served": True, "storage": True},
+                {**CRD["spec"]["versions"][0], "storage": False},
+            ],
+        },
+    }
+    reg = Registry(tuple(crds.resources(both)))
+    assert reg.group_versions() == [("example.com", ["v1", "v1beta1"])]
+
+
+def test_a_crd_is_defaulted_and_its_patterns_checked() -> None:
+    from kubesim.apiserver.admission import default
+
+    stored = default(("apiextensions.k8s.io", "v1", "CustomResourceDefinition"), CRD)
+    assert stored["spec"]["names"]["singular"] == "thing"
+    assert stored["spec"]["names"]["listKind"] == "ThingList"
+    assert stored["spec"]["conversion"] == {"strategy": "None"}
+    broken = {"type": "object", "properties": {"spec": {"type": "string", "pattern": "(["}}}
+    bad: Obj = {
+        **CRD,
+        "spec": {
+            **CRD["spec"],
+            "versions": [{**CRD["spec"]["versions"][0], "schema": {"openAPIV3Schema": broken}}],
+        },
+    }
+    messages = [f"{e.field}: {e.message}" for e in crds.validate_crd(bad, None)]
+    assert messages == [
+        "spec.versions[0].schema.openAPIV3Schema.properties[spec].pattern: Invalid value: "
+        '"([": must be a valid regular expression'
+    ]
 
 
 def test_a_crd_is_checked_for_the_common_mistakes() -> None:
