@@ -234,6 +234,7 @@ class Api:
         self.registry = self.base_registry
         # (group, version, kind) of a custom resource -> its CRD version (schema, columns)
         self.custom_versions: dict[tuple[str, str, str], Obj] = {}
+        self._custom_list_kinds: dict[tuple[str, str, str], str] = {}
         self.root_ca = root_ca
         self._refresh_custom_resources()
 
@@ -283,6 +284,7 @@ class Api:
             return
         custom: list[Resource] = []
         versions: dict[tuple[str, str, str], Obj] = {}
+        list_kinds: dict[tuple[str, str, str], str] = {}
         builtin = {(r.group, r.plural) for r in self.base_registry.resources}
         for row in self.store.list(self._prefix(crds, None))[1]:
             for res in _crd.resources(row.obj):
@@ -290,8 +292,15 @@ class Api:
                     continue
                 custom.append(res)
                 versions[res.gvk] = _crd.version(row.obj, res.version) or {}
+                list_kinds[res.gvk] = str(_crd.accepted_names(row.obj)["listKind"])
         self.custom_versions = versions
+        self._custom_list_kinds = list_kinds
         self.registry = Registry(self.base_registry.resources + tuple(custom))
+
+    def _serve_crds(self) -> None:
+        """What the stored CRDs define served, with their APIServices."""
+        self._refresh_custom_resources()
+        self.sync_api_services()
 
     def sync_api_services(self) -> None:
         """The autoregister and crdregistration controllers: an Available APIService per
@@ -318,15 +327,6 @@ class Api:
             }
             self.update(res, None, name, created, subresource="status", options=opts)
 
-    def _list_kind(self, res: Resource) -> str:
-        if res.custom:
-            for row in self.store.list("/apiextensions.k8s.io/customresourcedefinitions/")[1]:
-                names = _crd.accepted_names(row.obj)
-                spec = row.obj.get("spec") or {}
-                if spec.get("group") == res.group and names["plural"] == res.plural:
-                    return str(names["listKind"])
-        return res.kind + "List"
-
     def custom_schema(self, res: Resource) -> Obj:
         version = self.custom_versions.get(res.gvk) or {}
         return ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
@@ -340,8 +340,7 @@ class Api:
         wanted = _crd.status(obj, obj.get("status"), self.clock.rfc3339())
         if wanted != obj.get("status"):
             row = self.store.update(row.key, {**obj, "status": wanted}, expected_rev=row.rev)
-        self._refresh_custom_resources()
-        self.sync_api_services()
+        self._serve_crds()
         return row.obj
 
     def _crd_cleanup(self, res: Resource, row: Row) -> Obj:
@@ -353,8 +352,7 @@ class Api:
         for instance in self.store.list(prefix)[1]:
             with contextlib.suppress(KeyError, RevisionMismatch):
                 self.store.delete(instance.key, expected_rev=instance.rev)
-        self._refresh_custom_resources()
-        self.sync_api_services()
+        self._serve_crds()
         finalizers = [
             f for f in obj["metadata"].get("finalizers") or [] if f != _crd.CLEANUP_FINALIZER
         ]
@@ -423,7 +421,7 @@ class Api:
         if pred is not None:
             rows = [r for r in rows if pred(view(r.obj) if view else r.obj)]
         result = ListResult(
-            kind=self._list_kind(res),
+            kind=self._custom_list_kinds.get(res.gvk) or res.kind + "List",
             api_version=res.api_version,
             resource_version=str(rev),
             items=rows,
@@ -552,7 +550,8 @@ class Api:
         """A custom resource: unknown fields pruned (refused when Strict), then its
         metadata and its CRD's schema."""
         problems = Problems()
-        dropped = _customresource.prune(obj, self.custom_schema(res))
+        schema = self.custom_schema(res)
+        dropped = _customresource.prune(obj, schema)
         unknown = [f'unknown field "{path}"' for path in dropped]
         mode = options.field_validation or "Warn"
         if unknown and mode == "Strict":
@@ -568,7 +567,7 @@ class Api:
                 obj.get("metadata"), namespaced=res.namespaced, name_rule=is_dns1123_subdomain
             )
         )
-        problems.errors.extend(_customresource.validate(obj, self.custom_schema(res)))
+        problems.errors.extend(_customresource.validate(obj, schema))
         return problems
 
     def _validate(self, res: Resource, obj: Obj, *, old: Obj | None, options: WriteOptions) -> None:
@@ -616,6 +615,7 @@ class Api:
         user: UserInfo | None = None,
         *,
         asked: Resource | None = None,
+        limitranges: Objs | None = None,
     ) -> Obj:
         """Defaults, then the LimitRanger plugin's container defaults for a Pod and the
         DefaultStorageClass plugin's class for a claim that names none (mutating admission
@@ -627,7 +627,6 @@ class Api:
         if sres.kind == "CertificateSigningRequest":
             obj = _csr.prepare_create(obj, user)
         if sres.kind == "Pod" and namespace:
-            limitranges = self._in_namespace("limitranges", namespace)
             if limitranges:
                 obj = limitranger.mutate_pod(obj, limitranges)
             self._admit_service_account(obj, namespace)
@@ -648,17 +647,18 @@ class Api:
                     spec["storageClassName"] = default_class
         return obj
 
-    def _limit_ranger(
-        self, res: Resource, obj: Obj, old: Obj | None, namespace: str | None
-    ) -> None:
-        """The LimitRanger plugin's validating half: 403 when a pod or claim is outside
-        the bounds of a LimitRange of its namespace (on an update, only what changed is
-        checked; an object being deleted is left alone)."""
+    def _limitranges_for(self, res: Resource, namespace: str | None, old: Obj | None) -> Objs:
+        """The LimitRanges a write of a pod or claim is admitted against (read once per
+        write, for both of the plugin's halves); none for an object being deleted."""
         if res.kind not in ("Pod", "PersistentVolumeClaim") or not namespace:
-            return
+            return []
         if old is not None and old["metadata"].get("deletionTimestamp"):
-            return
-        limitranges = self._in_namespace("limitranges", namespace)
+            return []
+        return self._in_namespace("limitranges", namespace)
+
+    def _limit_ranger(self, res: Resource, obj: Obj, old: Obj | None, limitranges: Objs) -> None:
+        """The LimitRanger plugin's validating half: 403 when a pod or claim is outside
+        the bounds of one of `limitranges` (on an update, only what changed is checked)."""
         if not limitranges:
             return
         if res.kind == "Pod":
@@ -981,15 +981,16 @@ class Api:
             _customresource.default(obj, self.custom_schema(res))
         if sres.kind == "Pod" and not subresource:
             _priority.keep_pod_priority(obj, old)
-        namespace = obj["metadata"].get("namespace") or old["metadata"].get("namespace")
         limit_ranged = (sres.kind == "Pod" and subresource == "resize") or (
             sres.kind == "PersistentVolumeClaim" and not subresource
         )
-        if sres.kind == "Pod" and limit_ranged and not old["metadata"].get("deletionTimestamp"):
+        limitranges: Objs = []
+        if limit_ranged:
+            namespace = obj["metadata"].get("namespace") or old["metadata"].get("namespace")
+            limitranges = self._limitranges_for(sres, namespace, old)
+        if sres.kind == "Pod" and limitranges:
             # LimitRanger mutates a resize too; the resize strategy keeps only resources.
-            limitranges = self._in_namespace("limitranges", namespace)
-            if limitranges:
-                obj = limitranger.mutate_pod(obj, limitranges)
+            obj = limitranger.mutate_pod(obj, limitranges)
         if sres.kind == "Namespace":
             # The `kubernetes` finalizer is the create strategy's (PrepareForCreate), not a
             # default: an update or finalize that removes it must not get it back.
@@ -1010,8 +1011,8 @@ class Api:
             validate_against = self._validate_resize(sres, obj, old, opts)
             self._quota_resize(res, obj, old)
         self._validate(res if res.custom else sres, obj, old=validate_against, options=opts)
-        if limit_ranged and not opts.trusted:
-            self._limit_ranger(sres, obj, old, namespace)
+        if not opts.trusted:
+            self._limit_ranger(sres, obj, old, limitranges)
         self._validate_priority_class(sres, obj, update=True)
         if not subresource:
             self._pod_security(sres, obj, old, obj["metadata"].get("namespace"), opts)
@@ -1044,7 +1045,7 @@ class Api:
         ):
             final = self.store.delete(row.key, expected_rev=row.rev, final=obj)
             if _is_crd(sres):
-                self._refresh_custom_resources()
+                self._serve_crds()
             return self._out(res, final.obj)
         _check_etcd_size(obj)
         try:
@@ -1178,9 +1179,12 @@ class Api:
         # The uid first: defaulting a Job selects its pods by it (controller-uid labels).
         uid = str(uuid.uuid4())
         obj.setdefault("metadata", {})["uid"] = uid
-        obj = self._admit_create(sres, obj, namespace, opts.user, asked=res)
+        limitranges = self._limitranges_for(sres, namespace, None)
+        obj = self._admit_create(
+            sres, obj, namespace, opts.user, asked=res, limitranges=limitranges
+        )
         self._validate(res if res.custom else sres, obj, old=None, options=opts)
-        self._limit_ranger(sres, obj, None, namespace)
+        self._limit_ranger(sres, obj, None, limitranges)
         if sres.kind == "CertificateSigningRequest" and not opts.trusted:
             why = _csr.subject_restriction(obj)
             if why:
@@ -1322,8 +1326,6 @@ class Api:
     def _after_delete(self, res: Resource, obj: Obj) -> None:
         """The root-CA publisher (kube-controller-manager's `root-ca-cert-publisher`)
         recreates `kube-root-ca.crt` in every namespace that is not terminating."""
-        if _is_crd(res):
-            self._refresh_custom_resources()
         meta = obj.get("metadata") or {}
         if res.kind != "ConfigMap" or meta.get("name") != "kube-root-ca.crt" or not self.root_ca:
             return

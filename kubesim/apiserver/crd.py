@@ -15,7 +15,6 @@ CRD's validation instead.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kubesim.apiserver.customresource import bad_patterns
@@ -32,7 +31,6 @@ from kubesim.core.resources import Resource
 Obj = dict[str, Any]
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
-_DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _spec(crd: Obj) -> Obj:
@@ -176,7 +174,7 @@ def _name_errors(crd: Obj) -> list[FieldError]:
             continue
         if key in ("plural", "singular"):
             errs.extend(invalid(path, value, m) for m in is_dns1035_label(str(value)))
-        if key in ("kind", "listKind") and not _DNS_1035.match(str(value).lower()):
+        if key in ("kind", "listKind") and is_dns1035_label(str(value).lower()):
             errs.append(
                 invalid(
                     path,

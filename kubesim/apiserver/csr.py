@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import re
 from typing import Any
 
 from cryptography.x509.oid import NameOID
@@ -37,6 +36,7 @@ from kubesim.apiserver.validation.errors import (
     not_supported,
     required,
 )
+from kubesim.apiserver.validation.names import is_dns1123_label
 from kubesim.core.errors import BadRequest
 
 Obj = dict[str, Any]
@@ -51,7 +51,6 @@ USAGES = (
     "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
     "microsoft sgc", "netscape sgc",
 )  # fmt: skip
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def request_bytes(csr: Obj) -> bytes:
@@ -77,13 +76,7 @@ def prepare_create(csr: Obj, user: UserInfo | None) -> Obj:
     for key in ("username", "uid", "groups", "extra"):
         spec.pop(key, None)
     if user is not None:
-        spec["username"] = user.name
-        if user.uid:
-            spec["uid"] = user.uid
-        if user.groups:
-            spec["groups"] = list(user.groups)
-        if user.extra:
-            spec["extra"] = {key: list(values) for key, values in user.extra}
+        spec.update(user.to_json())  # UserInfo's fields, username to extra, as the spec names them
     out["status"] = {}
     return out
 
@@ -184,7 +177,7 @@ def _signer_name(name: Any) -> list[FieldError]:
         ]
     domain = segments[0]
     labels = domain.split(".")
-    if len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or any(is_dns1123_label(label) for label in labels):
         return [  # the domain is the bad value, as ValidateSignerName reports it
             invalid(path, domain, "should be a domain with at least two segments separated by dots")
         ]

@@ -320,7 +320,7 @@ def _listed(version: Obj) -> list[Obj]:
     return listed or [{"name": "Age", "type": "date", "jsonPath": _AGE_PATH}]
 
 
-def _walk(obj: Any, path: str) -> Any:
+def walk(obj: Any, path: str) -> Any:
     """A simple JSONPath (`.spec.cronSpec`, `.spec.items[0].name`) or None."""
     value = obj
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
@@ -361,6 +361,6 @@ def row(obj: Obj, now: datetime, *, version: Obj) -> list[Any]:
     cells: list[Any] = [(obj.get("metadata") or {}).get("name", "")]
     for c in _listed(version):
         cells.append(
-            _cell(_walk(obj, str(c.get("jsonPath", ""))), str(c.get("type", "string")), now)
+            _cell(walk(obj, str(c.get("jsonPath", ""))), str(c.get("type", "string")), now)
         )
     return cells

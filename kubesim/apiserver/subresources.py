@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from kubesim.apiserver.api import Api, DeleteOptions, WriteOptions
+from kubesim.apiserver.customresource import walk
 from kubesim.apiserver.hooks import LogRequest
 from kubesim.apiserver.meta import check_preconditions
 from kubesim.apiserver.patch import dispatch as _patch
@@ -56,13 +57,6 @@ def _scale_paths(api: Api, res: Resource) -> tuple[str, str, str]:
     )
 
 
-def _at(obj: Obj, path: str) -> Any:
-    value: Any = obj
-    for part in path.strip(".").split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def _put(obj: Obj, path: str, value: Any) -> None:
     parts = path.strip(".").split(".")
     for part in parts[:-1]:
@@ -78,12 +72,12 @@ def _scale_of(obj: Obj, paths: tuple[str, str, str] = _BUILT_IN_SCALE) -> Obj:
     if obj.get("kind") == "ReplicationController":
         text = ",".join(f"{k}={v}" for k, v in sorted((selector or {}).items()))
     elif paths != _BUILT_IN_SCALE:
-        found = _at(obj, selector_path) if selector_path else None
+        found = walk(obj, selector_path) if selector_path else None
         text = found if isinstance(found, str) else ""
     else:
         text = format_selector(selector)
     default_replicas = 1 if paths == _BUILT_IN_SCALE else 0
-    replicas = _at(obj, spec_path)
+    replicas = walk(obj, spec_path)
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -95,7 +89,7 @@ def _scale_of(obj: Obj, paths: tuple[str, str, str] = _BUILT_IN_SCALE) -> Obj:
             "creationTimestamp": meta["creationTimestamp"],
         },
         "spec": {"replicas": replicas if replicas is not None else default_replicas},
-        "status": {"replicas": _at(obj, status_path) or 0, "selector": text},
+        "status": {"replicas": walk(obj, status_path) or 0, "selector": text},
     }
 
 

@@ -30,7 +30,7 @@ from fractions import Fraction
 
 from kubesim.core import podlevel
 from kubesim.core.objects import Obj, deepcopy, meta
-from kubesim.core.quantity import QuantityError, canonical, parse
+from kubesim.core.quantity import canonical, parse_or_none
 
 LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger"
 
@@ -109,20 +109,13 @@ def _fill(c: Obj, defaults: Texts, default_requests: Texts, label: str) -> list[
 # --- the validating half --------------------------------------------------------------------
 
 
-def _amount(raw: object) -> Fraction | None:
-    try:
-        return parse(raw).value  # type: ignore[arg-type]
-    except (QuantityError, TypeError, AttributeError):
-        return None
-
-
 def _quantities(values: object) -> dict[str, tuple[Fraction, str]]:
     """A resource list as exact amounts with the text Quantity.String() prints for each."""
     out: dict[str, tuple[Fraction, str]] = {}
     for name, raw in (values or {}).items() if isinstance(values, dict) else ():
-        amount = _amount(raw)
-        if amount is not None:
-            out[name] = (amount, canonical(parse(raw)))
+        parsed = parse_or_none(raw)
+        if parsed is not None:
+            out[name] = (parsed.value, canonical(parsed))
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from kubesim.core.quantity import Quantity, QuantityError, canonical, parse
+from kubesim.core.quantity import Quantity, canonical, parse_or_none
 
 Obj = dict[str, Any]
 CPU_MEMORY = ("cpu", "memory")
@@ -26,10 +26,8 @@ def supported(name: str) -> bool:
 
 
 def _amount(raw: Any) -> Fraction | None:
-    try:
-        return parse(raw).value
-    except (QuantityError, TypeError):
-        return None
+    parsed = parse_or_none(raw)
+    return parsed.value if parsed is not None else None
 
 
 def text(name: str, value: Fraction) -> str:

@@ -59,6 +59,14 @@ def parse(raw: str | int | float) -> Quantity:
     raise QuantityError(QUANTITY_ERROR)
 
 
+def parse_or_none(raw: object) -> Quantity | None:
+    """`raw` parsed, or None when it is not a quantity (validation reports those)."""
+    try:
+        return parse(raw)  # type: ignore[arg-type]
+    except (QuantityError, TypeError, AttributeError):
+        return None
+
+
 def is_quantity(raw: object) -> bool:
     try:
         parse(raw)  # type: ignore[arg-type]

@@ -21,18 +21,11 @@ from kubesim.apiserver.validation.errors import (
     required,
 )
 from kubesim.apiserver.validation.names import is_qualified_name
-from kubesim.core.quantity import Quantity, QuantityError, canonical, parse
+from kubesim.apiserver.validation.pod import is_container_resource, overcommit_allowed
+from kubesim.core.quantity import Quantity, canonical, parse_or_none
 
 _TYPES = ("Container", "PersistentVolumeClaim", "Pod")
-_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 _BINARY_EXPONENT = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-
-
-def _quantity(raw: Any) -> Quantity | None:
-    try:
-        return parse(raw)
-    except (QuantityError, TypeError):
-        return None
 
 
 def go_quantity(q: Quantity) -> GoLiteral:
@@ -65,14 +58,9 @@ def _resource_name(kind: str, name: str, path: str) -> list[FieldError]:
     """validateLimitRangeResourceName: Pod and Container bounds name container resources."""
     if kind not in ("Pod", "Container"):
         return []
-    if "/" in name or name in _CONTAINER_RESOURCES or name.startswith("hugepages-"):
+    if is_container_resource(name):
         return []
     return [invalid(path, name, "must be a standard resource for containers")]
-
-
-def _overcommit_allowed(name: str) -> bool:
-    """helper.IsOvercommitAllowed: native resources except hugepages."""
-    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
 
 
 def _type_name(kind: Any, path: str) -> list[FieldError]:
@@ -109,7 +97,7 @@ def _item(item: Any, idx: str, seen: set[str]) -> list[FieldError]:
         raw = item.get(key)
         for name, q in raw.items() if isinstance(raw, dict) else ():
             errs.extend(_resource_name(str(kind), name, f"{idx}.{key}[{name}]"))
-            parsed = _quantity(q)
+            parsed = parse_or_none(q)
             if parsed is not None:
                 values.setdefault(key, {})[name] = parsed
     bounded = {*values.get("min", {}), *values.get("max", {})}
@@ -170,7 +158,7 @@ def _bounds(name: str, q: dict[str, Quantity], idx: str) -> list[FieldError]:
             ratio,
             f"ratio {ratio} is greater than max/min = {float(hi.value / lo.value):f}",
         )
-    if default and request and not _overcommit_allowed(name) and default.value != request.value:
+    if default and request and not overcommit_allowed(name) and default.value != request.value:
         bad(
             "defaultRequest",
             request,

@@ -43,7 +43,7 @@ from kubesim.apiserver.validation.names import (
     validate_labels,
 )
 from kubesim.core import podlevel
-from kubesim.core.quantity import QuantityError, canonical, parse
+from kubesim.core.quantity import canonical, parse_or_none
 
 Obj = dict[str, Any]
 
@@ -121,11 +121,19 @@ def _probe(probe: Any, path: str, *, liveness_like: bool) -> list[FieldError]:
     return errs
 
 
-def _quantity(raw: Any) -> Any:
-    try:
-        return parse(raw)
-    except (QuantityError, TypeError):
-        return None
+_quantity = parse_or_none
+
+
+def is_container_resource(name: str) -> bool:
+    """validateContainerResourceName: a standard container resource, hugepages, or a
+    qualified (extended) name."""
+    return "/" in name or name in _STANDARD_CONTAINER_RESOURCES or name.startswith("hugepages-")
+
+
+def overcommit_allowed(name: str) -> bool:
+    """helper.IsOvercommitAllowed: native resources but hugepages; an extended one
+    (example.com/dongle, nvidia.com/gpu) is requested exactly as limited."""
+    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
 
 
 def _resources(resources: Any, path: str) -> list[FieldError]:
@@ -139,23 +147,18 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
             continue
         for name, raw in values.items():
             item = f"{path}.{kind}[{name}]"
-            if "/" not in name and name not in _STANDARD_CONTAINER_RESOURCES:
-                if name.startswith("hugepages-"):
-                    continue
+            if not is_container_resource(name):
                 errs.append(invalid(item, name, "must be a standard resource for containers"))
+                continue
+            if name.startswith("hugepages-"):
                 continue
             q = _quantity(raw)
             if q is not None and q.value < 0:
                 errs.append(invalid(item, canonical(q), "must be greater than or equal to 0"))
     if isinstance(limits, dict) and isinstance(requests, dict):
         for name, raw_request in requests.items():
-            # helper.IsOvercommitAllowed: native resources but hugepages; an extended one
-            # (example.com/dongle, nvidia.com/gpu) is requested exactly as limited
-            overcommit = ("/" not in name or "kubernetes.io/" in name) and not name.startswith(
-                "hugepages-"
-            )
             if name not in limits:
-                if not overcommit:
+                if not overcommit_allowed(name):
                     errs.append(
                         required(
                             f"{path}.limits", "Limit must be set for non overcommitable resources"
@@ -165,7 +168,7 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
             request, limit = _quantity(raw_request), _quantity(limits.get(name))
             if request is None or limit is None:
                 continue
-            if not overcommit and request.value != limit.value:
+            if not overcommit_allowed(name) and request.value != limit.value:
                 errs.append(
                     invalid(
                         f"{path}.requests",
