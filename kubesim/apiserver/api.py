@@ -45,6 +45,7 @@ from kubesim.apiserver import podsecurity as _podsecurity
 from kubesim.apiserver import priority as _priority
 from kubesim.apiserver import serviceaccount as _serviceaccount
 from kubesim.apiserver.binding import bound_pod, check_binding
+from kubesim.apiserver.crdopenapi import CustomKind
 from kubesim.apiserver.defaulting.kinds import fill_zero_status
 from kubesim.apiserver.defaulting.service import RangeFull, assign_addresses
 from kubesim.apiserver.discovery import api_services
@@ -326,6 +327,14 @@ class Api:
                 ]
             }
             self.update(res, None, name, created, subresource="status", options=opts)
+
+    def custom_kinds(self) -> list[CustomKind]:
+        """Every served version of every CRD, with its schema and list kind."""
+        return [
+            CustomKind(res, self.custom_schema(res), self._custom_list_kinds[res.gvk])
+            for res in self.registry.resources
+            if res.custom
+        ]
 
     def custom_schema(self, res: Resource) -> Obj:
         version = self.custom_versions.get(res.gvk) or {}

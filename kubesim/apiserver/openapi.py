@@ -312,12 +312,16 @@ def _operation(
     return op
 
 
-def _paths_for(resource: dict[str, Any]) -> dict[str, Any]:
+def paths_for(resource: dict[str, Any], *, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The path items of one resource (a resources.yaml row); `names` are its kind's and
+    list kind's definitions when the 1.37 schema does not hold them (a CRD's)."""
     group, version, kind = resource["group"], resource["version"], resource["kind"]
     plural, namespaced = resource["plural"], resource["namespaced"]
     verbs = set(resource.get("verbs") or ["get", "list", "create", "update", "patch", "delete"])
-    def_name = _schema.definition_name(group, version, kind)
-    list_name = _schema.definition_name(group, version, kind + "List")
+    def_name, list_name = names or (
+        _schema.definition_name(group, version, kind),
+        _schema.definition_name(group, version, kind + "List"),
+    )
     if def_name is None:
         return {}
     prefix = "/" + gv_path(group, version)
@@ -541,19 +545,32 @@ def _collect_refs(value: Any, found: set[str]) -> None:
             _collect_refs(child, found)
 
 
-def build_document(group: str, version: str) -> dict[str, Any]:
-    paths: dict[str, Any] = {}
-    for resource in _resources():
-        if resource["group"] == group and resource["version"] == version:
-            paths.update(_paths_for(resource))
+def build_document(
+    group: str,
+    version: str,
+    *,
+    paths: dict[str, Any] | None = None,
+    own: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A group-version's document: the built-in resources' paths, or the `paths` given
+    with the definitions (`own`) that the 1.37 schema does not hold, beside every
+    definition either references."""
+    if paths is None:
+        paths = {}
+        for resource in _resources():
+            if resource["group"] == group and resource["version"] == version:
+                paths.update(paths_for(resource))
+    own = own or {}
     roots: set[str] = set(_OPERATION_DEFS)
     _collect_refs(paths, roots)
+    _collect_refs(own, roots)
+    schemas = {**_closure(sorted(roots - own.keys())), **own}
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": f"v{_schema.KUBERNETES_VERSION}"},
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": _closure(sorted(roots)),
+            "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
                 "BearerToken": {
                     "type": "apiKey",
@@ -595,9 +612,14 @@ def _all() -> _Built:
                     body = json.dumps(doc, separators=(",", ":"), sort_keys=False).encode()
                     built.documents[path] = doc
                     built.bodies[path] = body
-                    built.hashes[path] = hashlib.sha512(body).hexdigest().upper()
+                    built.hashes[path] = digest(body)
                 _built = built
     return _built
+
+
+def digest(body: bytes) -> str:
+    """The `hash` a document is listed with: the SHA-512 of its JSON, as kube-openapi."""
+    return hashlib.sha512(body).hexdigest().upper()
 
 
 def index() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kubesim.apiserver import crdopenapi as _crdopenapi
 from kubesim.apiserver import customresource as _customresource
 from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import health as _health
@@ -188,6 +189,8 @@ class Server:
         self.server_address = server_address
         self.request_timeout = request_timeout
         self.watches: set[Any] = set()
+        self._published_for: object = None
+        self._published_docs = _crdopenapi.Published([])
 
     def app(self) -> web.Application:
         app = web.Application(
@@ -366,12 +369,20 @@ class Server:
                 headers={"Content-Type": _openapi.V2_PROTOBUF_CONTENT_TYPE},
             )
         if path.rstrip("/") == "/openapi/v3":
-            return _json(_openapi.index())
+            return _json(self._published().index())
         if path.startswith("/openapi/v3/"):
-            doc = _openapi.document(path[len("/openapi/v3/") :])
+            doc = self._published().document(path[len("/openapi/v3/") :])
             if doc is not None:
                 return _json(doc)
         raise resource_not_found()
+
+    def _published(self) -> _crdopenapi.Published:
+        """The CRDs' documents for the registry being served (a new one per CRD change)."""
+        registry = self.api.registry
+        if self._published_for is not registry:
+            self._published_docs = _crdopenapi.Published(self.api.custom_kinds())
+            self._published_for = registry
+        return self._published_docs
 
     def _target(self, group: str, version: str, rest: list[str], path: str) -> Target:
         reg = self.api.registry

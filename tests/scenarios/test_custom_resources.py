@@ -296,3 +296,41 @@ def test_each_version_has_its_schema_and_kubectl_prefers_v1(lab: Lab) -> None:
         assert yaml.safe_load(old)["apiVersion"] == "stable.example.com/v1beta1"
     finally:
         _cleanup(lab)
+
+
+def _described(version: dict[str, Any], crd: dict[str, Any]) -> None:
+    schema = version["schema"]["openAPIV3Schema"]
+    schema["description"] = "CronTab runs a command on a schedule."
+    schema["properties"]["spec"]["description"] = "What to run and when."
+    schema["properties"]["spec"]["properties"]["cronSpec"]["description"] = "The schedule."
+
+
+def test_kubectl_explain_reads_the_crds_schema(lab: Lab) -> None:
+    """The docs' "Publish Validation Schema in OpenAPI": kubectl explain prints the CRD's
+    own descriptions; a second apply patches without a strategic merge patch."""
+    try:
+        _establish(lab, _crd(_described))
+        lab.kubectl("api-resources")  # kubectl's discovery cache, as above
+        top = lab.cluster.kubectl("explain", "crontab").stdout
+        assert "KIND:       CronTab\nVERSION:    v1\n" in top
+        assert "CronTab runs a command on a schedule." in top
+        assert "  metadata\t<ObjectMeta>\n    Standard object's metadata." in top
+        spec = lab.cluster.kubectl("explain", "ct.spec").stdout
+        assert "What to run and when." in spec
+        assert "  cronSpec\t<string>\n    The schedule.\n" in spec
+        assert "  replicas\t<integer>\n    <no description>" in spec
+        deep = lab.cluster.kubectl("explain", "crontab.metadata.labels").stdout
+        assert "FIELD: labels <map[string]string>" in deep
+
+        lab.kubectl("apply", "-f", "-", input=_crontab())
+        again = lab.kubectl("apply", "-f", "-", input=_crontab(image="other-image"))
+        assert "crontab.stable.example.com/my-new-cron-object configured" in again.stdout
+        assert lab.get_json("ct", "my-new-cron-object")["spec"]["image"] == "other-image"
+
+        lab.kubectl("delete", "-f", "-", input=_crd())
+        lab.kubectl("api-resources", check=False)
+        gone = lab.cluster.kubectl("explain", "crontab", check=False)
+        assert gone.returncode == 1
+        assert 'the server doesn\'t have a resource type "crontab"' in gone.stderr
+    finally:
+        _cleanup(lab)
