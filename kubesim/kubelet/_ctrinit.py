@@ -13,18 +13,31 @@ so it costs one interpreter start and nothing of kubesim). Still seeing the host
      `/dev/shm`;
   3. sets the hostname, pivots into the new root and detaches the host's, and shrinks the
      capability bounding set to a runtime's defaults (no CAP_SYS_ADMIN: no new mounts);
-  4. resolves the command against the container's PATH, reports `exec` (or `err ERRNO
+  4. becomes the container's user (`ids`: uid, gid, supplementary groups; see "Users"
+     below), sets no_new_privs when asked and makes the root read-only for
+     `readOnlyRootFilesystem`;
+  5. resolves the command against the container's PATH, reports `exec` (or `err ERRNO
      MESSAGE` when there is nothing to run, the runtime's StartError), and `execve`s it
      with exactly the container's environment. The command is then PID 1: the kernel
      delivers to it only the signals it handles, as on a node.
 
+Users: when kubesim is root the init calls setgroups, setgid and setuid, as runc does, so a
+process's uid, gid and groups are what the securityContext says and a non-root user's
+capabilities are gone. A rootless kubesim's containers are root in a user namespace that
+maps only kubesim's own user, where no other uid exists; there the init makes one more user
+namespace mapping that single user to the container's uid and gid (setgroups denied, as the
+kernel requires for an unprivileged map), so `id` prints the right uid and gid, the
+supplementary groups cannot be set, and every file of kubesim's user shows as the
+container's user.
+
 Its one argument is a JSON file written by the runtime (`_rootfs.InitSpec`). Any failure
 before `exec` is reported on the status pipe and ends the process with 127.
 
-`--enter PID [--user] [--net] [--status-fd=N] [--console-fd=N] -- ARGV` is the other way in,
-for `kubectl exec` and exec probes: join a running container's namespaces, root and working
-directory, shrink the capability bounding set as its command's, run ARGV with the caller's
-environment, and end as it ended. With `--status-fd` a command that cannot start is reported
+`--enter PID [--user] [--net] [--ids=UID:GID:G,G] [--no-new-privs] [--status-fd=N]
+[--console-fd=N] -- ARGV` is the other way in, for `kubectl exec` and exec probes: join a
+running container's namespaces, root and working directory, shrink the capability bounding
+set as its command's, become its user, run ARGV with the caller's environment, and end as it
+ended. With `--status-fd` a command that cannot start is reported
 there (`err ERRNO MESSAGE`) before anything runs, and the fd closes on a successful `execve`:
 the kubelet fails the exec before its stream starts, as a runtime does.
 
@@ -47,6 +60,7 @@ import socket
 import struct
 import sys
 import termios
+from collections.abc import Iterable
 
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -61,6 +75,9 @@ MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 ST_RELATIME = 4096
 PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWUSER = 0x10000000
+NS_GET_USERNS = 0xB701  # _IO(0xb7, 0x1): the user namespace that owns a namespace
 TIOCGPTPEER = 0x5441  # _IO('T', 0x41): open a pty's slave from its master (Linux 4.13+)
 TIOCSPTLCK = 0x40045431  # _IOW('T', 0x31, int): unlock the slave
 TIOCGPTN = 0x80045430  # _IOR('T', 0x30, unsigned int): the slave's number
@@ -159,10 +176,43 @@ def assemble(spec: dict) -> None:  # type: ignore[type-arg]
     os.chdir("/")
 
 
-def drop_capabilities(last: int) -> None:
-    """Shrink the bounding set: the command, exec'd as root, gets only the kept ones."""
+def become(ids: list | None, *, nested: bool, no_new_privs: bool) -> None:  # type: ignore[type-arg]
+    """Take the container's user (`ids`: uid, gid, groups; None: already it, having
+    entered its user namespace); see "Users" above."""
+    uid, gid, groups = (int(ids[0]), int(ids[1]), [int(g) for g in ids[2]]) if ids else (0, 0, [])
+    if ids is None:
+        pass
+    elif not nested:
+        try:
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+        except OSError as exc:
+            raise InitError(exc.errno or errno.EPERM, f"setting the user: {exc.strerror}") from exc
+    elif uid or gid:
+        _check(_libc.unshare(CLONE_NEWUSER), "a user namespace for the container's user")
+        for name, text in (
+            ("uid_map", f"{uid} 0 1\n"),
+            ("setgroups", "deny"),
+            ("gid_map", f"{gid} 0 1\n"),
+        ):
+            with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
+                handle.write(text)
+    if no_new_privs:
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def read_only_root() -> None:
+    """`readOnlyRootFilesystem`: the root, not the volumes and /dev, /proc under it."""
+    mount(None, "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags("/"))
+
+
+def drop_capabilities(last: int, also: Iterable[int] = ()) -> None:
+    """Shrink the bounding set: the command, exec'd as root, gets only the kept ones
+    (less `also`, the securityContext's `capabilities.drop`)."""
+    kept = KEPT_CAPS - set(also)
     for cap in range(last + 1):
-        if cap not in KEPT_CAPS:
+        if cap not in kept:
             _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"drop capability {cap}")
 
 
@@ -232,6 +282,9 @@ def enter(
     net: bool = False,
     status: int | None = None,
     console_fd: int | None = None,
+    ids: list | None = None,  # type: ignore[type-arg]
+    no_new_privs: bool = False,
+    drop_caps: Iterable[int] = (),
 ) -> int:
     """`kubectl exec`'s way in (`Running.exec_spec`): what `nsenter --target PID --mount --uts
     --ipc --pid --root --wd` does, plus the container's capability bounding set, which
@@ -240,8 +293,17 @@ def enter(
     `console_fd`: a unix socket that gets the master of a terminal made in the container."""
     if status is not None:
         os.set_inheritable(status, False)  # closed by the command's execve: it started
-    kinds = (["user"] if user else []) + (["net"] if net else []) + ["ipc", "uts", "pid", "mnt"]
+    kinds = (["net"] if net else []) + ["ipc", "uts", "pid", "mnt"]
     fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
+    # rootless: first the user namespace that owns the others, last the container user's
+    # own (see "Users"), whose capabilities do not reach its parent's namespaces
+    own = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY) if user else None
+    if own is not None:
+        outer = fcntl.ioctl(fds["mnt"], NS_GET_USERNS)
+        if _same(outer, own):
+            os.close(own)
+            own = None
+        kinds, fds = ["user", *kinds], {"user": outer, **fds}
     root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
     cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
     with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
@@ -253,6 +315,9 @@ def enter(
         os.fchdir(root)
         os.chroot(".")
         os.fchdir(cwd)
+        if own is not None:
+            _check(_libc.setns(own, 0), "enter the container user's namespace")
+            os.close(own)
         path = resolve(argv[0], os.environ.get("PATH", ""))
         slave = console(console_fd) if console_fd is not None else None
     except InitError as exc:
@@ -271,7 +336,9 @@ def enter(
             _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: not without its caller
             if slave is not None:
                 take_terminal(slave)
-            drop_capabilities(last_cap)
+            drop_capabilities(last_cap, drop_caps)
+            # rootless: the container's user namespace, just entered, made us its user
+            become(None if user else ids, nested=False, no_new_privs=no_new_privs)
             os.execve(path, argv, dict(os.environ))
         except (OSError, InitError) as exc:
             code = getattr(exc, "errno", None) or getattr(exc, "code", 0) or 0
@@ -312,23 +379,33 @@ def end_as(status: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+def _same(a: int, b: int) -> bool:
+    first, second = os.fstat(a), os.fstat(b)
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def _parse_ids(text: str) -> list:  # type: ignore[type-arg]
+    uid, gid, groups = text.split(":")
+    return [int(uid), int(gid), [int(g) for g in groups.split(",") if g]]
+
+
 def main() -> int:
     if sys.argv[1] == "--enter":  # --enter PID [--user] [--net] [--status-fd=N] ... -- ARGV
         rest = sys.argv[2:]
         split = rest.index("--")
         flags = rest[1:split]
-        numbers = {
-            key: int(value)
-            for key, _, value in (flag.partition("=") for flag in flags)
-            if key in ("--status-fd", "--console-fd")
-        }
+        values = dict(flag.partition("=")[::2] for flag in flags)
+        ids = values.get("--ids")
         return enter(
             int(rest[0]),
             "--user" in flags,
             rest[split + 1 :],
             net="--net" in flags,
-            status=numbers.get("--status-fd"),
-            console_fd=numbers.get("--console-fd"),
+            status=int(values["--status-fd"]) if "--status-fd" in values else None,
+            console_fd=int(values["--console-fd"]) if "--console-fd" in values else None,
+            ids=_parse_ids(ids) if ids else None,
+            no_new_privs="--no-new-privs" in flags,
+            drop_caps=[int(c) for c in values.get("--drop-caps", "").split(",") if c],
         )
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
@@ -353,7 +430,15 @@ def main() -> int:
         assemble(spec)
         if console_fd is not None:  # the container's terminal, from its own /dev/pts
             take_terminal(console(int(console_fd)))
-        drop_capabilities(last_cap)
+        if spec.get("readOnlyRoot"):
+            read_only_root()
+        drop_capabilities(last_cap, spec.get("dropCaps") or ())
+        if spec.get("ids") is not None:
+            become(
+                spec["ids"],
+                nested=bool(spec.get("userNamespace")),
+                no_new_privs=bool(spec.get("noNewPrivs")),
+            )
         workdir = spec["workingDir"]
         try:
             os.chdir(workdir)

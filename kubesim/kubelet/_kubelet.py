@@ -38,7 +38,7 @@ from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
 from kubesim.kubelet._process import Exit, Limits, Network, Running, Runtime, read_log
 from kubesim.kubelet._quantity import cpu_millis, memory_bytes
-from kubesim.kubelet._rootfs import CLUSTER_DNS
+from kubesim.kubelet._rootfs import CLUSTER_DNS, GROUP, PASSWD
 from kubesim.kubelet._volumemanager import SYNC_PERIOD, VolumeManager
 from kubesim.network._dns import search_path
 from kubesim.network.fabric import Fabric, FabricError, LoopbackNet, Sandbox
@@ -932,6 +932,9 @@ class PodWorker:
             pull_backoff = 0.0
             try:
                 _securitycontext.verify_run_as_non_root(self.pod, spec, image.user)
+                identity = _securitycontext.identity(
+                    self.pod, spec, image.user, passwd=PASSWD, group=GROUP
+                )
                 env = self._environment(spec)
                 self.mounts[name] = self.kubelet.volumes.mounts(self.pod, spec, env)
             except _env.ConfigError as exc:
@@ -944,7 +947,7 @@ class PodWorker:
                     return False
                 continue
             began = self.api.clock.monotonic()
-            exit_info = await self._run_once(spec, rec, image, env)
+            exit_info = await self._run_once(spec, rec, image, env, identity)
             if exit_info is None or self.terminating.is_set():
                 return False
             if name in self._resize_restarts:  # killed for a resize: started again at once
@@ -1051,7 +1054,14 @@ class PodWorker:
             return self.kubelet.node
         return str(spec.get("hostname") or self.name)[:63]
 
-    async def _run_once(self, spec: Obj, rec: ContainerRecord, image: Image, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def _run_once(  # type: ignore[no-untyped-def]
+        self,
+        spec: Obj,
+        rec: ContainerRecord,
+        image: Image,
+        env: dict[str, str],
+        identity: _securitycontext.Identity,
+    ):
         name = spec["name"]
         resources = self.allocated.get(name, _resize.resources_of(spec))
         limits = _with_pod_limits(resources.get("limits") or {}, self.pod.get("spec") or {})
@@ -1087,6 +1097,7 @@ class PodWorker:
                 ),
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),
+                identity=identity,
             )
         except OSError as exc:
             # runc's exec.LookPath error, wrapped by runc and containerd (`: unknown`)

@@ -42,6 +42,7 @@ from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._resize import memory_decrease_refused
+from kubesim.kubelet._securitycontext import ROOT, Identity
 from kubesim.network.fabric import Sandbox
 
 NETSHIM_DIR = Path(__file__).resolve().parent / "_netshim"
@@ -518,6 +519,7 @@ class Runtime:
         mounts: Sequence[Mount] = (),
         stdin: bool = False,
         tty: bool = False,
+        identity: Identity = ROOT,
     ) -> Running:
         """Start a container. `mounts` are its resolved volumeMounts: the container world
         binds them at their mountPath; process mode has no filesystem of its own to mount
@@ -552,14 +554,14 @@ class Runtime:
                 full_env = {
                     "PATH": _rootfs.image_path(image),
                     "HOSTNAME": env.get("HOSTNAME", ""),
-                    "HOME": "/root",
+                    "HOME": identity.home,
                     **({"TERM": "xterm"} if tty else {}),
                     **image.env,
                     **env,
                 }
                 proc, pid, enter, logs, master = await self._start_contained(
                     box, image, argv, full_env, network, mounts, _in_child,
-                    cgroup=cgroup, tty=tty, stdin_fd=stdin_read,
+                    cgroup=cgroup, tty=tty, stdin_fd=stdin_read, identity=identity,
                 )  # fmt: skip
                 cwd = image.working_dir or "/"
                 writer = await _writer(stdin_write) if stdin_write is not None else None
@@ -651,6 +653,7 @@ class Runtime:
         cgroup: _cgroups.Cgroup | None = None,
         tty: bool = False,
         stdin_fd: int | None = None,
+        identity: Identity = ROOT,
     ) -> tuple[
         asyncio.subprocess.Process,
         int,
@@ -718,6 +721,8 @@ class Runtime:
             stderr_fd=err_write,
             stdin_fd=stdin,
             console_fd=console,
+            identity=identity.init_fields(),
+            user_namespace=self.isolation.user_namespace,
         ).write(spec)
         passed = tuple(
             dict.fromkeys(
@@ -776,6 +781,7 @@ class Runtime:
             said = stderr.decode("utf-8", "replace").strip()
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
         enter = self.isolation.enter_argv(pid, net=net.sandbox is not None)
+        enter[-1:-1] = identity.enter_flags()  # before its "--"
         return proc, pid, enter, logs, master
 
 

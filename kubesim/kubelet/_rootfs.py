@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
@@ -373,6 +374,10 @@ class InitSpec:
     # container's own /dev/pts over (runc's console socket)
     console_fd: int | None = None
     devices: Iterable[str] = DEVICES
+    # who the command runs as and what it may not do (`_securitycontext.Identity.init_fields`);
+    # `user_namespace`: the container is already in a user namespace (rootless kubesim)
+    identity: dict[str, Any] | None = None
+    user_namespace: bool = False
 
     def write(self, path: Path) -> None:
         path.write_text(
@@ -390,6 +395,8 @@ class InitSpec:
                     "stdinFd": self.stdin_fd,
                     "consoleFd": self.console_fd,
                     "devices": list(self.devices),
+                    **(self.identity or {}),
+                    "userNamespace": self.user_namespace,
                 }
             )
         )

@@ -83,6 +83,7 @@ class VolumeManager:
         cannot be set up (an empty list: all mounted)."""
         uid = pod["metadata"]["uid"]
         plans = _volumes.plan(pod, self._sources(pod))
+        context = (pod.get("spec") or {}).get("securityContext") or {}
         mounted: dict[str, Volume] = {}
         errors = []
         for volume_plan in plans:
@@ -90,7 +91,7 @@ class VolumeManager:
                 errors.append(volume_plan.error)
                 continue
             try:
-                mounted[volume_plan.name] = self._materialize(uid, volume_plan)
+                mounted[volume_plan.name] = self._materialize(uid, volume_plan, context)
             except MountError as exc:
                 errors.append(f'MountVolume.SetUp failed for volume "{volume_plan.name}" : {exc}')
             except OSError as exc:  # the node's disk said no (permissions, space)
@@ -103,7 +104,7 @@ class VolumeManager:
         self._volumes[uid] = {**self._volumes.get(uid, {}), **mounted}
         return errors
 
-    def _materialize(self, uid: str, plan: VolumePlan) -> Volume:
+    def _materialize(self, uid: str, plan: VolumePlan, context: Obj) -> Volume:
         if plan.plugin in ("hostPath", "persistentVolumeClaim"):
             host_type = plan.host_type or ("DirectoryOrCreate" if plan.plugin != "hostPath" else "")
             path = host_path(
@@ -111,12 +112,19 @@ class VolumeManager:
             )
             return Volume(path, plan.read_only)
         folder = self.pod_dir(uid) / _volumes.PLUGIN_DIRS[plan.plugin] / plan.name
+        fs_group = context.get("fsGroup")
         if plan.plugin == "emptyDir":
             if not folder.is_dir():
                 folder.mkdir(parents=True)
                 folder.chmod(0o777)
+                if fs_group is not None:
+                    set_ownership(folder, int(fs_group), read_only=False)
             return Volume(folder)
-        write_atomic(folder, plan.files, now=self.api.clock.now())
+        written = write_atomic(folder, plan.files, now=self.api.clock.now())
+        if fs_group is not None and (
+            written or context.get("fsGroupChangePolicy") != "OnRootMismatch"
+        ):
+            set_ownership(folder, int(fs_group), read_only=True)
         return Volume(folder, read_only=True)
 
     def _sources(self, pod: Obj) -> Sources:
@@ -215,6 +223,27 @@ _TYPE_NOUNS = {
     "CharDevice": "character device",
     "BlockDevice": "block device",
 }
+
+
+def set_ownership(folder: Path, fs_group: int, *, read_only: bool) -> None:
+    """The kubelet's SetVolumeOwnership for a pod's fsGroup (emptyDir and the AtomicWriter
+    volumes; hostPath and the local-path provisioner's PVs are left alone, as on a node):
+    every file and folder gets the group, group read (and write unless the volume is
+    read-only), folders also the setgid bit, so what a container writes there belongs to
+    the group. Needs root, as a kubelet has: a rootless kubesim leaves the files as they
+    are."""
+    mask = 0o440 if read_only else 0o660
+    for here, _dirs, files in os.walk(folder):  # each folder in turn is `here`
+        for name, is_dir in [(here, True), *((os.path.join(here, f), False) for f in files)]:
+            try:
+                info = os.lstat(name)
+                if stat.S_ISLNK(info.st_mode):
+                    continue
+                os.lchown(name, -1, fs_group)
+                extra = mask | (stat.S_ISGID | 0o110 if is_dir else 0)
+                os.chmod(name, stat.S_IMODE(info.st_mode) | extra)
+            except PermissionError:
+                return
 
 
 def on_node(path: str | Path, *, root: Path, node_root: Path) -> str:

@@ -42,7 +42,7 @@ spec:
       containers:
       - name: files
         image: kubelab/inference:2.5.0
-        command: [python3, -m, http.server, "8000"]
+        command: [python3, -m, http.server, "8000", --directory, /tmp]  # /app is root's
         ports: [{{containerPort: 8000, name: http}}]
         readinessProbe: {{tcpSocket: {{port: 8000}}, periodSeconds: 1}}
       - name: echo
@@ -102,8 +102,10 @@ def _get(port: int, path: str) -> bytes:
 
 def test_port_forward_to_a_pod_a_deployment_and_a_service(lab: Lab) -> None:
     pod = _servers(lab)
-    lab.kubectl("exec", pod, "-c", "files", "--", "sh", "-c", "head -c 5000000 /dev/urandom > blob")
-    want = lab.kubectl("exec", pod, "-c", "files", "--", "md5sum", "blob").stdout.split()[0]
+    lab.kubectl(
+        "exec", pod, "-c", "files", "--", "sh", "-c", "head -c 5000000 /dev/urandom > /tmp/blob"
+    )
+    want = lab.kubectl("exec", pod, "-c", "files", "--", "md5sum", "/tmp/blob").stdout.split()[0]
     # a service's port 80 is the pod's 8000: kubectl maps it client-side and says so
     for target, remote in ((f"pod/{pod}", 8000), ("deployment/files", 8000), ("svc/files", 80)):
         with _forwarding(lab, target, remote) as (port, pod_port, _):
