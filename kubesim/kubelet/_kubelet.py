@@ -111,6 +111,7 @@ class Kubelet:
         self.workers: dict[str, PodWorker] = {}
         self._pods_res = api.resource("", "v1", "pods")
         self._ips: dict[str, str] = {}  # pod uid -> IP
+        self._last_host = 1  # the last address handed out (10.244.N.<host>)
         self._task: asyncio.Task[None] | None = None
         self.eviction = EvictionManager(self)
 
@@ -224,11 +225,17 @@ class Kubelet:
             return existing
         if uid in self._ips:
             return self._ips[uid]
+        # host-local IPAM (kindnet's): round-robin from the address after the last one
+        # handed out, so a replaced pod gets a new IP, as on kind
         taken = set(self._ips.values())
-        for host in range(2, 255):
+        hosts = range(2, 255)
+        after_last = (self._last_host + 1 - hosts.start) % len(hosts)
+        for step in range(len(hosts)):
+            host = hosts[(after_last + step) % len(hosts)]
             ip = f"10.244.{self.network.index}.{host}"
             if ip not in taken:
                 self._ips[uid] = ip
+                self._last_host = host
                 return ip
         raise RuntimeError(f"pod CIDR of {self.node} is full")
 
