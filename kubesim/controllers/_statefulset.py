@@ -148,8 +148,44 @@ def _history(sts: Obj, revisions: list[Obj], pods: list[Obj], hash_: str) -> lis
     )
 
 
+def _current_set(sts: Obj, revisions: list[Obj], current_rev: str) -> Obj | None:
+    """The set as its current revision had it (ApplyRevision: that revision's template)."""
+    revision = next((r for r in revisions if name(r) == current_rev), None)
+    template = (((revision or {}).get("data") or {}).get("spec") or {}).get("template")
+    if not isinstance(template, dict):
+        return None
+    current = deepcopy(sts)
+    current["spec"]["template"] = {k: v for k, v in template.items() if k != "$patch"}
+    return current
+
+
+def _versioned(
+    sts: Obj, ordinal: int, update_rev: str, current: tuple[Obj, str] | None
+) -> tuple[Obj, str]:
+    """newVersionedStatefulSetPod: below the partition (or, without a rollingUpdate, below
+    currentReplicas) a pod is made from the current revision, so a deleted pod below the
+    partition comes back as it was; otherwise from the update revision. OnDelete always
+    takes the update."""
+    strategy = _spec(sts).get("updateStrategy") or {}
+    rolling = strategy.get("rollingUpdate")
+    status = sts.get("status") or {}
+    # Go's `a && b || c`: the partition clause holds whatever the strategy's type
+    keep = (
+        strategy.get("type", "RollingUpdate") == "RollingUpdate"
+        and rolling is None
+        and ordinal < int(status.get("currentReplicas") or 0)
+    ) or (rolling is not None and ordinal < int(rolling.get("partition") or 0))
+    if keep and current is not None:
+        return current
+    return sts, update_rev
+
+
 def _pod_actions(
-    sts: Obj, by_ordinal: dict[int, Obj], claims: dict[str, Obj], update_rev: str
+    sts: Obj,
+    by_ordinal: dict[int, Obj],
+    claims: dict[str, Obj],
+    update_rev: str,
+    current: tuple[Obj, str] | None = None,
 ) -> list[Action]:
     """Create, replace and scale down, in the order the policy allows."""
     ordered = (_spec(sts).get("podManagementPolicy") or "OrderedReady") == "OrderedReady"
@@ -158,7 +194,8 @@ def _pod_actions(
     for ordinal in wanted:
         pod = by_ordinal.get(ordinal)
         if pod is None:
-            actions += _create(sts, ordinal, update_rev, claims)
+            source, revision = _versioned(sts, ordinal, update_rev, current)
+            actions += _create(source, ordinal, revision, claims)
             if ordered:
                 return actions
             continue
@@ -287,7 +324,10 @@ def reconcile_statefulset(
         name(c): c for c in claims if meta(c).get("namespace") == meta(sts).get("namespace")
     }
     actions += _retention(sts, by_ordinal, claim_names)  # before a condemned pod goes
-    pod_actions = _pod_actions(sts, by_ordinal, claim_names, update_rev)
+    current_rev = (sts.get("status") or {}).get("currentRevision") or update_rev
+    current_set = _current_set(sts, revisions, current_rev)
+    current = (current_set, current_rev) if current_set is not None else None
+    pod_actions = _pod_actions(sts, by_ordinal, claim_names, update_rev, current)
     if not pod_actions:
         pod_actions = _rolling_update(sts, by_ordinal, update_rev)
     actions += pod_actions
