@@ -401,13 +401,17 @@ def _seccomp_restricted(meta: Obj, spec: Obj) -> Result | None:
 
 
 Check = Callable[[Obj, Obj], "Result | None"]
-# Registration order is the check files' order (check_<id>.go), as Go initialises them.
-_BASELINE: tuple[Check, ...] = (_host_namespaces, _host_ports, _privileged)
-_BASELINE_OVERLAPPED: tuple[Check, ...] = (
-    _capabilities_baseline,
-    _host_path_volumes,
-    _seccomp_baseline,
+# The registry's order (policy/registry.go): the baseline checks sorted by ID, then the
+# restricted ones; at restricted the baseline checks a restricted one overrides are left out.
+_BASELINE: tuple[Check, ...] = (
+    _capabilities_baseline,  # capabilities_baseline
+    _host_namespaces,  # hostNamespaces
+    _host_path_volumes,  # hostPathVolumes
+    _host_ports,  # hostPorts
+    _privileged,  # privileged
+    _seccomp_baseline,  # seccompProfile_baseline
 )
+_OVERRIDDEN = (_capabilities_baseline, _host_path_volumes, _seccomp_baseline)
 _RESTRICTED: tuple[Check, ...] = (
     _allow_privilege_escalation,
     _capabilities_restricted,
@@ -423,7 +427,11 @@ def evaluate(level: str, meta: Obj, spec: Obj) -> list[Result]:
     when the level allows it."""
     if level == "privileged":
         return []
-    checks = _BASELINE + (_BASELINE_OVERLAPPED if level == "baseline" else _RESTRICTED)
+    checks = (
+        _BASELINE
+        if level == "baseline"
+        else tuple(c for c in _BASELINE if c not in _OVERRIDDEN) + _RESTRICTED
+    )
     return [r for r in (check(meta, spec) for check in checks) if r is not None]
 
 

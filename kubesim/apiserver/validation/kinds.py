@@ -226,12 +226,12 @@ def _configmap(obj: Obj, old: Obj | None) -> list[FieldError]:
                         ),
                     )
                 )
-    if (
-        old is not None
-        and old.get("immutable")
-        and (obj.get("data") != old.get("data") or obj.get("binaryData") != old.get("binaryData"))
-    ):
-        errs.append(forbidden("data", "field is immutable when `immutable` is set"))
+    if old is not None and old.get("immutable"):  # ValidateConfigMapUpdate
+        if not obj.get("immutable"):
+            errs.append(forbidden("immutable", "field is immutable when `immutable` is set"))
+        for key in ("data", "binaryData"):
+            if obj.get(key) != old.get(key):
+                errs.append(forbidden(key, "field is immutable when `immutable` is set"))
     return errs
 
 

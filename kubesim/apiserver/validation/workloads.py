@@ -291,8 +291,52 @@ def validate_statefulset(obj: Obj, old: Obj | None) -> list[FieldError]:
             spec, "spec", kind_word="StatefulSet", restart=["Always"], pod_spec=False
         )
     )
+    strategy = spec.get("updateStrategy") or {}
+    rolling = strategy.get("rollingUpdate")
+    if strategy.get("type") == "OnDelete" and rolling is not None:
+        errs.append(
+            invalid(
+                "spec.updateStrategy.rollingUpdate",
+                _rolling_literal(rolling),
+                "only allowed for updateStrategy 'RollingUpdate'",
+            )
+        )
     errs.extend(_immutable_selector(obj, old))
+    if old is not None and _fixed_spec(spec) != _fixed_spec(old.get("spec") or {}):
+        errs.append(forbidden("spec", _STATEFULSET_UPDATE))
     return errs
+
+
+# ValidateStatefulSetUpdate: what an update may change; anything else of the spec is fixed
+_STATEFULSET_MUTABLE = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
+_STATEFULSET_UPDATE = (
+    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', "
+    "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+    "'minReadySeconds' are forbidden"
+)
+
+
+def _fixed_spec(spec: Obj) -> Obj:
+    return {k: v for k, v in spec.items() if k not in _STATEFULSET_MUTABLE}
+
+
+def _rolling_literal(rolling: Obj) -> GoLiteral:
+    """A RollingUpdateStatefulSetStrategy as field.Error prints it (%#v of the internal
+    struct: Partition an int32, MaxUnavailable a pointer)."""
+    unavailable = rolling.get("maxUnavailable")
+    pointer = "(nil)" if unavailable is None else "(0xc000a1c0f0)"
+    return GoLiteral(
+        f"apps.RollingUpdateStatefulSetStrategy{{Partition:{int(rolling.get('partition') or 0)}, "
+        f"MaxUnavailable:(*intstr.IntOrString){pointer}}}"
+    )
 
 
 _JOB_RESTART = ["OnFailure", "Never"]

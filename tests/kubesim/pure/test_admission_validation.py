@@ -21,6 +21,7 @@ PDB = ("policy", "v1", "PodDisruptionBudget")
 NS = ("", "v1", "Namespace")
 CM = ("", "v1", "ConfigMap")
 SECRET = ("", "v1", "Secret")
+STATEFULSET = ("apps", "v1", "StatefulSet")
 
 
 def deployment() -> dict[str, Any]:
@@ -718,6 +719,88 @@ def test_deployment_selector_is_immutable() -> None:
         '{MatchLabels:map[string]string{"app":"api"}, '
         "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
     )
+
+
+def test_an_immutable_configmap_stays_immutable() -> None:
+    """The docs: "you cannot make an immutable ConfigMap mutable"."""
+    old = default(
+        CM,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "company-name"},
+            "data": {"company_name": "Fiktivesunternehmen"},
+            "immutable": True,
+        },
+    )
+    mutable = {**old, "immutable": False}
+    problems = validate(CM, mutable, old=old, field_validation="Strict")
+    assert status_message(CM, "company-name", problems) == (
+        'ConfigMap "company-name" is invalid: immutable: Forbidden: field is immutable when '
+        "`immutable` is set"
+    )
+    dropped = {k: v for k, v in old.items() if k != "immutable"}
+    assert not validate(CM, dropped, old=old, field_validation="Strict").ok
+    assert validate(CM, copy.deepcopy(old), old=old, field_validation="Strict").ok
+
+
+def _statefulset() -> dict[str, Any]:
+    return default(
+        STATEFULSET,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "web"},
+            "spec": {
+                "serviceName": "nginx",
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "nginx"}},
+                "template": {
+                    "metadata": {"labels": {"app": "nginx"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+                },
+            },
+        },
+    )
+
+
+def test_a_statefulset_update_may_change_only_what_upstream_allows() -> None:
+    old = _statefulset()
+    allowed = copy.deepcopy(old)
+    allowed["spec"].update(replicas=5, minReadySeconds=3, revisionHistoryLimit=2)
+    allowed["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.29"
+    assert validate(STATEFULSET, allowed, old=old, field_validation="Strict").ok
+    for key, value in (("podManagementPolicy", "Parallel"), ("serviceName", "other")):
+        changed = copy.deepcopy(old)
+        changed["spec"][key] = value
+        problems = validate(STATEFULSET, changed, old=old, field_validation="Strict")
+        assert status_message(STATEFULSET, "web", problems) == (
+            'StatefulSet.apps "web" is invalid: spec: Forbidden: updates to statefulset spec '
+            "for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
+            "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+            "'minReadySeconds' are forbidden"
+        ), key
+
+
+def test_on_delete_with_a_rolling_update_left_is_invalid() -> None:
+    """kubernetes/website#47038: the tutorial's patch to OnDelete keeps the defaulted
+    rollingUpdate, which the API server refuses."""
+    old = _statefulset()
+    assert old["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"partition": 0},
+    }
+    patched = copy.deepcopy(old)
+    patched["spec"]["updateStrategy"]["type"] = "OnDelete"
+    problems = validate(STATEFULSET, patched, old=old, field_validation="Strict")
+    assert status_message(STATEFULSET, "web", problems) == (
+        'StatefulSet.apps "web" is invalid: spec.updateStrategy.rollingUpdate: Invalid value: '
+        "apps.RollingUpdateStatefulSetStrategy{Partition:0, "
+        "MaxUnavailable:(*intstr.IntOrString)(nil)}: only allowed for updateStrategy "
+        "'RollingUpdate'"
+    )
+    patched["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    assert validate(STATEFULSET, patched, old=old, field_validation="Strict").ok
 
 
 def test_pod_update_of_anything_but_image_is_forbidden() -> None:

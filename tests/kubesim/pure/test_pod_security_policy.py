@@ -191,6 +191,27 @@ def test_baseline_checks_come_before_restricted_ones() -> None:
     )
 
 
+def test_baseline_reasons_are_in_check_id_order() -> None:
+    """As the docs' "Apply Pod Security Standards at the Namespace Level" prints kind's
+    kube-system pods: capabilities_baseline, hostNamespaces, hostPathVolumes, hostPorts,
+    privileged (the registry sorts the check IDs)."""
+    hostpath = [{"name": "modules", "hostPath": {"path": "/lib/modules"}}]
+    kube_proxy = _spec(_c(privileged=True), hostNetwork=True, volumes=hostpath)
+    kindnet = _spec(
+        _c(capabilities={"add": ["NET_RAW", "NET_ADMIN"]}), hostNetwork=True, volumes=hostpath
+    )
+    assert forbidden_reason(evaluate("baseline", {}, kube_proxy)) == (
+        "host namespaces, hostPath volumes, privileged"
+    )
+    assert forbidden_reason(evaluate("baseline", {}, kindnet)) == (
+        "non-default capabilities, host namespaces, hostPath volumes"
+    )
+    ports = _spec({"name": "c", "image": "x", "ports": [{"containerPort": 80, "hostPort": 80}]})
+    assert forbidden_reason(evaluate("baseline", {}, {**ports, "volumes": hostpath})) == (
+        "hostPath volumes, hostPort"
+    )
+
+
 @pytest.mark.parametrize(
     "labels, want",
     [
