@@ -915,11 +915,22 @@ class Api:
             options=WriteOptions(field_manager="kube-controller-manager", trusted=True),
         )
 
-    def _allocate_service(self, svc: Obj) -> None:
+    def _allocate_service(self, svc: Obj, old: Obj | None = None) -> None:
         """Cluster IP and node ports as Service create allocates them (`defaulting.service`:
         random within the range, the low band kept for static picks), given what the other
-        Services hold; a full range is the real 500."""
-        others = [r.obj.get("spec") or {} for r in self.store.list("/core/services/")[1]]
+        Services hold; a full range is the real 500. On an update (`old`) what the Service
+        already holds is kept (patchAllocatedValues: a port's nodePort by port and protocol,
+        the healthCheckNodePort) and only what is new is allocated, so a patch to NodePort
+        or to `externalTrafficPolicy: Local` gets its ports at once; a Service that is no
+        longer a Local LoadBalancer gives its healthCheckNodePort back."""
+        if old is not None:
+            _keep_allocated(svc, old)
+        me = (svc.get("metadata") or {}).get("uid")
+        others = [
+            r.obj.get("spec") or {}
+            for r in self.store.list("/core/services/")[1]
+            if me is None or r.obj["metadata"].get("uid") != me
+        ]
         taken_ips = {
             ip for s in others for ip in (s.get("clusterIPs") or [s.get("clusterIP")]) if ip
         }
@@ -928,6 +939,11 @@ class Api:
         }
         try:
             assign_addresses(svc, taken_ips=taken_ips - {"None"}, taken_ports=taken_ports)
+            spec = svc.get("spec") or {}
+            if not (
+                spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+            ):
+                spec.pop("healthCheckNodePort", None)
         except RangeFull as exc:
             what = "nodePort" if "node port" in str(exc) else "serviceIP"
             raise InternalError(
@@ -1020,6 +1036,8 @@ class Api:
             validate_against = self._validate_resize(sres, obj, old, opts)
             self._quota_resize(res, obj, old)
         self._validate(res if res.custom else sres, obj, old=validate_against, options=opts)
+        if sres.kind == "Service" and not subresource:
+            self._allocate_service(obj, old)
         if not opts.trusted:
             self._limit_ranger(sres, obj, old, limitranges)
         self._validate_priority_class(sres, obj, update=True)
@@ -1479,6 +1497,29 @@ ETCD_MAX_REQUEST = 1536 * 1024
 def _check_etcd_size(obj: Obj) -> None:
     if len(json.dumps(obj, separators=(",", ":"))) > ETCD_MAX_REQUEST:
         raise UntypedError("etcdserver: request is too large")
+
+
+def _keep_allocated(svc: Obj, old: Obj) -> None:
+    """What an updated Service keeps of what it held: node ports (by port and protocol)
+    while it still wants them, its healthCheckNodePort, its cluster IP."""
+    spec, held = svc.setdefault("spec", {}), old.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        return
+    if not spec.get("clusterIP") and held.get("clusterIP"):
+        spec["clusterIP"] = held["clusterIP"]
+        spec["clusterIPs"] = list(held.get("clusterIPs") or [held["clusterIP"]])
+    if spec.get("type") in ("NodePort", "LoadBalancer"):
+        ports = {
+            (p.get("port"), p.get("protocol", "TCP")): p["nodePort"]
+            for p in held.get("ports") or []
+            if p.get("nodePort")
+        }
+        for port in spec.get("ports") or []:
+            kept = ports.get((port.get("port"), port.get("protocol", "TCP")))
+            if not port.get("nodePort") and kept:
+                port["nodePort"] = kept
+    if not spec.get("healthCheckNodePort") and held.get("healthCheckNodePort"):
+        spec["healthCheckNodePort"] = held["healthCheckNodePort"]
 
 
 def _keep_requested_finalizers(body: Obj, obj: Obj) -> None:
