@@ -736,7 +736,7 @@ class Api:
         if sres.kind == "Namespace":
             self._pod_security_namespace(obj, old, opts)
             return
-        if not namespace or namespace in _podsecurity.EXEMPT_NAMESPACES:
+        if not namespace:
             return
         template = _podsecurity.pod_template(sres.kind, obj)
         if template is None or (sres.kind == "Pod" and old is not None):
@@ -775,7 +775,7 @@ class Api:
                 for field, message in errors
             ]
             raise invalid("Namespace", name, causes)
-        if old is None or name in _podsecurity.EXEMPT_NAMESPACES:
+        if old is None:
             return
         new = _podsecurity.namespace_policy(labels)["enforce"]
         was = _podsecurity.namespace_policy((old.get("metadata") or {}).get("labels"))["enforce"]

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "EXEMPT_NAMESPACES",
     "LEVELS",
     "Level",
     "evaluate",
@@ -50,9 +49,6 @@ Result = tuple[str, str]  # (forbidden reason, forbidden detail)
 PREFIX = "pod-security.kubernetes.io/"
 MODES = ("enforce", "audit", "warn")
 LEVELS = ("privileged", "baseline", "restricted")
-# kind's kube-apiserver runs PodSecurity with no exemptions configured; kubesim exempts
-# kube-system, whose static and system pods (host namespaces, hostPath) would trip baseline.
-EXEMPT_NAMESPACES = frozenset({"kube-system"})
 _VERSION = re.compile(r"^v1\.(0|[1-9][0-9]*)$")
 
 

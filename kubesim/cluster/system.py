@@ -80,7 +80,15 @@ def mirror_pods(node: Obj) -> list[Obj]:
                             "command": item["command"],
                             "imagePullPolicy": "IfNotPresent",
                             "resources": {"requests": item["requests"]},
+                            "volumeMounts": [
+                                {"name": v, "mountPath": path, "readOnly": ro}
+                                for v, path, _, ro in item["volumes"]
+                            ],
                         }
+                    ],
+                    "volumes": [
+                        {"name": v, "hostPath": {"path": path, "type": kind}}
+                        for v, path, kind, _ in item["volumes"]
                     ],
                 },
             }

@@ -1,7 +1,7 @@
 """The PodSecurity admission plugin in the API: a pod refused with 403 by its namespace's
 enforce level, warnings (the `Warning` headers kubectl prints) for the warn level and for
 workloads, the labels validated, and the warning when a namespace gets a stricter level
-than its running pods meet. kube-system is exempt."""
+than its running pods meet. kube-system is not exempt (kind configures no exemptions)."""
 
 from __future__ import annotations
 
@@ -139,11 +139,12 @@ def test_a_bad_level_label_is_invalid(api: Api) -> None:
     )
 
 
-def test_kube_system_is_exempt(api: Api) -> None:
+def test_kube_system_is_not_exempt(api: Api) -> None:
     namespaces = api.resource("", "v1", "namespaces")
     ns = api.get(namespaces, None, "kube-system")
     ns["metadata"].setdefault("labels", {})[ENFORCE] = "restricted"
     api.update(namespaces, None, "kube-system", ns)
     pod = _pod("host")
     pod["spec"]["hostNetwork"] = True
-    assert api.create(_pods(api), "kube-system", pod)["spec"]["hostNetwork"] is True
+    with pytest.raises(Forbidden, match="host namespaces"):
+        api.create(_pods(api), "kube-system", pod)
