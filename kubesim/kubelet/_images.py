@@ -145,13 +145,23 @@ def check_entry(entry: Any, where: str) -> dict[str, Any]:
 
 
 @cache
-def _catalog() -> dict[str, dict[str, Any]]:
+def _catalog() -> dict[str, list[dict[str, Any]]]:
+    """Each repository's entries: one per set of tags that behave alike (busybox 1.28's
+    nslookup is not later busybox's), so a tag is in exactly one of them."""
     text = data_file("images.yaml").read_text()
     entries = yaml.safe_load(text)
-    return {
-        entry["repository"]: entry
-        for entry in (check_entry(e, f"images.yaml entry {n}") for n, e in enumerate(entries, 1))
-    }
+    out: dict[str, list[dict[str, Any]]] = {}
+    for n, raw in enumerate(entries, 1):
+        entry = check_entry(raw, f"images.yaml entry {n}")
+        same = out.setdefault(entry["repository"], [])
+        twice = sorted({str(t) for t in entry["tags"]} & {str(t) for e in same for t in e["tags"]})
+        if twice:
+            raise CatalogError(
+                f"images.yaml entry {n} ({entry['repository']}): tag(s) {', '.join(twice)} "
+                "already listed by another entry of the same repository"
+            )
+        same.append(entry)
+    return out
 
 
 def _resource_dir(spec: str) -> Path:
@@ -165,15 +175,16 @@ def _resource_dir(spec: str) -> Path:
 def pull(image: str) -> Image:
     """Resolve an image reference, or raise PullError worded as containerd words it."""
     ref = normalize(image)
-    entry = _catalog().get(ref.repository)
-    if entry is None:
+    entries = _catalog().get(ref.repository)
+    if entries is None:
         raise PullError(
             f'kubesim has no stand-in for image "{ref.name}": the simulator runs only the '
             f"images in its catalog (kubesim/images.yaml; `python -m kubesim images` lists "
             f"them), and {ref.repository} is not one of them. Check the name for a typo, or "
             "run this image on a real cluster (kind)"
         )
-    if ref.tag not in entry["tags"]:
+    entry = next((e for e in entries if ref.tag in e["tags"]), None)
+    if entry is None:
         raise PullError(
             f'failed to pull and unpack image "{ref.name}": failed to resolve reference '
             f'"{ref.name}": {ref.name}: not found'
@@ -198,4 +209,7 @@ def pull(image: str) -> Image:
 
 def catalog() -> dict[str, list[str]]:
     """Every repository kubesim can run, with its tags: what `python -m kubesim images` lists."""
-    return {repository: list(entry["tags"]) for repository, entry in _catalog().items()}
+    return {
+        repository: [tag for entry in entries for tag in entry["tags"]]
+        for repository, entries in _catalog().items()
+    }
