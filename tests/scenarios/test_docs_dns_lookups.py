@@ -62,6 +62,10 @@ def test_nslookup_as_the_docs_images_print_it(lab: Lab) -> None:
         "Name:      web-0.nginx\n"
         f"Address 1: {web_ip} web-0.nginx.{ns}.svc.cluster.local\n"
     )
+    # the page types it into `kubectl run -i --tty ... busybox:1.28`'s shell, whose own
+    # applets would come first: the shell's $ENV names this nslookup
+    typed = lab.kubectl("exec", "dns-128", "--", "sh", "-ic", "nslookup web-0.nginx").stdout
+    assert typed.endswith(old), typed
     missing = lab.kubectl("exec", "dns-128", "--", "nslookup", "web-9.nginx", check=False)
     assert missing.returncode == 1
     assert "nslookup: can't resolve 'web-9.nginx'" in missing.stderr
