@@ -206,6 +206,20 @@ class Page:
             f"() => {{ const nb = window.jupyterapp.shell.currentWidget; {body} }}"
         )
 
+    def restart_kernel(self) -> None:
+        """Restart the notebook's kernel as a learner does, once the kernel has answered what
+        JupyterLab asked it on the control channel: widget comms go over a kernel subshell
+        (JupyterLab 4.6's `commsOverSubshells`), and a create_subshell_request still in
+        flight when the kernel restarts is cancelled, which JupyterLab logs as a console
+        error. The control channel answers in order, so one list_subshell_request
+        answered means every earlier request was."""
+        self.page.evaluate(
+            "async () => { const k = window.jupyterapp.shell.currentWidget"
+            ".sessionContext.session.kernel;"
+            " if (k.supportsSubshells) { await k.requestListSubshell({}).done; }"
+            " await k.restart(); }"
+        )
+
     def wait_idle(self, timeout: float = 120) -> None:
         self.page.wait_for_function(
             "() => { const nb = window.jupyterapp.shell.currentWidget;"

@@ -79,7 +79,7 @@ def test_widgets_saved_then_the_kernel_restarted_reopen_as_their_exercise(course
     nb.run_cells(show, show + 1)
     nb.cell(show).locator(WIDGET).get_by_role("button", name="Check").wait_for(timeout=30_000)
     _save(nb)
-    nb.notebook_js("return nb.sessionContext.session.kernel.restart();")
+    nb.restart_kernel()
     nb.wait_idle()
     _save(nb)  # Ctrl-S after the restart, as a learner does before closing the tab
     saved = _saved(course)
