@@ -294,21 +294,24 @@ def enter(
     if status is not None:
         os.set_inheritable(status, False)  # closed by the command's execve: it started
     kinds = (["net"] if net else []) + ["ipc", "uts", "pid", "mnt"]
-    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
-    # rootless: first the user namespace that owns the others, last the container user's
-    # own (see "Users"), whose capabilities do not reach its parent's namespaces
-    own = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY) if user else None
-    if own is not None:
-        outer = fcntl.ioctl(fds["mnt"], NS_GET_USERNS)
-        if _same(outer, own):
-            os.close(own)
-            own = None
-        kinds, fds = ["user", *kinds], {"user": outer, **fds}
-    root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
-    cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
     with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
         last_cap = int(handle.read())
     try:
+        try:  # the container may have ended since the kubelet looked (runc's words then)
+            fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in kinds}
+            # rootless: first the user namespace that owns the others, last the container
+            # user's own (see "Users"), whose capabilities do not reach its parent's
+            own = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY) if user else None
+            if own is not None:
+                outer = fcntl.ioctl(fds["mnt"], NS_GET_USERNS)
+                if _same(outer, own):
+                    os.close(own)
+                    own = None
+                kinds, fds = ["user", *kinds], {"user": outer, **fds}
+            root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
+            cwd = os.open(f"/proc/{pid}/cwd", os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, ProcessLookupError) as exc:
+            raise InitError(errno.ESRCH, "cannot exec in a stopped container") from exc
         for kind in kinds:
             _check(_libc.setns(fds[kind], 0), f"enter the container's {kind} namespace")
             os.close(fds[kind])

@@ -16,7 +16,7 @@ from kubesim.kubelet import _cgroups
 from kubesim.kubelet._exec import ExecProcess, spawn
 from kubesim.kubelet._images import pull
 from kubesim.kubelet._process import Limits, Network, Running, Runtime, read_log
-from kubesim.kubelet._world import SetupError, probe
+from kubesim.kubelet._world import INIT, SetupError, probe
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -168,3 +168,19 @@ def test_the_enter_wrapper_ends_as_its_command_did_even_by_sigkill(signum: int, 
     assert ended.stderr == ""
     assert ended.returncode == -signum  # killed by the same signal: 128+N to a runtime
     assert 128 - ended.returncode == code
+
+
+def test_an_exec_into_a_container_that_just_ended_is_refused_in_runcs_words() -> None:
+    """The kubelet saw the container running, then it ended before `_ctrinit --enter` opened
+    its namespaces: a refusal on stderr, never a traceback."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(INIT), "--enter", str(ended.pid), "--", "true"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 127
+    assert "Traceback" not in done.stderr
+    assert "cannot exec in a stopped container" in done.stderr
