@@ -179,25 +179,25 @@ def assemble(spec: dict) -> None:  # type: ignore[type-arg]
 def become(ids: list | None, *, nested: bool, no_new_privs: bool) -> None:  # type: ignore[type-arg]
     """Take the container's user (`ids`: uid, gid, groups; None: already it, having
     entered its user namespace); see "Users" above."""
-    uid, gid, groups = (int(ids[0]), int(ids[1]), [int(g) for g in ids[2]]) if ids else (0, 0, [])
-    if ids is None:
-        pass
-    elif not nested:
-        try:
-            os.setgroups(groups)
-            os.setgid(gid)
-            os.setuid(uid)
-        except OSError as exc:
-            raise InitError(exc.errno or errno.EPERM, f"setting the user: {exc.strerror}") from exc
-    elif uid or gid:
-        _check(_libc.unshare(CLONE_NEWUSER), "a user namespace for the container's user")
-        for name, text in (
-            ("uid_map", f"{uid} 0 1\n"),
-            ("setgroups", "deny"),
-            ("gid_map", f"{gid} 0 1\n"),
-        ):
-            with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
-                handle.write(text)
+    if ids is not None:
+        uid, gid, groups = int(ids[0]), int(ids[1]), [int(g) for g in ids[2]]
+        if not nested:
+            try:
+                os.setgroups(groups)
+                os.setgid(gid)
+                os.setuid(uid)
+            except OSError as exc:
+                why = f"setting the user: {exc.strerror}"
+                raise InitError(exc.errno or errno.EPERM, why) from exc
+        elif uid or gid:
+            _check(_libc.unshare(CLONE_NEWUSER), "a user namespace for the container's user")
+            for name, text in (
+                ("uid_map", f"{uid} 0 1\n"),
+                ("setgroups", "deny"),
+                ("gid_map", f"{gid} 0 1\n"),
+            ):
+                with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
+                    handle.write(text)
     if no_new_privs:
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 

@@ -121,9 +121,7 @@ class VolumeManager:
                     set_ownership(folder, int(fs_group), read_only=False)
             return Volume(folder)
         written = write_atomic(folder, plan.files, now=self.api.clock.now())
-        if fs_group is not None and (
-            written or context.get("fsGroupChangePolicy") != "OnRootMismatch"
-        ):
+        if fs_group is not None and written:  # files already owned keep their group
             set_ownership(folder, int(fs_group), read_only=True)
         return Volume(folder, read_only=True)
 
