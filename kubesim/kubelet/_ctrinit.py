@@ -60,7 +60,12 @@ import socket
 import struct
 import sys
 import termios
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+# `--enter`'s caller names here the keys of the environment the command gets: the rest of
+# this process's environment is what starting it added (`sh`'s PWD in `_launch`, and
+# Python's LC_CTYPE, which PYTHONCOERCECLOCALE=0 keeps it from coercing), not the container's
+ENV_KEYS = "KUBESIM_EXEC_ENV_KEYS"
 
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -342,7 +347,7 @@ def enter(
             drop_capabilities(last_cap, drop_caps)
             # rootless: the container's user namespace, just entered, made us its user
             become(None if user else ids, nested=False, no_new_privs=no_new_privs)
-            os.execve(path, argv, dict(os.environ))
+            os.execve(path, argv, exec_environment(os.environ))
         except (OSError, InitError) as exc:
             code = getattr(exc, "errno", None) or getattr(exc, "code", 0) or 0
             _report(status, code, f"exec {argv[0]}: {getattr(exc, 'strerror', None) or exc}")
@@ -380,6 +385,15 @@ def end_as(status: int) -> int:
             signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     return os.waitstatus_to_exitcode(status)
+
+
+def exec_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment `--enter` runs its command with: the keys its caller named in
+    ENV_KEYS, else (an older caller) all of it but that name."""
+    keys = environ.get(ENV_KEYS)
+    if keys is None:
+        return dict(environ)
+    return {key: environ[key] for key in keys.split("=") if key and key in environ}
 
 
 def _same(a: int, b: int) -> bool:

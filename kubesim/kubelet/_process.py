@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kubesim.kubelet import _cgroups, _launch, _rootfs, _world
+from kubesim.kubelet._ctrinit import ENV_KEYS
 from kubesim.kubelet._dnsconfig import PodDns
 from kubesim.kubelet._images import Image
 from kubesim.kubelet._mounts import Mount
@@ -235,8 +236,14 @@ class Running:
         the container first: its namespaces, root, working directory and capabilities."""
         merged = {**self.env, **(env or {})}
         if self._enter is not None:
+            # the command's environment exactly: `_ctrinit --enter` keeps these keys only
+            keys = {ENV_KEYS: "=".join(merged), "PYTHONCOERCECLOCALE": "0"}
             return ExecSpec(
-                argv=[*self._enter, *argv], cwd="/", env=merged, enters=True, cgroup=self._cgroup
+                argv=[*self._enter, *argv],
+                cwd="/",
+                env={**merged, **keys},
+                enters=True,
+                cgroup=self._cgroup,
             )
         return ExecSpec(argv=list(argv), cwd=self.cwd, env=merged, cgroup=self._cgroup)
 

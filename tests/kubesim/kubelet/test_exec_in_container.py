@@ -25,20 +25,20 @@ world = pytest.mark.skipif(not probe().contained, reason="no namespaces on this 
 cgroups = pytest.mark.skipif(not _cgroups.available(), reason="cgroups are not writable here")
 
 
-async def _sleeper(runtime: Runtime) -> Running:
+async def _sleeper(runtime: Runtime, command: list[str] | None = None) -> Running:
     running = await runtime.start(
         pod_uid="uid-x",
         container="c",
         restart_count=0,
         image=BUSYBOX,
-        command=["sh", "-c", "echo up; sleep 300"],
+        command=command or ["sh", "-c", "echo up; sleep 300"],
         args=None,
         env={"HOSTNAME": "pod-x"},
         limits=Limits(),
         network=Network("10.244.1.9", Path("/nonexistent/hosts"), ("lab.svc.cluster.local",)),
     )
     for _ in range(100):
-        if read_log(running.log_path):
+        if command or read_log(running.log_path):
             break
         await asyncio.sleep(0.05)
     return running
@@ -98,6 +98,37 @@ async def test_a_command_missing_in_the_container_fails_before_it_runs(
         process.close()
     finally:
         await running.stop(0.5)
+
+
+@world
+async def test_an_exec_gets_exactly_the_containers_environment(tmp_path: Path) -> None:
+    """As runc's exec: the container's variables and nothing that starting it added (the
+    shell's PWD, Python's coerced LC_CTYPE, the wrapper's own), so `kubectl exec POD -- env`
+    prints what PID 1 (no shell here) has."""
+    running = await _sleeper(Runtime(tmp_path), ["sleep", "300"])
+    try:
+        process = await spawn(running.exec_spec(["env"]), stdin=False, tty=False)
+        shown = b""
+        async with asyncio.timeout(20):
+            async for _number, data in process.output():
+                shown += data
+        await process.wait()
+        process.close()
+        first = await spawn(running.exec_spec(["cat", "/proc/1/environ"]), stdin=False, tty=False)
+        pid1 = b""
+        async with asyncio.timeout(20):
+            async for _number, data in first.output():
+                pid1 += data
+        await first.wait()
+        first.close()
+    finally:
+        await running.stop(0.5)
+    exec_env = sorted(shown.decode().splitlines())
+    assert exec_env == sorted(pid1.decode().split("\0")[:-1])
+    assert "HOSTNAME=pod-x" in exec_env
+    assert not [
+        v for v in exec_env if v.split("=")[0] in ("PWD", "LC_CTYPE", "PYTHONCOERCECLOCALE")
+    ]
 
 
 def _cmdline(pid: int) -> list[str]:
