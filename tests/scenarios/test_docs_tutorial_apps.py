@@ -1,0 +1,132 @@
+"""Two tutorials whose apps kubesim now runs, followed with the pages' own commands.
+
+Learn Kubernetes Basics: the bootcamp app through the API server's pod proxy, its logs, its
+environment (exactly the container's: nothing `kubectl exec`'s own start-up added), a shell
+with `cat server.js` and `curl`, a Service, scaling, the rolling update to v2, the failed
+one to v10 (no such tag) and `rollout undo`. Using Source IP: echoserver reports the client
+pod's own address through a ClusterIP, and a node's through a NodePort (source NAT).
+"""
+
+from __future__ import annotations
+
+from scenario_kubectl import Lab
+
+BOOTCAMP = "kubernetes-bootcamp"
+
+
+def _raw(lab: Lab, path: str) -> str:
+    return lab.kubectl("get", "--raw", f"/api/v1/namespaces/{lab.namespace}/{path}").stdout
+
+
+def _rolled_out(lab: Lab) -> None:
+    status = lab.kubectl(
+        "rollout",
+        "status",
+        f"deployment/{BOOTCAMP}",
+        f"--timeout={lab.wall(120):.0f}s",
+        timeout=200,
+    )
+    assert "successfully rolled out" in status.stdout
+
+
+def test_learn_kubernetes_basics_runs_as_the_tutorial_says(lab: Lab) -> None:
+    lab.kubectl(
+        "create", "deployment", BOOTCAMP, "--image=gcr.io/google-samples/kubernetes-bootcamp:v1"
+    )
+    _rolled_out(lab)
+    pod = lab.live_pods(f"app={BOOTCAMP}")[0]["metadata"]["name"]
+
+    # Viewing Pods and Nodes: the app through `kubectl proxy`'s route to the pod
+    hello = f"Hello Kubernetes bootcamp! | Running on: {pod} | v=1\n"
+    assert _raw(lab, f"pods/{pod}:8080/proxy/") == hello
+    logs = lab.kubectl("logs", pod).stdout
+    assert logs.startswith("Kubernetes Bootcamp App Started At: 20"), logs
+    assert f"| Running On:  {pod} \n\n" in logs
+    assert f"Running On: {pod} | Total Requests: 1 | App Uptime: " in logs
+    env = dict(
+        line.split("=", 1) for line in lab.kubectl("exec", pod, "--", "env").stdout.splitlines()
+    )
+    assert env["NPM_CONFIG_LOGLEVEL"] == "info" and env["HOSTNAME"] == pod
+    assert env["PATH"] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    added = {key for key in env if key in ("PWD", "LC_CTYPE") or key.startswith("KUBESIM")}
+    assert not added, f"exec's env holds what no container set: {sorted(added)}"
+    shell = lab.kubectl(
+        "exec", pod, "--", "bash", "-c", "cat server.js && curl -s http://localhost:8080"
+    ).stdout
+    assert "require('http')" in shell and shell.endswith(hello)
+
+    # Using a Service, Scaling: four replicas behind a NodePort
+    lab.kubectl("expose", f"deployment/{BOOTCAMP}", "--type=NodePort", "--port", "8080")
+    lab.kubectl("scale", f"deployments/{BOOTCAMP}", "--replicas=4")
+    _rolled_out(lab)
+    assert len(lab.live_pods(f"app={BOOTCAMP}")) == 4
+
+    # Performing a Rolling Update: v2, then a tag that does not exist, then undo
+    lab.kubectl(
+        "set",
+        "image",
+        f"deployments/{BOOTCAMP}",
+        f"{BOOTCAMP}=docker.io/jocatalin/kubernetes-bootcamp:v2",
+    )
+    _rolled_out(lab)
+    assert _raw(lab, f"services/{BOOTCAMP}/proxy/").endswith(" | v=2\n")
+    lab.kubectl(
+        "set",
+        "image",
+        f"deployments/{BOOTCAMP}",
+        f"{BOOTCAMP}=gcr.io/google-samples/kubernetes-bootcamp:v10",
+    )
+
+    def pull_failing() -> list[str]:
+        return [
+            row["NAME"]
+            for row in lab.pod_rows(f"app={BOOTCAMP}")
+            if row["STATUS"] in ("ErrImagePull", "ImagePullBackOff")
+        ]
+
+    lab.wait_for(pull_failing, timeout=lab.wall(60), what="a v10 pod failing to pull")
+    lab.kubectl("rollout", "undo", f"deployments/{BOOTCAMP}")
+    _rolled_out(lab)
+    images = {p["spec"]["containers"][0]["image"] for p in lab.live_pods(f"app={BOOTCAMP}")}
+    assert images == {"docker.io/jocatalin/kubernetes-bootcamp:v2"}
+
+
+def test_using_source_ip_echoserver_sees_the_pod_through_a_clusterip_and_a_node_through_a_nodeport(
+    lab: Lab,
+) -> None:
+    lab.kubectl("create", "deployment", "source-ip-app", "--image=registry.k8s.io/echoserver:1.10")
+    lab.kubectl(
+        "expose",
+        "deployment",
+        "source-ip-app",
+        "--name=clusterip",
+        "--port=80",
+        "--target-port=8080",
+    )
+    lab.kubectl(
+        "expose",
+        "deployment",
+        "source-ip-app",
+        "--name=nodeport",
+        "--port=80",
+        "--target-port=8080",
+        "--type=NodePort",
+    )
+    lab.kubectl("run", "busybox", "--image=busybox", "--restart=Never", "--", "sleep", "3600")
+    for pods in (["pod/busybox"], ["pod", "-l", "app=source-ip-app"]):
+        lab.kubectl("wait", "--for=condition=Ready", *pods, f"--timeout={lab.wall(60):.0f}s")
+    client = lab.get_json("pod", "busybox")["status"]["podIP"]
+    cluster_ip = lab.get_json("service", "clusterip")["spec"]["clusterIP"]
+    seen = lab.kubectl("exec", "busybox", "--", "wget", "-qO", "-", cluster_ip).stdout
+    assert f"\tclient_address={client}\n" in seen, seen
+    assert f"\trequest_uri=http://{cluster_ip}:8080/\n" in seen
+
+    node_port = lab.get_json("service", "nodeport")["spec"]["ports"][0]["nodePort"]
+    nodes = lab.get_json("nodes")["items"]
+    node_ips = {
+        a["address"] for n in nodes for a in n["status"]["addresses"] if a["type"] == "InternalIP"
+    }
+    for ip in sorted(node_ips):
+        seen = lab.kubectl("exec", "busybox", "--", "wget", "-qO", "-", f"{ip}:{node_port}").stdout
+        address = seen.split("\tclient_address=", 1)[1].split("\n", 1)[0]
+        assert address != client and address in node_ips, (ip, address)
