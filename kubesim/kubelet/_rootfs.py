@@ -51,7 +51,16 @@ CLUSTER_DNS = "10.96.0.10"
 PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 GROUP = "root:x:0:\nnogroup:x:65534:\n"
 NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
-PYTHON_ETC = ("ssl", "ca-certificates", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "mime.types")
+# alternatives: Debian links /usr/bin/which, awk, pager... through it (symlinks into /usr)
+PYTHON_ETC = (
+    "ssl",
+    "ca-certificates",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "mime.types",
+    "alternatives",
+)
 
 
 class LayoutError(Exception):

@@ -212,6 +212,31 @@ async def test_a_container_s_root_has_a_runtime_s_default_capabilities(tmp_path:
     assert log == ["CapBnd:\t00000000a80425fb", "no-mount"]
 
 
+@world
+async def test_a_python_image_runs_the_debian_commands_that_are_alternatives(
+    tmp_path: Path,
+) -> None:
+    """Debian's /usr/bin/which, awk, pager... are links through /etc/alternatives, so a
+    python-based image (its /usr is the host's) needs that folder too: the Basics
+    tutorial's shell in the bootcamp image runs `which`."""
+    hosts = tmp_path / "dns" / "hosts"
+    hosts.parent.mkdir()
+    hosts.write_text("")
+    running = await Runtime(tmp_path / "k").start(
+        pod_uid="uid-p",
+        container="c",
+        restart_count=0,
+        image=pull("python:3.12"),
+        command=["sh", "-c", "which sh >/dev/null && echo which-ok; echo 'a b' | awk '{print $2}'"],
+        args=None,
+        env={"HOSTNAME": "pod-p"},
+        limits=Limits(),
+        network=Network("10.244.1.9", hosts, ("lab.svc.cluster.local",), hostname="pod-p"),
+    )
+    done = await asyncio.wait_for(running.wait(), 20)
+    assert read_log(running.log_path) == ["which-ok", "b"], done
+
+
 def test_every_entry_of_the_shipped_catalog_follows_the_schema() -> None:
     from kubesim.kubelet._images import _catalog
 
