@@ -1,10 +1,11 @@
-"""Two tutorials whose apps kubesim now runs, followed with the pages' own commands.
+"""Tutorials whose apps kubesim now runs, followed with the pages' own commands.
 
 Learn Kubernetes Basics: the bootcamp app through the API server's pod proxy, its logs, its
 environment (exactly the container's: nothing `kubectl exec`'s own start-up added), a shell
 with `cat server.js` and `curl`, a Service, scaling, the rolling update to v2, the failed
 one to v10 (no such tag) and `rollout undo`. Using Source IP: echoserver reports the client
 pod's own address through a ClusterIP, and a node's through a NodePort (source NAT).
+Exposing an External IP Address: hello-app's five replicas answer through the Service.
 """
 
 from __future__ import annotations
@@ -130,3 +131,54 @@ def test_using_source_ip_echoserver_sees_the_pod_through_a_clusterip_and_a_node_
         seen = lab.kubectl("exec", "busybox", "--", "wget", "-qO", "-", f"{ip}:{node_port}").stdout
         address = seen.split("\tclient_address=", 1)[1].split("\n", 1)[0]
         assert address != client and address in node_ips, (ip, address)
+
+
+LOAD_BALANCER_EXAMPLE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  labels:
+    app.kubernetes.io/name: load-balancer-example
+  name: hello-world
+spec:
+  replicas: 5
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: load-balancer-example
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: load-balancer-example
+    spec:
+      containers:
+      - image: gcr.io/google-samples/hello-app:2.0
+        name: hello-world
+        ports:
+        - containerPort: 8080
+"""
+
+
+def test_exposing_an_external_ip_address_runs_until_the_cloud_step(lab: Lab) -> None:
+    """The docs' service/load-balancer-example.yaml: five pods answer hello through the
+    Service; its EXTERNAL-IP stays <pending>, as on kind, which has no cloud provider."""
+    lab.kubectl("apply", "-f", "-", input=LOAD_BALANCER_EXAMPLE)
+    status = lab.kubectl(
+        "rollout",
+        "status",
+        "deployment/hello-world",
+        f"--timeout={lab.wall(120):.0f}s",
+        timeout=200,
+    )
+    assert "successfully rolled out" in status.stdout
+    lab.kubectl("expose", "deployment", "hello-world", "--type=LoadBalancer", "--name=my-service")
+    row = lab.table("services", "my-service")[0]
+    assert (row["TYPE"], row["EXTERNAL-IP"]) == ("LoadBalancer", "<pending>")
+    assert row["PORT(S)"].startswith("8080:")
+    hello = _raw(lab, "services/my-service/proxy/")
+    pods = {
+        p["metadata"]["name"] for p in lab.live_pods("app.kubernetes.io/name=load-balancer-example")
+    }
+    assert len(pods) == 5
+    first, version, host = hello.splitlines()
+    assert (first, version) == ("Hello, world!", "Version: 2.0.0")
+    assert host.removeprefix("Hostname: ") in pods

@@ -1,5 +1,6 @@
 """The tutorials' echo apps answer and log as the docs print them: Learn Kubernetes Basics'
-kubernetes-bootcamp (v1, v2) and "Using Source IP"'s echoserver (1.4 and 1.10 formats)."""
+kubernetes-bootcamp (v1, v2), "Using Source IP"'s echoserver (1.4 and 1.10 formats) and
+"Exposing an External IP Address"'s hello-app (1.0, 2.0)."""
 
 from __future__ import annotations
 
@@ -137,3 +138,17 @@ def test_echoserver_1_4_prints_client_values_as_the_source_ip_page_shows() -> No
         "SERVER VALUES:\nserver_version=nginx: 1.10.0 - lua: 10001\n\nHEADERS RECEIVED:\n"
     ), text
     assert text.endswith("BODY:\n-no body in request-")
+
+
+@pytest.mark.parametrize(("tag", "version"), [("1.0", "1.0.0"), ("2.0", "2.0.0")])
+def test_hello_app_says_hello_with_its_version_and_hostname_and_logs_each_path(
+    standin, tag: str, version: str
+) -> None:
+    port = free_port()
+    app = standin("hello_app", tag, env={"PORT": str(port)}, port=port)
+    response, body = get(port, "/v2?x=1")
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "text/plain; charset=utf-8"
+    assert body.decode() == f"Hello, world!\nVersion: {version}\nHostname: {socket.gethostname()}\n"
+    logged = app.wait_for_output("Serving request: /v2", stream="stderr")
+    assert re.search(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Server listening on port \d+$", logged, re.M)
