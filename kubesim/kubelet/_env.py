@@ -77,6 +77,13 @@ def expand(value: str, env: dict[str, str]) -> str:
     return _REF.sub(repl, value)
 
 
+def expand_argv(values: list[str] | None, env: dict[str, str]) -> list[str] | None:
+    """A container's command or args with $(VAR) expanded from its environment, as the
+    kubelet's ExpandContainerCommandAndArgs does before the runtime sees them (the docs'
+    `args: ["$(MESSAGE)"]` prints the message); None stays None (the image's own)."""
+    return None if values is None else [expand(str(v), env) for v in values]
+
+
 def field_ref(path: str, pod: Obj) -> str:
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
     simple = {
