@@ -77,3 +77,69 @@ def test_command_and_args_expand_the_containers_environment(lab: Lab) -> None:
         "print-greeting": "Warm greetings to The Most Honorable Kubernetes $(MESSAGE)\n",
         "dapi-test-pod": "very charm\n",
     }
+
+
+FIELDREF = """
+apiVersion: v1
+kind: Pod
+metadata: {name: dapi-envars-fieldref}
+spec:
+  containers:
+  - name: test-container
+    image: registry.k8s.io/busybox
+    command: ["sh", "-c"]
+    args:
+    - while true; do
+        echo -en '\\n';
+        printenv MY_NODE_NAME MY_POD_NAME MY_POD_NAMESPACE;
+        printenv MY_POD_IP MY_POD_SERVICE_ACCOUNT;
+        sleep 10;
+      done;
+    env:
+    - name: MY_NODE_NAME
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+    - name: MY_POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: MY_POD_NAMESPACE
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: MY_POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: MY_POD_SERVICE_ACCOUNT
+      valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}
+  restartPolicy: Never
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bashy}
+spec:
+  containers:
+  - {name: bash, image: bash, command: [sleep, "3600"]}
+"""
+
+
+def test_printenv_and_the_bash_images_bash_run_as_the_pages_use_them(lab: Lab) -> None:
+    """ "Expose Pod Information to Containers Through Environment Variables" reads its
+    downward API values with busybox's printenv; the bash image runs `bash` by name."""
+    lab.kubectl("apply", "-f", "-", input=FIELDREF)
+    for pod in ("dapi-envars-fieldref", "bashy"):
+        lab.kubectl("wait", "--for=condition=Ready", f"pod/{pod}", f"--timeout={lab.wall(60):.0f}s")
+    pod = lab.get_json("pod", "dapi-envars-fieldref")
+    values = [
+        pod["spec"]["nodeName"],
+        "dapi-envars-fieldref",
+        lab.namespace,
+        pod["status"]["podIP"],
+        "default",
+    ]
+    logged = lab.wait_for(
+        lambda: lab.kubectl("logs", "dapi-envars-fieldref").stdout.strip(),
+        timeout=lab.wall(30),
+        what="the downward API values",
+    )
+    assert logged.splitlines()[:5] == values
+    one = lab.kubectl("exec", "dapi-envars-fieldref", "--", "printenv", "MY_POD_NAME").stdout
+    assert one == "dapi-envars-fieldref\n"
+    missing = lab.kubectl("exec", "dapi-envars-fieldref", "--", "printenv", "NOPE", check=False)
+    assert (missing.returncode, missing.stdout) == (1, "")
+    shell = lab.kubectl("exec", "bashy", "--", "bash", "-c", "echo $((6 * 7))").stdout
+    assert shell == "42\n"
