@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,20 +33,41 @@ class ImageRef:
         return f"{self.repository}:{self.tag}"
 
 
+# the reference grammar of distribution/reference (regexp.go), which containerd and the
+# kubelet parse image names with
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_REFERENCE = re.compile(
+    rf"(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
+)
+
+
 def normalize(image: str) -> ImageRef:
-    """Parse an image reference like the runtime: default registry, library/, tag latest."""
-    name, tag = image, "latest"
-    if "@" in name:
-        name = name.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = name.rsplit(":", 1)
-    first = name.split("/", 1)[0]
-    if "/" not in name or not ("." in first or ":" in first or first == "localhost"):
-        if "/" not in name:
-            name = f"library/{name}"
-        name = f"{DEFAULT_REGISTRY}/{name}"
-    return ImageRef(repository=name, tag=tag)
+    """Parse an image reference like the runtime (ParseNormalizedNamed): docker.io when no
+    registry is named, library/ for its one-part names (`nginx`, `docker.io/nginx`), tag
+    latest. Raises InvalidImageName for what the grammar refuses (`myClientImage`)."""
+    domain, _, rest = image.partition("/")
+    if not rest or (
+        "." not in domain
+        and ":" not in domain
+        and domain != "localhost"
+        and domain.lower() == domain
+    ):
+        domain, rest = DEFAULT_REGISTRY, image
+    if domain == "index.docker.io":
+        domain = DEFAULT_REGISTRY
+    if domain == DEFAULT_REGISTRY and "/" not in rest:
+        rest = f"library/{rest}"
+    full = f"{domain}/{rest}"
+    match = _REFERENCE.fullmatch(full)
+    if match is None:
+        if _REFERENCE.fullmatch(full.lower()) is not None:
+            raise InvalidImageName("invalid reference format: repository name must be lowercase")
+        raise InvalidImageName("invalid reference format")
+    return ImageRef(repository=match["name"], tag=match["tag"] or "latest")
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,11 @@ class PullError(Exception):
     own `not found`; a repository kubesim has no stand-in for says so and where the catalog
     lives, since a registry's answer would send the learner hunting for a typo that is not
     there."""
+
+
+class InvalidImageName(PullError):
+    """The reference does not parse: the kubelet refuses it before any pull
+    (InvalidImageName), in distribution/reference's words."""
 
 
 class CatalogError(Exception):

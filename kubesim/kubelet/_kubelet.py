@@ -32,7 +32,7 @@ from kubesim.core.objects import parse_time
 from kubesim.kubelet import _env, _eviction, _podstate, _probes, _resize, _securitycontext
 from kubesim.kubelet._dnsconfig import PodDns, host_alias_lines, pod_dns
 from kubesim.kubelet._evictionmanager import EvictionManager
-from kubesim.kubelet._images import Image, PullError, pull
+from kubesim.kubelet._images import Image, InvalidImageName, PullError, pull
 from kubesim.kubelet._mounts import Mount
 from kubesim.kubelet._podstate import ContainerRecord
 from kubesim.kubelet._probes import ProbeResult
@@ -916,6 +916,9 @@ class PodWorker:
         pull_backoff = 0.0
         while not self.terminating.is_set():
             image = await self._pull(spec, rec)
+            waiting = (rec.state.get("waiting") or {}).get("reason")
+            if image is None and waiting != "ErrImagePull":
+                continue  # InvalidImageName, ErrImageNeverPull: tried again, no back-off
             if image is None:
                 pull_backoff = (
                     PULL_BACKOFF_INITIAL
@@ -995,12 +998,24 @@ class PodWorker:
         policy = spec.get("imagePullPolicy", "IfNotPresent")
         try:
             image = pull(ref)
+        except InvalidImageName as exc:  # the kubelet's applyDefaultImageTag: no pull at all
+            message = (
+                f'Failed to apply default image tag "{ref}": couldn\'t parse image reference '
+                f'"{ref}": {exc}'
+            )
+            rec.state = {"waiting": {"reason": "InvalidImageName", "message": message}}
+            self._event("Warning", "InspectFailed", message, name)
+            self._event("Warning", "Failed", "Error: InvalidImageName", name)
+            await self.publish()
+            await self._sleep(PULL_BACKOFF_INITIAL)
+            return None
         except PullError as exc:
             if policy == "Never":
                 message = f'Container image "{ref}" is not present with pull policy of Never'
                 rec.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
                 self._event("Warning", "ErrImageNeverPull", message, name)
                 await self.publish()
+                await self._sleep(PULL_BACKOFF_INITIAL)
                 return None
             self._event("Normal", "Pulling", f'Pulling image "{ref}"', name)
             self._event("Warning", "Failed", f'Failed to pull image "{ref}": {exc}', name)

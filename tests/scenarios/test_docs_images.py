@@ -85,6 +85,75 @@ def test_an_image_without_a_stand_in_is_refused_saying_so(lab: Lab) -> None:
     assert reason["reason"] in ("ErrImagePull", "ImagePullBackOff")
 
 
+NAMES = """
+apiVersion: v1
+kind: Pod
+metadata: {name: mixed-case}
+spec:
+  containers:
+  - {name: c, image: myClientImage}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: docker-io}
+spec:
+  containers:
+  - {name: c, image: docker.io/nginx:1.25}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: never-pull}
+spec:
+  containers:
+  - {name: c, image: mysql:8.0, imagePullPolicy: Never}
+"""
+
+
+def test_image_names_are_parsed_as_the_kubelet_parses_them(lab: Lab) -> None:
+    """The Secrets page's `myClientImage` is refused before any pull (InvalidImageName), the
+    guestbook's `docker.io/redis` style names Docker Hub's library, and an image missing
+    under `imagePullPolicy: Never` stays ErrImageNeverPull, with no pull back-off."""
+    lab.kubectl("apply", "-f", "-", input=NAMES)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/docker-io", f"--timeout={lab.wall(60):.0f}s")
+
+    def waiting(pod: str, reason: str) -> dict[str, str] | None:
+        status = lab.get_json("pod", pod)["status"]["containerStatuses"][0]["state"]
+        return status["waiting"] if status.get("waiting", {}).get("reason") == reason else None
+
+    invalid = lab.wait_for(
+        lambda: waiting("mixed-case", "InvalidImageName"),
+        timeout=lab.wall(30),
+        what="InvalidImageName",
+    )
+    assert invalid["message"] == (
+        'Failed to apply default image tag "myClientImage": couldn\'t parse image reference '
+        '"myClientImage": invalid reference format: repository name must be lowercase'
+    )
+    events = " ".join(_events(lab, "mixed-case").split())
+    assert "InspectFailed" in events and "Error: InvalidImageName" in events
+    assert "Pulling" not in events
+
+    def tried_again(pod: str, reason: str) -> bool:
+        events = lab.get_json("events", "--field-selector", f"involvedObject.name={pod}")
+        return any(e["reason"] == reason and e.get("count", 1) >= 2 for e in events["items"])
+
+    # each is tried again (the event's count grows) and neither turns into a pull back-off
+    for pod, event, reason in (
+        ("mixed-case", "InspectFailed", "InvalidImageName"),
+        ("never-pull", "ErrImageNeverPull", "ErrImageNeverPull"),
+    ):
+        lab.wait_for(
+            lambda p=pod, e=event: tried_again(p, e), timeout=lab.wall(60), what=f"{pod} again"
+        )
+        assert waiting(pod, reason), lab.get_json("pod", pod)["status"]
+    rows = {row["NAME"]: row["STATUS"] for row in lab.table("pods")}
+    assert rows == {
+        "mixed-case": "InvalidImageName",
+        "docker-io": "Running",
+        "never-pull": "ErrImageNeverPull",
+    }
+
+
 def _events(lab: Lab, name: str) -> str:
     return lab.kubectl("get", "events", "--field-selector", f"involvedObject.name={name}").stdout
 

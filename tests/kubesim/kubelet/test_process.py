@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from kubesim.kubelet._images import Image, ImageRef, PullError, normalize, pull
+from kubesim.kubelet._images import (
+    Image,
+    ImageRef,
+    InvalidImageName,
+    PullError,
+    normalize,
+    pull,
+)
 from kubesim.kubelet._probes import http_get, tcp_socket
 from kubesim.kubelet._process import Limits, Network, Runtime, read_log
 from kubesim.kubelet._world import PROCESS, Isolation, probe
@@ -278,11 +285,33 @@ async def _wait_for_log(path: Path, text: str, seconds: float = 5.0) -> None:
         ),
         pytest.param("registry.k8s.io/pause:3.10", "registry.k8s.io/pause", "3.10", id="registry"),
         pytest.param("localhost:5000/app", "localhost:5000/app", "latest", id="local-registry"),
+        pytest.param("docker.io/redis:6.0.5", "docker.io/library/redis", "6.0.5", id="docker-io"),
+        pytest.param(
+            "index.docker.io/library/nginx", "docker.io/library/nginx", "latest", id="index"
+        ),
+        pytest.param(
+            "busybox:1.28@sha256:" + "a" * 64, "docker.io/library/busybox", "1.28", id="digest"
+        ),
     ],
 )
 def test_image_names_normalize_like_the_runtime(image, repository, tag):
     ref = normalize(image)
     assert (ref.repository, ref.tag) == (repository, tag)
+
+
+@pytest.mark.parametrize(
+    "image, says",
+    [
+        ("myClientImage", "invalid reference format: repository name must be lowercase"),
+        ("nginx:two words", "invalid reference format"),
+        ("nginx::1", "invalid reference format"),
+        ("", "invalid reference format"),
+    ],
+)
+def test_a_name_the_reference_grammar_refuses_is_invalid_not_missing(image, says):
+    with pytest.raises(InvalidImageName) as err:
+        pull(image)
+    assert str(err.value) == says
 
 
 def test_unknown_tag_fails_to_pull_with_the_runtime_message():
