@@ -181,10 +181,12 @@ class Kubelet:
                 refused = _eviction.admission(
                     pod, qos=qos_class(pod), memory_pressure=self.eviction.pressure
                 )
-            if refused is None:
-                worker.start()
-            else:
+            if refused is not None:
                 worker.reject(refused)
+            elif worker.ended_by_reboot:
+                worker.end_without_sandbox()
+            else:
+                worker.start()
         worker.update(pod)
         ended = ("Succeeded", "Failed")
         if (pod.get("status") or {}).get("phase") in ended and (
@@ -317,24 +319,48 @@ class PodWorker:
         self._adopt_allocation(pod)
 
     def _adopt_previous_status(self, pod: Obj) -> None:
-        """After a kubesim restart, keep restart counts: the processes are gone (the node
-        rebooted), so every container starts again as a restart."""
-        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        """After a kubesim restart (the node rebooted: every process is gone), what the
+        kubelet's computePodActions does with the pod's old containers. A pod that may
+        restart gets a new sandbox: its running containers start again as restarts (the
+        last state `Unknown`, 255), except one that had succeeded under OnFailure. A pod
+        under restartPolicy Never that ran gets no new sandbox: its running containers end
+        `Unknown` and it ends Failed (`ended_by_reboot`), as on a kind node after
+        `docker restart`; a Job then counts the failure and replaces it."""
+        policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
+        statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        self.ended_by_reboot = policy == "Never" and any(
+            "waiting" not in (s.get("state") or {}) or s.get("lastState") for s in statuses
+        )
+        now = self.api.clock.rfc3339()
+        for status in statuses:
             rec = self.records.get(status.get("name"))
             if rec is None:
                 continue
             rec.restart_count = int(status.get("restartCount") or 0)
-            if "running" in (status.get("state") or {}):
-                rec.restart_count += 1
-                rec.last_state = {
-                    "terminated": {
-                        "exitCode": 255,
-                        "reason": "Unknown",
-                        "startedAt": status["state"]["running"].get("startedAt"),
-                    }
+            rec.container_id = str(status.get("containerID") or "")
+            state = status.get("state") or {}
+            if "running" in state:
+                gone = {
+                    "exitCode": 255,
+                    "reason": "Unknown",
+                    "startedAt": state["running"].get("startedAt"),
                 }
-            elif status.get("lastState"):
+                if self.ended_by_reboot:
+                    rec.state = {"terminated": {**gone, "finishedAt": now}}
+                    rec.ever_ran = True
+                else:
+                    rec.restart_count += 1
+                    rec.last_state = {"terminated": gone}
+                continue
+            if status.get("lastState"):
                 rec.last_state = status["lastState"]
+            done = state.get("terminated")
+            if done is not None and (
+                self.ended_by_reboot
+                or not _podstate.should_restart(policy, int(done.get("exitCode") or 0))
+            ):
+                rec.state = {"terminated": dict(done)}  # finished: not run again
+                rec.ever_ran = True
         for status in (pod.get("status") or {}).get("initContainerStatuses") or []:
             init = self.init_records.get(status.get("name"))
             if init is not None:  # init containers run again after the restart, counts kept
@@ -842,6 +868,19 @@ class PodWorker:
         self.deadline_exceeded = True
         await self.publish()
 
+    def end_without_sandbox(self) -> None:
+        """restartPolicy Never after a reboot: no new sandbox, nothing run; the pod's
+        status ends Failed with its containers' last states, and its old IP kept."""
+        self.pod_ip = str((self.pod.get("status") or {}).get("podIP") or "")
+
+        async def ended() -> None:
+            self.terminal = True
+            await self.publish()
+            await self.terminating.wait()
+            await self._terminate()
+
+        self._task = asyncio.create_task(ended(), name=f"ended-{self.name}")
+
     def reject(self, message: str) -> None:
         """Refused at admission (kubelet rejectPod): Failed, reason Evicted, nothing run."""
         self.evicting = self.evicted = message
@@ -914,6 +953,9 @@ class PodWorker:
         if name in self.ephemeral_records:
             policy = "Never"  # an ephemeral container is never restarted
         pull_backoff = 0.0
+        done = rec.state.get("terminated")
+        if done is not None and rec.ever_ran and not init:  # finished before a reboot
+            return int(done.get("exitCode") or 0) == 0
         while not self.terminating.is_set():
             image = await self._pull(spec, rec)
             waiting = (rec.state.get("waiting") or {}).get("reason")
