@@ -29,7 +29,15 @@ from kubesim.client.recorder import EventRecorder
 from kubesim.core import podlevel
 from kubesim.core.errors import ApiError, Conflict, NotFound
 from kubesim.core.objects import parse_time
-from kubesim.kubelet import _env, _eviction, _podstate, _probes, _resize, _securitycontext
+from kubesim.kubelet import (
+    _env,
+    _eviction,
+    _hooks,
+    _podstate,
+    _probes,
+    _resize,
+    _securitycontext,
+)
 from kubesim.kubelet._dnsconfig import PodDns, host_alias_lines, pod_dns
 from kubesim.kubelet._evictionmanager import EvictionManager
 from kubesim.kubelet._images import Image, InvalidImageName, PullError, pull
@@ -49,6 +57,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("kubesim.kubelet")
 Obj = dict[str, Any]
 PULL_BACKOFF_INITIAL = 10.0
+# kuberuntime's minimumGracePeriodInSeconds: what a SIGTERM gets after a long preStop hook
+MINIMUM_GRACE_SECONDS = 2.0
+HOOK_HTTP_TIMEOUT = 10.0  # real seconds for a postStart httpGet hook's answer
 # kubecontainer.MaxContainerTerminationMessageLength, ...LogLines, ...LogLength
 MAX_TERMINATION_MESSAGE = 4096
 TERMINATION_LOG_LINES = 80
@@ -548,7 +559,7 @@ class PodWorker:
         self._resize_restarts.add(name)
         self._event("Normal", "Killing", f"Container {name} resize requires restart", name)
         grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-        await running.stop(self.api.clock.wall_seconds(grace))
+        await self._kill(self._spec_of(name), running, grace)
         deadline = time.monotonic() + RESIZE_RESTART_WAIT
         while not self.terminating.is_set() and time.monotonic() < deadline:
             again = self.running.get(name)
@@ -794,7 +805,7 @@ class PodWorker:
                 self._event("Normal", "Killing", f"Stopping container {name}", name)
         names = list(self.running)
         ended = await asyncio.gather(
-            *(self.running[n].stop(self.api.clock.wall_seconds(grace)) for n in names),
+            *(self._kill(self._spec_of(n), self.running[n], grace) for n in names),
             return_exceptions=True,
         )
         return {n: e for n, e in zip(names, ended, strict=True) if isinstance(e, Exit)}
@@ -1201,6 +1212,13 @@ class PodWorker:
         isolation_warning = self.kubelet.runtime.warning(image)
         if isolation_warning:
             self._event("Warning", "ProcessMode", isolation_warning, name)
+        post_start = (spec.get("lifecycle") or {}).get("postStart")
+        if post_start and await self._hook(post_start, spec, running, None) is not None:
+            # the message stays out of the event, as the kubelet keeps secrets out of it
+            self._event("Warning", "FailedPostStartHook", "PostStartHook failed", name)
+            self._event("Normal", "Killing", "FailedPostStartHook", name)
+            grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+            await self._kill(spec, running, grace)
         await self.publish()
         probes = asyncio.create_task(self._probes(spec, rec, running))
         exit_info = await running.wait()
@@ -1251,6 +1269,72 @@ class PodWorker:
             tail += "\n"
         return tail.encode()[-TERMINATION_LOG_BYTES:].decode("utf-8", "replace")
 
+    # -- lifecycle hooks -------------------------------------------------------------------
+
+    async def _hook(
+        self, handler: Obj, spec: Obj, running: Running, timeout: float | None
+    ) -> str | None:
+        """Run a postStart or preStop handler in `running` (`_hooks.run`); None when it
+        succeeded. `timeout`: real seconds for its exec or HTTP request, None for none."""
+        ports = {p["name"]: p["containerPort"] for p in spec.get("ports") or [] if p.get("name")}
+
+        async def exec_in(argv: list[str], limit: float | None) -> tuple[int | None, bytes]:
+            command = running.exec_spec(argv)
+            launched, preexec = command.launch(command.argv)
+            with self.api.clock.hold("hook in flight"):
+                return await _probes.run_command(
+                    launched, command.cwd, command.env, limit, preexec=preexec
+                )
+
+        async def http_get(request: Obj, limit: float | None) -> ProbeResult:
+            with self.api.clock.hold("hook in flight"):
+                return await _probes.http_get(
+                    request,
+                    self.pod_ip,
+                    ports,
+                    limit if limit is not None else HOOK_HTTP_TIMEOUT,
+                    dial=self.kubelet.network.dial,
+                    any_status=True,
+                )
+
+        meta = self.pod["metadata"]
+        return await _hooks.run(
+            handler,
+            container=spec["name"],
+            pod=f"{meta['name']}_{meta['namespace']}({meta['uid']})",
+            timeout=timeout,
+            exec_in=exec_in,
+            http_get=http_get,
+            sleep=lambda seconds: timers.sleep(self.api.clock, seconds),
+        )
+
+    async def _kill(self, spec: Obj, running: Running, grace: float) -> Exit:
+        """killContainer: the preStop hook first, for at most the grace period (cluster
+        seconds), then SIGTERM with what is left of it, at least 2 s, then SIGKILL. A
+        failed hook is a FailedPreStopHook event; the stop goes on."""
+        pre_stop = (spec.get("lifecycle") or {}).get("preStop") if spec else None
+        if pre_stop and grace > 0 and running.alive():
+            began = self.api.clock.monotonic()
+            done = asyncio.Event()
+
+            async def hook() -> None:
+                try:
+                    failed = await self._hook(
+                        pre_stop, spec, running, self.api.clock.wall_seconds(grace)
+                    )
+                    if failed is not None:
+                        self._event("Warning", "FailedPreStopHook", failed, spec["name"])
+                finally:
+                    done.set()
+
+            task = asyncio.create_task(hook())
+            await timers.wait(self.api.clock, done, grace)
+            if not task.done():
+                task.cancel()
+            spent = self.api.clock.monotonic() - began
+            grace = max(grace - spent, MINIMUM_GRACE_SECONDS)
+        return await running.stop(self.api.clock.wall_seconds(grace))
+
     # -- probes ----------------------------------------------------------------------------
 
     async def _probes(self, spec: Obj, rec: ContainerRecord, running: Running) -> None:
@@ -1265,7 +1349,7 @@ class PodWorker:
                     f"Container {name} failed startup probe, will be restarted",
                     name,
                 )
-                await running.stop(self.api.clock.wall_seconds(self._grace(startup)))
+                await self._kill(spec, running, self._grace(startup))
                 return
             rec.started = True
             if not spec.get("readinessProbe"):
@@ -1377,7 +1461,7 @@ class PodWorker:
                         f"Container {name} failed liveness probe, will be restarted",
                         name,
                     )
-                    await running.stop(self.api.clock.wall_seconds(self._grace(probe)))
+                    await self._kill(spec, running, self._grace(probe))
                     return
             await timers.sleep(self.api.clock, float(probe.get("periodSeconds", 10)))
 

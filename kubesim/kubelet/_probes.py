@@ -41,7 +41,10 @@ async def http_get(
     timeout: float,
     *,
     dial: Dial,
+    any_status: bool = False,
 ) -> ProbeResult:
+    """`any_status`: a lifecycle hook's request, which fails only when no answer comes
+    (handlers.go runHTTPHandler returns the client's error, whatever the status)."""
     port = _port(spec.get("port"), ports)
     path = spec.get("path") or "/"
     if not path.startswith("/"):
@@ -72,7 +75,7 @@ async def http_get(
             False,
             f'Get "{url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response',
         )
-    if 200 <= status < 400:
+    if any_status or 200 <= status < 400:
         return ProbeResult(True)
     return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")
 
@@ -126,6 +129,35 @@ async def tcp_socket(
     return ProbeResult(True)
 
 
+async def run_command(
+    command: list[str],
+    cwd: str,
+    env: dict[str, str],
+    timeout: float | None,
+    *,
+    preexec: Callable[[], None] | None = None,
+) -> tuple[int | None, bytes]:
+    """Run `command` to its end: its exit code (None when `timeout` passed first and it was
+    killed) and its output, stdout and stderr together as RunInContainer returns them.
+    Raises OSError when it cannot start."""
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=preexec,
+    )
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()  # reaped, not left to a closed loop
+        return None, b""
+    return proc.returncode, output
+
+
 async def exec_command(
     command: list[str],
     cwd: str,
@@ -139,24 +171,12 @@ async def exec_command(
     messages name `shown`, the probe's own command, as the kubelet does. `preexec`: the
     container's (`ExecSpec.join`: its cgroup, dying with kubesim)."""
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *command,
-            cwd=cwd,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            preexec_fn=preexec,
-        )
+        code, output = await run_command(command, cwd, env, timeout, preexec=preexec)
     except OSError as exc:
         return ProbeResult(False, f"exec: {exc.strerror or exc}")
-    try:
-        output, _ = await asyncio.wait_for(proc.communicate(), timeout)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()  # reaped, not left to a closed loop
+    if code is None:
         # remote_runtime.go: fmt.Errorf("command %q timed out", strings.Join(cmd, " "))
         return ProbeResult(False, f"command {json.dumps(' '.join(shown or command))} timed out")
-    if proc.returncode == 0:
+    if code == 0:
         return ProbeResult(True)
     return ProbeResult(False, output.decode("utf-8", "replace"))

@@ -1,9 +1,14 @@
 """The docs' pod-configuration tasks with their own manifests and commands: "Define a Command
 and Arguments for a Container", "Define Environment Variables for a Container" and
-"Configure a Pod to Use a ConfigMap" ($(VAR) in command and args)."""
+"Configure a Pod to Use a ConfigMap" ($(VAR) in command and args), "Expose Pod Information
+to Containers Through Environment Variables" (printenv) and "Attach Handlers to Container
+Lifecycle Events" (postStart and preStop)."""
 
 from __future__ import annotations
 
+import subprocess
+
+from kubesim_process import KUBECTL
 from scenario_kubectl import Lab
 
 COMMAND_ARGS = """
@@ -143,3 +148,77 @@ def test_printenv_and_the_bash_images_bash_run_as_the_pages_use_them(lab: Lab) -
     assert (missing.returncode, missing.stdout) == (1, "")
     shell = lab.kubectl("exec", "bashy", "--", "bash", "-c", "echo $((6 * 7))").stdout
     assert shell == "42\n"
+
+
+LIFECYCLE = """
+apiVersion: v1
+kind: Pod
+metadata: {name: lifecycle-demo}
+spec:
+  containers:
+  - name: lifecycle-demo-container
+    image: nginx
+    lifecycle:
+      postStart:
+        exec:
+          command: ["/bin/sh", "-c", "echo Hello from the postStart handler > /usr/share/message"]
+      preStop:
+        exec:
+          command: ["/bin/sh","-c","nginx -s quit; while killall -0 nginx; do sleep 1; done"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bad-hook}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36
+    command: [sleep, "3600"]
+    lifecycle:
+      postStart:
+        exec: {command: ["/bin/false"]}
+"""
+
+
+def test_lifecycle_hooks_run_as_the_attach_handlers_page_says(lab: Lab) -> None:
+    """ "Attach Handlers to Container Lifecycle Events": the postStart hook has written its
+    file once the container runs; deleting the pod runs the preStop hook, whose
+    `nginx -s quit` shuts nginx down gracefully (SIGQUIT) before any SIGTERM. A postStart
+    that fails kills the container, which restarts."""
+    lab.kubectl("apply", "-f", "-", input=LIFECYCLE)
+    lab.kubectl(
+        "wait", "--for=condition=Ready", "pod/lifecycle-demo", f"--timeout={lab.wall(60):.0f}s"
+    )
+    message = lab.kubectl("exec", "lifecycle-demo", "--", "cat", "/usr/share/message").stdout
+    assert message == "Hello from the postStart handler\n"
+    follow = subprocess.Popen(
+        [KUBECTL, "--kubeconfig", str(lab.cluster.kubeconfig), "-n", lab.namespace]
+        + ["logs", "-f", "lifecycle-demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=lab.cluster.env,
+    )
+    try:
+        lab.kubectl("delete", "pod", "lifecycle-demo", f"--timeout={lab.wall(60):.0f}s")
+        shown, _ = follow.communicate(timeout=60)
+    finally:
+        follow.kill()
+    assert "signal 3 (SIGQUIT) received, shutting down" in shown, shown
+    assert "SIGTERM" not in shown
+
+    def killed_by_its_hook() -> list[str]:
+        events = lab.get_json("events", "--field-selector", "involvedObject.name=bad-hook")
+        return [f"{e['reason']}: {e['message']}" for e in events["items"]]
+
+    events = lab.wait_for(
+        lambda: "Killing: FailedPostStartHook" in (got := killed_by_its_hook()) and got,
+        timeout=lab.wall(60),
+        what="the failed postStart hook's events",
+    )
+    assert "FailedPostStartHook: PostStartHook failed" in events
+    lab.wait_for(
+        lambda: lab.get_json("pod", "bad-hook")["status"]["containerStatuses"][0]["restartCount"],
+        timeout=lab.wall(60),
+        what="the container restarted",
+    )
