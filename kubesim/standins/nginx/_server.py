@@ -35,7 +35,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kubesim.standins._program import ImageFiles, Stopper, err, out
+from kubesim.standins._program import ImageFiles, Stopper, err, name_process, out
 from kubesim.standins.nginx._conf import (
     MAIN_LOG_FORMAT,
     ConfError,
@@ -620,6 +620,7 @@ def run_nginx(args: list[str], v: str) -> int:
     log.worker = listeners.worker()
     log.log("notice", f"start worker process {log.worker}")
     _write_pid(main)
+    name_process("nginx")
     while True:
         got = stopper.wait()
         if got != signal.SIGHUP:

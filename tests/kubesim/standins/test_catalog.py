@@ -127,6 +127,7 @@ def test_the_packaged_image_files_are_installed_with_the_package(name):
                 "etc/nginx/conf.d/default.conf",
                 "etc/nginx/mime.types",
                 "etc/nginx/nginx.conf",
+                "sbin/nginx",
                 "usr/share/nginx/html/50x.html",
                 "usr/share/nginx/html/index.html",
             ],
