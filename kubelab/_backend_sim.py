@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import ssl
 import sys
 import urllib.error
@@ -418,9 +419,10 @@ class SimBackend:
 
     def down(self, progress: Progress, *, force: bool) -> None:
         """Stop the kubesim kubelab started, whatever it is doing: SIGTERM, then SIGKILL of
-        its whole process tree after STOP_GRACE seconds; say which it took."""
+        its whole process tree after STOP_GRACE seconds; say which it took. Then delete its
+        cluster (`delete_cluster_state`), as `kind delete cluster` does."""
         paths = self.paths
-        progress.step("Stop kubesim")
+        progress.step("Stop kubesim and delete its cluster")
         target = started_process(paths)
         if target is None:
             progress.note("no kubesim started by kubelab is running: nothing to stop")
@@ -438,6 +440,34 @@ class SimBackend:
         record_path(paths).unlink(missing_ok=True)
         if target is not None:  # a SIGKILLed kubesim leaves its pid file behind
             (paths.sim_dir / "kubesim.pid").unlink(missing_ok=True)
+        progress.note(delete_cluster_state(paths.sim_dir))
+
+
+# what `kind delete cluster` takes with the node containers: the store (every object), the
+# nodes' folders (pod logs, volumes, container roots) and the pod network's files. The CA,
+# keys, port and log stay, so the next `up` keeps the same server address and a readable log.
+CLUSTER_STATE = ("state.db", "state.db-wal", "state.db-shm", "kubelet", "network", "control-plane")
+
+
+def delete_cluster_state(sim_dir: Path) -> str:
+    """Delete the stopped simulator's cluster, so the next `up` starts an empty one, as on
+    kind; returns what to tell the learner."""
+    failed = []
+    for name in CLUSTER_STATE:
+        path = sim_dir / name
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            failed.append(f"{path} ({exc.strerror or exc})")
+    if failed:
+        return (
+            "could not delete " + ", ".join(failed) + "; the next `kubelab up` may show "
+            "objects of this cluster. Delete them by hand once nothing uses them."
+        )
+    return "deleted its objects, pod logs and volumes: the next `kubelab up` starts empty"
 
 
 def simulator_status(info: LabKubeconfig) -> dict[str, Any]:

@@ -94,6 +94,28 @@ def test_down_sim_stops_kubesim_and_removes_the_kubeconfig(host: FakeHost, lab_h
     assert not kubeconfig.exists() and not (lab_home / "sim" / "kubelab-serve.json").exists()
 
 
+def test_down_sim_deletes_the_cluster_so_the_next_up_starts_empty(
+    host: FakeHost, lab_home: Path, built, capsys
+):
+    """As `kind delete cluster`: the store (every object) and the nodes' folders go; the
+    CA and the log stay."""
+    host.on_spawn = kubesim_writes(lab_home)
+    assert main(["up", "--backend", "sim"]) == 0
+    sim = lab_home / "sim"
+    for name in ("state.db", "state.db-wal", "control-plane"):
+        (sim / name).write_text("x")
+    (sim / "kubelet" / "pods" / "uid" / "c").mkdir(parents=True)
+    (sim / "kubelet" / "pods" / "uid" / "c" / "0.log").write_text("log")
+    (sim / "ca.crt").write_text("ca")
+    (sim / "kubesim.log").write_text("log")
+    capsys.readouterr()
+
+    assert main(["down"]) == 0
+
+    assert "the next `kubelab up` starts empty" in " ".join(capsys.readouterr().out.split())
+    assert sorted(p.name for p in sim.iterdir()) == ["ca.crt", "kubesim.log"]
+
+
 def test_up_sim_says_plainly_when_the_simulator_is_missing(lab_home: Path, capsys, monkeypatch):
     """An installation without kubesim (a partial copy of the course): nothing may run."""
     import kubelab._backend_sim as sim
