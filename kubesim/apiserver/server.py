@@ -29,6 +29,7 @@ from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import health as _health
 from kubesim.apiserver import openapi as _openapi
 from kubesim.apiserver import portforward as _portforward
+from kubesim.apiserver import pretty as _pretty
 from kubesim.apiserver import request as _http
 from kubesim.apiserver import reviews as _reviews
 from kubesim.apiserver import streaming as _streaming
@@ -103,15 +104,22 @@ def version_info() -> Obj:
 
 def _json(body: Any, *, status: int = 200, content_type: str = "application/json") -> web.Response:
     """A JSON body as Go's json.Encoder writes it: compact, keys in struct order (the dicts
-    are built in that order), one trailing newline."""
+    are built in that order), one trailing newline. Marked as the API server's own, which
+    `_pretty` may indent (a proxied pod's answer is never touched)."""
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
-    return web.Response(body=data, status=status, headers={"Content-Type": content_type})
+    response = web.Response(body=data, status=status, headers={"Content-Type": content_type})
+    response[_OWN_JSON] = True
+    return response
 
 
 def _raw(data: bytes, *, status: int = 200) -> web.Response:
-    return web.Response(
+    """Stored JSON as it is (a get or list served from the store's rows), also the API
+    server's own for `_indent_for_people`."""
+    response = web.Response(
         body=data + b"\n", status=status, headers={"Content-Type": "application/json"}
     )
+    response[_OWN_JSON] = True
+    return response
 
 
 # go-restful's answer to a method no route serves (apiserver's serviceErrorHandler through
@@ -140,6 +148,22 @@ _NO_ROUTE_FOR_METHOD = MethodNotSupported(
 )
 
 
+@web.middleware
+async def _indent_for_people(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """`_pretty`: the API server's own JSON, indented for curl, wget and browsers."""
+    response = await handler(request)
+    if (
+        isinstance(response, web.Response)
+        and response.get(_OWN_JSON)
+        and isinstance(response.body, bytes)
+        and _pretty.wants_pretty(request.query.get("pretty"), request.headers.get("User-Agent", ""))
+    ):
+        response.body = _pretty.indent(response.body)
+    return response
+
+
 def _error(err: ApiError) -> web.Response:
     return _json(err.status, status=err.code)
 
@@ -150,6 +174,7 @@ _ENDPOINTS = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 Endp
 _DEPRECATED: dict[tuple[str, str, str], str] = {("", "v1", "Endpoints"): _ENDPOINTS}
 _DEPRECATION = web.RequestKey("deprecation", str)
 _USER = web.RequestKey("user", UserInfo)
+_OWN_JSON = web.ResponseKey("own_json", bool)
 # pods/exec, attach and portforward over a WebSocket are a GET, and since 1.35 also need
 # `create` (the AuthorizePodWebsocketUpgradeCreatePermission gate, on by default)
 _UPGRADE_SUBRESOURCES = ("exec", "attach", "portforward")
@@ -194,7 +219,8 @@ class Server:
 
     def app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._guard], client_max_size=_http.MAX_BODY + 1024 * 1024
+            middlewares=[_indent_for_people, self._guard],
+            client_max_size=_http.MAX_BODY + 1024 * 1024,
         )
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         app.on_shutdown.append(self._close_watches)
@@ -281,8 +307,11 @@ class Server:
             if health is None:
                 raise resource_not_found()
             return web.Response(status=health.status, text=health.text, content_type="text/plain")
-        if path in ("/version", "/version/"):
-            return _json(version_info())
+        if path in ("/version", "/version/"):  # WriteRawJSON: MarshalIndent, no newline
+            return web.Response(
+                body=_pretty.dumps_indented(version_info()).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         if path.startswith("/openapi/"):
             return self._openapi(request, path)
         if path.startswith(_ADMIN_PREFIX):

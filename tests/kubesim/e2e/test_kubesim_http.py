@@ -378,3 +378,23 @@ def test_python_client_watch_streams_events(kubesim_cluster) -> None:
         if event["object"].metadata.name == "watched":
             break
     assert ("ADDED", "watched") in seen
+
+
+def test_curl_and_pretty_get_indented_json_and_clients_get_it_compact(http) -> None:
+    """isPrettyPrint: `curl http://localhost:8001/...` through kubectl proxy reads indented,
+    as do `?pretty=true` and browsers; clients (the official one, kubectl) get compact JSON.
+    /version is always indented."""
+    path = url(http, "/api/v1/namespaces/default")
+    compact = http.get(path, headers={"User-Agent": "OpenAPI-Generator/35.0.0/python"}).text
+    assert compact.endswith("}\n") and "\n" not in compact[:-1]
+    curl = http.get(path, headers={"User-Agent": "curl/8.18.0"}).text
+    assert curl.startswith('{\n  "kind": "Namespace",\n  "apiVersion": "v1",\n  "metadata": {\n')
+    assert curl.endswith("\n}\n") and json.loads(curl) == json.loads(compact)
+    asked = http.get(path + "?pretty=true", headers={"User-Agent": "kubectl/v1.37.0"}).text
+    assert asked == curl
+    refused = http.get(path + "?pretty=false", headers={"User-Agent": "curl/8.18.0"}).text
+    assert refused == compact
+    missing = http.get(url(http, "/api/v1/namespaces/nosuch"), headers={"User-Agent": "Wget"})
+    assert missing.status_code == 404 and missing.text.startswith('{\n  "kind": "Status",')
+    version = http.get(url(http, "/version"), headers={"User-Agent": "python-requests"}).text
+    assert version.startswith('{\n  "major": "1",\n') and version.endswith("\n}")
