@@ -239,8 +239,10 @@ def _object_files(
         if key not in data:
             if optional:
                 continue
-            what = "config" if kind == "ConfigMap" else "secret"
-            raise MountError(f"{noun} references non-existent {what} key: {key}")
+            # configmap.go and secret.go word it differently: only the first names its kind
+            if kind == "ConfigMap":
+                raise MountError(f"{noun} references non-existent config key: {key}")
+            raise MountError(f"references non-existent secret key: {key}")
         files.append(File(item["path"], data[key], int(item.get("mode", default_mode))))
     return files
 

@@ -218,7 +218,7 @@ def test_atomic_volumes_hold_the_planned_files(volume: Obj, files: list[File]) -
         pytest.param(
             {"secret": {"secretName": "db", "items": [{"key": "nope", "path": "x"}]}},
             'MountVolume.SetUp failed for volume "v" : '
-            "secret references non-existent secret key: nope",
+            "references non-existent secret key: nope",
             id="secret-key-missing",
         ),
         pytest.param(
