@@ -81,7 +81,7 @@ class Image:
     env: dict[str, str]
     files: dict[str, Path] = field(default_factory=dict)  # absolute container path -> content
     python: bool = False
-    base: str = "busybox"  # busybox | python | scratch: what of the host the image stands on
+    base: str = "busybox"  # busybox | python | scratch | pause: what of the host it stands on
     ignore_args: bool = False  # stand-ins for cluster components: the real flags mean nothing here
     handles_sigterm: bool = False  # the real program does, though its stand-in `sleep` does not
     # a stand-in image's real programs (`/agnhost`, `nginx`): a pod's `command` naming one runs
@@ -129,7 +129,7 @@ class CatalogError(Exception):
     """kubesim/images.yaml breaks its schema (see the file's header); says which entry and key."""
 
 
-BASES = ("busybox", "python", "scratch")
+BASES = ("busybox", "python", "scratch", "pause")
 KEYS = {
     "repository",
     "tags",

@@ -672,7 +672,7 @@ class Runtime:
         wait until it reports that it is exec'ing the command (or why it cannot). With `tty`
         the init makes the terminal in the container's own devpts and sends its master back
         (the last item), as runc's console socket does."""
-        if image.base == "busybox" and not _rootfs.BUSYBOX.is_file():
+        if image.base in ("busybox", "pause") and not _rootfs.BUSYBOX.is_file():
             raise _world.SetupError(
                 2,
                 f"kubesim's busybox image needs {_rootfs.BUSYBOX}: install Debian's "

@@ -15,6 +15,9 @@ never copied and never visible from the host:
            whose .pth makes kubesim's dependencies and the kubesim package importable;
            /etc basics the interpreter needs
   scratch  nothing but what the catalog's `files` put there
+  pause    the pause image: no shell and no tools, only /bin/sleep (busybox, kept at
+           /.kubesim/busybox) for its `sleep infinity`, so `kubectl exec POD -- sh` fails
+           as the docs' "Debug Running Pods" says before it reaches for an ephemeral container
 
 `Layout` is a tree of container paths, each a layer folder, a written file, a symlink or a
 bind of a host path. Placing something below a bound host folder where the host has no such
@@ -330,7 +333,12 @@ def plan(
         ("stderr", "/proc/self/fd/2"),
     ):
         layout.add(f"/dev/{name}", Link(target))
-    if image.base == "busybox":
+    if image.base == "pause":
+        layout.add("/bin", Dir())
+        layout.add("/.kubesim", Dir())
+        layout.add("/.kubesim/busybox", Bind(BUSYBOX.resolve()))
+        layout.add("/bin/sleep", Link("/.kubesim/busybox"))
+    elif image.base == "busybox":
         for name in ("bin", "home", "usr/sbin", "var/spool/mail", "var/www"):
             layout.add("/" + name, Dir())
         layout.add("/bin/busybox", Bind(BUSYBOX.resolve()))

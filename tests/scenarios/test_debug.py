@@ -55,6 +55,30 @@ def test_debug_it_adds_an_ephemeral_container_with_a_shell(lab: Lab) -> None:
     assert (row["READY"], row["STATUS"], row["RESTARTS"]) == ("1/1", "Running", "0")
 
 
+def test_the_pause_image_has_no_shell_so_the_page_reaches_for_kubectl_debug(lab: Lab) -> None:
+    """ "Debug Running Pods": `kubectl exec -it ephemeral-demo -- sh` into registry.k8s.io/pause
+    fails, there being no shell in that image; `kubectl debug` then brings one."""
+    lab.kubectl("run", "ephemeral-demo", "--image=registry.k8s.io/pause:3.1", "--restart=Never")
+    lab.kubectl(
+        "wait", "--for=condition=Ready", "pod/ephemeral-demo", f"--timeout={lab.wall(60):.0f}s"
+    )
+    refused = lab.kubectl("exec", "ephemeral-demo", "--", "sh", check=False)
+    assert refused.returncode != 0
+    assert 'exec: "sh": executable file not found in $PATH' in refused.stderr, refused.stderr
+    shown = lab.kubectl(
+        "debug",
+        "ephemeral-demo",
+        "--image=busybox:1.36",
+        "--target=ephemeral-demo",
+        "--attach=true",
+        "--",
+        "sh",
+        "-c",
+        "echo from-debugger",
+    )
+    assert "from-debugger" in shown.stdout
+
+
 def test_debug_without_a_terminal_leaves_its_output_in_the_log(lab: Lab) -> None:
     _sleeper(lab)
     out = lab.kubectl(

@@ -243,7 +243,7 @@ def test_every_entry_of_the_shipped_catalog_follows_the_schema() -> None:
     entries = _catalog()
     assert {e["base"] for e in entries["docker.io/library/busybox"]} == {"busybox"}
     assert all(
-        entry["base"] in ("busybox", "python", "scratch")
+        entry["base"] in ("busybox", "python", "scratch", "pause")
         for same in entries.values()
         for entry in same
     )
