@@ -1173,6 +1173,7 @@ class PodWorker:
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),
                 identity=identity,
+                pid_of=self._target_pid(spec),
             )
         except OSError as exc:
             # runc's exec.LookPath error, wrapped by runc and containerd (`: unknown`)
@@ -1240,6 +1241,15 @@ class PodWorker:
         rec.state = {"terminated": ended}
         await self.publish()
         return exit_info
+
+    def _target_pid(self, spec: Obj) -> int | None:
+        """An ephemeral container's targetContainerName: the running container whose PID
+        namespace it joins (`kubectl debug --target`); None to have one of its own."""
+        target = spec.get("targetContainerName")
+        if not target or spec["name"] not in self.ephemeral_records:
+            return None
+        running = self.running.get(target)
+        return running.pid if running is not None and running.alive() else None
 
     def _pod_dns(self) -> PodDns:
         """GetPodDNS, with its DNSConfigForming warning when a line had to be cut."""

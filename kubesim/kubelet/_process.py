@@ -527,11 +527,13 @@ class Runtime:
         stdin: bool = False,
         tty: bool = False,
         identity: Identity = ROOT,
+        pid_of: int | None = None,
     ) -> Running:
         """Start a container. `mounts` are its resolved volumeMounts: the container world
         binds them at their mountPath; process mode has no filesystem of its own to mount
         them into, so it ignores them. `stdin` keeps its standard input open for attach (a
-        pipe), `tty` gives it a terminal instead (the spec's `stdin` and `tty`)."""
+        pipe), `tty` gives it a terminal instead (the spec's `stdin` and `tty`). `pid_of`:
+        the container world joins that process's PID namespace (`_world.unshare_argv`)."""
         box = self._prepare(pod_uid, container, image)
         argv = image.command(command, args)
         if not argv:
@@ -569,6 +571,7 @@ class Runtime:
                 proc, pid, enter, logs, master = await self._start_contained(
                     box, image, argv, full_env, network, mounts, _in_child,
                     cgroup=cgroup, tty=tty, stdin_fd=stdin_read, identity=identity,
+                    pid_of=pid_of,
                 )  # fmt: skip
                 cwd = image.working_dir or "/"
                 writer = await _writer(stdin_write) if stdin_write is not None else None
@@ -661,6 +664,7 @@ class Runtime:
         tty: bool = False,
         stdin_fd: int | None = None,
         identity: Identity = ROOT,
+        pid_of: int | None = None,
     ) -> tuple[
         asyncio.subprocess.Process,
         int,
@@ -740,6 +744,7 @@ class Runtime:
             *self.isolation.unshare_argv(
                 netns=net.sandbox.netns if net.sandbox else None,
                 userns=net.sandbox.userns if net.sandbox else None,
+                pid_of=pid_of,
             ),
             sys.executable, "-I", "-S", str(_world.INIT), str(spec),
         ]  # fmt: skip

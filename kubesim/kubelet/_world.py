@@ -62,22 +62,40 @@ class Isolation:
             )
         return f"process mode ({self.reason}): {PROCESS_MODE_LOSS}"
 
-    def unshare_argv(self, *, netns: str | None = None, userns: str | None = None) -> list[str]:
+    def unshare_argv(
+        self, *, netns: str | None = None, userns: str | None = None, pid_of: int | None = None
+    ) -> list[str]:
         """`unshare` for a new container. With `netns` (a pod sandbox's network namespace
         in the fabric, `kubesim/network/fabric.py`) the container joins that namespace
         first through `nsenter`, and when rootless the fabric's user namespace `userns`
         too, since only the user namespace owning the sandbox may enter it: the container
-        is then root there and needs no user namespace of its own."""
+        is then root there and needs no user namespace of its own.
+
+        With `pid_of` (the host pid of another container's first process) it joins that
+        container's PID namespace instead of making one, as the runtime does for an
+        ephemeral container's `targetContainerName` (`kubectl debug --target`): its `ps`
+        shows the target's processes, which it may signal and whose /proc/PID/root it
+        reads. Rootless without a sandbox, that namespace's owner is the target's own user
+        namespace, entered first."""
+        kinds: tuple[str, ...] = UNSHARE_KINDS
+        joins: list[str] = []
+        if pid_of is not None:
+            kinds = tuple(kind for kind in UNSHARE_KINDS if kind != "--pid")
+            if self.user_namespace and netns is None:
+                joins += ["--preserve-credentials", f"--user=/proc/{pid_of}/ns/user"]
+            joins.append(f"--pid=/proc/{pid_of}/ns/pid")
         if netns is not None:
             # --preserve-credentials: the fabric maps kubesim's user to root there, and
             # nsenter may not setgroups in a user namespace that denies it
-            joins = ["--preserve-credentials", f"--user={userns}"] if userns else []
+            users = ["--preserve-credentials", f"--user={userns}"] if userns else []
+            joins = [*users, f"--net={netns}", *joins]
+        if joins:
             return [
-                _which("nsenter"), *joins, f"--net={netns}", "--",
-                _which("unshare"), "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS,
+                _which("nsenter"), *joins, "--",
+                _which("unshare"), "--fork", "--kill-child=SIGKILL", *kinds,
             ]  # fmt: skip
         user = ["--user", "--map-root-user"] if self.user_namespace else []
-        return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
+        return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *kinds]
 
     def enter_argv(self, pid: int, *, net: bool = False) -> list[str]:
         """The prefix that runs a command inside the container of `pid` (its PID 1): its

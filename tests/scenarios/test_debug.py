@@ -65,6 +65,7 @@ def test_the_pause_image_has_no_shell_so_the_page_reaches_for_kubectl_debug(lab:
     refused = lab.kubectl("exec", "ephemeral-demo", "--", "sh", check=False)
     assert refused.returncode != 0
     assert 'exec: "sh": executable file not found in $PATH' in refused.stderr, refused.stderr
+    # the debugger joins the target's PID namespace: it sees the pause process as PID 1
     shown = lab.kubectl(
         "debug",
         "ephemeral-demo",
@@ -74,9 +75,11 @@ def test_the_pause_image_has_no_shell_so_the_page_reaches_for_kubectl_debug(lab:
         "--",
         "sh",
         "-c",
-        "echo from-debugger",
+        "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls -a /proc/1/root/",
     )
-    assert "from-debugger" in shown.stdout
+    lines = [line.strip() for line in shown.stdout.splitlines()]
+    assert "sleep infinity" in lines, shown.stdout
+    assert ".kubesim" in lines, shown.stdout  # the pause container's own root, not its own
 
 
 def test_debug_without_a_terminal_leaves_its_output_in_the_log(lab: Lab) -> None:

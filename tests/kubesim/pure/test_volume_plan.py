@@ -217,8 +217,7 @@ def test_atomic_volumes_hold_the_planned_files(volume: Obj, files: list[File]) -
         ),
         pytest.param(
             {"secret": {"secretName": "db", "items": [{"key": "nope", "path": "x"}]}},
-            'MountVolume.SetUp failed for volume "v" : '
-            "references non-existent secret key: nope",
+            'MountVolume.SetUp failed for volume "v" : references non-existent secret key: nope',
             id="secret-key-missing",
         ),
         pytest.param(
