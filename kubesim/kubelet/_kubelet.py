@@ -60,6 +60,7 @@ PULL_BACKOFF_INITIAL = 10.0
 # kuberuntime's minimumGracePeriodInSeconds: what a SIGTERM gets after a long preStop hook
 MINIMUM_GRACE_SECONDS = 2.0
 HOOK_HTTP_TIMEOUT = 10.0  # real seconds for a postStart httpGet hook's answer
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"  # kind's sandbox image
 # kubecontainer.MaxContainerTerminationMessageLength, ...LogLines, ...LogLength
 MAX_TERMINATION_MESSAGE = 4096
 TERMINATION_LOG_LINES = 80
@@ -293,6 +294,7 @@ class PodWorker:
         self.mounts: dict[str, list[Mount]] = {}  # each container's resolved volumeMounts
         self.pod_ip = ""
         self.sandbox: Sandbox | None = None  # its network namespace in the fabric
+        self._pause: Running | None = None  # shareProcessNamespace: the PID namespace's init
         self.terminating = asyncio.Event()
         # the status as stored after this worker's last write: a pod event whose status
         # differs (a snapshot restore, another writer) makes it write its own again
@@ -665,6 +667,7 @@ class PodWorker:
                 await self._terminate()
                 return
             self.pod_ip = pod_ip
+            await self._start_pause()
             await self.publish(start=True)
             self._arm_deadline()
             self._container_tasks = [asyncio.create_task(self._containers())]
@@ -722,6 +725,7 @@ class PodWorker:
         return False
 
     async def _release_sandbox(self) -> None:
+        await self._stop_pause()
         fabric = self.kubelet.network.fabric
         self.sandbox = None
         if fabric is not None:
@@ -1159,17 +1163,7 @@ class PodWorker:
                 env=env,
                 mounts=mounts,
                 limits=_limits_of(limits),
-                network=Network(
-                    self.pod_ip,
-                    self.kubelet.network.hosts_file,
-                    search_path(self.namespace),
-                    net_id=self.kubelet.network.net_id,
-                    hostname=self._hostname(),
-                    subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
-                    sandbox=self.sandbox,
-                    dns=self._pod_dns(),
-                    host_aliases=host_alias_lines(self.pod.get("spec") or {}),
-                ),
+                network=self._network(),
                 stdin=bool(spec.get("stdin")),
                 tty=bool(spec.get("tty")),
                 identity=identity,
@@ -1242,9 +1236,55 @@ class PodWorker:
         await self.publish()
         return exit_info
 
+    def _network(self) -> Network:
+        """The pod's network as its containers see it: its IP, sandbox, DNS and /etc/hosts."""
+        return Network(
+            self.pod_ip,
+            self.kubelet.network.hosts_file,
+            search_path(self.namespace),
+            net_id=self.kubelet.network.net_id,
+            hostname=self._hostname(),
+            subdomain=(self.pod.get("spec") or {}).get("subdomain") or "",
+            sandbox=self.sandbox,
+            dns=self._pod_dns(),
+            host_aliases=host_alias_lines(self.pod.get("spec") or {}),
+        )
+
+    async def _start_pause(self) -> None:
+        """shareProcessNamespace: the sandbox's pause process, PID 1 of the PID namespace
+        every container of the pod then joins (`_target_pid`), so they see and signal each
+        other's processes, and one container's end does not end the namespace. Not a
+        container of the pod's status, as the sandbox's pause is not."""
+        if not (self.pod.get("spec") or {}).get("shareProcessNamespace"):
+            return
+        if not self.kubelet.runtime.isolation.contained:
+            return  # process mode: the host's processes are all visible anyway
+        try:
+            self._pause = await self.kubelet.runtime.start(
+                pod_uid=self.uid,
+                container="POD",  # not a DNS label: no container of the pod can have it
+                restart_count=0,
+                image=pull(PAUSE_IMAGE),
+                command=None,
+                args=None,
+                env={"HOSTNAME": self._hostname()},
+                limits=Limits(),
+                network=self._network(),
+            )
+        except (OSError, PullError) as exc:
+            self._event("Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {exc}")
+
+    async def _stop_pause(self) -> None:
+        pause, self._pause = self._pause, None
+        if pause is not None:
+            await pause.stop(0)
+
     def _target_pid(self, spec: Obj) -> int | None:
-        """An ephemeral container's targetContainerName: the running container whose PID
-        namespace it joins (`kubectl debug --target`); None to have one of its own."""
+        """The PID namespace a container joins: the pod's shared one (its pause process)
+        under shareProcessNamespace; for an ephemeral container's targetContainerName, that
+        running container's (`kubectl debug --target`); else None, one of its own."""
+        if self._pause is not None and self._pause.alive():
+            return self._pause.pid
         target = spec.get("targetContainerName")
         if not target or spec["name"] not in self.ephemeral_records:
             return None

@@ -77,25 +77,29 @@ class Isolation:
         shows the target's processes, which it may signal and whose /proc/PID/root it
         reads. Rootless without a sandbox, that namespace's owner is the target's own user
         namespace, entered first."""
-        kinds: tuple[str, ...] = UNSHARE_KINDS
         joins: list[str] = []
-        if pid_of is not None:
-            kinds = tuple(kind for kind in UNSHARE_KINDS if kind != "--pid")
-            if self.user_namespace and netns is None:
-                joins += ["--preserve-credentials", f"--user=/proc/{pid_of}/ns/user"]
-            joins.append(f"--pid=/proc/{pid_of}/ns/pid")
         if netns is not None:
             # --preserve-credentials: the fabric maps kubesim's user to root there, and
             # nsenter may not setgroups in a user namespace that denies it
-            users = ["--preserve-credentials", f"--user={userns}"] if userns else []
-            joins = [*users, f"--net={netns}", *joins]
+            joins = ["--preserve-credentials", f"--user={userns}"] if userns else []
+            joins.append(f"--net={netns}")
+        elif pid_of is not None and self.user_namespace:
+            joins = ["--preserve-credentials", f"--user=/proc/{pid_of}/ns/user"]
+        if pid_of is not None:
+            # unshare's fork stays outside the joined namespace and the second nsenter's
+            # child, which becomes the container, is the only process it adds there
+            return [
+                *([_which("nsenter"), *joins, "--"] if joins else []),
+                _which("unshare"), "--fork", "--kill-child=SIGKILL", "--mount", "--uts", "--ipc",
+                "--", _which("nsenter"), f"--pid=/proc/{pid_of}/ns/pid", "--",
+            ]  # fmt: skip
         if joins:
             return [
                 _which("nsenter"), *joins, "--",
-                _which("unshare"), "--fork", "--kill-child=SIGKILL", *kinds,
+                _which("unshare"), "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS,
             ]  # fmt: skip
         user = ["--user", "--map-root-user"] if self.user_namespace else []
-        return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *kinds]
+        return [_which("unshare"), *user, "--fork", "--kill-child=SIGKILL", *UNSHARE_KINDS]
 
     def enter_argv(self, pid: int, *, net: bool = False) -> list[str]:
         """The prefix that runs a command inside the container of `pid` (its PID 1): its

@@ -222,3 +222,56 @@ def test_lifecycle_hooks_run_as_the_attach_handlers_page_says(lab: Lab) -> None:
         timeout=lab.wall(60),
         what="the container restarted",
     )
+
+
+SHARED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: nginx}
+spec:
+  shareProcessNamespace: true
+  containers:
+  - name: nginx
+    image: nginx
+  - name: shell
+    image: busybox:1.28
+    command: ["sleep", "3600"]
+    stdin: true
+    tty: true
+"""
+
+
+def test_share_process_namespace_as_the_page_shows(lab: Lab) -> None:
+    """ "Share Process Namespace between Containers in a Pod": from the shell container, `ps
+    ax` lists the sandbox's pause as PID 1 and nginx; `kill -HUP` reaches nginx, which
+    reloads; its files are under /proc/$pid/root. nginx is not PID 1 in its own container
+    either: the pause is."""
+    lab.kubectl("apply", "-f", "-", input=SHARED)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/nginx", f"--timeout={lab.wall(60):.0f}s")
+    rows = lab.kubectl("exec", "nginx", "-c", "shell", "--", "ps", "ax").stdout.splitlines()
+    commands = {line.split(None, 2)[0]: line.split(None, 2)[2] for line in rows[1:]}
+    assert commands["1"] == "sleep infinity", rows
+    nginx = next(pid for pid, cmd in commands.items() if "nginx -g daemon off;" in cmd)
+    assert any(cmd == "sleep 3600" for cmd in commands.values()), rows
+    assert not any("unshare" in cmd or "_ctrinit" in cmd for cmd in commands.values()), rows
+    seen = lab.kubectl(
+        "exec",
+        "nginx",
+        "-c",
+        "shell",
+        "--",
+        "sh",
+        "-c",
+        f"kill -HUP {nginx} && grep -m1 user /proc/{nginx}/root/etc/nginx/nginx.conf",
+    ).stdout
+    assert seen.strip() == "user  nginx;"
+    lab.wait_for(
+        lambda: (
+            "signal 1 (SIGHUP) received, reconfiguring"
+            in lab.kubectl("logs", "nginx", "-c", "nginx").stdout
+        ),
+        timeout=lab.wall(30),
+        what="nginx to reload",
+    )
+    alone = lab.kubectl("exec", "nginx", "-c", "nginx", "--", "cat", "/proc/1/cmdline").stdout
+    assert alone.split("\0")[0] == "sleep"  # the nginx container sees the pause too
