@@ -74,6 +74,7 @@ def bound_pod(stored: Obj, revision: str, binding: Obj, *, now: str) -> Obj:
     conditions = pod.setdefault("status", {}).setdefault("conditions", [])
     scheduled = {
         "type": "PodScheduled",
+        **({"observedGeneration": meta["generation"]} if meta.get("generation") else {}),
         "status": "True",
         "lastProbeTime": None,
         "lastTransitionTime": now,

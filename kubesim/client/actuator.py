@@ -309,42 +309,24 @@ def _delete(api: Api, action: Delete, recorder: EventRecorder) -> list[Written]:
 
 
 def _bind(api: Api, action: Bind, opts: WriteOptions) -> list[Written]:
-    """The pods/binding subresource's effect (the Api has no in-process binding call): set
-    spec.nodeName on the pod the decision saw (its resourceVersion guards against a stale
-    decision), then PodScheduled=True as the binding registry writes it."""
-    pods = api.resource("", "v1", "pods")
+    """POST pods/binding, as kube-scheduler binds: `Api.bind` sets spec.nodeName and
+    PodScheduled=True in one storage write past the strategy, so the pod's generation and
+    managedFields do not change. The pod's uid and the resourceVersion the decision saw
+    guard against a replaced pod or a stale decision (409, as the binding REST answers)."""
     meta = action.pod["metadata"]
-    ns, name = meta.get("namespace"), meta["name"]
-    current = api.get(pods, ns, name)
-    if current["metadata"].get("uid") != meta.get("uid"):
-        raise Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod was replaced')
-    if (current.get("spec") or {}).get("nodeName"):
-        raise Conflict(
-            f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
-            f'assigned to node "{current["spec"]["nodeName"]}"'
-        )
-    body = copy.deepcopy(current)
-    body["spec"]["nodeName"] = action.node_name
-    body["metadata"]["resourceVersion"] = (
-        meta.get("resourceVersion") or current["metadata"]["resourceVersion"]
-    )
-    bound = api.update(pods, ns, name, body, options=opts)
-    status = copy.deepcopy(bound)
-    st = status.setdefault("status", {})
-    conds = [c for c in st.get("conditions") or [] if c.get("type") != "PodScheduled"]
-    conds.append(
-        {
-            "type": "PodScheduled",
-            "status": "True",
-            "lastProbeTime": None,
-            "lastTransitionTime": api.clock.rfc3339(),
-        }
-    )
-    st["conditions"] = conds
-    out = _mark(pods, bound)
-    with contextlib.suppress(Conflict):  # the kubelet wrote first; it sets PodScheduled itself
-        out += _mark(pods, api.update(pods, ns, name, status, subresource="status", options=opts))
-    return out
+    binding = {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            **({"uid": meta["uid"]} if meta.get("uid") else {}),
+            **({"resourceVersion": meta["resourceVersion"]} if meta.get("resourceVersion") else {}),
+        },
+        "target": {"apiVersion": "v1", "kind": "Node", "name": action.node_name},
+    }
+    bound = api.bind(meta.get("namespace"), meta["name"], binding, dry_run=bool(opts.dry_run))
+    return _mark(api.resource("", "v1", "pods"), bound)
 
 
 def _scale(api: Api, action: Scale, opts: WriteOptions) -> list[Written]:

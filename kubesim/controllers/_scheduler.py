@@ -544,8 +544,10 @@ def schedule_actions(
     if isinstance(result, Preempt):
         actions.extend(_preemption_actions(result, now=now))
         st["nominatedNodeName"] = result.node_name
+    generation = meta(pod).get("generation")
     cond = {
         "type": "PodScheduled",
+        **({"observedGeneration": generation} if generation else {}),
         "status": "False",
         "lastProbeTime": None,
         "lastTransitionTime": fmt_time(now),

@@ -399,6 +399,7 @@ class PodWorker:
 
     def update(self, pod: Obj) -> None:
         deadline = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
+        generation = self.pod["metadata"].get("generation")
         self.pod = copy.deepcopy(pod)
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
@@ -409,7 +410,10 @@ class PodWorker:
         self._start_ephemeral()
         if self._task is not None and not self.terminating.is_set() and not self.terminal:
             self._check_resize()
-        if self._written is not None and (pod.get("status") or {}) != self._written:
+        if self._written is not None and (
+            (pod.get("status") or {}) != self._written
+            or pod["metadata"].get("generation") != generation  # a new spec to say it saw
+        ):
             self._reconcile()
 
     # -- in-place resize ----------------------------------------------------------------
@@ -1563,6 +1567,12 @@ class PodWorker:
         now = self.api.clock.rfc3339()
         init_records = list(self.init_records.values())
         status: Obj = {
+            # the spec this status reflects (PodObservedGenerationTracking, GA in 1.35)
+            **(
+                {"observedGeneration": current["metadata"]["generation"]}
+                if current["metadata"].get("generation")
+                else {}
+            ),
             "phase": _podstate.phase(current, records, init_records, terminal=self.terminal),
             "conditions": _podstate.conditions(
                 current,

@@ -247,7 +247,8 @@ def conditions(
 ) -> list[dict[str, Any]]:
     """PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled.
 
-    lastTransitionTime only moves when a condition's status changes, as on a real node.
+    lastTransitionTime only moves when a condition's status changes, as on a real node; each
+    condition the kubelet writes carries the generation it was computed from.
     """
     old = {c["type"]: c for c in pod.get("status", {}).get("conditions", [])}
     unready = [r.name for r in records if not r.ready]
@@ -260,10 +261,15 @@ def conditions(
     reason = done if finished else "ContainersNotReady"
     containers_ready = not unready
 
+    generation = (pod.get("metadata") or {}).get("generation")
+
     def cond(kind: str, ok: bool, why: str = "", message: str = "") -> dict[str, Any]:
         status = "True" if ok else "False"
         previous = old.get(kind)
-        out: dict[str, Any] = {"type": kind, "status": status, "lastProbeTime": None}
+        out: dict[str, Any] = {"type": kind}
+        if generation:  # PodObservedGenerationTracking (GA in 1.35): the spec it reflects
+            out["observedGeneration"] = generation
+        out.update(status=status, lastProbeTime=None)
         keep = previous is not None and previous.get("status") == status
         out["lastTransitionTime"] = previous["lastTransitionTime"] if previous and keep else now
         if not ok and why:
