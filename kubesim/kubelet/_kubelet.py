@@ -400,9 +400,16 @@ class PodWorker:
     def update(self, pod: Obj) -> None:
         deadline = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
         generation = self.pod["metadata"].get("generation")
+        marks = _marks(self.pod)
         self.pod = copy.deepcopy(pod)
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
+        elif _marks(pod) != marks and self.mounts:
+            # a pod update is a sync of the pod: its configMap, secret and downwardAPI
+            # volumes are set up again at once (the docs' "trigger an immediate refresh by
+            # updating one of the pod's annotations"), not at the next periodic sync
+            for message in self.kubelet.volumes.setup(self.pod):
+                self._event("Warning", "FailedMount", message)
         # the deadline may be set or shortened on a running pod (ValidatePodUpdate allows
         # it): the kubelet reads the current spec on every sync, so re-arm the timer
         if pod["spec"].get("activeDeadlineSeconds") != deadline and self.pod_ip:
@@ -1642,6 +1649,13 @@ def _with_pod_limits(limits: Obj, spec: Obj) -> Obj:
 
 def _observed(condition: Obj) -> int:
     return int(condition.get("observedGeneration") or 1)
+
+
+def _marks(pod: Obj) -> tuple[Any, Any]:
+    """A pod's labels and annotations: what a downwardAPI volume shows, and what a person
+    changes to make the kubelet sync the pod."""
+    meta = pod.get("metadata") or {}
+    return meta.get("labels"), meta.get("annotations")
 
 
 def _limits_of(limits: Obj) -> Limits:

@@ -326,3 +326,50 @@ async def test_a_pod_deleted_while_its_volume_is_missing_goes_away(node: Node) -
             break
         await asyncio.sleep(0.05)
     assert "doomed" not in {p["metadata"]["name"] for p in node.api.list(pods, "default").objects()}
+
+
+async def test_updating_an_annotation_refreshes_a_configmap_volume_at_once(tmp_path: Path) -> None:
+    """ "Configure a Pod to Use a ConfigMap": a pod update is a sync of the pod, so an
+    annotation change sets its volumes up again at once, long before the periodic sync."""
+    store = Store(tmp_path / "state.db")
+    api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
+    bootstrap(api)
+    runtime = RecordingRuntime(tmp_path / "kubelet")
+    kubelet = Kubelet(
+        api,
+        node=NODE,
+        runtime=runtime,
+        network=NodeNetwork(1, "172.18.0.3", tmp_path / "hosts"),
+        sync_period=3600.0,  # no periodic sync during the test
+    )
+    kubelet.start()
+    node = Node(api, runtime, kubelet)
+    try:
+        node.create("configmaps", {"metadata": {"name": "cfg"}, "data": {"mode": "blue"}})
+        pod = node.create(
+            "pods",
+            _pod(
+                "poked",
+                [{"name": "cfg", "configMap": {"name": "cfg"}}],
+                [{"name": "cfg", "mountPath": "/etc/cfg"}],
+            ),
+        )
+        await node.until("poked", _running)
+        mode = runtime.root / "pods" / pod["metadata"]["uid"] / "volumes"
+        mode = mode / "kubernetes.io~configmap" / "cfg" / "mode"
+        cms, pods = node.res("configmaps"), node.res("pods")
+        current = api.get(cms, "default", "cfg")
+        api.update(cms, "default", "cfg", {**current, "data": {"mode": "green"}})
+        await asyncio.sleep(0.5)
+        assert mode.read_text() == "blue"  # no sync yet
+        current = api.get(pods, "default", "poked")
+        current["metadata"].setdefault("annotations", {})["poke"] = "1"
+        api.update(pods, "default", "poked", current)
+        for _ in range(40):
+            if mode.read_text() == "green":
+                break
+            await asyncio.sleep(0.05)
+        assert mode.read_text() == "green"
+    finally:
+        await kubelet.stop()
+        store.close()
