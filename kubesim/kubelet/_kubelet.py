@@ -1188,8 +1188,15 @@ class PodWorker:
             if "/" in str(cmd) and why == "no such file or directory":
                 why = f"stat {cmd}: {why}"
             message = f'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "{cmd}": {why}: unknown'
+            # the task never started: containerd reports its start as 0, the Unix epoch
             rec.state = {
-                "terminated": {"exitCode": 128, "reason": "StartError", "message": message}
+                "terminated": {
+                    "exitCode": 128,
+                    "reason": "StartError",
+                    "message": message,
+                    "startedAt": "1970-01-01T00:00:00Z",
+                    "finishedAt": self.api.clock.rfc3339(),
+                }
             }
             self._event("Warning", "Failed", f"Error: {message}", name)
             await self.publish()

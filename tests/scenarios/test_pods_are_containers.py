@@ -106,6 +106,8 @@ def test_a_missing_command_is_a_start_error_with_runc_s_words(lab: Lab) -> None:
     )
     assert status["reason"] == "StartError" and status["exitCode"] == 128
     assert 'exec: "slep": executable file not found in $PATH' in status["message"]
+    # never started: containerd's start time 0, which describe shows as the Unix epoch
+    assert status["startedAt"] == "1970-01-01T00:00:00Z" and status["finishedAt"]
 
 
 def test_the_inference_image_serves_from_its_own_root(lab: Lab) -> None:
