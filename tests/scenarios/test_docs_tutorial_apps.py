@@ -39,7 +39,11 @@ def test_learn_kubernetes_basics_runs_as_the_tutorial_says(lab: Lab) -> None:
 
     # Viewing Pods and Nodes: the app through `kubectl proxy`'s route to the pod
     hello = f"Hello Kubernetes bootcamp! | Running on: {pod} | v=1\n"
-    assert _raw(lab, f"pods/{pod}:8080/proxy/") == hello
+    # Ready at once (no readiness probe), as on kind; the server listens a moment later
+    answer = lab.wait_for(
+        lambda: _raw(lab, f"pods/{pod}:8080/proxy/"), timeout=lab.wall(30), what="the app"
+    )
+    assert answer == hello
     logs = lab.kubectl("logs", pod).stdout
     assert logs.startswith("Kubernetes Bootcamp App Started At: 20"), logs
     assert f"| Running On:  {pod} \n\n" in logs

@@ -262,12 +262,15 @@ def test_binding_sets_the_node_and_the_pod_scheduled_condition(api: Api) -> None
     assert scheduled == [
         {
             "type": "PodScheduled",
+            "observedGeneration": 1,  # the generation it was decided on (GA in 1.35)
             "status": "True",
             "lastProbeTime": None,
             "lastTransitionTime": "2026-11-24T16:00:00Z",
         }
     ]
-    assert api.get(pods, "default", "p")["spec"]["nodeName"] == "kind-worker"
+    stored = api.get(pods, "default", "p")
+    assert stored["spec"]["nodeName"] == "kind-worker"
+    assert stored["metadata"]["generation"] == 1  # binding is not a change of spec
 
 
 def test_binding_an_assigned_pod_is_a_conflict_on_pods_binding(api: Api) -> None:
