@@ -76,6 +76,9 @@ class KubeletLogs:
             path, tail_lines=request.tail_lines, timestamps=request.timestamps, since=since
         )
         follow = request.follow and not request.previous
+        running = worker.running.get(request.container)
+        if running is not None and not request.previous:
+            running.log_read()  # `kubectl run -i` read it: its attach gets only what follows
         return _stream(lines, path, follow, worker, request, record.restart_count)
 
 

@@ -272,13 +272,23 @@ class Running:
         relist (up to a second), so a quick command (`nslookup`, `wget`) has usually ended
         by then and kubectl shows its log; kubesim reports it at once, and the command's
         first lines came before the attach. The first client of a `stdinOnce` container
-        (what `kubectl run -i` makes) gets them, so it sees what it would on a node."""
+        (what `kubectl run -i` makes) gets them, so it sees what it would on a node; what
+        kubectl already read from the log before attaching is not among them (`log_read`)."""
         if self._early is None:
             return
         self._early.append((number, chunk))
         self._early_bytes += len(chunk)
         if self._early_bytes > EARLY_BYTES:
             self._early = None  # a chatty container: from the attach on, as on a node
+
+    def log_read(self) -> None:
+        """Someone read this container's log: kubectl 1.37's `run -i` shows the log before
+        it attaches, so its first client is replayed only what came after that read (and
+        a line still without its newline is lost, as on a node: "If you don't see a command
+        prompt, try pressing enter"), never a line twice."""
+        if self._early is not None:
+            self._early = []
+            self._early_bytes = 0
 
     def unlisten(self, queue: asyncio.Queue[tuple[int, bytes] | None]) -> None:
         with contextlib.suppress(ValueError):

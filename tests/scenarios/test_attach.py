@@ -92,3 +92,20 @@ def test_attach_streams_a_running_containers_new_output(lab: Lab) -> None:
     assert seen == list(range(seen[0], seen[0] + 3))  # consecutive, live
     assert seen[0] >= before - 1  # from the moment of attaching, not the log's beginning
     assert lab.kubectl("get", "pod", "ticker", "-o", "jsonpath={.status.phase}").stdout == "Running"
+
+
+def test_run_i_shows_each_line_once(lab: Lab) -> None:
+    """kubectl 1.37's `run -i` prints the log, then attaches: what it printed from the log
+    is not sent again by the attach (it was, twice: the BusyBox banner of `run -it -- sh`)."""
+    proc = subprocess.run(
+        _argv(lab, "run", "-i", "--rm", "--restart=Never", "twice", "--image=busybox:1.36")
+        + ["--", "sh", "-c", "echo one; sleep 1; echo two"],
+        capture_output=True,
+        text=True,
+        env=lab.cluster.env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    # "one" may come before kubectl reads the log or after, never both; "two" by the attach
+    assert lines.count("one") <= 1 and lines.count("two") == 1, proc.stdout

@@ -179,6 +179,20 @@ async def test_the_first_client_of_a_stdin_once_container_sees_what_it_printed_b
     assert [data async for _, data in later.output()] == [b"got in\n"]
 
 
+async def test_what_kubectl_read_from_the_log_before_attaching_is_not_replayed(
+    tmp_path: Path,
+) -> None:
+    """kubectl 1.37's `run -i` GETs the log, then attaches: the attach replays only what
+    came after that read, so no line shows twice."""
+    running = await _container(tmp_path, "echo early; read x; echo got $x", stdin=True, tty=False)
+    await _wait_for(lambda: read_log(running.log_path) == ["early"])
+    running.log_read()  # what KubeletLogs.open does for the current run's log
+    first = attach(running, stdin_once=True)
+    first.write(b"in\n")
+    first.close_stdin()
+    assert [data async for _, data in first.output()] == [b"got in\n"]
+
+
 async def _wait_for(condition) -> None:  # type: ignore[no-untyped-def]
     for _ in range(250):
         if condition():
