@@ -66,20 +66,33 @@ def test_the_pause_image_has_no_shell_so_the_page_reaches_for_kubectl_debug(lab:
     assert refused.returncode != 0
     assert 'exec: "sh": executable file not found in $PATH' in refused.stderr, refused.stderr
     # the debugger joins the target's PID namespace: it sees the pause process as PID 1
-    shown = lab.kubectl(
+    lab.kubectl(
         "debug",
         "ephemeral-demo",
         "--image=busybox:1.36",
         "--target=ephemeral-demo",
-        "--attach=true",
+        "--container=debugger",
         "--",
         "sh",
         "-c",
         "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls -a /proc/1/root/",
     )
-    lines = [line.strip() for line in shown.stdout.splitlines()]
-    assert "sleep infinity" in lines, shown.stdout
-    assert ".kubesim" in lines, shown.stdout  # the pause container's own root, not its own
+
+    def shown() -> str:
+        pod = lab.get_json("pod", "ephemeral-demo")
+        statuses = pod["status"].get("ephemeralContainerStatuses") or []
+        if not any("terminated" in s["state"] for s in statuses):
+            return ""
+        return lab.kubectl("logs", "ephemeral-demo", "-c", "debugger").stdout
+
+    lines = [
+        line.strip()
+        for line in lab.wait_for(
+            shown, timeout=lab.wall(60), what="the debugger's output"
+        ).splitlines()
+    ]
+    assert "sleep infinity" in lines, lines
+    assert ".kubesim" in lines, lines  # the pause container's own root, not its own
 
 
 def test_debug_without_a_terminal_leaves_its_output_in_the_log(lab: Lab) -> None:
