@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import http.server
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +36,43 @@ class ImageFiles:
             if container_path == root or container_path.startswith(root.rstrip("/") + "/"):
                 return self.packaged / container_path.lstrip("/")
         return real
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """The stand-ins' HTTP server: a thread per connection, none of which holds up exit."""
+
+    daemon_threads = True
+
+
+class AnyMethodHandler(http.server.BaseHTTPRequestHandler):
+    """A server that answers every method and path alike, as Node's `http.createServer`
+    handler or nginx's Lua content handler does: `answer(body)` gets each request, read
+    whole, instead of the `do_<METHOD>` dispatch. Nothing logged: the program logs itself."""
+
+    protocol_version = "HTTP/1.1"
+
+    def handle_one_request(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        self.answer(self.rfile.read(length) if length else b"")
+
+    def answer(self, body: bytes) -> None:
+        raise NotImplementedError
+
+    def send_chunked(self, body: bytes) -> None:
+        """`body` as one chunk and the last one (`Transfer-Encoding: chunked` sent before);
+        nothing for HEAD."""
+        if self.command != "HEAD":
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        self.wfile.flush()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
 
 
 class Stopper:
@@ -86,6 +125,17 @@ def name_process(name: str) -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(15, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)  # PR_SET_NAME
+
+
+def combined_log(handler: http.server.BaseHTTPRequestHandler, code: int, sent: int) -> str:
+    """One request in the combined log format Apache and nginx write by default."""
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S %z")
+    referer = handler.headers.get("Referer", "-")
+    agent = handler.headers.get("User-Agent", "-")
+    return (
+        f'{handler.client_address[0]} - - [{stamp}] "{handler.requestline}" {code} {sent} '
+        f'"{referer}" "{agent}"'
+    )
 
 
 def out(line: str) -> None:

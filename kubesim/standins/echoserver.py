@@ -31,10 +31,16 @@ import signal
 import socket
 import sys
 import threading
-import time
 import urllib.parse
 
-from kubesim.standins._program import Stopper, err, out
+from kubesim.standins._program import (
+    AnyMethodHandler,
+    Server,
+    Stopper,
+    combined_log,
+    err,
+    out,
+)
 from kubesim.standins._program import port as standin_port
 
 PORT = 8080
@@ -125,24 +131,14 @@ def format_1_10(handler: http.server.BaseHTTPRequestHandler, body: bytes, port: 
 
 
 def handler(version: str, port: int) -> type[http.server.BaseHTTPRequestHandler]:
-    answer = format_1_4 if version == "1.4" else format_1_10
+    render = format_1_4 if version == "1.4" else format_1_10
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(AnyMethodHandler):  # the Lua content handler answers any method and path
         server_version = "nginx/" + SERVER_VERSION[version].split()[1]
         sys_version = ""
 
-        def handle_one_request(self) -> None:
-            # the Lua content handler answers any method and path
-            self.raw_requestline = self.rfile.readline(65537)
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if not self.parse_request():
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            reply = answer(self, body, port)
+        def answer(self, body: bytes) -> None:
+            reply = render(self, body, port)
             self.send_response_only(200)
             self.send_header("Server", "echoserver" if version != "1.4" else self.server_version)
             self.send_header("Date", self.date_time_string())
@@ -150,28 +146,10 @@ def handler(version: str, port: int) -> type[http.server.BaseHTTPRequestHandler]
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("Connection", "close" if self.close_connection else "keep-alive")
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(reply), reply))
-            self.wfile.flush()
-            self._access_log(len(reply))
-
-        def _access_log(self, sent: int) -> None:
-            stamp = time.strftime("%d/%b/%Y:%H:%M:%S %z")
-            referer = self.headers.get("Referer", "-")
-            agent = self.headers.get("User-Agent", "-")
-            out(
-                f'{self.client_address[0]} - - [{stamp}] "{self.requestline}" 200 {sent} '
-                f'"{referer}" "{agent}"'
-            )
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
+            self.send_chunked(reply)
+            out(combined_log(self, 200, len(reply)))
 
     return Handler
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
 
 
 def main(argv: list[str]) -> int:
@@ -179,7 +157,7 @@ def main(argv: list[str]) -> int:
     version = argv[0] if argv and argv[0] in SERVER_VERSION else "1.10"
     port = standin_port(PORT)
     try:
-        server = _Server(("0.0.0.0", port), handler(version, PORT))
+        server = Server(("0.0.0.0", port), handler(version, PORT))
     except OSError as exc:
         err(f"nginx: [emerg] bind() to 0.0.0.0:{port} failed ({exc.errno}: {exc.strerror})")
         return 1

@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 
-from kubesim.standins._program import err
+from kubesim.standins._program import Server, err
 from kubesim.standins._program import port as standin_port
 
 VERSIONS = {"1.0": "1.0.0", "2.0": "2.0.0"}
@@ -53,16 +53,12 @@ def handler(version: str) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-
 def main(argv: list[str]) -> int:
     version = VERSIONS.get(argv[0] if argv else "", VERSIONS["1.0"])
     port = os.environ.get("PORT") or str(standin_port(8080))
     log(f"Server listening on port {port}")
     try:
-        server = _Server(("", int(port)), handler(version))
+        server = Server(("", int(port)), handler(version))
     except OSError as exc:
         log(f"listen tcp :{port}: bind: {exc.strerror.lower() if exc.strerror else exc}")
         return 1

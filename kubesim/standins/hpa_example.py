@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from kubesim.standins._program import Stopper, err, out
+from kubesim.standins._program import Stopper, combined_log, err, out
 from kubesim.standins._program import port as standin_port
 
 PORT = 80
@@ -68,19 +68,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self._access_log(status, len(body))
+        out(combined_log(self, status, len(body)))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return  # written once the body is sent, with its size
-
-    def _access_log(self, code: int, sent: int) -> None:
-        stamp = time.strftime("%d/%b/%Y:%H:%M:%S %z")
-        referer = self.headers.get("Referer", "-")
-        agent = self.headers.get("User-Agent", "-")
-        out(
-            f'{self.client_address[0]} - - [{stamp}] "{self.requestline}" {code} {sent} '
-            f'"{referer}" "{agent}"'
-        )
 
     def log_message(self, format: str, *args: object) -> None:
         return

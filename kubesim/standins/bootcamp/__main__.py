@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from kubesim.standins._program import err, out
+from kubesim.standins._program import AnyMethodHandler, Server, err, out
 from kubesim.standins._program import port as standin_port
 
 PORT = 8080
@@ -67,24 +67,9 @@ class App:
 
 
 def handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def handle_one_request(self) -> None:
-            # Node's handler answers any method and path the same
-            self.raw_requestline = self.rfile.readline(65537)
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if not self.parse_request():
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
-            self._answer()
-
-        def _answer(self) -> None:
-            body = app.greeting()
+    class Handler(AnyMethodHandler):  # Node's handler answers any method and path the same
+        def answer(self, body: bytes) -> None:
+            greeting = app.greeting()
             self.send_response_only(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Date", self.date_time_string())
@@ -92,19 +77,10 @@ def handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
             self.send_header("Connection", "keep-alive" if keep else "close")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
-            self.wfile.flush()
+            self.send_chunked(greeting)
             out(app.served())
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
     return Handler
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
 
 
 def main(argv: list[str]) -> int:
@@ -112,7 +88,7 @@ def main(argv: list[str]) -> int:
     host = os.environ.get("HOSTNAME") or socket.gethostname()
     app = App(version, host)
     try:
-        server = _Server(("0.0.0.0", standin_port(PORT)), handler(app))
+        server = Server(("0.0.0.0", standin_port(PORT)), handler(app))
     except OSError as exc:
         err(f"Error: listen EADDRINUSE :::{PORT}" if exc.errno == 98 else f"Error: {exc}")
         return 1

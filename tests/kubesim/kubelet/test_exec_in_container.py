@@ -44,6 +44,18 @@ async def _sleeper(runtime: Runtime, command: list[str] | None = None) -> Runnin
     return running
 
 
+async def _output_of(running: Running, argv: list[str]) -> bytes:
+    """All that an exec of `argv` in `running` printed, once it ended."""
+    process = await spawn(running.exec_spec(argv), stdin=False, tty=False)
+    shown = b""
+    async with asyncio.timeout(20):
+        async for _number, data in process.output():
+            shown += data
+    await process.wait()
+    process.close()
+    return shown
+
+
 async def _shown(process: ExecProcess, until: bytes) -> bytes:
     shown = b""
     async with asyncio.timeout(20):
@@ -107,20 +119,8 @@ async def test_an_exec_gets_exactly_the_containers_environment(tmp_path: Path) -
     prints what PID 1 (no shell here) has."""
     running = await _sleeper(Runtime(tmp_path), ["sleep", "300"])
     try:
-        process = await spawn(running.exec_spec(["env"]), stdin=False, tty=False)
-        shown = b""
-        async with asyncio.timeout(20):
-            async for _number, data in process.output():
-                shown += data
-        await process.wait()
-        process.close()
-        first = await spawn(running.exec_spec(["cat", "/proc/1/environ"]), stdin=False, tty=False)
-        pid1 = b""
-        async with asyncio.timeout(20):
-            async for _number, data in first.output():
-                pid1 += data
-        await first.wait()
-        first.close()
+        shown = await _output_of(running, ["env"])
+        pid1 = await _output_of(running, ["cat", "/proc/1/environ"])
     finally:
         await running.stop(0.5)
     exec_env = sorted(shown.decode().splitlines())

@@ -9,6 +9,7 @@ mode ignores them; the container world binds them)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -74,8 +75,8 @@ class Node:
         ]
 
 
-@pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[Node]:
+@contextlib.asynccontextmanager
+async def _node(tmp_path: Path, sync_period: float = SYNC) -> AsyncIterator[Node]:
     store = Store(tmp_path / "state.db")
     api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
     bootstrap(api)
@@ -85,7 +86,7 @@ async def node(tmp_path: Path) -> AsyncIterator[Node]:
         node=NODE,
         runtime=runtime,
         network=NodeNetwork(1, "172.18.0.3", tmp_path / "hosts"),
-        sync_period=SYNC,
+        sync_period=sync_period,
     )
     kubelet.start()
     try:
@@ -93,6 +94,12 @@ async def node(tmp_path: Path) -> AsyncIterator[Node]:
     finally:
         await kubelet.stop()
         store.close()
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> AsyncIterator[Node]:
+    async with _node(tmp_path) as started:
+        yield started
 
 
 def _running(pod: Obj) -> bool:
@@ -329,22 +336,10 @@ async def test_a_pod_deleted_while_its_volume_is_missing_goes_away(node: Node) -
 
 
 async def test_updating_an_annotation_refreshes_a_configmap_volume_at_once(tmp_path: Path) -> None:
-    """ "Configure a Pod to Use a ConfigMap": a pod update is a sync of the pod, so an
+    """The ConfigMap task page: a pod update is a sync of the pod, so an
     annotation change sets its volumes up again at once, long before the periodic sync."""
-    store = Store(tmp_path / "state.db")
-    api = Api(store, clock=Clock(scale=10.0), root_ca=ensure_tls(tmp_path / "tls").ca_pem)
-    bootstrap(api)
-    runtime = RecordingRuntime(tmp_path / "kubelet")
-    kubelet = Kubelet(
-        api,
-        node=NODE,
-        runtime=runtime,
-        network=NodeNetwork(1, "172.18.0.3", tmp_path / "hosts"),
-        sync_period=3600.0,  # no periodic sync during the test
-    )
-    kubelet.start()
-    node = Node(api, runtime, kubelet)
-    try:
+    async with _node(tmp_path, sync_period=3600.0) as node:  # no periodic sync meanwhile
+        api, runtime = node.api, node.runtime
         node.create("configmaps", {"metadata": {"name": "cfg"}, "data": {"mode": "blue"}})
         pod = node.create(
             "pods",
@@ -370,6 +365,3 @@ async def test_updating_an_annotation_refreshes_a_configmap_volume_at_once(tmp_p
                 break
             await asyncio.sleep(0.05)
         assert mode.read_text() == "green"
-    finally:
-        await kubelet.stop()
-        store.close()
