@@ -74,7 +74,10 @@ def test_learn_kubernetes_basics_runs_as_the_tutorial_says(lab: Lab) -> None:
         f"{BOOTCAMP}=docker.io/jocatalin/kubernetes-bootcamp:v2",
     )
     _rolled_out(lab)
-    assert _raw(lab, f"services/{BOOTCAMP}/proxy/").endswith(" | v=2\n")
+    answer = lab.wait_for(  # the new pods are Ready before they listen, as with no probe on kind
+        lambda: _raw(lab, f"services/{BOOTCAMP}/proxy/"), timeout=lab.wall(30), what="v2"
+    )
+    assert answer.endswith(" | v=2\n")
     lab.kubectl(
         "set",
         "image",
@@ -122,7 +125,11 @@ def test_using_source_ip_echoserver_sees_the_pod_through_a_clusterip_and_a_node_
         lab.kubectl("wait", "--for=condition=Ready", *pods, f"--timeout={lab.wall(60):.0f}s")
     client = lab.get_json("pod", "busybox")["status"]["podIP"]
     cluster_ip = lab.get_json("service", "clusterip")["spec"]["clusterIP"]
-    seen = lab.kubectl("exec", "busybox", "--", "wget", "-qO", "-", cluster_ip).stdout
+    seen = lab.wait_for(  # Ready before echoserver listens, with no probe (as on kind)
+        lambda: lab.kubectl("exec", "busybox", "--", "wget", "-qO", "-", cluster_ip).stdout,
+        timeout=lab.wall(30),
+        what="echoserver's answer",
+    )
     assert f"\tclient_address={client}\n" in seen, seen
     assert f"\trequest_uri=http://{cluster_ip}:8080/\n" in seen
 
@@ -178,7 +185,10 @@ def test_exposing_an_external_ip_address_runs_until_the_cloud_step(lab: Lab) -> 
     row = lab.table("services", "my-service")[0]
     assert (row["TYPE"], row["EXTERNAL-IP"]) == ("LoadBalancer", "<pending>")
     assert row["PORT(S)"].startswith("8080:")
-    hello = _raw(lab, "services/my-service/proxy/")
+    # Ready at once (no readiness probe), as on kind; each server listens a moment later
+    hello = lab.wait_for(
+        lambda: _raw(lab, "services/my-service/proxy/"), timeout=lab.wall(30), what="hello"
+    )
     pods = {
         p["metadata"]["name"] for p in lab.live_pods("app.kubernetes.io/name=load-balancer-example")
     }
