@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import http.client
 import re
+import signal
 import socket
-import subprocess
-import sys
-import time
 
 import pytest
 from standin_process import free_port
@@ -24,17 +22,6 @@ def get(port: int, path: str = "/", **headers: str) -> tuple[http.client.HTTPRes
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     return response, response.read()
-
-
-def wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on {port}"
-            time.sleep(0.05)
 
 
 @pytest.mark.parametrize(
@@ -74,24 +61,11 @@ def test_bootcamp_greets_with_its_hostname_and_version_and_logs_each_request(sta
     ), lines[2]
 
 
-def _echo(version: str, port: int, **env: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kubesim.standins.echoserver", version],
-        env={"KUBESIM_STANDIN_PORT": str(port), "PATH": "/usr/bin:/bin", **env},
-        stdout=subprocess.DEVNULL,
-    )
-    wait_listening(port)
-    return proc
-
-
-def test_echoserver_1_10_prints_the_client_address_and_the_request() -> None:
+def test_echoserver_1_10_prints_the_client_address_and_the_request(standin) -> None:
     port = free_port()
-    proc = _echo("1.10", port)
-    try:
-        response, body = get(port, "/path?q=1", Host="10.96.0.20", **{"User-Agent": "curl/8.18.0"})
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=10) == 0  # nginx ends at once on SIGTERM
+    echo = standin("echoserver", "1.10", env={"KUBESIM_STANDIN_PORT": str(port)}, port=port)
+    response, body = get(port, "/path?q=1", Host="10.96.0.20", **{"User-Agent": "curl/8.18.0"})
+    assert echo.stop(signal.SIGTERM) == 0  # nginx ends at once on SIGTERM
     text = body.decode()
     assert response.getheader("Server") == "echoserver"
     assert text.startswith(f"\n\nHostname: {socket.gethostname()}\n\nPod Information:\n")
@@ -109,28 +83,21 @@ def test_echoserver_1_10_prints_the_client_address_and_the_request() -> None:
     assert text.endswith("Request Body:\n\t-no body in request-\n\n")
 
 
-def test_echoserver_1_10_lists_the_pod_information_the_downward_api_gives() -> None:
+def test_echoserver_1_10_lists_the_pod_information_the_downward_api_gives(standin) -> None:
     port = free_port()
-    proc = _echo("1.10", port, POD_NAME="echo-1", POD_NAMESPACE="default", NODE_NAME="kind-worker")
-    try:
-        _, body = get(port)
-    finally:
-        proc.kill()
-        proc.wait()
+    pod = {"POD_NAME": "echo-1", "POD_NAMESPACE": "default", "NODE_NAME": "kind-worker"}
+    standin("echoserver", "1.10", env={"KUBESIM_STANDIN_PORT": str(port), **pod}, port=port)
+    _, body = get(port)
     assert (
         "Pod Information:\n\tnode name:\tkind-worker\n\tpod name:\techo-1\n"
         "\tpod namespace:\tdefault\n\tpod IP:\t\n"
     ) in body.decode()
 
 
-def test_echoserver_1_4_prints_client_values_as_the_source_ip_page_shows() -> None:
+def test_echoserver_1_4_prints_client_values_as_the_source_ip_page_shows(standin) -> None:
     port = free_port()
-    proc = _echo("1.4", port)
-    try:
-        _, body = get(port, "/", Host=f"10.0.170.92:{port}")
-    finally:
-        proc.kill()
-        proc.wait()
+    standin("echoserver", "1.4", env={"KUBESIM_STANDIN_PORT": str(port)}, port=port)
+    _, body = get(port, "/", Host=f"10.0.170.92:{port}")
     text = body.decode()
     assert text.startswith(
         "CLIENT VALUES:\nclient_address=127.0.0.1\ncommand=GET\nreal path=/\nquery=nil\n"
