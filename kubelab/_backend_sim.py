@@ -268,6 +268,9 @@ class SimBackend:
             progress.step(title)
             self._start()
         wait_nodes_ready(paths, progress, timeout="60s")
+        facts = simulator_status(require_lab_kubeconfig(paths.kubeconfig))
+        for text in cautions(facts, busybox=Path("/bin/busybox").is_file()):
+            progress.warn(text)
 
     def _outage(self) -> str | None:
         """The paragraph saying a fault of ours stopped the control plane, if it did."""
@@ -487,6 +490,35 @@ def simulator_status(info: LabKubeconfig) -> dict[str, Any]:
     except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
         return {}
     return facts if isinstance(facts, dict) else {}
+
+
+def cautions(facts: dict[str, Any], *, busybox: bool) -> list[str]:
+    """What `kubelab up` says when the cluster it started is less than a learner expects:
+    the running kubesim's own account (process mode, the loopback shim), and busybox. A
+    cluster that came up this way answers every `kubectl` command, so without these lines
+    the difference shows only later, as a pod that sees this machine's files or a `wget`
+    that cannot reach a Service."""
+    said: list[str] = []
+    isolation = facts.get("isolation") or {}
+    network = facts.get("network") or {}
+    doctor = "`kubelab doctor` says what to install."
+    if isolation.get("mode") == "process":
+        said.append(
+            "Pods run as plain processes here, not containers: they see this machine's "
+            f"files, hostname and processes. {doctor}"
+        )
+    elif network.get("mode") == "loopback":
+        why = f": {network['reason']}" if network.get("reason") else ""
+        said.append(
+            f"Pods have no network of their own here (kubesim's loopback shim{why}): a busybox "
+            f"pod cannot reach a Service or resolve its name. {doctor}"
+        )
+    if not busybox:
+        said.append(
+            "Debian's busybox-static is not installed, so busybox images (`kubectl run "
+            "--image=busybox`) cannot start: `sudo apt-get install busybox-static`."
+        )
+    return said
 
 
 def time_text(facts: dict[str, Any]) -> str:

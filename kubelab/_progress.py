@@ -38,3 +38,8 @@ class Progress:
     def note(self, text: str) -> None:
         """A line under the step, often a tool's own output: printed as written."""
         self.console.print(f"      {text}", style="dim", markup=False)
+
+    def warn(self, text: str) -> None:
+        """Something that works, but less than the learner will expect: said once the
+        step is done, so a cluster that came up is not mistaken for a full one."""
+        self.console.print(f"      [bold yellow]![/] {escape(text)}")

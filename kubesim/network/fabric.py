@@ -121,7 +121,11 @@ def describe(reason: str) -> dict[str, str]:
     the fabric, or the loopback shim with why and what that costs."""
     if not reason:
         return {"mode": "fabric", "description": FABRIC_DESCRIPTION}
-    return {"mode": LOOPBACK, "description": f"loopback shim ({reason}): {LOOPBACK_LOSS}"}
+    return {
+        "mode": LOOPBACK,
+        "reason": reason,
+        "description": f"loopback shim ({reason}): {LOOPBACK_LOSS}",
+    }
 
 
 def veth_name(pod_uid: str) -> str:

@@ -19,8 +19,10 @@ from kubelab.cli import main
 
 @pytest.fixture
 def built(monkeypatch):
-    """Pretend `python -m kubesim` exists, for the flow tests on the fake host."""
+    """Pretend `python -m kubesim` exists, for the flow tests on the fake host (whose
+    kubeconfig names no server, so nothing asks kubesim how it runs)."""
     monkeypatch.setattr(sim, "simulator_built", lambda: True)
+    monkeypatch.setattr(sim, "simulator_status", lambda info: {})
 
 
 def kubesim_writes(home: Path, log_text: str = "serving\n"):
@@ -54,6 +56,41 @@ def test_up_sim_spawns_kubesim_and_waits_for_readyz(host: FakeHost, lab_home: Pa
     ]
     assert not [line for line in host.lines() if line.startswith(("docker", "kind"))]
     assert (lab_home / "backend").read_text().strip() == "sim"
+
+
+def test_up_sim_says_when_the_cluster_is_less_than_a_learner_expects(
+    host: FakeHost, lab_home: Path, built, capsys, monkeypatch
+):
+    """A cluster on the loopback shim answers every kubectl command; `up` says so at once."""
+    host.on_spawn = kubesim_writes(lab_home)
+    monkeypatch.setattr(sim, "simulator_status", lambda info: {"network": {"mode": "loopback"}})
+    assert main(["up", "--backend", "sim"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "! Pods have no network of their own here" in out
+    assert "`kubelab doctor` says what to install" in out
+    assert out.index("no network of their own") < out.index("The lab cluster is ready")
+
+
+@pytest.mark.parametrize(
+    ("facts", "busybox", "want"),
+    [
+        ({"isolation": {"mode": "namespaces"}, "network": {"mode": "fabric"}}, True, []),
+        ({}, True, []),  # an older kubesim, or one that stopped answering: nothing guessed
+        ({"network": {"mode": "loopback"}}, True, ["no network of their own"]),
+        # process mode implies the shim; the larger loss is said, once
+        (
+            {"isolation": {"mode": "process"}, "network": {"mode": "loopback"}},
+            True,
+            ["plain processes"],
+        ),
+        ({"network": {"mode": "fabric"}}, False, ["busybox-static is not installed"]),
+    ],
+)
+def test_cautions(facts: dict, busybox: bool, want: list[str]) -> None:
+    said = sim.cautions(facts, busybox=busybox)
+    assert len(said) == len(want)
+    for text, part in zip(said, want, strict=True):
+        assert part in text
 
 
 def test_up_sim_twice_keeps_the_running_simulator(host: FakeHost, lab_home: Path, built, capsys):
@@ -148,6 +185,22 @@ def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, caps
     finally:
         assert main(["down"]) == 0, capsys.readouterr().err
         assert not (lab_home / "kubeconfig").exists()
+
+
+@pytest.mark.kubesim
+def test_real_kubesim_on_the_loopback_shim_says_so_when_it_comes_up(
+    lab_home: Path, capsys, monkeypatch
+):
+    monkeypatch.setenv("KUBESIM_NETWORK", "loopback")
+    try:
+        assert main(["up", "--backend", "sim"]) == 0, capsys.readouterr().err
+        out = " ".join(capsys.readouterr().out.split())
+        assert (
+            "! Pods have no network of their own here (kubesim's loopback shim: KUBESIM_NETWORK=loopback)"
+            in out
+        ), out
+    finally:
+        assert main(["down"]) == 0, capsys.readouterr().err
 
 
 # --- `kubelab down` always stops what `up` started (issue 21, findings 1 and 2) ------------

@@ -62,5 +62,6 @@ def test_the_shim_says_why_and_what_it_costs():
     assert describe("")["mode"] == "fabric"
     shim = describe("`nft` (nftables) not installed")
     assert shim["mode"] == "loopback"
+    assert shim["reason"] == "`nft` (nftables) not installed"  # `kubelab up` quotes it
     assert shim["description"].startswith("loopback shim (`nft` (nftables) not installed)")
     assert "cannot reach a Service" in shim["description"]
