@@ -319,6 +319,9 @@ class PodWorker:
         self._message_files: dict[str, Path | None] = {}
         self._starting = 0  # a sandbox or a container being created
         self._started_real: dict[str, float] = {}  # container -> time.monotonic() at start
+        # container -> set once its first start returned (pull failed, start failed, or it
+        # runs and its postStart hook is done): the next container starts only then
+        self._first_start: dict[str, asyncio.Event] = {}
         # in-place resize (`_resize`): what each resizable container is allocated, what its
         # running process is configured with, the two conditions, and the containers
         # being restarted for a resize (no back-off; their restart counts)
@@ -743,9 +746,12 @@ class PodWorker:
             await fabric.release(self.uid)
 
     async def _containers(self) -> None:
-        """Init containers one after another, each to success; then every container at once.
-        A failed init container under restartPolicy Never leaves the pod Failed."""
+        """Init containers one after another, each to success; then the containers, each
+        started once the one before it has started (and its postStart hook returned), all
+        running side by side. A failed init container under restartPolicy Never leaves the
+        pod Failed."""
         sidecars: list[asyncio.Task[bool]] = []
+        mains: list[asyncio.Task[bool]] = []
         if not await self._mount_volumes():
             return
         resync = asyncio.create_task(self._resync_volumes())
@@ -761,13 +767,31 @@ class PodWorker:
                     continue
                 if not await self._container_loop(spec):
                     return
-            containers = self.pod["spec"].get("containers", [])
-            await asyncio.gather(*(self._container_loop(spec) for spec in containers))
+            for spec in self.pod["spec"].get("containers", []):
+                # the kubelet's SyncPod starts them in order, each start pulling, creating,
+                # starting and running postStart before the next (errors do not stop it)
+                mains.append(asyncio.create_task(self._container_loop(spec)))
+                await self._started_once(spec["name"], mains[-1])
+            await asyncio.gather(*mains)
         finally:
             resync.cancel()
-            for task in sidecars:
+            for task in (*sidecars, *mains):
                 task.cancel()
-            await asyncio.gather(*sidecars, resync, return_exceptions=True)
+            await asyncio.gather(*sidecars, *mains, resync, return_exceptions=True)
+
+    async def _started_once(self, name: str, loop: asyncio.Task[bool]) -> None:
+        """Wait until the container's first start returned, or its loop ended."""
+        started = asyncio.create_task(self._first_start_of(name).wait())
+        try:
+            await asyncio.wait({loop, started}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            started.cancel()
+
+    def _first_start_of(self, name: str) -> asyncio.Event:
+        return self._first_start.setdefault(name, asyncio.Event())
+
+    def _start_returned(self, name: str) -> None:
+        self._first_start_of(name).set()
 
     async def _mount_volumes(self) -> bool:
         """Wait until every volume is set up (a FailedMount event per failed try, retried with
@@ -1021,6 +1045,7 @@ class PodWorker:
                 }
                 self._event("Warning", "Failed", f"Error: {exc}", name)
                 await self.publish()
+                self._start_returned(name)
                 if await self._sleep(PULL_BACKOFF_INITIAL):
                     return False
                 continue
@@ -1075,6 +1100,7 @@ class PodWorker:
             self._event("Warning", "InspectFailed", message, name)
             self._event("Warning", "Failed", "Error: InvalidImageName", name)
             await self.publish()
+            self._start_returned(name)
             await self._sleep(PULL_BACKOFF_INITIAL)
             return None
         except PullError as exc:
@@ -1083,6 +1109,7 @@ class PodWorker:
                 rec.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
                 self._event("Warning", "ErrImageNeverPull", message, name)
                 await self.publish()
+                self._start_returned(name)
                 await self._sleep(PULL_BACKOFF_INITIAL)
                 return None
             self._event("Normal", "Pulling", f'Pulling image "{ref}"', name)
@@ -1090,6 +1117,7 @@ class PodWorker:
             self._event("Warning", "Failed", "Error: ErrImagePull", name)
             rec.state = {"waiting": {"reason": "ErrImagePull", "message": str(exc)}}
             await self.publish()
+            self._start_returned(name)
             if await self._sleep(1.0):
                 return None
             return None
@@ -1200,7 +1228,7 @@ class PodWorker:
             }
             self._event("Warning", "Failed", f"Error: {message}", name)
             await self.publish()
-
+            self._start_returned(name)
             return Exit(128, "StartError")
         finally:
             self._starting -= 1
@@ -1233,6 +1261,7 @@ class PodWorker:
             grace = float(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
             await self._kill(spec, running, grace)
         await self.publish()
+        self._start_returned(name)
         probes = asyncio.create_task(self._probes(spec, rec, running))
         exit_info = await running.wait()
         probes.cancel()

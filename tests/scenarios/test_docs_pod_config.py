@@ -224,6 +224,41 @@ def test_lifecycle_hooks_run_as_the_attach_handlers_page_says(lab: Lab) -> None:
     )
 
 
+IN_ORDER = """
+apiVersion: v1
+kind: Pod
+metadata: {name: in-order}
+spec:
+  volumes: [{name: shared, emptyDir: {}}]
+  containers:
+  - name: first
+    image: busybox:1.36
+    command: [sleep, "3600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "sleep 1; touch /shared/first-hook-done"]}
+  - name: second
+    image: busybox:1.36
+    command: [sh, -c, "if [ -e /shared/first-hook-done ]; then echo after; else echo before; fi; sleep 3600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+"""
+
+
+def test_containers_start_in_order_each_after_the_previous_post_start(lab: Lab) -> None:
+    """The kubelet starts a pod's containers one after another, and a container's start
+    includes its postStart hook: the second container starts only once the first one's hook
+    has returned (what "hold the application until the proxy starts" relies on)."""
+    lab.kubectl("apply", "-f", "-", input=IN_ORDER)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/in-order", f"--timeout={lab.wall(60):.0f}s")
+    said = lab.wait_for(
+        lambda: lab.kubectl("logs", "in-order", "-c", "second").stdout,
+        timeout=lab.wall(30),
+        what="the second container's line",
+    )
+    assert said == "after\n"
+
+
 SHARED = """
 apiVersion: v1
 kind: Pod
