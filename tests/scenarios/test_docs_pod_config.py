@@ -242,6 +242,14 @@ spec:
     image: busybox:1.36
     command: [sh, -c, "if [ -e /shared/first-hook-done ]; then echo after; else echo before; fi; sleep 3600"]
     volumeMounts: [{name: shared, mountPath: /shared}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: first-cannot-pull}
+spec:
+  containers:
+  - {name: missing, image: "busybox:no-such-tag"}
+  - {name: runs, image: "busybox:1.36", command: [sleep, "3600"]}
 """
 
 
@@ -257,6 +265,13 @@ def test_containers_start_in_order_each_after_the_previous_post_start(lab: Lab) 
         what="the second container's line",
     )
     assert said == "after\n"
+
+    def running() -> list[str]:
+        statuses = lab.get_json("pod", "first-cannot-pull")["status"].get("containerStatuses")
+        return [c["name"] for c in statuses or [] if "running" in c["state"]]
+
+    # a start that fails (here the pull) does not hold the containers after it
+    assert lab.wait_for(running, timeout=lab.wall(30), what="the second container") == ["runs"]
 
 
 SHARED = """
