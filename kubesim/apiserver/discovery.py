@@ -7,6 +7,7 @@ legacy per-group-version `APIResourceList`s. Both are pure functions of the regi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -104,6 +105,25 @@ def api_group_list(reg: Registry) -> Obj:
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
+# what kubesim serves besides discovery and health (`/kubesim/v1` is its own, and unlisted).
+# A real server also lists /openapi/v2, /metrics, /logs and the OIDC discovery paths; kubesim
+# answers /openapi/v2 only in protobuf, with a stub for kubectl, so it lists none of them.
+_SERVED = ("/openapi/v3", "/openapi/v3/", "/version")
+
+
+def root_paths(reg: Registry, health: dict[str, list[str]]) -> Obj:
+    """The index at `/` (metav1.RootPaths): every path the server lists. As on a real
+    cluster, each group's APIService lists `/apis/<group>` and `/apis/<group>/<version>`,
+    custom resources' groups too; `health` maps each health endpoint to its checks."""
+    paths = ["/api", "/api/v1", "/apis", "/apis/", *_SERVED]
+    for group, versions in reg.group_versions():
+        if group:
+            paths += [f"/apis/{group}", *(f"/apis/{group}/{v}" for v in versions)]
+    for endpoint, checks in health.items():
+        paths += [f"/{endpoint}", *(f"/{endpoint}/{check}" for check in checks)]
+    return {"paths": sorted(set(paths))}
+
+
 def _group(group: str, versions: list[str]) -> Obj:
     gvs = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
@@ -118,8 +138,6 @@ def api_group(reg: Registry, group: str) -> Obj | None:
 
 def _storage_hash(res: Resource) -> str:
     digest = hashlib.sha256(f"{res.group}/{res.version}/{res.kind}".encode()).digest()
-    import base64
-
     return base64.b64encode(digest[:8]).decode()
 
 

@@ -23,24 +23,33 @@ class Answer:
     text: str
 
 
-def _checks(store: Store, endpoint: str) -> list[tuple[str, Callable[[], bool]]]:
-    def etcd() -> bool:
-        return store.readable()
+ENDPOINTS = ("healthz", "livez", "readyz")
 
-    def ok() -> bool:
-        return True
 
-    checks: list[tuple[str, Callable[[], bool]]] = [("ping", ok), ("log", ok), ("etcd", etcd)]
+def check_names(endpoint: str) -> list[str]:
+    """The checks one endpoint runs, in kube-apiserver's order (also listed at `/`)."""
+    names = ["ping", "log", "etcd"]
     if endpoint == "readyz":
-        checks += [("etcd-readiness", etcd), ("informer-sync", ok)]
-    checks += [
-        ("poststarthook/rbac/bootstrap-roles", ok),
-        ("poststarthook/kube-apiserver-autoregistration", ok),
-        ("autoregister-completion", ok),
+        names += ["etcd-readiness", "informer-sync"]
+    names += [
+        "poststarthook/rbac/bootstrap-roles",
+        "poststarthook/kube-apiserver-autoregistration",
+        "autoregister-completion",
     ]
     if endpoint == "readyz":
-        checks.append(("shutdown", ok))
-    return checks
+        names.append("shutdown")
+    return names
+
+
+def _ok() -> bool:
+    return True
+
+
+def _checks(store: Store, endpoint: str) -> list[tuple[str, Callable[[], bool]]]:
+    reads_store = {"etcd", "etcd-readiness"}
+    return [
+        (name, store.readable if name in reads_store else _ok) for name in check_names(endpoint)
+    ]
 
 
 def answer(store: Store, path: str, query: dict[str, list[str]]) -> Answer | None:

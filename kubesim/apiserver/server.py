@@ -122,6 +122,13 @@ def _raw(data: bytes, *, status: int = 200) -> web.Response:
     return response
 
 
+def _raw_json(body: Any) -> web.Response:
+    """responsewriters.WriteRawJSON, for `/version` and `/`: always indented, no newline."""
+    return web.Response(
+        body=_pretty.dumps_indented(body).encode(), headers={"Content-Type": "application/json"}
+    )
+
+
 # go-restful's answer to a method no route serves (apiserver's serviceErrorHandler through
 # NewGenericServerResponse): e.g. DELETE on /api/v1/configmaps, where a namespaced kind
 # serves only list and watch across namespaces.
@@ -308,10 +315,10 @@ class Server:
                 raise resource_not_found()
             return web.Response(status=health.status, text=health.text, content_type="text/plain")
         if path in ("/version", "/version/"):  # WriteRawJSON: MarshalIndent, no newline
-            return web.Response(
-                body=_pretty.dumps_indented(version_info()).encode(),
-                headers={"Content-Type": "application/json"},
-            )
+            return _raw_json(version_info())
+        if path == "/":
+            checks = {e: _health.check_names(e) for e in _health.ENDPOINTS}
+            return _raw_json(_discovery.root_paths(self.api.registry, checks))
         if path.startswith("/openapi/"):
             return self._openapi(request, path)
         if path.startswith(_ADMIN_PREFIX):

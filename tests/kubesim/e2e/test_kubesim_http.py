@@ -398,3 +398,53 @@ def test_curl_and_pretty_get_indented_json_and_clients_get_it_compact(http) -> N
     assert missing.status_code == 404 and missing.text.startswith('{\n  "kind": "Status",')
     version = http.get(url(http, "/version"), headers={"User-Agent": "python-requests"}).text
     assert version.startswith('{\n  "major": "1",\n') and version.endswith("\n}")
+
+
+CRONTAB = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "rootpaths.stable.example.com"},
+    "spec": {
+        "group": "stable.example.com",
+        "scope": "Namespaced",
+        "names": {"plural": "rootpaths", "singular": "rootpath", "kind": "RootPath"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object"}},
+            }
+        ],
+    },
+}
+
+
+def test_the_root_lists_every_path_and_each_answers(http) -> None:
+    """`curl localhost:8001/` through kubectl proxy (Access Clusters Using the Kubernetes
+    API): metav1.RootPaths, indented as WriteRawJSON writes it, sorted, with each group's
+    APIService paths (a custom resource's group too) and each health check. Every path
+    listed is served; a user RBAC does not let get `/` is refused."""
+    crds = url(http, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+    assert http.post(crds, json=CRONTAB).status_code == 201
+    try:
+        answer = http.get(url(http, "/"), headers={"User-Agent": "curl/8.18.0"})
+        assert answer.status_code == 200
+        assert answer.text.startswith('{\n  "paths": [\n    "/api",\n    "/api/v1",\n')
+        paths = answer.json()["paths"]
+        assert paths == sorted(paths)
+        for path in (
+            "/apis/", "/apis/apps/v1", "/apis/autoscaling/v2", "/apis/stable.example.com",
+            "/apis/stable.example.com/v1", "/healthz/etcd", "/livez/ping", "/readyz/shutdown",
+            "/openapi/v3", "/version",
+        ):  # fmt: skip
+            assert path in paths
+        for path in paths:
+            assert http.get(url(http, path)).status_code == 200, path
+    finally:
+        http.delete(crds + "/rootpaths.stable.example.com")
+    anonymous = requests.get(url(http, "/"), verify=http.verify)
+    assert (anonymous.status_code, anonymous.json()["message"]) == (
+        403,
+        'forbidden: User "system:anonymous" cannot get path "/"',
+    )
