@@ -7,18 +7,21 @@ It listens on $PORT (8080 by default) and answers every path with three lines,
 net/http writes a short body (`Content-Type: text/plain; charset=utf-8`, a Content-Length).
 Its log, on stderr in Go's `log` format: `Server listening on port 8080`, then
 `Serving request: /path` for each request. No SIGTERM handler, as the Go program has none:
-the runtime's default ends it at once.
+Go's runtime ends it at once (as a container's PID 1, with exit code 2), so deleting its pod
+takes no grace period.
 """
 
 from __future__ import annotations
 
 import http.server
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 
-from kubesim.standins._program import Server, err
+from kubesim.standins._program import Server, Stopper, die_of, err
 from kubesim.standins._program import port as standin_port
 
 VERSIONS = {"1.0": "1.0.0", "2.0": "2.0.0"}
@@ -54,6 +57,7 @@ def handler(version: str) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str]) -> int:
+    stopper = Stopper((signal.SIGTERM, signal.SIGINT))
     version = VERSIONS.get(argv[0] if argv else "", VERSIONS["1.0"])
     port = os.environ.get("PORT") or str(standin_port(8080))
     log(f"Server listening on port {port}")
@@ -62,8 +66,8 @@ def main(argv: list[str]) -> int:
     except OSError as exc:
         log(f"listen tcp :{port}: bind: {exc.strerror.lower() if exc.strerror else exc}")
         return 1
-    server.serve_forever()
-    return 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return die_of(stopper.wait())
 
 
 if __name__ == "__main__":

@@ -196,3 +196,30 @@ def test_exposing_an_external_ip_address_runs_until_the_cloud_step(lab: Lab) -> 
     first, version, host = hello.splitlines()
     assert (first, version) == ("Hello, world!", "Version: 2.0.0")
     assert host.removeprefix("Hostname: ") in pods
+
+
+ENDED_BY_ITS_DEADLINE = """
+apiVersion: v1
+kind: Pod
+metadata: {name: hello-deadline}
+spec:
+  activeDeadlineSeconds: 5
+  terminationGracePeriodSeconds: 600
+  restartPolicy: Never
+  containers:
+  - {name: hello, image: "gcr.io/google-samples/hello-app:1.0"}
+"""
+
+
+def test_hello_app_ends_at_its_first_sigterm(lab: Lab) -> None:
+    """hello-app is a Go program with no SIGTERM handler: Go's runtime ends it at once, and
+    as its container's PID 1 it exits 2, long before the grace period's SIGKILL (137). The
+    Ingress and load-balancer pages delete these pods without waiting 30 s."""
+    lab.kubectl("apply", "-f", "-", input=ENDED_BY_ITS_DEADLINE)
+
+    def ended() -> dict | None:
+        statuses = lab.get_json("pod", "hello-deadline")["status"].get("containerStatuses")
+        return (statuses or [{}])[0].get("state", {}).get("terminated")
+
+    terminated = lab.wait_for(ended, timeout=lab.wall(120), what="the container's end")
+    assert terminated["exitCode"] == 2, terminated

@@ -119,3 +119,5 @@ def test_hello_app_says_hello_with_its_version_and_hostname_and_logs_each_path(
     assert body.decode() == f"Hello, world!\nVersion: {version}\nHostname: {socket.gethostname()}\n"
     logged = app.wait_for_output("Serving request: /v2", stream="stderr")
     assert re.search(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Server listening on port \d+$", logged, re.M)
+    # no handler of its own: Go's runtime dies of SIGTERM at once (exit 2 as a PID 1)
+    assert app.stop(signal.SIGTERM, timeout=5) == -signal.SIGTERM
