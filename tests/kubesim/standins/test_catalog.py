@@ -51,7 +51,9 @@ def test_every_image_of_the_docs_examples_pulls(image):
      "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", "registry.k8s.io/nginx-slim:0.21",
      "polinux/stress", "vish/stress", "gcr.io/google-samples/kubernetes-bootcamp:v1",
      "jocatalin/kubernetes-bootcamp:v2", "registry.k8s.io/echoserver:1.10",
-     "k8s.gcr.io/echoserver:1.4", "gcr.io/google-samples/hello-app:1.0"],
+     "k8s.gcr.io/echoserver:1.4", "gcr.io/google-samples/hello-app:1.0",
+     "us-docker.pkg.dev/google-samples/containers/gke/hello-app:2.0", "docker.io/redis:6.0.5",
+     "redis:5.0.4", "k8s.gcr.io/serve_hostname"],
 )  # fmt: skip
 def test_the_images_tutorials_use_pull(image):
     pull(image)
