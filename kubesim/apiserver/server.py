@@ -574,6 +574,21 @@ class Server:
             response.headers.add("Warning", _http.warning_header(text))
         return response
 
+    def _scale_answer(self, request: web.Request, scale: Obj) -> web.Response:
+        """A Scale, or its Table (`kubectl get deploy NAME --subresource=scale`)."""
+        if not _http.wants_table(request.headers.get("Accept", "")):
+            return _json(scale)
+        version = {"resourceVersion": (scale.get("metadata") or {}).get("resourceVersion", "")}
+        return _json(
+            _printers.table(
+                ("autoscaling", "v1", "Scale"),
+                [scale],
+                now=self.api.clock.now(),
+                include_object=request.query.get("includeObject", "Metadata") or "Metadata",
+                list_meta=version,
+            )
+        )
+
     def _table(
         self, request: web.Request, res: Resource, objs: list[Obj], *, list_meta: Obj | None = None
     ) -> Obj:
@@ -741,20 +756,26 @@ class Server:
         assert t.name is not None
         method = request.method
         if method == "GET":
-            return _json(_subresources.get_scale(self.api, t.res, t.namespace, t.name))
+            return self._scale_answer(
+                request, _subresources.get_scale(self.api, t.res, t.namespace, t.name)
+            )
         opts = self._write_options(request)
         if method == "PUT":
             body = _http.decode_object(
                 await self._body(request), request.headers.get("Content-Type"), kind="Scale"
             )
-            return _json(
-                _subresources.update_scale(self.api, t.res, t.namespace, t.name, body, options=opts)
+            return self._scale_answer(
+                request,
+                _subresources.update_scale(
+                    self.api, t.res, t.namespace, t.name, body, options=opts
+                ),
             )
         if method == "PATCH":
             content_type, patch = _http.decode_patch(
                 await self._body(request), request.headers.get("Content-Type")
             )
-            return _json(
+            return self._scale_answer(
+                request,
                 _subresources.patch_scale(
                     self.api,
                     t.res,
@@ -763,7 +784,7 @@ class Server:
                     patch,
                     content_type=content_type,
                     options=opts,
-                )
+                ),
             )
         raise MethodNotSupported("the server does not allow this method on the requested resource")
 

@@ -99,6 +99,22 @@ COLUMNS: dict[str, list[Column]] = {
             priority=1,
         ),
     ],
+    # printers.go's scaleColumnDefinitions (`kubectl get deploy NAME --subresource=scale`);
+    # its Name column, unlike the others, has no "name" format
+    "Scale": [
+        _col("Name", "string", _NAME_DOC),
+        _col(
+            "Desired",
+            "integer",
+            "replicas is the desired number of instances for the scaled object.",
+        ),
+        _col(
+            "Available",
+            "integer",
+            "replicas is the actual number of observed instances of the scaled object.",
+        ),
+        _col("Age", "string", _AGE_DOC),
+    ],
     "ReplicaSet": [
         _col("Name", "string", _NAME_DOC, fmt="name"),
         _col(

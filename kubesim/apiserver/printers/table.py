@@ -47,6 +47,7 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "PersistentVolumeClaim"): res.persistent_volume_claim,
     ("", "ReplicationController"): work.replication_controller,
     ("apps", "Deployment"): work.deployment,
+    ("autoscaling", "Scale"): work.scale,
     ("apps", "ReplicaSet"): work.replica_set,
     ("apps", "DaemonSet"): work.daemon_set,
     ("apps", "StatefulSet"): work.stateful_set,

@@ -51,6 +51,16 @@ def _template_containers(obj: dict[str, Any], *path: str) -> tuple[str, str]:
     return containers_cells(items(obj, *path, "spec", "containers"))
 
 
+def scale(obj: dict[str, Any], now: datetime) -> Row:
+    """NAME DESIRED AVAILABLE AGE: a scale subresource (printScale)."""
+    return [
+        _name(obj),
+        _int(dig(obj, "spec", "replicas")),
+        _int(dig(obj, "status", "replicas")),
+        _age(obj, now),
+    ]
+
+
 def deployment(obj: dict[str, Any], now: datetime) -> Row:
     """NAME READY UP-TO-DATE AVAILABLE AGE | CONTAINERS IMAGES SELECTOR."""
     desired = _int(dig(obj, "spec", "replicas", default=1))

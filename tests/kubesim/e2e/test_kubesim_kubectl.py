@@ -267,6 +267,17 @@ def test_label_annotate_scale_and_set_image(kubectl, ns) -> None:
     kubectl("label", "deploy", "web", "-n", ns, "tier-")
     obj = json.loads(kubectl("get", "deploy", "web", "-n", ns, "-o", "json").stdout)
     assert "tier" not in obj["metadata"]["labels"]
+    # the scale subresource prints printScale's columns (Update API Objects in Place)
+    scale = kubectl("get", "deploy", "web", "-n", ns, "--subresource=scale").stdout.splitlines()
+    assert scale[0].split() == ["NAME", "DESIRED", "AVAILABLE", "AGE"]
+    assert scale[1].split()[:2] == ["web", "5"]
+    patched = kubectl(
+        "patch", "deploy", "web", "-n", ns, "--subresource=scale", "--type=merge",
+        "-p", '{"spec":{"replicas":2}}',
+    )  # fmt: skip
+    assert patched.stdout.strip() == "scale.autoscaling/web patched"  # as the page shows
+    scale = kubectl("get", "deploy", "web", "-n", ns, "--subresource=scale").stdout.splitlines()
+    assert scale[1].split()[:2] == ["web", "2"]
 
 
 @pytest.mark.parametrize(
