@@ -212,7 +212,8 @@ async def serve(
     server = Server(
         api,
         token=tls.token,
-        server_address=f"{host}:{actual_port}",
+        # the advertise address, as kube-apiserver's /api says (the kubeconfig's port is the host's)
+        server_address=f"{control_plane_ip()}:{APISERVER_PORT}",
         request_timeout=request_timeout,
     )
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -11,6 +11,8 @@ import pytest
 import requests
 import yaml
 
+from kubesim.core.clusterconfig import control_plane_ip
+
 pytestmark = pytest.mark.kubesim
 
 
@@ -448,3 +450,13 @@ def test_the_root_lists_every_path_and_each_answers(http) -> None:
         403,
         'forbidden: User "system:anonymous" cannot get path "/"',
     )
+
+
+def test_api_names_the_advertise_address_not_the_hosts_port(http) -> None:
+    """kube-apiserver's /api gives its advertise address (on kind the control-plane node's
+    IP and 6443, what the `kubernetes` EndpointSlice says), whatever port the kubeconfig
+    reaches it through."""
+    versions = http.get(url(http, "/api")).json()
+    assert versions["serverAddressByClientCIDRs"] == [
+        {"clientCIDR": "0.0.0.0/0", "serverAddress": f"{control_plane_ip()}:6443"}
+    ]
