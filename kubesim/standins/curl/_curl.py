@@ -3,21 +3,26 @@
 The image's `/entrypoint.sh` runs `curl "$@"` when the first argument is an option or no
 program of that name exists, else `exec "$@"` (so `-- sh -c ...` runs a shell). curl here is
 a Python program, so in kubesim it reaches Services by name and pod IPs as a pod does (the
-pod network shim works for Python programs). It speaks plain HTTP (`http://`); `https://`
-fails as curl does without a reachable server. Flags: -s -S -v -i -I -o -X -d/--data(-raw)
--H -A -u -m/--max-time --connect-timeout -f -L -w (`%{http_code}` and friends) -k
---retry; unknown options are curl's `option --x: is unknown` error (exit 2). Errors use
-curl's words and exit codes: `curl: (6) Could not resolve host: x`, `(7) Failed to connect`,
-`(28) ... timed out`, `(22) The requested URL returned error: 404`.
+pod network shim works for Python programs). It speaks HTTP and HTTPS: a server's certificate
+is verified against `--cacert FILE` (the docs' "Accessing the Kubernetes API from a Pod" uses
+the service account's ca.crt) or the image's CA store, which knows no cluster's CA, so
+without either it fails as curl does (`(60) SSL certificate problem: ...`); `-k` skips the
+check. Flags: -s -S -v -i -I -o -X -d/--data(-raw) -H -A -u -m/--max-time --connect-timeout
+-f -L -w (`%{http_code}` and friends) -k --cacert --retry; unknown options are curl's
+`option --x: is unknown` error (exit 2). Errors use curl's words and exit codes: `curl: (6)
+Could not resolve host: x`, `(7) Failed to connect`, `(28) ... timed out`, `(22) The
+requested URL returned error: 404`.
 """
 
 from __future__ import annotations
 
 import base64
 import http.client
+import ipaddress
 import os
 import shutil
 import socket
+import ssl
 import sys
 import time
 import urllib.parse
@@ -45,7 +50,15 @@ WITH_VALUE = {
     "-w": "write_out",
     "--write-out": "write_out",
     "--retry": "retry",
+    "--cacert": "cacert",
 }
+# what curl 8 adds under a certificate it could not verify (exit 60)
+NOT_VERIFIED = """
+More details here: https://curl.se/docs/sslcerts.html
+
+curl failed to verify the legitimacy of the server and therefore could not
+establish a secure connection to it. To learn more about this situation and
+how to fix it, please visit the webpage mentioned above."""
 FLAGS = {
     "-s": "silent",
     "--silent": "silent",
@@ -89,6 +102,7 @@ class Options:
     connect_timeout: float | None = None
     write_out: str | None = None
     retry: int = 0
+    cacert: str | None = None
 
 
 def parse(args: list[str]) -> Options:
@@ -174,10 +188,6 @@ def fetch(url: str, opts: Options, *, redirects: int = 0) -> Result:
     except OSError:
         raise CurlError(6, f"Could not resolve host: {host}") from None
     address = str(infos[0][4][0])
-    if parts.scheme == "https":
-        raise CurlError(
-            35, f"TLS connect error: kubesim's curl stand-in speaks plain HTTP only ({host})"
-        )
     timeout = opts.connect_timeout or opts.max_time or 300.0
     if opts.max_time is not None:
         timeout = min(timeout, opts.max_time)
@@ -194,6 +204,8 @@ def fetch(url: str, opts: Options, *, redirects: int = 0) -> Result:
             f"Failed to connect to {host} port {port} after {spent} ms: Couldn't connect to server",
         ) from None
     remote_ip = address
+    if parts.scheme == "https":
+        sock = _tls(sock, host, opts)
     conn = http.client.HTTPConnection(host, port, timeout=opts.max_time or 300.0)
     conn.sock = sock
     method = opts.method or ("HEAD" if "head" in opts.flags else ("POST" if opts.data else "GET"))
@@ -243,6 +255,46 @@ def fetch(url: str, opts: Options, *, redirects: int = 0) -> Result:
     if "location" in opts.flags and location and 300 <= reply.status < 400 and redirects < 50:
         return fetch(urllib.parse.urljoin(url, location), opts, redirects=redirects + 1)
     return result
+
+
+def _tls(sock: socket.socket, host: str, opts: Options) -> ssl.SSLSocket:
+    """The TLS handshake, the server's certificate checked as curl checks it."""
+    try:
+        context = ssl.create_default_context(cafile=opts.cacert)
+    except OSError:
+        sock.close()
+        raise CurlError(77, f"error setting certificate file: {opts.cacert}") from None
+    if "insecure" in opts.flags:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    try:
+        tls = context.wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        if exc.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+            why = (
+                "SSL: no alternative certificate subject name matches target "
+                f"{_target_kind(host)} '{host}'"
+            )
+        else:
+            why = f"SSL certificate problem: {exc.verify_message}"
+        raise CurlError(60, why + NOT_VERIFIED) from None
+    except (ssl.SSLError, OSError) as exc:
+        sock.close()
+        raise CurlError(35, f"TLS connect error: {getattr(exc, 'reason', None) or exc}") from None
+    if "verbose" in opts.flags:
+        cipher = tls.cipher()
+        _err(f"* SSL connection using {tls.version()} / {cipher[0] if cipher else ''}")
+    return tls
+
+
+def _target_kind(host: str) -> str:
+    """What curl calls the name it checked the certificate against."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "hostname"
+    return f"ipv{address.version} address"
 
 
 def _err(line: str) -> None:

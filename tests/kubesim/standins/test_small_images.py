@@ -6,12 +6,15 @@ import http.client
 import http.server
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 
 import pytest
 from standin_process import free_port
+
+from kubesim.apiserver.certs import ensure_tls
 
 
 class _Site(http.server.BaseHTTPRequestHandler):
@@ -43,6 +46,20 @@ def site():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_port
+    server.shutdown()
+
+
+@pytest.fixture
+def tls_site(tmp_path):
+    """The same site over HTTPS, with a certificate from kubesim's own CA (as the API
+    server's: SANs localhost and 127.0.0.1); yields its port and the CA's file."""
+    files = ensure_tls(tmp_path / "tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.server_cert, files.server_key)
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Site)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port, files.ca_cert
     server.shutdown()
 
 
@@ -155,3 +172,29 @@ def test_curl_connection_refused_is_exit_7():
 def test_curl_image_runs_another_program_as_its_entrypoint_does():
     done = _curl("echo", "hi")
     assert (done.returncode, done.stdout) == (0, "hi\n")
+
+
+def test_curl_speaks_https_and_checks_the_certificate_as_curl_does(tls_site):
+    """Accessing the Kubernetes API from a Pod: `curl --cacert ${CACERT} https://...`. The
+    image's CA store knows no cluster CA, so without --cacert (or -k) curl refuses."""
+    port, ca = tls_site
+    done = _curl("-sS", "--cacert", str(ca), f"https://localhost:{port}/api")
+    assert (done.returncode, done.stdout) == (0, "site saw /api ua=curl/8.11.1"), done.stderr
+    assert _curl("-sk", f"https://127.0.0.1:{port}/k").stdout == "site saw /k ua=curl/8.11.1"
+    unknown = _curl("-sS", f"https://127.0.0.1:{port}/")
+    assert unknown.returncode == 60
+    assert unknown.stderr.splitlines()[:2] == [
+        "curl: (60) SSL certificate problem: unable to get local issuer certificate",
+        "More details here: https://curl.se/docs/sslcerts.html",
+    ]
+    other_name = _curl("-sS", "--cacert", str(ca), f"https://127.0.0.2:{port}/")
+    assert other_name.returncode == 60
+    assert other_name.stderr.splitlines()[0] == (
+        "curl: (60) SSL: no alternative certificate subject name matches target ipv4 address "
+        "'127.0.0.2'"
+    )
+    missing = _curl("-sS", "--cacert", "/no/such/ca.crt", f"https://127.0.0.1:{port}/")
+    assert (missing.returncode, missing.stderr.strip()) == (
+        77,
+        "curl: (77) error setting certificate file: /no/such/ca.crt",
+    )
