@@ -7,13 +7,24 @@ CLIENT/HELLO 2, COMMAND (empty), QUIT; inline commands too (`PING` over a bare T
 connection, as a tcpSocket probe or `nc` would send). Data lives in memory only. Start-up and
 SIGTERM shutdown are logged in redis-server's format (`1:M 05 Dec 2026 06:37:03.123 * ...`).
 Unknown commands get Redis's own error (`ERR unknown command 'X', with args beginning with:`).
+
+Replication, for the Guestbook's followers: `--replicaof HOST PORT` (or `--slaveof`) makes a
+read-only replica (`-READONLY You can't write against a read only replica.`) that connects
+to its master, asks `PSYNC ? -1`, loads the master's keys and then applies every write the
+master propagates, retrying each second while the master cannot be reached; both sides log
+the steps in redis-server's words (`Connecting to MASTER`, `MASTER <-> REPLICA sync:
+Finished with success`, `Synchronization with replica ... succeeded`). The full resync's
+payload is the keys as SET commands, not an RDB file: only these stand-ins read it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
+import secrets
 import signal
+import socket
 import socketserver
 import sys
 import threading
@@ -54,11 +65,22 @@ def log(role: str, mark: str, text: str) -> None:
     out(f"{os.getpid()}:{role} {stamp} {mark} {text}")
 
 
+# the commands that change data: refused on a replica, propagated by a master
+WRITES = frozenset(
+    {"set", "mset", "append", "incr", "decr", "incrby", "decrby", "del", "expire",
+     "flushall", "flushdb"}
+)  # fmt: skip
+READONLY = "READONLY You can't write against a read only replica."
+
+
 class Store:
     def __init__(self) -> None:
         self.data: dict[bytes, bytes] = {}
         self.expires: dict[bytes, float] = {}
         self.lock = threading.Lock()
+        self.replica_of: tuple[str, int] | None = None
+        self.replicas: list[socket.socket] = []
+        self.replid = secrets.token_hex(20)
 
     def commands(self) -> dict[str, Callable[[list[bytes]], Reply]]:
         return {
@@ -85,6 +107,7 @@ class Store:
             "expire": self.cmd_expire,
             "ttl": self.cmd_ttl,
             "flushdb": self.cmd_flushall,
+            "replconf": self.cmd_replconf,
         }
 
     def _alive(self, key: bytes) -> bool:
@@ -103,11 +126,46 @@ class Store:
                 f"ERR unknown command '{args[0].decode(errors='replace')}', "
                 f"with args beginning with: {rest}"
             )
+        if name in WRITES and self.replica_of is not None:
+            return error(READONLY)
         with self.lock:
             try:
-                return handler(args[1:])
+                reply = handler(args[1:])
             except (IndexError, ValueError):
                 return error(f"ERR wrong number of arguments for '{name}' command")
+            if name in WRITES and not reply.startswith(b"-"):
+                self._propagate(args)
+            return reply
+
+    def apply(self, args: list[bytes]) -> None:
+        """A write the master propagated: a replica's only way to change its data."""
+        handler = self.commands().get(args[0].decode(errors="replace").lower())
+        if handler is not None:
+            with self.lock, contextlib.suppress(IndexError, ValueError):
+                handler(args[1:])
+
+    def _propagate(self, args: list[bytes]) -> None:
+        command = array([bulk(a) for a in args])
+        for replica in list(self.replicas):
+            try:
+                replica.sendall(command)
+            except OSError:
+                self.replicas.remove(replica)
+
+    def full_resync(self, replica: socket.socket) -> None:
+        """`+FULLRESYNC`, then every key as a SET and a PING that ends the snapshot; from
+        then on the replica gets each write as it happens (under the same lock, so none is
+        lost between the two)."""
+        with self.lock:
+            snapshot = b"".join(
+                array([bulk(b"SET"), bulk(k), bulk(self.data[k])])
+                for k in list(self.data)
+                if self._alive(k)
+            )
+            replica.sendall(
+                simple(f"FULLRESYNC {self.replid} 0") + snapshot + array([bulk(b"PING")])
+            )
+            self.replicas.append(replica)
 
     # -- connection --
     def cmd_ping(self, a: list[bytes]) -> Reply:
@@ -129,7 +187,15 @@ class Store:
         text = (
             f"# Server\r\nredis_mode:standalone\r\nprocess_id:{os.getpid()}\r\ntcp_port:{PORT}\r\n"
         )
-        return bulk(text.encode())
+        if self.replica_of is None:
+            role = f"role:master\r\nconnected_slaves:{len(self.replicas)}\r\n"
+        else:
+            host, port = self.replica_of
+            role = f"role:slave\r\nmaster_host:{host}\r\nmaster_port:{port}\r\n"
+        return bulk((text + "\r\n# Replication\r\n" + role).encode())
+
+    def cmd_replconf(self, a: list[bytes]) -> Reply:
+        return simple("OK")
 
     def cmd_dbsize(self, a: list[bytes]) -> Reply:
         return integer(sum(1 for k in list(self.data) if self._alive(k)))
@@ -261,15 +327,100 @@ class Connection(socketserver.StreamRequestHandler):
                 return
             if not args:
                 continue
-            if args[0].lower() == b"quit":
+            command = args[0].lower()
+            if command == b"quit":
                 self.wfile.write(simple("OK"))
                 return
+            if command == b"replconf" and len(args) > 2 and args[1].lower() == b"listening-port":
+                self.replica_port = args[2].decode(errors="replace")
+            if command in (b"psync", b"sync"):
+                self._serve_replica()
+                return
             self.wfile.write(STORE.run(args))
+
+    def _serve_replica(self) -> None:
+        """This connection is a replica's: resync it, then keep it for propagation until
+        the replica goes."""
+        peer = f"{self.client_address[0]}:{getattr(self, 'replica_port', PORT)}"
+        log("M", "*", f"Replica {peer} asks for synchronization")
+        log("M", "*", f"Full resync requested by replica {peer}")
+        STORE.full_resync(self.connection)
+        log("M", "*", f"Synchronization with replica {peer} succeeded")
+        with contextlib.suppress(OSError, ValueError):
+            while self.rfile.readline():  # REPLCONF ACKs, until the replica goes
+                pass
+        with STORE.lock:
+            if self.connection in STORE.replicas:
+                STORE.replicas.remove(self.connection)
+        log("M", "#", f"Connection with replica {peer} lost.")
+
+
+def replicate(host: str, port: int) -> None:
+    """A replica's link to its master, for ever: connect, resync, apply what comes."""
+    while True:
+        log("S", "*", f"Connecting to MASTER {host}:{port}")
+        try:
+            link = socket.create_connection((host, port), timeout=5)
+        except OSError as exc:
+            why = "Connection refused" if isinstance(exc, ConnectionRefusedError) else str(exc)
+            log("S", "#", f"Error condition on socket for SYNC: {why}")
+            time.sleep(1)
+            continue
+        with link:
+            _follow(link, host, port)
+        log("S", "#", "Connection with master lost.")
+        log("S", "*", "Caching the disconnected master state.")
+        time.sleep(1)
+
+
+def _follow(link: socket.socket, host: str, port: int) -> None:
+    log("S", "*", "MASTER <-> REPLICA sync started")
+    rfile = link.makefile("rb")
+    try:
+        link.sendall(array([bulk(b"PING")]))
+        if rfile.readline().strip() != b"+PONG":
+            return
+        log("S", "*", "Master replied to PING, replication can continue...")
+        link.sendall(array([bulk(b"REPLCONF"), bulk(b"listening-port"), bulk(b"%d" % PORT)]))
+        rfile.readline()
+        link.sendall(array([bulk(b"PSYNC"), bulk(b"?"), bulk(b"-1")]))
+        answer = rfile.readline().decode(errors="replace").strip()
+        if not answer.startswith("+FULLRESYNC"):
+            return
+        replid, offset = answer.split()[1:3]
+        log("S", "*", f"Full resync from master: {replid}:{offset}")
+        link.settimeout(None)
+        with STORE.lock:
+            STORE.data.clear()
+            STORE.expires.clear()
+        synced = False
+        while (args := read_command(rfile)) is not None:
+            if args and args[0].lower() == b"ping":
+                if not synced:
+                    synced = True
+                    log("S", "*", "MASTER <-> REPLICA sync: Finished with success")
+                continue
+            if args:
+                STORE.apply(args)
+    except (OSError, ValueError):
+        return
 
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+
+def replica_of(args: list[str]) -> tuple[str, int] | None:
+    """`--replicaof HOST PORT` (or `--slaveof`, or both words in one argument, as a
+    config line would put them)."""
+    for flag in ("--replicaof", "--slaveof"):
+        if flag in args:
+            rest = args[args.index(flag) + 1 :]
+            words = rest[0].split() if rest and " " in rest[0] else rest[:2]
+            if len(words) == 2 and words[1].isdigit():
+                return words[0], int(words[1])
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--port" in args[:-1]:
         PORT = int(args[args.index("--port") + 1])
     PORT = standin_port(PORT)
+    STORE.replica_of = replica_of(args)
     log("C", "*", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
     log(
         "C",
@@ -301,16 +453,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         log("M", "#", f"Failed listening on port {PORT} (tcp), aborting.")
         return 1
-    log("M", "*", f"Running mode=standalone, port={PORT}.")
-    log("M", "*", "Server initialized")
-    log("M", "*", "Ready to accept connections tcp")
+    role = "M" if STORE.replica_of is None else "S"
+    log(role, "*", f"Running mode=standalone, port={PORT}.")
+    log(role, "*", "Server initialized")
+    log(role, "*", "Ready to accept connections tcp")
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    if STORE.replica_of is not None:
+        threading.Thread(target=replicate, args=STORE.replica_of, daemon=True).start()
     got = stopper.wait()
     out(
         f"{os.getpid()}:signal-handler ({int(time.time())}) Received {got.name} scheduling shutdown..."
     )
-    log("M", "*", "User requested shutdown...")
-    log("M", "#", "Redis is now ready to exit, bye bye...")
+    log(role, "*", "User requested shutdown...")
+    log(role, "#", "Redis is now ready to exit, bye bye...")
     return 0
 
 

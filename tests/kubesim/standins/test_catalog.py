@@ -53,7 +53,10 @@ def test_every_image_of_the_docs_examples_pulls(image):
      "jocatalin/kubernetes-bootcamp:v2", "registry.k8s.io/echoserver:1.10",
      "k8s.gcr.io/echoserver:1.4", "gcr.io/google-samples/hello-app:1.0",
      "us-docker.pkg.dev/google-samples/containers/gke/hello-app:2.0", "docker.io/redis:6.0.5",
-     "redis:5.0.4", "k8s.gcr.io/serve_hostname"],
+     "redis:5.0.4", "k8s.gcr.io/serve_hostname",
+     "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2",
+     "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5",
+     "docker.io/corelab/gb-frontend:v5"],
 )  # fmt: skip
 def test_the_images_tutorials_use_pull(image):
     pull(image)

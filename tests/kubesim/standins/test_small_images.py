@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from standin_process import free_port
@@ -119,6 +120,42 @@ def test_redis_speaks_resp_and_inline_commands(standin):
     assert redis.stop(signal.SIGTERM) == 0
     assert "Received SIGTERM scheduling shutdown..." in redis.stdout
     assert redis.stdout.rstrip().endswith("# Redis is now ready to exit, bye bye...")
+
+
+def test_a_redis_replica_loads_its_master_then_follows_its_writes(standin):
+    """The Guestbook's followers: `--replicaof HOST PORT`, read-only, in sync."""
+    leader_port, follower_port = free_port(), free_port()
+    leader = standin("redis", "redis-server", "--port", str(leader_port), port=leader_port)
+    assert _redis(leader_port, b"SET before 1\r\n") == b"+OK\r\n"
+    follower = standin(
+        "redis", "--port", str(follower_port), "--replicaof", "127.0.0.1", str(leader_port),
+        port=follower_port,
+    )  # fmt: skip
+    synced = follower.wait_for_output("MASTER <-> REPLICA sync: Finished with success")
+    assert f"Connecting to MASTER 127.0.0.1:{leader_port}" in synced
+    assert ":S " in synced and ":M " not in synced  # a replica's role letter
+    assert _redis(follower_port, b"GET before\r\n") == b"$1\r\n1\r\n"
+    assert _redis(leader_port, b"SET messages ,hello\r\n") == b"+OK\r\n"
+    deadline = time.monotonic() + 10
+    while _redis(follower_port, b"GET messages\r\n") != b"$6\r\n,hello\r\n":
+        assert time.monotonic() < deadline, "the write never reached the replica"
+        time.sleep(0.05)
+    assert _redis(follower_port, b"SET x 1\r\n") == (
+        b"-READONLY You can't write against a read only replica.\r\n"
+    )
+    info = _redis(follower_port, b"INFO\r\n")
+    assert b"role:slave" in info and f"master_port:{leader_port}".encode() in info
+    logged = leader.wait_for_output("Synchronization with replica 127.0.0.1:")
+    assert "Replica 127.0.0.1:" in logged and "asks for synchronization" in logged
+
+
+def test_a_redis_replica_retries_a_master_it_cannot_reach(standin):
+    port = free_port()
+    follower = standin(
+        "redis", "--port", str(port), "--replicaof", "127.0.0.1", str(free_port()), port=port
+    )
+    said = follower.wait_for_output("Error condition on socket for SYNC: Connection refused")
+    assert said.count("Connecting to MASTER") >= 1
 
 
 def _curl(*args: str) -> subprocess.CompletedProcess[str]:

@@ -121,3 +121,29 @@ def test_hello_app_says_hello_with_its_version_and_hostname_and_logs_each_path(
     assert re.search(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Server listening on port \d+$", logged, re.M)
     # no handler of its own: Go's runtime dies of SIGTERM at once (exit 2 as a PID 1)
     assert app.stop(signal.SIGTERM, timeout=5) == -signal.SIGTERM
+
+
+def test_guestbook_frontend_serves_its_page_and_says_when_redis_cannot_be_reached(standin):
+    port = free_port()
+    env = {
+        "KUBESIM_STANDIN_PORT": str(port),
+        "GET_HOSTS_FROM": "env",
+        "REDIS_FOLLOWER_SERVICE_HOST": "no-such-host.invalid",
+    }
+    frontend = standin("guestbook", "frontend", env=env, port=port)
+    response, body = get(port, "/")
+    assert response.status == 200 and b"<title>Guestbook</title>" in body
+    assert b'src="controllers.js"' in body
+    response, body = get(port, "/controllers.js")
+    assert b"guestbook.php?cmd=get&key=messages" in body
+    response, body = get(port, "/guestbook.php?cmd=get&key=messages")
+    assert body.decode().startswith(
+        "<br />\n<b>Fatal error</b>:  Uncaught Predis\\Connection\\ConnectionException: "
+        "php_network_getaddresses: getaddrinfo for no-such-host.invalid failed"
+    )
+    assert body.decode().endswith("[tcp://no-such-host.invalid:6379]")
+    response, _ = get(port, "/nope")
+    assert response.status == 404
+    logged = frontend.wait_for_output('"GET /nope HTTP/1.1" 404')
+    assert '"GET / HTTP/1.1" 200' in logged
+    assert "AH00558: apache2: Could not reliably determine" in frontend.stderr
