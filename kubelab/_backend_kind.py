@@ -505,8 +505,8 @@ class KindBackend:
         self.offline = offline
 
     def steps(self) -> int:
-        # preflight, [bundle], cluster, build, load, metrics-server, namespace, nodes, kube-system
-        return 9 if self.offline else 8
+        # preflight, [bundle], cluster, build, load, metrics-server, nodes, kube-system
+        return 8 if self.offline else 7
 
     def preflight(self) -> None:
         """Docker CLI, its daemon and kind (new enough), each with its own paragraph."""

@@ -239,8 +239,8 @@ class SimBackend:
         self.paths = paths
 
     def steps(self) -> int:
-        # start, namespace, nodes
-        return 3
+        # start, nodes
+        return 2
 
     def answering(self) -> bool:
         if not self.paths.kubeconfig.exists():

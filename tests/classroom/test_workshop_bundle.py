@@ -93,7 +93,8 @@ def test_up_from_the_bundle_pulls_nothing_and_builds_on_the_bundled_base(
     [load] = [line for line in lines if line.startswith("kind load")]
     assert METRICS_IMAGE in load
     out = capsys.readouterr().out
-    assert "[2/9] Load the workshop bundle's 3 image archives" in out
+    assert "[2/8] Load the workshop bundle's 3 image archives" in out
+    assert "[8/8] Wait until kube-system pods are Ready" in out
     assert (lab_home / "backend").read_text().strip() == "kind"
 
 

@@ -171,6 +171,7 @@ def test_real_kubesim_comes_up_answers_status_and_goes_down(lab_home: Path, caps
         captured = capsys.readouterr()
         assert (lab_home / "kubeconfig").exists(), captured.err
         assert "Start kubesim" in captured.out and "Namespace lab" not in captured.out
+        assert "[2/2] Wait until every node is Ready" in captured.out, captured.out
         assert code == 0, captured.err
         assert main(["status"]) == 0, capsys.readouterr().err
         out = " ".join(capsys.readouterr().out.split())
