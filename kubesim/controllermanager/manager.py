@@ -726,37 +726,21 @@ class ControllerManager:
         if pdb is None:
             return [], None
         pods = self.caches.items("", "pods", ns)
-        decision = reconcile_pdb(
-            pdb, pods, now=self.now(), expected_pods=self._expected_pods(pdb, pods)
-        )
+        decision = reconcile_pdb(pdb, pods, now=self.now(), owners=self._scalable_owners(ns))
         return self._apply(decision, "controllermanager")
 
-    def _expected_pods(self, pdb: Obj, pods: list[Obj]) -> int | None:
-        """The owners' scale when the budget is relative (maxUnavailable or a percentage);
-        the disruption controller reads it from each pod's top controller."""
-        spec = pdb.get("spec") or {}
-        min_available = spec.get("minAvailable")
-        if spec.get("maxUnavailable") is None and not (
-            isinstance(min_available, str) and min_available.endswith("%")
+    def _scalable_owners(self, ns: str) -> dict[tuple[str, str], Obj]:
+        """The namespace's controllers with a scale the disruption controller reads."""
+        owners: dict[tuple[str, str], Obj] = {}
+        for group, plural, kind in (
+            ("apps", "replicasets", "ReplicaSet"),
+            ("apps", "deployments", "Deployment"),
+            ("apps", "statefulsets", "StatefulSet"),
+            ("", "replicationcontrollers", "ReplicationController"),
         ):
-            return None
-        ns = _ns(pdb)
-        scales: dict[str, int] = {}
-        for pod in pods:
-            if not selector_matches(spec.get("selector"), labels(pod)):
-                continue
-            ref = controller_ref(pod)
-            if ref is None:
-                continue
-            owner: Obj | None = None
-            if ref.get("kind") == "ReplicaSet":
-                owner = self.caches.get("apps", "replicasets", ns, ref["name"])
-                top = controller_ref(owner) if owner else None
-                if top is not None and top.get("kind") == "Deployment":
-                    owner = self.caches.get("apps", "deployments", ns, top["name"]) or owner
-            if owner is not None:
-                scales[_uid(owner)] = int((owner.get("spec") or {}).get("replicas", 1))
-        return sum(scales.values()) if scales else None
+            for obj in self.caches.items(group, plural, ns):
+                owners[(kind, obj["metadata"]["name"])] = obj
+        return owners
 
     # -- pod garbage collector --
 

@@ -1,17 +1,23 @@
 """PodDisruptionBudget status (disruption controller) and the eviction verdict.
 
-expectedPods is the number of selected pods unless the caller passes the owners' scale
-(the real controller reads the controllers' spec.replicas for percentages/maxUnavailable).
+expectedPods is the number of selected pods for an integer minAvailable; for maxUnavailable
+or a percentage it is the sum of the pods' controllers' scale (getExpectedScale: a
+ReplicaSet's Deployment, a ReplicaSet, a ReplicationController, a StatefulSet). A selected
+pod without a controller is unmanaged: it is left out of that sum and the controller warns
+(UnmanagedPods); a controller without a scale subresource (a Job, a DaemonSet) fails the
+sync, and the budget then allows no disruption (failSafe, SyncFailed).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kubesim.core.objects import (
     Obj,
+    controller_ref,
     deleting,
     fmt_time,
     labels,
@@ -23,7 +29,7 @@ from kubesim.core.objects import (
     selector_matches,
 )
 
-from ._actions import Decision, UpdateStatus
+from ._actions import Action, Decision, Emit, Event, UpdateStatus, object_ref
 
 DISRUPTED_POD_TIMEOUT = 120.0  # the disruption controller's DeletionTimeout
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
@@ -54,7 +60,7 @@ def pdb_status(
     else:
         desired = _scaled(spec.get("minAvailable", 1), expected)
     healthy = sum(1 for p in mine if pod_ready(p) and not deleting(p))
-    allowed = max(healthy - desired, 0)
+    allowed = max(healthy - desired, 0) if expected > 0 else 0
     old = next(
         (
             c
@@ -185,12 +191,148 @@ def eviction_cause(pdb: Obj) -> str:
     )
 
 
+# the kinds a pod's controller may be that have no scale subresource, as the scale client
+# names their resources
+_NO_SCALE = {
+    "Job": "jobs.batch",
+    "DaemonSet": "daemonsets.apps",
+    "CronJob": "cronjobs.batch",
+    "Node": "nodes",
+}
+UNMANAGED = (
+    "Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be "
+    "unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may "
+    'result in undefined behavior. To account for these pods please set ".spec.minAvailable" '
+    "field of the PDB to an integer value."
+)
+
+
+@dataclass(frozen=True)
+class ExpectedScale:
+    """getExpectedScale's answer: the pods' controllers' summed scale, the pods with no
+    controller, or why the sum cannot be made (the sync then fails)."""
+
+    count: int
+    unmanaged: tuple[str, ...] = ()
+    error: str = ""
+
+
+def needs_scale(pdb: Obj) -> bool:
+    """maxUnavailable and a percentage count from the controllers' scale."""
+    spec = pdb.get("spec") or {}
+    least = spec.get("minAvailable")
+    return spec.get("maxUnavailable") is not None or (
+        isinstance(least, str) and least.endswith("%")
+    )
+
+
+def expected_scale(pods: list[Obj], owners: Mapping[tuple[str, str], Obj]) -> ExpectedScale:
+    """The sum of the scale of the controllers of ``pods`` (the budget's pods), each
+    controller once; ``owners`` holds the namespace's ReplicaSets, Deployments,
+    ReplicationControllers and StatefulSets by (kind, name)."""
+    scales: dict[str, int] = {}
+    unmanaged: list[str] = []
+    for pod in pods:
+        ref = controller_ref(pod)
+        if ref is None:
+            unmanaged.append(name(pod))
+            continue
+        owner = _scaled_owner(ref, owners)
+        if owner is None:
+            kind = str(ref.get("kind") or "")
+            if kind in _NO_SCALE:
+                return ExpectedScale(
+                    0, error=f"{_NO_SCALE[kind]} does not implement the scale subresource"
+                )
+            return ExpectedScale(0, error=f'found no controllers for pod "{name(pod)}"')
+        scales[str(meta(owner).get("uid") or name(owner))] = int(
+            (owner.get("spec") or {}).get("replicas", 1)
+        )
+    return ExpectedScale(sum(scales.values()), tuple(unmanaged))
+
+
+def _scaled_owner(ref: Obj, owners: Mapping[tuple[str, str], Obj]) -> Obj | None:
+    """The finders in order: a ReplicaSet's Deployment, then the ReplicaSet itself (when
+    no Deployment controls it), a ReplicationController, a StatefulSet."""
+    kind, owner_name = str(ref.get("kind") or ""), str(ref.get("name") or "")
+    if kind == "ReplicaSet":
+        replica_set = owners.get(("ReplicaSet", owner_name))
+        top = controller_ref(replica_set) if replica_set else None
+        if top is not None and top.get("kind") == "Deployment":
+            return owners.get(("Deployment", str(top.get("name"))))
+        return replica_set
+    if kind in ("ReplicationController", "StatefulSet"):
+        return owners.get((kind, owner_name))
+    return None
+
+
+def selector_text(selector: Obj | None) -> str:
+    """A LabelSelector as Go's generated String() prints it (the event quotes it)."""
+    sel = selector or {}
+    labels_text = "".join(f"{k}: {v}," for k, v in sorted((sel.get("matchLabels") or {}).items()))
+    requirements = "".join(
+        f"&LabelSelectorRequirement{{Key:{r.get('key', '')},Operator:{r.get('operator', '')},"
+        f"Values:[{' '.join(r.get('values') or [])}],}},"
+        for r in sel.get("matchExpressions") or []
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{labels_text}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{requirements}}},}}"
+    )
+
+
+def _pdb_event(pdb: Obj, reason: str, message: str) -> Emit:
+    return Emit(Event(object_ref(pdb), "Warning", reason, message))
+
+
+def _fail_safe(pdb: Obj, error: str, *, now: datetime) -> Decision:
+    """A sync that cannot count: no disruption allowed, and the condition says why."""
+    status = dict(pdb.get("status") or {})
+    generation = int(status.get("observedGeneration") or 0)
+    old = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "DisruptionAllowed"),
+        None,
+    )
+    changed = not old or old.get("status") != "False"
+    status["disruptionsAllowed"] = 0
+    status["conditions"] = [
+        {
+            "type": "DisruptionAllowed",
+            "status": "False",
+            "reason": "SyncFailed",
+            "message": error,
+            "lastTransitionTime": fmt_time(now)
+            if changed
+            else (old or {}).get("lastTransitionTime"),
+            "observedGeneration": generation,
+        }
+    ]
+    event = _pdb_event(
+        pdb,
+        "CalculateExpectedPodCountFailed",
+        f"Failed to calculate the number of expected pods: {error}",
+    )
+    if status == (pdb.get("status") or {}):
+        return Decision([])
+    return Decision([UpdateStatus({**pdb, "status": status}), event])
+
+
 def reconcile_pdb(
-    pdb: Obj, pods: list[Obj], *, now: datetime, expected_pods: int | None = None
+    pdb: Obj,
+    pods: list[Obj],
+    *,
+    now: datetime,
+    owners: Mapping[tuple[str, str], Obj] | None = None,
 ) -> Decision:
     """The disruption controller's sync: forget disrupted pods that are gone, being deleted
     or older than its DeletionTimeout, count the rest, and write the status when it changed
-    (looking again when the next remembered disruption expires)."""
+    (looking again when the next remembered disruption expires). ``owners`` are the
+    namespace's scalable controllers by (kind, name), for a budget counted from their scale."""
+    scale: ExpectedScale | None = None
+    if needs_scale(pdb):
+        scale = expected_scale([p for p in pods if covers(pdb, p)], owners or {})
+        if scale.error:
+            return _fail_safe(pdb, scale.error, now=now)
     disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})
     live = {p["metadata"]["name"]: p for p in pods}
     recheck: float | None = None
@@ -204,9 +346,13 @@ def reconcile_pdb(
             left = (when + timedelta(seconds=DISRUPTED_POD_TIMEOUT) - now).total_seconds()
             recheck = left if recheck is None else min(recheck, left)
     counted = [p for p in pods if p["metadata"]["name"] not in disrupted]
-    status = pdb_status(pdb, counted, now=now, expected_pods=expected_pods)
+    status = pdb_status(pdb, counted, now=now, expected_pods=scale.count if scale else None)
     if disrupted:
         status["disruptedPods"] = disrupted
     if status == (pdb.get("status") or {}):
         return Decision([], recheck)
-    return Decision([UpdateStatus({**pdb, "status": status})], recheck)
+    actions: list[Action] = [UpdateStatus({**pdb, "status": status})]
+    if scale and scale.unmanaged:
+        selector = selector_text((pdb.get("spec") or {}).get("selector"))
+        actions.append(_pdb_event(pdb, "UnmanagedPods", UNMANAGED.format(selector=selector)))
+    return Decision(actions, recheck)

@@ -184,3 +184,40 @@ def _kubelet_event_counts(lab: Lab, node: str) -> dict[str, int]:
     if "NodeReady" in messages:
         assert messages["NodeReady"] == f"Node {node} status is now: NodeReady"
     return counts
+
+
+BARE = """
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, labels: {app: bare}}
+spec:
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]
+"""
+
+
+def test_max_unavailable_protects_no_pod_a_controller_does_not_manage(lab: Lab) -> None:
+    """Specifying a Disruption Budget: maxUnavailable (or a percentage) counts from the
+    pods' controllers' scale, so a bare pod is unmanaged: expectedPods 0, no disruption
+    allowed, an UnmanagedPods warning, and its eviction is refused."""
+    lab.kubectl("apply", "-f", "-", input=BARE)
+    lab.kubectl("wait", "--for=condition=Ready", "pod/bare", f"--timeout={lab.wall(60):.0f}s")
+    lab.kubectl("create", "pdb", "bare-pdb", "--selector=app=bare", "--max-unavailable=1")
+    status = lab.wait_for(
+        lambda: (
+            lab.get_json("pdb", "bare-pdb").get("status", {}).get("currentHealthy") == 1
+            and lab.get_json("pdb", "bare-pdb")["status"]
+        ),
+        timeout=lab.wall(30),
+        what="the budget's status",
+    )
+    assert (status["expectedPods"], status["disruptionsAllowed"]) == (0, 0)
+    events = lab.get_json("events", "--field-selector", "involvedObject.name=bare-pdb")
+    assert [e["reason"] for e in events["items"]] == ["UnmanagedPods"]
+    eviction = json.dumps(
+        {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "bare"}}
+    )
+    refused = lab.kubectl(
+        "create", "--raw", f"/api/v1/namespaces/{lab.namespace}/pods/bare/eviction",
+        "-f", "-", input=eviction, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0 and VIOLATES in refused.stderr, refused.stderr

@@ -75,7 +75,12 @@ DECIDE: dict[str, Callable[[dict[str, Any]], Any]] = {
     },
     "pdb": lambda i: {"status": pdb_status(i["pdb"], i["pods"], now=T0)},
     "disruption": lambda i: as_data(
-        reconcile_pdb(i["pdb"], i["pods"], now=T0, expected_pods=i.get("expectedPods"))
+        reconcile_pdb(
+            i["pdb"],
+            i["pods"],
+            now=T0,
+            owners={(o["kind"], o["metadata"]["name"]): o for o in i.get("owners") or []},
+        )
     ),
     "hpa": lambda i: as_data(hpa_without_target(i["hpa"], i["message"], now=T0)),
 }
