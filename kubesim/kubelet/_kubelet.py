@@ -32,6 +32,7 @@ from kubesim.core.objects import parse_time
 from kubesim.kubelet import (
     _env,
     _eviction,
+    _grpcprobe,
     _hooks,
     _podstate,
     _probes,
@@ -1483,6 +1484,16 @@ class PodWorker:
         if "tcpSocket" in probe:
             return await _probes.tcp_socket(
                 probe["tcpSocket"], self.pod_ip, ports, timeout, dial=self.kubelet.network.dial
+            )
+        if "grpc" in probe:
+            grpc = probe["grpc"]
+            return await _grpcprobe.check(
+                self.pod_ip,
+                int(grpc.get("port") or 0),
+                str(grpc.get("service") or ""),
+                timeout,
+                dial=self.kubelet.network.dial,
+                user_agent=_probes.USER_AGENT,
             )
         if "exec" in probe:
             argv = list(probe["exec"].get("command") or [])

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+USER_AGENT = "kube-probe/1.37"  # kube-probe/<major>.<minor>, the kubelet's prober's
 Dial = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
 
@@ -85,7 +86,7 @@ async def _http_status(dial: Dial, address: str, port: int, path: str, spec: dic
     try:
         headers = {
             "Host": f"{address}:{port}",
-            "User-Agent": "kube-probe/1.37",
+            "User-Agent": USER_AGENT,
             "Accept": "*/*",
             "Connection": "close",
         }

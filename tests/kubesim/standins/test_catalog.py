@@ -56,7 +56,7 @@ def test_every_image_of_the_docs_examples_pulls(image):
      "redis:5.0.4", "k8s.gcr.io/serve_hostname",
      "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2",
      "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5",
-     "docker.io/corelab/gb-frontend:v5"],
+     "docker.io/corelab/gb-frontend:v5", "registry.k8s.io/etcd:3.5.1-0"],
 )  # fmt: skip
 def test_the_images_tutorials_use_pull(image):
     pull(image)
