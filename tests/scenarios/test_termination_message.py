@@ -88,8 +88,7 @@ def test_a_container_the_kubelet_stops_gets_its_message_too(lab: Lab) -> None:
         FALLBACK.replace("fallback-demo", "stopped-demo")
         .replace(
             "  restartPolicy: Never\n",
-            "  restartPolicy: Never\n  activeDeadlineSeconds: 5\n  "
-            "terminationGracePeriodSeconds: 1\n",
+            "  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n",
         )
         .replace(
             '"echo loading model; echo model file is corrupt >&2; exit 3"',
@@ -97,5 +96,14 @@ def test_a_container_the_kubelet_stops_gets_its_message_too(lab: Lab) -> None:
         )
     )
     lab.kubectl("apply", "-f", "-", input=stopped)
+    # the deadline only once the line is written (a deadline set at creation raced the
+    # container's start on a loaded machine): activeDeadlineSeconds may be set on a running
+    # pod, and one second since its start has long passed
+    lab.wait_for(
+        lambda: lab.kubectl("logs", "stopped-demo").stdout == "still loading\n",
+        timeout=lab.wall(60),
+        what="the container's line",
+    )
+    lab.kubectl("patch", "pod", "stopped-demo", "-p", '{"spec":{"activeDeadlineSeconds":1}}')
     state = _ended(lab, "stopped-demo", "the deadline to stop the container")
     assert state["exitCode"] != 0 and state["message"] == "still loading\n"
