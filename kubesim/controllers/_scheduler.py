@@ -18,9 +18,13 @@ histogram "<count> <reason>" sorted as strings, then the preemption (PostFilter)
 When nothing fits, preemption (`_preemption`, DefaultPreemption) may nominate a node and
 delete lower-priority pods there; pending pods nominated to a node hold their room on it.
 Not modelled: host ports, claims that do not exist or are unbound with Immediate binding.
-Scoring is simplified: the ScheduleAnyway spread cost, then fewest
-pods of the same owner on the node (standing in for the system default spreading), then the
-least requested share, then the name (the real scheduler breaks ties at random).
+Scoring is simplified to an order instead of weighted sums: fewest untolerated
+PreferNoSchedule taints (TaintToleration), then the most weight of preferred node-affinity
+terms the node matches (NodeAffinity: on the docs' "preferred node affinity" page a
+labelled node wins), then the ScheduleAnyway spread cost, then fewest pods of the same
+owner on the node (standing in for the system default spreading), then the least requested
+share, then the name (the real scheduler breaks ties at random). Preferred inter-pod
+affinity is not scored.
 """
 
 from __future__ import annotations
@@ -412,6 +416,8 @@ def schedule(
         best = min(
             feasible,
             key=lambda n: (
+                _prefer_no_schedule(pod, n),
+                -_preferred_affinity(pod, n),
                 _preference(pod, n, nodes, placement),
                 *_score(pod, n, placement.on(name(n))),
             ),
@@ -444,6 +450,33 @@ def schedule(
     if isinstance(outcome, _preemption.Candidate):
         return Preempt(pod, outcome.node_name, outcome.victims, filters)
     return FailedScheduling(pod, f"{filters} preemption: {outcome}")
+
+
+def _prefer_no_schedule(pod: Obj, node: Obj) -> int:
+    """TaintToleration's score: the node's PreferNoSchedule taints the pod does not
+    tolerate (only tolerations for that effect, or for every effect, count)."""
+    tolerations = [
+        t
+        for t in (pod.get("spec") or {}).get("tolerations") or []
+        if (t.get("effect") or "PreferNoSchedule") == "PreferNoSchedule"
+    ]
+    return sum(
+        1
+        for taint in (node.get("spec") or {}).get("taints") or []
+        if taint.get("effect") == "PreferNoSchedule"
+        and not any(tolerates(t, taint) for t in tolerations)
+    )
+
+
+def _preferred_affinity(pod: Obj, node: Obj) -> int:
+    """NodeAffinity's score: the weights of the preferred terms the node matches."""
+    affinity = ((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {}
+    preferred = affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+    return sum(
+        int(term.get("weight") or 0)
+        for term in preferred
+        if _term_matches(term.get("preference") or {}, node)
+    )
 
 
 def _preference(pod: Obj, node: Obj, nodes: list[Obj], placement: Placement) -> float:

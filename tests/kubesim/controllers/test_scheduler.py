@@ -169,6 +169,42 @@ def test_required_node_affinity_operators(expr, fits):
         assert "1 node(s) didn't match Pod's node affinity/selector." in result.message
 
 
+def test_preferred_node_affinity_picks_the_labelled_node():
+    """Assign Pods to Nodes using Node Affinity: `disktype In [ssd]` preferred (weight 1)
+    lands on the worker labelled disktype=ssd, though the name order favours the other."""
+    nodes = [
+        node("kubelab-control-plane", taints=[CONTROL_PLANE]),
+        node("kubelab-worker"),
+        node("kubelab-worker2", labels={"disktype": "ssd"}),
+    ]
+    preferred = {
+        "nodeAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 1,
+                    "preference": {
+                        "matchExpressions": [
+                            {"key": "disktype", "operator": "In", "values": ["ssd"]}
+                        ]
+                    },
+                }
+            ]
+        }
+    }
+    assert schedule(pod(affinity=preferred), nodes, []).node_name == "kubelab-worker2"
+    assert schedule(pod(), nodes, []).node_name == "kubelab-worker"  # no preference: by name
+
+
+def test_a_prefer_no_schedule_taint_is_avoided_when_another_node_fits():
+    soft = {"key": "maintenance", "value": "soon", "effect": "PreferNoSchedule"}
+    nodes = [node("kubelab-worker", taints=[soft]), node("kubelab-worker2")]
+    assert schedule(pod(), nodes, []).node_name == "kubelab-worker2"
+    tolerated = [{"key": "maintenance", "operator": "Exists", "effect": "PreferNoSchedule"}]
+    assert schedule(pod(tolerations=tolerated), nodes, []).node_name == "kubelab-worker"
+    # the only node left is still used: PreferNoSchedule is a preference, not a filter
+    assert schedule(pod(), nodes[:1], []).node_name == "kubelab-worker"
+
+
 def test_required_anti_affinity_keeps_replicas_apart():
     anti = {
         "podAntiAffinity": {
