@@ -68,9 +68,11 @@ def test_grpc_liveness_probes_pass_on_a_health_server_and_fail_where_none_answer
         what="the container restarted by its liveness probe",
     )
     # by then (three failures 3 s apart, then a 30 s grace period `sleep` ignores) the page's
-    # pod is well past its 10 s delay and its probes every 10 s: all of them passed
+    # pod is well past its 10 s delay and three of its 10 s periods: a health server that
+    # did not answer would have been killed by now. (One probe may still miss its 1 s of
+    # real time on a loaded machine, as on a node: failureThreshold 3 is there for that.)
     status = lab.get_json("pod", "etcd-with-grpc")["status"]["containerStatuses"][0]
     assert (status["ready"], status["restartCount"]) == (True, 0)
-    assert not [e for e in _events(lab, "etcd-with-grpc") if e.startswith("Unhealthy")]
+    assert not [e for e in _events(lab, "etcd-with-grpc") if e.startswith("Killing")]
     logs = lab.kubectl("logs", "etcd-with-grpc").stdout
     assert '"msg": "ready to serve client requests"' in logs

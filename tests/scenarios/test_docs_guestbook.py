@@ -93,9 +93,16 @@ def test_the_guestbook_writes_to_the_leader_and_reads_from_a_follower(lab: Lab) 
             timeout=200,
         )  # fmt: skip
         assert "successfully rolled out" in status.stdout
-    # the page's `kubectl logs -f deployment/redis-leader`, and each follower's sync
-    leader = lab.kubectl("logs", "deployment/redis-leader").stdout
-    assert "Ready to accept connections tcp" in leader
+    # the page's `kubectl logs -f deployment/redis-leader` (Ready at once, with no readiness
+    # probe, as on kind: the server's lines come a moment later), and each follower's sync
+    lab.wait_for(
+        lambda: (
+            "Ready to accept connections tcp"
+            in lab.kubectl("logs", "deployment/redis-leader").stdout
+        ),
+        timeout=lab.wall(30),
+        what="the leader's start-up lines",
+    )
     for pod in lab.live_pods("role=follower"):
         name = pod["metadata"]["name"]
         lab.wait_for(
@@ -123,5 +130,5 @@ def test_the_guestbook_writes_to_the_leader_and_reads_from_a_follower(lab: Lab) 
         "get", "--raw", f"/api/v1/namespaces/{lab.namespace}/services/frontend:80/proxy/"
     ).stdout
     assert "<title>Guestbook</title>" in index
-    access = lab.kubectl("logs", "deployment/frontend", "--all-containers").stdout
-    assert "AH00094: Command line: 'apache2 -D FOREGROUND'" in access
+    apache = lab.kubectl("logs", "deployment/frontend", "--all-containers").stdout
+    assert "AH00094: Command line: 'apache2 -D FOREGROUND'" in apache  # it has answered

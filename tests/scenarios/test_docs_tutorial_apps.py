@@ -203,7 +203,6 @@ apiVersion: v1
 kind: Pod
 metadata: {name: hello-deadline}
 spec:
-  activeDeadlineSeconds: 5
   terminationGracePeriodSeconds: 600
   restartPolicy: Never
   containers:
@@ -216,6 +215,14 @@ def test_hello_app_ends_at_its_first_sigterm(lab: Lab) -> None:
     as its container's PID 1 it exits 2, long before the grace period's SIGKILL (137). The
     Ingress and load-balancer pages delete these pods without waiting 30 s."""
     lab.kubectl("apply", "-f", "-", input=ENDED_BY_ITS_DEADLINE)
+    # the deadline once the server runs (set at creation, it raced the start on a loaded
+    # machine): activeDeadlineSeconds may be set on a running pod, and 1 s has passed
+    lab.wait_for(
+        lambda: "Server listening on port 8080" in lab.kubectl("logs", "hello-deadline").stdout,
+        timeout=lab.wall(60),
+        what="hello-app listening",
+    )
+    lab.kubectl("patch", "pod", "hello-deadline", "-p", '{"spec":{"activeDeadlineSeconds":1}}')
 
     def ended() -> dict | None:
         statuses = lab.get_json("pod", "hello-deadline")["status"].get("containerStatuses")
