@@ -16,6 +16,7 @@ API, so there is nothing to build, load or install here.
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
@@ -32,7 +33,7 @@ from typing import Any
 from kubelab import _outage, _procs, _simprocess
 from kubelab._backend_base import OK, WARN, LabPaths, Row, run_kubectl, tail, wait_nodes_ready
 from kubelab._errors import BackendMissing, ClusterError, KubelabError
-from kubelab._kubeconfig import LabKubeconfig, api_client, require_lab_kubeconfig
+from kubelab._kubeconfig import LabKubeconfig, require_lab_kubeconfig
 from kubelab._progress import Progress
 
 START_TIMEOUT = 15.0
@@ -221,15 +222,28 @@ NODE_ADMIN_PATH = "/kubesim/v1/nodes/{name}/{action}"
 
 
 def node_request(access: LabKubeconfig, name: str, action: str) -> urllib.request.Request:
-    """The POST that stops or starts a simulated node (pure: builds, does not send).
-
-    Server and token are the guard's resolution of the lab kubeconfig, nothing read anew.
-    """
+    """The POST that stops or starts a simulated node (pure: builds, does not send)."""
     path = NODE_ADMIN_PATH.format(name=urllib.parse.quote(name), action=action)
+    return _admin_request(access, path, method="POST")
+
+
+def _admin_request(access: LabKubeconfig, path: str, *, method: str) -> urllib.request.Request:
+    """A request to kubesim's own API. Server and token are the guard's resolution of the
+    lab kubeconfig, nothing read anew."""
     headers = {"Accept": "application/json"}
     if access.token:
         headers["Authorization"] = f"Bearer {access.token}"
-    return urllib.request.Request(access.server + path, data=b"", headers=headers, method="POST")
+    data = b"" if method == "POST" else None
+    return urllib.request.Request(access.server + path, data=data, headers=headers, method=method)
+
+
+def _admin_opener(access: LabKubeconfig) -> urllib.request.OpenerDirector:
+    """HTTPS trusting the lab's CA only, and no proxy from the environment: the bearer token
+    goes to the guard's server only."""
+    context = ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else None
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
 
 
 class SimBackend:
@@ -335,13 +349,8 @@ class SimBackend:
             )
         access = require_lab_kubeconfig(self.paths.kubeconfig)
         request = node_request(access, name, action)
-        context = ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else None
-        # no ProxyHandler from the environment: the bearer token goes to the guard's server only
-        opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
-        )
         try:
-            with opener.open(request, timeout=30) as reply:
+            with _admin_opener(access).open(request, timeout=30) as reply:
                 reply.read()
         except urllib.error.HTTPError as exc:
             said = exc.read().decode(errors="replace").strip()[:500]
@@ -474,20 +483,16 @@ def delete_cluster_state(sim_dir: Path) -> str:
 
 
 def simulator_status(info: LabKubeconfig) -> dict[str, Any]:
-    """kubesim's own account of itself (/kubesim/v1/status): limits, isolation, nodes."""
-    import urllib3
-    from kubernetes.client.exceptions import ApiException
-
+    """kubesim's own account of itself (/kubesim/v1/status): limits, isolation, nodes.
+    Through the standard library, as the node requests go: `kubelab up` asks it on every
+    start, and the official client's import would cost more than the question."""
+    request = _admin_request(info, "/kubesim/v1/status", method="GET")
     try:
-        with api_client(info) as api:
-            method, url, headers, _, _ = api.param_serialize(
-                "GET", "/kubesim/v1/status", auth_settings=["BearerToken"]
-            )
-            response = api.call_api(method, url, header_params=headers, _request_timeout=5)
-            facts = json.loads(response.read() or b"{}")
+        with _admin_opener(info).open(request, timeout=5) as reply:
+            facts = json.loads(reply.read() or b"{}")
     # an older kubesim without the endpoint, or one that stopped answering: say nothing
-    # rather than guess (a programming error, say a changed client API, still surfaces)
-    except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError):
+    # rather than guess (urllib's HTTPError and URLError are OSErrors)
+    except (OSError, ValueError, http.client.HTTPException):
         return {}
     return facts if isinstance(facts, dict) else {}
 
