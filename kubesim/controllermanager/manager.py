@@ -184,6 +184,15 @@ def _uid(obj: Obj) -> str:
     return (obj.get("metadata") or {}).get("uid") or ""
 
 
+# the controllers whose scale a PodDisruptionBudget counts, by kind: (group, plural)
+_SCALABLE = {
+    "ReplicaSet": ("apps", "replicasets"),
+    "Deployment": ("apps", "deployments"),
+    "StatefulSet": ("apps", "statefulsets"),
+    "ReplicationController": ("", "replicationcontrollers"),
+}
+
+
 class ControllerManager:
     """Builds the controllers over shared caches and wires informer events to queues."""
 
@@ -726,21 +735,15 @@ class ControllerManager:
         if pdb is None:
             return [], None
         pods = self.caches.items("", "pods", ns)
-        decision = reconcile_pdb(pdb, pods, now=self.now(), owners=self._scalable_owners(ns))
+        decision = reconcile_pdb(
+            pdb, pods, now=self.now(), owners=lambda kind, name: self._scalable(ns, kind, name)
+        )
         return self._apply(decision, "controllermanager")
 
-    def _scalable_owners(self, ns: str) -> dict[tuple[str, str], Obj]:
-        """The namespace's controllers with a scale the disruption controller reads."""
-        owners: dict[tuple[str, str], Obj] = {}
-        for group, plural, kind in (
-            ("apps", "replicasets", "ReplicaSet"),
-            ("apps", "deployments", "Deployment"),
-            ("apps", "statefulsets", "StatefulSet"),
-            ("", "replicationcontrollers", "ReplicationController"),
-        ):
-            for obj in self.caches.items(group, plural, ns):
-                owners[(kind, obj["metadata"]["name"])] = obj
-        return owners
+    def _scalable(self, ns: str, kind: str, name: str) -> Obj | None:
+        """A controller with a scale the disruption controller reads, from the caches."""
+        where = _SCALABLE.get(kind)
+        return self.caches.get(*where, ns, name) if where else None
 
     # -- pod garbage collector --
 

@@ -11,7 +11,7 @@ sync, and the budget then allows no disruption (failSafe, SyncFailed).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -217,6 +217,10 @@ class ExpectedScale:
     error: str = ""
 
 
+def _no_owners(_kind: str, _name: str) -> Obj | None:
+    return None
+
+
 def needs_scale(pdb: Obj) -> bool:
     """maxUnavailable and a percentage count from the controllers' scale."""
     spec = pdb.get("spec") or {}
@@ -226,10 +230,14 @@ def needs_scale(pdb: Obj) -> bool:
     )
 
 
-def expected_scale(pods: list[Obj], owners: Mapping[tuple[str, str], Obj]) -> ExpectedScale:
+# a pod's namespace's controller by (kind, name): a ReplicaSet, Deployment,
+# ReplicationController or StatefulSet, or None
+Owners = Callable[[str, str], Obj | None]
+
+
+def expected_scale(pods: list[Obj], owners: Owners) -> ExpectedScale:
     """The sum of the scale of the controllers of ``pods`` (the budget's pods), each
-    controller once; ``owners`` holds the namespace's ReplicaSets, Deployments,
-    ReplicationControllers and StatefulSets by (kind, name)."""
+    controller once."""
     scales: dict[str, int] = {}
     unmanaged: list[str] = []
     for pod in pods:
@@ -251,18 +259,18 @@ def expected_scale(pods: list[Obj], owners: Mapping[tuple[str, str], Obj]) -> Ex
     return ExpectedScale(sum(scales.values()), tuple(unmanaged))
 
 
-def _scaled_owner(ref: Obj, owners: Mapping[tuple[str, str], Obj]) -> Obj | None:
+def _scaled_owner(ref: Obj, owners: Owners) -> Obj | None:
     """The finders in order: a ReplicaSet's Deployment, then the ReplicaSet itself (when
     no Deployment controls it), a ReplicationController, a StatefulSet."""
     kind, owner_name = str(ref.get("kind") or ""), str(ref.get("name") or "")
     if kind == "ReplicaSet":
-        replica_set = owners.get(("ReplicaSet", owner_name))
+        replica_set = owners("ReplicaSet", owner_name)
         top = controller_ref(replica_set) if replica_set else None
         if top is not None and top.get("kind") == "Deployment":
-            return owners.get(("Deployment", str(top.get("name"))))
+            return owners("Deployment", str(top.get("name")))
         return replica_set
     if kind in ("ReplicationController", "StatefulSet"):
-        return owners.get((kind, owner_name))
+        return owners(kind, owner_name)
     return None
 
 
@@ -322,15 +330,15 @@ def reconcile_pdb(
     pods: list[Obj],
     *,
     now: datetime,
-    owners: Mapping[tuple[str, str], Obj] | None = None,
+    owners: Owners | None = None,
 ) -> Decision:
     """The disruption controller's sync: forget disrupted pods that are gone, being deleted
     or older than its DeletionTimeout, count the rest, and write the status when it changed
-    (looking again when the next remembered disruption expires). ``owners`` are the
-    namespace's scalable controllers by (kind, name), for a budget counted from their scale."""
+    (looking again when the next remembered disruption expires). ``owners`` finds the
+    namespace's scalable controllers, for a budget counted from their scale."""
     scale: ExpectedScale | None = None
     if needs_scale(pdb):
-        scale = expected_scale([p for p in pods if covers(pdb, p)], owners or {})
+        scale = expected_scale([p for p in pods if covers(pdb, p)], owners or _no_owners)
         if scale.error:
             return _fail_safe(pdb, scale.error, now=now)
     disrupted = dict((pdb.get("status") or {}).get("disruptedPods") or {})

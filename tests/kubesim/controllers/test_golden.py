@@ -79,7 +79,9 @@ DECIDE: dict[str, Callable[[dict[str, Any]], Any]] = {
             i["pdb"],
             i["pods"],
             now=T0,
-            owners={(o["kind"], o["metadata"]["name"]): o for o in i.get("owners") or []},
+            owners=lambda kind, name: {
+                (o["kind"], o["metadata"]["name"]): o for o in i.get("owners") or []
+            }.get((kind, name)),
         )
     ),
     "hpa": lambda i: as_data(hpa_without_target(i["hpa"], i["message"], now=T0)),
