@@ -23,22 +23,49 @@ from kubelab._app import app
 from kubelab._errors import KubelabError
 from kubelab._kubeconfig import no_proxy_with_loopback
 
+# Which module adds which top-level command. `kubelab check` then imports the grading module
+# alone, not `lint`'s schema validator or `up`'s doctor (0.35 s and more of each command's
+# start, paid by every command a lesson or a walk runs); tests/cli/test_lazy_commands.py
+# holds this table to what the modules register.
+COMMAND_MODULES: dict[str, str] = {
+    "doctor": "kubelab._cmd_cluster",
+    "up": "kubelab._cmd_cluster",
+    "down": "kubelab._cmd_cluster",
+    "status": "kubelab._cmd_cluster",
+    "course": "kubelab._cmd_cluster",
+    "snapshot": "kubelab._cmd_cluster",
+    "check": "kubelab._cmd_grading",
+    "grade": "kubelab._cmd_grading",
+    "break": "kubelab._cmd_labs",
+    "fix": "kubelab._cmd_labs",
+    "reset": "kubelab._cmd_labs",
+    "solve": "kubelab._cmd_labs",
+    "lint": "kubelab._cmd_lint",
+    "assignment": "kubelab._cmd_classroom",
+    "bundle": "kubelab._cmd_classroom",
+    "class-report": "kubelab._cmd_classroom",
+    "task": "kubelab._cmd_tasks",
+    "hint": "kubelab._cmd_tasks",
+}
 
-def _register() -> None:
-    """Import the command modules, which add their commands to `app`.
+
+def modules_for(argv: list[str]) -> list[str]:
+    """The command modules a command line needs: its command's own, or all of them when
+    there is none to name (`kubelab`, `--help`, a misspelt command, whose error lists the
+    commands and suggests the closest)."""
+    if argv and argv[0] in COMMAND_MODULES:
+        return [COMMAND_MODULES[argv[0]]]
+    return list(dict.fromkeys(COMMAND_MODULES.values()))  # in the order help lists them
+
+
+def _register(argv: list[str] | None = None) -> None:
+    """Import the command modules a command line needs, which add their commands to `app`.
 
     In a function, not at the top: it runs after `_skip_slow_optional_imports` (`kubelab lint`
     imports jsonschema, which would otherwise compile its slow optional grammar first), and
     inside `_run`, so that a command module that cannot be imported (a broken install) is
     said in one paragraph like any other error."""
-    for name in (
-        "kubelab._cmd_cluster",
-        "kubelab._cmd_grading",
-        "kubelab._cmd_labs",
-        "kubelab._cmd_lint",
-        "kubelab._cmd_classroom",
-        "kubelab._cmd_tasks",
-    ):
+    for name in modules_for(sys.argv[1:] if argv is None else argv):
         importlib.import_module(name)
 
 
@@ -130,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     click_exception = _click_exception()
     try:
-        _register()
+        _register(argv)
         # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0
