@@ -76,3 +76,24 @@ def test_a_misspelt_command_is_told_among_all_of_them() -> None:
     proc = subprocess.run([str(KUBELAB), "chek"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "No such command 'chek'" in proc.stderr and "check" in proc.stderr
+
+
+def test_a_check_imports_the_official_client_without_its_optional_validator() -> None:
+    out = _fresh(
+        "import sys; from kubelab import cli; "
+        "cli._skip_slow_optional_imports(cli.modules_for(['check'])); "
+        "import kubernetes.client, kubernetes.config, kubernetes.dynamic; "
+        "print(sys.modules['kubernetes_validate'] is None, 'jsonschema' in sys.modules)"
+    )
+    assert out.split() == ["True", "False"]
+
+
+def test_lint_still_validates_manifests_against_the_kubernetes_schema() -> None:
+    proc = subprocess.run([str(KUBELAB), "lint", "01-deploy"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = _fresh(
+        "import sys; from kubelab import cli; "
+        "cli._skip_slow_optional_imports(cli.modules_for(['lint'])); cli._register(['lint']); "
+        "print(sys.modules['kubernetes_validate'] is not None)"
+    )
+    assert out.split() == ["True"]
