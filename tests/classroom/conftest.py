@@ -54,8 +54,8 @@ def sim_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         HOME=str(home.parent),
     )
     cluster = LabCluster(home=home, env=env)
-    cluster.run("kubelab", "up", "--backend", "sim", timeout=120)
+    cluster.bring_up()
     try:
         yield cluster
     finally:
-        cluster.run("kubelab", "down", check=False, timeout=120)
+        cluster.take_down()

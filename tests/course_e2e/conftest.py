@@ -1,7 +1,8 @@
 """One lab cluster for the course's end-to-end tests, brought up the way a learner does it.
 
 `kubelab up --backend $KUBELAB_TEST_BACKEND` (sim by default) in a temporary KUBELAB_HOME;
-every command then runs through the `kubelab` and `kubectl` a learner has. On sim the
+every command then runs through the `kubelab` and `kubectl` a learner has (each `kubelab`
+command forked from a process that imported kubelab once: tests/kubelab_forks.py). On sim the
 simulator's clock is sped up (KUBESIM_TIME_SCALE, a test-only knob) and virtual
 (KUBESIM_VIRTUAL_TIME: it jumps over waits while nothing runs in real time) so deadlines,
 probe periods and back-off pass quickly. `KUBELAB_TEST_BACKEND=kind python3 bootstrap.py test
@@ -17,11 +18,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kubelab_forks import ForkedKubelab
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -64,6 +66,10 @@ class LabCluster:
     env: dict[str, str]
     backend: str = "sim"
     running: bool = False
+    forks: ForkedKubelab = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.forks = ForkedKubelab(self.env)
 
     def bring_up(self) -> None:
         # kind: creating 3 nodes and building the images takes minutes on a CI runner
@@ -75,12 +81,37 @@ class LabCluster:
         if self.running:
             self.running = False
             self.run("kubelab", "down", check=False, timeout=120)
+        self.forks.close()
 
     def run(
         self, *args: str, timeout: float = 600, check: bool = True, cwd: Path = ROOT
     ) -> subprocess.CompletedProcess[str]:
         if not self.running and args[:2] not in (("kubelab", "up"), ("kubelab", "down")):
             self.bring_up()  # taken down when this worker left the course tests; back, fresh
+        if args[0] == "kubelab":
+            proc = self._kubelab(list(args[1:]), cwd=cwd, timeout=timeout)
+        else:
+            proc = self._process(args, cwd=cwd, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
+        return proc
+
+    def _kubelab(
+        self, argv: list[str], *, cwd: Path, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        code, out, err = self.forks.run(argv, cwd=cwd, timeout=timeout)
+        if code is None:
+            raise AssertionError(
+                f"kubelab {' '.join(argv)} still ran after {timeout:g} s.\nIts output:\n"
+                f"{out[-3000:]}\nIts stderr:\n{err[-3000:]}"
+            )
+        return subprocess.CompletedProcess([str(BIN / "kubelab"), *argv], code, out, err)
+
+    def _process(
+        self, args: tuple[str, ...], *, cwd: Path, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
         with subprocess.Popen(
             [str(BIN / args[0]), *args[1:]],
             cwd=cwd,
@@ -94,12 +125,7 @@ class LabCluster:
                 out, err = popen.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
                 raise AssertionError(_stuck(popen, args, timeout)) from None
-        proc = subprocess.CompletedProcess(popen.args, popen.returncode, out, err)
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
-            )
-        return proc
+        return subprocess.CompletedProcess(popen.args, popen.returncode, out, err)
 
     def exercise(self, lab: str, exercise: str, *, wait: bool = False) -> dict[str, Any]:
         """One exercise's report from `kubelab check LAB EXERCISE --format json`."""
