@@ -247,9 +247,12 @@ class Server:
         try:
             if request.path not in _HEALTH:
                 request[_USER] = self._authenticate_and_authorize(request)
+            clock = self.api.clock
+            clock.asked()
             if _long_lived(request):
-                return await handler(request)
-            with self.api.clock.hold("API request"):
+                with clock.streaming():
+                    return await handler(request)
+            with clock.hold("API request"):
                 return await handler(request)
         except Timeout as err:
             # the body never arrived whole: answer, then drop the connection (no lingering

@@ -38,7 +38,7 @@ from kubesim.apiserver.serviceaccount import service_account_key
 from kubesim.apiserver.signer import ClusterSigner
 from kubesim.client import timers
 from kubesim.cluster import collector, components, controlplane
-from kubesim.core.clock import Clock, VirtualClock, revision_hold
+from kubesim.core.clock import UNOBSERVED_AFTER, Clock, VirtualClock, revision_hold
 from kubesim.core.clusterconfig import control_plane_ip
 from kubesim.store.sqlite import Store
 
@@ -194,7 +194,11 @@ async def serve(
     db = state_dir / "state.db"
     print(f"kubesim: state in {db}", flush=True)
     store = Store(db)
-    clock = VirtualClock(scale=time_scale) if virtual_time else Clock(scale=time_scale)
+    clock = (
+        VirtualClock(scale=time_scale, unobserved_after=UNOBSERVED_AFTER)
+        if virtual_time
+        else Clock(scale=time_scale)
+    )
     api = Api(
         store,
         clock=clock,

@@ -84,6 +84,16 @@ class Clock:
             else:
                 del self._holds[reason]
 
+    # -- clients: someone waiting on cluster time (only a VirtualClock cares) ----------------
+
+    def asked(self) -> None:
+        """A client sent a request."""
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """A client holds a watch (or a log, exec or attach stream) open."""
+        yield
+
     def add_hold(self, name: str, busy: Busy) -> None:
         """Register a component's hold: `busy()` says why it holds now, or None. The clock
         calls it; the component never needs the clock to know about it."""
@@ -127,6 +137,9 @@ def revision_hold(revision: Callable[[], int]) -> Busy:
 
 
 MAX_SPEED = 50.0  # cluster seconds per real second, at most, while the skipper jumps
+# real seconds without a client's request (and no watch, log stream or exec open) after
+# which nobody is waiting on the cluster, and the skipper stops jumping until one asks
+UNOBSERVED_AFTER = 2.0
 
 
 class VirtualClock(Clock):
@@ -138,16 +151,51 @@ class VirtualClock(Clock):
     cluster time runs at most that many times faster than real time, so the states a real
     observer polls for (a back-off between two pulls, a condition during its transition
     period) still last in proportion to their cluster time. None: unbounded (unit tests).
+
+    `unobserved_after`: a jump is for a client that waits (a poll, a watch, `kubectl wait`).
+    Once no client has asked anything for that many real seconds, and none holds a stream
+    open, cluster time runs at its scale alone until the next request: an idle cluster jumping
+    at `max_speed` does that many times the work (heartbeats, probes, metrics scrapes) for
+    nobody, CPU a test machine shares with the tests. None: always jump (unit tests).
     """
 
     virtual = True
 
-    def __init__(self, *, scale: float = 1.0, max_speed: float | None = MAX_SPEED) -> None:
+    def __init__(
+        self,
+        *,
+        scale: float = 1.0,
+        max_speed: float | None = MAX_SPEED,
+        unobserved_after: float | None = None,
+    ) -> None:
         super().__init__(scale=scale)
         self.max_speed = max_speed
+        self.unobserved_after = unobserved_after
         self._deadlines: dict[int, tuple[float, Callable[[], None]]] = {}
         self._ids = itertools.count()
         self._last_tick = time.monotonic()
+        self._last_asked = time.monotonic()
+        self._streams = 0
+
+    def asked(self) -> None:
+        """A client sent a request: someone may be waiting on cluster time."""
+        self._last_asked = time.monotonic()
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """A client holds a watch (or a log, exec or attach stream) open: it is waiting."""
+        self._streams += 1
+        try:
+            yield
+        finally:
+            self._streams -= 1
+            self._last_asked = time.monotonic()
+
+    def observed(self) -> bool:
+        """Whether a client asked within `unobserved_after` or holds a stream open."""
+        if self.unobserved_after is None or self._streams:
+            return True
+        return time.monotonic() - self._last_asked <= self.unobserved_after
 
     def work_seconds(self, cluster_seconds: float) -> float:
         """On virtual time processes keep real time, and a probe holds the clock while it
@@ -174,6 +222,8 @@ class VirtualClock(Clock):
         real = time.monotonic()
         since, self._last_tick = real - self._last_tick, real
         self._wake_due()
+        if not self.observed():
+            return 0.0  # no jump to make, so no holds to ask (each kubelet's walks its pods)
         reasons = self.take_holds()
         earliest = self.next_deadline()
         if reasons or earliest is None:

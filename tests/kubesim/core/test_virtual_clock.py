@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from aiohttp.test_utils import make_mocked_request
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from kubesim.apiserver.server import _long_lived
+from kubesim.apiserver.api import Api
+from kubesim.apiserver.bootstrap import bootstrap
+from kubesim.apiserver.server import Server, _long_lived
 from kubesim.client import timers
 from kubesim.client.workqueue import WorkQueue
 from kubesim.cluster.metrics import MIN_RATE_WINDOW, Metrics
 from kubesim.core.clock import Clock, VirtualClock, revision_hold
+from kubesim.store.sqlite import Store
 
 
 def _deadline(clock: VirtualClock, after: float, woken: list[str], name: str) -> None:
@@ -212,3 +216,62 @@ def test_while_quiescent_cluster_time_runs_at_most_max_speed_times_real_time() -
 def test_real_work_gets_scaled_time_on_a_scaled_clock_and_real_time_on_a_virtual_one() -> None:
     assert Clock(scale=10.0).work_seconds(1.0) == 0.1
     assert VirtualClock(scale=10.0).work_seconds(1.0) == 1.0
+
+
+def test_an_unobserved_cluster_keeps_its_scale_until_a_client_asks_again() -> None:
+    clock = VirtualClock(max_speed=None, unobserved_after=0.05)
+    woken: list[str] = []
+    _deadline(clock, 100.0, woken, "heartbeat")
+    time.sleep(0.1)  # nobody asked for longer than unobserved_after
+    assert clock.tick() == 0.0 and woken == []
+    clock.asked()
+    assert clock.tick() > 99.0 and woken == ["heartbeat"]
+
+
+def test_an_open_stream_is_a_client_waiting_however_long_it_lasts() -> None:
+    clock = VirtualClock(max_speed=None, unobserved_after=0.05)
+    woken: list[str] = []
+    with clock.streaming():  # `kubectl wait`'s watch
+        time.sleep(0.1)
+        _deadline(clock, 100.0, woken, "rollout")
+        assert clock.tick() > 99.0 and woken == ["rollout"]
+    _deadline(clock, 100.0, woken, "after")
+    assert clock.tick() > 99.0  # it just ended: that is asking
+    time.sleep(0.1)
+    _deadline(clock, 100.0, woken, "later")
+    assert clock.tick() == 0.0 and woken == ["rollout", "after"]
+
+
+def test_without_unobserved_after_the_clock_always_jumps() -> None:
+    clock = VirtualClock(max_speed=None)
+    woken: list[str] = []
+    time.sleep(0.05)
+    _deadline(clock, 100.0, woken, "timer")
+    assert clock.tick() > 99.0 and woken == ["timer"]
+
+
+async def test_the_served_api_tells_the_clock_of_each_request_and_each_open_watch(
+    tmp_path: Path,
+) -> None:
+    """A GET is a client asking; a watch is a client waiting for as long as it is open."""
+    clock = VirtualClock(max_speed=None, unobserved_after=0.05)
+    store = Store(tmp_path / "state.db")
+    api = Api(store, clock=clock)
+    bootstrap(api)
+    auth = {"Authorization": "Bearer t0ken"}
+    client = TestClient(TestServer(Server(api, token="t0ken").app()))
+    await client.start_server()
+    try:
+        await asyncio.sleep(0.1)
+        assert not clock.observed()
+        assert (await client.get("/api/v1/namespaces", headers=auth)).status == 200
+        assert clock.observed()
+        watch = await client.get("/api/v1/namespaces?watch=true", headers=auth)
+        await asyncio.sleep(0.1)
+        assert clock.observed(), "an open watch is someone waiting"
+        watch.close()
+        await asyncio.sleep(0.2)
+        assert not clock.observed()
+    finally:
+        await client.close()
+        store.close()
