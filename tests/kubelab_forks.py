@@ -38,6 +38,7 @@ class ForkedKubelab:
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = dict(env)
         self._zygote: subprocess.Popen[str] | None = None
+        self.last_cpu = 0.0  # CPU seconds (user + system) of the last command's own process
 
     def _started(self) -> subprocess.Popen[str]:
         if self._zygote is None or self._zygote.poll() is not None:
@@ -69,7 +70,8 @@ class ForkedKubelab:
             pid = int(json.loads(zygote.stdout.readline())["pid"])
             code: int | None
             if _readable(zygote.stdout, timeout):
-                code = int(json.loads(zygote.stdout.readline())["exit"])
+                ended = json.loads(zygote.stdout.readline())
+                code, self.last_cpu = int(ended["exit"]), float(ended["cpu"])
             else:
                 code = None
                 for sig in (on_timeout, signal.SIGKILL):
@@ -108,8 +110,9 @@ def _serve() -> None:
         if pid == 0:
             _child(request)
         print(json.dumps({"pid": pid}), flush=True)
-        _, status = os.waitpid(pid, 0)
-        print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
+        _, status, usage = os.wait4(pid, 0)
+        cpu = usage.ru_utime + usage.ru_stime
+        print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "cpu": cpu}), flush=True)
 
 
 def _child(request: dict[str, object]) -> None:
