@@ -171,9 +171,9 @@ class ExerciseWidget:
 
     # -- grading ------------------------------------------------------------------------
 
-    def start(self) -> CheckRun:
+    def start(self, on_change: Callable[[CheckRun], None] | None = None) -> CheckRun:
         """Start grading in the background (what the Check button does)."""
-        return CheckRun(self.lab, self.exercise, self._client_factory).start()
+        return CheckRun(self.lab, self.exercise, self._client_factory, on_change=on_change).start()
 
     def record(self, result: checker.ExerciseResult) -> ResultCard:
         """Remember a result, and show it in every live widget of this lab."""
@@ -354,12 +354,13 @@ class ExerciseWidget:
                 stop_button.layout.display = ""
                 stop_button.disabled = False
                 output.value = message_html(f"Checking {ex.title}...", status="checking")
+                changed = threading.Event()
                 try:
-                    self._run = self.start()
+                    self._run = self.start(on_change=lambda _run: changed.set())
                 except Exception as exc:  # noqa: BLE001 - shown, never a silent dead button
                     self._end_run(str(exc))
                     return
-            threading.Thread(target=self._tick, args=(self._run,), daemon=True).start()
+            threading.Thread(target=self._tick, args=(self._run, changed), daemon=True).start()
 
         def on_stop(_: Any) -> None:
             stop_button.disabled = True
@@ -384,11 +385,18 @@ class ExerciseWidget:
         _LIVE.add(self)
         return box
 
-    def _tick(self, run: CheckRun) -> None:
-        """The ticker: redraw the running card until the run ends, then show the result."""
+    def _tick(self, run: CheckRun, changed: threading.Event) -> None:
+        """The ticker: redraw the running card until the run ends, then show the result.
+
+        It redraws every TICK for the countdowns, and at once when the run says something
+        changed: the first pass's outcome (the countdown a learner waits to see after a
+        click) or the end, not up to a tick later."""
         box = self._widget
-        while not run.wait(TICK):
-            box.output.value = self._running_html(run)
+        while not run.done:
+            changed.wait(TICK)
+            changed.clear()
+            if not run.done:
+                box.output.value = self._running_html(run)
         try:
             self._finish(run)  # shows the card here and in the lab's other widgets
             problem = None

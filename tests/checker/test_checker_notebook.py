@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from checker_fakeapi import DATA, HEALTHY_PROXY, LABS
 
+from kubelab import _widget_exercise
 from kubelab.notebook import exercise, progress
 
 
@@ -163,6 +164,23 @@ def test_the_check_button_returns_at_once_and_counts_down_what_it_waits_for(brok
     assert time.monotonic() - stopped < 1.5
     assert "Stopped before every check's wait ran out" in html
     assert "0/10 points" in html and box.stop_button.layout.display == "none"
+
+
+def test_the_card_changes_when_the_run_does_not_a_tick_later(broken, lab_env, monkeypatch):
+    """The countdown shows as soon as the first pass is graded, and the result as soon as
+    the run ends: with a 30 s tick, both still come at once."""
+    monkeypatch.setattr(_widget_exercise, "TICK", 30.0)
+    box = _slow(exercise("01-deploy", "deploy")).widget()
+    box.check_button.click()
+    deadline = time.monotonic() + 5.0
+    while "Waiting for" not in box.output.value and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "Waiting for 2 checks to pass, up to" in box.output.value
+    stopped = time.monotonic()
+    box.stop_button.click()
+    html = _settle(box, timeout=5)
+    assert time.monotonic() - stopped < 3.0
+    assert "0/10 points" in html
 
 
 def test_each_check_ticks_as_it_passes_while_the_others_wait(broken, healthy_later, lab_env):
