@@ -10,7 +10,7 @@ the simulator can run (asked of `python -m kubesim images`, so kubelab learns th
 without importing it). Faults and exercises' starting states are exempt from the image
 rule: a pull that fails can be the very thing a learner is to fix (lab 06's bad image).
 
-Pure apart from reading files: `lint_lab` takes the image question as a function, so tests
+Pure apart from reading files: `lint_labs` takes the image question as a function, so tests
 and the CLI decide how it is answered.
 """
 
@@ -52,14 +52,49 @@ class _Manifest:
     line: int | None
 
 
-def lint_lab(lab_file: Path, *, images: ImageQuestion) -> list[Problem]:
-    """Every problem in one lab, in file order; [] when the lab is fit to ship."""
+# libyaml's parser when PyYAML has it: the same nodes and marks, ten times quicker
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# where each image a lab runs is first written
+_Where = dict[str, tuple[Path, int | None]]
+
+
+def lint_labs(labs_root: Path, *, images: ImageQuestion, only: str | None = None) -> list[Problem]:
+    """Every problem in every lab folder under `labs_root` (or the one named `only`), lab by
+    lab and each in file order; [] when they are fit to ship.
+
+    The simulator is asked about every lab's images at once: each question starts a
+    `python -m kubesim`, about a second, which once per lab was most of a lint."""
+    folders = sorted(
+        p
+        for p in labs_root.iterdir()
+        if (p / "lab.yaml").is_file() and not p.name.startswith(("_", "."))
+    )
+    if only is not None:
+        folders = [p for p in folders if p.name == only]
+    linted = [_lint_without_images(folder / "lab.yaml") for folder in folders]
+    everywhere: _Where = {}
+    for _, where in linted:
+        everywhere.update(where)
+    answers = _answers(everywhere, images)
+    return [
+        problem
+        for problems, where in linted
+        for problem in _in_order(problems + _images(where, answers))
+    ]
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (str(p.file), p.line or 0))
+
+
+def _lint_without_images(lab_file: Path) -> tuple[list[Problem], _Where]:
+    """One lab's problems but the images', and where each image it runs is written."""
     try:
         lab = checker.load_lab(lab_file)
     except checker.LabDataError as exc:
         field = f"{exc.field}: " if exc.field else ""
-        return [Problem(lab_file, exc.line, field + exc.detail)]
-    root = yaml.compose(lab_file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        return [Problem(lab_file, exc.line, field + exc.detail)], {}
+    root = yaml.compose(lab_file.read_text(encoding="utf-8"), Loader=_LOADER)
     problems: list[Problem] = []
     manifests: list[_Manifest] = []
     commands: list[tuple[str, int | None]] = []
@@ -98,22 +133,7 @@ def lint_lab(lab_file: Path, *, images: ImageQuestion) -> list[Problem]:
                 )
             )
     problems += _notebook_source(lab_file, lab.id)
-    problems += _images(manifests, commands, lab_file, images)
-    return sorted(problems, key=lambda p: (str(p.file), p.line or 0))
-
-
-def lint_labs(labs_root: Path, *, images: ImageQuestion, only: str | None = None) -> list[Problem]:
-    """Every lab folder under `labs_root` (or the one named `only`)."""
-    folders = sorted(
-        p
-        for p in labs_root.iterdir()
-        if (p / "lab.yaml").is_file() and not p.name.startswith(("_", "."))
-    )
-    if only is not None:
-        folders = [p for p in folders if p.name == only]
-    return [
-        problem for folder in folders for problem in lint_lab(folder / "lab.yaml", images=images)
-    ]
+    return problems, _image_places(manifests, commands, lab_file)
 
 
 # -- the parts ---------------------------------------------------------------------------------
@@ -164,8 +184,8 @@ def _apply_files(
     problems: list[Problem] = []
     for file in files:
         try:
-            docs = list(yaml.compose_all(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
-            objs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
+            docs = list(yaml.compose_all(file.read_text(encoding="utf-8"), Loader=_LOADER))
+            objs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LOADER))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append(
@@ -248,27 +268,28 @@ def images_in_command(command: str) -> list[str]:
     return found
 
 
-def _images(
-    manifests: list[_Manifest],
-    commands: list[tuple[str, int | None]],
-    lab_file: Path,
-    ask: ImageQuestion,
-) -> list[Problem]:
-    where: dict[str, tuple[Path, int | None]] = {}
+def _image_places(
+    manifests: list[_Manifest], commands: list[tuple[str, int | None]], lab_file: Path
+) -> _Where:
+    where: _Where = {}
     for m in manifests:
         for image in images_in(m.obj):
             where.setdefault(image, (m.file, m.line))
     for command, line in commands:
         for image in images_in_command(command):
             where.setdefault(image, (lab_file, line))
-    if not where:
-        return []
-    answers = ask(sorted(where))
+    return where
+
+
+def _answers(where: _Where, ask: ImageQuestion) -> dict[str, str | None]:
+    return ask(sorted(where)) if where else {}
+
+
+def _images(where: _Where, answers: dict[str, str | None]) -> list[Problem]:
     return [
         Problem(
-            *where[image],
-            f"image {image} cannot run on kubesim, so the lab cannot either: {why}",
+            *where[image], f"image {image} cannot run on kubesim, so the lab cannot either: {why}"
         )
-        for image, why in sorted(answers.items())
-        if why
+        for image in sorted(where)
+        if (why := answers.get(image))
     ]

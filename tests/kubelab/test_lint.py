@@ -13,7 +13,7 @@ import yaml
 
 import checker
 from kubelab._cmd_lint import simulator_images
-from kubelab._lint import Problem, images_in_command, lint_lab, lint_labs
+from kubelab._lint import Problem, images_in_command, lint_labs
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBELAB = Path(sys.executable).parent / "kubelab"
@@ -77,6 +77,11 @@ def write(
     if pod is not None:
         (folder / "solution" / "pod.yaml").write_text(pod)
     return folder / "lab.yaml"
+
+
+def lint_lab(lab_file: Path, *, images) -> list[Problem]:
+    """One lab's problems: `kubelab lint LAB`."""
+    return lint_labs(lab_file.parent.parent, images=images, only=lab_file.parent.name)
 
 
 def messages(problems: list[Problem]) -> list[str]:
@@ -208,3 +213,22 @@ def test_kubelab_lint_of_an_unknown_lab_is_one_paragraph(tmp_path):
     assert done.returncode == 2
     assert "There is no lab '99-nope'" in done.stderr and "42-demo" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_every_labs_images_are_asked_at_once_and_each_problem_names_its_own_lab(tmp_path):
+    """One question for the whole course (each is a `python -m kubesim`, about a second)."""
+    for lab_id, image in (("42-demo", "bad/one:1"), ("43-demo", "bad/two:1")):
+        folder = tmp_path / "labs" / lab_id
+        (folder / "solution").mkdir(parents=True)
+        (folder / "lab.yaml").write_text(LAB.replace("42-demo", lab_id))
+        (folder / "solution" / "pod.yaml").write_text(POD.replace("IMAGE", image))
+    asked: list[list[str]] = []
+
+    def counted(images):
+        asked.append(list(images))
+        return known(images)
+
+    found = messages(lint_labs(tmp_path / "labs", images=counted))
+    assert asked == [["bad/one:1", "bad/two:1"]]
+    assert [line.split(":", 1)[0].rsplit("/", 3)[-3] for line in found] == ["42-demo", "43-demo"]
+    assert "image bad/one:1 cannot run" in found[0] and "image bad/two:1" in found[1]
