@@ -21,14 +21,24 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Forked:
+    """A command forked and not yet collected: its pid, and the folder of its output."""
+
+    pid: int
+    outputs: Path
 
 
 class ForkedKubelab:
@@ -37,20 +47,22 @@ class ForkedKubelab:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = dict(env)
-        self._zygote: subprocess.Popen[str] | None = None
+        self._zygote: subprocess.Popen[bytes] | None = None
         self.last_cpu = 0.0  # CPU seconds (user + system) of the last command's own process
 
-    def _started(self) -> subprocess.Popen[str]:
+    def _started(self) -> subprocess.Popen[bytes]:
         if self._zygote is None or self._zygote.poll() is not None:
+            # unbuffered: `select` then sees every line the zygote wrote, none held in a
+            # read-ahead buffer (a quick command's exit line arrives with its pid line)
             self._zygote = subprocess.Popen(
                 [sys.executable, __file__],
                 env=self._env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                text=True,
+                bufsize=0,
             )
-            ready = self._zygote.stdout.readline() if self._zygote.stdout else ""
-            if ready.strip() != "ready":
+            ready = self._zygote.stdout.readline() if self._zygote.stdout else b""
+            if ready.strip() != b"ready":
                 raise RuntimeError(f"the kubelab zygote did not start: {ready!r}")
         return self._zygote
 
@@ -59,15 +71,26 @@ class ForkedKubelab:
     ) -> tuple[int | None, str, str]:
         """(exit code, stdout, stderr); the code is None when the command outlived
         `timeout` and was sent `on_timeout` (then killed)."""
+        return self.finish(self.start(argv, cwd=cwd), timeout=timeout, on_timeout=on_timeout)
+
+    def start(self, argv: list[str], *, cwd: Path) -> Forked:
+        """Fork the command; `finish` collects it."""
         zygote = self._started()
         assert zygote.stdin and zygote.stdout
-        with tempfile.TemporaryDirectory(prefix="kubelab-fork-") as tmp:
-            out, err = Path(tmp, "stdout"), Path(tmp, "stderr")
-            request = {"argv": argv, "env": self._env, "cwd": str(cwd), "out": str(out),
-                       "err": str(err)}  # fmt: skip
-            zygote.stdin.write(json.dumps(request) + "\n")
-            zygote.stdin.flush()
-            pid = int(json.loads(zygote.stdout.readline())["pid"])
+        outputs = Path(tempfile.mkdtemp(prefix="kubelab-fork-"))
+        request = {"argv": argv, "env": self._env, "cwd": str(cwd),
+                   "out": str(outputs / "stdout"), "err": str(outputs / "stderr")}  # fmt: skip
+        line = memoryview(json.dumps(request).encode() + b"\n")
+        while line:  # a raw pipe may take a long line in parts
+            line = line[zygote.stdin.write(line) or 0 :]
+        return Forked(int(json.loads(zygote.stdout.readline())["pid"]), outputs)
+
+    def finish(
+        self, forked: Forked, *, timeout: float, on_timeout: int = signal.SIGKILL
+    ) -> tuple[int | None, str, str]:
+        zygote = self._started()
+        assert zygote.stdout
+        try:
             code: int | None
             if _readable(zygote.stdout, timeout):
                 ended = json.loads(zygote.stdout.readline())
@@ -75,11 +98,14 @@ class ForkedKubelab:
             else:
                 code = None
                 for sig in (on_timeout, signal.SIGKILL):
-                    os.kill(pid, sig)
+                    os.kill(forked.pid, sig)
                     if _readable(zygote.stdout, 10):
                         break
                 json.loads(zygote.stdout.readline())
+            out, err = forked.outputs / "stdout", forked.outputs / "stderr"
             return code, out.read_text(errors="replace"), err.read_text(errors="replace")
+        finally:
+            shutil.rmtree(forked.outputs, ignore_errors=True)
 
     def close(self) -> None:
         if self._zygote is not None:
