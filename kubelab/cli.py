@@ -58,14 +58,15 @@ def modules_for(argv: list[str]) -> list[str]:
     return list(dict.fromkeys(COMMAND_MODULES.values()))  # in the order help lists them
 
 
-def _register(argv: list[str] | None = None) -> None:
-    """Import the command modules a command line needs, which add their commands to `app`.
+def _register(modules: list[str]) -> None:
+    """Import the command modules a command line needs (`modules_for`), which add their
+    commands to `app`.
 
     In a function, not at the top: it runs after `_skip_slow_optional_imports` (`kubelab lint`
     imports jsonschema, which would otherwise compile its slow optional grammar first), and
     inside `_run`, so that a command module that cannot be imported (a broken install) is
     said in one paragraph like any other error."""
-    for name in modules_for(sys.argv[1:] if argv is None else argv):
+    for name in modules:
         importlib.import_module(name)
 
 
@@ -151,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     errors, typer/click usage errors and Ctrl-C, output that cannot be written, and, last,
     anything unexpected (a bug, said as one).
     """
-    _skip_slow_optional_imports(modules_for(sys.argv[1:] if argv is None else argv))
+    modules = modules_for(sys.argv[1:] if argv is None else argv)
+    _skip_slow_optional_imports(modules)
     no_proxy_with_loopback(os.environ)  # the lab is on loopback: never through a proxy
-    code = _run(argv)
+    code = _run(argv, modules)
     try:
         sys.stdout.flush()  # an output error belongs to this command, not to the exit
     except OSError as exc:
@@ -161,10 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, modules: list[str]) -> int:
     click_exception = _click_exception()
     try:
-        _register(argv)
+        _register(modules)
         # With standalone_mode=False, click returns a typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0

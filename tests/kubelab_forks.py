@@ -88,8 +88,8 @@ class ForkedKubelab:
     def finish(
         self, forked: Forked, *, timeout: float, on_timeout: int = signal.SIGKILL
     ) -> tuple[int | None, str, str]:
-        zygote = self._started()
-        assert zygote.stdout
+        zygote = self._zygote  # the one that forked it: a new one would never answer
+        assert zygote is not None and zygote.stdout
         try:
             code: int | None
             if _readable(zygote.stdout, timeout):
@@ -126,7 +126,7 @@ def _serve() -> None:
 
     every = cli.modules_for([])
     cli._skip_slow_optional_imports(every)  # as main() does, before jsonschema is imported
-    cli._register([])  # every command module
+    cli._register(every)  # every command module
     import checker._client  # noqa: F401  the official client, which a check loads
 
     print("ready", flush=True)

@@ -20,7 +20,7 @@ def _in_fresh_process(code: str) -> str:
 
 def test_the_cli_starts_without_the_official_client_and_a_check_loads_it() -> None:
     out = _in_fresh_process(
-        "import sys; import kubelab.cli as cli; cli._register(); "
+        "import sys; import kubelab.cli as cli; cli._register(cli.modules_for([])); "
         "print('kubernetes' in sys.modules); "
         "from checker import run_lab, ReadOnlyClient; print('kubernetes' in sys.modules)"
     )

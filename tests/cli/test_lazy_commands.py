@@ -58,7 +58,7 @@ def test_without_a_command_to_name_every_module_is_loaded(argv: list[str]) -> No
 
 def test_grading_does_not_import_the_schema_validator_lint_needs() -> None:
     out = _fresh(
-        "import sys; from kubelab import cli; cli._register(['check']); "
+        "import sys; from kubelab import cli; cli._register(cli.modules_for(['check'])); "
         "print('kubelab._cmd_lint' in sys.modules, 'kubernetes_validate' in sys.modules)"
     )
     assert out.split() == ["False", "False"]
@@ -93,7 +93,7 @@ def test_lint_still_validates_manifests_against_the_kubernetes_schema() -> None:
     assert proc.returncode == 0, proc.stderr
     out = _fresh(
         "import sys; from kubelab import cli; "
-        "cli._skip_slow_optional_imports(cli.modules_for(['lint'])); cli._register(['lint']); "
+        "cli._skip_slow_optional_imports(cli.modules_for(['lint'])); cli._register(cli.modules_for(['lint'])); "
         "print(sys.modules['kubernetes_validate'] is not None)"
     )
     assert out.split() == ["True"]
