@@ -33,7 +33,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 
-from kubesim.standins._program import Stopper, die_of, err, out
+from kubesim.standins._program import Stopper, die_of, err, exit_now, out
 from kubesim.standins._program import port as standin_port
 
 VERSION = "2.40"
@@ -375,4 +375,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

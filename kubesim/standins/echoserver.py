@@ -39,6 +39,7 @@ from kubesim.standins._program import (
     Stopper,
     combined_log,
     err,
+    exit_now,
     out,
 )
 from kubesim.standins._program import port as standin_port
@@ -167,4 +168,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

@@ -21,7 +21,7 @@ import time
 import urllib.parse
 
 from kubesim.standins import _grpchealth
-from kubesim.standins._program import Stopper, err
+from kubesim.standins._program import Stopper, err, exit_now
 from kubesim.standins._program import port as standin_port
 
 
@@ -105,4 +105,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

@@ -15,11 +15,10 @@ import http.server
 import select
 import signal
 import socket
-import sys
 import threading
 import urllib.parse
 
-from kubesim.standins._program import Stopper, die_of, err
+from kubesim.standins._program import Stopper, die_of, err, exit_now
 from kubesim.standins._program import port as standin_port
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
@@ -123,4 +122,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

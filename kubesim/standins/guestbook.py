@@ -23,6 +23,7 @@ import sys
 import urllib.parse
 
 from kubesim.standins import _apache, redis
+from kubesim.standins._program import exit_now
 
 PAGE = b"""<html>
   <head>
@@ -155,4 +156,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from kubesim.standins._program import Server, Stopper, die_of, err
+from kubesim.standins._program import Server, Stopper, die_of, err, exit_now
 from kubesim.standins._program import port as standin_port
 
 VERSIONS = {"1.0": "1.0.0", "2.0": "2.0.0"}
@@ -71,4 +71,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

@@ -16,9 +16,9 @@ Versions of Apache and PHP are not claimed in headers or logs: the stand-in is n
 from __future__ import annotations
 
 import math
-import sys
 
 from kubesim.standins import _apache
+from kubesim.standins._program import exit_now
 
 PORT = 80
 
@@ -49,4 +49,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

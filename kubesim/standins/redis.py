@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from kubesim.standins._program import Stopper, out
+from kubesim.standins._program import Stopper, exit_now, out
 from kubesim.standins._program import port as standin_port
 
 Reply = bytes
@@ -470,4 +470,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

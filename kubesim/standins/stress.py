@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kubesim.standins._program import err, out
+from kubesim.standins._program import err, exit_now, out
 
 PAGE = 4096
 _BLOCK = bytes(range(256)) * 256  # 64 KiB: hashlib releases the GIL above 2 KiB
@@ -453,4 +453,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from kubesim.standins._program import AnyMethodHandler, Server, err, out
+from kubesim.standins._program import AnyMethodHandler, Server, err, exit_now, out
 from kubesim.standins._program import port as standin_port
 
 PORT = 8080
@@ -99,4 +99,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

@@ -1,7 +1,6 @@
 """`python3 -m kubesim.standins.nginx [nginx -g 'daemon off;']`: the image's entrypoint."""
 
-import sys
-
+from kubesim.standins._program import exit_now
 from kubesim.standins.nginx._server import main
 
-sys.exit(main())
+exit_now(main())
