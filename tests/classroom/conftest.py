@@ -59,3 +59,25 @@ def sim_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster
         yield cluster
     finally:
         cluster.take_down()
+
+
+@pytest.fixture(scope="module")
+def edition(sim_cluster: LabCluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The learner edition of the course, built for the simulator."""
+    out = tmp_path_factory.mktemp("edition") / "course"
+    sim_cluster.run("kubelab", "assignment", "build", str(out), "--backend", "sim")
+    return out
+
+
+@pytest.fixture
+def learner(sim_cluster: LabCluster, edition: Path) -> Iterator[LabCluster]:
+    """The shared cluster seen from the learner edition (its labs), for one test. Its forked
+    `kubelab` zygote ends with the test; the cluster itself stays up for the module."""
+    view = LabCluster(
+        home=sim_cluster.home, env={**sim_cluster.env, "KUBELAB_LABS": str(edition / "labs")}
+    )
+    view.running = sim_cluster.running
+    try:
+        yield view
+    finally:
+        view.forks.close()

@@ -19,20 +19,10 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def edition(sim_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("edition") / "course"
-    sim_cluster.run("kubelab", "assignment", "build", str(out), "--backend", "sim")
-    return out
-
-
 @pytest.mark.parametrize(("lab_id", "exercise_id", "given"), CASES, ids=[c[0] for c in CASES])
 def test_applying_a_given_copy_scores_zero(
-    sim_cluster: Any, edition: Path, lab_id: str, exercise_id: str, given: str
+    learner: Any, edition: Path, lab_id: str, exercise_id: str, given: str
 ) -> None:
-    learner = type(sim_cluster)(
-        home=sim_cluster.home, env={**sim_cluster.env, "KUBELAB_LABS": str(edition / "labs")}
-    )
     learner.run("kubelab", "reset", lab_id, "--yes", timeout=300)
     learner.run("kubectl", "apply", "-f", str(edition / given))
     # lab 02's reset deploys the pods its Service selects; lab 01's are the given copy's

@@ -39,20 +39,10 @@ def without_check_cells(notebook: dict[str, Any]) -> dict[str, Any]:
     return {**notebook, "cells": cells}
 
 
-@pytest.fixture(scope="module")
-def edition(sim_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("edition") / "course"
-    sim_cluster.run("kubelab", "assignment", "build", str(out), "--backend", "sim")
-    return out
-
-
 @pytest.mark.parametrize("lab_id", LABS)
 def test_run_all_of_a_learner_notebook_scores_zero(
-    sim_cluster: Any, edition: Path, lab_id: str
+    learner: Any, edition: Path, lab_id: str
 ) -> None:
-    learner = type(sim_cluster)(
-        home=sim_cluster.home, env={**sim_cluster.env, "KUBELAB_LABS": str(edition / "labs")}
-    )
     source = edition / "notebooks" / f"{lab_id}.ipynb"
     run_all = source.with_name(f"run-all-{lab_id}.ipynb")
     run_all.write_text(json.dumps(without_check_cells(json.loads(source.read_text()))))
