@@ -21,10 +21,6 @@ from urllib.parse import quote, urlencode
 
 import urllib3
 import yaml
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config import new_client_from_config
-from kubernetes.config.config_exception import ConfigException
 
 from checker._errors import (
     ApiError,
@@ -32,6 +28,12 @@ from checker._errors import (
     ClusterError,
     ClusterUnreachable,
     ReadOnlyViolation,
+)
+from checker._official_client import (
+    ApiClient,
+    ApiException,
+    ConfigException,
+    new_client_from_config,
 )
 
 _PROXY_PATH = re.compile(r"^/api/v1/namespaces/[^/]+/services/[^/]+/proxy(/.*)?$")

@@ -42,3 +42,24 @@ def test_a_notebook_loads_the_client_with_its_first_cell_not_at_the_first_check(
     (tests/browser/test_course_in_jupyterlab.py), so the import pays for the client."""
     out = _in_fresh_process("import sys, kubelab.notebook; print('kubernetes' in sys.modules)")
     assert out == "True"
+
+
+def test_a_notebook_kernel_loads_the_client_without_its_optional_validator() -> None:
+    """The client's optional kubernetes_validate brings jsonschema and, with Jupyter's
+    extras, a grammar compiled at import: 1.8 s of every kernel (checker/_official_client.py).
+    It stays importable afterwards, for `kubelab lint` and for the learner's own code."""
+    out = _in_fresh_process(
+        "import sys, kubelab.notebook; "
+        "print('jsonschema' in sys.modules, 'kubernetes_validate' in sys.modules); "
+        "import kubernetes_validate; print(kubernetes_validate.validate is not None)"
+    )
+    assert out.split() == ["False", "False", "True"]
+
+
+def test_a_host_that_imported_the_client_first_keeps_it_whole() -> None:
+    out = _in_fresh_process(
+        "import sys, kubernetes, checker._client; "
+        "print(sys.modules['kubernetes_validate'] is not None, "
+        "kubernetes.dynamic.client.HAS_KUBERNETES_VALIDATE)"
+    )
+    assert out.split() == ["True", "True"]
