@@ -12,11 +12,11 @@ tests/course_e2e/test_shortcuts_score_zero.py.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nbval_command import nbval
 
 import checker
 
@@ -46,11 +46,7 @@ def test_run_all_of_a_learner_notebook_scores_zero(
     source = edition / "notebooks" / f"{lab_id}.ipynb"
     run_all = source.with_name(f"run-all-{lab_id}.ipynb")
     run_all.write_text(json.dumps(without_check_cells(json.loads(source.read_text()))))
-    ran = learner.run(
-        sys.executable.rsplit("/", 1)[-1], "-m", "pytest", "--nbval-lax", "-p",
-        "no:cacheprovider", "-q", "--nbval-cell-timeout=600", run_all.name,
-        cwd=run_all.parent, check=False, timeout=1200,
-    )  # fmt: skip
+    ran = learner.run(*nbval(run_all.name), cwd=run_all.parent, check=False, timeout=1200)
     assert ran.returncode == 0, f"a cell raised under Run All:\n{ran.stdout[-3000:]}"
     graded = learner.run(
         "kubelab", "check", lab_id, "--no-wait", "--format", "json", check=False, cwd=edition

@@ -9,11 +9,11 @@ fails the notebook. The grade afterwards is what proves the notebook taught the 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nbval_command import nbval
 from notebook_parts import NOTEBOOKS, PARTS, part_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,20 +22,7 @@ _PASSED: set[str] = set()  # notebooks that ran and graded in full, for the cour
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_and_its_lab_grades_in_full(lab_cluster: Any, notebook: Path):
-    proc = lab_cluster.run(
-        sys.executable.rsplit("/", 1)[-1],
-        "-m",
-        "pytest",
-        "--nbval-lax",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--nbval-cell-timeout=600",
-        notebook.name,
-        cwd=notebook.parent,
-        check=False,
-        timeout=1500,
-    )
+    proc = lab_cluster.run(*nbval(notebook.name), cwd=notebook.parent, check=False, timeout=1500)
     assert proc.returncode == 0, f"{notebook.name} failed under nbval:\n{proc.stdout[-6000:]}"
     graded = lab_cluster.run("kubelab", "check", notebook.stem, check=False)
     assert graded.returncode == 0, (
@@ -47,19 +34,7 @@ def test_notebook_runs_and_its_lab_grades_in_full(lab_cluster: Any, notebook: Pa
 def test_the_course_landing_page_runs_under_nbval(lab_cluster: Any):
     """`course.ipynb`, what `kubelab course` opens first: it lists and grades every lab."""
     page = ROOT / "notebooks" / "course.ipynb"
-    proc = lab_cluster.run(
-        sys.executable.rsplit("/", 1)[-1],
-        "-m",
-        "pytest",
-        "--nbval-lax",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        page.name,
-        cwd=page.parent,
-        check=False,
-        timeout=600,
-    )
+    proc = lab_cluster.run(*nbval(page.name), cwd=page.parent, check=False, timeout=600)
     assert proc.returncode == 0, f"{page.name} failed under nbval:\n{proc.stdout[-6000:]}"
 
 
