@@ -102,6 +102,23 @@ def delete_args(namespace: str) -> tuple[str, ...]:
     )  # fmt: skip
 
 
+def deleting_args(namespace: str) -> tuple[str, ...]:
+    """Prints when the namespace's deletion began; nothing when it is not being deleted."""
+    return (
+        "get", "namespace", namespace, "--ignore-not-found",
+        "-o", "jsonpath={.metadata.deletionTimestamp}",
+    )  # fmt: skip
+
+
+def wait_deleted_args(namespace: str) -> tuple[str, ...]:
+    return (
+        "wait",
+        "--for=delete",
+        f"namespace/{namespace}",
+        f"--timeout={NAMESPACE_DELETE_TIMEOUT}",
+    )
+
+
 def namespace_args(namespace: str) -> tuple[str, ...]:
     """Prints the namespace's name when it exists, nothing when it does not."""
     return ("get", "namespace", namespace, "--ignore-not-found", "-o", "name")
@@ -433,6 +450,13 @@ def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
     args = delete_args(namespace)
     typer.echo(f"  [reset] kubectl {' '.join(args)}")
     done = run_kubectl(paths, *args)
+    if not done.ok and run_kubectl(paths, *deleting_args(namespace)).stdout.strip():
+        # already being deleted (`kubectl delete namespace` by hand, or a reset cut short):
+        # the API server refuses a second delete (409 Conflict, "The system is ensuring all
+        # content is removed") until the first has emptied it, so wait for that one
+        args = wait_deleted_args(namespace)
+        typer.echo(f"  [reset] kubectl {' '.join(args)}")
+        done = run_kubectl(paths, *args)
     if not done.ok:
         raise StepError(
             f"Lab {lab.id}: reset failed while deleting namespace {namespace} (`kubectl "

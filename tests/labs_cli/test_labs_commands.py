@@ -279,6 +279,41 @@ def test_reset_deletes_only_the_labs_own_namespace(cluster_state: FakeHost, kind
     assert deletes == [DELETE]
 
 
+TERMINATING = (
+    'Error from server (Conflict): Operation cannot be fulfilled on namespaces "lab": The '
+    "system is ensuring all content is removed from this namespace.  Upon completion, this "
+    "namespace will automatically be purged by the system."
+)
+DELETING = "kubectl get namespace lab --ignore-not-found -o jsonpath={.metadata.deletionTimestamp}"
+WAIT_DELETED = "kubectl wait --for=delete namespace/lab --timeout=180s"
+
+
+def test_reset_waits_for_a_namespace_already_being_deleted(
+    cluster_state: FakeHost, kind_cluster, capsys
+):
+    """`kubectl delete namespace lab` by hand, then `kubelab reset` while it still empties:
+    the API server refuses the second delete with a Conflict, and reset waits for the first."""
+    host = cluster_state
+    host.rules[DELETE] = fail(TERMINATING)
+    host.rules[DELETING] = ok("2026-12-07T08:01:10Z")
+    assert main(["reset", "01-fixture", "--yes"]) == 0
+    lines = host.lines()
+    assert lines[lines.index(DELETE) + 1 : lines.index(DELETE) + 3] == [DELETING, WAIT_DELETED]
+    assert "back at its start" in capsys.readouterr().out
+
+
+def test_reset_still_stops_when_the_delete_fails_for_another_reason(
+    cluster_state: FakeHost, kind_cluster, capsys
+):
+    host = cluster_state
+    host.rules[DELETE] = fail("Error from server (Forbidden): namespaces is forbidden")
+    host.rules[DELETING] = ok("")
+    assert main(["reset", "01-fixture", "--yes"]) != 0
+    assert WAIT_DELETED not in host.lines()
+    err = " ".join(capsys.readouterr().err.split())
+    assert "reset failed while deleting namespace lab" in err and "Forbidden" in err
+
+
 def test_reset_refuses_a_lab_whose_namespace_belongs_to_the_cluster(
     host: FakeHost, kind_cluster, tmp_path, capsys
 ):
