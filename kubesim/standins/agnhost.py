@@ -79,6 +79,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     routes: dict[str, Route] = {}
+    then: Callable[[], None] | None = None  # what a route asks done after its reply
 
     def version_string(self) -> str:
         return ""
@@ -97,6 +98,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         status, body, headers = route(self, query)
         self._reply(status, body, headers)
+        if self.then is not None:
+            self.then()  # once the reply is sent, as Go's graceful Shutdown lets it finish
 
     do_POST = do_GET  # noqa: N815 - the Go handlers take any method
 
@@ -118,6 +121,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+
+def _stop_self() -> None:
+    """The stop the main thread waits for, sent by a route's handler once it has replied."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _serve(port: int, routes: dict[str, Route]) -> _Server:
@@ -222,7 +230,7 @@ def netexec(args: list[str]) -> int:
         log("GET /healthz")
         return (200 if ready.is_set() else 412), "", {}
 
-    def exit_route(_h: Handler, q: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+    def exit_route(h: Handler, q: dict[str, str]) -> tuple[int, str, dict[str, str]]:
         code = q.get("code", "")
         log(f"GET /exit?code={code}&timeout={q.get('timeout', '')}&wait={q.get('wait', '')}")
         if code and not code.isdigit():
@@ -232,13 +240,13 @@ def netexec(args: list[str]) -> int:
                 {},
             )
         exit_code.append(int(code or 0))
-        os.kill(os.getpid(), signal.SIGTERM)
+        h.then = _stop_self
         return 200, "", {}
 
-    def shutdown(_h: Handler, _q: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+    def shutdown(h: Handler, _q: dict[str, str]) -> tuple[int, str, dict[str, str]]:
         log("GET /shutdown")
         exit_code.append(0)
-        os.kill(os.getpid(), signal.SIGTERM)
+        h.then = _stop_self
         return 200, "", {}
 
     def redirect(_h: Handler, q: dict[str, str]) -> tuple[int, str, dict[str, str]]:
