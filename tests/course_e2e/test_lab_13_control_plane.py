@@ -24,8 +24,10 @@ def test_control_plane_down_is_visible_with_the_notebooks_commands(lab_cluster: 
     lab_cluster.run("kubelab", "reset", "13-control-plane", "--yes")
     lab_cluster.run("kubelab", "solve", "13-control-plane", "watcher")
     lab_cluster.run("kubectl", "apply", "-f", str(LAB / "short-lived-job.yaml"))
+    # the Job's own count of ready pods: a `wait pod -l` run before the Job controller has
+    # made the pod finds nothing to wait for and fails at once
     lab_cluster.run(
-        "kubectl", "wait", "pod", "-l", "app=short-lived", "--for=condition=Ready", "--timeout=60s"
+        "kubectl", "wait", "job/short-lived", "--for=jsonpath={.status.ready}=1", "--timeout=60s"
     )
     lab_cluster.run("kubelab", "break", "control-plane-down")
     try:
