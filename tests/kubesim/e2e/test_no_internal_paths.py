@@ -122,15 +122,29 @@ def _settled(cluster: Cluster, names: list[str], deadline: float) -> None:
         if set(names) <= done:
             return
         time.sleep(0.5)
-    raise AssertionError(f"pods never settled: {sorted(set(names) - done)}")
+    left = sorted(set(names) - done)
+    statuses = {p["metadata"]["name"]: p["status"] for p in pods if p["metadata"]["name"] in left}
+    raise AssertionError(f"pods never settled: {left}; their status: {statuses}")
 
 
 def _event_objects(cluster: Cluster) -> set[str]:
-    """The pods whose failure the kubelet has reported in a Warning event. A Pulled or
-    Started event is not enough: no-such-command is still ContainerCreating when its image
-    is Pulled, and its start's failure (the message this file looks for) comes after."""
     events = json.loads(cluster.kubectl("get", "events", "-n", NS, "-o", "json").stdout)
-    return {e["involvedObject"]["name"] for e in events["items"] if e["type"] == "Warning"}
+    return {
+        e["involvedObject"]["name"]
+        for e in events["items"]
+        if e["type"] == "Warning" or e["reason"] in ("Started", "Pulled")
+    }
+
+
+def _failed(cluster: Cluster, name: str, deadline: float) -> None:
+    """Wait until pod `name` has failed: no-such-command counts as settled once its image is
+    Pulled, while still ContainerCreating, and the runc message this file looks for comes
+    with its failure (seen late under load in CI)."""
+    while time.monotonic() < deadline:
+        pod = json.loads(cluster.kubectl("get", "pod", name, "-n", NS, "-o", "json").stdout)
+        if pod["status"].get("phase") == "Failed":
+            return
+        time.sleep(0.5)
 
 
 def test_failing_pods_show_no_internal_path(cluster: Cluster) -> None:
@@ -142,6 +156,7 @@ def test_failing_pods_show_no_internal_path(cluster: Cluster) -> None:
     deadline = time.monotonic() + 30
     while "hostpath-blocked" not in _event_objects(cluster) and time.monotonic() < deadline:
         time.sleep(0.5)
+    _failed(cluster, "no-such-command", time.monotonic() + 90)
     seen = [
         kubectl("describe", "pods", "-n", NS).stdout,
         kubectl("get", "events", "-n", NS, "-o", "custom-columns=MSG:.message").stdout,
