@@ -9,6 +9,7 @@ the person reading them is editing that file.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -551,6 +552,15 @@ def load_lab(path: Path | str) -> Lab:
         raise LabDataError(
             f"cannot read the file ({exc.strerror})", file=path, line=None, field=""
         ) from exc
+    return _validated(path, text)
+
+
+# Parsing and validating the fifteen labs is 75 ms of CPU, and a notebook kernel loads them
+# for every exercise it shows and checks. The same file with the same text is the same Lab
+# (the models are frozen), so a process parses each text once; a process forked after that
+# (the course tests' kubelab commands) starts with them parsed. A failure is not kept.
+@lru_cache(maxsize=64)
+def _validated(path: Path, text: str) -> Lab:
     try:
         root, data = _parse(text)
     except yaml.MarkedYAMLError as exc:

@@ -128,6 +128,10 @@ def _serve() -> None:
     cli._skip_slow_optional_imports(every)  # as main() does, before jsonschema is imported
     cli._register(every)  # every command module
     import checker._client  # noqa: F401  the official client, which a check loads
+    from kubelab._cmd_grading import labs_dir, load_labs
+
+    with contextlib.suppress(Exception):  # a broken lab is the command's to report
+        load_labs(labs_dir())  # parsed once (checker's cache); every command loads them
 
     print("ready", flush=True)
     for line in sys.stdin:

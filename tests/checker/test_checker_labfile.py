@@ -59,6 +59,22 @@ def test_defaults_apply_when_fields_are_omitted(tmp_path: Path):
     )
 
 
+def test_a_lab_is_parsed_once_per_text_and_again_once_its_file_changes(tmp_path: Path):
+    """A kernel loads every lab for each exercise it shows: the same text is the same Lab,
+    an edited file is read anew, and a broken file fails every time it is loaded."""
+    path = write_lab(tmp_path, GOOD)
+    first = load_lab(path)
+    assert load_lab(path) is first
+    path.write_text(GOOD.replace("title: Demo", "title: Edited"))
+    assert load_lab(path).title == "Edited"
+    path.write_text(GOOD.replace("minutes: 5", "minutes: [5]"))
+    for _ in range(2):
+        with pytest.raises(LabDataError, match="minutes"):
+            load_lab(path)
+    path.write_text(GOOD)
+    assert load_lab(path) is first
+
+
 @pytest.mark.parametrize(
     "text, value",
     [("30s", 30), ("2m", 120), ("1m30s", 90), ("1h", 3600), (7, 7), ("0.5s", 0.5), (0, 0)],
