@@ -709,7 +709,7 @@ class Runtime:
 
         def build() -> tuple[_rootfs.Layout, Path]:
             layout = _rootfs.plan(image, pod, mounts=mounts, netshim=netshim, dns_dir=dns_dir)
-            return layout, layout.materialize_fresh(box / "rootfs")
+            return layout, layout.materialize_fresh(box / "rootfs", links=self.root / "links")
 
         try:
             # hundreds of links and folders: written off the loop (the syscalls release the

@@ -77,6 +77,46 @@ def test_a_path_below_a_host_folder_it_lacks_explodes_the_bind(tmp_path: Path) -
     assert not (host_usr / "share" / "nginx").exists()
 
 
+def test_symlinks_are_hard_links_to_templates_and_stay_each_containers_own(
+    tmp_path: Path,
+) -> None:
+    """Each container start lays out a busybox /bin of 269 symlinks: they are hard links to
+    one template per path and target, and what a container does to its entry (replace it,
+    delete it) leaves the template and every other container's entry as they were."""
+    links = tmp_path / "links"
+    layout = Layout()
+    layout.add("/bin/ls", Link("busybox"))
+    layout.add("/bin/sh", Link("busybox"))
+    layout.add("/dev/fd", Link("/proc/self/fd"))
+    one = layout.materialize_fresh(tmp_path / "one" / "rootfs", links=links)
+    two = layout.materialize_fresh(tmp_path / "two" / "rootfs", links=links)
+    for rootfs in (one, two):
+        assert {p.name: p.readlink().as_posix() for p in (rootfs / "bin").iterdir()} == {
+            "ls": "busybox",
+            "sh": "busybox",
+        }
+        assert (rootfs / "dev/fd").readlink().as_posix() == "/proc/self/fd"
+    assert (one / "bin/ls").lstat().st_ino == (two / "bin/ls").lstat().st_ino
+    assert (one / "bin/ls").lstat().st_ino != (one / "bin/sh").lstat().st_ino
+    assert len(list(links.iterdir())) == 3 and (one / "bin/ls").lstat().st_nlink == 3
+    (one / "bin/ls").unlink()
+    (one / "bin/ls").symlink_to("/elsewhere")
+    (one / "bin/sh").unlink()
+    assert (two / "bin/ls").readlink().as_posix() == "busybox" and (two / "bin/sh").is_symlink()
+    again = layout.materialize_fresh(tmp_path / "one" / "rootfs", links=links)
+    assert (again / "bin/ls").readlink().as_posix() == "busybox"
+
+
+def test_where_no_template_can_be_made_a_symlink_is_the_containers_own(tmp_path: Path) -> None:
+    blocked = tmp_path / "links"
+    blocked.write_text("a file, where the template folder would be")
+    layout = Layout()
+    layout.add("/bin/ls", Link("busybox"))
+    made = layout.materialize_fresh(tmp_path / "rootfs", links=blocked)
+    assert (made / "bin/ls").readlink().as_posix() == "busybox"
+    assert (made / "bin/ls").lstat().st_nlink == 1
+
+
 def test_a_mount_point_the_host_folder_has_stays_a_nested_bind(tmp_path: Path) -> None:
     (tmp_path / "usr" / "local").mkdir(parents=True)
     layout = Layout()
