@@ -33,7 +33,6 @@ type, bad quantity) is 400 BadRequest with `<Kind> in version "<v>" cannot be ha
 
 from __future__ import annotations
 
-import copy
 from functools import cache
 from typing import Any
 
@@ -49,7 +48,7 @@ from kubesim.apiserver.validation.decode import decode_report, duplicate_fields
 from kubesim.apiserver.validation.errors import FieldError, Problems, status_body, status_message
 from kubesim.apiserver.validation.kinds import validate_values
 from kubesim.core import schema as _schema
-from kubesim.core.objects import quantity
+from kubesim.core.objects import deepcopy, quantity
 from kubesim.core.quota import format_quantity, matches_scopes, object_usage, quota_denial
 from kubesim.core.resources import rows as resource_rows
 
@@ -81,7 +80,7 @@ def _namespaced() -> dict[tuple[str, str], bool]:
 
 def default(gvk: GVK, obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of `obj` with the server's defaults for its kind filled in."""
-    out = copy.deepcopy(obj)
+    out = deepcopy(obj)
     fill = defaulter(gvk)
     if fill is not None:
         fill(out)

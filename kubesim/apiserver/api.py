@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import json
 import uuid
 from collections.abc import Callable
@@ -82,6 +81,7 @@ from kubesim.core.errors import (
     qualified,
     resource_not_found,
 )
+from kubesim.core.objects import deepcopy
 from kubesim.core.quota import quota_status, resize_denial
 from kubesim.core.resources import Registry, Resource, registry
 from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
@@ -366,11 +366,11 @@ class Api:
             f for f in obj["metadata"].get("finalizers") or [] if f != _crd.CLEANUP_FINALIZER
         ]
         if finalizers:
-            updated = copy.deepcopy(obj)
+            updated = deepcopy(obj)
             updated["metadata"]["finalizers"] = finalizers
             updated["status"] = _crd.terminating(obj, self.clock.rfc3339())
             return self.store.update(row.key, updated, expected_rev=row.rev).obj
-        final = copy.deepcopy(obj)
+        final = deepcopy(obj)
         final["metadata"].pop("finalizers", None)
         return self.store.delete(row.key, expected_rev=row.rev, final=final).obj
 
@@ -469,7 +469,7 @@ class Api:
         self._check_verb(res, "create")
         opts = options or WriteOptions()
         self._check_body_type(res, body)
-        body = self._to_storage(res, copy.deepcopy(body))
+        body = self._to_storage(res, deepcopy(body))
         sres = self._storage_res(res)
         meta = body.setdefault("metadata", {})
         if not isinstance(meta, dict):
@@ -504,7 +504,7 @@ class Api:
 
     def _out(self, res: Resource, obj: Obj) -> Obj:
         view = self._view(res)
-        return view(obj) if view else copy.deepcopy(obj)
+        return view(obj) if view else deepcopy(obj)
 
     def _check_body_type(self, res: Resource, body: Any) -> None:
         if not isinstance(body, dict):
@@ -534,8 +534,8 @@ class Api:
         if errors:
             causes = [{"reason": e.type, "message": e.message, "field": e.field} for e in errors]
             raise invalid(res.kind, obj["metadata"]["name"], causes, group=res.group)
-        seen = copy.deepcopy(old)
-        seen["spec"]["ephemeralContainers"] = copy.deepcopy(obj["spec"].get("ephemeralContainers"))
+        seen = deepcopy(old)
+        seen["spec"]["ephemeralContainers"] = deepcopy(obj["spec"].get("ephemeralContainers"))
         if seen["spec"]["ephemeralContainers"] is None:
             del seen["spec"]["ephemeralContainers"]
         return seen
@@ -549,10 +549,10 @@ class Api:
         if errors:
             causes = [{"reason": e.type, "message": e.message, "field": e.field} for e in errors]
             raise invalid(res.kind, obj["metadata"]["name"], causes, group=res.group)
-        seen = copy.deepcopy(old)
+        seen = deepcopy(old)
         for key in ("containers", "initContainers"):
             if key in obj["spec"]:
-                seen["spec"][key] = copy.deepcopy(obj["spec"][key])
+                seen["spec"][key] = deepcopy(obj["spec"][key])
         return seen
 
     def _custom_problems(self, res: Resource, obj: Obj, options: WriteOptions) -> Problems:
@@ -845,7 +845,7 @@ class Api:
         res = self.resource("", "v1", "resourcequotas")
         for quota, status in charges:
             meta = quota["metadata"]
-            body = {**copy.deepcopy(quota), "status": status}
+            body = {**deepcopy(quota), "status": status}
             body["metadata"].pop("resourceVersion", None)
             try:
                 self.update(
@@ -903,7 +903,7 @@ class Api:
         res = self.resource_for(api_version, kind)
         if self.store.get(self._key(res, ns, name)) is not None:
             return
-        body = copy.deepcopy(extra)
+        body = deepcopy(extra)
         body.update({"apiVersion": api_version, "kind": kind})
         body.setdefault("metadata", {})["name"] = name
         if ns:
@@ -978,7 +978,7 @@ class Api:
                     "on the request"
                 )
         row = self.get_row(res, namespace, name)
-        body = self._to_storage(res, copy.deepcopy(body))
+        body = self._to_storage(res, deepcopy(body))
         rv = (body.get("metadata") or {}).get("resourceVersion")
         if rv and rv != str(row.rev):
             raise conflict(res.plural, name, MODIFIED, group=res.group)
@@ -1128,7 +1128,7 @@ class Api:
             )
         if pmeta.get("resourceVersion") and pmeta["resourceVersion"] != str(row.rev):
             raise conflict(res.plural, name, MODIFIED, group=res.group)
-        body = self._to_storage(res, copy.deepcopy(patched))
+        body = self._to_storage(res, deepcopy(patched))
         return self._write_update(
             res, row, body, subresource=subresource, opts=opts, operation="Update"
         )
@@ -1373,7 +1373,7 @@ class Api:
             _ROOT_CA_DESCRIPTION_KEY
         ):
             return
-        fixed = copy.deepcopy(obj)
+        fixed = deepcopy(obj)
         fixed["data"] = {"ca.crt": self.root_ca}
         fixed["metadata"].setdefault("annotations", {})[_ROOT_CA_DESCRIPTION_KEY] = (
             _ROOT_CA_DESCRIPTION
@@ -1548,7 +1548,7 @@ def _json_type(value: Any) -> str:
 
 def _parse_apply_body(patch: Any) -> Obj:
     if isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return deepcopy(patch)
     raw = patch if isinstance(patch, bytes) else str(patch).encode()
     try:
         data = loads_json(raw) if raw.lstrip()[:1] == b"{" else load_yaml(raw)

@@ -8,10 +8,10 @@ The Binding's metadata.uid / resourceVersion, when given, are preconditions.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubesim.core.errors import MODIFIED, ApiError, BadRequest, conflict, invalid
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 
@@ -47,7 +47,7 @@ def check_binding(pod_name: str, binding: Any) -> None:
 
 def bound_pod(stored: Obj, revision: str, binding: Obj, *, now: str) -> Obj:
     """The pod after `binding` (a copy), or the 409 the real server answers."""
-    pod = copy.deepcopy(stored)
+    pod = deepcopy(stored)
     bmeta = binding.get("metadata") or {}
     meta, spec = pod["metadata"], pod.setdefault("spec", {})
     pod_name = meta["name"]

@@ -7,8 +7,9 @@ core/v1 Event and the autoscaling/v2 HPA and converts at the edge. Pure function
 
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 
@@ -26,7 +27,7 @@ _EVENTS_TO_CORE = {v: k for k, v in _CORE_TO_EVENTS.items()}
 
 def event_to_events_v1(obj: Obj) -> Obj:
     out = {
-        _CORE_TO_EVENTS.get(k, k): copy.deepcopy(v)
+        _CORE_TO_EVENTS.get(k, k): deepcopy(v)
         for k, v in obj.items()
         if k not in ("kind", "apiVersion")
     }
@@ -41,7 +42,7 @@ def event_to_events_v1(obj: Obj) -> Obj:
 
 def event_from_events_v1(obj: Obj) -> Obj:
     out = {
-        _EVENTS_TO_CORE.get(k, k): copy.deepcopy(v)
+        _EVENTS_TO_CORE.get(k, k): deepcopy(v)
         for k, v in obj.items()
         if k not in ("kind", "apiVersion")
     }
@@ -49,7 +50,7 @@ def event_from_events_v1(obj: Obj) -> Obj:
 
 
 def hpa_v2_to_v1(obj: Obj) -> Obj:
-    out = copy.deepcopy(obj)
+    out = deepcopy(obj)
     out["apiVersion"] = "autoscaling/v1"
     spec = out.get("spec", {})
     metrics = spec.pop("metrics", None) or []
@@ -74,7 +75,7 @@ def hpa_v2_to_v1(obj: Obj) -> Obj:
 
 
 def hpa_v1_to_v2(obj: Obj) -> Obj:
-    out = copy.deepcopy(obj)
+    out = deepcopy(obj)
     out["apiVersion"] = "autoscaling/v2"
     spec = out.setdefault("spec", {})
     cpu = spec.pop("targetCPUUtilizationPercentage", None)

@@ -24,13 +24,13 @@ Shaped as apiextensions-apiserver's builder makes it:
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kubesim.apiserver import openapi as _openapi
+from kubesim.core.objects import deepcopy
 from kubesim.core.resources import Resource
 
 Obj = dict[str, Any]
@@ -125,7 +125,7 @@ def body(doc: Obj) -> bytes:
 
 def kind_schema(schema: Obj, gvk: Obj) -> Obj:
     """A version's openAPIV3Schema as published: unfolded, with TypeMeta and ObjectMeta."""
-    out: Obj = _unfold(copy.deepcopy(schema)) if schema else {"type": "object"}
+    out: Obj = _unfold(deepcopy(schema)) if schema else {"type": "object"}
     if schema:
         properties = out.setdefault("properties", {})
         properties["metadata"] = dict(_OBJECT_META)
@@ -151,9 +151,9 @@ def _unfold(node: Any) -> Any:
             node[key] = _unfold(node[key])
     if node.get("x-kubernetes-int-or-string") is True and not _int_or_string_spelled(node):
         if "anyOf" not in node:
-            node["anyOf"] = copy.deepcopy(_INT_OR_STRING)
+            node["anyOf"] = deepcopy(_INT_OR_STRING)
         else:
-            node["allOf"] = [{"anyOf": copy.deepcopy(_INT_OR_STRING)}, *node.get("allOf", [])]
+            node["allOf"] = [{"anyOf": deepcopy(_INT_OR_STRING)}, *node.get("allOf", [])]
     if node.get("x-kubernetes-embedded-resource") is True:
         properties = node.setdefault("properties", {})
         properties["apiVersion"] = dict(_EMBEDDED_API_VERSION)

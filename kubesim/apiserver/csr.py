@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 from typing import Any
 
 from cryptography.x509.oid import NameOID
@@ -38,6 +37,7 @@ from kubesim.apiserver.validation.errors import (
 )
 from kubesim.apiserver.validation.names import is_dns1123_label
 from kubesim.core.errors import BadRequest
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 
@@ -71,7 +71,7 @@ def request_bytes(csr: Obj) -> bytes:
 
 def prepare_create(csr: Obj, user: UserInfo | None) -> Obj:
     """PrepareForCreate: the requestor from the request's user; an empty status."""
-    out = copy.deepcopy(csr)
+    out = deepcopy(csr)
     spec = out.setdefault("spec", {})
     for key in ("username", "uid", "groups", "extra"):
         spec.pop(key, None)
@@ -111,11 +111,11 @@ def prepare_update(old: Obj, prepared: Obj, new: Obj, subresource: str, now: str
     """The strategies' PrepareForUpdate: which parts of the request `new` an update of the
     object, of /status or of /approval may change (`prepared` is the generic update, its
     system metadata already kept)."""
-    out = copy.deepcopy(prepared)
-    out["spec"] = copy.deepcopy(old.get("spec") or {})
+    out = deepcopy(prepared)
+    out["spec"] = deepcopy(old.get("spec") or {})
     old_conditions = _conditions(old)
     if subresource == "approval":
-        status = copy.deepcopy(old.get("status") or {})
+        status = deepcopy(old.get("status") or {})
         status["conditions"] = _stamp(_conditions(new), old_conditions, now)
         if not status["conditions"]:
             status.pop("conditions")
@@ -130,13 +130,13 @@ def prepare_update(old: Obj, prepared: Obj, new: Obj, subresource: str, now: str
                 continue
             conditions.append(c)
         conditions.extend(kept.values())
-        status = copy.deepcopy(new.get("status") or {})
+        status = deepcopy(new.get("status") or {})
         status["conditions"] = _stamp(conditions, old_conditions, now)
         if not status["conditions"]:
             status.pop("conditions")
         out["status"] = status
     else:
-        out["status"] = copy.deepcopy(old.get("status") or {})
+        out["status"] = deepcopy(old.get("status") or {})
     return out
 
 

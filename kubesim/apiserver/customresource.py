@@ -19,7 +19,6 @@ apiextensions-apiserver does them.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from datetime import datetime
@@ -34,6 +33,7 @@ from kubesim.apiserver.validation.errors import (
     too_many,
 )
 from kubesim.core.durations import parse_time, since
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 Schema = dict[str, Any]
@@ -97,7 +97,7 @@ def _default(value: Any, schema: Schema, *, root: bool = False) -> None:
                 # PruneNonNullableNullsWithoutDefaults, then the default takes the null's place
                 del value[key]
             if key not in value and "default" in sub:
-                value[key] = copy.deepcopy(sub["default"])
+                value[key] = deepcopy(sub["default"])
             if key in value:
                 _default(value[key], sub)
         extra = schema.get("additionalProperties")

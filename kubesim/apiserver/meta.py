@@ -8,7 +8,6 @@ subresource. No I/O here: the `Api` calls these and writes the result.
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from datetime import timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 from kubesim.apiserver.defaulting.pod import pod_qos_class
 from kubesim.core.clock import format_time, parse_time
+from kubesim.core.objects import deepcopy
 from kubesim.core.resources import Resource
 
 Obj = dict[str, Any]
@@ -71,7 +71,7 @@ def without_volatile(obj: Obj) -> Obj:
 
 def prepare_create(res: Resource, obj: Obj, *, now: str, uid: str | None = None) -> Obj:
     """Stamp system metadata and reset what a create may not set."""
-    obj = copy.deepcopy(obj)
+    obj = deepcopy(obj)
     obj["kind"] = res.kind
     obj["apiVersion"] = res.api_version
     meta = obj.setdefault("metadata", {})
@@ -108,7 +108,7 @@ def _reset_status_on_create(res: Resource, obj: Obj) -> None:
 
 def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") -> Obj:
     """Carry system metadata over, separate spec and status writes, bump generation."""
-    new = copy.deepcopy(new)
+    new = deepcopy(new)
     new["kind"] = res.kind
     new["apiVersion"] = res.api_version
     if subresource == "status":
@@ -116,8 +116,8 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
     if subresource == "ephemeralcontainers":
         # dropNonEphemeralContainerUpdates: the stored pod with the request's ephemeral
         # containers (and its resourceVersion, the write's precondition)
-        merged = copy.deepcopy(old)
-        merged["spec"]["ephemeralContainers"] = copy.deepcopy(
+        merged = deepcopy(old)
+        merged["spec"]["ephemeralContainers"] = deepcopy(
             (new.get("spec") or {}).get("ephemeralContainers") or []
         )
         version = (new.get("metadata") or {}).get("resourceVersion")
@@ -138,13 +138,13 @@ def prepare_update(res: Resource, old: Obj, new: Obj, *, subresource: str = "") 
         meta["namespace"] = old_meta["namespace"]
     if "status" in res.sub and res.kind not in ("Node",):
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = deepcopy(old["status"])
         else:
             new.pop("status", None)
     if res.kind == "Namespace":
         meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         if "spec" not in new and "spec" in old:
-            new["spec"] = copy.deepcopy(old["spec"])
+            new["spec"] = deepcopy(old["spec"])
     if res.kind in GENERATION_KINDS or res.custom:
         generation = old_meta.get("generation", 1)
         if spec_part(new) != spec_part(old):
@@ -161,19 +161,19 @@ def _prepare_resize_update(old: Obj, new: Obj) -> Obj:
     containers' and init containers' `resources` and `resizePolicy`; the rest of the spec,
     the metadata and the status stay as stored. Containers added, removed or renamed are
     passed through as sent, for validation to refuse. A changed spec bumps generation."""
-    merged = copy.deepcopy(old)
+    merged = deepcopy(old)
     spec, new_spec = merged.setdefault("spec", {}), new.get("spec") or {}
     for key in ("containers", "initContainers"):
         mine, theirs = spec.get(key) or [], new_spec.get(key) or []
         names = [c.get("name") if isinstance(c, dict) else None for c in theirs]
         if names != [c.get("name") for c in mine]:
             if theirs or mine:
-                spec[key] = copy.deepcopy(theirs)
+                spec[key] = deepcopy(theirs)
             continue
         for container, sent in zip(mine, theirs, strict=True):
             for field in RESIZABLE:
                 if field in sent:
-                    container[field] = copy.deepcopy(sent[field])
+                    container[field] = deepcopy(sent[field])
                 else:
                     container.pop(field, None)
     version = (new.get("metadata") or {}).get("resourceVersion")
@@ -194,22 +194,22 @@ def _prepare_status_update(res: Resource, old: Obj, new: Obj) -> Obj:
     creation and deletion stamps, generation) stays as stored, as the generic
     `rest.BeforeUpdate` keeps it.
     """
-    merged = copy.deepcopy(old)
-    merged["status"] = copy.deepcopy(new.get("status", {}))
-    meta = copy.deepcopy(new.get("metadata") or {})
+    merged = deepcopy(old)
+    merged["status"] = deepcopy(new.get("status", {}))
+    meta = deepcopy(new.get("metadata") or {})
     old_meta = old.get("metadata", {})
     for field in (*_SYSTEM_FIELDS, "generation", "name", "namespace"):
         if field in old_meta:
-            meta[field] = copy.deepcopy(old_meta[field])
+            meta[field] = deepcopy(old_meta[field])
         else:
             meta.pop(field, None)
     for field in _STATUS_KEEPS.get(res.kind, ()):
         if field in old_meta:
-            meta[field] = copy.deepcopy(old_meta[field])
+            meta[field] = deepcopy(old_meta[field])
         else:
             meta.pop(field, None)
     if "managedFields" not in meta and "managedFields" in old_meta:
-        meta["managedFields"] = copy.deepcopy(old_meta["managedFields"])
+        meta["managedFields"] = deepcopy(old_meta["managedFields"])
     merged["metadata"] = meta
     return merged
 
@@ -230,7 +230,7 @@ def qos_class(pod: Obj) -> str:
 
 
 def mark_deleting(obj: Obj, *, now: str, grace: int) -> Obj:
-    obj = copy.deepcopy(obj)
+    obj = deepcopy(obj)
     meta = obj["metadata"]
     meta.setdefault("deletionTimestamp", now)
     meta.setdefault("deletionGracePeriodSeconds", grace)
@@ -247,7 +247,7 @@ def shortened_deletion(obj: Obj, grace: int | None) -> Obj | None:
     if grace is None or not old or (grace := max(grace, 0)) >= old:
         return None
     moved = parse_time(meta["deletionTimestamp"]) + timedelta(seconds=grace - old)
-    obj = copy.deepcopy(obj)
+    obj = deepcopy(obj)
     obj["metadata"]["deletionTimestamp"] = format_time(moved)
     obj["metadata"]["deletionGracePeriodSeconds"] = grace
     return obj

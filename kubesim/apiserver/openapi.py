@@ -46,7 +46,6 @@ so `index()` is a dict lookup afterwards; the hash is the SHA-512 of the documen
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import threading
@@ -54,6 +53,7 @@ from functools import cache
 from typing import Any
 
 from kubesim.core import schema as _schema
+from kubesim.core.objects import deepcopy
 from kubesim.core.resources import rows as resource_rows
 
 SKIP_GROUPS = {"metrics.k8s.io"}
@@ -187,7 +187,7 @@ def convert_schema(schema: Any, refs: set[str], *, top: bool = False) -> Any:
         if key in ("allOf", "oneOf", "anyOf"):
             out[key] = [convert_schema(v, refs) for v in value]
             continue
-        out[key] = copy.deepcopy(value)
+        out[key] = deepcopy(value)
     if target is not None:
         refs.add(target)
         # kube-apiserver wraps a ref that carries siblings (description...) in allOf

@@ -7,7 +7,6 @@ scale (autoscaling/v1 Scale over deployments, replicasets, statefulsets, RCs), e
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -18,7 +17,7 @@ from kubesim.apiserver.hooks import LogRequest
 from kubesim.apiserver.meta import check_preconditions
 from kubesim.apiserver.patch import dispatch as _patch
 from kubesim.core.errors import BadRequest, Invalid, conflict, not_found, success_body
-from kubesim.core.objects import disruption_target
+from kubesim.core.objects import deepcopy, disruption_target
 from kubesim.core.resources import Resource
 from kubesim.core.selectors import (
     format_selector,
@@ -135,7 +134,7 @@ def update_scale(
             },
         )
     view = api._view(res)  # the version the scale was asked of
-    body = copy.deepcopy(view(row.obj) if view else row.obj)
+    body = deepcopy(view(row.obj) if view else row.obj)
     paths = _scale_paths(api, res)
     _put(body, paths[0], replicas)
     updated = api.update(res, namespace, name, body, subresource="scale", options=options)

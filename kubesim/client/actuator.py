@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,6 +50,7 @@ from kubesim.controllers import (
     slow_start_batches,
 )
 from kubesim.core.errors import AlreadyExists, ApiError, Conflict, NotFound
+from kubesim.core.objects import deepcopy
 
 if TYPE_CHECKING:
     from kubesim.apiserver.api import Api
@@ -278,7 +278,7 @@ def _update_status(api: Api, obj: Obj, opts: WriteOptions) -> list[Written]:
     out = _mark(res, new)
     wanted = meta.get("annotations")
     if wanted is not None and (new.get("metadata") or {}).get("annotations") != wanted:
-        body = copy.deepcopy(new)
+        body = deepcopy(new)
         body["metadata"]["annotations"] = wanted
         with contextlib.suppress(NotFound):
             out += _mark(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -29,6 +28,7 @@ from kubesim.cluster.logs import KubeletLogs
 from kubesim.cluster.metrics import Metrics
 from kubesim.cluster.streams import KubeletStreams
 from kubesim.core.errors import ApiError, Conflict, NotFound
+from kubesim.core.objects import deepcopy
 from kubesim.kubelet._kubelet import Kubelet, NodeNetwork
 from kubesim.kubelet._process import Runtime
 from kubesim.network import claim as claim_net_id
@@ -212,7 +212,7 @@ class Cluster:
         node = self.api.get(self._nodes_res, None, name)
         micro = self.api.clock.rfc3339_micro()
         try:
-            lease = copy.deepcopy(self.api.get(self._leases_res, "kube-node-lease", name))
+            lease = deepcopy(self.api.get(self._leases_res, "kube-node-lease", name))
         except NotFound:
             self.api.create(
                 self._leases_res, "kube-node-lease", _nodes.lease_object(node, now_micro=micro)
@@ -229,7 +229,7 @@ class Cluster:
 
     def _post_status(self, node: Obj) -> None:
         spec = self.specs[node["metadata"]["name"]]
-        updated = copy.deepcopy(node)
+        updated = deepcopy(node)
         updated["status"] = _nodes.node_status(
             spec,
             previous=node.get("status"),

@@ -11,11 +11,10 @@ extends `view`.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubesim.controllers._actions import Decision, Update
-from kubesim.core.objects import labels, selector_matches
+from kubesim.core.objects import deepcopy, labels, selector_matches
 
 Obj = dict[str, Any]
 
@@ -37,7 +36,7 @@ def aggregated_rules(role: Obj, cluster_roles: list[Obj]) -> list[Obj] | None:
                 continue
             for policy_rule in other.get("rules") or []:
                 if policy_rule not in rules:
-                    rules.append(copy.deepcopy(policy_rule))
+                    rules.append(deepcopy(policy_rule))
     return rules
 
 
@@ -45,6 +44,6 @@ def reconcile_clusterrole_aggregation(role: Obj, cluster_roles: list[Obj]) -> De
     rules = aggregated_rules(role, cluster_roles)
     if rules is None or (role.get("rules") or []) == rules:
         return Decision()
-    updated = copy.deepcopy(role)
+    updated = deepcopy(role)
     updated["rules"] = rules
     return Decision([Update(updated)])

@@ -23,13 +23,12 @@ the plan this module returns, so the decisions stay functions of their inputs.
 from __future__ import annotations
 
 import base64
-import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from kubesim.controllers._actions import Decision, UpdateStatus, delete_of
-from kubesim.core.objects import fmt_time, parse_time
+from kubesim.core.objects import deepcopy, fmt_time, parse_time
 
 Obj = dict[str, Any]
 
@@ -93,7 +92,7 @@ def signing_plan(csr: Obj, *, now: datetime, host_now: datetime) -> SigningPlan 
 
 def issue_csr(csr: Obj, certificate_pem: str) -> Decision:
     """Write the signed certificate into status.certificate (base64, as JSON carries bytes)."""
-    updated = copy.deepcopy(csr)
+    updated = deepcopy(csr)
     status = updated.setdefault("status", {})
     status["certificate"] = base64.b64encode(certificate_pem.encode()).decode()
     return Decision([UpdateStatus(updated)])
@@ -101,7 +100,7 @@ def issue_csr(csr: Obj, certificate_pem: str) -> Decision:
 
 def fail_csr(csr: Obj, message: str, now: datetime) -> Decision:
     """A Failed condition: the request will not be signed."""
-    updated = copy.deepcopy(csr)
+    updated = deepcopy(csr)
     status = updated.setdefault("status", {})
     status["conditions"] = [
         *(status.get("conditions") or []),

@@ -6,7 +6,6 @@ annotations, the Deployment conditions and the progress predicates.  Pure functi
 
 from __future__ import annotations
 
-import copy
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from kubesim.core.objects import (
     Obj,
     annotations_of,
     created,
+    deepcopy,
     fmt_time,
     get_condition,
     meta,
@@ -156,7 +156,7 @@ def revision(rs: Obj) -> int:
 
 def strip_hash(template: Obj) -> Obj:
     """The template without the pod-template-hash label, for EqualIgnoreHash."""
-    t = copy.deepcopy(template or {})
+    t = deepcopy(template or {})
     md = t.setdefault("metadata", {})
     lbls = dict(md.get("labels") or {})
     lbls.pop(HASH_LABEL, None)

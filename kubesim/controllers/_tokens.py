@@ -19,10 +19,10 @@ stays a function of its inputs.
 from __future__ import annotations
 
 import base64
-import copy
 from typing import Any
 
 from kubesim.controllers._actions import Decision, Update, delete_of
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 
@@ -71,7 +71,7 @@ def reconcile_token_secret(
     annotations[UID_ANNOTATION] = service_account["metadata"].get("uid", "")
     if data == (secret.get("data") or {}) and annotations == secret["metadata"].get("annotations"):
         return Decision()
-    updated = copy.deepcopy(secret)
+    updated = deepcopy(secret)
     updated["data"] = data
     updated["metadata"]["annotations"] = annotations
     return Decision([Update(updated)])

@@ -30,10 +30,17 @@ rancher/local-path-provisioner.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from kubesim.core.objects import Obj, deleting, meta, name, parse_quantity, without_finalizer
+from kubesim.core.objects import (
+    Obj,
+    deepcopy,
+    deleting,
+    meta,
+    name,
+    parse_quantity,
+    without_finalizer,
+)
 
 from ._actions import (
     Create,
@@ -190,14 +197,14 @@ def reconcile_claim(
     bound = next((v for v in volumes if _claims(v, claim)), None)
     if bound is not None:
         if not spec.get("volumeName"):
-            updated = copy.deepcopy(claim)
+            updated = deepcopy(claim)
             updated["spec"]["volumeName"] = name(bound)
             notes = updated["metadata"].setdefault("annotations", {})
             notes["pv.kubernetes.io/bind-completed"] = "yes"
             notes["pv.kubernetes.io/bound-by-controller"] = "yes"
             return Decision([Update(updated)]), none
         if _phase(claim) != "Bound":
-            updated = copy.deepcopy(claim)
+            updated = deepcopy(claim)
             updated["status"] = {
                 "phase": "Bound",
                 "accessModes": list(_spec(bound).get("accessModes") or []),
@@ -212,7 +219,7 @@ def reconcile_claim(
     if storage_class is None or storage_class.get("provisioner") == "kubernetes.io/no-provisioner":
         candidates = sorted((v for v in volumes if _fits(v, claim)), key=_capacity)
         if candidates:
-            chosen = copy.deepcopy(candidates[0])
+            chosen = deepcopy(candidates[0])
             chosen["spec"]["claimRef"] = _claim_ref(claim)
             return Decision([Update(chosen)]), none
         if not class_name:  # syncUnboundClaim's default case, a Normal event
@@ -238,7 +245,7 @@ def reconcile_claim(
                     )
                 ]
             ), none
-        updated = copy.deepcopy(claim)
+        updated = deepcopy(claim)
         notes = updated["metadata"].setdefault("annotations", {})
         notes[SELECTED_NODE] = _spec(scheduled[0])["nodeName"]
         for key in PROVISIONER_ANNOTATIONS:
@@ -362,6 +369,6 @@ def reconcile_volume(
         want = "Released"
     if _phase(volume) == want:
         return Decision([])
-    updated = copy.deepcopy(volume)
+    updated = deepcopy(volume)
     updated["status"] = {**(volume.get("status") or {}), "phase": want}
     return Decision([UpdateStatus(updated)])

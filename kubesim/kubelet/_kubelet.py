@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import hashlib
 import logging
 import secrets
@@ -28,7 +27,7 @@ from kubesim.client.informer import Informer
 from kubesim.client.recorder import EventRecorder
 from kubesim.core import podlevel
 from kubesim.core.errors import ApiError, Conflict, NotFound
-from kubesim.core.objects import parse_time
+from kubesim.core.objects import deepcopy, parse_time
 from kubesim.kubelet import (
     _env,
     _eviction,
@@ -266,7 +265,7 @@ class PodWorker:
     def __init__(self, kubelet: Kubelet, pod: Obj) -> None:
         self.kubelet = kubelet
         self.api = kubelet.api
-        self.pod = copy.deepcopy(pod)
+        self.pod = deepcopy(pod)
         self.uid = pod["metadata"]["uid"]
         spec = pod["spec"]
         # With init containers every container waits as PodInitializing, not ContainerCreating.
@@ -275,7 +274,7 @@ class PodWorker:
             c["name"]: ContainerRecord(
                 name=c["name"],
                 image=c.get("image", ""),
-                state=copy.deepcopy(initializing),
+                state=deepcopy(initializing),
                 sidecar=c.get("restartPolicy") == "Always",
             )
             for c in spec.get("initContainers") or []
@@ -286,7 +285,7 @@ class PodWorker:
         }
         if self.init_records:
             for rec in self.records.values():
-                rec.state = copy.deepcopy(initializing)
+                rec.state = deepcopy(initializing)
         # `kubectl debug`: added to a running pod through pods/ephemeralcontainers, run once
         self.ephemeral_records: dict[str, ContainerRecord] = {}
         self._ephemeral_tasks: list[asyncio.Task[bool]] = []
@@ -389,7 +388,7 @@ class PodWorker:
         status = pod.get("status") or {}
         for each in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:  # fmt: skip
             if each.get("name") in self.allocated and each.get("resources"):
-                self.allocated[each["name"]] = copy.deepcopy(each["resources"])
+                self.allocated[each["name"]] = deepcopy(each["resources"])
 
     def record_for(self, container: str) -> ContainerRecord | None:
         return (
@@ -405,7 +404,7 @@ class PodWorker:
         deadline = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
         generation = self.pod["metadata"].get("generation")
         marks = _marks(self.pod)
-        self.pod = copy.deepcopy(pod)
+        self.pod = deepcopy(pod)
         if pod["metadata"].get("deletionTimestamp"):
             self.terminating.set()
         elif _marks(pod) != marks and self.mounts:
@@ -541,7 +540,7 @@ class PodWorker:
                 if error:
                     errors.append(error)
                 else:
-                    self.actual[name] = copy.deepcopy(want)
+                    self.actual[name] = deepcopy(want)
             progress = self._resize_progress
             if progress is not None and errors:
                 message = "; ".join(errors)
@@ -1158,7 +1157,7 @@ class PodWorker:
             o["metadata"]["name"]: o
             for o in api.list(api.resource("", "v1", "secrets"), ns).objects()
         }
-        pod = copy.deepcopy(self.pod)
+        pod = deepcopy(self.pod)
         pod.setdefault("status", {})["podIP"] = self.pod_ip
         pod["status"]["hostIP"] = self.kubelet.network.host_ip
         env = _env.container_env(pod, spec, _env.Sources(services, master, cms, secs))
@@ -1234,7 +1233,7 @@ class PodWorker:
         finally:
             self._starting -= 1
         self.running[name] = running
-        self.actual[name] = copy.deepcopy(resources)
+        self.actual[name] = deepcopy(resources)
         if not self._applied(name):  # resized while it was starting
             self._kick_resize()
         self._started_real[name] = time.monotonic()
@@ -1586,7 +1585,7 @@ class PodWorker:
                     return
                 if current["metadata"]["uid"] != self.uid:
                     return
-                updated = copy.deepcopy(current)
+                updated = deepcopy(current)
                 updated["status"] = self._status(current)
                 if updated["status"] == current.get("status"):
                     self._written = current.get("status") or {}

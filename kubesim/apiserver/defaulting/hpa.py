@@ -13,9 +13,10 @@ so a read-modify-write through v1 loses nothing.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
+
+from kubesim.core.objects import deepcopy
 
 Obj = dict[str, Any]
 
@@ -51,7 +52,7 @@ def _cpu_metric(utilization: int) -> Obj:
 
 
 def _rules(given: Any, default: Obj) -> Obj:
-    rules = copy.deepcopy(default)
+    rules = deepcopy(default)
     if isinstance(given, dict):
         for key in ("selectPolicy", "stabilizationWindowSeconds", "policies", "tolerance"):
             if given.get(key) is not None:
@@ -141,7 +142,7 @@ def _metric_to_v1(metric: Obj) -> Obj:
             )
         )
         return {"type": kind, "external": body}
-    return copy.deepcopy(metric)
+    return deepcopy(metric)
 
 
 def _target_from_v1(src: Obj, *, value_key: str, average_key: str) -> Obj:
@@ -188,7 +189,7 @@ def _metric_from_v1(metric: Obj) -> Obj:
             ident["selector"] = src["metricSelector"]
         target = _target_from_v1(src, value_key="targetValue", average_key="targetAverageValue")
         return {"type": kind, "external": {"metric": ident, "target": target}}
-    return copy.deepcopy(metric)
+    return deepcopy(metric)
 
 
 def _status_to_v1(metric: Obj) -> Obj:
@@ -204,7 +205,7 @@ def _status_to_v1(metric: Obj) -> Obj:
             body["currentAverageUtilization"] = current["averageUtilization"]
         body["currentAverageValue"] = current.get("averageValue") or "0"
         return {"type": kind, key: body}
-    return copy.deepcopy(metric)
+    return deepcopy(metric)
 
 
 def _status_from_v1(metric: Obj) -> Obj:
@@ -219,7 +220,7 @@ def _status_from_v1(metric: Obj) -> Obj:
         if key == "containerResource":
             body["container"] = src.get("container")
         return {"type": kind, key: body}
-    return copy.deepcopy(metric)
+    return deepcopy(metric)
 
 
 # --- behavior: the annotation holds Go field names --------------------------------------
@@ -283,7 +284,7 @@ def convert(obj: Obj, to_version: str) -> Obj:
     """An HPA in `autoscaling/<to_version>` ("v1" or "v2"), from either version."""
     have = (obj.get("apiVersion") or "autoscaling/v2").split("/")[-1]
     if have == to_version:
-        return copy.deepcopy(obj)
+        return deepcopy(obj)
     if to_version == "v1":
         return _v2_to_v1(obj)
     if to_version == "v2":
@@ -294,9 +295,9 @@ def convert(obj: Obj, to_version: str) -> Obj:
 def _v2_to_v1(obj: Obj) -> Obj:
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    meta = copy.deepcopy(obj.get("metadata") or {})
+    meta = deepcopy(obj.get("metadata") or {})
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _ROUND_TRIP}
-    out_spec: Obj = {"scaleTargetRef": copy.deepcopy(spec.get("scaleTargetRef"))}
+    out_spec: Obj = {"scaleTargetRef": deepcopy(spec.get("scaleTargetRef"))}
     if spec.get("minReplicas") is not None:
         out_spec["minReplicas"] = spec["minReplicas"]
     out_spec["maxReplicas"] = spec.get("maxReplicas")
@@ -347,9 +348,9 @@ def _v2_to_v1(obj: Obj) -> Obj:
 def _v1_to_v2(obj: Obj) -> Obj:
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    meta = copy.deepcopy(obj.get("metadata") or {})
+    meta = deepcopy(obj.get("metadata") or {})
     annotations = dict(meta.get("annotations") or {})
-    out_spec: Obj = {"scaleTargetRef": copy.deepcopy(spec.get("scaleTargetRef"))}
+    out_spec: Obj = {"scaleTargetRef": deepcopy(spec.get("scaleTargetRef"))}
     if spec.get("minReplicas") is not None:
         out_spec["minReplicas"] = spec["minReplicas"]
     out_spec["maxReplicas"] = spec.get("maxReplicas")

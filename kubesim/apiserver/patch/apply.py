@@ -26,7 +26,6 @@ keep `status` apart from the main resource (and the `status` subresource to `sta
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +47,7 @@ from kubesim.apiserver.patch.fieldpath import (
 )
 from kubesim.apiserver.patch.jsonpatch import json_equal, prune_nulls
 from kubesim.apiserver.patch.schema import Node, Schema, child, items
+from kubesim.core.objects import deepcopy
 
 _STRIPPED: set[Path] = {
     ("f:apiVersion",),
@@ -203,7 +203,7 @@ def _body(obj: dict[str, Any] | None) -> dict[str, Any]:
     """The object without its managedFields (they are bookkeeping, not content)."""
     if obj is None:
         return {}
-    body = copy.deepcopy(obj)
+    body = deepcopy(obj)
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         metadata.pop("managedFields", None)
@@ -304,7 +304,7 @@ def server_side_apply(
     before = _body(live)
     entries = _decode_entries(live)
 
-    merged = merge(before, config, node) if live is not None else copy.deepcopy(config)
+    merged = merge(before, config, node) if live is not None else deepcopy(config)
     diff = compare(before, merged, node)
     changed = _tracked(diff.changed, subresource="", has_status=has_status)
 
@@ -376,16 +376,16 @@ def _prune(value: Any, node: Node | None, path: Path, drop: FieldSet, owned: Fie
 def merge(live: Any, config: Any, node: Node | None) -> Any:
     """smd's merge of an applied configuration into a live object (never mutates either)."""
     if isinstance(live, dict) and isinstance(config, dict) and not map_is_atomic(node):
-        out = copy.deepcopy(live)
+        out = deepcopy(live)
         for key, value in config.items():
             if key in out:
                 out[key] = merge(out[key], value, child(node, key))
             else:
-                out[key] = copy.deepcopy(value)
+                out[key] = deepcopy(value)
         return out
     if isinstance(live, list) and isinstance(config, list) and list_kind(node) != "atomic":
         return _merge_lists(live, config, node)
-    return copy.deepcopy(config)
+    return deepcopy(config)
 
 
 def _merge_lists(live: list[Any], config: list[Any], node: Node | None) -> list[Any]:
@@ -416,7 +416,7 @@ def _merge_lists(live: list[Any], config: list[Any], node: Node | None) -> list[
         if li < len(lhs):
             pe = lhs[li][0]
             if pe not in rhs_map:
-                out.append(copy.deepcopy(lhs_map[pe]))
+                out.append(deepcopy(lhs_map[pe]))
                 li += 1
                 continue
             if pe in done:
@@ -428,7 +428,7 @@ def _merge_lists(live: list[Any], config: list[Any], node: Node | None) -> list[
             if pe in lhs_map:
                 out.append(merge(lhs_map[pe], rhs_map[pe], element_node))
             else:
-                out.append(copy.deepcopy(rhs_map[pe]))
+                out.append(deepcopy(rhs_map[pe]))
             ri += 1
             if shared and shared[0] == pe:
                 shared.pop(0)

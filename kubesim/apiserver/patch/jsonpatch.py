@@ -18,9 +18,10 @@ Both functions work on a private deep copy and never mutate their inputs. They r
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
+
+from kubesim.core.objects import deepcopy
 
 _MISSING = object()
 
@@ -43,7 +44,7 @@ def apply_json_patch(doc: Any, operations: Any) -> Any:
         raise JsonPatchFailed(
             f"json: cannot unmarshal {kind} into Go value of type jsonpatch.Patch", code=400
         )
-    box = [copy.deepcopy(doc)]
+    box = [deepcopy(doc)]
     for op in operations:
         kind = op.get("op") if isinstance(op.get("op"), str) else "unknown"
         handler = _OPERATIONS.get(kind)
@@ -158,7 +159,7 @@ def _op_add(box: list[Any], op: dict[str, Any]) -> None:
             f'add operation does not apply: doc is missing path: "{path}": missing value'
         )
     try:
-        _add(found[0], found[1], copy.deepcopy(op.get("value")))
+        _add(found[0], found[1], deepcopy(op.get("value")))
     except JsonPatchFailed as exc:
         raise JsonPatchFailed(f"error in add for path: '{path}': {exc}") from None
 
@@ -184,7 +185,7 @@ def _op_replace(box: list[Any], op: dict[str, Any]) -> None:
         raise JsonPatchFailed(
             "replace operation failed to decode path: operation missing path field: missing value"
         )
-    value = copy.deepcopy(op.get("value"))
+    value = deepcopy(op.get("value"))
     if path == "":
         if not isinstance(value, (dict, list)):
             raise JsonPatchFailed("replace operation value must be object or array: <nil>")
@@ -265,7 +266,7 @@ def _op_copy(box: list[Any], op: dict[str, Any]) -> None:
             f"copy operation does not apply: doc is missing destination path: {path}: missing value"
         )
     try:
-        _add(target[0], target[1], copy.deepcopy(value))
+        _add(target[0], target[1], deepcopy(value))
     except JsonPatchFailed as exc:
         raise JsonPatchFailed(f"error while adding value during copy: {exc}") from None
 
@@ -333,7 +334,7 @@ def apply_merge_patch(doc: Any, patch: Any) -> Any:
         raise JsonPatchFailed("Invalid JSON Patch", code=400)
     if not isinstance(doc, dict):
         return prune_nulls(patch)
-    return _merge_docs(copy.deepcopy(doc), patch)
+    return _merge_docs(deepcopy(doc), patch)
 
 
 def _merge_docs(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -18,10 +18,10 @@ that `interpretStrategicMergePatchError` gives them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubesim.apiserver.patch.schema import Node, child, items
+from kubesim.core.objects import deepcopy
 
 DIRECTIVE = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -45,7 +45,7 @@ NO_LIST_OF_LISTS = "lists of lists are not supported"
 
 def strategic_merge(original: dict[str, Any], patch: dict[str, Any], node: Node) -> dict[str, Any]:
     """Apply `patch` to a copy of `original`; neither input is mutated."""
-    return _merge_map(copy.deepcopy(original), copy.deepcopy(patch), node)
+    return _merge_map(deepcopy(original), deepcopy(patch), node)
 
 
 def go_format(value: Any) -> str:

@@ -10,7 +10,6 @@ the caller's prefix, so the same code reports `spec.containers[0]...` for a Pod 
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 from typing import Any
@@ -43,6 +42,7 @@ from kubesim.apiserver.validation.names import (
     validate_labels,
 )
 from kubesim.core import podlevel
+from kubesim.core.objects import deepcopy
 from kubesim.core.quantity import canonical, parse_or_none
 
 Obj = dict[str, Any]
@@ -485,7 +485,7 @@ POD_UPDATE_FORBIDDEN = (
 
 def _mutable_masked(spec: Obj, old: Obj) -> Obj:
     """The new spec with every field a Pod update may change copied from the old one."""
-    masked = copy.deepcopy(spec)
+    masked = deepcopy(spec)
     for key in ("containers", "initContainers"):
         old_items = old.get(key) or []
         for i, container in enumerate(masked.get(key) or []):
@@ -562,7 +562,7 @@ _RESIZABLE_RESOURCES = ("cpu", "memory")
 def _without_cpu_memory(container: Obj, old: Obj) -> Obj:
     """The container with its cpu and memory requests and limits as they were: what must
     then equal the old container (dropCPUMemoryUpdates; resizePolicy is not mutable)."""
-    masked = copy.deepcopy(container)
+    masked = deepcopy(container)
     resources = masked.get("resources") or {}
     old_resources = old.get("resources") or {}
     for part in ("requests", "limits"):
