@@ -797,14 +797,36 @@ class Runtime:
         if ours is not None:
             ours.close()
         if error is not None or pid is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            _, stderr = await proc.communicate()
-            said = stderr.decode("utf-8", "replace").strip()
+            said = await _said_as_it_ended(proc, cgroup)
             raise _world.setup_error(error or f"0 {said or 'the container did not start'}", argv[0])
         enter = self.isolation.enter_argv(pid, net=net.sandbox is not None)
         enter[-1:-1] = identity.enter_flags()  # before its "--"
         return proc, pid, enter, logs, master
+
+
+async def _said_as_it_ended(
+    proc: asyncio.subprocess.Process, cgroup: _cgroups.Cgroup | None
+) -> str:
+    """What an init step that failed (or never reported) wrote on its stderr, once it and
+    its container's processes are killed; read for at most DRAIN_SECONDS. Not
+    `proc.communicate()`: it waits until every holder of the pipe has ended, without a
+    bound, and one process still holding it (the init's child, or one the kernel cannot
+    kill yet) would leave the pod ContainerCreating for good instead of failing it."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    if cgroup is not None:
+        cgroup.kill_all()
+    loop = asyncio.get_running_loop()
+    until = loop.time() + DRAIN_SECONDS
+    said: list[bytes] = []
+    with contextlib.suppress(TimeoutError):
+        while proc.stderr is not None and (
+            chunk := await asyncio.wait_for(proc.stderr.read(READ_CHUNK), until - loop.time())
+        ):
+            said.append(chunk)  # kept as it comes: the pipe may never reach its end
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(_exited(proc.pid, proc), DRAIN_SECONDS)
+    return b"".join(said).decode("utf-8", "replace").strip()
 
 
 async def _writer(fd: int) -> asyncio.StreamWriter:

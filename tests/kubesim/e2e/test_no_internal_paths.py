@@ -145,6 +145,10 @@ def _failed(cluster: Cluster, name: str, deadline: float) -> None:
         if pod["status"].get("phase") == "Failed":
             return
         time.sleep(0.5)
+    raise AssertionError(
+        f"pod {name} has not failed: its status is {pod['status']}; kubesim's log ends "
+        f"{cluster.served.log.read_text()[-3000:]}"
+    )
 
 
 def test_failing_pods_show_no_internal_path(cluster: Cluster) -> None:

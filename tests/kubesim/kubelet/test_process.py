@@ -355,3 +355,27 @@ async def test_an_http_probe_that_gets_no_answer_says_eof_about_the_pod_ip():
         server.close()
         netid.release()
     assert result.message == 'Get "http://10.244.1.78:18082/healthz": EOF'
+
+
+def test_a_failed_init_step_is_read_and_left_though_a_stray_holds_its_stderr():
+    """A container start that failed must fail the pod: what its init step said is read for
+    a bounded time after the kill, even while a process it left behind keeps the pipe open
+    (`communicate()` would wait for that process for good)."""
+    from kubesim.kubelet._process import DRAIN_SECONDS, _said_as_it_ended
+
+    async def run() -> tuple[str, float]:
+        proc = await asyncio.create_subprocess_exec(
+            "sh", "-c", "sleep 60 & echo 'unshare: cannot mount' >&2; exec sleep 60",
+            stderr=asyncio.subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+        await asyncio.sleep(0.3)
+        started = asyncio.get_running_loop().time()
+        said = await _said_as_it_ended(proc, None)
+        took = asyncio.get_running_loop().time() - started
+        os.killpg(proc.pid, signal.SIGKILL)  # the stray
+        await proc.communicate()  # every pipe closed before the loop is
+        return said, took
+
+    said, took = asyncio.run(run())
+    assert said == "unshare: cannot mount"
+    assert took < 2 * DRAIN_SECONDS + 1
