@@ -198,10 +198,7 @@ class Running:
         reported `text` on its stderr."""
         if self._proc.stderr is None:
             return False
-        with contextlib.suppress(TimeoutError):
-            said = await asyncio.wait_for(self._proc.stderr.read(), DRAIN_SECONDS)
-            return text in said.decode("utf-8", "replace")
-        return False
+        return text in (await _drained(self._proc.stderr)).decode("utf-8", "replace")
 
     def _kill_rest(self, tree: list[int] | None = None) -> None:
         """SIGKILL every process of the container: its cgroup, or its process group and
@@ -816,17 +813,22 @@ async def _said_as_it_ended(
         proc.kill()
     if cgroup is not None:
         cgroup.kill_all()
+    said = await _drained(proc.stderr) if proc.stderr is not None else b""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(_exited(proc.pid, proc), DRAIN_SECONDS)
+    return said.decode("utf-8", "replace").strip()
+
+
+async def _drained(stream: asyncio.StreamReader) -> bytes:
+    """What `stream` gives until its end or for DRAIN_SECONDS, whichever comes first, kept
+    as it comes: a process still holding the pipe's other end may never close it."""
     loop = asyncio.get_running_loop()
     until = loop.time() + DRAIN_SECONDS
     said: list[bytes] = []
     with contextlib.suppress(TimeoutError):
-        while proc.stderr is not None and (
-            chunk := await asyncio.wait_for(proc.stderr.read(READ_CHUNK), until - loop.time())
-        ):
-            said.append(chunk)  # kept as it comes: the pipe may never reach its end
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(_exited(proc.pid, proc), DRAIN_SECONDS)
-    return b"".join(said).decode("utf-8", "replace").strip()
+        while chunk := await asyncio.wait_for(stream.read(READ_CHUNK), until - loop.time()):
+            said.append(chunk)
+    return b"".join(said)
 
 
 async def _writer(fd: int) -> asyncio.StreamWriter:
