@@ -54,7 +54,17 @@ spec:
 
 
 def _sh(lab: Lab, script: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return lab.kubectl("exec", "client", "--", "sh", "-c", script, check=check, timeout=60)
+    done = lab.kubectl("exec", "client", "--", "sh", "-c", script, check=False, timeout=60)
+    if check and done.returncode != 0:
+        # what the pods and their events said then: a restart (a liveness kill under load)
+        # or an address still held by an earlier pod reads differently from a network fault
+        pods = lab.kubectl("get", "pods", "-o", "wide", check=False).stdout
+        events = lab.kubectl("get", "events", "--sort-by=.lastTimestamp", check=False).stdout
+        raise AssertionError(
+            f"{script!r} in pod client failed ({done.returncode}):\n{done.stderr}{done.stdout}"
+            f"\n{pods}\n{events}"
+        )
+    return done
 
 
 @pytest.fixture
