@@ -25,6 +25,11 @@ def jobs() -> dict:
     return yaml.safe_load(WORKFLOW.read_text())["jobs"]
 
 
+def _ci_run_lines() -> list[str]:
+    """.ci/run's commands, as written inside or outside its functions."""
+    return [line.strip() for line in CI_RUN.read_text().splitlines()]
+
+
 def runs(job: dict) -> list[str]:
     return [step["run"] for step in job["steps"] if "run" in step]
 
@@ -41,7 +46,7 @@ def test_every_workflow_passes_the_actions_schema_as_ci_run_checks_it():
     assert (
         ".venv/bin/check-jsonschema --builtin-schema vendor.github-workflows "
         ".github/workflows/*.yml"
-    ) in CI_RUN.read_text().splitlines()
+    ) in _ci_run_lines()
 
 
 def test_the_simulator_job_is_ci_run_on_the_reference_debian_as_root():
@@ -49,7 +54,8 @@ def test_the_simulator_job_is_ci_run_on_the_reference_debian_as_root():
     assert job["runs-on"] == "ubuntu-latest"
     assert job["container"]["image"] == "debian:bookworm"  # root, Python 3.11, as .ci/run expects
     assert runs(job)[-1] == "bash .ci/run"
-    assert "python3 bootstrap.py test -q" in CI_RUN.read_text().splitlines()
+    # the README's test command, its exit status kept while the lint beside it finishes
+    assert "python3 bootstrap.py test -q || suite=$?" in _ci_run_lines()
 
 
 def test_the_kind_job_pins_kind_and_runs_the_course_tests_on_it():
