@@ -12,7 +12,9 @@ A test that needs a heavier tier than its folder's says so with the marker itsel
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,12 @@ TESTS = Path(__file__).resolve().parent
 # grow five-fold between collections: a test's kubectl, watches included, stays small.
 # Only the suite's processes inherit it; a learner's kubectl is untouched.
 os.environ.setdefault("GOGC", "400")
+# jsonschema (which nbformat and the checker's tests import) compiles rfc3987_syntax's Lark
+# grammar at import, for an `iri` string format nothing here checks: 2.5 s of CPU in each
+# worker's collection. Left out, as kubelab/cli.py and the notebook runner leave it out
+# (tests/nbval_command.py); `bootstrap.py test` also keeps the suite from loading nbval's
+# plugin, which would import it first.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 TIERS = ("unit", "kubesim", "scenario", "course", "browser")
 BY_FOLDER = {
     "kubesim/e2e": "kubesim",
@@ -40,7 +48,18 @@ BY_FOLDER = {
 
 def tier_of(path: Path) -> str:
     """The tier of a test file: the longest folder prefix in BY_FOLDER, else unit."""
-    relative = path.resolve().relative_to(TESTS).as_posix()
+    return _tier_of(str(path))
+
+
+@functools.cache
+def _resolved(path: str) -> Path:
+    """A test file's real path, once per file: collection asks for each of 4,300 tests."""
+    return Path(path).resolve()
+
+
+@functools.cache
+def _tier_of(path: str) -> str:
+    relative = _resolved(path).relative_to(TESTS).as_posix()
     matches = [folder for folder in BY_FOLDER if relative.startswith(folder + "/")]
     return BY_FOLDER[max(matches, key=len)] if matches else "unit"
 
@@ -60,7 +79,7 @@ def _start_rank(item: pytest.Item) -> int:
     """LONGEST_FIRST, then the other course files, then the rest: a worker that leaves the
     course tests never comes back to them, so it can take its lab cluster down then
     (tests/course_e2e/conftest.py)."""
-    path = Path(str(item.fspath)).resolve().relative_to(TESTS.parent).as_posix()
+    path = _resolved(str(item.fspath)).relative_to(TESTS.parent).as_posix()
     if path in LONGEST_FIRST:
         return LONGEST_FIRST.index(path)
     return len(LONGEST_FIRST) + (0 if tier_of(Path(str(item.fspath))) == "course" else 1)
