@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LIB = "Lib" if os.name == "nt" else "lib"  # site-packages is below it
 # pytest-xdist, a test file per worker at a time: tests in one file may build on each other
 # (the course end to end grades the whole course after its notebooks) and run in file order;
 # tests/conftest.py names the files whose tests may be spread one by one. `--dist loadgroup`
@@ -81,7 +82,11 @@ def ensure_venv(extra: str) -> None:
     print("installing kubelab and its dependencies (first run takes a few minutes)", flush=True)
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     target = f".[{extra}]" if extra else "."
-    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", target)
+    # pip compiles what it installs to bytecode one file after another, a third of a first
+    # install's minute; compileall does the same on every core (only files without current
+    # bytecode, so a reinstall is quick)
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-compile", "-e", target)
+    _run(BIN / "python", "-m", "compileall", "-q", "-j", "0", VENV / LIB)
     stamp.write_text(digest)
 
 
@@ -142,7 +147,10 @@ def main(argv: list[str]) -> None:
         parallel = [] if chosen else PARALLEL
         # the slowest tests at the end of every run: what CI's time is made of, in its log
         slowest = [] if any(a.startswith("--durations") for a in rest) else ["--durations=25"]
-        _run(BIN / "python", "-m", "pytest", *parallel, *slowest, *rest)
+        # the suite runs notebooks in nbval processes of its own (tests/nbval_command.py):
+        # loaded in every worker, nbval's plugin only cost each 2.5 s of imports
+        plugins = ["-p", "no:nbval"]
+        _run(BIN / "python", "-m", "pytest", *parallel, *slowest, *plugins, *rest)
     else:
         print(__doc__)
         sys.exit(0 if what in ("help", "-h", "--help") else 2)

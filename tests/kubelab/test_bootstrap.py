@@ -51,7 +51,10 @@ def test_a_venv_whose_pip_does_not_run_is_recreated(bootstrap, monkeypatch):
     monkeypatch.setattr(bootstrap.venv, "EnvBuilder", Builder)
     bootstrap.ensure_venv("test")
     assert created == [{"with_pip": True, "clear": True}]
-    assert [c[-1] for c in bootstrap.ran] == ["pip", ".[test]"]
+    assert [c[-1] for c in bootstrap.ran] == ["pip", ".[test]", str(bootstrap.VENV / "lib")]
+    # pip leaves the bytecode to compileall, which compiles on every core
+    assert "--no-compile" in bootstrap.ran[1]
+    assert bootstrap.ran[2][1:6] == ["-m", "compileall", "-q", "-j", "0"]
     assert (bootstrap.VENV / ".installed-test").exists()
 
 
@@ -134,3 +137,19 @@ def test_the_projects_sources_get_bytecode_where_python_writes_none(
     os.utime(package / "mod.py", (later, later))
     bootstrap.compile_sources()
     assert cached.read_bytes() != first
+
+
+def test_the_suite_runs_in_parallel_without_nbvals_plugin(bootstrap, monkeypatch):
+    """The suite's own workers never collect a notebook (tests/nbval_command.py runs them in
+    processes of their own), so nbval's plugin, 2.5 s of imports in each, stays out; a
+    `-n` given on the command line replaces the default parallelism."""
+    monkeypatch.setattr(bootstrap, "ensure_venv", lambda extra: None)
+    bootstrap.main(["test", "-q"])
+    suite = bootstrap.ran[-1]
+    assert suite[1:3] == ["-m", "pytest"]
+    assert suite[3:7] == bootstrap.PARALLEL
+    assert suite[suite.index("no:nbval") - 1 : suite.index("no:nbval") + 1] == ["-p", "no:nbval"]
+    assert suite[-1] == "-q"
+    bootstrap.ran.clear()
+    bootstrap.main(["test", "-n", "0"])
+    assert "-n" in bootstrap.ran[-1] and "4" not in bootstrap.ran[-1]
