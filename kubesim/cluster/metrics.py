@@ -64,19 +64,23 @@ class Metrics:
                 continue
             for uid, worker in kubelet.workers.items():
                 for name, running in worker.running.items():
-                    usage = running.usage()
-                    if usage is None:
-                        continue
                     key = (uid, name)
-                    alive.add(key)
                     previous = self._last.get(key)
                     if previous is not None and real - previous.real < MIN_RATE_WINDOW:
                         # cluster time jumped to this scrape: too short a real window for
                         # a rate (CPU time counts in ticks); keep the rate, renew memory
+                        memory = running.memory_bytes()
+                        if memory is None:
+                            continue
+                        alive.add(key)
                         held = self._usage.get(key)
                         if held is not None:
-                            held.memory = usage.memory_bytes
+                            held.memory = memory
                         continue
+                    usage = running.usage()
+                    if usage is None:
+                        continue
+                    alive.add(key)
                     self._last[key] = Sample(now, real, usage.cpu_seconds, usage.memory_bytes)
                     if previous is None or now <= previous.at:
                         continue

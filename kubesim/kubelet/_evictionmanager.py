@@ -51,9 +51,9 @@ class EvictionManager:
                 continue
             usage: dict[str, int] = {}
             for name, running in worker.running.items():
-                measured = running.usage() if running.alive() else None
+                measured = running.memory_bytes()
                 if measured is not None:
-                    usage[name] = measured.memory_bytes
+                    usage[name] = measured
             out.append(_eviction.Candidate(worker.pod, usage))
         return out
 

@@ -147,7 +147,7 @@ class _Usage:
 
 def _metrics(clock: Clock, usage: _Usage) -> Metrics:
     """metrics-server's sampler over one node with one container whose usage the test sets."""
-    running = SimpleNamespace(usage=lambda: usage)
+    running = SimpleNamespace(usage=lambda: usage, memory_bytes=lambda: usage.memory_bytes)
     worker = SimpleNamespace(running={"app": running}, pod={"metadata": {}})
     kubelet = SimpleNamespace(running=True, workers={"uid-1": worker})
     return Metrics(SimpleNamespace(clock=clock), {"kind-worker": kubelet})  # type: ignore[arg-type]

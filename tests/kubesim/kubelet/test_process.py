@@ -379,3 +379,26 @@ def test_a_failed_init_step_is_read_and_left_though_a_stray_holds_its_stderr():
     said, took = asyncio.run(run())
     assert said == "unshare: cannot mount"
     assert took < 2 * DRAIN_SECONDS + 1
+
+
+@pytest.mark.parametrize(
+    "cgroups", [pytest.param(None, id="cgroup"), pytest.param(False, id="tree")]
+)
+async def test_memory_alone_reads_what_usage_reports_and_nothing_once_ended(tmp_path, cgroups):
+    """The eviction manager and a scrape too soon for a CPU rate read `memory_bytes()`: the
+    same working set `usage()` reports (a container holding 48 MiB), and None once it ended."""
+    runtime = Runtime(tmp_path, cgroups=cgroups, isolation=PROCESS_MODE)
+    hold = (
+        "b = bytearray(48 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\n"
+        "print('held', flush=True)\nimport time; time.sleep(30)"
+    )
+    running = await _run(runtime, PYTHON, ["python3", "-c", hold])
+    try:
+        await _wait_for_log(running.log_path, "held")
+        alone, usage = running.memory_bytes(), running.usage()
+        assert usage is not None and alone is not None
+        assert alone >= 48 << 20
+        assert abs(alone - usage.memory_bytes) < 8 << 20, (alone, usage)
+    finally:
+        await asyncio.wait_for(running.stop(1.0), 10)
+    assert running.memory_bytes() is None
