@@ -22,7 +22,12 @@ from kubesim.network.fabric import unavailable_reason
 REASON = unavailable_reason(probe().contained)
 pytestmark = pytest.mark.skipif(bool(REASON), reason=f"no cluster network here: {REASON}")
 
-# two web servers on the same port (busybox httpd), a Service in front of each, and a client
+# two web servers on the same port (busybox httpd), a Service in front of each, and a client.
+# The startup probe holds the liveness probe off until httpd listens, as Kubernetes advises
+# for a container that takes a moment to start. Without it, three liveness failures 1 s
+# apart (0.3 s of real time on this 10x clock, less when it jumps) can kill the server while
+# its shell is still starting it on a loaded machine; Ready stays true until readiness fails
+# in turn. That is the likely cause of stop 30's CI failure (Ready, yet refused).
 SERVERS = """
 apiVersion: v1
 kind: Pod
@@ -33,6 +38,7 @@ spec:
     image: busybox:1.36
     command: [sh, -c, "mkdir -p /www && echo hello-from-NAME > /www/index.html && exec httpd -f -p 8080 -h /www"]
     ports: [{containerPort: 8080, name: http}]
+    startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 1, failureThreshold: 30}
     readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
     livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
 ---
