@@ -12,10 +12,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
 from kubesim.apiserver.api import Api, WriteOptions
-from kubesim.core.data import data_file
+from kubesim.core.data import read_data
 
 Obj = dict[str, Any]
 
@@ -26,7 +24,7 @@ _AUTOUPDATE = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 
 @cache
 def _data() -> Obj:
-    data: Obj = yaml.safe_load(data_file("rbac.yaml").read_text())
+    data: Obj = read_data("rbac.yaml")
     return data
 
 

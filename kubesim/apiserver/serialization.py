@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kubesim.core.data import SAFE_LOADER
 from kubesim.core.errors import BadRequest
 
 # Nesting levels a body may have. Go's decoders stop at 10,000 ("exceeded max depth");
@@ -136,7 +137,7 @@ class YamlError(ValueError):
     """A YAML body sigs.k8s.io/yaml would not convert; the text follows `yaml: `."""
 
 
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: Any = SAFE_LOADER
 
 
 class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]

@@ -7,9 +7,7 @@ import hashlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from kubesim.core.data import data_file
+from kubesim.core.data import read_data
 from kubesim.core.errors import AlreadyExists, ApiError
 
 if TYPE_CHECKING:
@@ -20,7 +18,7 @@ Obj = dict[str, Any]
 
 @cache
 def _data() -> Obj:
-    return yaml.safe_load(data_file("system.yaml").read_text())
+    return read_data("system.yaml")
 
 
 def create_system_objects(api: Api) -> None:

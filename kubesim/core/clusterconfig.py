@@ -9,14 +9,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
-from kubesim.core.data import data_file
+from kubesim.core.data import read_data
 
 
 @cache
 def cluster_config() -> dict[str, Any]:
-    return yaml.safe_load(data_file("cluster.yaml").read_text())
+    return read_data("cluster.yaml")
 
 
 def control_plane_ip() -> str:

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
-from kubesim.core.data import data_file
+from kubesim.core.data import read_data
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -180,7 +178,7 @@ def _from_row(row: dict) -> Resource:
 @cache
 def rows() -> tuple[dict[str, Any], ...]:
     """resources.yaml as read, once: the registry, admission and OpenAPI all build on it."""
-    return tuple(yaml.safe_load(data_file("resources.yaml").read_text()))
+    return tuple(read_data("resources.yaml"))
 
 
 @cache

@@ -16,14 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from kubesim.core.data import data_file
+from kubesim.core.data import read_data
 
 DEFAULT_REGISTRY = "docker.io"
-# libyaml where PyYAML has it: every kubesim reads the catalog at start, and the pure-Python
-# parser took a tenth of a second over it
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -178,8 +173,7 @@ def check_entry(entry: Any, where: str) -> dict[str, Any]:
 def _catalog() -> dict[str, list[dict[str, Any]]]:
     """Each repository's entries: one per set of tags that behave alike (busybox 1.28's
     nslookup is not later busybox's), so a tag is in exactly one of them."""
-    text = data_file("images.yaml").read_text()
-    entries = yaml.load(text, Loader=_SafeLoader)
+    entries = read_data("images.yaml")
     out: dict[str, list[dict[str, Any]]] = {}
     for n, raw in enumerate(entries, 1):
         entry = check_entry(raw, f"images.yaml entry {n}")
