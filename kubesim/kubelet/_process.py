@@ -338,31 +338,26 @@ class Running:
     def usage(self) -> Usage | None:
         if not self.alive():
             return None
-        if self._cgroup is not None:
-            pids = self._cgroup.pids() or [self.pid]
-            memory = self._cgroup.memory_usage()
-        else:
-            pids, memory = _cgroups.process_tree(self.pid, fresh=False), None
-        if memory is None:
-            memory = _cgroups.rss_of(pids) or 0
+        pids = self._pids()
         cpu = _cgroups.cpu_seconds_of(pids) or 0.0
-        return Usage(cpu_seconds=cpu, memory_bytes=memory)
+        return Usage(cpu_seconds=cpu, memory_bytes=self._memory(lambda: pids))
 
     def memory_bytes(self) -> int | None:
         """The memory `usage()` reports, alone: what the eviction manager's 10 s passes and a
         scrape too soon for a CPU rate need. With a cgroup that is one read of memory.current,
         not the list of its processes and a /proc read for each, which a virtual clock at
         50x asked for some twenty times a second per node."""
-        if not self.alive():
-            return None
+        return self._memory(self._pids) if self.alive() else None
+
+    def _pids(self) -> list[int]:
         if self._cgroup is not None:
-            memory = self._cgroup.memory_usage()
-            if memory is not None:
-                return memory
-            pids = self._cgroup.pids() or [self.pid]
-        else:
-            pids = _cgroups.process_tree(self.pid, fresh=False)
-        return _cgroups.rss_of(pids) or 0
+            return self._cgroup.pids() or [self.pid]
+        return _cgroups.process_tree(self.pid, fresh=False)
+
+    def _memory(self, pids: Callable[[], list[int]]) -> int:
+        """The cgroup's memory.current, else the RSS of the processes (listed only then)."""
+        memory = self._cgroup.memory_usage() if self._cgroup is not None else None
+        return memory if memory is not None else _cgroups.rss_of(pids()) or 0
 
     def set_limits(self, limits: Limits) -> str | None:
         """UpdateContainerResources for an in-place resize: the new limits on the running
