@@ -46,11 +46,6 @@ BY_FOLDER = {
 }
 
 
-def tier_of(path: Path) -> str:
-    """The tier of a test file: the longest folder prefix in BY_FOLDER, else unit."""
-    return _tier_of(str(path))
-
-
 @functools.cache
 def _resolved(path: str) -> Path:
     """A test file's real path, once per file: collection asks for each of 4,300 tests."""
@@ -58,8 +53,9 @@ def _resolved(path: str) -> Path:
 
 
 @functools.cache
-def _tier_of(path: str) -> str:
-    relative = _resolved(path).relative_to(TESTS).as_posix()
+def tier_of(path: Path) -> str:
+    """The tier of a test file: the longest folder prefix in BY_FOLDER, else unit."""
+    relative = _resolved(str(path)).relative_to(TESTS).as_posix()
     matches = [folder for folder in BY_FOLDER if relative.startswith(folder + "/")]
     return BY_FOLDER[max(matches, key=len)] if matches else "unit"
 
