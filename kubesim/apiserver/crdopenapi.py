@@ -25,6 +25,7 @@ Shaped as apiextensions-apiserver's builder makes it:
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -222,12 +223,16 @@ class Published:
         for custom in kinds:
             by_gv.setdefault((custom.resource.group, custom.resource.version), []).append(custom)
         self.documents: dict[str, Obj] = {}
+        self.bodies: dict[str, bytes] = {}
         self.hashes: dict[str, str] = {}
+        self.modified = time.time()
         for (group, version), found in sorted(by_gv.items()):
             path = _openapi.gv_path(group, version)
             doc = document(group, version, found)
             self.documents[path] = doc
-            self.hashes[path] = _openapi.digest(body(doc))
+            self.bodies[path] = body(doc)
+            self.hashes[path] = _openapi.digest(self.bodies[path])
+        self._index_body: bytes | None = None
 
     def index(self) -> Obj:
         """`/openapi/v3` with these documents beside the built-in ones."""
@@ -236,5 +241,20 @@ class Published:
             paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
         return {"paths": paths}
 
+    def index_body(self) -> bytes:
+        """The index as Go's json.Marshal writes it (a map's keys sorted), built once."""
+        if self._index_body is None:
+            self._index_body = json.dumps(
+                self.index(), separators=(",", ":"), sort_keys=True
+            ).encode()
+        return self._index_body
+
     def document(self, path: str) -> Obj | None:
         return self.documents.get(path.strip("/")) or _openapi.document(path)
+
+    def served(self, path: str) -> tuple[bytes, str, float] | None:
+        """A document's body, hash and Last-Modified, custom or built in (`openapi.served`)."""
+        key = path.strip("/")
+        if key in self.bodies:
+            return self.bodies[key], self.hashes[key], self.modified
+        return _openapi.served(key)

@@ -49,6 +49,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from functools import cache
 from typing import Any
 
@@ -589,6 +590,7 @@ class _Built:
         self.documents: dict[str, dict[str, Any]] = {}
         self.bodies: dict[str, bytes] = {}
         self.hashes: dict[str, str] = {}
+        self.modified = time.time()  # each group's lastModified in kube-openapi: its build
 
 
 _lock = threading.Lock()
@@ -634,6 +636,16 @@ def index() -> dict[str, Any]:
 
 def document(gv_path: str) -> dict[str, Any] | None:
     return _all().documents.get(gv_path.strip("/"))
+
+
+def served(gv_path: str) -> tuple[bytes, str, float] | None:
+    """One document as it is served: the JSON its hash was taken of, the hash, and when it
+    was built (its Last-Modified)."""
+    built = _all()
+    path = gv_path.strip("/")
+    if path not in built.bodies:
+        return None
+    return built.bodies[path], built.hashes[path], built.modified
 
 
 def document_hash(gv_path: str) -> str | None:

@@ -16,6 +16,7 @@ import json
 import logging
 import platform
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -28,6 +29,7 @@ from kubesim.apiserver import customresource as _customresource
 from kubesim.apiserver import discovery as _discovery
 from kubesim.apiserver import health as _health
 from kubesim.apiserver import openapi as _openapi
+from kubesim.apiserver import openapiserve as _openapiserve
 from kubesim.apiserver import portforward as _portforward
 from kubesim.apiserver import pretty as _pretty
 from kubesim.apiserver import request as _http
@@ -120,6 +122,12 @@ def _raw(data: bytes, *, status: int = 200) -> web.Response:
     )
     response[_OWN_JSON] = True
     return response
+
+
+def _answer(answer: _openapiserve.Answer) -> web.Response:
+    """A pure handler's answer, its bytes as they are (not the API server's own JSON, which
+    `_indent_for_people` may indent: kube-openapi serves its documents as built)."""
+    return web.Response(body=answer.body, status=answer.status, headers=answer.headers)
 
 
 def _raw_json(body: Any) -> web.Response:
@@ -407,12 +415,26 @@ class Server:
                 body=_openapi.v2_protobuf(),
                 headers={"Content-Type": _openapi.V2_PROTOBUF_CONTENT_TYPE},
             )
+        published = self._published()
+        if_none_match = request.headers.get("If-None-Match", "")
         if path.rstrip("/") == "/openapi/v3":
-            return _json(self._published().index())
+            body = published.index_body()
+            return _answer(
+                _openapiserve.index(
+                    body, _openapi.digest(body), now=time.time(), if_none_match=if_none_match
+                )
+            )
         if path.startswith("/openapi/v3/"):
-            doc = self._published().document(path[len("/openapi/v3/") :])
-            if doc is not None:
-                return _json(doc)
+            gv_path = path[len("/openapi/v3/") :].strip("/")
+            served = published.served(gv_path)
+            if served is not None:
+                body, digest, modified = served
+                return _answer(
+                    _openapiserve.document(
+                        gv_path, body, digest, modified=modified, now=time.time(),
+                        hash_query=request.query.get("hash"), if_none_match=if_none_match,
+                    )
+                )  # fmt: skip
         raise resource_not_found()
 
     def _published(self) -> _crdopenapi.Published:

@@ -4,6 +4,7 @@ the Python client's typed and dynamic APIs against the same server."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -96,6 +97,30 @@ def test_openapi_v2_is_an_empty_protobuf_document_and_v3_index_lists_group_versi
     assert v2.content == b"\n\x032.0\x12\x15\n\nKubernetes\x12\x07v1.37.0"
     paths = http.get(url(http, "/openapi/v3")).json()["paths"]
     assert "apis/apps/v1" in paths and "api/v1" in paths
+
+
+def test_openapi_v3_documents_are_served_as_hashed_and_cacheable(http) -> None:
+    """What lets kubectl's HTTP cache keep a document: the bytes at a hashed URL are the ones
+    hashed (api/v1 has non-ASCII text), immutable; a stale hash redirects; ETags give 304."""
+    index = http.get(url(http, "/openapi/v3"))
+    assert index.headers["Etag"] == f'"{hashlib.sha512(index.content).hexdigest().upper()}"'
+    assert http.get(
+        url(http, "/openapi/v3"), headers={"If-None-Match": index.headers["Etag"]}
+    ).status_code == 304  # fmt: skip
+    for gv in ("api/v1", "apis/apps/v1"):
+        hashed = index.json()["paths"][gv]["serverRelativeURL"]
+        doc = http.get(url(http, hashed), headers={"Accept": "application/json"})
+        assert doc.status_code == 200
+        assert hashed.endswith("?hash=" + hashlib.sha512(doc.content).hexdigest().upper())
+        assert doc.headers["Cache-Control"] == "public, immutable"
+        assert doc.headers["Vary"] == "Accept"
+        assert doc.json()["openapi"].startswith("3.")
+        stale = http.get(url(http, f"/openapi/v3/{gv}?hash=0BAD"), allow_redirects=False)
+        assert (stale.status_code, stale.headers["Location"]) == (301, hashed)
+        plain = http.get(
+            url(http, f"/openapi/v3/{gv}"), headers={"If-None-Match": doc.headers["Etag"]}
+        )
+        assert (plain.status_code, plain.content) == (304, b"")
 
 
 def test_aggregated_discovery_answers_with_the_exact_content_type(http) -> None:
