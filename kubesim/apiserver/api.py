@@ -85,7 +85,7 @@ from kubesim.core.objects import deepcopy
 from kubesim.core.quota import quota_status, resize_denial
 from kubesim.core.resources import Registry, Resource, registry
 from kubesim.core.selectors import make_filter, parse_field_selector, parse_label_selector
-from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store
+from kubesim.store.sqlite import Compacted, KeyExists, RevisionMismatch, Row, Store, TooLarge
 
 Obj = dict[str, Any]
 _ROOT_CA_DESCRIPTION_KEY = "kubernetes.io/description"
@@ -1074,13 +1074,14 @@ class Api:
             if _is_crd(sres):
                 self._serve_crds()
             return self._out(res, final.obj)
-        _check_etcd_size(obj)
         try:
             new = self.store.update(row.key, obj, expected_rev=row.rev)
         except RevisionMismatch:
             raise conflict(
                 res.plural, row.obj["metadata"]["name"], MODIFIED, group=res.group
             ) from None
+        except TooLarge:
+            raise _too_large() from None
         self._republish_root_ca(sres, new.obj)
         if _is_crd(sres):
             return self._out(res, self._crd_settled(sres, new))
@@ -1244,11 +1245,12 @@ class Api:
             if self.store.get(key) is not None:
                 raise already_exists(res.plural, name, group=res.group)
             return self._out(res, obj)
-        _check_etcd_size(obj)
         try:
             row = self.store.create(key, obj)
         except KeyExists:
             raise already_exists(res.plural, name, group=res.group) from None
+        except TooLarge:
+            raise _too_large() from None
         self._charge_quotas(charges)
         self._after_create(sres, row.obj)
         if _is_crd(sres):
@@ -1489,14 +1491,10 @@ class Api:
         return self.store.compact(keep=keep)
 
 
-# etcd's --max-request-bytes (1.5 MiB): a larger object never reaches storage, and
-# kube-apiserver passes etcd's error through untyped (500, no reason).
-ETCD_MAX_REQUEST = 1536 * 1024
-
-
-def _check_etcd_size(obj: Obj) -> None:
-    if len(json.dumps(obj, separators=(",", ":"))) > ETCD_MAX_REQUEST:
-        raise UntypedError("etcdserver: request is too large")
+def _too_large() -> UntypedError:
+    """The store refused a value over etcd's --max-request-bytes (1.5 MiB): kube-apiserver
+    passes etcd's error through untyped (500, no reason)."""
+    return UntypedError("etcdserver: request is too large")
 
 
 def _keep_allocated(svc: Obj, old: Obj) -> None:

@@ -71,6 +71,10 @@ class KeyMissing(StoreError):
     pass
 
 
+class TooLarge(StoreError):
+    """etcd's "request is too large": the value is over `MAX_REQUEST_BYTES`."""
+
+
 class RevisionMismatch(StoreError):
     def __init__(self, key: str, *, expected: int, actual: int) -> None:
         super().__init__(f"{key}: expected revision {expected}, latest is {actual}")
@@ -165,6 +169,10 @@ class Event:
 
 
 _WAKE: Any = object()  # queued by Watch.close() to wake a waiting reader
+
+
+# etcd's --max-request-bytes default (1.5 MiB), which a write's value must stay under
+MAX_REQUEST_BYTES = 1536 * 1024
 
 
 def _encode(obj: dict[str, Any]) -> bytes:
@@ -355,6 +363,8 @@ class Store:
         obj = dict(obj)
         obj["metadata"] = {**obj.get("metadata", {}), "resourceVersion": str(rev)}
         raw = _encode(obj)
+        if len(raw) > MAX_REQUEST_BYTES and not deleted:
+            raise TooLarge(key)
         try:
             self._db.execute(
                 "INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision,"
