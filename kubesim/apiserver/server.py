@@ -17,6 +17,7 @@ import logging
 import platform
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -201,6 +202,16 @@ async def _deprecation_warning(request: web.Request, response: web.StreamRespons
         response.headers.add("Warning", _http.warning_header(text))
 
 
+async def _filter_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """What kube-apiserver's handler chain puts on every response: WithAuditInit's Audit-Id
+    (the client's own Audit-ID if it sent one), WithCacheControl's `no-cache, private`
+    unless a handler chose otherwise (a hashed OpenAPI document is immutable); and no
+    Server header, which Go's net/http never sends."""
+    response.headers.pop("Server", None)
+    response.headers.setdefault("Cache-Control", "no-cache, private")
+    response.headers.setdefault("Audit-Id", request.headers.get("Audit-ID") or str(uuid.uuid4()))
+
+
 @dataclass
 class Target:
     res: Resource
@@ -240,6 +251,7 @@ class Server:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         app.on_shutdown.append(self._close_watches)
         app.on_response_prepare.append(_deprecation_warning)
+        app.on_response_prepare.append(_filter_headers)
         return app
 
     async def _close_watches(self, _app: web.Application) -> None:

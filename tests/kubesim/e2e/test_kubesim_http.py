@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -97,6 +98,20 @@ def test_openapi_v2_is_an_empty_protobuf_document_and_v3_index_lists_group_versi
     assert v2.content == b"\n\x032.0\x12\x15\n\nKubernetes\x12\x07v1.37.0"
     paths = http.get(url(http, "/openapi/v3")).json()["paths"]
     assert "apis/apps/v1" in paths and "api/v1" in paths
+
+
+def test_every_response_carries_the_api_servers_filter_headers(http) -> None:
+    """kube-apiserver's handler chain: an Audit-Id per request (the client's own if sent),
+    `Cache-Control: no-cache, private`, and no Server header (Go's net/http sends none)."""
+    ids = set()
+    for path in ("/api/v1/namespaces", "/healthz", "/api/v1/namespaces/default/pods/nope"):
+        r = http.get(url(http, path))
+        assert "Server" not in r.headers, (path, r.headers)
+        assert r.headers["Cache-Control"] == "no-cache, private"
+        ids.add(str(uuid.UUID(r.headers["Audit-Id"])))
+    assert len(ids) == 3
+    mine = str(uuid.uuid4())
+    assert http.get(url(http, "/version"), headers={"Audit-ID": mine}).headers["Audit-Id"] == mine
 
 
 def test_openapi_v3_documents_are_served_as_hashed_and_cacheable(http) -> None:
