@@ -3,7 +3,8 @@
     .venv/bin/python bench/course_time.py [--notebook NN-slug]... [--walk NN-slug]... [--top N]
 
 Brings up a kubesim the way `tests/course_e2e` does (`kubelab up --backend sim` in a
-temporary KUBELAB_HOME, the clock at KUBELAB_COURSE_TIME_SCALE, 4 by default), then
+temporary KUBELAB_HOME, the clock at KUBELAB_COURSE_TIME_SCALE, 4 by default, on virtual time
+unless KUBELAB_COURSE_VIRTUAL_TIME=0), then
 
 * `--notebook`: executes the notebook with nbclient, as nbval does (cwd `notebooks/`,
   solutions included), timing each cell; then `kubelab check LAB`, as the nbval test does;
@@ -64,7 +65,7 @@ class TimedCluster:
 
 
 @contextmanager
-def lab_cluster(scale: str) -> Iterator[TimedCluster]:
+def lab_cluster(scale: str, virtual: str) -> Iterator[TimedCluster]:
     with tempfile.TemporaryDirectory(prefix="course-time-") as tmp:
         home = Path(tmp) / ".kubelab"
         env = {
@@ -72,6 +73,7 @@ def lab_cluster(scale: str) -> Iterator[TimedCluster]:
             "KUBELAB_HOME": str(home),
             "KUBECONFIG": str(home / "kubeconfig"),
             "KUBESIM_TIME_SCALE": scale,
+            "KUBESIM_VIRTUAL_TIME": virtual,
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "HOME": tmp,
         }
@@ -144,7 +146,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--save", type=Path, metavar="DIR", help="write executed notebooks here")
     args = parser.parse_args(argv)
     scale = os.environ.get("KUBELAB_COURSE_TIME_SCALE", "4")
-    with lab_cluster(scale) as cluster:
+    # on virtual time, as tests/course_e2e runs it (KUBELAB_COURSE_VIRTUAL_TIME=0: scaled alone)
+    virtual = "0" if os.environ.get("KUBELAB_COURSE_VIRTUAL_TIME") == "0" else "1"
+    with lab_cluster(scale, virtual) as cluster:
         report("kubelab up", list(cluster.times), args.top)
         for stem in args.notebook:
             started = time.monotonic()
