@@ -214,23 +214,20 @@ def _without_media_types(value: Any) -> Any:
 
 
 class Published:
-    """Every served custom group-version's document, its body and its hash, built once
-    for one set of CRDs (the API's registry is replaced whenever a CRD changes, so the
-    server keeps one of these per registry)."""
+    """Every served custom group-version's document as served (its JSON) and its hash,
+    built once for one set of CRDs (the API's registry is replaced whenever a CRD changes,
+    so the server keeps one of these per registry)."""
 
     def __init__(self, kinds: Sequence[CustomKind]) -> None:
         by_gv: dict[tuple[str, str], list[CustomKind]] = {}
         for custom in kinds:
             by_gv.setdefault((custom.resource.group, custom.resource.version), []).append(custom)
-        self.documents: dict[str, Obj] = {}
         self.bodies: dict[str, bytes] = {}
         self.hashes: dict[str, str] = {}
         self.modified = time.time()
         for (group, version), found in sorted(by_gv.items()):
             path = _openapi.gv_path(group, version)
-            doc = document(group, version, found)
-            self.documents[path] = doc
-            self.bodies[path] = body(doc)
+            self.bodies[path] = body(document(group, version, found))
             self.hashes[path] = _openapi.digest(self.bodies[path])
         self._index_body: bytes | None = None
 
@@ -248,9 +245,6 @@ class Published:
                 self.index(), separators=(",", ":"), sort_keys=True
             ).encode()
         return self._index_body
-
-    def document(self, path: str) -> Obj | None:
-        return self.documents.get(path.strip("/")) or _openapi.document(path)
 
     def served(self, path: str) -> tuple[bytes, str, float] | None:
         """A document's body, hash and Last-Modified, custom or built in (`openapi.served`)."""

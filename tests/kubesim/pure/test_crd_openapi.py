@@ -136,8 +136,8 @@ def test_routes_take_field_validation_and_no_strategic_merge_patch() -> None:
 def test_published_documents_join_the_index_and_change_with_the_crds() -> None:
     none = crdopenapi.Published([])
     assert "apis/stable.example.com/v1" not in none.index()["paths"]
-    assert none.document("apis/stable.example.com/v1") is None
-    assert none.document("apis/apps/v1") is not None
+    assert none.served("apis/stable.example.com/v1") is None
+    assert none.served("apis/apps/v1") is not None
     one = crdopenapi.Published([crdopenapi.CustomKind(CRONTABS, SCHEMA, "CronTabList")])
     url = one.index()["paths"]["apis/stable.example.com/v1"]["serverRelativeURL"]
     assert url.startswith("/openapi/v3/apis/stable.example.com/v1?hash=")
