@@ -450,7 +450,7 @@ def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
     args = delete_args(namespace)
     typer.echo(f"  [reset] kubectl {' '.join(args)}")
     done = run_kubectl(paths, *args)
-    if not done.ok and run_kubectl(paths, *deleting_args(namespace)).stdout.strip():
+    if not done.ok and _deleting_or_gone(paths, namespace):
         # already being deleted (`kubectl delete namespace` by hand, or a reset cut short):
         # the API server refuses a second delete (409 Conflict, "The system is ensuring all
         # content is removed") until the first has emptied it, so wait for that one
@@ -463,6 +463,18 @@ def _empty_namespace(paths: LabPaths, lab: checker.Lab, saved: Path) -> None:
             f"{' '.join(args)}`). kubectl said: {kubectl_said(done)} Nothing is lost: the "
             f"backup is {saved}. Run `kubelab reset {lab.id}` again."
         )
+
+
+def _deleting_or_gone(paths: LabPaths, namespace: str) -> bool:
+    """After a refused delete: the namespace is being deleted, or that deletion ended between
+    the refusal and this look (then `kubectl wait --for=delete` returns at once)."""
+    deleting = run_kubectl(paths, *deleting_args(namespace))
+    if not deleting.ok:
+        return False
+    if deleting.stdout.strip():
+        return True
+    there = run_kubectl(paths, *namespace_args(namespace))
+    return there.ok and not there.stdout.strip()
 
 
 def released_volumes(listing: dict[str, Any], namespace: str) -> list[str]:

@@ -286,6 +286,7 @@ TERMINATING = (
 )
 DELETING = "kubectl get namespace lab --ignore-not-found -o jsonpath={.metadata.deletionTimestamp}"
 WAIT_DELETED = "kubectl wait --for=delete namespace/lab --timeout=180s"
+EXISTS = "kubectl get namespace lab --ignore-not-found -o name"
 
 
 def test_reset_waits_for_a_namespace_already_being_deleted(
@@ -302,12 +303,32 @@ def test_reset_waits_for_a_namespace_already_being_deleted(
     assert "back at its start" in capsys.readouterr().out
 
 
+def test_reset_goes_on_when_the_deletion_it_was_refused_for_ends_before_it_looks(
+    cluster_state: FakeHost, kind_cluster, capsys
+):
+    """The 409 says the namespace is being deleted; by the next look it is gone (a walk's
+    `kubectl delete namespace --wait=false` just before, seen in CI): nothing left to wait for."""
+    host = cluster_state
+    host.rules[DELETE] = fail(TERMINATING)
+    host.rules[DELETING] = ok("")
+    host.rules[EXISTS] = ok("")
+    assert main(["reset", "01-fixture", "--yes"]) == 0
+    lines = host.lines()
+    assert lines[lines.index(DELETE) + 1 : lines.index(DELETE) + 4] == [
+        DELETING,
+        EXISTS,
+        WAIT_DELETED,
+    ]
+    assert "back at its start" in capsys.readouterr().out
+
+
 def test_reset_still_stops_when_the_delete_fails_for_another_reason(
     cluster_state: FakeHost, kind_cluster, capsys
 ):
     host = cluster_state
     host.rules[DELETE] = fail("Error from server (Forbidden): namespaces is forbidden")
     host.rules[DELETING] = ok("")
+    host.rules[EXISTS] = ok("namespace/lab")
     assert main(["reset", "01-fixture", "--yes"]) != 0
     assert WAIT_DELETED not in host.lines()
     err = " ".join(capsys.readouterr().err.split())
