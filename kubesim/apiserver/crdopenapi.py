@@ -120,10 +120,6 @@ def document(group: str, version: str, kinds: Sequence[CustomKind]) -> Obj:
     return built
 
 
-def body(doc: Obj) -> bytes:
-    return json.dumps(doc, separators=(",", ":")).encode()
-
-
 def kind_schema(schema: Obj, gvk: Obj) -> Obj:
     """A version's openAPIV3Schema as published: unfolded, with TypeMeta and ObjectMeta."""
     out: Obj = _unfold(deepcopy(schema)) if schema else {"type": "object"}
@@ -227,7 +223,7 @@ class Published:
         self.modified = time.time()
         for (group, version), found in sorted(by_gv.items()):
             path = _openapi.gv_path(group, version)
-            self.bodies[path] = body(document(group, version, found))
+            self.bodies[path] = _openapi.encode(document(group, version, found))
             self.hashes[path] = _openapi.digest(self.bodies[path])
         self._index_body: bytes | None = None
 

@@ -611,12 +611,18 @@ def _all() -> _Built:
                 for group, version in seen:
                     path = gv_path(group, version)
                     doc = build_document(group, version)
-                    body = json.dumps(doc, separators=(",", ":"), sort_keys=False).encode()
+                    body = encode(doc)
                     built.documents[path] = doc
                     built.bodies[path] = body
                     built.hashes[path] = digest(body)
                 _built = built
     return _built
+
+
+def encode(doc: dict[str, Any]) -> bytes:
+    """A document's JSON as it is served and hashed, built-in or a CRD's: one encoding, so a
+    listed hash is always that of the bytes a client gets."""
+    return json.dumps(doc, separators=(",", ":")).encode()
 
 
 def digest(body: bytes) -> str:

@@ -137,10 +137,7 @@ class YamlError(ValueError):
     """A YAML body sigs.k8s.io/yaml would not convert; the text follows `yaml: `."""
 
 
-_SafeLoader: Any = SAFE_LOADER
-
-
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     """YAML as sigs.k8s.io/yaml (go-yaml v2) reads it into JSON: timestamps stay the text
     written (valid or not: `2001-13-45`), integers too long for Python stay text as go-yaml
     leaves numbers it cannot parse, `!!binary` is its bytes as text, a set is a map."""
@@ -176,7 +173,7 @@ def _yaml_guard(text: str) -> None:
     sizes: dict[str, int] = {}
     stack: list[tuple[str | None, int]] = []
     total = 0
-    for event in yaml.parse(text, Loader=_SafeLoader):
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append((event.anchor, 1))
             if len(stack) > MAX_DEPTH:
