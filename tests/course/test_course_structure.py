@@ -29,6 +29,7 @@ if getattr(sys.modules.get("checker"), "__file__", "") is None:
     del sys.modules["checker"]
 
 import checker  # noqa: E402
+import kubelab._lint  # noqa: E402, F401  (kubernetes-validate then parses each schema file once)
 
 LABS = ROOT / "labs"
 NOTEBOOKS = ROOT / "notebooks"
