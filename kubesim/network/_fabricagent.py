@@ -13,9 +13,10 @@ serves two SOCK_SEQPACKET channels, one JSON message a request and one a reply:
   routed veth in one `ip -batch` on each side;
   `{"op": "release", "uid"}` ends it (the kernel then removes its veth and route);
 * the socket channel (its own thread, so a dial never waits behind a sandbox):
-  `{"family", "type", "uid"}` creates a socket here, or in the sandbox of pod `uid`, and
-  passes its descriptor back (SCM_RIGHTS). A socket keeps the network namespace it was
-  created in, so kubesim then connects or listens with it as with any other.
+  `{"family", "type", "uid", "count"}` creates `count` sockets (1 when absent) here, or in
+  the sandbox of pod `uid`, and passes their descriptors back in one message (SCM_RIGHTS).
+  A socket keeps the network namespace it was created in, so kubesim then connects or
+  listens with it as with any other.
 
 End of file on the control channel (kubesim is gone) ends every sandbox and the agent.
 """
@@ -33,6 +34,7 @@ import threading
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
 MAX_MESSAGE = 1 << 20
+MAX_FDS = 64  # descriptors in one reply (the kernel allows 253 per SCM_RIGHTS message)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -170,15 +172,20 @@ class Agent:
             if not data:
                 return
             request = json.loads(data)
+            made: list[socket.socket] = []
             try:
-                made = self.make_socket(request)
+                for _ in range(max(1, min(int(request.get("count") or 1), MAX_FDS))):
+                    made.append(self.make_socket(request))
             except OSError as exc:
+                for sock in made:
+                    sock.close()
                 self.sockets.send(json.dumps({"ok": False, "errno": exc.errno or 0}).encode())
                 continue
             try:
-                socket.send_fds(self.sockets, [b'{"ok": true}'], [made.fileno()])
+                socket.send_fds(self.sockets, [b'{"ok": true}'], [m.fileno() for m in made])
             finally:
-                made.close()
+                for sock in made:
+                    sock.close()
 
     def make_socket(self, request: dict) -> socket.socket:  # type: ignore[type-arg]
         uid = request.get("uid")

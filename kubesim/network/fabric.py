@@ -54,6 +54,11 @@ SERVICE_CIDR = "10.96.0.0/16"
 START_TIMEOUT = 20.0
 TOOLS = ("unshare", "nsenter", "ip", "nft", "sleep")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+# Fabric sockets fetched per round trip to the agent. Every probe and Service dial a node
+# makes needs one, and the round trip (a JSON request, SCM_RIGHTS, the agent's thread) was
+# a fifth of an idle course cluster's CPU (docs/benchmarks.md); an unused socket is an
+# idle descriptor, bound to the namespace it was made in like any other.
+SPARE_SOCKETS = 16
 FORCE_ENV = "KUBESIM_NETWORK"
 LOOPBACK = "loopback"
 FABRIC_DESCRIPTION = (
@@ -145,6 +150,7 @@ class Fabric:
         self._sockets: socket.socket | None = None
         self._control_lock = asyncio.Lock()
         self._socket_lock = threading.Lock()
+        self._spare: dict[tuple[int, int], list[Socket]] = {}  # made in the fabric, unused
         self._sandboxes: dict[str, Sandbox] = {}
         self._pending: set[str] = set()  # pods whose sandbox was asked for
         self._tools = {tool: _which(tool) or tool for tool in TOOLS}
@@ -213,6 +219,11 @@ class Fabric:
             if sock is not None:
                 sock.close()
         self._control = self._sockets = None
+        with self._socket_lock:
+            for spare in self._spare.values():
+                for unused in spare:
+                    unused.close()
+            self._spare.clear()
         self._sandboxes.clear()
         await self._abort()
 
@@ -313,20 +324,33 @@ class Fabric:
         *,
         pod_uid: str | None = None,
     ) -> Socket:
-        """A socket created inside the fabric (or inside pod `pod_uid`'s sandbox)."""
+        """A socket created inside the fabric (or inside pod `pod_uid`'s sandbox): the
+        fabric's own come from a spare few fetched at once, a pod's one at a time (only
+        port-forward asks for them)."""
+        with self._socket_lock:
+            if pod_uid:
+                return self._fetch(int(family), int(type), pod_uid, 1)[0]
+            spare = self._spare.setdefault((int(family), int(type)), [])
+            if not spare:
+                spare.extend(self._fetch(int(family), int(type), "", SPARE_SOCKETS))
+            return spare.pop()
+
+    def _fetch(self, family: int, type: int, pod_uid: str, count: int) -> list[Socket]:  # noqa: A002
+        """`count` new sockets from the agent, in one round trip (under the socket lock)."""
         if self._sockets is None:
             raise FabricError(0, "the cluster network is not running")
-        request = json.dumps({"family": int(family), "type": int(type), "uid": pod_uid or ""})
-        with self._socket_lock:
-            self._sockets.send(request.encode())
-            data, fds, _flags, _addr = socket.recv_fds(self._sockets, 4096, 1)
+        request = json.dumps({"family": family, "type": type, "uid": pod_uid, "count": count})
+        self._sockets.send(request.encode())
+        data, fds, _flags, _addr = socket.recv_fds(self._sockets, 4096, count)
         if not data:
             raise FabricError(0, "the cluster network's agent has stopped")
         reply = json.loads(data)
         if not reply.get("ok"):
             code = int(reply.get("errno") or 0)
             raise FabricError(code, os.strerror(code) if code else "no socket")
-        return socket.socket(fileno=fds[0])
+        for fd in fds:
+            os.set_inheritable(fd, False)
+        return [socket.socket(fileno=fd) for fd in fds]
 
     def socket_factory(self, addrinfo: tuple[Any, ...]) -> Socket:
         """For aiohttp's `TCPConnector(socket_factory=...)`: its sockets, made inside."""

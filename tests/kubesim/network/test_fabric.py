@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from kubesim.kubelet._world import probe
-from kubesim.network.fabric import Fabric, FabricError, unavailable_reason
+from kubesim.network.fabric import SPARE_SOCKETS, Fabric, FabricError, unavailable_reason
 
 REASON = unavailable_reason(probe().contained)
 pytestmark = pytest.mark.skipif(bool(REASON), reason=f"no fabric here: {REASON}")
@@ -115,6 +115,37 @@ async def test_a_released_sandbox_takes_its_address_with_it(fabric: Fabric):
         await asyncio.wait_for(fabric.open_connection("10.244.1.2", 80, pod_uid="b"), 5)
     with pytest.raises(FabricError):
         fabric.socket(pod_uid="a")
+
+
+async def test_a_nodes_sockets_come_a_spare_few_per_round_trip(
+    fabric: Fabric, monkeypatch: pytest.MonkeyPatch
+):
+    """Every probe a node sends needs a socket made in the fabric; they are fetched from the
+    agent SPARE_SOCKETS at a time, each a socket of its own that dials from the fabric, and
+    closing the fabric closes the ones not used."""
+    await fabric.sandbox("b", "10.244.2.2")
+    server = await _serve(fabric, "b", 8080, b"b")
+    fetched: list[int] = []
+    fetch = fabric._fetch
+
+    def counting(family: int, kind: int, pod_uid: str, count: int) -> list[socket.socket]:
+        fetched.append(count)
+        return fetch(family, kind, pod_uid, count)
+
+    monkeypatch.setattr(fabric, "_fetch", counting)
+    try:
+        for _ in range(SPARE_SOCKETS + 1):
+            assert (await _read(fabric, "10.244.2.2", 8080)).startswith(b"b ")
+        udp = fabric.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        assert udp.type == socket.SOCK_DGRAM
+        assert await _read(fabric, "10.244.2.2", 8080, pod_uid="b")  # a pod's: one, made for it
+    finally:
+        server.close()
+    assert fetched == [SPARE_SOCKETS, SPARE_SOCKETS, SPARE_SOCKETS, 1]
+    spare = [sock for socks in fabric._spare.values() for sock in socks]
+    assert len(spare) == 2 * SPARE_SOCKETS - 2
+    await fabric.close()
+    assert all(sock.fileno() == -1 for sock in spare)
 
 
 async def test_nft_rules_apply_inside_and_errors_are_nfts(fabric: Fabric):
