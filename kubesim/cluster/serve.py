@@ -228,6 +228,12 @@ async def serve(
     ctx.load_verify_locations(tls.ca_cert)
     runner = web.AppRunner(
         server.app(),
+        # A client that hangs up ends its request, as Go's net/http cancels the request's
+        # context for kube-apiserver: a watch or `logs -f` whose client left would otherwise
+        # stay open until its next event or timeout, up to minutes on a quiet object (every
+        # `kubectl wait` that returned), and hold the virtual clock observed all that while
+        # (aiohttp's test server, which the in-process tests use, does the same)
+        handler_cancellation=True,
         access_log=None,
         shutdown_timeout=2.0,
         keepalive_timeout=IDLE_TIMEOUT,

@@ -1,0 +1,45 @@
+"""Who makes virtual time jump: a client outside the cluster waiting on it, for as long as
+it waits, (docs/architecture.md, "Virtual time").
+
+Measured from two ConfigMaps' creationTimestamps (cluster time) a quiet spell apart: after
+the first, a client asked, so the cluster may jump for UNOBSERVED_AFTER (2 real seconds);
+for the rest of the spell nobody outside asks anything, and the cluster runs at its scale
+(10 in the scenarios). Here that measured 10-11 cluster seconds per real second over 10 s,
+and 22-24 with the fault below (a cluster that believes someone waits jumps to each
+next deadline, up to 50 times real time).
+"""
+
+from __future__ import annotations
+
+import time
+
+from scenario_kubectl import Lab
+
+from kubesim.core.clock import parse_time
+
+QUIET_SECONDS = 10.0
+MOST = 16  # cluster seconds per real second over the spell, at most
+
+
+def _speed_over_a_quiet_spell(lab: Lab) -> float:
+    """Cluster seconds per real second between two ConfigMaps made QUIET_SECONDS apart,
+    with nothing asked from outside in between."""
+    stamps = []
+    for name in ("quiet-from", "quiet-to"):
+        lab.kubectl("create", "configmap", name)
+        made = lab.kubectl("get", "configmap", name, "-o", "jsonpath={.metadata.creationTimestamp}")
+        stamps.append((time.monotonic(), parse_time(made.stdout).timestamp()))
+        if name == "quiet-from":
+            time.sleep(QUIET_SECONDS)
+    lab.kubectl("delete", "configmap", "quiet-from", "quiet-to")
+    (real_a, cluster_a), (real_b, cluster_b) = stamps
+    return (cluster_b - cluster_a) / (real_b - real_a)
+
+
+def test_a_watch_whose_client_hung_up_no_longer_counts_as_waiting(lab: Lab) -> None:
+    """`kubectl wait` returns at once on an active namespace and leaves; kube-apiserver ends the
+    watch with its client's connection, and so must kubesim, or the cluster believes
+    someone still waits on that quiet object and keeps jumping."""
+    lab.kubectl("wait", "namespace/lab", "--for=jsonpath={.status.phase}=Active")
+    speed = _speed_over_a_quiet_spell(lab)
+    assert speed < MOST, f"cluster time ran at {speed:.0f}x after kubectl wait had left"
