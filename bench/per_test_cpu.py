@@ -59,6 +59,7 @@ def _hook() -> Any:
     return pytest_runtest_protocol
 
 
+# pytest is imported only inside the test run: the runner itself may be any python3
 if GROUP_ENV in os.environ:  # imported by pytest as the plugin
     pytest_runtest_protocol = _hook()
 

@@ -12,6 +12,7 @@ still becomes a Status 500 and a log line, never a hang or a bare traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import platform
@@ -280,9 +281,7 @@ class Server:
             if from_outside:
                 clock.asked()
             if _long_lived(request):
-                if not from_outside:
-                    return await handler(request)
-                with clock.streaming():
+                with clock.streaming() if from_outside else contextlib.nullcontext():
                     return await handler(request)
             with clock.hold("API request"):
                 return await handler(request)

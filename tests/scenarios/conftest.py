@@ -11,9 +11,9 @@ Each test gets `lab`, a `Lab` bound to the namespace `lab`, emptied after the te
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kubesim"))
 
 from kubesim_process import Cluster, stop_kubesim  # noqa: E402
-from scenario_kubectl import WORKERS, Lab, start_scaled  # noqa: E402
+from scenario_kubectl import WORKERS, Lab, measured_speed, start_scaled  # noqa: E402
 
 SCALE = float(os.environ.get("KUBELAB_SCENARIO_SCALE", "10"))
 # virtual time: cluster time jumps over waits while nothing runs in real time (set 0 to
@@ -35,35 +35,11 @@ CLEANUP_KINDS = (
 )
 
 
-def _measured_scale(cluster: Cluster) -> float:
-    """Cluster seconds per wall second, from two ConfigMaps' creationTimestamps 1.5 s apart."""
-    from kubesim.core.clock import parse_time
-
-    stamps = []
-    for name in ("clock-a", "clock-b"):
-        cluster.kubectl("-n", "default", "create", "configmap", name)
-        out = cluster.kubectl(
-            "-n",
-            "default",
-            "get",
-            "configmap",
-            name,
-            "-o",
-            "jsonpath={.metadata.creationTimestamp}",
-        ).stdout
-        stamps.append((time.monotonic(), parse_time(out).timestamp()))
-        if name == "clock-a":
-            time.sleep(1.5)
-    cluster.kubectl("-n", "default", "delete", "configmap", "clock-a", "clock-b")
-    (wall_a, at_a), (wall_b, at_b) = stamps
-    return (at_b - at_a) / (wall_b - wall_a)
-
-
 @pytest.fixture(scope="session")
 def scenario_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cluster = start_scaled(tmp_path_factory.mktemp("scenarios"), SCALE, virtual=VIRTUAL)
     try:
-        measured = _measured_scale(cluster)
+        measured = measured_speed(functools.partial(cluster.kubectl, "-n", "default"), 1.5)
         if SCALE > 1 and measured < SCALE / 2:
             pytest.fail(
                 f"kubesim runs at {measured:.1f}x, not the {SCALE:g}x asked through "

@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar
 
 from kubesim_process import KUBECTL, Cluster, start_kubesim
 
+from kubesim.core.clock import parse_time
+
 T = TypeVar("T")
 
 
@@ -41,6 +43,22 @@ def start_scaled(state_dir: Path, scale: float, *, virtual: bool = False) -> Clu
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def measured_speed(kubectl: Callable[..., subprocess.CompletedProcess[str]], apart: float) -> float:
+    """Cluster seconds per real second between two ConfigMaps' creationTimestamps, made
+    `apart` real seconds from each other with nothing else asked in between (`kubectl`
+    runs in the namespace to use)."""
+    stamps = []
+    for name in ("speed-from", "speed-to"):
+        kubectl("create", "configmap", name)
+        made = kubectl("get", "configmap", name, "-o", "jsonpath={.metadata.creationTimestamp}")
+        stamps.append((time.monotonic(), parse_time(made.stdout).timestamp()))
+        if name == "speed-from":
+            time.sleep(apart)
+    kubectl("delete", "configmap", "speed-from", "speed-to")
+    (real_a, cluster_a), (real_b, cluster_b) = stamps
+    return (cluster_b - cluster_a) / (real_b - real_a)
 
 
 POLL_SECONDS = 0.2

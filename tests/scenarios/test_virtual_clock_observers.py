@@ -12,11 +12,8 @@ next deadline, up to 50 times real time).
 from __future__ import annotations
 
 import json
-import time
 
-from scenario_kubectl import Lab
-
-from kubesim.core.clock import parse_time
+from scenario_kubectl import Lab, measured_speed
 
 # Asks the API server every real half second with its ServiceAccount's token, as lab 13's
 # outage watcher does, and says so.
@@ -52,27 +49,12 @@ QUIET_SECONDS = 10.0
 MOST = 16  # cluster seconds per real second over the spell, at most
 
 
-def _speed_over_a_quiet_spell(lab: Lab) -> float:
-    """Cluster seconds per real second between two ConfigMaps made QUIET_SECONDS apart,
-    with nothing asked from outside in between."""
-    stamps = []
-    for name in ("quiet-from", "quiet-to"):
-        lab.kubectl("create", "configmap", name)
-        made = lab.kubectl("get", "configmap", name, "-o", "jsonpath={.metadata.creationTimestamp}")
-        stamps.append((time.monotonic(), parse_time(made.stdout).timestamp()))
-        if name == "quiet-from":
-            time.sleep(QUIET_SECONDS)
-    lab.kubectl("delete", "configmap", "quiet-from", "quiet-to")
-    (real_a, cluster_a), (real_b, cluster_b) = stamps
-    return (cluster_b - cluster_a) / (real_b - real_a)
-
-
 def test_a_watch_whose_client_hung_up_no_longer_counts_as_waiting(lab: Lab) -> None:
     """`kubectl wait` returns at once on an active namespace and leaves; kube-apiserver ends the
     watch with its client's connection, and so must kubesim, or the cluster believes
     someone still waits on that quiet object and keeps jumping."""
     lab.kubectl("wait", "namespace/lab", "--for=jsonpath={.status.phase}=Active")
-    speed = _speed_over_a_quiet_spell(lab)
+    speed = measured_speed(lab.kubectl, QUIET_SECONDS)
     assert speed < MOST, f"cluster time ran at {speed:.0f}x after kubectl wait had left"
 
 
@@ -85,6 +67,6 @@ def test_a_pods_own_api_requests_are_not_someone_waiting(lab: Lab) -> None:
         timeout=lab.wall(60),
         what="the poller to ask the API server",
     )
-    speed = _speed_over_a_quiet_spell(lab)
+    speed = measured_speed(lab.kubectl, QUIET_SECONDS)
     assert speed < MOST, f"cluster time ran at {speed:.0f}x while only a pod asked"
     lab.kubectl("delete", "pod", "poller", "--wait=false")
