@@ -13,10 +13,9 @@ configuration sets.
 
 from __future__ import annotations
 
-PYTEST_WITHOUT_RFC3987 = (
-    "import sys; sys.modules.setdefault('rfc3987_syntax', None); "
-    "import pytest; raise SystemExit(pytest.main())"
-)
+from fresh_python import WITHOUT_RFC3987
+
+PYTEST_WITHOUT_RFC3987 = WITHOUT_RFC3987 + "import pytest; raise SystemExit(pytest.main())"
 
 
 def nbval(*args: str, cell_timeout: int = 600) -> tuple[str, ...]:

@@ -4,22 +4,14 @@ a notebook pays for it with its first cell (kubelab/notebook.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from fresh_python import python_output
 
 import checker
 
 
-def _in_fresh_process(code: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def test_the_cli_starts_without_the_official_client_and_a_check_loads_it() -> None:
-    out = _in_fresh_process(
+    out = python_output(
         "import sys; import kubelab.cli as cli; cli._register(cli.modules_for([])); "
         "print('kubernetes' in sys.modules); "
         "from checker import run_lab, ReadOnlyClient; print('kubernetes' in sys.modules)"
@@ -40,7 +32,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 def test_a_notebook_loads_the_client_with_its_first_cell_not_at_the_first_check() -> None:
     """The widget must show its countdown within a second of the Check click
     (tests/browser/test_course_in_jupyterlab.py), so the import pays for the client."""
-    out = _in_fresh_process("import sys, kubelab.notebook; print('kubernetes' in sys.modules)")
+    out = python_output("import sys, kubelab.notebook; print('kubernetes' in sys.modules)")
     assert out == "True"
 
 
@@ -48,7 +40,7 @@ def test_a_notebook_kernel_loads_the_client_without_its_optional_validator() -> 
     """The client's optional kubernetes_validate brings jsonschema and, with Jupyter's
     extras, a grammar compiled at import: 1.8 s of every kernel (checker/_official_client.py).
     It stays importable afterwards, for `kubelab lint` and for the learner's own code."""
-    out = _in_fresh_process(
+    out = python_output(
         "import sys, kubelab.notebook; "
         "print('jsonschema' in sys.modules, 'kubernetes_validate' in sys.modules); "
         "import kubernetes_validate; print(kubernetes_validate.validate is not None)"
@@ -57,7 +49,7 @@ def test_a_notebook_kernel_loads_the_client_without_its_optional_validator() -> 
 
 
 def test_a_host_that_imported_the_client_first_keeps_it_whole() -> None:
-    out = _in_fresh_process(
+    out = python_output(
         "import sys, kubernetes, checker._client; "
         "print(sys.modules['kubernetes_validate'] is not None, "
         "kubernetes.dynamic.client.HAS_KUBERNETES_VALIDATE)"

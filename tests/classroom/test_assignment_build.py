@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from fresh_python import check_workflows
 
 import checker
 from kubelab import _assignment, _replay
@@ -18,7 +17,6 @@ from kubelab.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 LABS = checker.discover_labs(ROOT / "labs")
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
@@ -104,16 +102,7 @@ def test_the_edition_carries_what_grading_needs_and_nothing_of_the_projects_own(
 
 def test_the_grading_workflow_is_valid_and_runs_what_the_test_below_runs(edition: Path):
     workflow = edition / ".github" / "workflows" / "classroom.yml"
-    checked = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            str(workflow),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    checked = check_workflows(str(workflow))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     text = workflow.read_text()
     data = yaml.safe_load(text)

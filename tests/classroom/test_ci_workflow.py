@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fresh_python import check_workflows
 
 from kubelab._backend_kind import KIND_SHA256_LINUX_AMD64, KIND_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 CI_RUN = ROOT / ".ci" / "run"
-BIN = Path(sys.executable).parent
 
 
 def jobs() -> dict:
@@ -37,11 +37,7 @@ def runs(job: dict) -> list[str]:
 def test_every_workflow_passes_the_actions_schema_as_ci_run_checks_it():
     files = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     assert str(WORKFLOW) in files
-    checked = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
-        capture_output=True,
-        text=True,
-    )
+    checked = check_workflows(*files)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert (
         ".venv/bin/check-jsonschema --builtin-schema vendor.github-workflows "
@@ -99,7 +95,8 @@ def test_an_unknown_test_backend_is_a_usage_error():
 
 def test_kind_course_tests_refuse_several_workers_before_making_a_cluster():
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/course_e2e", "--collect-only", "-q", "-n", "2"],
+        [sys.executable, "-m", "pytest", "tests/course_e2e", "--collect-only", "-q", "-n", "2"]
+        + ["-p", "no:nbval"],  # as `bootstrap.py test` runs the suite: nbval costs 2.5 s
         cwd=ROOT,
         env={**os.environ, "KUBELAB_TEST_BACKEND": "kind"},
         capture_output=True,

@@ -9,21 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from fresh_python import python_output
 
 from kubelab import cli
 
 KUBELAB = Path(sys.executable).parent / "kubelab"
 
 
-def _fresh(code: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-
-
 def test_the_table_names_every_command_each_module_registers_and_no_other() -> None:
     registered = json.loads(
-        _fresh(
+        python_output(
             "import importlib, json, typer.main\n"
             "from kubelab import cli\n"
             "from kubelab._app import app\n"
@@ -57,7 +52,7 @@ def test_without_a_command_to_name_every_module_is_loaded(argv: list[str]) -> No
 
 
 def test_grading_does_not_import_the_schema_validator_lint_needs() -> None:
-    out = _fresh(
+    out = python_output(
         "import sys; from kubelab import cli; cli._register(cli.modules_for(['check'])); "
         "print('kubelab._cmd_lint' in sys.modules, 'kubernetes_validate' in sys.modules)"
     )
@@ -79,7 +74,7 @@ def test_a_misspelt_command_is_told_among_all_of_them() -> None:
 
 
 def test_a_check_imports_the_official_client_without_its_optional_validator() -> None:
-    out = _fresh(
+    out = python_output(
         "import sys; from kubelab import cli; "
         "cli._skip_slow_optional_imports(cli.modules_for(['check'])); "
         "import kubernetes.client, kubernetes.config, kubernetes.dynamic; "
@@ -91,7 +86,7 @@ def test_a_check_imports_the_official_client_without_its_optional_validator() ->
 def test_lint_still_validates_manifests_against_the_kubernetes_schema() -> None:
     proc = subprocess.run([str(KUBELAB), "lint", "01-deploy"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    out = _fresh(
+    out = python_output(
         "import sys; from kubelab import cli; "
         "cli._skip_slow_optional_imports(cli.modules_for(['lint'])); cli._register(cli.modules_for(['lint'])); "
         "print(sys.modules['kubernetes_validate'] is not None)"

@@ -172,8 +172,15 @@ def test_every_course_lab_validates_against_the_json_schema():
     schema = json.loads((Path(checker.__file__).parent / "lab.schema.json").read_text())
     labs = sorted((ROOT / "labs").glob("*/lab.yaml"))
     assert labs
+    # one validator for every lab: `jsonschema.validate` checks the schema itself each time
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
     for lab in labs:
-        jsonschema.validate(yaml.safe_load(lab.read_text()), schema)
+        # libyaml's parser where PyYAML has it: 215 KB of lab files, 0.7 s in pure Python
+        validator.validate(
+            yaml.load(lab.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        )
 
 
 def test_the_course_lints_clean_with_the_simulators_own_catalog():
