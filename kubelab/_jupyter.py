@@ -129,9 +129,16 @@ def write_config(*, home: Path, kubeconfig: Path, venv_bin: Path) -> Path:
     return root
 
 
+def jupyter_lab(venv_bin: Path) -> list[str]:
+    """What `jupyter lab` is in kubelab: JupyterLab's `main` without a slow optional import
+    (kubelab/_lab_server.py). `-P` keeps the working directory off sys.path, where a
+    learner's own json.py or yaml.py would stand in for the library JupyterLab imports."""
+    return [str(venv_bin / "python"), "-P", "-m", "kubelab._lab_server"]
+
+
 def lab_argv(*, venv_bin: Path, notebooks: Path, options: CourseOptions) -> list[str]:
     """`jupyter lab` with the learner's choices on the command line."""
-    argv = [str(venv_bin / "jupyter"), "lab", f"--ServerApp.root_dir={notebooks}"]
+    argv = [*jupyter_lab(venv_bin), f"--ServerApp.root_dir={notebooks}"]
     first = next((name for name in FIRST_NOTEBOOKS if (notebooks / name).exists()), None)
     if first is not None:
         argv.append(f"--LabApp.default_url=/lab/tree/{first}")

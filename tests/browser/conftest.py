@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from kubelab._jupyter import jupyter_lab
 from kubelab._widget_settings import jupyter_config_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,8 +131,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     with log.open("wb") as out:
         course.server = subprocess.Popen(
             [
-                str(BIN / "jupyter"),
-                "lab",
+                *jupyter_lab(BIN),  # as `kubelab course` starts it
                 "--no-browser",
                 "--allow-root",
                 f"--port={port}",

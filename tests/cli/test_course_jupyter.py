@@ -213,7 +213,7 @@ def test_real_jupyterlab_starts_and_hands_the_lab_environment_to_terminals(jupyt
         for p in os.listdir("/proc")
         if p.isdigit()
         and _cmdline(p).startswith(str(VENV_BIN))
-        and "jupyter-lab" in _cmdline(p)
+        and "kubelab._lab_server" in _cmdline(p)
         and f"--ServerApp.port={port}" in _cmdline(p)
     ]
     assert len(server) == 1, server

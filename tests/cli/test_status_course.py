@@ -135,7 +135,7 @@ def test_course_opens_jupyterlab_with_the_lab_kubeconfig(host: FakeHost, lab_hom
     (call,) = host.calls
     venv_bin = str(Path(sys.executable).parent)
     assert call.kind == "foreground"
-    assert call.argv[:2] == [f"{venv_bin}/jupyter", "lab"]
+    assert call.argv[:4] == [f"{venv_bin}/python", "-P", "-m", "kubelab._lab_server"]
     assert any(a.startswith("--ServerApp.root_dir=") and a.endswith("notebooks") for a in call.argv)
     assert call.argv[-1] == "--no-browser"
     assert call.env is not None
